@@ -1,0 +1,54 @@
+"""Building connectors from endpoint settings and the secrets they need."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from erpsync_gui.connectors.base import Connector
+from erpsync_gui.errors import ConfigError
+from erpsync_gui.profile import EndpointConfig, ProfileConfig
+from erpsync_gui.secrets import SecretStore
+
+#: secrets without which an endpoint cannot work, by auth kind
+_REQUIRED = {"bearer": ("token",), "api_key": ("token",), "basic": ("password",), "session": ("password",)}
+
+
+def _rest(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.rest_erp import RestErpConnector
+
+    return RestErpConnector(endpoint, secrets)
+
+
+def _sql(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.sql_db import SqlConnector
+
+    return SqlConnector(endpoint, secrets)
+
+
+#: connector kinds by name; each module is imported only when a profile uses it
+FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
+    "rest": _rest,
+    "sql": _sql,
+}
+
+
+def endpoint_secrets(profile: ProfileConfig, endpoint: EndpointConfig, secrets: SecretStore) -> dict[str, str]:
+    """The endpoint's secrets from the keyring; a required one that is missing is a ConfigError."""
+    values: dict[str, str] = {}
+    required = _REQUIRED.get(endpoint.auth, ())
+    for name in endpoint.secret_names():
+        if name in required:
+            values[name] = secrets.require(profile.name, endpoint.side, name)
+        else:
+            value = secrets.get(profile.name, endpoint.side, name)
+            if value is not None:
+                values[name] = value
+    return values
+
+
+def build_connector(profile: ProfileConfig, endpoint: EndpointConfig, secrets: SecretStore) -> Connector:
+    factory = FACTORIES.get(endpoint.kind)
+    if factory is None:
+        raise ConfigError(f"Unknown connector kind {endpoint.kind!r} for the {endpoint.side.value.upper()} side",
+                          hint=f"use one of {', '.join(FACTORIES)}")
+    return factory(endpoint, endpoint_secrets(profile, endpoint, secrets))

@@ -1,0 +1,65 @@
+"""The demo profile: the sandbox ERP and a Perfex-style CRM database, wired together with default mappings,
+so a newcomer can sync within a minute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from erpsync_gui.app.sandbox_host import SANDBOX_URL
+from erpsync_gui.entities import spec
+from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
+from erpsync_gui.records import Side
+from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN, DEMO_CLIENT_TOKEN
+from erpsync_gui.secrets import DEMO_PROFILE, SecretStore
+from erpsync_gui.store.config_repo import ConfigRepo
+from erpsync_gui.store.db import Store
+
+#: in dependency order: lookups point at entities synced before them
+DEMO_ENTITIES = ("clients", "contacts", "leads", "projects", "tickets", "product_groups", "products", "invoices")
+#: ERP currency id -> CRM currency id (RON, EUR, USD); the ERP's IRR is deliberately left unmapped
+DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3}
+DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TOKEN}
+_POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
+
+
+def demo_profile(data_dir: Path) -> ProfileConfig:
+    crm_path = data_dir / "demo" / "crm.sqlite"
+    return ProfileConfig(
+        name=DEMO_PROFILE,
+        demo=True,
+        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": "perfex"}),
+        erp=EndpointConfig(Side.ERP, "rest", SANDBOX_URL, auth="bearer", options={"paging": "cursor"}),
+        entities=tuple(
+            EntityConfig(
+                entity=name,
+                direction=spec(name).default_direction,
+                policy=_POLICIES.get(name, "erp_wins"),
+                match_keys=tuple(default_match_keys(name)),
+                fields=tuple(default_fields(name)),
+                currency_mapping=dict(DEMO_CURRENCY_MAPPING),
+            )
+            for name in DEMO_ENTITIES
+        ),
+        schedule=Schedule(enabled=False, interval_hours=4, entities=DEMO_ENTITIES),
+    )
+
+
+def setup_demo(store: Store, secrets: SecretStore, data_dir: Path) -> ProfileConfig:
+    """Create (or refresh) the demo CRM database, the sandbox's data file and the demo profile."""
+    from erpsync_gui.sandbox.demo_crm import create_demo_crm
+    from erpsync_gui.sandbox.seed_data import overlap_clients
+
+    demo_dir = data_dir / "demo"
+    demo_dir.mkdir(parents=True, exist_ok=True)
+    create_demo_crm(demo_dir / "crm.sqlite", overlap_clients(25))
+    if secrets.available():
+        for key, value in DEMO_SECRETS.items():
+            side, name = key.split(".")
+            if not secrets.has(DEMO_PROFILE, side, name):
+                secrets.set(DEMO_PROFILE, side, name, value)
+    repo = ConfigRepo(store)
+    existing = {p.name for p in repo.list_profiles()}
+    if DEMO_PROFILE in existing:
+        return repo.get_profile(DEMO_PROFILE)
+    return repo.save_profile(demo_profile(data_dir))

@@ -1,0 +1,118 @@
+"""The application service the CLI and the GUI share: profiles, connectors, runs, connection tests.
+
+Owns the per-entity locks (one run per profile and entity at a time; different entities may run side by
+side). Blocking calls: the GUI calls them from worker threads and adapts the callbacks to signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.sandbox_host import SandboxHost
+from erpsync_gui.connectors.base import CheckResult, Connector
+from erpsync_gui.engine.runner import SyncEngine
+from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
+from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.http.redact import redact_text
+from erpsync_gui.profile import ProfileConfig
+from erpsync_gui.records import Direction, Side
+from erpsync_gui.secrets import SecretStore
+from erpsync_gui.store.config_repo import ConfigRepo
+from erpsync_gui.store.db import Store
+
+log = logging.getLogger("erpsync.app")
+
+
+class EntityBusyError(ERPSyncError):
+    """A run of this entity is already going on."""
+
+    kind = "busy"
+
+
+class SyncService:
+    def __init__(self, store: Store, secrets: SecretStore, data_dir: Path) -> None:
+        self.store = store
+        self.secrets = secrets
+        self.data_dir = data_dir
+        self.config = ConfigRepo(store)
+        self.sandbox = SandboxHost(data_dir)
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    # -- profiles and connectors ---------------------------------------------------------------
+    def profile(self, name: str | None = None) -> ProfileConfig:
+        return self.config.get_profile(name)
+
+    def redact(self, text: str) -> str:
+        return redact_text(text, self.secrets.known_secret_values())
+
+    def connector(self, profile: ProfileConfig, side: Side) -> Connector:
+        endpoint = self.sandbox.resolve(profile.endpoint(side))
+        return build_connector(profile, endpoint, self.secrets)
+
+    @contextmanager
+    def connectors(self, profile: ProfileConfig) -> Iterator[dict[Side, Connector]]:
+        opened: dict[Side, Connector] = {}
+        try:
+            for side in Side:
+                opened[side] = self.connector(profile, side)
+            yield opened
+        finally:
+            for connector in opened.values():
+                connector.close()
+
+    # -- runs ----------------------------------------------------------------------------------
+    def is_running(self, profile_name: str, entity: str) -> bool:
+        return self._lock(profile_name, entity).locked()
+
+    def _lock(self, profile_name: str, entity: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault((profile_name, entity), threading.Lock())
+
+    def sync(self, entity: str, *, profile_name: str | None = None, direction: Direction | None = None,
+             dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
+             progress: Callable[[ProgressEvent], None] | None = None,
+             cancel: CancelToken | None = None) -> RunResult:
+        """Run one entity. Raises EntityBusyError when it already runs (unless `wait`), ConfigError when the
+        settings are wrong (checked before anything starts)."""
+        profile = self.profile(profile_name)
+        lock = self._lock(profile.name, entity)
+        if not lock.acquire(blocking=wait):
+            raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
+                                  hint="wait for that run to finish, or cancel it")
+        try:
+            with self.connectors(profile) as connectors:
+                engine = SyncEngine(self.store, profile, connectors, redact=self.redact)
+                return engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
+                                  progress=progress, cancel=cancel)
+        finally:
+            lock.release()
+
+    # -- connection tests ----------------------------------------------------------------------
+    def test_connections(self, profile_name: str | None = None) -> dict[Side, CheckResult]:
+        """Each side: reachable, authenticated, latency; the endpoint's status is stored."""
+        profile = self.profile(profile_name)
+        results: dict[Side, CheckResult] = {}
+        for side in Side:
+            try:
+                connector = self.connector(profile, side)
+            except ERPSyncError as exc:
+                results[side] = CheckResult(False, False, False, None, self.redact(str(exc)))
+            else:
+                try:
+                    results[side] = connector.check()
+                finally:
+                    connector.close()
+            result = results[side]
+            status = "active" if result.ok else ("expired" if result.reachable and not result.authenticated
+                                                 else "error")
+            self.config.set_endpoint_status(profile.id, side, status, result.message)
+        return results
+
+    def close(self) -> None:
+        self.sandbox.stop()

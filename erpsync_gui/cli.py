@@ -1,0 +1,118 @@
+"""`erpsync`: the headless face of the product, for scripts and the Windows Task Scheduler.
+
+Exit codes: 0 success, 1 some records (or a run) failed, 2 the configuration needs fixing.
+No Qt is imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from erpsync_gui import __version__
+from erpsync_gui.cli_commands import COMMANDS, Context
+from erpsync_gui.errors import ConfigError, ERPSyncError
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="erpsync", description="Keep a CRM and an ERP in sync.")
+    p.add_argument("--version", action="version", version=f"erpsync {__version__}")
+    p.add_argument("--data-dir", help="where the state database and demo files live (default: per-user data dir)")
+    p.add_argument("--store-url", help="SQLAlchemy URL of the state database (default: SQLite in the data dir)")
+    p.add_argument("--profile", help="profile name (default: the only or first profile)")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv for debug)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    config = sub.add_parser("config", help="import or export a profile file").add_subparsers(
+        dest="config_command", required=True, metavar="ACTION")
+    c = config.add_parser("import", help="create or replace a profile from a TOML or JSON file")
+    c.add_argument("file", type=Path)
+    c = config.add_parser("export", help="write the profile as TOML or JSON (never with secrets)")
+    c.add_argument("file", type=Path, nargs="?")
+    c.add_argument("--format", choices=("toml", "json"))
+
+    secret = sub.add_parser("secret", help="store connection secrets in the OS keyring").add_subparsers(
+        dest="secret_command", required=True, metavar="ACTION")
+    c = secret.add_parser("set", help="read the value from standard input into the keyring")
+    c.add_argument("name", help="side.name, e.g. erp.token, erp.client_token, crm.db_password")
+    c = secret.add_parser("delete", help="remove a secret from the keyring")
+    c.add_argument("name")
+    secret.add_parser("list", help="which secrets the profile needs and which are stored (never the values)")
+
+    sub.add_parser("test", help="test both connections: reachable, authenticated, latency")
+
+    c = sub.add_parser("sync", help="sync one or more entities")
+    c.add_argument("--entity", "-e", action="append", required=True,
+                   help="entity to sync (repeatable); 'all' for every enabled entity in dependency order")
+    c.add_argument("--direction", choices=("import", "export", "both"),
+                   help="import = ERP to CRM, export = CRM to ERP (default: the entity's setting)")
+    c.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
+    c.add_argument("--full", action="store_true", help="ignore the stored cursors and compare everything")
+    c.add_argument("--json", action="store_true", help="machine-readable result")
+
+    c = sub.add_parser("status", help="profile, endpoints, last runs and today's statistics")
+    c.add_argument("--json", action="store_true")
+    c = sub.add_parser("errors", help="errors grouped by cause, with counts")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--all", action="store_true", help="include resolved errors")
+    c = sub.add_parser("log", help="the sync log")
+    c.add_argument("--level", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    c.add_argument("--entity")
+    c.add_argument("--limit", type=int, default=50)
+    c = sub.add_parser("cleanup", help="delete log lines older than N days")
+    c.add_argument("--days", type=int, default=30)
+
+    c = sub.add_parser("demo", help="set up the demo profile (sandbox ERP + demo CRM) and sync it")
+    c.add_argument("--serve", action="store_true",
+                   help="afterwards keep the sandbox ERP serving on --port until Ctrl-C")
+    c.add_argument("--port", type=int, default=8765)
+    c.add_argument("--no-sync", action="store_true", help="only set up; do not run the first sync")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _console_logging(args.verbose)
+    ctx = Context(args)
+    try:
+        command = COMMANDS[args.command]
+        return command(ctx, args)
+    except ConfigError as exc:
+        _fail(args, exc, "configuration")
+        return EXIT_CONFIG
+    except ERPSyncError as exc:
+        _fail(args, exc, "error")
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    finally:
+        ctx.close()
+
+
+def _fail(args: argparse.Namespace, exc: ERPSyncError, label: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": exc.message, "kind": exc.kind, "hint": exc.hint}, ensure_ascii=False))
+    print(f"{label} error: {exc.message}", file=sys.stderr)
+    if exc.hint:
+        print(f"  what to do: {exc.hint}", file=sys.stderr)
+
+
+def _console_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(level)
+    root = logging.getLogger("erpsync")
+    root.addHandler(handler)
+    root.setLevel(min(level, logging.INFO))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""The commands behind `erpsync`: each takes the context and the parsed arguments and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from functools import cached_property
+
+from erpsync_gui.cli_reports import cmd_cleanup, cmd_demo, cmd_errors, cmd_log, cmd_status, print_json
+from erpsync_gui.engine.types import ProgressEvent, RunResult
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.errors import ConfigError
+from erpsync_gui.records import Direction
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+class Context:
+    """Opens the store, secrets and service only when a command needs them."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._log_handler = None
+
+    @cached_property
+    def data_dir(self):
+        from erpsync_gui.paths import data_dir
+
+        return data_dir(self.args.data_dir)
+
+    @cached_property
+    def store(self):
+        from erpsync_gui.store.db import open_store
+
+        store = open_store(self.args.store_url, data_dir=self.data_dir)
+        from erpsync_gui.store.log_handler import StoreLogHandler
+
+        self._log_handler = StoreLogHandler(store, secrets=lambda: self.secrets.known_secret_values())
+        logging.getLogger("erpsync").addHandler(self._log_handler)
+        return store
+
+    @cached_property
+    def secrets(self):
+        from erpsync_gui.app.demo import DEMO_SECRETS
+        from erpsync_gui.secrets import SecretStore
+
+        return SecretStore(demo_values=DEMO_SECRETS)
+
+    @cached_property
+    def service(self):
+        from erpsync_gui.app.service import SyncService
+
+        return SyncService(self.store, self.secrets, self.data_dir)
+
+    def close(self) -> None:
+        if "service" in self.__dict__:
+            self.service.close()
+        if self._log_handler is not None:
+            logging.getLogger("erpsync").removeHandler(self._log_handler)
+            self._log_handler.close()
+        if "store" in self.__dict__:
+            self.store.close()
+
+
+# -- config and secrets --------------------------------------------------------------------------
+def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
+    from erpsync_gui.app.config_file import dump_profile, load_profile_file
+
+    if args.config_command == "import":
+        profile = load_profile_file(args.file)
+        saved = ctx.service.config.save_profile(profile)
+        print(f"profile {saved.name!r} imported: {len(saved.entities)} entities")
+        missing = [f"{e.side.value}.{n}" for e in (saved.crm, saved.erp) for n in e.secret_names()
+                   if not ctx.secrets.has(saved.name, e.side, n)]
+        if missing:
+            print("secrets not stored yet (set them with `erpsync secret set NAME`): " + ", ".join(missing))
+        return EXIT_OK
+    fmt = args.format or ("json" if args.file and args.file.suffix.lower() == ".json" else "toml")
+    text = dump_profile(ctx.service.profile(args.profile), fmt=fmt)
+    if args.file:
+        args.file.write_text(text, encoding="utf-8")
+        print(f"written to {args.file}")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_secret(ctx: Context, args: argparse.Namespace) -> int:
+    from erpsync_gui.secrets import parse_secret_key
+
+    profile = ctx.service.profile(args.profile)
+    if args.secret_command == "list":
+        for endpoint in (profile.crm, profile.erp):
+            for name in endpoint.secret_names():
+                state = "stored" if ctx.secrets.has(profile.name, endpoint.side, name) else "not set"
+                print(f"{endpoint.side.value}.{name}: {state}")
+        return EXIT_OK
+    side, name = parse_secret_key(args.name)
+    if args.secret_command == "delete":
+        removed = ctx.secrets.delete(profile.name, side, name)
+        print("removed" if removed else "was not stored")
+        return EXIT_OK
+    value = sys.stdin.readline().rstrip("\r\n")
+    if not value:
+        raise ConfigError("no value on standard input", hint=f"echo VALUE | erpsync secret set {args.name}")
+    ctx.secrets.set(profile.name, side, name, value)
+    print(f"{side.value}.{name} stored in the OS keyring for profile {profile.name!r}")
+    return EXIT_OK
+
+
+# -- connections and syncs -----------------------------------------------------------------------
+def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
+    results = ctx.service.test_connections(args.profile)
+    for side, r in results.items():
+        latency = f"{r.latency_ms:.0f} ms" if r.latency_ms is not None else "-"
+        mark = "OK  " if r.ok else "FAIL"
+        print(f"{mark} {side.value.upper()}: reachable={'yes' if r.reachable else 'no'} "
+              f"authenticated={'yes' if r.authenticated else 'no'} latency={latency} - {r.message}")
+    return EXIT_OK if all(r.ok for r in results.values()) else EXIT_FAILED
+
+
+def _entities(ctx: Context, args: argparse.Namespace) -> list[str]:
+    profile = ctx.service.profile(args.profile)
+    if "all" in args.entity:
+        return [e.entity for e in profile.entities if e.enabled]
+    for name in args.entity:
+        if name not in ENTITIES:
+            raise ConfigError(f"unknown entity {name!r}", hint="known: " + ", ".join(ENTITIES))
+    return list(args.entity)
+
+
+def _progress_printer(enabled: bool) -> Callable[[ProgressEvent], None] | None:
+    if not enabled:
+        return None
+    last = [0.0]
+
+    def show(event: ProgressEvent) -> None:
+        now = time.monotonic()
+        if event.phase not in ("finished", "starting") and now - last[0] < 1.0:
+            return
+        last[0] = now
+        total = f"/{event.total}" if event.total else ""
+        eta = f", about {event.eta_seconds:.0f} s left" if event.eta_seconds else ""
+        print(f"  {event.entity}: {event.processed}{total} read, {event.inserted} created, {event.updated} "
+              f"updated, {event.failed} failed{eta}", file=sys.stderr)
+
+    return show
+
+
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    direction = Direction(args.direction) if args.direction else None
+    results: list[RunResult] = []
+    for entity in _entities(ctx, args):
+        result = ctx.service.sync(entity, profile_name=args.profile, direction=direction,
+                                  dry_run=args.dry_run, trigger="cli", full=args.full,
+                                  progress=_progress_printer(sys.stderr.isatty() and not args.json))
+        results.append(result)
+        if not args.json:
+            _print_result(result)
+    if args.json:
+        print_json([_result_json(r) for r in results])
+    return EXIT_OK if all(r.status == "success" for r in results) else EXIT_FAILED
+
+
+def _print_result(r: RunResult) -> None:
+    c = r.counts
+    title = "DRY RUN " if r.dry_run else ""
+    print(f"{title}{r.entity} ({r.direction.value}): {r.status.upper()} in {r.duration_s:.1f} s - "
+          f"{c['processed']} read, {c['inserted']} created, {c['updated']} updated, {c['linked']} linked, "
+          f"{c['skipped'] - c['linked']} unchanged, {c['conflicts']} conflicts, {c['failed']} failed")
+    if r.message:
+        print(f"  {r.message}")
+    for item in r.plan[:200]:
+        target = item.write_side.value.upper() if item.write_side else "-"
+        ident = f"crm {item.crm_id or '-'} / erp {item.erp_id or '-'}"
+        print(f"  {item.action.value:<13} -> {target:<3} {ident}: {item.reason}")
+        for change in item.changes[:12]:
+            print(f"      {change.field}: {change.before!r} -> {change.after!r}")
+        if item.error is not None:
+            print(f"      error: {item.error}")
+    if r.plan_truncated or len(r.plan) > 200:
+        print(f"  ... and {r.plan_truncated + max(0, len(r.plan) - 200)} more planned changes")
+
+
+def _result_json(r: RunResult) -> dict:
+    return {
+        "run_id": r.run_id, "entity": r.entity, "direction": r.direction.value, "status": r.status,
+        "dry_run": r.dry_run, "counts": dict(r.counts), "message": r.message,
+        "duration_s": round(r.duration_s, 3),
+        "plan": [{"action": i.action.value, "crm_id": i.crm_id, "erp_id": i.erp_id,
+                  "write_side": i.write_side.value if i.write_side else None, "reason": i.reason,
+                  "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in i.changes],
+                  "error": str(i.error) if i.error else None} for i in r.plan],
+        "plan_truncated": r.plan_truncated,
+    }
+
+
+COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
+    "config": cmd_config, "secret": cmd_secret, "test": cmd_test, "sync": cmd_sync,
+    "status": cmd_status, "errors": cmd_errors, "log": cmd_log, "cleanup": cmd_cleanup, "demo": cmd_demo,
+}

@@ -1,0 +1,182 @@
+"""Reading the generic REST ERP dialect: options, reply parsing and the three paging styles.
+
+Kept apart from the connector so the parts that meet untrusted replies (malformed JSON, missing keys,
+servers that ignore paging) are small and read in one place; every surprise is a PermanentError that
+names the entity and the URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from erpsync_gui.errors import ConfigError, PermanentError
+from erpsync_gui.records import Record
+
+PAGING_STYLES = ("page", "offset", "cursor")
+#: (name, value) pairs, so a filter can repeat a name (?id=1&id=2)
+Params = list[tuple[str, str | int]]
+
+
+@dataclass(frozen=True)
+class RestOptions:
+    """The dialect's knobs, from EndpointConfig.options (every one optional)."""
+
+    paging: str = "page"
+    id_field: str = "id"
+    updated_field: str = "updated_at"
+    version_field: str = "version"
+    txn_field: str = "sync_txn"
+    list_key: str = "data"
+    page_size_max: int = 500
+    api_path: str = "index.php/api/"
+    client_token_header: str = "X-Client-Token"
+    origin_fields: tuple[str, str] = ("external_id", "external_channel")
+    send_if_match: bool = True
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> RestOptions:
+        """Validated options; unknown keys are ignored (other connectors' settings may sit beside)."""
+        known = {k: v for k, v in options.items() if k in cls.__dataclass_fields__}
+        if "origin_fields" in known:
+            fields = tuple(known["origin_fields"])
+            if len(fields) != 2 or not all(isinstance(f, str) and f for f in fields):
+                raise ConfigError("origin_fields must name two fields: the source id and the channel",
+                                  hint='for example ["external_id", "external_channel"]')
+            known["origin_fields"] = fields
+        opts = cls(**known)
+        if opts.paging not in PAGING_STYLES:
+            raise ConfigError(f"Unknown paging style {opts.paging!r}", hint=f"use one of {', '.join(PAGING_STYLES)}")
+        if not isinstance(opts.page_size_max, int) or opts.page_size_max < 1:
+            raise ConfigError(f"page_size_max must be a positive integer, not {opts.page_size_max!r}")
+        path = opts.api_path.strip("/")
+        return cls(**{**opts.__dict__, "api_path": f"{path}/" if path else ""})
+
+
+def shown_url(response: httpx.Response) -> str:
+    """The request URL without its query, for messages."""
+    return str(response.request.url.copy_with(query=None))
+
+
+def reply_json(response: httpx.Response, entity: str) -> Any:
+    """The parsed body, or a PermanentError saying the reply is not JSON."""
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError):
+        snippet = response.text[:80].strip() if response.content else "an empty body"
+        raise PermanentError(
+            f"The ERP's reply for {entity} at {shown_url(response)} is not JSON ({snippet!r})",
+            status=response.status_code, hint="check the base URL: it may not point at the ERP API",
+        ) from None
+
+
+def data_of(body: Any, response: httpx.Response, entity: str, key: str) -> Any:
+    """The body's `key` member (the records), or a PermanentError when it is missing."""
+    if not isinstance(body, dict) or key not in body:
+        raise PermanentError(
+            f"The ERP's reply for {entity} at {shown_url(response)} has no {key!r} member",
+            status=response.status_code, hint="check the base URL and the connector's list_key option",
+        )
+    return body[key]
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An aware UTC datetime from an ISO-8601 string (naive taken as UTC); None when unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def to_record(raw: Any, opts: RestOptions, entity: str, url: str) -> Record:
+    """One Record from one reply object; a non-object or one without an id is a PermanentError."""
+    if not isinstance(raw, dict):
+        raise PermanentError(f"The ERP sent a {entity} record that is not an object at {url}")
+    record_id = raw.get(opts.id_field)
+    if record_id is None or record_id == "":
+        raise PermanentError(
+            f"The ERP sent a {entity} record without {opts.id_field!r} at {url}",
+            hint="check the connector's id_field option",
+        )
+    version = raw.get(opts.version_field)
+    txn = raw.get(opts.txn_field)
+    return Record(
+        id=str(record_id),
+        data=raw,
+        updated_at=parse_time(raw.get(opts.updated_field)),
+        version=None if version is None else str(version),
+        txn_id=None if txn is None else str(txn),
+    )
+
+
+@dataclass(frozen=True)
+class ListPage:
+    records: tuple[Record, ...]
+    total: int | None
+    #: the largest updated_at text in this page (the dialect's cursor), None when no record has one
+    max_updated: str | None
+
+
+Fetch = Callable[[Params], httpx.Response]
+
+
+def iter_list(fetch: Fetch, opts: RestOptions, entity: str, params: Params, per_page: int) -> Iterator[ListPage]:
+    """Every page of a list request in the configured paging style, until the server has no more.
+
+    Stops with a PermanentError when a server answers the same page twice (it ignores the paging
+    parameters), instead of looping for ever.
+    """
+    per_page = max(1, min(per_page, opts.page_size_max))
+    page, offset, cursor = 1, 0, None
+    previous: tuple[str, ...] | None = None
+    while True:
+        query: Params = [*params, ("per_page", per_page)]
+        if opts.paging == "page":
+            query.append(("page", page))
+        elif opts.paging == "offset":
+            query += [("offset", offset), ("limit", per_page)]
+        elif cursor:
+            query.append(("cursor", cursor))
+        response = fetch(query)
+        url = shown_url(response)
+        body = reply_json(response, entity)
+        items = data_of(body, response, entity, opts.list_key)
+        if not isinstance(items, list):
+            raise PermanentError(f"The ERP's {opts.list_key!r} for {entity} at {url} is not a list")
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        records = tuple(to_record(item, opts, entity, url) for item in items)
+        ids = tuple(r.id for r in records)
+        if records and ids == previous:
+            raise PermanentError(
+                f"The ERP answered the same {entity} page twice at {url}",
+                hint=f"the server seems to ignore {opts.paging!r} paging; choose another paging style",
+            )
+        previous = ids
+        total = meta.get("total") if isinstance(meta.get("total"), int) else None
+        stamps = [r.data.get(opts.updated_field) for r in records]
+        newest = max((s for s in stamps if isinstance(s, str)), default=None, key=_time_key)
+        if records:
+            yield ListPage(records, total, newest)
+        if opts.paging == "cursor":
+            cursor = meta.get("next_cursor")
+            if not cursor or not records:
+                return
+        else:
+            offset += len(records)
+            page += 1
+            # a server may cap per_page below what was asked; its own figure says what a full page is
+            served = meta.get("per_page") if isinstance(meta.get("per_page"), int) else per_page
+            if not records or (offset >= total if total is not None else len(records) < served):
+                return
+
+
+def _time_key(text: str) -> tuple[int, datetime | str]:
+    moment = parse_time(text)
+    return (1, moment) if moment is not None else (0, text)

@@ -1,0 +1,79 @@
+"""Rows of the CRM database turned into Records (with their child lines); cursor values to and from text."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, Connection, select
+from sqlalchemy.engine import Row
+
+from erpsync_gui.connectors.base import chunked
+from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, from_db, to_db
+from erpsync_gui.errors import ConfigError, PermanentError
+from erpsync_gui.records import Record
+
+IN_CHUNK = 500
+
+
+def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list[Record]:
+    """Records for `rows` of `et.table`, their child lines fetched in one query per child table."""
+    if not rows:
+        return []
+    keys = [row._mapping[et.pk] for row in rows]
+    children = {child.name: _children(conn, child, keys) for child in et.children}
+    records = []
+    for row, key in zip(rows, keys, strict=True):
+        data: dict[str, Any] = {c.name: from_db(row._mapping[c]) for c in et.table.columns}
+        for name, grouped in children.items():
+            data[name] = grouped.get(str(key), [])
+        updated = row._mapping[et.updated] if et.updated is not None else None
+        records.append(Record(id=str(key), data=data, updated_at=_as_datetime(updated)))
+    return records
+
+
+def _children(conn: Connection, child: ChildTable, keys: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+    order = [child.fk, *(c for c in (child.order_by, child.pk) if c is not None)]
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for chunk in chunked(keys, IN_CHUNK):
+        for row in conn.execute(select(child.table).where(child.of_parents(chunk)).order_by(*order)):
+            line = {c.name: from_db(row._mapping[c]) for c in child.table.columns}
+            grouped.setdefault(str(row._mapping[child.fk]), []).append(line)
+    return grouped
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return from_db(value)
+    if isinstance(value, date):
+        return from_db(datetime(value.year, value.month, value.day))
+    return None
+
+
+def cursor_text(value: Any) -> str | None:
+    """The stored form of a cursor: ISO text of the last row's updated value (UTC for datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, (datetime, date)):
+        return from_db(value).isoformat()
+    return str(value)
+
+
+def cursor_value(column: Column, text: str) -> Any:
+    """A stored cursor as a value comparable with `column`."""
+    try:
+        return to_db(column, text)
+    except PermanentError:
+        raise ConfigError(f"The stored cursor {text!r} is not a value of {column.table.name}.{column.name}",
+                          hint="reset the entity's cursor to read everything once") from None
+
+
+def key_norm(value: Any) -> str:
+    """A comparison form of a key value: numbers by value, text without case (as most collations do)."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return format(Decimal(str(value)).normalize(), "f")
+    if isinstance(value, (datetime, date)):
+        return from_db(value).isoformat()
+    return str(value).strip().casefold()

@@ -1,0 +1,311 @@
+"""Reflection of the CRM database and the resolution of entities to its tables, columns and child tables.
+
+Every table and column name the SQL connector uses comes from here, and every one here comes from the
+reflected schema: a preset or an override only *proposes* a name, and a name the database does not have
+is a ConfigError that lists what it does have. No SQL is ever built from user text.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Column, MetaData, Table, and_
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql import sqltypes
+from sqlalchemy.sql.elements import ColumnElement
+
+from erpsync_gui.connectors.sql_engine import translate_errors
+from erpsync_gui.connectors.sql_presets import (
+    CREATED_CANDIDATES,
+    MARKER_CHANNEL,
+    MARKER_ID,
+    UPDATED_CANDIDATES,
+    EntityPreset,
+    preset_named,
+)
+from erpsync_gui.errors import ConfigError, PermanentError
+
+OVERRIDE_KEYS = frozenset({"table", "id", "updated", "created", "keys"})
+
+
+@dataclass(frozen=True)
+class ChildTable:
+    """A reflected child table (invoice lines) tied to its parent by `fk` and the `fixed` columns."""
+
+    name: str
+    table: Table
+    fk: Column
+    fixed: Mapping[str, Any]
+    order_by: Column | None
+    pk: Column | None
+
+    def of_parents(self, parent_ids: Sequence[Any]) -> ColumnElement[bool]:
+        return and_(self.fk.in_(parent_ids), *(self.table.c[k] == v for k, v in self.fixed.items()))
+
+
+@dataclass(frozen=True)
+class EntityTable:
+    """One entity resolved against the reflected schema."""
+
+    entity: str
+    table: Table
+    pk: Column
+    updated: Column | None
+    created: Column | None
+    key_fields: tuple[str, ...]
+    #: (external_id, external_channel) when the table carries the origin marker
+    marker: tuple[Column, Column] | None
+    children: tuple[ChildTable, ...]
+
+    def child(self, name: str) -> ChildTable | None:
+        return next((c for c in self.children if c.name == name), None)
+
+    def column(self, name: str) -> Column:
+        return find_column(self.table, name)
+
+    def pk_value(self, record_id: str) -> Any | None:
+        """The record id as the primary key's own type; None when it cannot be one (so: no such row)."""
+        if _is_type(self.pk, sqltypes.Integer):
+            try:
+                return int(record_id)
+            except (TypeError, ValueError):
+                return None
+        return record_id
+
+
+class SchemaCatalog:
+    """Reflects the database once, lazily, and resolves entities to tables (cached, thread-safe)."""
+
+    def __init__(self, engine: Engine, preset: str = "perfex",
+                 overrides: Mapping[str, Mapping[str, Any]] | None = None, schema: str | None = None) -> None:
+        self.validate(preset, overrides or {})
+        self._engine = engine
+        self._preset = preset_named(preset)
+        self._overrides = dict(overrides or {})
+        self._schema = schema
+        self._metadata: MetaData | None = None
+        self._resolved: dict[str, EntityTable] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def validate(preset: str, overrides: Mapping[str, Mapping[str, Any]]) -> None:
+        """ConfigError for an unknown preset or override setting, before any database is touched."""
+        preset_named(preset)
+        for entity, override in overrides.items():
+            unknown = set(override) - OVERRIDE_KEYS
+            if unknown:
+                raise ConfigError(f"Unknown setting(s) {sorted(unknown)} for SQL entity {entity!r}",
+                                  hint=f"allowed: {', '.join(sorted(OVERRIDE_KEYS))}")
+
+    @property
+    def metadata(self) -> MetaData:
+        with self._lock:
+            if self._metadata is None:
+                metadata = MetaData(schema=self._schema)
+                with translate_errors("reading the database schema"):
+                    metadata.reflect(self._engine, views=False)
+                self._metadata = metadata
+            return self._metadata
+
+    def tables(self) -> dict[str, Table]:
+        """Reflected tables by their plain name."""
+        return {t.name: t for t in self.metadata.tables.values()}
+
+    def table(self, name: str) -> Table:
+        tables = self.tables()
+        found = tables.get(name)
+        if found is None:
+            found = next((t for n, t in tables.items() if n.lower() == name.lower()), None)
+        if found is None:
+            raise ConfigError(f"The database has no table {name!r}", hint=_listing("tables", sorted(tables)))
+        return found
+
+    def preset_tables(self, table_names: Iterable[str] | None = None) -> tuple[int, int]:
+        """(found, expected) counts of the preset's tables among `table_names` (default: the reflected)."""
+        names = {n.lower() for n in (self.tables() if table_names is None else table_names)}
+        wanted = {p.table.lower() for p in self._preset.values()}
+        return len(wanted & names), len(wanted)
+
+    def entities(self) -> list[str]:
+        """Entities whose table exists: the preset's, the overrides', in that order."""
+        names = {n.lower() for n in self.tables()}
+        found = [e for e, p in self._preset.items() if p.table.lower() in names and e not in self._overrides]
+        return found + list(self._overrides)
+
+    def resolve(self, entity: str) -> EntityTable:
+        resolved = self._resolved.get(entity)
+        if resolved is None:
+            resolved = self._resolve(entity)
+            self._resolved[entity] = resolved
+        return resolved
+
+    def _resolve(self, entity: str) -> EntityTable:
+        preset = self._preset.get(entity)
+        override = self._overrides.get(entity, {})
+        table_name = override.get("table") or (preset.table if preset else None)
+        if not table_name:
+            if entity.lower() not in {n.lower() for n in self.tables()}:
+                raise ConfigError(
+                    f"No table is configured for entity {entity!r}",
+                    hint=f"set options.tables.{entity}.table; " + _listing("tables", sorted(self.tables())),
+                )
+            table_name = entity
+        table = self.table(table_name)
+        base = preset or EntityPreset(table.name, id="")
+        id_name = override.get("id") or base.id
+        pk = find_column(table, id_name) if id_name else _single_pk(table, entity)
+        updated = _pick(table, override, "updated", base.updated if preset else UPDATED_CANDIDATES)
+        created = _pick(table, override, "created", base.created if preset else CREATED_CANDIDATES)
+        keys = override.get("keys")
+        if keys is not None:
+            key_fields = tuple(find_column(table, k).name for k in keys)
+        else:
+            key_fields = tuple(c.name for k in base.key_fields if (c := _maybe_column(table, k)) is not None)
+        marker_id, marker_channel = _maybe_column(table, MARKER_ID), _maybe_column(table, MARKER_CHANNEL)
+        marker = (marker_id, marker_channel) if marker_id is not None and marker_channel is not None else None
+        children = tuple(self._child(c) for c in base.children if self._has_table(c.table))
+        return EntityTable(entity, table, pk, updated, created, key_fields, marker, children)
+
+    def _has_table(self, name: str) -> bool:
+        return name.lower() in {n.lower() for n in self.tables()}
+
+    def _child(self, preset: Any) -> ChildTable:
+        table = self.table(preset.table)
+        fixed = {find_column(table, k).name: v for k, v in preset.fixed.items()}
+        order_by = _maybe_column(table, preset.order_by) if preset.order_by else None
+        pks = list(table.primary_key.columns)
+        return ChildTable(preset.name, table, find_column(table, preset.fk), fixed, order_by,
+                          pks[0] if len(pks) == 1 else None)
+
+
+def find_column(table: Table, name: str) -> Column:
+    """The reflected column `name` of `table` (case-insensitive fallback), or ConfigError listing them."""
+    column = _maybe_column(table, name)
+    if column is None:
+        raise ConfigError(f"Table {table.name!r} has no column {name!r}",
+                          hint=_listing(f"columns of {table.name}", [c.name for c in table.columns]))
+    return column
+
+
+def _maybe_column(table: Table, name: str) -> Column | None:
+    if name in table.c:
+        return table.c[name]
+    return next((c for c in table.columns if c.name.lower() == name.lower()), None)
+
+
+def _single_pk(table: Table, entity: str) -> Column:
+    pks = list(table.primary_key.columns)
+    if len(pks) != 1:
+        raise ConfigError(f"Table {table.name!r} has no single-column primary key",
+                          hint=f"set options.tables.{entity}.id to its id column")
+    return pks[0]
+
+
+def _pick(table: Table, override: Mapping[str, Any], key: str, candidates: Sequence[str]) -> Column | None:
+    """An override names the column (empty/None turns it off); else the first candidate the table has."""
+    if key in override:
+        return find_column(table, override[key]) if override[key] else None
+    return next((c for name in candidates if (c := _maybe_column(table, name)) is not None), None)
+
+
+def _listing(what: str, names: Sequence[str]) -> str:
+    shown = ", ".join(names[:60])
+    more = f" … and {len(names) - 60} more" if len(names) > 60 else ""
+    return f"{what}: {shown or 'none'}{more}"
+
+
+def _is_type(column: Column, kind: type) -> bool:
+    return isinstance(column.type, kind)
+
+
+def field_type(column: Column) -> str:
+    """The product's field type (text/number/date/datetime/boolean) of a reflected column."""
+    if _is_type(column, sqltypes.Boolean):
+        return "boolean"
+    if _is_type(column, sqltypes.DateTime):
+        return "datetime"
+    if _is_type(column, sqltypes.Date):
+        return "date"
+    if _is_type(column, (sqltypes.Integer, sqltypes.Numeric)):
+        return "number"
+    return "text"
+
+
+def from_db(value: Any) -> Any:
+    """A value as read, with datetimes made timezone-aware UTC (naive ones in the database are UTC)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def now_for(column: Column) -> datetime | date:
+    """The current UTC time in the shape the column stores."""
+    now = datetime.now(UTC)
+    return to_db(column, now)
+
+
+def to_db(column: Column, value: Any) -> Any:
+    """`value` converted to what `column` stores; PermanentError when it cannot be (per-record, no value
+    in the message so errors group by column)."""
+    if value is None:
+        return None
+    try:
+        return _convert(column, value)
+    except (TypeError, ValueError, KeyError, ArithmeticError):
+        raise PermanentError(
+            f"Column {column.table.name}.{column.name} cannot store a {type(value).__name__} value "
+            f"as {field_type(column)}"
+        ) from None
+
+
+def _convert(column: Column, value: Any) -> Any:
+    kind = field_type(column)
+    if kind == "datetime":
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        elif isinstance(value, date) and not isinstance(value, datetime):
+            value = datetime(value.year, value.month, value.day)
+        if not isinstance(value, datetime):
+            raise TypeError
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC)
+            if not getattr(column.type, "timezone", False):
+                value = value.replace(tzinfo=None)
+        elif getattr(column.type, "timezone", False):
+            value = value.replace(tzinfo=UTC)
+        return value
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).date() if value.tzinfo else value.date()
+        if isinstance(value, str):
+            text = value.strip()
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()
+        if not isinstance(value, date):
+            raise TypeError
+        return value
+    if kind == "boolean":
+        if isinstance(value, str):
+            return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}[
+                value.strip().lower()]
+        return bool(value)
+    if _is_type(column, sqltypes.Integer):
+        if isinstance(value, bool):
+            return int(value)
+        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        if number != number.to_integral_value():
+            raise ValueError
+        return int(number)
+    if kind == "number":
+        if isinstance(value, bool):
+            raise TypeError
+        return Decimal(value.strip()) if isinstance(value, str) else value
+    if isinstance(value, (dict, list, tuple, set)):
+        raise TypeError
+    if isinstance(value, (int, float, Decimal)) and _is_type(column, sqltypes.String):
+        return str(value)
+    return value

@@ -1,0 +1,129 @@
+"""Payloads checked against the reflected table, and the INSERT/UPDATE statements that write them.
+
+Everything here runs inside a transaction the connector owns; nothing commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select, update
+
+from erpsync_gui.connectors.base import chunked
+from erpsync_gui.connectors.sql_reading import IN_CHUNK, read_records
+from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, now_for, to_db
+from erpsync_gui.errors import NotFoundError, PermanentError
+from erpsync_gui.records import Origin, Record
+
+
+@dataclass
+class PreparedRow:
+    """A payload checked against the table: column values and child lines, ready to write."""
+
+    values: dict[str, Any]
+    lines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, origin: Origin | None = None,
+            channel: str = "erpsync") -> PreparedRow:
+    """Payload -> column values; unknown names are ConfigError, unstorable values PermanentError.
+    Stamps the updated column (and on create the created column and origin marker) unless given."""
+    row = PreparedRow({})
+    for key, value in payload.items():
+        child = et.child(key)
+        if child is not None:
+            row.lines[child.name] = _prepare_lines(child, value)
+        else:
+            column = et.column(key)
+            row.values[column.name] = to_db(column, value)
+    for column in [et.updated, et.created] if creating else [et.updated]:
+        if column is not None and column.name not in row.values:
+            row.values[column.name] = now_for(column)
+    if creating and origin is not None and et.marker is not None:
+        id_col, channel_col = et.marker
+        row.values[id_col.name] = to_db(id_col, origin.source_id)
+        row.values[channel_col.name] = to_db(channel_col, origin.channel or channel)
+    return row
+
+
+def _prepare_lines(child: ChildTable, lines: Any) -> list[dict[str, Any]]:
+    """Child lines -> column values; the parent key and fixed columns are set on insert."""
+    if not isinstance(lines, Sequence) or isinstance(lines, (str, bytes)):
+        raise PermanentError(f"{child.name} must be a list of rows")
+    skip = {child.fk.name, *child.fixed, *([child.pk.name] if child.pk is not None else [])}
+    prepared = []
+    for position, line in enumerate(lines, start=1):
+        if not isinstance(line, Mapping):
+            raise PermanentError(f"Each of {child.name} must be a row of named values")
+        values = {}
+        for key, value in line.items():
+            column = find_column(child.table, key)
+            if column.name not in skip:
+                values[column.name] = to_db(column, value)
+        if child.order_by is not None and child.order_by.name not in values:
+            values[child.order_by.name] = position
+        prepared.append(values)
+    return prepared
+
+
+def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
+    """Insert rows and their lines; returns them as now stored, in order."""
+    keys = _insert_rows(conn, et, rows)
+    for child in et.children:
+        parents = [(k, r.lines[child.name]) for k, r in zip(keys, rows, strict=True) if child.name in r.lines]
+        _insert_lines(conn, child, parents)
+    stored: dict[str, Record] = {}
+    for chunk in chunked(keys, IN_CHUNK):
+        found = conn.execute(select(et.table).where(et.pk.in_(chunk))).all()
+        stored.update((r.id, r) for r in read_records(conn, et, found))
+    return [stored[str(k)] for k in keys]
+
+
+def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Any]:
+    """One executemany with RETURNING per set of given columns where the dialect can (SQLite,
+    PostgreSQL); else one INSERT per row with the key from lastrowid (MySQL/MariaDB)."""
+    keys: list[Any] = [None] * len(rows)
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, row in enumerate(rows):
+        groups.setdefault(tuple(sorted(row.values)), []).append(i)
+    many = conn.dialect.insert_executemany_returning_sort_by_parameter_order
+    for names, indexes in groups.items():
+        if many and names and len(indexes) > 1:
+            statement = et.table.insert().returning(et.pk, sort_by_parameter_order=True)
+            result = conn.execute(statement, [rows[i].values for i in indexes])
+            for i, key in zip(indexes, result.scalars().all(), strict=True):
+                keys[i] = key
+        else:
+            for i in indexes:
+                keys[i] = conn.execute(et.table.insert().values(rows[i].values)).inserted_primary_key[0]
+    return keys
+
+
+def _insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[Any, list[dict]]]) -> None:
+    params = [{**line, child.fk.name: key, **child.fixed} for key, lines in parents for line in lines]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for line in params:
+        groups.setdefault(tuple(sorted(line)), []).append(line)
+    for group in groups.values():
+        conn.execute(child.table.insert(), group)
+
+
+def update_row(conn: Connection, et: EntityTable, key: Any, row: PreparedRow,
+               missing: NotFoundError) -> Record:
+    """UPDATE the given columns and replace the child lines given; `missing` when no row has `key`."""
+    if row.values.get(et.pk.name, key) != key:
+        raise PermanentError(f"The id column {et.pk.name} of {et.entity} cannot be changed")
+    if row.values:
+        done = conn.execute(update(et.table).where(et.pk == key).values(row.values)).rowcount
+    else:
+        done = conn.execute(select(func.count()).select_from(et.table).where(et.pk == key)).scalar_one()
+    if not done:
+        raise missing
+    for name, lines in row.lines.items():
+        child = et.child(name)
+        assert child is not None
+        conn.execute(delete(child.table).where(child.of_parents([key])))
+        _insert_lines(conn, child, [(key, lines)])
+    return read_records(conn, et, conn.execute(select(et.table).where(et.pk == key)).all())[0]

@@ -1,0 +1,266 @@
+"""Applying one planned batch: the writes, then the link rows and outcomes that commit with them.
+
+Creates are announced in the state store before they are sent (write-ahead): if the process dies, or
+the target times out, between the write and its link, the next run finds the pending row and
+reconciles by our origin marker and the natural keys before creating anything again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from erpsync_gui import CHANNEL
+from erpsync_gui.connectors.base import Connector
+from erpsync_gui.engine.signature import error_signature
+from erpsync_gui.engine.types import Action, PlanItem
+from erpsync_gui.errors import (
+    AuthError,
+    ConfigError,
+    ERPSyncError,
+    OutcomeUnknownError,
+    RetryableError,
+)
+from erpsync_gui.mapping import EntityMapping
+from erpsync_gui.records import Origin, Record, Side
+from erpsync_gui.store.models import ConflictRow, LinkRow, OutcomeRow
+from erpsync_gui.store.sync_state import BatchCommit, SyncState
+
+_EXCERPT = 600
+
+
+class CircuitOpen(ERPSyncError):
+    """Too many writes in a row failed for a reason that is not the record's: stop the run."""
+
+    kind = "circuit_open"
+
+
+@dataclass
+class ApplyContext:
+    entity: str
+    run_id: int
+    profile_id: int
+    txn_id: str
+    mapping: EntityMapping
+    connectors: dict[Side, Connector]
+    names: dict[Side, str]
+    state: SyncState
+    now: Callable[[], datetime]
+    redact: Callable[[str], str]
+    #: consecutive retryable write failures that stop the run
+    max_consecutive_failures: int = 5
+
+
+class Applier:
+    def __init__(self, ctx: ApplyContext) -> None:
+        self.ctx = ctx
+        self._consecutive = 0
+        #: ids of the items whose write was carried out (or refused) - the rest never reached the target
+        self._attempted: set[int] = set()
+
+    def apply(self, items: Sequence[PlanItem]) -> BatchCommit:
+        """Carry out the writes of `items` (updating each item's action/error) and return the commit."""
+        commit = BatchCommit()
+        creates = [i for i in items if i.action is Action.CREATE]
+        if creates:
+            self._announce(creates)
+            self._create(creates)
+        for item in items:
+            if item.action in (Action.UPDATE, Action.UPDATE_SOURCE):
+                self._update(item)
+        for item in items:
+            self._record(item, commit)
+        return commit
+
+    def partial_commit(self, items: Sequence[PlanItem]) -> BatchCommit:
+        """After a run-stopping error mid-batch: record what was done; the rest stays unrecorded (the cursor
+        does not move, so it is read again next run; announced creates are reconciled first)."""
+        commit = BatchCommit()
+        for item in items:
+            if item.action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE) and \
+                    id(item) not in self._attempted:
+                item.action, item.target, item.reason = Action.SKIP, None, "not attempted: the run stopped"
+                continue
+            self._record(item, commit)
+        return commit
+
+    # -- writes ------------------------------------------------------------------------------
+    def _announce(self, creates: list[PlanItem]) -> None:
+        pending = []
+        for item in creates:
+            link = item.link or self._new_link(item.source_side, item.source.id)
+            link.state = "pending"
+            link.pending_side = item.source_side.value
+            link.create_unknown = True
+            item.link = link
+            pending.append(link)
+        self.ctx.state.persist_new_links(pending)
+
+    def _create(self, creates: list[PlanItem]) -> None:
+        by_side: dict[Side, list[PlanItem]] = {}
+        for item in creates:
+            by_side.setdefault(item.write_side, []).append(item)
+        for side, group in by_side.items():
+            results = self.ctx.connectors[side].create_many(
+                self.ctx.names[side], [i.payload for i in group],
+                origins=[Origin(CHANNEL, i.source.id) for i in group], txn_id=self.ctx.txn_id,
+            )
+            for result in results:
+                self._attempted.add(id(group[result.index]))
+                if result.record is not None:
+                    group[result.index].target = result.record
+            for result in results:
+                if result.error is not None:
+                    self._failed(group[result.index], result.error)
+                else:
+                    self._consecutive = 0
+
+    def _update(self, item: PlanItem) -> None:
+        side = item.write_side
+        current = item.target if side is not item.source_side else item.source
+        self._attempted.add(id(item))
+        try:
+            written = self.ctx.connectors[side].update(
+                self.ctx.names[side], current.id, item.payload, version=current.version, txn_id=self.ctx.txn_id)
+        except (AuthError, ConfigError):
+            raise
+        except ERPSyncError as exc:
+            self._failed(item, exc)
+            return
+        self._consecutive = 0
+        if side is item.source_side:
+            item.source = written
+        else:
+            item.target = written
+
+    def _failed(self, item: PlanItem, error: Exception) -> None:
+        if isinstance(error, (AuthError, ConfigError)):
+            raise error
+        item.error = error
+        item.action = Action.FAILED
+        if isinstance(error, RetryableError):
+            self._consecutive += 1
+            if self._consecutive >= self.ctx.max_consecutive_failures:
+                raise CircuitOpen(
+                    f"{self._consecutive} writes in a row failed: {error}",
+                    hint="the target system seems unavailable; the run stopped and the rest is retried next run")
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def _new_link(self, side: Side, source_id: str) -> LinkRow:
+        link = LinkRow(profile_id=self.ctx.profile_id, entity=self.ctx.entity, state="pending", attempts=0,
+                       create_unknown=False)
+        if side is Side.CRM:
+            link.crm_id = source_id
+        else:
+            link.erp_id = source_id
+        return link
+
+    def _record(self, item: PlanItem, commit: BatchCommit) -> None:
+        ctx = self.ctx
+        now = ctx.now()
+        action = item.action
+        # an unchanged record costs nothing: no row is touched (a no-op re-sync must stay cheap)
+        if action is Action.SKIP and (item.link is None or item.target is None):
+            return
+        link = item.link or self._new_link(item.source_side, item.source.id)
+        item.link = link
+        if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE):
+            self._synced(link, item, now, wrote=action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE))
+            if link.id is not None and link.state == "synced":
+                commit.resolved_conflict_links.append(link.id)
+        elif action is Action.SKIP:
+            # a change the policy discarded: remember we saw it, so it is not re-reported every run
+            self._set_side(link, item.source_side, item.source)
+            if link.id is not None:
+                commit.links.append(link)
+            return
+        elif action is Action.DEFER:
+            link.state = "pending"
+            link.pending_side = item.source_side.value
+        elif action is Action.CONFLICT:
+            self._conflict(link, item, commit, now)
+        elif action is Action.FAILED:
+            self._failure(link, item)
+        commit.links.append(link)
+        if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.CONFLICT,
+                      Action.FAILED):
+            commit.outcomes.append(self._outcome(item, now))
+
+    def _synced(self, link: LinkRow, item: PlanItem, now: datetime, *, wrote: bool) -> None:
+        self._set_side(link, item.source_side, item.source)
+        if item.target is not None:
+            self._set_side(link, item.source_side.other, item.target)
+        link.state = "synced"
+        link.pending_side = None
+        link.create_unknown = False
+        link.last_error = None
+        link.attempts = 0
+        link.last_synced_at = now
+        if wrote:
+            link.last_txn_id = self.ctx.txn_id
+            link.last_written_side = item.write_side.value
+
+    def _set_side(self, link: LinkRow, side: Side, record: Record) -> None:
+        checksum = self.ctx.mapping.checksum(side, record.data)
+        if side is Side.CRM:
+            link.crm_id, link.crm_checksum = record.id, checksum
+            link.crm_version, link.crm_updated_at = record.version, record.updated_at
+        else:
+            link.erp_id, link.erp_checksum = record.id, checksum
+            link.erp_version, link.erp_updated_at = record.version, record.updated_at
+
+    def _conflict(self, link: LinkRow, item: PlanItem, commit: BatchCommit, now: datetime) -> None:
+        if item.target is not None:
+            twin_side = item.source_side.other
+            if (link.crm_id if twin_side is Side.CRM else link.erp_id) is None:
+                if twin_side is Side.CRM:
+                    link.crm_id = item.target.id
+                else:
+                    link.erp_id = item.target.id
+        link.state = "conflict"
+        link.pending_side = None
+        mapping = self.ctx.mapping
+        crm = item.source if item.source_side is Side.CRM else item.target
+        erp = item.target if item.source_side is Side.CRM else item.source
+        commit.conflicts.append((link, ConflictRow(
+            profile_id=self.ctx.profile_id, entity=self.ctx.entity, link_id=link.id or 0,
+            crm_values=_jsonable(mapping.to_common(Side.CRM, crm.data)) if crm else {},
+            erp_values=_jsonable(mapping.to_common(Side.ERP, erp.data)) if erp else {},
+            reason=item.reason, created_at=now,
+        )))
+
+    def _failure(self, link: LinkRow, item: PlanItem) -> None:
+        error = item.error
+        unknown = isinstance(error, OutcomeUnknownError)
+        link.state = "pending" if unknown else "failed"
+        # only a write that may have happened needs reconciling; a refused one certainly did not
+        link.create_unknown = unknown and (link.erp_id if item.source_side is Side.CRM else link.crm_id) is None
+        link.pending_side = item.source_side.value
+        link.attempts = (link.attempts or 0) + 1
+        link.last_error = self.ctx.redact(str(error))[:2000]
+
+    def _outcome(self, item: PlanItem, now: datetime) -> OutcomeRow:
+        error = item.error
+        kind = getattr(error, "kind", type(error).__name__) if error else None
+        message = self.ctx.redact(str(error)) if error else item.reason
+        action = {Action.UPDATE_SOURCE: "update", Action.FAILED: "failed"}.get(item.action, item.action.value)
+        excerpt = None
+        if error is not None and item.payload is not None:
+            excerpt = self.ctx.redact(json.dumps(_jsonable(item.payload), ensure_ascii=False))[:_EXCERPT]
+        return OutcomeRow(
+            run_id=self.ctx.run_id, profile_id=self.ctx.profile_id, entity=self.ctx.entity,
+            crm_id=item.crm_id, erp_id=item.erp_id, action=action,
+            target_side=item.write_side.value if item.write_side else None,
+            error_kind=kind, message=message[:4000],
+            signature=error_signature(self.ctx.entity, kind, message) if error else None,
+            payload_excerpt=excerpt,
+            resolution="open" if item.action in (Action.FAILED, Action.CONFLICT) else None,
+            created_at=now,
+        )
+
+
+def _jsonable(value):
+    """A JSON-safe copy (Decimal, dates and other values become strings)."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))

@@ -1,0 +1,176 @@
+"""Planning one batch: for each changed source record, create / update / link / skip / conflict.
+
+Reads both systems and the link store; writes nothing. A dry run shows exactly this plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from erpsync_gui.connectors.base import Connector
+from erpsync_gui.engine import policy as policies
+from erpsync_gui.engine.matcher import Match, find_twins
+from erpsync_gui.engine.types import Action, FieldChange, PlanItem
+from erpsync_gui.errors import MappingError, NotFoundError
+from erpsync_gui.mapping import EntityMapping
+from erpsync_gui.records import Direction, Record, Side
+from erpsync_gui.store.models import LinkRow
+from erpsync_gui.store.sync_state import SyncState
+
+
+@dataclass
+class PlanContext:
+    entity: str
+    mapping: EntityMapping
+    policy: str
+    direction: Direction
+    key_fields: list[tuple[str, str]]
+    connectors: dict[Side, Connector]
+    names: dict[Side, str]
+    state: SyncState
+    resolver: object
+    now: datetime
+    time_gate: timedelta
+
+
+def _sum(link: LinkRow, side: Side) -> str | None:
+    return link.crm_checksum if side is Side.CRM else link.erp_checksum
+
+
+def _twin_id(link: LinkRow | None, side: Side) -> str | None:
+    if link is None:
+        return None
+    return link.crm_id if side is Side.CRM else link.erp_id
+
+
+def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -> list[PlanItem]:
+    target_side = source_side.other
+    links = ctx.state.links_by_ids(source_side, [r.id for r in records])
+    twin_ids = [i for i in (_twin_id(links.get(r.id), target_side) for r in records) if i]
+    twins = ctx.connectors[target_side].get_many(ctx.names[target_side], twin_ids) if twin_ids else {}
+
+    payloads: dict[str, dict] = {}
+    mapping_errors: dict[str, MappingError] = {}
+    for record in records:
+        try:
+            payloads[record.id] = ctx.mapping.map_record(record.data, to=target_side, resolver=ctx.resolver)
+        except MappingError as exc:
+            mapping_errors[record.id] = exc
+
+    unlinked = [r for r in records if _twin_id(links.get(r.id), target_side) is None]
+    matches = find_twins(
+        state=ctx.state, target=ctx.connectors[target_side], target_entity=ctx.names[target_side],
+        target_side=target_side, sources=[r for r in unlinked if r.id in payloads],
+        payloads=payloads, key_fields=ctx.key_fields,
+    ) if unlinked else {}
+
+    items = []
+    for record in records:
+        link = links.get(record.id)
+        item = _plan_one(ctx, source_side, record, link, twins, payloads.get(record.id),
+                         mapping_errors.get(record.id), matches.get(record.id))
+        item.link = link
+        items.append(item)
+    return items
+
+
+def _plan_one(ctx: PlanContext, side: Side, record: Record, link: LinkRow | None, twins: dict[str, Record],
+              payload: dict | None, mapping_error: MappingError | None, match: Match | None) -> PlanItem:
+    target_side = side.other
+    checksum = ctx.mapping.checksum(side, record.data)
+    twin_id = _twin_id(link, target_side)
+
+    if twin_id is not None and link is not None:
+        if link.state == "synced" and _sum(link, side) == checksum:
+            return PlanItem(Action.SKIP, side, record, "unchanged since the last sync")
+        if link.state == "conflict" and _sum(link, side) == checksum:
+            return PlanItem(Action.SKIP, side, record, "waiting for a decision on an earlier conflict")
+        if link.state == "synced" and _own_write(link, side, record):
+            return PlanItem(Action.REBASELINE, side, record, "the change is our own write (same transaction id)")
+        if (link.state == "synced" and link.last_written_side == side.value and link.last_synced_at
+                and ctx.now - _aware(link.last_synced_at) < ctx.time_gate):
+            return PlanItem(Action.DEFER, side, record,
+                            "changed again right after our write; looked at again on the next run")
+    if mapping_error is not None:
+        return PlanItem(Action.FAILED, side, record, "cannot be mapped", error=mapping_error)
+    assert payload is not None
+
+    if twin_id is not None:
+        twin = twins.get(twin_id)
+        if twin is None:
+            return PlanItem(Action.FAILED, side, record, "linked twin is gone", error=NotFoundError(
+                f"the linked {target_side.value.upper()} record {twin_id} no longer exists",
+                hint="restore it, or remove the link to create a new twin"))
+        stored = _sum(link, target_side)
+        twin_changed = stored is not None and stored != ctx.mapping.checksum(target_side, twin.data)
+        if not twin_changed:
+            return _write_target(ctx, side, record, twin, payload, "changed since the last sync")
+        return _conflict(ctx, side, record, twin, payload)
+
+    if match is not None and match.error is not None:
+        return PlanItem(Action.FAILED, side, record, "no unique twin", error=match.error)
+    if match is None or match.record is None:
+        return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=payload,
+                        changes=_changes(ctx, target_side, payload, None))
+    twin = match.record
+    if not _changes(ctx, target_side, payload, twin.data):
+        return PlanItem(Action.LINK, side, record, f"already there (matched by {match.how})", target=twin)
+    # a first link with differing values: no baseline says which side changed, so the policy decides
+    return _conflict(ctx, side, record, twin, payload, f"matched by {match.how}; values differ")
+
+
+def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict,
+                  reason: str) -> PlanItem:
+    changes = _changes(ctx, side.other, payload, twin.data)
+    if not changes:
+        return PlanItem(Action.REBASELINE, side, record, "both sides already hold the same values", target=twin)
+    return PlanItem(Action.UPDATE, side, record, reason, target=twin, write_side=side.other,
+                    payload=payload, changes=changes)
+
+
+def _conflict(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict,
+              prefix: str = "") -> PlanItem:
+    winner, why = policies.decide(ctx.policy, side, record, twin)
+    reason = f"{prefix}; {why}" if prefix else why
+    if winner is None:
+        return PlanItem(Action.CONFLICT, side, record, reason, target=twin,
+                        changes=_changes(ctx, side.other, payload, twin.data))
+    if winner is side:
+        item = _write_target(ctx, side, record, twin, payload, reason)
+        return item
+    if not ctx.direction.writes_to(side):
+        return PlanItem(Action.SKIP, side, record,
+                        f"{reason}; this run's direction ({ctx.direction.value}) does not write to the "
+                        f"{side.value.upper()}, so the {side.value.upper()} change is not synced", target=twin)
+    try:
+        back = ctx.mapping.map_record(twin.data, to=side, resolver=ctx.resolver)
+    except MappingError as exc:
+        return PlanItem(Action.FAILED, side, record, "the winning twin cannot be mapped back", target=twin,
+                        error=exc)
+    changes = _changes(ctx, side, back, record.data)
+    if not changes:
+        return PlanItem(Action.REBASELINE, side, record, reason, target=twin)
+    return PlanItem(Action.UPDATE_SOURCE, side, record, reason, target=twin, write_side=side,
+                    payload=back, changes=changes)
+
+
+def _changes(ctx: PlanContext, side: Side, payload: dict, current: dict | None) -> list[FieldChange]:
+    return [FieldChange(d.field, d.before, d.after) for d in ctx.mapping.diff(side, payload, current)]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _own_write(link: LinkRow, side: Side, record: Record) -> bool:
+    """The record still is exactly what our last write left: our transaction id, and the version (or time)
+    the write returned. The id alone proves nothing - a person's later edit keeps the stamp."""
+    if not record.txn_id or record.txn_id != link.last_txn_id or link.last_written_side != side.value:
+        return False
+    version = link.crm_version if side is Side.CRM else link.erp_version
+    if record.version is not None and version is not None:
+        return record.version == version
+    stamp = link.crm_updated_at if side is Side.CRM else link.erp_updated_at
+    return record.updated_at is not None and stamp is not None and record.updated_at == _aware(stamp)

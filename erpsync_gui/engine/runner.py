@@ -1,0 +1,278 @@
+"""One run of one entity in one direction: changes -> mapping -> matching -> plan -> apply -> record."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from erpsync_gui.connectors.base import Connector, chunked
+from erpsync_gui.engine.applier import Applier, ApplyContext, CircuitOpen
+from erpsync_gui.engine.planner import PlanContext, plan_batch
+from erpsync_gui.engine.types import Action, PlanItem, ProgressEvent, RunResult
+from erpsync_gui.entities import spec
+from erpsync_gui.errors import ConfigError, ERPSyncError
+from erpsync_gui.mapping import EntityMapping
+from erpsync_gui.profile import EntityConfig, ProfileConfig
+from erpsync_gui.records import Direction, Record, Side
+from erpsync_gui.store.db import Store
+from erpsync_gui.store.sync_state import BatchCommit, SyncState, utcnow
+
+log = logging.getLogger("erpsync.engine")
+
+_COUNTED = {
+    Action.CREATE: "inserted", Action.UPDATE: "updated", Action.UPDATE_SOURCE: "updated",
+    Action.LINK: "skipped", Action.REBASELINE: "skipped", Action.SKIP: "skipped", Action.DEFER: "skipped",
+    Action.CONFLICT: "conflicts", Action.FAILED: "failed",
+}
+_RUN_COLUMNS = ("processed", "inserted", "updated", "skipped", "failed", "conflicts")
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run whose settings were checked before anything started."""
+
+    entity: EntityConfig
+    direction: Direction
+    mapping: EntityMapping
+    key_fields: list[tuple[str, str]]
+    batch_size: int
+
+
+class _LinkResolver:
+    """Lookup fields: translates ids of already-synced records (clients for contacts, ...)."""
+
+    def __init__(self, state: SyncState) -> None:
+        self.state = state
+        self._cache: dict[tuple[str, Side, str], str | None] = {}
+
+    def resolve(self, entity: str, from_side: Side, source_id: str) -> str | None:
+        key = (entity, from_side, str(source_id))
+        if key not in self._cache:
+            self._cache[key] = self.state.translate(entity, from_side, str(source_id))
+        return self._cache[key]
+
+
+class SyncEngine:
+    """Runs syncs of one profile between two connectors, recording everything in the store."""
+
+    def __init__(self, store: Store, profile: ProfileConfig, connectors: dict[Side, Connector], *,
+                 clock: Callable[[], datetime] = utcnow, time_gate_s: float = 10.0,
+                 redact: Callable[[str], str] = lambda text: text, plan_cap: int = 5000) -> None:
+        if profile.id is None:
+            raise ConfigError(f"profile {profile.name!r} is not saved yet")
+        self.store = store
+        self.profile = profile
+        self.connectors = connectors
+        self.clock = clock
+        self.time_gate = timedelta(seconds=time_gate_s)
+        self.redact = redact
+        self.plan_cap = plan_cap
+
+    def prepare(self, entity: str, direction: Direction | None = None) -> PreparedRun:
+        """Everything that can be checked without I/O; raises ConfigError naming what to fix."""
+        spec(entity)
+        cfg = self.profile.entity(entity)
+        mapping = EntityMapping.from_config(cfg)
+        if not mapping.field_names(Side.CRM):
+            raise ConfigError(f"entity {entity!r} has no field mapping",
+                              hint="add field rows to the entity in the profile file or the Mappings page")
+        key_fields = mapping.key_pairs(cfg.match_keys)
+        batch = cfg.batch_size or min(self.profile.crm.batch_size, self.profile.erp.batch_size)
+        return PreparedRun(cfg, direction or cfg.direction, mapping, key_fields, max(1, batch))
+
+    def run(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
+            trigger: str = "manual", full: bool = False,
+            progress: Callable[[ProgressEvent], None] | None = None, cancel=None) -> RunResult:
+        prepared = self.prepare(entity, direction)
+        return _Run(self, prepared, dry_run=dry_run, trigger=trigger, full=full,
+                    progress=progress, cancel=cancel).execute()
+
+
+class _Run:
+    def __init__(self, engine: SyncEngine, prepared: PreparedRun, *, dry_run: bool, trigger: str, full: bool,
+                 progress, cancel) -> None:
+        self.engine = engine
+        self.p = prepared
+        self.entity = prepared.entity.entity
+        self.dry_run = dry_run
+        self.trigger = trigger
+        self.full = full
+        self.progress = progress
+        self.cancel = cancel
+        self.state = SyncState(engine.store, engine.profile.id, self.entity)
+        self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked"), 0)
+        self.plan: list[PlanItem] = []
+        self.plan_truncated = 0
+        self.total: int | None = None
+        self.started = time.monotonic()
+        self.conflict_links: set[int] = set()
+        self.names = {side: prepared.entity.name_on(side) for side in Side}
+        self.extra: dict = {"profile_id": engine.profile.id, "entity": self.entity}
+
+    def execute(self) -> RunResult:
+        any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
+        kind = "dry-run" if self.dry_run else ("incremental" if any_cursor and not self.full else "full")
+        self.run_id = self.state.start_run(self.p.direction.value, self.trigger, kind)
+        self.extra["run_id"] = self.run_id
+        self.txn_id = str(uuid.uuid4())
+        log.info("%s %s of %s started (%s)", kind, self.p.direction.value, self.entity, self.trigger,
+                 extra=self.extra)
+        self._emit("starting")
+        status, message = "success", None
+        try:
+            for side in self.p.direction.sources():
+                if self._cancelled():
+                    break
+                self._sync_side(side)
+            if self._cancelled():
+                status, message = "cancelled", "cancelled by the user; the finished batches are kept"
+        except (ERPSyncError, CircuitOpen) as exc:
+            status, message = "failed", self.engine.redact(str(exc))
+            log.error("%s sync stopped: %s", self.entity, message, extra=self.extra)
+        except Exception as exc:  # a bug must not take the app down; the run says what happened
+            status, message = "failed", self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
+            log.exception("%s sync crashed", self.entity, extra=self.extra)
+        if status == "success":
+            status, message = self._status()
+        counts = {k: self.counts[k] for k in _RUN_COLUMNS}
+        self.state.finish_run(self.run_id, status, counts, message, count_in_stats=not self.dry_run)
+        duration = time.monotonic() - self.started
+        log.info("%s of %s finished: %s in %.1f s (%s)", kind, self.entity, status, duration,
+                 ", ".join(f"{k} {v}" for k, v in self.counts.items() if v), extra=self.extra)
+        self._emit("finished", message or "")
+        return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
+                         duration, self.dry_run, tuple(self.plan), self.plan_truncated)
+
+    def _status(self) -> tuple[str, str | None]:
+        c = self.counts
+        done = c["inserted"] + c["updated"] + c["skipped"]
+        if c["failed"] and not done:
+            return "failed", f"all {c['failed']} records failed; see the errors"
+        notes = []
+        if c["failed"]:
+            notes.append(f"{c['failed']} records failed and will be retried next run")
+        if c["conflicts"]:
+            notes.append(f"{c['conflicts']} conflicts wait for a decision")
+        return ("partial", "; ".join(notes)) if notes else ("success", None)
+
+    def _cancelled(self) -> bool:
+        return bool(self.cancel is not None and self.cancel.cancelled)
+
+    # -- reading -----------------------------------------------------------------------------
+    def _sync_side(self, side: Side) -> None:
+        connector = self.engine.connectors[side]
+        name = self.names[side]
+        for records in self._waiting(side, connector, name):
+            self._batch(side, records, cursor=None, phase="retrying")
+            if self._cancelled():
+                return
+        cursor = None if self.full else self.state.cursor(side)
+        for page in connector.changes(name, cursor, self.p.batch_size):
+            if self.total is None and page.total is not None:
+                self.total = page.total + self.counts["processed"]
+            new_cursor = (side, page.cursor) if page.cursor and not self.dry_run else None
+            self._batch(side, list(page.records), cursor=new_cursor, phase="applying")
+            if self._cancelled():
+                return
+
+    def _waiting(self, side: Side, connector: Connector, name: str) -> Iterator[list[Record]]:
+        """Records that failed or were deferred earlier: fetched again and retried first."""
+        waiting = self.state.waiting_links(side)
+        for chunk in chunked(waiting, self.p.batch_size):
+            ids = [link.crm_id if side is Side.CRM else link.erp_id for link in chunk]
+            found = connector.get_many(name, ids)
+            gone = [link for link in chunk if (link.crm_id if side is Side.CRM else link.erp_id) not in found]
+            self._forget(side, gone)
+            if found:
+                yield [found[i] for i in ids if i in found]
+
+    def _forget(self, side: Side, links: Iterable) -> None:
+        """A waiting record deleted at its source has nothing left to sync: drop its half-link."""
+        orphans = [link.id for link in links
+                   if (link.erp_id if side is Side.CRM else link.crm_id) is None]
+        if orphans and not self.dry_run:
+            self.state.commit(BatchCommit(deleted_links=orphans))
+
+    # -- one batch ---------------------------------------------------------------------------
+    def _batch(self, side: Side, records: list[Record], *, cursor, phase: str) -> None:
+        if not records:
+            if cursor is not None:
+                self.state.commit(BatchCommit(cursor=cursor))
+            return
+        engine = self.engine
+        ctx = PlanContext(
+            entity=self.entity, mapping=self.p.mapping, policy=self.p.entity.policy,
+            direction=self.p.direction, key_fields=self.p.key_fields, connectors=engine.connectors,
+            names=self.names, state=self.state, resolver=_LinkResolver(self.state),
+            now=engine.clock(), time_gate=engine.time_gate,
+        )
+        items = plan_batch(ctx, side, records)
+        self._dedupe_conflicts(items)
+        if self.dry_run:
+            self._keep_plan(items)
+        else:
+            applier = Applier(ApplyContext(
+                entity=self.entity, run_id=self.run_id, profile_id=engine.profile.id, txn_id=self.txn_id,
+                mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
+                now=engine.clock, redact=engine.redact,
+            ))
+            try:
+                commit = applier.apply(items)
+            except BaseException:
+                # stop, but keep what this batch already wrote (without moving the cursor)
+                self.state.commit(applier.partial_commit(items))
+                self._count(items)
+                raise
+            commit.cursor = cursor
+            self.state.commit(commit)
+        self._count(items)
+        self._log_failures(items)
+        self._emit(phase)
+
+    def _dedupe_conflicts(self, items: list[PlanItem]) -> None:
+        """In a two-way run a conflict shows up from both sides; it is reported once."""
+        for item in items:
+            if item.action is Action.CONFLICT and item.link is not None and item.link.id is not None:
+                if item.link.id in self.conflict_links:
+                    item.action, item.target = Action.SKIP, None
+                self.conflict_links.add(item.link.id)
+
+    def _keep_plan(self, items: list[PlanItem]) -> None:
+        for item in items:
+            if item.action is Action.SKIP:
+                continue
+            if len(self.plan) < self.engine.plan_cap:
+                self.plan.append(item)
+            else:
+                self.plan_truncated += 1
+
+    def _count(self, items: list[PlanItem]) -> None:
+        for item in items:
+            self.counts["processed"] += 1
+            self.counts[_COUNTED[item.action]] += 1
+            if item.action is Action.LINK:
+                self.counts["linked"] += 1
+
+    def _log_failures(self, items: list[PlanItem]) -> None:
+        for item in items:
+            if item.action is Action.FAILED:
+                log.warning("%s %s %s: %s", self.entity, item.source_side.value, item.source.id,
+                            self.engine.redact(str(item.error)), extra=self.extra)
+
+    def _emit(self, phase: str, message: str = "") -> None:
+        if self.progress is None:
+            return
+        c = self.counts
+        elapsed = time.monotonic() - self.started
+        eta = None
+        if self.total and c["processed"] and phase != "finished":
+            eta = max(0.0, elapsed / c["processed"] * (self.total - c["processed"]))
+        self.progress(ProgressEvent(
+            run_id=self.run_id, entity=self.entity, phase=phase, processed=c["processed"], total=self.total,
+            inserted=c["inserted"], updated=c["updated"], skipped=c["skipped"], failed=c["failed"],
+            conflicts=c["conflicts"], eta_seconds=eta, message=message,
+        ))

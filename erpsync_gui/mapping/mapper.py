@@ -1,0 +1,305 @@
+"""EntityMapping: one entity's field mapping applied to records, both ways, plus canonical forms and diffs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from erpsync_gui.errors import ConfigError, MappingError
+from erpsync_gui.mapping.checksum import checksum_of
+from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
+from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
+from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
+from erpsync_gui.mapping.transforms import apply_all
+from erpsync_gui.mapping.types import (
+    SCALAR_TYPES,
+    ConversionError,
+    canonical_scalar,
+    is_empty,
+    key,
+    natural_scalar,
+    parse_scalar,
+    to_decimal,
+)
+from erpsync_gui.records import Side
+
+if TYPE_CHECKING:
+    from erpsync_gui.profile import EntityConfig
+
+_SKIP = object()
+_SHOWN = 40
+
+
+@runtime_checkable
+class LookupResolver(Protocol):
+    """Translates a record id of one side into its twin's id on the other side (from the link store)."""
+
+    def resolve(self, entity: str, from_side: Side, source_id: str) -> str | None: ...
+
+
+def shorten(value: Any) -> str:
+    """A value as it appears in an error message: repr, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def singular(entity: str) -> str:
+    """'clients' -> 'client', 'product_groups' -> 'product group', 'currencies' -> 'currency'."""
+    words = entity.replace("_", " ")
+    if words.endswith("ies"):
+        return words[:-3] + "y"
+    return words[:-1] if words.endswith("s") else words
+
+
+def _read_lines(value: Any) -> list[Mapping[str, Any]] | None:
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ConversionError("is not a list of lines") from None
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or not all(isinstance(item, Mapping) for item in value):
+        raise ConversionError("is not a list of lines (objects)")
+    return list(value)
+
+
+class EntityMapping:
+    """The field mapping of one entity, with its currency mapping."""
+
+    def __init__(self, entity: str, fields: Sequence[FieldMap],
+                 currency_mapping: Mapping[str, Any] | None = None) -> None:
+        self.entity = entity
+        self.fields = tuple(fields)
+        self.currencies = CurrencyMap(currency_mapping, entity)
+        # sub-mappings of `lines` rows, by row identity
+        self._lines = {id(f): EntityMapping(entity, f.fields, currency_mapping)
+                       for f in self.fields if f.type == "lines"}
+
+    @classmethod
+    def from_config(cls, cfg: EntityConfig) -> EntityMapping:
+        try:
+            fields = parse_fields(cfg.fields)
+            return cls(cfg.entity, fields, cfg.currency_mapping)
+        except MappingConfigError as exc:
+            raise MappingConfigError(exc.problems, entity=cfg.entity) from None
+        except ConfigError as exc:
+            raise ConfigError(f"entity {cfg.entity}: {exc.message}", hint=exc.hint) from None
+
+    def field_names(self, side: Side) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(f.name_on(side) for f in self.fields))
+
+    # -- mapping -------------------------------------------------------------------------------
+
+    def map_record(self, data: Mapping[str, Any], *, to: Side,
+                   resolver: LookupResolver | None = None) -> dict[str, Any]:
+        """The payload for `to`, in its field names, from a record of the other side.
+        Fields absent from `data` are left out (unless a default or `required` applies)."""
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            if f.flows_to(to):
+                value = self._map_field(f, data, to, resolver)
+                if value is not _SKIP:
+                    out[f.name_on(to)] = value
+        return out
+
+    def _map_field(self, f: FieldMap, data: Mapping[str, Any], to: Side,
+                   resolver: LookupResolver | None) -> Any:
+        source_name = f.name_on(to.other)
+        label = f"field {source_name!r} (-> {f.name_on(to)!r})"
+        present = source_name in data
+        raw = data.get(source_name)
+        try:
+            typed = self._read(f, raw, to.other)
+            if typed is None and f.default is not None:
+                if to is Side.CRM:
+                    return self._crm_default(f)
+                typed = self._read(f, f.default, Side.CRM)
+            elif typed is None and not present and not f.required:
+                return _SKIP
+            result = self._convert(f, typed, to, resolver, label)
+        except ConversionError as exc:
+            raise MappingError(f"{label}: value {shorten(raw)} {exc}", field=source_name) from None
+        except MappingError as exc:
+            if exc.field is not None:
+                raise
+            raise type(exc)(f"{label}: {exc.message}", field=source_name, hint=exc.hint) from None
+        if f.required and is_empty(result):
+            raise MappingError(f"{label} is required but the value is empty ({shorten(raw)})",
+                               field=source_name)
+        return result
+
+    def _read(self, f: FieldMap, raw: Any, side: Side) -> Any:
+        """The source value as the row's type; None when empty."""
+        if f.type in SCALAR_TYPES:
+            return parse_scalar(f.type, raw)
+        if f.type == "price":
+            if side is Side.ERP:
+                return self.currencies.pick_price(read_price_list(raw), f.currency or "")
+            return to_decimal(raw)
+        return _read_lines(raw)
+
+    def _crm_default(self, f: FieldMap) -> Any:
+        # defaults are written in CRM terms, so on the way to the CRM they are the result itself
+        if f.type in ("picklist", "lookup", "currency", "lines"):
+            return f.default
+        if f.type == "price":
+            return to_decimal(f.default)
+        return parse_scalar(f.type, f.default)
+
+    def _convert(self, f: FieldMap, typed: Any, to: Side, resolver: LookupResolver | None,
+                 label: str) -> Any:
+        if f.type == "lookup":
+            return None if typed is None else self._resolve(f, typed, to, resolver)
+        if f.type == "currency":
+            if typed is None:
+                return None
+            if to is Side.CRM:
+                return self.currencies.to_crm(typed)
+            return natural_scalar(self.currencies.to_erp(typed))
+        if f.type == "price":
+            price = apply_all(f.transforms(to), typed)
+            if price is None or to is Side.CRM:
+                return price
+            return self.currencies.price_entries(price, f.currency or "")
+        if f.type == "lines":
+            return None if typed is None else self._map_lines(f, typed, to, resolver, label)
+        value = apply_all(f.transforms(to), typed)
+        if f.type != "picklist":
+            value = parse_scalar(f.type, value)
+        return self._value_map(f, value, to)
+
+    def _value_map(self, f: FieldMap, value: Any, to: Side) -> Any:
+        values = f.values(to)
+        if not values or value is None:
+            return value
+        found = key(value)
+        if found in values:
+            mapped = values[found]
+            return mapped if f.type == "picklist" else parse_scalar(f.type, mapped)
+        if f.type != "picklist":
+            return value
+        if f.default is not None:
+            if to is Side.CRM:
+                return f.default
+            if key(f.default) in values:
+                return values[key(f.default)]
+        known = ", ".join(map(repr, list(values)[:12]))
+        raise MappingError(f"value {shorten(value)} is not in the value map", hint=f"known values: {known}")
+
+    def _resolve(self, f: FieldMap, source_id: str, to: Side, resolver: LookupResolver | None) -> Any:
+        if resolver is None:
+            raise MappingError(f"cannot translate {singular(f.lookup or '')} {source_id}: no lookup resolver")
+        target = resolver.resolve(f.lookup or "", to.other, source_id)
+        if target is None:
+            raise MappingError(f"{singular(f.lookup or '')} {source_id} is not synced yet",
+                               hint=f"sync {f.lookup} first")
+        return natural_scalar(str(target))
+
+    def _map_lines(self, f: FieldMap, items: list[Mapping[str, Any]], to: Side,
+                   resolver: LookupResolver | None, label: str) -> list[dict[str, Any]]:
+        sub = self._lines[id(f)]
+        out = []
+        for number, item in enumerate(items, start=1):
+            try:
+                out.append(sub.map_record(item, to=to, resolver=resolver))
+            except MappingError as exc:
+                raise type(exc)(f"{label}: line {number}: {exc.message}",
+                                field=f"{f.name_on(to.other)}[{number}].{exc.field}", hint=exc.hint) from None
+        return out
+
+    # -- canonical forms ----------------------------------------------------------------------
+
+    def canonical(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Every mapped field of `side` in canonical JSON-safe form; never raises."""
+        return {f.name_on(side): self._canonical_field(f, side, data.get(f.name_on(side)))
+                for f in self.fields}
+
+    def checksum(self, side: Side, data: Mapping[str, Any]) -> str:
+        return checksum_of(self.canonical(side, data))
+
+    def _canonical_field(self, f: FieldMap, side: Side, value: Any) -> Any:
+        # broad on purpose: a value we cannot read still has to give a stable checksum
+        try:
+            if f.type in SCALAR_TYPES:
+                return canonical_scalar(f.type, value)
+            if f.type == "price":
+                return self._canonical_price(f, side, value)
+            items = _read_lines(value) or []
+            sub = self._lines[id(f)]
+            return [sub.canonical(side, item) for item in items]
+        except Exception:
+            return str(value)
+
+    def _canonical_price(self, f: FieldMap, side: Side, value: Any) -> Any:
+        if side is Side.CRM:
+            return canonical_scalar("number", value)
+        entries = read_price_list(value)
+        try:
+            price = self.currencies.pick_price(entries, f.currency or "")
+        except MappingError:
+            return canonical_price_list(entries)
+        return canonical_scalar("number", price)
+
+    def to_common(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A record's canonical values under the CRM field names, translated into CRM terms where the
+        mapping can say so without the link store (value maps, currencies); lookups keep their ids."""
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            value = data.get(f.name_on(side))
+            out.setdefault(f.crm, self._common_field(f, side, value))
+        return out
+
+    def _common_field(self, f: FieldMap, side: Side, value: Any) -> Any:
+        if side is Side.CRM:
+            return self._canonical_field(f, side, value)
+        try:
+            if f.type == "lines":
+                sub = self._lines[id(f)]
+                return [sub.to_common(side, item) for item in _read_lines(value) or []]
+            if f.type == "currency":
+                erp_id = parse_scalar("currency", value)
+                return None if erp_id is None else str(self.currencies.to_crm(erp_id))
+            values = f.values(Side.CRM)
+            if f.type in SCALAR_TYPES and values and key(value) in values:
+                return canonical_scalar(f.type, values[key(value)])
+        except Exception:
+            pass
+        return self._canonical_field(f, side, value)
+
+    # -- keys and diffs -----------------------------------------------------------------------
+
+    def key_pairs(self, match_keys: Sequence[str]) -> list[tuple[str, str]]:
+        """(crm field, erp field) of each match key, in order."""
+        pairs = []
+        for name in match_keys:
+            row = next((f for f in self.fields if f.crm == name), None)
+            if row is None:
+                raise ConfigError(
+                    f"match key {name!r} of entity {self.entity} is not a mapped CRM field",
+                    hint=f"mapped CRM fields: {', '.join(self.field_names(Side.CRM)) or 'none'}",
+                )
+            pairs.append((row.crm, row.erp))
+        return pairs
+
+    def diff(self, side: Side, payload: Mapping[str, Any],
+             current: Mapping[str, Any] | None) -> list[FieldDiff]:
+        """The fields of `payload` (in `side`'s names) that would change `current`, compared canonically."""
+        rows: dict[str, FieldMap] = {}
+        for f in self.fields:
+            rows.setdefault(f.name_on(side), f)
+        after = {name: self._canonical_named(rows.get(name), side, value) for name, value in payload.items()}
+        if current is None:
+            return diff_canonical(after, None)
+        before = {name: self._canonical_named(rows.get(name), side, current.get(name)) for name in payload}
+        return diff_canonical(after, before)
+
+    def _canonical_named(self, f: FieldMap | None, side: Side, value: Any) -> Any:
+        if f is not None:
+            return self._canonical_field(f, side, value)
+        if value is None or isinstance(value, str | int | float | bool):
+            return None if value == "" else value
+        return str(value)

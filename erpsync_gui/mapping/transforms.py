@@ -1,0 +1,158 @@
+"""The fixed, safe set of value transforms a mapping row may name; no eval, no user code.
+
+A transform is written as `name` or `name:ARG` (`replace:OLD:NEW`). Text transforms leave None alone
+(except `default_if_empty`); `round:N` works on numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from erpsync_gui.mapping.types import ConversionError, to_decimal, to_text
+
+#: name -> does it take an argument
+TEXT_TRANSFORMS: dict[str, bool] = {
+    "strip": False,
+    "lower": False,
+    "upper": False,
+    "title": False,
+    "collapse_spaces": False,
+    "digits_only": False,
+    "remove_diacritics": False,
+    "truncate": True,
+    "prefix": True,
+    "suffix": True,
+    "replace": True,
+    "default_if_empty": True,
+}
+NUMBER_TRANSFORMS: dict[str, bool] = {"round": True}
+KNOWN = {**TEXT_TRANSFORMS, **NUMBER_TRANSFORMS}
+
+#: applied toward the CRM as they are when a row gives no transform_to_crm
+_SYMMETRIC = frozenset({"strip", "collapse_spaces", "lower", "upper", "title"})
+#: letters NFKD does not decompose
+_LETTERS = str.maketrans({
+    "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ł": "l", "Ł": "L",
+    "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "Þ": "Th",
+})
+
+
+@dataclass(frozen=True)
+class Transform:
+    name: str
+    args: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ":".join((self.name, *self.args))
+
+
+def parse_transform(spec: Any) -> Transform:
+    """'truncate:40' -> Transform('truncate', ('40',)); raises ValueError saying what is wrong."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise ValueError(f"transform {spec!r} is not a transform name")
+    name, sep, rest = spec.partition(":")
+    name = name.strip()
+    if name not in KNOWN:
+        raise ValueError(f"unknown transform {name!r} (known: {', '.join(KNOWN)})")
+    if not KNOWN[name]:
+        if sep:
+            raise ValueError(f"transform {name!r} takes no argument")
+        return Transform(name)
+    if not sep:
+        raise ValueError(f"transform {name!r} needs an argument, e.g. {_EXAMPLES[name]}")
+    if name in ("truncate", "round"):
+        if not re.fullmatch(r"\d{1,4}", rest.strip()):
+            raise ValueError(f"transform {name!r} needs a whole number >= 0, e.g. {_EXAMPLES[name]}")
+        return Transform(name, (rest.strip(),))
+    if name == "replace":
+        old, sep2, new = rest.partition(":")
+        if not old or not sep2:
+            raise ValueError("transform 'replace' needs OLD and NEW, e.g. replace:-:/ (NEW may be empty)")
+        return Transform(name, (old, new))
+    if name in ("prefix", "suffix") and not rest:
+        raise ValueError(f"transform {name!r} needs a non-empty text, e.g. {_EXAMPLES[name]}")
+    return Transform(name, (rest,))
+
+
+_EXAMPLES = {
+    "truncate": "truncate:40", "round": "round:2", "prefix": "prefix:C-", "suffix": "suffix:/RO",
+    "replace": "replace:-:/", "default_if_empty": "default_if_empty:n/a",
+}
+
+
+def toward_crm(to_erp: Iterable[Transform]) -> tuple[Transform, ...]:
+    """The transforms applied toward the CRM when a row names none: the case/space ones as they are,
+    prefix/suffix removed again (in reverse order); the lossy ones are not undone."""
+    out: list[Transform] = []
+    for t in reversed(tuple(to_erp)):
+        if t.name in _SYMMETRIC:
+            out.append(t)
+        elif t.name == "prefix":
+            out.append(Transform("_remove_prefix", t.args))
+        elif t.name == "suffix":
+            out.append(Transform("_remove_suffix", t.args))
+    return tuple(out)
+
+
+def remove_diacritics(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def apply(t: Transform, value: Any) -> Any:
+    """Apply one transform; raises ConversionError when the value does not suit it."""
+    if t.name == "round":
+        number = to_decimal(value)
+        if number is None:
+            return None
+        return number.quantize(Decimal(1).scaleb(-int(t.args[0])), rounding=ROUND_HALF_UP)
+    if t.name == "default_if_empty":
+        text = to_text(value)
+        return t.args[0] if text is None or text == "" else text
+    text = to_text(value)
+    if text is None:
+        return None
+    return _apply_text(t, text)
+
+
+def _apply_text(t: Transform, text: str) -> str:
+    name, args = t.name, t.args
+    if name == "strip":
+        return text.strip()
+    if name == "lower":
+        return text.lower()
+    if name == "upper":
+        return text.upper()
+    if name == "title":
+        return text.title()
+    if name == "collapse_spaces":
+        return re.sub(r"\s+", " ", text)
+    if name == "digits_only":
+        return re.sub(r"[^0-9]", "", text)
+    if name == "remove_diacritics":
+        return remove_diacritics(text)
+    if name == "truncate":
+        return text[: int(args[0])]
+    # prefix/suffix are idempotent so a value that already carries them is not marked twice
+    if name == "prefix":
+        return text if text.startswith(args[0]) else args[0] + text
+    if name == "suffix":
+        return text if text.endswith(args[0]) else text + args[0]
+    if name == "_remove_prefix":
+        return text[len(args[0]):] if text.startswith(args[0]) else text
+    if name == "_remove_suffix":
+        return text[: -len(args[0])] if text.endswith(args[0]) else text
+    if name == "replace":
+        return text.replace(args[0], args[1])
+    raise ConversionError(f"unknown transform {name!r}")
+
+
+def apply_all(transforms: Iterable[Transform], value: Any) -> Any:
+    for t in transforms:
+        value = apply(t, value)
+    return value

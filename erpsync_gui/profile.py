@@ -1,0 +1,110 @@
+"""Profile settings as plain values: what the store persists, the config file carries and the engine reads.
+
+No secrets here, ever: an endpoint names the secrets it needs (`secret_names`) and `secrets.py`
+fetches their values from the OS keyring when a connector is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from erpsync_gui.records import Direction, Side
+
+CONFLICT_POLICIES = ("crm_wins", "erp_wins", "newest_wins", "manual")
+AUTH_KINDS = ("none", "bearer", "api_key", "basic", "oauth2", "client_credentials", "session", "client_cert")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """One side of a profile: a connector kind and its settings."""
+
+    side: Side
+    kind: str  # "rest" | "sql" | later: "zoho", "quickbooks", "sap_b1", "tally"
+    url: str
+    auth: str = "none"
+    batch_size: int = 50
+    timeout: float = 30.0
+    retries: int = 3
+    log_level: str = "INFO"
+    #: connector-specific settings (paging style, id field, preset, table names ...)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def secret_names(self) -> tuple[str, ...]:
+        """Names of the keyring entries this endpoint needs, by its auth kind and options."""
+        names: list[str] = []
+        if self.auth in ("bearer", "api_key"):
+            names.append("token")
+        elif self.auth in ("basic", "session"):
+            names.append("password")
+        elif self.auth in ("oauth2", "client_credentials"):
+            names += ["client_secret", "refresh_token"] if self.auth == "oauth2" else ["client_secret"]
+        elif self.auth == "client_cert":
+            names.append("cert_password")
+        if self.kind == "rest":
+            names.append("client_token")
+        if self.kind == "sql":
+            names.append("db_password")
+        return tuple(names)
+
+
+@dataclass(frozen=True)
+class EntityConfig:
+    entity: str
+    enabled: bool = True
+    direction: Direction = Direction.BOTH
+    policy: str = "crm_wins"
+    #: CRM field names of the mapping used as natural keys, tried in order
+    match_keys: tuple[str, ...] = ()
+    #: field mapping rows (see erpsync_gui.mapping for the format)
+    fields: tuple[dict[str, Any], ...] = ()
+    #: {"<erp currency id>": <crm currency id>}, the seed's JSON form
+    currency_mapping: dict[str, Any] = field(default_factory=dict)
+    batch_size: int | None = None
+    #: the name of this entity on each side when it differs (table, module or path)
+    crm_name: str | None = None
+    erp_name: str | None = None
+
+    def name_on(self, side: Side) -> str:
+        own = self.crm_name if side is Side.CRM else self.erp_name
+        return own or self.entity
+
+
+@dataclass(frozen=True)
+class Schedule:
+    enabled: bool = False
+    interval_hours: float | None = 4
+    cron: str | None = None
+    #: e.g. "19:00-07:00"; empty means any time
+    window: str | None = None
+    #: e.g. ("mon", "tue", "wed", "thu", "fri"); empty means every day
+    window_days: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProfileConfig:
+    name: str
+    crm: EndpointConfig
+    erp: EndpointConfig
+    entities: tuple[EntityConfig, ...] = ()
+    schedule: Schedule = field(default_factory=Schedule)
+    #: True for the profile `erpsync demo` creates: its tokens are the sandbox's public demo tokens
+    demo: bool = False
+    id: int | None = None
+
+    def endpoint(self, side: Side) -> EndpointConfig:
+        return self.crm if side is Side.CRM else self.erp
+
+    def entity(self, name: str) -> EntityConfig:
+        for cfg in self.entities:
+            if cfg.entity == name:
+                return cfg
+        from erpsync_gui.errors import ConfigError
+
+        configured = ", ".join(c.entity for c in self.entities) or "none"
+        raise ConfigError(
+            f"Entity {name!r} is not configured in profile {self.name!r}",
+            hint=f"configured entities: {configured}",
+        )

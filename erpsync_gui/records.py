@@ -1,0 +1,121 @@
+"""Values that cross layers: records as connectors return them, pages, field and entity descriptions.
+
+All frozen: a record read from one system is never mutated on its way through the engine; mapping
+produces a new payload instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Side(StrEnum):
+    CRM = "crm"
+    ERP = "erp"
+
+    @property
+    def other(self) -> Side:
+        return Side.ERP if self is Side.CRM else Side.CRM
+
+
+class Direction(StrEnum):
+    IMPORT = "import"  # ERP -> CRM
+    EXPORT = "export"  # CRM -> ERP
+    BOTH = "both"
+
+    def sources(self) -> tuple[Side, ...]:
+        """Sides whose changes are read in a run of this direction."""
+        if self is Direction.IMPORT:
+            return (Side.ERP,)
+        if self is Direction.EXPORT:
+            return (Side.CRM,)
+        return (Side.CRM, Side.ERP)
+
+    def writes_to(self, side: Side) -> bool:
+        return side in {s.other for s in self.sources()}
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of one system, in that system's own shape."""
+
+    id: str
+    data: Mapping[str, Any]
+    #: the system's last-modified time (timezone-aware UTC), when it has one
+    updated_at: datetime | None = None
+    #: the system's concurrency token (QuickBooks SyncToken, ETag, Tryton timestamp), when it has one
+    version: str | None = None
+    #: the transaction id we stamped on it when we last wrote it, when the system can carry one
+    txn_id: str | None = None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.data.get(name, default)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of changed records, and the cursor to store once the page is committed."""
+
+    records: tuple[Record, ...]
+    #: opaque cursor value that resumes *after* this page; None when the source has no cursor
+    cursor: str | None = None
+    #: total number of matching records when the source reports it (for progress/ETA)
+    total: int | None = None
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    name: str
+    type: str = "text"  # text | number | date | datetime | boolean | list | object
+    required: bool = False
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class EntityInfo:
+    """What one system offers for one entity."""
+
+    name: str
+    fields: tuple[FieldInfo, ...] = ()
+    #: the system can return only records changed since a cursor
+    has_cursor: bool = False
+    #: natural-key fields the system can search by
+    key_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    cursor: bool = False
+    batch: bool = False
+    delete: bool = False
+    upsert: bool = False
+    #: the system can carry our origin marker (external_id + external_channel) on its records
+    origin_marker: bool = False
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Marks a record we created: which channel wrote it and the id of its twin on the other side."""
+
+    channel: str
+    source_id: str
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a create or update left on the target: the record as the target now holds it."""
+
+    record: Record
+
+
+@dataclass(frozen=True)
+class BatchItemResult:
+    """One item of a batch write: either the written record or the error it met."""
+
+    index: int
+    record: Record | None = None
+    error: Exception | None = field(default=None, compare=False)

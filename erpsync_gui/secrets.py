@@ -1,0 +1,204 @@
+"""The OS keyring wrapper: the only module that reads or writes credentials.
+
+Entries live under the service "ERPSync" with the username "<profile>/<side>.<name>" (for example
+"acme/crm.db_password"). When no real OS keyring works we refuse; we never fall back to a plaintext or
+home-made "encrypted" file. The one exception is the demo profile, whose values are the sandbox's public
+demo tokens: those may be handed to the constructor and are served when no keyring works.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.backends import chainer, fail, null
+from keyring.errors import KeyringError, PasswordDeleteError
+
+from erpsync_gui import APP_NAME
+from erpsync_gui.errors import ConfigError, KeyringUnavailableError, MissingSecretError
+from erpsync_gui.records import Side
+
+log = logging.getLogger(__name__)
+
+SERVICE = APP_NAME
+#: the name `erpsync demo` gives its profile
+DEMO_PROFILE = "demo"
+#: backends that keep secrets in files of their own making (keyrings.alt) are refused like no keyring
+_REFUSED_MODULE_PREFIXES = ("keyrings.alt",)
+_NO_KEYRING_HINT = (
+    "on Windows the Credential Manager is used; on macOS the Keychain; on Linux install and unlock a "
+    "Secret Service such as gnome-keyring (or KWallet)"
+)
+
+
+def secret_key(side: Side | str, name: str) -> str:
+    """The short form people type: "crm.db_password"."""
+    return f"{_side(side)}.{name}"
+
+
+def parse_secret_key(key: str) -> tuple[Side, str]:
+    """Split "crm.db_password" into (Side.CRM, "db_password"); ConfigError when malformed."""
+    side, sep, name = key.partition(".")
+    if not sep or not name:
+        raise ConfigError(f"Secret name {key!r} is not of the form <side>.<name>",
+                          hint="for example crm.db_password or erp.token")
+    return _side(side), _name(name)
+
+
+def _side(side: Side | str) -> Side:
+    try:
+        return Side(str(side).lower())
+    except ValueError:
+        raise ConfigError(f"Unknown side {side!r}", hint="use crm or erp") from None
+
+
+def _name(name: str) -> str:
+    if not name or "/" in name or name != name.strip():
+        raise ConfigError(f"Invalid secret name {name!r}", hint="for example token, password, db_password")
+    return name
+
+
+def _is_refused(backend: KeyringBackend) -> bool:
+    if isinstance(backend, fail.Keyring | null.Keyring):
+        return True
+    return type(backend).__module__.startswith(_REFUSED_MODULE_PREFIXES)
+
+
+class SecretStore:
+    """Reads and writes the secrets of profiles in the OS keyring."""
+
+    def __init__(
+        self, demo_values: Mapping[str, str] | None = None, *, demo_profile: str = DEMO_PROFILE
+    ) -> None:
+        #: {"erp.token": "...", ...}: the sandbox's public demo tokens, served to `demo_profile` only
+        self._demo_values = {k: v for k, v in (demo_values or {}).items() if v}
+        self._demo_profile = demo_profile
+        self._known: set[str] = set()
+        self._lock = threading.Lock()
+        self._demo_warned = False
+
+    # -- the keyring ------------------------------------------------------------------------------
+
+    def _backend(self) -> KeyringBackend:
+        """The keyring to use, or KeyringUnavailableError. Chained keyrings lose their refused members."""
+        backend = keyring.get_keyring()
+        if isinstance(backend, chainer.ChainerBackend):
+            usable = [b for b in backend.backends if not _is_refused(b)]
+            if not usable:
+                raise self._unavailable("no usable backend")
+            return usable[0]
+        if _is_refused(backend):
+            name = f"{type(backend).__module__}.{type(backend).__name__}"
+            raise self._unavailable(f"{name} is not an OS keyring")
+        return backend
+
+    @staticmethod
+    def _unavailable(reason: str) -> KeyringUnavailableError:
+        return KeyringUnavailableError(
+            f"No OS keyring is available to hold the connection secrets ({reason})", hint=_NO_KEYRING_HINT
+        )
+
+    def available(self) -> bool:
+        """True when a real OS keyring can be used."""
+        try:
+            self._backend()
+        except KeyringUnavailableError:
+            return False
+        return True
+
+    # -- the demo fallback ------------------------------------------------------------------------
+
+    def _demo_value(self, profile: str, key: str) -> str | None:
+        if profile != self._demo_profile:
+            return None
+        value = self._demo_values.get(key)
+        if value is not None and not self._demo_warned:
+            self._demo_warned = True
+            log.warning("No OS keyring is available: the demo profile uses the sandbox's public demo tokens")
+        return value
+
+    def _remember(self, value: str | None) -> str | None:
+        if value:
+            with self._lock:
+                self._known.add(value)
+        return value
+
+    # -- the public API ---------------------------------------------------------------------------
+
+    def get(self, profile: str, side: Side | str, name: str) -> str | None:
+        """The secret's value, or None when it is not set."""
+        key = secret_key(side, _name(name))
+        try:
+            backend = self._backend()
+            value = backend.get_password(SERVICE, f"{profile}/{key}")
+        except KeyringUnavailableError:
+            demo = self._demo_value(profile, key)
+            if demo is None:
+                raise
+            return self._remember(demo)
+        except KeyringError as exc:
+            demo = self._demo_value(profile, key)
+            if demo is not None:
+                return self._remember(demo)
+            raise self._unavailable(f"{type(exc).__name__}: {exc}") from None
+        return self._remember(value or None)
+
+    def set(self, profile: str, side: Side | str, name: str, value: str) -> None:
+        """Store the secret in the OS keyring (replacing an older value)."""
+        key = secret_key(side, _name(name))
+        if not value:
+            raise ConfigError(f"The value for {key} is empty",
+                              hint="use `erpsync secret delete` to remove it")
+        try:
+            self._backend().set_password(SERVICE, f"{profile}/{key}", value)
+        except KeyringUnavailableError:
+            # the demo value is already served without a keyring, so storing it again is a no-op
+            if self._demo_value(profile, key) == value:
+                self._remember(value)
+                return
+            raise
+        except KeyringError as exc:
+            reason = str(exc).replace(value, "***")
+            raise self._unavailable(f"{type(exc).__name__}: {reason}") from None
+        self._remember(value)
+
+    def delete(self, profile: str, side: Side | str, name: str) -> bool:
+        """Remove the secret; False when there was none."""
+        key = secret_key(side, _name(name))
+        try:
+            backend = self._backend()
+        except KeyringUnavailableError:
+            if profile == self._demo_profile and key in self._demo_values:
+                return False
+            raise
+        try:
+            if backend.get_password(SERVICE, f"{profile}/{key}") is None:
+                return False
+            backend.delete_password(SERVICE, f"{profile}/{key}")
+        except PasswordDeleteError:
+            return False
+        except KeyringError as exc:
+            raise self._unavailable(f"{type(exc).__name__}: {exc}") from None
+        return True
+
+    def has(self, profile: str, side: Side | str, name: str) -> bool:
+        return self.get(profile, side, name) is not None
+
+    def require(self, profile: str, side: Side | str, name: str) -> str:
+        """The secret's value; MissingSecretError naming the command that sets it when it is absent."""
+        value = self.get(profile, side, name)
+        if value is None:
+            key = secret_key(side, name)
+            raise MissingSecretError(
+                f"The secret {key} of profile {profile!r} is not set in the OS keyring",
+                hint=f"run `erpsync secret set {key}`",
+            )
+        return value
+
+    def known_secret_values(self) -> tuple[str, ...]:
+        """Every secret value fetched or stored so far, longest first (for redacting logs and errors)."""
+        with self._lock:
+            return tuple(sorted(self._known, key=len, reverse=True))

@@ -1,0 +1,337 @@
+"""The read side for the dashboard, the error views and the CLI: daily stats, runs, grouped errors,
+plus the few maintenance writes those views trigger (resolve, reset statistics, log retention).
+
+Aggregation happens in SQL (GROUP BY, window functions) so views stay fast on 100,000 outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from erpsync_gui.errors import StoreError
+from erpsync_gui.store.db import Store
+from erpsync_gui.store.models import DailyStatRow, LogRow, OutcomeRow, RunRow
+
+#: how many record ids an error group lists (the full list is in errors_in_group)
+GROUP_ID_CAP = 20
+_CHUNK = 500
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything is stored in UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DayStat:
+    day: date
+    entity: str
+    inserted: int
+    updated: int
+    skipped: int
+    failed: int
+    runs: int
+    failed_runs: int
+    #: SUCCESS | PARTIAL | FAILED
+    status: str
+
+
+def day_status(inserted: int, updated: int, skipped: int, failed: int, runs: int, failed_runs: int) -> str:
+    """FAILED when only failed runs or nothing succeeded; PARTIAL when some records or runs failed."""
+    succeeded = inserted + updated + skipped
+    if (runs > 0 and failed_runs >= runs) or (succeeded == 0 and (failed > 0 or failed_runs > 0)):
+        return "FAILED"
+    if failed > 0 or failed_runs > 0:
+        return "PARTIAL"
+    return "SUCCESS"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    entity: str
+    direction: str
+    trigger: str
+    kind: str
+    status: str
+    processed: int
+    inserted: int
+    updated: int
+    skipped: int
+    failed: int
+    conflicts: int
+    started_at: datetime
+    finished_at: datetime | None
+    duration_s: float | None
+    message: str | None
+
+    @classmethod
+    def of(cls, row: RunRow) -> RunSummary:
+        return cls(
+            row.id, row.entity, row.direction, row.trigger, row.kind, row.status, row.processed,
+            row.inserted, row.updated, row.skipped, row.failed, row.conflicts, _aware(row.started_at),
+            _aware(row.finished_at), row.duration_s, row.message,
+        )
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Outcomes that share one error signature."""
+
+    signature: str
+    entity: str
+    error_kind: str | None
+    #: the newest message of the group
+    message: str | None
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    #: up to GROUP_ID_CAP record ids per side, newest first
+    crm_ids: tuple[str, ...]
+    erp_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OutcomeEntry:
+    id: int
+    run_id: int
+    entity: str
+    crm_id: str | None
+    erp_id: str | None
+    action: str
+    target_side: str | None
+    error_kind: str | None
+    message: str | None
+    signature: str | None
+    payload_excerpt: str | None
+    resolution: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: OutcomeRow) -> OutcomeEntry:
+        return cls(
+            row.id, row.run_id, row.entity, row.crm_id, row.erp_id, row.action, row.target_side,
+            row.error_kind, row.message, row.signature, row.payload_excerpt, row.resolution,
+            _aware(row.created_at),
+        )
+
+
+def _wrap(what: str, exc: SQLAlchemyError) -> StoreError:
+    return StoreError(f"{what} failed: {getattr(exc, 'orig', None) or exc}")
+
+
+def daily_stats(store: Store, profile_id: int, days: int = 30) -> list[DayStat]:
+    """Per day and entity totals of the last `days` days (today included), oldest first."""
+    since = datetime.now(UTC).date() - timedelta(days=max(days, 1) - 1)
+    stmt = (
+        select(DailyStatRow)
+        .where(DailyStatRow.profile_id == profile_id, DailyStatRow.day >= since)
+        .order_by(DailyStatRow.day, DailyStatRow.entity)
+    )
+    try:
+        with store.session() as session:
+            rows = session.scalars(stmt).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("Reading daily statistics", exc) from exc
+    return [
+        DayStat(r.day, r.entity, r.inserted, r.updated, r.skipped, r.failed, r.runs, r.failed_runs,
+                day_status(r.inserted, r.updated, r.skipped, r.failed, r.runs, r.failed_runs))
+        for r in rows
+    ]
+
+
+def recent_runs(
+    store: Store, profile_id: int, limit: int = 20, entity: str | None = None
+) -> list[RunSummary]:
+    """The newest runs first."""
+    stmt = select(RunRow).where(RunRow.profile_id == profile_id)
+    if entity is not None:
+        stmt = stmt.where(RunRow.entity == entity)
+    stmt = stmt.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+    try:
+        with store.session() as session:
+            return [RunSummary.of(r) for r in session.scalars(stmt)]
+    except SQLAlchemyError as exc:
+        raise _wrap("Reading runs", exc) from exc
+
+
+def last_runs_per_entity(store: Store, profile_id: int) -> dict[str, RunSummary]:
+    """The newest run of every entity that has one."""
+    ranked = (
+        select(
+            RunRow.id,
+            func.row_number()
+            .over(partition_by=RunRow.entity, order_by=(RunRow.started_at.desc(), RunRow.id.desc()))
+            .label("rank"),
+        )
+        .where(RunRow.profile_id == profile_id)
+        .subquery()
+    )
+    stmt = (
+        select(RunRow)
+        .join(ranked, ranked.c.id == RunRow.id)
+        .where(ranked.c.rank == 1)
+        .order_by(RunRow.entity)
+    )
+    try:
+        with store.session() as session:
+            return {r.entity: RunSummary.of(r) for r in session.scalars(stmt)}
+    except SQLAlchemyError as exc:
+        raise _wrap("Reading runs", exc) from exc
+
+
+def _open_filter(include_resolved: bool) -> list:
+    if include_resolved:
+        return []
+    return [or_(OutcomeRow.resolution.is_(None), OutcomeRow.resolution != "resolved")]
+
+
+def grouped_errors(store: Store, profile_id: int, include_resolved: bool = False) -> list[ErrorGroup]:
+    """Outcomes with a signature, grouped by it; the most recently seen group first."""
+    base = [OutcomeRow.profile_id == profile_id, OutcomeRow.signature.is_not(None),
+            *_open_filter(include_resolved)]
+    groups_stmt = (
+        select(
+            OutcomeRow.signature,
+            func.count().label("count"),
+            func.min(OutcomeRow.created_at).label("first_seen"),
+            func.max(OutcomeRow.created_at).label("last_seen"),
+            func.max(OutcomeRow.id).label("newest_id"),
+        )
+        .where(*base)
+        .group_by(OutcomeRow.signature)
+    )
+    ranked = (
+        select(
+            OutcomeRow.signature,
+            OutcomeRow.crm_id,
+            OutcomeRow.erp_id,
+            func.row_number()
+            .over(partition_by=OutcomeRow.signature, order_by=OutcomeRow.id.desc())
+            .label("rank"),
+        )
+        .where(*base)
+        .subquery()
+    )
+    ids_stmt = select(ranked.c.signature, ranked.c.crm_id, ranked.c.erp_id).where(
+        ranked.c.rank <= GROUP_ID_CAP
+    )
+    try:
+        with store.session() as session:
+            groups = session.execute(groups_stmt).all()
+            newest = {
+                row.id: row
+                for row in _in_chunks(
+                    session, [g.newest_id for g in groups],
+                    lambda chunk: select(OutcomeRow.id, OutcomeRow.entity, OutcomeRow.error_kind,
+                                         OutcomeRow.message).where(OutcomeRow.id.in_(chunk)),
+                )
+            }
+            ids = session.execute(ids_stmt).all()
+    except SQLAlchemyError as exc:
+        raise _wrap("Reading errors", exc) from exc
+    crm_ids: dict[str, list[str]] = {}
+    erp_ids: dict[str, list[str]] = {}
+    for sig, crm_id, erp_id in ids:
+        if crm_id is not None:
+            crm_ids.setdefault(sig, []).append(crm_id)
+        if erp_id is not None:
+            erp_ids.setdefault(sig, []).append(erp_id)
+    result = [
+        ErrorGroup(
+            signature=g.signature,
+            entity=newest[g.newest_id].entity,
+            error_kind=newest[g.newest_id].error_kind,
+            message=newest[g.newest_id].message,
+            count=g.count,
+            first_seen=_aware(g.first_seen),
+            last_seen=_aware(g.last_seen),
+            crm_ids=tuple(crm_ids.get(g.signature, ())),
+            erp_ids=tuple(erp_ids.get(g.signature, ())),
+        )
+        for g in groups
+    ]
+    result.sort(key=lambda g: (g.last_seen, g.count), reverse=True)
+    return result
+
+
+def _in_chunks(session, ids: Sequence[int], make_stmt) -> Iterable:
+    for start in range(0, len(ids), _CHUNK):
+        yield from session.execute(make_stmt(ids[start:start + _CHUNK])).all()
+
+
+def errors_in_group(
+    store: Store, profile_id: int, signature: str, include_resolved: bool = False, limit: int = 1000
+) -> list[OutcomeEntry]:
+    """The outcomes of one error group, newest first."""
+    stmt = (
+        select(OutcomeRow)
+        .where(OutcomeRow.profile_id == profile_id, OutcomeRow.signature == signature,
+               *_open_filter(include_resolved))
+        .order_by(OutcomeRow.id.desc())
+        .limit(limit)
+    )
+    try:
+        with store.session() as session:
+            return [OutcomeEntry.of(r) for r in session.scalars(stmt)]
+    except SQLAlchemyError as exc:
+        raise _wrap("Reading errors", exc) from exc
+
+
+def mark_resolved(store: Store, outcome_ids: Iterable[int]) -> int:
+    """Mark outcomes resolved (they leave the open error groups); returns how many changed."""
+    ids = sorted(set(outcome_ids))
+    changed = 0
+    try:
+        with store.engine.begin() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start:start + _CHUNK]
+                changed += conn.execute(
+                    update(OutcomeRow).where(OutcomeRow.id.in_(chunk)).values(resolution="resolved")
+                ).rowcount
+    except SQLAlchemyError as exc:
+        raise _wrap("Marking errors resolved", exc) from exc
+    return changed
+
+
+def mark_group_resolved(store: Store, profile_id: int, signature: str) -> int:
+    """Mark every open outcome of one error group resolved; returns how many changed."""
+    stmt = (
+        update(OutcomeRow)
+        .where(OutcomeRow.profile_id == profile_id, OutcomeRow.signature == signature, *_open_filter(False))
+        .values(resolution="resolved")
+    )
+    try:
+        with store.engine.begin() as conn:
+            return conn.execute(stmt).rowcount
+    except SQLAlchemyError as exc:
+        raise _wrap("Marking errors resolved", exc) from exc
+
+
+def reset_statistics(store: Store, profile_id: int) -> int:
+    """Forget the profile's daily stats, runs and outcomes (links and cursors stay); returns rows deleted."""
+    try:
+        with store.engine.begin() as conn:
+            deleted = 0
+            for model in (OutcomeRow, RunRow, DailyStatRow):
+                deleted += conn.execute(delete(model).where(model.profile_id == profile_id)).rowcount
+    except SQLAlchemyError as exc:
+        raise _wrap("Resetting statistics", exc) from exc
+    return deleted
+
+
+def cleanup_logs(store: Store, older_than_days: int) -> int:
+    """Delete log lines older than `older_than_days` days; returns how many went."""
+    cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
+    try:
+        with store.engine.begin() as conn:
+            return conn.execute(delete(LogRow).where(LogRow.created_at < cutoff)).rowcount
+    except SQLAlchemyError as exc:
+        raise _wrap("Cleaning up the log", exc) from exc

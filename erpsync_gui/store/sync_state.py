@@ -1,0 +1,228 @@
+"""What the engine reads and writes in the state store: links, cursors, runs, outcomes, conflicts, stats.
+
+One `BatchCommit` gathers everything a batch produced so that links, outcomes and the advanced cursor are
+committed in one transaction: the cursor never moves past work that is not recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from erpsync_gui.errors import StoreError
+from erpsync_gui.records import Side
+from erpsync_gui.store.db import Store
+from erpsync_gui.store.models import (
+    ConflictRow,
+    CursorRow,
+    DailyStatRow,
+    LinkRow,
+    OutcomeRow,
+    RunRow,
+)
+
+# SQL parameter lists stay well below SQLite's and PostgreSQL's limits
+_IN_CHUNK = 500
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _id_column(side: Side):
+    return LinkRow.crm_id if side is Side.CRM else LinkRow.erp_id
+
+
+@dataclass
+class BatchCommit:
+    """Everything one batch changed, committed together."""
+
+    links: list[LinkRow] = field(default_factory=list)
+    deleted_links: list[int] = field(default_factory=list)
+    outcomes: list[OutcomeRow] = field(default_factory=list)
+    #: conflicts for a person, each with its link (which may be new and get its id at commit)
+    conflicts: list[tuple[LinkRow, ConflictRow]] = field(default_factory=list)
+    resolved_conflict_links: list[int] = field(default_factory=list)
+    cursor: tuple[Side, str] | None = None
+
+
+class SyncState:
+    def __init__(self, store: Store, profile_id: int, entity: str) -> None:
+        self.store = store
+        self.profile_id = profile_id
+        self.entity = entity
+
+    # -- links ---------------------------------------------------------------------------------
+    def links_by_ids(self, side: Side, ids: Sequence[str], entity: str | None = None) -> dict[str, LinkRow]:
+        """Link rows of the given records of one side, keyed by that side's id."""
+        column = _id_column(side)
+        found: dict[str, LinkRow] = {}
+        with self.store.session() as s:
+            for i in range(0, len(ids), _IN_CHUNK):
+                chunk = list(ids[i : i + _IN_CHUNK])
+                rows = s.scalars(
+                    select(LinkRow).where(
+                        LinkRow.profile_id == self.profile_id,
+                        LinkRow.entity == (entity or self.entity),
+                        column.in_(chunk),
+                    )
+                )
+                for row in rows:
+                    found[row.crm_id if side is Side.CRM else row.erp_id] = row
+        return found
+
+    def waiting_links(self, side: Side, limit: int = 100_000) -> list[LinkRow]:
+        """Records of `side` that failed or wait for a retry: they are tried again before new changes."""
+        with self.store.session() as s:
+            return list(
+                s.scalars(
+                    select(LinkRow)
+                    .where(
+                        LinkRow.profile_id == self.profile_id,
+                        LinkRow.entity == self.entity,
+                        LinkRow.state.in_(("pending", "failed")),
+                        LinkRow.pending_side == side.value,
+                    )
+                    .order_by(LinkRow.id)
+                    .limit(limit)
+                )
+            )
+
+    def translate(self, entity: str, from_side: Side, source_id: str) -> str | None:
+        """The other side's id of a linked record (for lookup fields)."""
+        row = self.links_by_ids(from_side, [source_id], entity=entity).get(source_id)
+        if row is None:
+            return None
+        return row.erp_id if from_side is Side.CRM else row.crm_id
+
+    # -- cursors -------------------------------------------------------------------------------
+    def cursor(self, side: Side) -> str | None:
+        with self.store.session() as s:
+            return s.scalar(
+                select(CursorRow.value).where(
+                    CursorRow.profile_id == self.profile_id,
+                    CursorRow.entity == self.entity,
+                    CursorRow.side == side.value,
+                )
+            )
+
+    def reset_cursors(self) -> None:
+        with self.store.session() as s, s.begin():
+            s.execute(
+                delete(CursorRow).where(
+                    CursorRow.profile_id == self.profile_id, CursorRow.entity == self.entity
+                )
+            )
+
+    # -- runs ----------------------------------------------------------------------------------
+    def start_run(self, direction: str, trigger: str, kind: str) -> int:
+        with self.store.session() as s, s.begin():
+            run = RunRow(
+                profile_id=self.profile_id,
+                entity=self.entity,
+                direction=direction,
+                trigger=trigger,
+                kind=kind,
+                status="running",
+                started_at=utcnow(),
+            )
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int], message: str | None,
+                   count_in_stats: bool = True) -> None:
+        now = utcnow()
+        with self.store.session() as s, s.begin():
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise StoreError(f"run {run_id} vanished from the state database")
+            run.status = status
+            run.message = message
+            run.finished_at = now
+            started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+            run.duration_s = (now - started).total_seconds()
+            for name, value in counts.items():
+                setattr(run, name, value)
+            if count_in_stats:
+                self._bump_daily(s, now, counts, failed_run=status == "failed")
+
+    def _bump_daily(self, s, now: datetime, counts: dict[str, int], failed_run: bool) -> None:
+        day = now.date()
+        row = s.scalar(
+            select(DailyStatRow).where(
+                DailyStatRow.profile_id == self.profile_id,
+                DailyStatRow.day == day,
+                DailyStatRow.entity == self.entity,
+            )
+        )
+        if row is None:
+            row = DailyStatRow(profile_id=self.profile_id, day=day, entity=self.entity, runs=0,
+                               inserted=0, updated=0, skipped=0, failed=0, failed_runs=0)
+            s.add(row)
+        row.runs += 1
+        row.inserted += counts.get("inserted", 0)
+        row.updated += counts.get("updated", 0)
+        row.skipped += counts.get("skipped", 0)
+        row.failed += counts.get("failed", 0)
+        row.failed_runs += 1 if failed_run else 0
+
+    # -- the batch commit ----------------------------------------------------------------------
+    def commit(self, batch: BatchCommit) -> None:
+        """Links, outcomes, conflicts and the cursor of one batch, in one transaction."""
+        try:
+            with self.store.session() as s, s.begin():
+                for link in batch.links:
+                    s.merge(link) if link.id is not None else s.add(link)
+                if batch.deleted_links:
+                    s.execute(delete(LinkRow).where(LinkRow.id.in_(batch.deleted_links)))
+                s.flush()
+                for link, conflict in batch.conflicts:
+                    conflict.link_id = link.id
+                    s.execute(delete(ConflictRow).where(
+                        ConflictRow.link_id == link.id, ConflictRow.resolved_at.is_(None)))
+                    s.add(conflict)
+                if batch.resolved_conflict_links:
+                    s.execute(
+                        update(ConflictRow)
+                        .where(and_(ConflictRow.link_id.in_(batch.resolved_conflict_links),
+                                    ConflictRow.resolved_at.is_(None)))
+                        .values(resolved_at=utcnow())
+                    )
+                s.add_all(batch.outcomes)
+                if batch.cursor is not None:
+                    self._set_cursor(s, *batch.cursor)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record the batch in the state database: {exc}") from exc
+
+    def _set_cursor(self, s, side: Side, value: str) -> None:
+        row = s.scalar(
+            select(CursorRow).where(
+                CursorRow.profile_id == self.profile_id,
+                CursorRow.entity == self.entity,
+                CursorRow.side == side.value,
+            )
+        )
+        if row is None:
+            s.add(CursorRow(profile_id=self.profile_id, entity=self.entity, side=side.value,
+                            value=value, updated_at=utcnow()))
+        else:
+            row.value = value
+            row.updated_at = utcnow()
+
+    def link_rows_for_conflicts(self, link_ids: Iterable[int]) -> list[LinkRow]:
+        with self.store.session() as s:
+            return list(s.scalars(select(LinkRow).where(LinkRow.id.in_(list(link_ids)))))
+
+    def persist_new_links(self, links: list[LinkRow]) -> None:
+        """Write-ahead: record creates about to be sent, so a crash mid-write is reconciled next run."""
+        try:
+            with self.store.session() as s, s.begin():
+                for link in links:
+                    s.merge(link) if link.id is not None else s.add(link)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record pending creates in the state database: {exc}") from exc

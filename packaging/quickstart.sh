@@ -1,0 +1,36 @@
+#!/usr/bin/env sh
+# The README's two quick-start commands on Debian/Ubuntu:
+#   sh packaging/quickstart.sh demo   - install what is missing, then run the app on its built-in demo
+#   sh packaging/quickstart.sh test   - install what is missing, then run the whole test suite
+# Safe to run again: it installs only what is missing and reuses .venv.
+set -eu
+cd "$(dirname "$0")/.."
+mode="${1:-demo}"
+shift 2>/dev/null || true
+
+# Qt's libraries for offscreen windows, Python's venv, and (for the tests) a PostgreSQL server
+debs="python3-venv libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3"
+[ "$mode" = "test" ] && debs="$debs postgresql"
+
+missing=""
+for pkg in $debs; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$missing $pkg"
+done
+# python3-venv is not needed where python3 already has a working venv module (e.g. a pyenv build)
+case "$missing" in *python3-venv*) python3 -c "import ensurepip, venv" 2>/dev/null \
+  && missing=$(echo "$missing" | sed 's/ python3-venv//');; esac
+if [ -n "$missing" ]; then
+  echo "installing Debian packages:$missing"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+if [ "$mode" = "test" ]; then
+  .venv/bin/python -m pip install -q -e ".[test]"
+  exec .venv/bin/python -m pytest "$@"
+fi
+.venv/bin/python -m pip install -q -e ".[gui]"
+exec .venv/bin/erpsync demo "$@"
