@@ -109,6 +109,8 @@ def _console_logging(verbose: int) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.setLevel(level)
+    if verbose == 0:  # per-record failures belong in the log and the errors view, not on the console
+        handler.addFilter(lambda record: not getattr(record, "per_record", False))
     root = logging.getLogger("erpsync")
     root.addHandler(handler)
     root.setLevel(min(level, logging.INFO))

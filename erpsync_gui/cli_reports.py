@@ -8,7 +8,6 @@ import sys
 import threading
 from typing import TYPE_CHECKING
 
-
 if TYPE_CHECKING:
     from erpsync_gui.cli_commands import Context
 

@@ -15,8 +15,6 @@ from erpsync_gui.records import Direction
 class EntitySpec:
     name: str
     label: str
-    #: default natural keys (CRM field names of the mapping), tried in order
-    match_keys: tuple[str, ...] = ()
     default_direction: Direction = Direction.BOTH
     advanced: bool = False
     #: entities whose links must exist first (lookups point at them)
@@ -26,26 +24,26 @@ class EntitySpec:
 ENTITIES: dict[str, EntitySpec] = {
     spec.name: spec
     for spec in (
-        EntitySpec("clients", "Clients", ("customer_number", "vat", "email")),
-        EntitySpec("contacts", "Contacts", ("email",), depends_on=("clients",)),
-        EntitySpec("leads", "Leads", ("email",)),
-        EntitySpec("projects", "Projects", ("name",), depends_on=("clients",)),
-        EntitySpec("tickets", "Tickets", (), depends_on=("clients",)),
-        EntitySpec("invoices", "Invoices", ("number",), depends_on=("clients", "products")),
-        EntitySpec("product_groups", "Product groups", ("name",), Direction.IMPORT, advanced=True),
-        EntitySpec("products", "Products", ("sku",), Direction.IMPORT, advanced=True,
+        EntitySpec("clients", "Clients"),
+        EntitySpec("contacts", "Contacts", depends_on=("clients",)),
+        EntitySpec("leads", "Leads"),
+        EntitySpec("projects", "Projects", depends_on=("clients",)),
+        EntitySpec("tickets", "Tickets", depends_on=("clients",)),
+        EntitySpec("invoices", "Invoices", depends_on=("clients", "products")),
+        EntitySpec("product_groups", "Product groups", Direction.IMPORT, advanced=True),
+        EntitySpec("products", "Products", Direction.IMPORT, advanced=True,
                    depends_on=("product_groups", "currencies")),
-        EntitySpec("units", "Units", ("code",), Direction.IMPORT, advanced=True),
-        EntitySpec("currencies", "Currencies", ("code",), Direction.IMPORT, advanced=True),
-        EntitySpec("warehouses", "Warehouses", ("code",), Direction.IMPORT, advanced=True),
-        EntitySpec("stock", "Stock per warehouse", (), Direction.IMPORT, advanced=True,
+        EntitySpec("units", "Units", Direction.IMPORT, advanced=True),
+        EntitySpec("currencies", "Currencies", Direction.IMPORT, advanced=True),
+        EntitySpec("warehouses", "Warehouses", Direction.IMPORT, advanced=True),
+        EntitySpec("stock", "Stock per warehouse", Direction.IMPORT, advanced=True,
                    depends_on=("products", "warehouses")),
-        EntitySpec("client_groups", "Client groups", ("name",), Direction.IMPORT, advanced=True),
-        EntitySpec("discount_grids", "Discount grids", (), Direction.IMPORT, advanced=True,
+        EntitySpec("client_groups", "Client groups", Direction.IMPORT, advanced=True),
+        EntitySpec("discount_grids", "Discount grids", Direction.IMPORT, advanced=True,
                    depends_on=("client_groups", "products")),
-        EntitySpec("orders", "Orders / proformas", ("number",), Direction.IMPORT, advanced=True,
+        EntitySpec("orders", "Orders / proformas", Direction.IMPORT, advanced=True,
                    depends_on=("clients", "products")),
-        EntitySpec("payments", "Payments", (), Direction.IMPORT, depends_on=("invoices",)),
+        EntitySpec("payments", "Payments", Direction.IMPORT, depends_on=("invoices",)),
     )
 }
 

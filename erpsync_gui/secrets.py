@@ -132,19 +132,17 @@ class SecretStore:
         """The secret's value, or None when it is not set."""
         key = secret_key(side, _name(name))
         try:
-            backend = self._backend()
-            value = backend.get_password(SERVICE, f"{profile}/{key}")
-        except KeyringUnavailableError:
-            demo = self._demo_value(profile, key)
-            if demo is None:
-                raise
-            return self._remember(demo)
+            value = self._backend().get_password(SERVICE, f"{profile}/{key}")
+        except KeyringUnavailableError as exc:
+            unavailable = exc
         except KeyringError as exc:
-            demo = self._demo_value(profile, key)
-            if demo is not None:
-                return self._remember(demo)
-            raise self._unavailable(f"{type(exc).__name__}: {exc}") from None
-        return self._remember(value or None)
+            unavailable = self._unavailable(f"{type(exc).__name__}: {exc}")
+        else:
+            return self._remember(value or None)
+        if profile != self._demo_profile or not self._demo_values:
+            raise unavailable from None
+        # the demo profile needs only its public demo tokens; anything else it simply does not have
+        return self._remember(self._demo_value(profile, key))
 
     def set(self, profile: str, side: Side | str, name: str, value: str) -> None:
         """Store the secret in the OS keyring (replacing an older value)."""
@@ -194,7 +192,8 @@ class SecretStore:
             key = secret_key(side, name)
             raise MissingSecretError(
                 f"The secret {key} of profile {profile!r} is not set in the OS keyring",
-                hint=f"run `erpsync secret set {key}`",
+                hint=f"run `erpsync secret set {key}` (`erpsync --profile {profile} secret set {key}` "
+                     "when there are several profiles)",
             )
         return value
 

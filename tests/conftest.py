@@ -26,6 +26,7 @@ from tests.memory_keyring import MemoryKeyring
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+_REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_START_TIMEOUT_S = 60
 _PG_URL_ENV = "ERPSYNC_TEST_POSTGRES_URL"
 
@@ -37,6 +38,9 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.memory_keyring.MemoryKeyring")
+    # so that a subprocess started from anywhere (an installed `erpsync` script) can import that backend
+    paths = [str(_REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(paths))
     yield backend
     keyring.set_keyring(previous)
 

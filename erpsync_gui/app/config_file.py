@@ -48,8 +48,8 @@ Example (TOML; the JSON form has the same structure)::
     direction = "import"
     currency_mapping = { "1" = 1, "2" = 3 }   # {"<ERP currency id>" = <CRM currency id>}
 
-Left out keys take the defaults of erpsync_gui.profile; an entity's direction and match keys default
-to the entity catalogue's (erpsync_gui.entities). Every problem of a file is reported at once.
+Left out keys take the defaults of erpsync_gui.profile; an entity's direction defaults to the entity
+catalogue's (erpsync_gui.entities). Every problem of a file is reported at once.
 """
 
 from __future__ import annotations
@@ -309,7 +309,7 @@ def _entity(name: str, body: Mapping[str, Any], where: str, problems: list[str])
         values["direction"] = Direction(direction)
     if "policy" in values:
         _choice(values["policy"], CONFLICT_POLICIES, f"{where}.policy", problems)
-    keys = values.get("match_keys", list(spec.match_keys))
+    keys = values.get("match_keys", [])
     if not isinstance(keys, list) or not all(isinstance(k, str) and k.strip() for k in keys):
         problems.append(f"{where}.match_keys: must be a list of field names")
     else:

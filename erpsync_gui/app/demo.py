@@ -17,8 +17,8 @@ from erpsync_gui.store.db import Store
 
 #: in dependency order: lookups point at entities synced before them
 DEMO_ENTITIES = ("clients", "contacts", "leads", "projects", "tickets", "product_groups", "products", "invoices")
-#: ERP currency id -> CRM currency id (RON, EUR, USD); the ERP's IRR is deliberately left unmapped
-DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3}
+#: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the same ids on both demo sides
+DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
 DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TOKEN}
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
 

@@ -35,8 +35,10 @@ class EntityBusyError(ERPSyncError):
 
 
 class SyncService:
-    def __init__(self, store: Store, secrets: SecretStore, data_dir: Path) -> None:
+    def __init__(self, store: Store, secrets: SecretStore, data_dir: Path, *, time_gate_s: float = 10.0) -> None:
         self.store = store
+        #: a record changing again this soon after our write waits for the next run (seed 002's third layer)
+        self.time_gate_s = time_gate_s
         self.secrets = secrets
         self.data_dir = data_dir
         self.config = ConfigRepo(store)
@@ -87,7 +89,8 @@ class SyncService:
                                   hint="wait for that run to finish, or cancel it")
         try:
             with self.connectors(profile) as connectors:
-                engine = SyncEngine(self.store, profile, connectors, redact=self.redact)
+                engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
+                                    time_gate_s=self.time_gate_s)
                 return engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
                                   progress=progress, cancel=cancel)
         finally:

@@ -50,7 +50,8 @@ class RestOptions:
             known["origin_fields"] = fields
         opts = cls(**known)
         if opts.paging not in PAGING_STYLES:
-            raise ConfigError(f"Unknown paging style {opts.paging!r}", hint=f"use one of {', '.join(PAGING_STYLES)}")
+            raise ConfigError(f"Unknown paging style {opts.paging!r}",
+                              hint=f"use one of {', '.join(PAGING_STYLES)}")
         if not isinstance(opts.page_size_max, int) or opts.page_size_max < 1:
             raise ConfigError(f"page_size_max must be a positive integer, not {opts.page_size_max!r}")
         path = opts.api_path.strip("/")
@@ -127,7 +128,9 @@ class ListPage:
 Fetch = Callable[[Params], httpx.Response]
 
 
-def iter_list(fetch: Fetch, opts: RestOptions, entity: str, params: Params, per_page: int) -> Iterator[ListPage]:
+def iter_list(
+    fetch: Fetch, opts: RestOptions, entity: str, params: Params, per_page: int
+) -> Iterator[ListPage]:
     """Every page of a list request in the configured paging style, until the server has no more.
 
     Stops with a PermanentError when a server answers the same page twice (it ignores the paging

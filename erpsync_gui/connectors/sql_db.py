@@ -100,9 +100,10 @@ class SqlConnector:
 
     def describe(self, entity: str) -> EntityInfo:
         et = self._resolve(entity)
+        filled = {et.pk.name} | {c.name for c in (et.updated, et.created) if c is not None}
         fields = [
-            FieldInfo(c.name, field_type(c), required=not c.nullable and c.server_default is None
-                      and c is not et.pk)
+            FieldInfo(c.name, field_type(c),
+                      required=not c.nullable and c.server_default is None and c.name not in filled)
             for c in et.table.columns
         ]
         fields += [FieldInfo(child.name, "list") for child in et.children]
@@ -114,7 +115,7 @@ class SqlConnector:
         if path is not None and not path.is_file():
             return CheckResult(False, False, False, None, f"The SQLite file {path} does not exist")
         try:
-            with translate_errors("connecting"), self.engine.connect() as conn:
+            with translate_errors(f"Cannot connect to {safe_url(self._url)}"), self.engine.connect() as conn:
                 conn.execute(select(1)).scalar_one()
                 latency = (time.perf_counter() - start) * 1000
                 version = ".".join(str(p) for p in conn.dialect.server_version_info or ())
@@ -122,9 +123,9 @@ class SqlConnector:
                 names = inspect(conn).get_table_names(schema=self._schema)
             found, expected = self.catalog.preset_tables(names)
         except AuthError as exc:
-            return CheckResult(False, True, False, None, exc.message)
+            return CheckResult(False, True, False, None, str(exc))
         except ERPSyncError as exc:
-            return CheckResult(False, False, False, None, f"Cannot use {safe_url(self._url)}: {exc.message}")
+            return CheckResult(False, False, False, None, str(exc))
         except Exception as exc:  # a check reports, it never raises
             return CheckResult(False, False, False, None, f"Cannot use {safe_url(self._url)}: {exc}")
         if expected and not found:

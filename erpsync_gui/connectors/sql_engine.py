@@ -40,6 +40,10 @@ SQLITE_BUSY_MS = 15_000
 _AUTH_SQLSTATES = {"28P01", "28000"}
 _MYSQL_AUTH_CODES = {1044, 1045, 1698}
 _MYSQL_DUPLICATE = 1062
+_MYSQL_UNKNOWN_DB = 1049
+# psycopg reports connection-time refusals without a SQLSTATE: the server's words are all there is
+_AUTH_PHRASES = ("password authentication failed", "access denied for user", "is not permitted to log in",
+                 "no pg_hba.conf entry")
 _SQLITE_CONFIG_PREFIXES = ("no such table", "no such column", "near ", "attempt to write a readonly")
 
 
@@ -120,7 +124,13 @@ def is_auth_failure(orig: Any, text: str) -> bool:
     sqlstate, number = _code(orig)
     lowered = text.lower()
     return (sqlstate in _AUTH_SQLSTATES or number in _MYSQL_AUTH_CODES
-            or "password authentication failed" in lowered or "access denied for user" in lowered)
+            or any(phrase in lowered for phrase in _AUTH_PHRASES)
+            or ('role "' in lowered and "does not exist" in lowered))
+
+
+def _is_missing_database(orig: Any, text: str) -> bool:
+    lowered = text.lower()
+    return _code(orig)[1] == _MYSQL_UNKNOWN_DB or ('database "' in lowered and "does not exist" in lowered)
 
 
 def translate(exc: BaseException, action: str) -> ERPSyncError:
@@ -145,7 +155,8 @@ def translate(exc: BaseException, action: str) -> ERPSyncError:
         if is_auth_failure(orig, text):
             return AuthError(f"{action}: the database refused the user name or password",
                              hint="check the user in the URL and the stored database password")
-        if isinstance(orig, sqlite3.Error) and text.lower().startswith(_SQLITE_CONFIG_PREFIXES):
+        if _is_missing_database(orig, text) or (
+                isinstance(orig, sqlite3.Error) and text.lower().startswith(_SQLITE_CONFIG_PREFIXES)):
             return ConfigError(f"{action}: the database does not match the settings ({text})")
         return RetryableError(f"{action}: the database is unavailable ({text})", details=details)
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:

@@ -22,25 +22,31 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list
     """Records for `rows` of `et.table`, their child lines fetched in one query per child table."""
     if not rows:
         return []
-    keys = [row._mapping[et.pk] for row in rows]
+    names = [c.name for c in et.table.columns]  # rows come from select(table): columns in this order
+    key_at = names.index(et.pk.name)
+    updated_at = names.index(et.updated.name) if et.updated is not None else None
+    keys = [row[key_at] for row in rows]
     children = {child.name: _children(conn, child, keys) for child in et.children}
     records = []
     for row, key in zip(rows, keys, strict=True):
-        data: dict[str, Any] = {c.name: from_db(row._mapping[c]) for c in et.table.columns}
+        data: dict[str, Any] = {n: from_db(v) if isinstance(v, datetime) else v
+                                for n, v in zip(names, row, strict=True)}
         for name, grouped in children.items():
             data[name] = grouped.get(str(key), [])
-        updated = row._mapping[et.updated] if et.updated is not None else None
+        updated = row[updated_at] if updated_at is not None else None
         records.append(Record(id=str(key), data=data, updated_at=_as_datetime(updated)))
     return records
 
 
 def _children(conn: Connection, child: ChildTable, keys: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
     order = [child.fk, *(c for c in (child.order_by, child.pk) if c is not None)]
+    names = [c.name for c in child.table.columns]
+    fk_at = names.index(child.fk.name)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for chunk in chunked(keys, IN_CHUNK):
         for row in conn.execute(select(child.table).where(child.of_parents(chunk)).order_by(*order)):
-            line = {c.name: from_db(row._mapping[c]) for c in child.table.columns}
-            grouped.setdefault(str(row._mapping[child.fk]), []).append(line)
+            line = {n: from_db(v) for n, v in zip(names, row, strict=True)}
+            grouped.setdefault(str(row[fk_at]), []).append(line)
     return grouped
 
 

@@ -166,6 +166,9 @@ class Applier:
             return
         link = item.link or self._new_link(item.source_side, item.source.id)
         item.link = link
+        if item.absorbed_link is not None and action in (Action.LINK, Action.UPDATE, Action.UPDATE_SOURCE,
+                                                         Action.REBASELINE, Action.CONFLICT):
+            commit.deleted_links.append(item.absorbed_link.id)
         if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE):
             self._synced(link, item, now, wrote=action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE))
             if link.id is not None and link.state == "synced":

@@ -21,6 +21,8 @@ class Match:
     record: Record | None = None
     how: str = ""
     error: Exception | None = None
+    #: the twin's own half-link (it failed or waits to sync the other way): adopted, never duplicated
+    link: object = None
 
 
 def _empty(value: object) -> bool:
@@ -81,6 +83,8 @@ def _reject_taken(state: SyncState, target_side: Side, result: dict[str, Match])
         twin_id = match.record.id
         link = links.get(twin_id)
         other = None if link is None else (link.erp_id if target_side is Side.CRM else link.crm_id)
+        if link is not None and other is None:
+            result[source_id] = Match(match.record, match.how, link=link)
         if other is not None and other != source_id:
             result[source_id] = Match(error=PermanentError(
                 f"the {label} record {twin_id} found by {match.how} is already linked to "

@@ -69,9 +69,15 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
     items = []
     for record in records:
         link = links.get(record.id)
+        match = matches.get(record.id)
         item = _plan_one(ctx, source_side, record, link, twins, payloads.get(record.id),
-                         mapping_errors.get(record.id), matches.get(record.id))
+                         mapping_errors.get(record.id), match)
         item.link = link
+        if match is not None and match.link is not None and item.action is not Action.FAILED:
+            if link is None:
+                item.link = match.link
+            else:
+                item.absorbed_link = match.link
         items.append(item)
     return items
 
@@ -83,7 +89,8 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: LinkRow | None
     twin_id = _twin_id(link, target_side)
 
     if twin_id is not None and link is not None:
-        if link.state == "synced" and _sum(link, side) == checksum:
+        waiting_here = link.state in ("pending", "failed") and link.pending_side == side.value
+        if link.state != "conflict" and not waiting_here and _sum(link, side) == checksum:
             return PlanItem(Action.SKIP, side, record, "unchanged since the last sync")
         if link.state == "conflict" and _sum(link, side) == checksum:
             return PlanItem(Action.SKIP, side, record, "waiting for a decision on an earlier conflict")
@@ -112,8 +119,10 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: LinkRow | None
     if match is not None and match.error is not None:
         return PlanItem(Action.FAILED, side, record, "no unique twin", error=match.error)
     if match is None or match.record is None:
-        return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=payload,
-                        changes=_changes(ctx, target_side, payload, None))
+        # an empty field has nothing to set on a new record (and some systems refuse an explicit null)
+        fresh = {k: v for k, v in payload.items() if v is not None}
+        return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=fresh,
+                        changes=_changes(ctx, target_side, fresh, None))
     twin = match.record
     if not _changes(ctx, target_side, payload, twin.data):
         return PlanItem(Action.LINK, side, record, f"already there (matched by {match.how})", target=twin)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from erpsync_gui.errors import ConfigError
-from erpsync_gui.records import Record, Side
 from erpsync_gui.profile import CONFLICT_POLICIES
+from erpsync_gui.records import Record, Side
 
 
 def decide(policy: str, a_side: Side, a: Record, b: Record) -> tuple[Side | None, str]:

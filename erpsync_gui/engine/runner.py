@@ -261,7 +261,7 @@ class _Run:
         for item in items:
             if item.action is Action.FAILED:
                 log.warning("%s %s %s: %s", self.entity, item.source_side.value, item.source.id,
-                            self.engine.redact(str(item.error)), extra=self.extra)
+                            self.engine.redact(str(item.error)), extra={**self.extra, "per_record": True})
 
     def _emit(self, phase: str, message: str = "") -> None:
         if self.progress is None:

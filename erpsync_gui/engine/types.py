@@ -50,6 +50,8 @@ class PlanItem:
     error: Exception | None = None
     #: the link row this item belongs to (LinkRow), when there is one
     link: Any = None
+    #: the twin's half-link, merged into `link` when both halves meet (deleted at commit)
+    absorbed_link: Any = None
 
     @property
     def crm_id(self) -> str | None:

@@ -9,20 +9,24 @@ looks the record up by its natural key before it tries again.
 
 from __future__ import annotations
 
+import datetime
+import json as json_module
 import logging
 import os
 import random
 import ssl
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
 import httpx
 
 from erpsync_gui import __version__
-from erpsync_gui.errors import ConfigError
+from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.http.auth import auth_secrets
 from erpsync_gui.http.errors_map import describe_transport_error, error_for_exception, error_for_response
 from erpsync_gui.http.redact import redact_body, redact_headers, redact_text, redact_url
@@ -86,6 +90,30 @@ class HttpSettings:
             raise ConfigError(f"the CA bundle {self.verify} does not exist", hint="check the TLS settings")
 
 
+def _json_default(value: Any) -> Any:
+    """JSON for the values mapped records carry besides the basic types."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
+
+
+def encode_json(value: Any) -> bytes:
+    """The request body for `value`, compact UTF-8 JSON; Decimal, dates and UUIDs included.
+    A value that has no JSON form raises MappingError: the record, not the connection, is at fault."""
+    try:
+        return json_module.dumps(
+            value, default=_json_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        ).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise MappingError(f"the record cannot be sent: {exc}") from exc
+
+
 def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
     """httpx takes True/False as is; a CA bundle path becomes a context (httpx deprecates paths)."""
     if not isinstance(verify, str):
@@ -141,7 +169,7 @@ class HttpClient:
                 follow_redirects=False,  # a redirect could carry API-key headers to another host
                 event_hooks={"request": [self._log_request], "response": [self._log_response]},
             )
-        except (ValueError, TypeError, httpx.InvalidURL) as exc:
+        except (ValueError, TypeError, ImportError, httpx.InvalidURL) as exc:  # ImportError: SOCKS support
             raise ConfigError(redact_text(f"cannot set up the connection: {exc}", self._secrets)) from exc
         if settings.verify is False:
             self._log(logging.WARNING, "TLS certificate checks are off for %s", redact_url(settings.base_url))
@@ -170,11 +198,15 @@ class HttpClient:
         """Send one request with retries; returns a 2xx (or 304) reply, else raises an
         `erpsync_gui.errors` class. `url` is relative to the base URL or absolute."""
         method = method.upper()
+        if json is not None:
+            content = encode_json(json)
+            headers = httpx.Headers(headers)
+            headers.setdefault("Content-Type", "application/json")
         attempt = 0
         while True:
             try:
                 request = self._client.build_request(
-                    method, url, params=params, json=json, content=content, headers=headers
+                    method, url, params=params, content=content, headers=headers
                 )
             except (httpx.InvalidURL, ValueError, TypeError) as exc:
                 raise ConfigError(redact_text(f"cannot build {method} {url}: {exc}", self._secrets)) from exc

@@ -40,6 +40,10 @@ _TAG = re.compile(r"<(script|style)\b.*?</\1>|<[^>]+>", re.IGNORECASE | re.DOTAL
 _SPACE = re.compile(r"\s+")
 
 
+#: keys under which systems list per-field validation errors ({"fields": {"email": "invalid"}})
+_FIELD_KEYS = frozenset({"fields", "field_errors", "validation_errors"})
+
+
 def _texts(value: Any, depth: int = 0) -> list[str]:
     """Human-readable strings under the error keys of a parsed JSON body, in document order."""
     if depth > 6:
@@ -49,8 +53,15 @@ def _texts(value: Any, depth: int = 0) -> list[str]:
     if isinstance(value, list):
         return [t for item in value for t in _texts(item, depth + 1)]
     if isinstance(value, dict):
-        return [t for key, item in value.items() if str(key).lower() in _TEXT_KEYS
-                for t in _texts(item, depth + 1)]
+        texts: list[str] = []
+        for key, item in value.items():
+            name = str(key).lower()
+            if name in _FIELD_KEYS and isinstance(item, dict):
+                # per-field validation messages: the field's name is what a person needs to fix it
+                texts += [f"{field}: {'; '.join(_texts(msg, depth + 1)) or msg}" for field, msg in item.items()]
+            elif name in _TEXT_KEYS:
+                texts += _texts(item, depth + 1)
+        return texts
     return []
 
 

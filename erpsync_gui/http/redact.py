@@ -41,6 +41,8 @@ _CREDENTIAL_LIKE = re.compile(r"[0-9=+/%]|[a-z][A-Z]|^.{20,}$")
 # "name": "value" pairs inside JSON text that may be truncated (no closing quote at the very end).
 _JSON_STRING_PAIR = re.compile(r'"((?:[^"\\]|\\.){1,80})"(\s*:\s*)"((?:[^"\\]|\\.)*)("|$)')
 _JSON_SCALAR_PAIR = re.compile(r'"((?:[^"\\]|\\.){1,80})"(\s*:\s*)(-?[0-9][0-9.eE+-]*)')
+# the password in "scheme://user:password@host"
+_URL_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s/:@]*:)([^\s/@]+)(@)")
 # name=value pairs in query strings, form bodies and plain text; stops at a separator or quote.
 _KV_PAIR = re.compile(r"(?<![A-Za-z0-9_.-])([A-Za-z][A-Za-z0-9_.\-]{0,60})(=)([^&\s\"',;]+)")
 
@@ -79,6 +81,7 @@ def redact_text(text: str, secrets: Iterable[str | None] = ()) -> str:
         return text
     for form in _literal_forms(secrets):
         text = text.replace(form, MASK)
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{MASK}{m.group(3)}", text)
     text = _SCHEME_TOKEN.sub(_mask_scheme_token, text)
     text = _JSON_STRING_PAIR.sub(_mask_json_pair, text)
     text = _JSON_SCALAR_PAIR.sub(
@@ -179,10 +182,8 @@ def redact_body(body: bytes | str | None, secrets: Iterable[str | None] = (), li
         return ""
     secrets = tuple(secrets)
     # Bound the work on huge bodies; the margin keeps a secret near the cut whole.
-    if isinstance(body, bytes):
-        text = body[: limit * 64].decode("utf-8", errors="replace")
-    else:
-        text = body[: limit * 64]
+    head = body[: limit * 64]
+    text = head.decode("utf-8", errors="replace") if isinstance(head, bytes) else head
     with contextlib.suppress(ValueError):
         text = json.dumps(redact_json(json.loads(text), secrets), ensure_ascii=False)
     text = redact_text(text, secrets)

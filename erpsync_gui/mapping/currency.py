@@ -106,7 +106,8 @@ class CurrencyMap:
         return self.to_erp_ids[crm_id]
 
     def pick_price(self, entries: list[Mapping[str, Any]], crm_currency: str) -> Decimal | None:
-        """The price of the ERP entry whose currency maps to `crm_currency`."""
+        """The price of the first ERP entry whose currency maps to `crm_currency` (with prices per
+        warehouse, the list's first warehouse)."""
         if not entries:
             return None
         self._require("Prices")

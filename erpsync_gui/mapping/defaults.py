@@ -7,7 +7,7 @@ tblinvoices + tblitemable lines, tblitems, tblitems_groups). Decisions worth kno
 - products: the SKU lives in `commodity_code`, the column Perfex's Warehouse module adds to tblitems;
   the CRM price (`rate`) is in CRM currency 1, the Perfex default currency.
 - picklists map Perfex's integer codes to the ERP's words; Perfex lead statuses are rows of
-  tblleads_status, so their map assumes the ids 1..5 listed below.
+  tblleads_status, so their map assumes the demo CRM's ids 1..4 listed below.
 - `userid` 0 on tickets and `group_id` 0 on products mean "none" in Perfex: used as defaults on import.
 """
 
@@ -30,7 +30,8 @@ def _lookup(crm: str, erp: str, entity: str, **extra: Any) -> dict[str, Any]:
     return {"crm": crm, "erp": erp, "type": "lookup", "lookup": entity, **extra}
 
 
-LEAD_STATUSES = {"1": "customer", "2": "new", "3": "contacted", "4": "qualified", "5": "proposal"}
+#: the demo CRM's tblleads_status rows: 1 Nou, 2 Contactat, 3 Ofertă trimisă, 4 Pierdut
+LEAD_STATUSES = {"1": "new", "2": "contacted", "3": "qualified", "4": "lost"}
 PROJECT_STATUSES = {"1": "not_started", "2": "in_progress", "3": "on_hold", "4": "cancelled", "5": "finished"}
 TICKET_PRIORITIES = {"1": "low", "2": "medium", "3": "high", "4": "urgent"}
 TICKET_STATUSES = {"1": "open", "2": "in_progress", "3": "answered", "4": "on_hold", "5": "closed"}
@@ -85,12 +86,15 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             _typed("status", "status", "picklist", value_map=dict(TICKET_STATUSES)),
         ],
         "invoices": [
-            _text("number", required=True),
+            # Perfex keeps an integer number (and the prefix apart): "INV-2026-00001" arrives as 202600001
+            _text("number", required=True, transform_to_crm=["strip", "digits_only"]),
             _lookup("clientid", "client_id", "clients", required=True),
             _typed("date", "date", "date"),
             _typed("duedate", "due_date", "date"),
             _typed("currency", "currency_id", "currency"),
             _typed("total", "total", "number"),
+            # Perfex requires a subtotal; the ERP dialect has only the total (taxes live on the lines)
+            _typed("subtotal", "total", "number", direction="import"),
             _typed("lines", "lines", "lines", fields=[
                 _typed("description", "description", "text"),
                 _typed("qty", "qty", "number"),

@@ -27,6 +27,7 @@ _INT_TEXT = re.compile(r"-?(0|[1-9]\d*)")
 _LOCAL_DATE = re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 #: ids above this are kept as text: JavaScript-based APIs (Zoho) cannot hold them as numbers
 _MAX_INT_ID = 2**53
+_MAX_EXPONENT = 1000
 
 
 class ConversionError(ValueError):
@@ -72,6 +73,14 @@ def _unlocalize(text: str) -> str:
 
 
 def to_decimal(value: Any) -> Decimal | None:
+    number = _read_decimal(value)
+    # wide enough for any float; the bound keeps a stray "1e999999999" from becoming a huge text
+    if number and not -_MAX_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
+        raise ConversionError("is out of range for a number")
+    return number
+
+
+def _read_decimal(value: Any) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -196,7 +205,10 @@ def to_datetime(value: Any) -> datetime | None:
         raise ConversionError("is not a date and time")
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ConversionError("is outside the years 1-9999 in UTC") from None
 
 
 def datetime_str(moment: datetime) -> str:

@@ -1,7 +1,9 @@
 """The demo CRM database: a Perfex/CRMConnect-style SQLite file the demo profile syncs with the sandbox ERP.
 
-Tables and which ones carry an "updated" column are described in `demo_crm_schema` (clients have none,
-so they exercise checksum mode; leads, tickets and invoices exercise cursor mode). About 40 clients:
+Tables are defined in `demo_crm_schema`. The "updated" columns, realistically few as in Perfex:
+tblleads.last_updated, tbltickets.updated_at and tblinvoices.dateupdated (the SQL connector reads these
+entities by cursor); tblclients, tblcontacts, tblprojects, tblitems and the lookup tables have none
+(read whole and compared by checksum). About 40 clients:
 the `overlap` clients (ERP client dicts, passed in by the caller) share the ERP's customer numbers;
 every fifth of them (`varied_overlap`) differs slightly in one mapped value (phone, spelling of the
 company, address or the active flag), the others are identical, so a first import shows both links
@@ -96,8 +98,11 @@ def _fill(engine: Engine, overlap: Sequence[Mapping[str, Any]], seed_value: int)
             {"symbol": "€", "name": "EUR", "decimal_separator": ",", "thousand_separator": ".",
              "placement": "before", "isdefault": 0},
             {"symbol": "$", "name": "USD", "decimal_separator": ".", "thousand_separator": ",",
-             "placement": "before", "isdefault": 0}])
-        by_country = {"RO": 0, "DE": currencies[1], "IR": currencies[2]}
+             "placement": "before", "isdefault": 0},
+            {"symbol": "﷼", "name": "IRR", "decimal_separator": ".", "thousand_separator": ",",
+             "placement": "after", "isdefault": 0}])
+        # the same currency per country as the sandbox ERP, so overlapping clients agree
+        by_country = {"RO": currencies[0], "DE": currencies[1], "IR": currencies[3]}
         groups = _insert(conn, s.CUSTOMERS_GROUPS, [{"name": n} for n in
                                                     ("VIP", "Distribuitori", "Großhandel", "مشتریان عمده")])
         statuses = ("Nou", "Contactat", "Ofertă trimisă", "Pierdut")

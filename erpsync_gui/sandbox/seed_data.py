@@ -73,8 +73,13 @@ def _money(value: float) -> str:
     return str(Decimal(str(value)).quantize(Decimal("0.01")))
 
 
+def _int(rng: random.Random, low: int, high: int) -> int:
+    """rng.randint without its argument checks: seeding 100,000 clients draws millions of these."""
+    return low + int(rng.random() * (high - low + 1))
+
+
 def _ref(rng: random.Random, n: int) -> int | None:
-    return rng.randint(1, n) if n else None
+    return _int(rng, 1, n) if n else None
 
 
 def _person(rng: random.Random) -> tuple[str, str]:
@@ -82,15 +87,15 @@ def _person(rng: random.Random) -> tuple[str, str]:
 
 
 def _email(rng: random.Random, i: int, domain: str = "example.com") -> str:
-    return f"user{i}.{rng.randint(100, 999)}@{domain}"
+    return f"user{i}.{_int(rng, 100, 999)}@{domain}"
 
 
 def _phone(rng: random.Random) -> str:
-    return f"+40 7{rng.randint(10, 99)} {rng.randint(100, 999)} {rng.randint(100, 999)}"
+    return f"+40 7{_int(rng, 10, 99)} {_int(rng, 100, 999)} {_int(rng, 100, 999)}"
 
 
 def _day(rng: random.Random, spread: int = 300) -> date:
-    return BASE_DATE + timedelta(days=rng.randint(0, spread))
+    return BASE_DATE + timedelta(days=_int(rng, 0, spread))
 
 
 def _company(rng: random.Random) -> str:
@@ -102,8 +107,8 @@ def _company(rng: random.Random) -> str:
 
 def _lines(rng: random.Random, n_products: int) -> tuple[list[dict[str, Any]], str]:
     lines, total = [], Decimal("0")
-    for _ in range(rng.randint(1, 4)):
-        qty = rng.randint(1, 20)
+    for _ in range(_int(rng, 1, 4)):
+        qty = _int(rng, 1, 20)
         price = Decimal(_money(rng.uniform(5, 900)))
         rate = rng.choice([Decimal("19"), Decimal("9"), Decimal("0")])
         lines.append({"product_id": _ref(rng, n_products), "description": rng.choice(PRODUCT_WORDS),
@@ -118,9 +123,9 @@ def _clients(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str,
         city, county, country, zip_code = rng.choice(PLACES)
         out.append({
             "id": i, "customer_number": f"C{i:05d}", "company": _company(rng),
-            "vat": f"{country}{rng.randint(10_000_000, 99_999_999)}",
+            "vat": f"{country}{_int(rng, 10_000_000, 99_999_999)}",
             "email": _email(rng, i, "client.example"),
-            "phone": _phone(rng), "address": f"{rng.choice(STREETS)} {rng.randint(1, 200)}", "city": city,
+            "phone": _phone(rng), "address": f"{rng.choice(STREETS)} {_int(rng, 1, 200)}", "city": city,
             "county": county, "country": country, "zip": zip_code,
             "currency_id": {"RO": 1, "DE": 2, "IR": 4}.get(country, 3),
             "group_id": _ref(rng, c["client_groups"]), "active": rng.random() > 0.1,
@@ -159,14 +164,14 @@ def _projects(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str
                      "name": f"Proiect {rng.choice(PRODUCT_WORDS)} {i}",
                      "status": rng.choice(["not_started", "in_progress", "on_hold", "finished"]),
                      "start_date": start.isoformat(),
-                     "deadline": (start + timedelta(days=rng.randint(14, 180))).isoformat(),
+                     "deadline": (start + timedelta(days=_int(rng, 14, 180))).isoformat(),
                      "budget": _money(rng.uniform(1_000, 120_000))})
     return out
 
 
 def _tickets(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str, Any]]:
     return [{"id": i, "client_id": _ref(rng, c["clients"]), "subject": rng.choice(TICKET_SUBJECTS),
-             "message": f"Vă rog verificați comanda {rng.randint(1000, 9999)}. Grüße aus Köln.",
+             "message": f"Vă rog verificați comanda {_int(rng, 1000, 9999)}. Grüße aus Köln.",
              "priority": rng.choice(["low", "medium", "high", "urgent"]),
              "status": rng.choice(["open", "answered", "closed"])} for i in range(1, n + 1)]
 
@@ -192,7 +197,7 @@ def _products(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str
                   for cur in range(1, min(c["currencies"], 3) + 1)
                   for wh in range(1, min(c["warehouses"], 2) + 1)]
         out.append({"id": i, "sku": f"SKU-{i:05d}", "name": f"{word} {rng.choice(['Pro', 'Mini', 'XL'])} {i}",
-                    "description": f"{word} — calitate germană, Größe {rng.randint(1, 9)}",
+                    "description": f"{word} — calitate germană, Größe {_int(rng, 1, 9)}",
                     "group_id": _ref(rng, c["product_groups"]), "unit_id": _ref(rng, c["units"]),
                     "prices": prices, "active": rng.random() > 0.05})
     return out
@@ -200,7 +205,7 @@ def _products(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str
 
 def _stock(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str, Any]]:
     return [{"id": i, "product_id": _ref(rng, c["products"]), "warehouse_id": _ref(rng, c["warehouses"]),
-             "quantity": str(rng.randint(0, 500))} for i in range(1, n + 1)]
+             "quantity": str(_int(rng, 0, 500))} for i in range(1, n + 1)]
 
 
 def _discount_grids(rng: random.Random, n: int, c: Mapping[str, int]) -> list[dict[str, Any]]:

@@ -168,7 +168,9 @@ class SandboxServer:
     def start(self) -> SandboxServer:
         if self._http is None:
             self._http = _HttpServer(self._address, self.api, self.faults)
-            self._thread = threading.Thread(target=self._http.serve_forever, name="sandbox-erp", daemon=True)
+            # a short poll keeps stop() quick (tests start and stop many servers)
+            self._thread = threading.Thread(target=self._http.serve_forever, args=(0.05,),
+                                            name="sandbox-erp", daemon=True)
             self._thread.start()
             log.info("sandbox ERP listening on %s", self.url)
         return self

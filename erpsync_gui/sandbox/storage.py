@@ -41,6 +41,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS records_nkey ON records (entity, nkey) WHERE n
 CREATE INDEX IF NOT EXISTS records_origin ON records (entity, ext_channel, ext_id);
 """
 _CACHE_SIZE = 16
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 Key = tuple[str, int]
 
@@ -287,7 +288,7 @@ class Storage:
             _as_param(doc.get(nkey_field)) if nkey_field else None,
             _as_param(doc.get("external_id")),
             _as_param(doc.get("external_channel")),
-            json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+            _encode(doc),
         )
 
     def _docs(self, entity: str, ids: list[int]) -> list[dict[str, Any]]:

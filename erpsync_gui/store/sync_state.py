@@ -176,10 +176,11 @@ class SyncState:
         """Links, outcomes, conflicts and the cursor of one batch, in one transaction."""
         try:
             with self.store.session() as s, s.begin():
-                for link in batch.links:
-                    s.merge(link) if link.id is not None else s.add(link)
+                # half-links absorbed by a merged pair go first: their ids move to the surviving row
                 if batch.deleted_links:
                     s.execute(delete(LinkRow).where(LinkRow.id.in_(batch.deleted_links)))
+                for link in batch.links:
+                    s.merge(link) if link.id is not None else s.add(link)
                 s.flush()
                 for link, conflict in batch.conflicts:
                     conflict.link_id = link.id

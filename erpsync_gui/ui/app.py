@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.table.cellWidget(self._row(entity), 3).setEnabled(True)
         QMessageBox.warning(self, APP_NAME, f"{entity}: {message}")
 
-    def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def closeEvent(self, event) -> None:
         for thread, _worker in list(self.threads.values()):
             thread.quit()
             thread.wait(30_000)

@@ -56,7 +56,8 @@ def _profile(name: str = "acme", **changes) -> ProfileConfig:
             EntityConfig("clients", match_keys=("customer_number", "vat"),
                          fields=({"crm": "company", "erp": "name"}, {"crm": "email", "erp": "email"})),
             EntityConfig("products", direction=Direction.IMPORT, policy="erp_wins",
-                         currency_mapping={"1": 1, "2": "3"}, batch_size=20, crm_name="items", erp_name="product"),
+                         currency_mapping={"1": 1, "2": "3"}, batch_size=20, crm_name="items",
+                         erp_name="product"),
         ),
         schedule=Schedule(enabled=True, interval_hours=2, window="19:00-07:00",
                           window_days=("mon", "fri"), entities=("clients",)),
@@ -67,7 +68,9 @@ def _profile(name: str = "acme", **changes) -> ProfileConfig:
 # -- opening and migrating ------------------------------------------------------------------------
 
 
-def test_open_store_migrates_a_fresh_database_to_the_models(db_url: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_open_store_migrates_a_fresh_database_to_the_models(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.INFO, logger="erpsync_gui.store.db"):
         store = open_store(db_url)
     try:
@@ -237,7 +240,8 @@ def _fill(store: Store, profile_id: int) -> dict[str, int]:
                          inserted=1),
         ])
         s.add(LinkRow(profile_id=profile_id, entity="clients", crm_id="c0", erp_id="e0"))
-        s.add(CursorRow(profile_id=profile_id, entity="clients", side="crm", value="2026-01-01", updated_at=NOW))
+        s.add(CursorRow(profile_id=profile_id, entity="clients", side="crm", value="2026-01-01",
+                        updated_at=NOW))
         s.commit()
         return {name: run.id for name, run in runs.items()}
 
@@ -300,7 +304,8 @@ def test_recent_and_last_runs(filled) -> None:
     assert [r.id for r in queries.recent_runs(store, pid, limit=2, entity="clients")] == [
         ids["failed"], ids["partial"]]
     last = queries.last_runs_per_entity(store, pid)
-    assert {entity: run.id for entity, run in last.items()} == {"clients": ids["failed"], "invoices": ids["inv"]}
+    assert {entity: run.id for entity, run in last.items()} == {
+        "clients": ids["failed"], "invoices": ids["inv"]}
     assert last["clients"].message == "401"
 
 

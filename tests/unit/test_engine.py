@@ -279,3 +279,25 @@ def test_an_unknown_entity_or_missing_mapping_is_a_config_error(store, crm, erp)
         engine.run("invoices")
     with pytest.raises(ConfigError):
         engine_for(store, crm, erp, fields=()).run("clients")
+
+
+def test_a_change_right_after_our_write_is_deferred_to_the_next_run(store, crm, erp):
+    from datetime import UTC, datetime
+
+    now = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    rid = crm.put("clients", {"customer_number": "C1", "company": "Delta", "city": "Arad"})
+    engine = SyncEngine(store, make_profile(store), {Side.CRM: crm, Side.ERP: erp}, time_gate_s=10,
+                        clock=lambda: now[0])
+    engine.run("clients")
+    eid = erp.rows("clients")[0]["id"]
+
+    erp.put("clients", {"city": "Oradea"}, eid)  # lands on the side we just wrote, within the gate
+    now[0] += timedelta(seconds=3)
+    deferred = engine.run("clients")
+    assert crm.rows("clients")[0]["city"] == "Arad"
+    assert links(store)[0].state == "pending" and deferred.counts["updated"] == 0
+
+    now[0] += timedelta(seconds=30)
+    engine.run("clients")  # the waiting record is looked at again, no new change needed
+    assert crm.rows("clients")[0]["city"] == "Oradea"
+    assert rid == crm.rows("clients")[0]["id"]

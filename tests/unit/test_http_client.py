@@ -7,7 +7,9 @@ import datetime
 import email.utils
 import logging
 import socket
+import uuid
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ from erpsync_gui.errors import (
     AuthError,
     ConfigError,
     DuplicateError,
+    MappingError,
     NotFoundError,
     OutcomeUnknownError,
     PermanentError,
@@ -37,7 +40,8 @@ FAST = 0.5  # seconds; the client's timeout in these tests
 @pytest.fixture(autouse=True)
 def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """A proxy from the environment would swallow requests meant for 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+                 "http_proxy", "https_proxy", "all_proxy", "no_proxy"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -169,9 +173,9 @@ def test_not_modified_and_redirect(server: FakeServer) -> None:
 def test_post_read_timeout_is_outcome_unknown_and_sent_once(server: FakeServer) -> None:
     server.script("/orders", Reply(201, delay=30))
     sleeps: list[float] = []
-    with make(server.url, sleeps, timeout=0.3) as client, pytest.raises(OutcomeUnknownError) as caught:
+    with make(server.url, sleeps, timeout=FAST) as client, pytest.raises(OutcomeUnknownError) as caught:
         client.post("/orders", json={"number": "A-1"})
-    assert "timed out after 0.3 s" in str(caught.value)
+    assert "timed out after 0.5 s" in str(caught.value)
     assert len(server.seen("/orders", "POST")) == 1 and sleeps == []
 
 
@@ -221,17 +225,17 @@ def test_connection_refused_names_host_and_port() -> None:
 def test_get_read_failure_is_retried(server: FakeServer, reply: Reply) -> None:
     server.script("/x", reply, Reply(200, json={"ok": 1}))
     sleeps: list[float] = []
-    with make(server.url, sleeps, timeout=0.3) as client:
+    with make(server.url, sleeps, timeout=FAST) as client:
         assert client.get("/x").json() == {"ok": 1}
     assert len(server.seen("/x")) == 2 and len(sleeps) == 1
 
 
 def test_get_timeout_after_retries_says_how_long(server: FakeServer) -> None:
     server.script("/x", Reply(200, delay=30))
-    with make(server.url, timeout=0.25, retries=1) as client, pytest.raises(RetryableError) as caught:
+    with make(server.url, retries=0) as client, pytest.raises(RetryableError) as caught:
         client.get("/x")
     assert type(caught.value) is RetryableError
-    assert f"no answer from 127.0.0.1:{server.port}: timed out after 0.25 s" in str(caught.value)
+    assert f"no answer from 127.0.0.1:{server.port}: timed out after 0.5 s" in str(caught.value)
 
 
 def test_backoff_grows_and_is_capped(server: FakeServer) -> None:
@@ -385,3 +389,38 @@ def test_unresolvable_host_is_named() -> None:
 def test_retry_after_values(value: str | None, seconds: float | None) -> None:
     now = datetime.datetime(2027, 1, 15, 8, 0, 0, tzinfo=datetime.UTC).timestamp()
     assert parse_retry_after(value, now) == seconds
+
+
+def test_json_bodies_carry_decimals_dates_and_uuids(server: FakeServer) -> None:
+    server.script("/x", Reply(201))
+    payload = {"price": Decimal("12.30"), "qty": Decimal("3"), "day": datetime.date(2026, 5, 1),
+               "ref": uuid.UUID(int=1), "name": "Čapek"}
+    with make(server.url) as client:
+        client.post("/x", json=payload, headers={"content-type": "application/vnd.erp+json"})
+        with pytest.raises(MappingError, match="type object"):
+            client.post("/x", json={"bad": object()})
+    seen = server.seen("/x")
+    assert len(seen) == 1 and seen[0].headers["content-type"] == "application/vnd.erp+json"
+    assert seen[0].json() == {"price": 12.3, "qty": 3, "day": "2026-05-01",
+                              "ref": "00000000-0000-0000-0000-000000000001", "name": "Čapek"}
+
+
+def test_explicit_proxy_carries_the_requests(server: FakeServer) -> None:
+    server.script("/api/x", Reply(200, json={"via": "proxy"}))
+    with make("http://erp.invalid/api", proxy=server.url) as client:
+        assert client.get("x").json() == {"via": "proxy"}
+    assert server.seen("/api/x")[0].headers["host"] == "erp.invalid"
+
+
+def test_system_proxy_is_used(server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.script("/api/x", Reply(200, json={"via": "system proxy"}))
+    monkeypatch.setenv("HTTP_PROXY", server.url)
+    with make("http://erp.invalid/api") as client:
+        assert client.get("x").json() == {"via": "system proxy"}
+
+
+
+def test_per_field_validation_messages_reach_the_error() -> None:
+    body = '{"error": "Validation failed", "fields": {"customer_number": "must be text"}}'
+    assert error_details(_reply(422, body, "application/json")) == \
+        "Validation failed; customer_number: must be text"

@@ -18,10 +18,26 @@ def problems_of(rows) -> tuple[str, ...]:
 
 
 def test_a_valid_row_becomes_a_frozen_fieldmap():
-    (f,) = parse_fields([{"crm": "company", "erp": "name", "type": "text", "transform": ["strip", "truncate:40"],
-                          "required": True, "direction": "export"}])
+    (f,) = parse_fields(
+        [
+            {
+                "crm": "company",
+                "erp": "name",
+                "type": "text",
+                "transform": ["strip", "truncate:40"],
+                "required": True,
+                "direction": "export",
+            }
+        ]
+    )
     assert isinstance(f, FieldMap)
-    assert (f.crm, f.erp, f.type, f.required, f.direction) == ("company", "name", "text", True, Direction.EXPORT)
+    assert (f.crm, f.erp, f.type, f.required, f.direction) == (
+        "company",
+        "name",
+        "text",
+        True,
+        Direction.EXPORT,
+    )
     assert [str(t) for t in f.transform] == ["strip", "truncate:40"]
     assert f.flows_to(Side.ERP) and not f.flows_to(Side.CRM)
     with pytest.raises(AttributeError):
@@ -84,7 +100,10 @@ def test_all_problems_are_listed_at_once_with_row_and_field():
         ({"crm": "a", "erp": "b", "type": "price"}, "type price needs 'currency'"),
         ({"crm": "a", "erp": "b", "currency": 1}, "'currency' only applies to type price"),
         ({"crm": "a", "erp": "b", "type": "lines"}, "type lines needs 'fields'"),
-        ({"crm": "a", "erp": "b", "fields": [{"crm": "x", "erp": "y"}]}, "'fields' only applies to type lines"),
+        (
+            {"crm": "a", "erp": "b", "fields": [{"crm": "x", "erp": "y"}]},
+            "'fields' only applies to type lines",
+        ),
         ({"crm": "a", "erp": "b", "required": "yes"}, "required must be true or false"),
         ({"crm": "a", "erp": "b", "default": [1]}, "default must be a single value"),
         ({"crm": "a", "erp": "b", "value_map": ["x"]}, "value_map must be an object"),
@@ -112,8 +131,17 @@ def test_ambiguous_value_map_is_fine_with_an_explicit_way_back_or_export_only():
 
 
 def test_sub_rows_of_lines_are_checked_and_numbered():
-    rows = [{"crm": "lines", "erp": "lines", "type": "lines",
-             "fields": [{"crm": "qty", "erp": "qty", "type": "number"}, {"crm": "rate", "erp": "x", "type": "nope"}]}]
+    rows = [
+        {
+            "crm": "lines",
+            "erp": "lines",
+            "type": "lines",
+            "fields": [
+                {"crm": "qty", "erp": "qty", "type": "number"},
+                {"crm": "rate", "erp": "x", "type": "nope"},
+            ],
+        }
+    ]
     (problem,) = problems_of(rows)
     assert problem.startswith("row 1.2 (rate): unknown type 'nope'")
 
@@ -125,9 +153,11 @@ def test_two_rows_writing_one_field_are_refused():
 
 
 def test_two_rows_reading_one_field_in_different_directions_are_fine():
-    rows = [{"crm": "phone", "erp": "phone", "direction": "export"},
-            {"crm": "phone", "erp": "mobile", "direction": "export"},
-            {"crm": "phone2", "erp": "phone", "direction": "import"}]
+    rows = [
+        {"crm": "phone", "erp": "phone", "direction": "export"},
+        {"crm": "phone", "erp": "mobile", "direction": "export"},
+        {"crm": "phone2", "erp": "phone", "direction": "import"},
+    ]
     assert len(parse_fields(rows)) == 3
 
 
@@ -137,8 +167,13 @@ def test_to_row_gives_back_equivalent_rows():
         {"crm": "status", "erp": "status", "type": "picklist", "value_map": {"1": "open"}, "default": 1},
         {"crm": "rate", "erp": "prices", "type": "price", "currency": 1, "transform": ["round:2"]},
         {"crm": "userid", "erp": "client_id", "type": "lookup", "lookup": "clients", "direction": "import"},
-        {"crm": "lines", "erp": "items", "type": "lines", "fields": [{"crm": "qty", "erp": "q", "type": "number"}],
-         "transform_to_crm": []},
+        {
+            "crm": "lines",
+            "erp": "items",
+            "type": "lines",
+            "fields": [{"crm": "qty", "erp": "q", "type": "number"}],
+            "transform_to_crm": [],
+        },
     ]
     fields = parse_fields(rows)
     assert parse_fields([f.to_row() for f in fields]) == fields

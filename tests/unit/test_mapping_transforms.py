@@ -84,8 +84,18 @@ def test_transform_text_form_round_trips():
 
 
 def test_toward_crm_keeps_case_and_spaces_and_undoes_prefix_suffix():
-    to_erp = tuple(parse_transform(s) for s in ("strip", "prefix:C-", "suffix:/RO", "upper", "digits_only",
-                                                "truncate:3", "remove_diacritics"))
+    to_erp = tuple(
+        parse_transform(s)
+        for s in (
+            "strip",
+            "prefix:C-",
+            "suffix:/RO",
+            "upper",
+            "digits_only",
+            "truncate:3",
+            "remove_diacritics",
+        )
+    )
     back = toward_crm(to_erp)
     assert [t.name for t in back] == ["upper", "_remove_suffix", "_remove_prefix", "strip"]
     assert apply_all(to_erp[:4], " ab ") == "C-AB/RO"

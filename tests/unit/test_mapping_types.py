@@ -25,16 +25,29 @@ from erpsync_gui.mapping.types import (
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        ("12.50", "12.5"), (12.5, "12.5"), (Decimal("12.500"), "12.5"), ("12,5", "12.5"),
-        ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("1 234,5", "1234.5"), ("1.234.567", "1234567"),
-        (Decimal("1E+2"), "100"), ("-0.0", "0"), (0, "0"), (" 7 ", "7"), (0.1, "0.1"), ("1e-7", "0.0000001"),
+        ("12.50", "12.5"),
+        (12.5, "12.5"),
+        (Decimal("12.500"), "12.5"),
+        ("12,5", "12.5"),
+        ("1.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("1 234,5", "1234.5"),
+        ("1.234.567", "1234567"),
+        (Decimal("1E+2"), "100"),
+        ("-0.0", "0"),
+        (0, "0"),
+        (" 7 ", "7"),
+        (0.1, "0.1"),
+        ("1e-7", "0.0000001"),
     ],
 )
 def test_number_canonical_is_plain_normalized_text(raw, expected):
     assert canonical_scalar("number", raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["abc", "NaN", "Infinity", float("inf"), float("nan"), True, [1], "1.2.3,4,5"])
+@pytest.mark.parametrize(
+    "raw", ["abc", "NaN", "Infinity", float("inf"), float("nan"), True, [1], "1.2.3,4,5"]
+)
 def test_number_rejects_non_numbers(raw):
     with pytest.raises(ConversionError):
         to_decimal(raw)
@@ -46,7 +59,9 @@ def test_number_empty_values_are_none():
     assert to_decimal(None) is None
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("12", 12), (12.0, 12), ("12.0", 12), (Decimal("-3"), -3), (7, 7)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("12", 12), (12.0, 12), ("12.0", 12), (Decimal("-3"), -3), (7, 7)]
+)
 def test_integer_reads_whole_numbers(raw, expected):
     assert to_int(raw) == expected
 
@@ -60,9 +75,22 @@ def test_integer_rejects_fractions_and_words(raw):
 @pytest.mark.parametrize(
     ("raw", "expected"),
     [
-        (True, True), (False, False), (1, True), (0, False), ("true", True), ("FALSE", False),
-        ("1", True), ("0", False), ("Yes", True), ("no", False), ("DA", True), ("nu", False),
-        ("on", True), ("Off", False), ("", None), (None, None),
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        ("true", True),
+        ("FALSE", False),
+        ("1", True),
+        ("0", False),
+        ("Yes", True),
+        ("no", False),
+        ("DA", True),
+        ("nu", False),
+        ("on", True),
+        ("Off", False),
+        ("", None),
+        (None, None),
     ],
 )
 def test_boolean_words(raw, expected):
@@ -77,8 +105,16 @@ def test_boolean_rejects_other_values(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["2024-02-01", "01.02.2024", "1.2.2024", "01/02/2024", date(2024, 2, 1), datetime(2024, 2, 1, 23, 59),
-     "2024-02-01T10:00:00+02:00", "2024-02-01 10:00:00"],
+    [
+        "2024-02-01",
+        "01.02.2024",
+        "1.2.2024",
+        "01/02/2024",
+        date(2024, 2, 1),
+        datetime(2024, 2, 1, 23, 59),
+        "2024-02-01T10:00:00+02:00",
+        "2024-02-01 10:00:00",
+    ],
 )
 def test_date_accepts_iso_local_and_objects(raw):
     assert to_date(raw) == date(2024, 2, 1)
@@ -155,8 +191,29 @@ def test_natural_scalar_turns_plain_integers_into_ints():
 
 
 def test_json_safe_encodes_decimals_and_dates():
-    payload = {"a": Decimal("12.50"), "b": Decimal("3"), "c": date(2024, 1, 2),
-               "d": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC), "e": [Decimal("0.1")],
-               "f": Decimal("0.12345678901234567890123")}
-    assert json_safe(payload) == {"a": 12.5, "b": 3, "c": "2024-01-02", "d": "2024-01-02T03:04:05+00:00",
-                                  "e": [0.1], "f": "0.12345678901234567890123"}
+    payload = {
+        "a": Decimal("12.50"),
+        "b": Decimal("3"),
+        "c": date(2024, 1, 2),
+        "d": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "e": [Decimal("0.1")],
+        "f": Decimal("0.12345678901234567890123"),
+    }
+    assert json_safe(payload) == {
+        "a": 12.5,
+        "b": 3,
+        "c": "2024-01-02",
+        "d": "2024-01-02T03:04:05+00:00",
+        "e": [0.1],
+        "f": "0.12345678901234567890123",
+    }
+
+
+def test_out_of_range_values_are_conversion_errors():
+    with pytest.raises(ConversionError, match="out of range"):
+        to_decimal("1e999999999")
+    with pytest.raises(ConversionError, match="out of range"):
+        to_decimal("1e-5000")
+    with pytest.raises(ConversionError, match="outside the years"):
+        to_datetime(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=2))))
+    assert canonical_scalar("number", Decimal("0E-1000")) == "0"

@@ -92,6 +92,11 @@ def test_json_pairs_in_text(text: str, expected: str) -> None:
     assert redact_text(text) == expected
 
 
+def test_url_passwords_in_text() -> None:
+    text = "proxy http://ann:pa55@proxy.local:3128 failed; see https://erp.example.com/a@b"
+    assert redact_text(text) == f"proxy http://ann:{MASK}@proxy.local:3128 failed; see https://erp.example.com/a@b"
+
+
 def test_key_value_pairs_in_text() -> None:
     text = "grant_type=refresh_token&refresh_token=rt-1&client_secret=cs-2&scope=all"
     expected = f"grant_type=refresh_token&refresh_token={MASK}&client_secret={MASK}&scope=all"

@@ -106,6 +106,15 @@ def test_chained_keyrings_skip_refused_members(monkeypatch: pytest.MonkeyPatch) 
         SecretStore().get("acme", "erp", "token")
 
 
+def test_a_locked_keyring_still_serves_the_demo_tokens() -> None:
+    keyring.set_keyring(_LockedKeyring())
+    secrets = SecretStore(demo_values={"erp.token": "demo-token"})
+    assert secrets.get("demo", "erp", "token") == "demo-token"
+    assert secrets.get("demo", "crm", "db_password") is None
+    with pytest.raises(KeyringUnavailableError, match="locked"):
+        secrets.get("acme", "erp", "token")
+
+
 def test_keyring_errors_become_unavailable_without_the_value() -> None:
     keyring.set_keyring(_LockedKeyring())
     secrets = SecretStore()
@@ -129,8 +138,10 @@ def test_demo_profile_uses_demo_values_without_a_keyring(caplog: pytest.LogCaptu
     secrets.set("demo", "erp", "token", "demo-token")
     with pytest.raises(KeyringUnavailableError):
         secrets.set("demo", "erp", "token", "another")
-    with pytest.raises(KeyringUnavailableError):
-        secrets.get("demo", "crm", "db_password")
+    # the demo profile has its demo tokens and nothing else; other profiles still need a keyring
+    assert secrets.get("demo", "crm", "db_password") is None
+    with pytest.raises(MissingSecretError):
+        secrets.require("demo", "crm", "db_password")
     with pytest.raises(KeyringUnavailableError):
         secrets.get("acme", "erp", "token")
 

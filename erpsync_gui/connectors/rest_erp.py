@@ -1,0 +1,360 @@
+"""The generic REST ERP connector (the SmartCRM dialect the sandbox serves).
+
+`{base}index.php/api/{entity}` with a Bearer auth token; the advanced entities also need the client
+token header. Lists page by page, offset or keyset cursor; changes are read with `updated_since`.
+All HTTP goes through erpsync_gui.http, which retries and translates failures; this module refines
+the errors with what the dialect tells (missing client token, which key is duplicate, stale version).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import httpx
+
+from erpsync_gui.connectors.base import CheckResult, chunked, create_each
+from erpsync_gui.connectors.rest_paging import (
+    ListPage,
+    Params,
+    RestOptions,
+    data_of,
+    iter_list,
+    parse_time,
+    reply_json,
+    shown_url,
+    to_record,
+)
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.errors import (
+    AuthError,
+    DuplicateError,
+    ERPSyncError,
+    MissingClientTokenError,
+    NotFoundError,
+    PermanentError,
+    StaleVersionError,
+)
+from erpsync_gui.http import BearerAuth, HttpClient, HttpSettings, build_client
+from erpsync_gui.profile import EndpointConfig
+from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
+
+log = logging.getLogger(__name__)
+
+CLIENT_TOKEN_HINT = "set the ERP endpoint's client token (erpsync secret set erp.client_token)"
+LOOKUP_CHUNK = 100
+CHECK_TIMEOUT = 15.0
+_DUPLICATE = re.compile(r"Duplicate (\w+)")
+#: the dialect's natural keys per entity (all filterable), most specific first
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "clients": ("customer_number", "vat", "email"), "contacts": ("email",), "leads": ("email",),
+    "projects": ("name",), "invoices": ("number",), "orders": ("number",), "products": ("sku",),
+    "product_groups": ("name",), "client_groups": ("name",), "units": ("code",), "currencies": ("code",),
+    "warehouses": ("code",),
+}
+
+
+def _param(value: Any) -> str:
+    """A value as the dialect's query string spells it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _guess_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", value):
+            return "datetime"
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return "date"
+        if re.fullmatch(r"-?\d+\.\d+", value):
+            return "number"
+    return "text"
+
+
+class RestErpConnector:
+    """Connector for ERPs speaking the generic REST dialect."""
+
+    kind = "rest"
+
+    def __init__(
+        self, endpoint: EndpointConfig, secrets: Mapping[str, str], http: HttpClient | None = None
+    ) -> None:
+        self.endpoint = endpoint
+        raw_options = endpoint.options or {}
+        self.options = RestOptions.from_options(raw_options)
+        self._token = (secrets.get("token") or "").strip() or None
+        self._client_token = (secrets.get("client_token") or "").strip() or None
+        base = endpoint.url.strip()
+        if self.options.api_path and base.rstrip("/").endswith(self.options.api_path.rstrip("/")):
+            base = base.rstrip("/")[: -len(self.options.api_path.rstrip("/"))]  # URL given with the API path
+        self._settings = HttpSettings(
+            base_url=base if base.endswith("/") else base + "/",
+            timeout=endpoint.timeout,
+            retries=endpoint.retries,
+            verify=raw_options.get("verify", True),
+            proxy=raw_options.get("proxy"),
+            log_level=endpoint.log_level,
+        )
+        self._owns_http = http is None
+        self._http = http if http is not None else self._build(self._settings)
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def _build(self, settings: HttpSettings) -> HttpClient:
+        auth = BearerAuth(self._token) if self._token else None
+        return build_client(settings, auth=auth, secrets=[s for s in (self._client_token,) if s])
+
+    def _path(self, entity: str, record_id: str | None = None) -> str:
+        path = f"{self.options.api_path}{entity}"
+        return f"{path}/{record_id}" if record_id is not None else path
+
+    def _entity_headers(self, entity: str) -> dict[str, str]:
+        """The client-token header for advanced entities; refuses before any request when it is unset."""
+        spec = ENTITIES.get(entity)
+        if spec is None or not spec.advanced:
+            return {}
+        if not self._client_token:
+            raise MissingClientTokenError("Missing client token", hint=CLIENT_TOKEN_HINT)
+        return {self.options.client_token_header: self._client_token}
+
+    def _request(self, method: str, entity: str, path: str, *, http: HttpClient | None = None,
+                 **kwargs: Any) -> httpx.Response:
+        headers = {**self._entity_headers(entity), **(kwargs.pop("headers", None) or {})}
+        try:
+            return (http or self._http).request(method, path, headers=headers or None, **kwargs)
+        except AuthError as exc:
+            details = (exc.details or "").lower()
+            if exc.status == 401 and "missing client token" in details:
+                raise MissingClientTokenError("Missing client token", hint=CLIENT_TOKEN_HINT) from exc
+            if exc.status == 403 and "client token" in details:
+                raise AuthError(f"The ERP rejected the client token for {entity}", status=403,
+                                details=exc.details, hint="check erp.client_token") from exc
+            raise
+
+    def _list(self, entity: str, params: Params, per_page: int) -> Iterator[ListPage]:
+        path = self._path(entity)
+        return iter_list(lambda query: self._request("GET", entity, path, params=query),
+                         self.options, entity, params, per_page)
+
+    def _one(self, response: httpx.Response, entity: str) -> Record:
+        body = reply_json(response, entity)
+        return to_record(data_of(body, response, entity, self.options.list_key), self.options, entity,
+                         shown_url(response))
+
+    # -- the Connector protocol ------------------------------------------------------------------
+    def capabilities(self, entity: str) -> Capabilities:
+        return Capabilities(cursor=True, batch=False, delete=False, upsert=False, origin_marker=True)
+
+    def entities(self) -> Sequence[str]:
+        return list(ENTITIES)
+
+    def describe(self, entity: str) -> EntityInfo:
+        """Fields guessed from one sample record, plus the entity's natural keys."""
+        sample = next(iter(self._list(entity, [], 1)), None)
+        fields: tuple[FieldInfo, ...] = ()
+        if sample is not None and sample.records:
+            fields = tuple(FieldInfo(name, _guess_type(value), required=name == self.options.id_field)
+                           for name, value in sample.records[0].data.items())
+        return EntityInfo(entity, fields, has_cursor=True, key_fields=KEY_FIELDS.get(entity, ()))
+
+    def changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
+        """Pages changed since `cursor` (an ISO updated_at, inclusive); each page's cursor is the
+        newest updated_at seen so far."""
+        self._entity_headers(entity)  # a missing client token fails here, before any request
+        return self._changes(entity, cursor, page_size)
+
+    def _changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
+        params: Params = [("updated_since", cursor)] if cursor else []
+        newest = cursor
+        for page in self._list(entity, params, page_size):
+            if page.max_updated and (newest is None or _later(page.max_updated, newest)):
+                newest = page.max_updated
+            yield Page(page.records, cursor=newest, total=page.total)
+
+    def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        found: dict[str, Record] = {}
+        for chunk in chunked(wanted, LOOKUP_CHUNK):
+            for page in self._list(entity, [("id", i) for i in chunk], len(chunk)):
+                found.update((r.id, r) for r in page.records if r.id in chunk)
+        return found
+
+    def find_by_keys(self, entity: str, field: str, values: Sequence[Any]) -> dict[str, list[Record]]:
+        forms = {_param(v): str(v) for v in values if v is not None and v != ""}
+        found: dict[str, list[Record]] = {}
+        for chunk in chunked(forms, LOOKUP_CHUNK):
+            for page in self._list(entity, [(field, f) for f in chunk], len(chunk)):
+                for record in page.records:
+                    key = forms.get(_param(record.data.get(field)))
+                    if key is not None:
+                        found.setdefault(key, []).append(record)
+        return found
+
+    def find_by_origin(self, entity: str, channel: str, source_ids: Sequence[str]) -> dict[str, Record]:
+        id_field, channel_field = self.options.origin_fields
+        wanted = list(dict.fromkeys(str(s) for s in source_ids))
+        found: dict[str, Record] = {}
+        for chunk in chunked(wanted, LOOKUP_CHUNK):
+            params: Params = [(channel_field, channel), *((id_field, s) for s in chunk)]
+            for page in self._list(entity, params, len(chunk)):
+                for record in page.records:
+                    source = record.data.get(id_field)
+                    if record.data.get(channel_field) == channel and str(source) in chunk:
+                        found[str(source)] = record
+        return found
+
+    def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
+               txn_id: str | None = None) -> Record:
+        body = dict(payload)
+        if origin is not None:
+            id_field, channel_field = self.options.origin_fields
+            body[id_field], body[channel_field] = origin.source_id, origin.channel
+        if txn_id is not None:
+            body[self.options.txn_field] = txn_id
+        try:
+            response = self._request("POST", entity, self._path(entity), json=body)
+        except DuplicateError as exc:
+            raise self._duplicate(entity, body, exc) from exc
+        except PermanentError as exc:
+            raise self._refined(entity, "create", exc) from exc
+        return self._one(response, entity)
+
+    def create_many(self, entity: str, payloads: Sequence[Mapping[str, Any]], *,
+                    origins: Sequence[Origin | None] | None = None,
+                    txn_id: str | None = None) -> list[BatchItemResult]:
+        return create_each(self, entity, payloads, origins, txn_id)
+
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               version: str | None = None, txn_id: str | None = None) -> Record:
+        body = dict(payload)
+        if txn_id is not None:
+            body[self.options.txn_field] = txn_id
+        headers = {"If-Match": str(version)} if version is not None and self.options.send_if_match else None
+        try:
+            response = self._request("PUT", entity, self._path(entity, record_id), json=body, headers=headers)
+        except StaleVersionError as exc:
+            own = self._own_write(entity, record_id, version, txn_id)
+            if own is not None:
+                return own
+            raise StaleVersionError(
+                f"{entity} {record_id} changed in the ERP since it was read (version {version})",
+                status=exc.status, details=exc.details, hint="it is read again on the next run",
+            ) from exc
+        except DuplicateError as exc:
+            raise self._duplicate(entity, body, exc) from exc
+        except NotFoundError as exc:
+            raise NotFoundError(f"{entity} {record_id} does not exist in the ERP", status=exc.status,
+                                details=exc.details) from exc
+        except PermanentError as exc:
+            raise self._refined(entity, f"update of {record_id}", exc) from exc
+        return self._one(response, entity)
+
+    def check(self) -> CheckResult:
+        """GET clients?per_page=1 once (no retries) and say plainly what worked; never raises."""
+        started = time.perf_counter()
+        http: HttpClient | None = None
+        try:
+            http = self._build(_no_retries(self._settings)) if self._owns_http else self._http
+            return self._check(http, started)
+        except Exception as exc:  # the contract: a connection test reports, it does not raise
+            log.debug("connection check failed", exc_info=True)
+            return CheckResult(False, False, False, None, f"Connection test failed: {exc}")
+        finally:
+            if http is not None and http is not self._http:
+                http.close()
+
+    def _check(self, http: HttpClient, started: float) -> CheckResult:
+        try:
+            response = self._request("GET", "clients", self._path("clients"), http=http,
+                                     params={"per_page": 1})
+        except AuthError as exc:
+            what = f"the ERP rejected the auth token ({exc.status})" if self._token else "no auth token set"
+            return CheckResult(False, True, False, _ms(started), f"{what}; check erp.token")
+        except NotFoundError:
+            return CheckResult(False, True, False, _ms(started),
+                               "no ERP API at this URL; check the base URL")
+        except ERPSyncError as exc:
+            if getattr(exc, "status", None) is not None:  # it answered, with an error
+                return CheckResult(False, True, False, _ms(started), f"The ERP answered with an error: {exc}")
+            return CheckResult(False, False, False, None, f"The ERP cannot be reached: {exc}")
+        latency = http.last_latency_ms if http.last_latency_ms is not None else _ms(started)
+        server = response.headers.get("server")
+        try:
+            data_of(reply_json(response, "clients"), response, "clients", self.options.list_key)
+        except PermanentError as exc:
+            return CheckResult(False, True, False, latency, f"{exc.message}; check the base URL", server)
+        message = f"Connected to the ERP in {latency:.0f} ms"
+        if self._client_token:
+            try:
+                self._request("GET", "units", self._path("units"), http=http, params={"per_page": 1})
+            except (AuthError, MissingClientTokenError) as exc:
+                return CheckResult(False, True, True, latency, f"{message}, but {exc.message.lower()}"
+                                   "; check erp.client_token", server)
+            message += "; the client token works"
+        else:
+            message += "; no client token, so products, orders and the other advanced entities are off"
+        return CheckResult(True, True, True, latency, message, server)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    # -- error refinement --------------------------------------------------------------------------
+    def _duplicate(self, entity: str, body: Mapping[str, Any], exc: DuplicateError) -> DuplicateError:
+        """A DuplicateError naming the key and, looked up by that key, the existing record's id."""
+        match = _DUPLICATE.search(exc.details or "")
+        field = match.group(1) if match else None
+        existing = exc.existing_id
+        if field and field in body and existing is None:
+            try:
+                holders = self.find_by_keys(entity, field, [body[field]]).get(str(body[field]), [])
+            except ERPSyncError:
+                holders = []
+            existing = holders[0].id if holders else None
+        what = f"{field} {body[field]!r}" if field and field in body else "this key"
+        return DuplicateError(f"The ERP already holds a {entity} record with {what}", existing_id=existing,
+                              status=exc.status, details=exc.details, hint=exc.hint)
+
+    @staticmethod
+    def _refined(entity: str, action: str, exc: PermanentError) -> PermanentError:
+        if exc.status not in (400, 422):
+            return exc
+        return type(exc)(f"The ERP refused the {action} of {entity}: {exc.details or exc.message}",
+                         status=exc.status, details=exc.details, hint="fix the record's values")
+
+    def _own_write(
+        self, entity: str, record_id: str, version: str | None, txn_id: str | None
+    ) -> Record | None:
+        """After a 412, the record as we wrote it when the only write since `version` was ours (a retried
+        PUT whose first attempt had been applied)."""
+        if txn_id is None or version is None or not str(version).isdigit():
+            return None
+        current = self.get_many(entity, [record_id]).get(str(record_id))
+        if current is not None and current.txn_id == txn_id and current.version == str(int(version) + 1):
+            return current
+        return None
+
+
+def _later(a: str, b: str) -> bool:
+    ta, tb = parse_time(a), parse_time(b)
+    return ta > tb if ta is not None and tb is not None else a > b
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
+
+
+def _no_retries(settings: HttpSettings) -> HttpSettings:
+    return HttpSettings(base_url=settings.base_url, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0,
+                        verify=settings.verify, proxy=settings.proxy, log_level=settings.log_level)
