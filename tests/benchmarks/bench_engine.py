@@ -57,6 +57,8 @@ def child_baseline(url: str, crm: Path, page: int) -> dict:
 
     engine = create_engine(f"sqlite:///{crm}")
     table = METADATA.tables["tblclients"]
+    from datetime import UTC, datetime
+
     start, n, cursor = time.perf_counter(), 0, None
     with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {DEMO_AUTH_TOKEN}"}) as http:
         while True:
@@ -65,7 +67,8 @@ def child_baseline(url: str, crm: Path, page: int) -> dict:
             rows = [{"company": r["company"], "customer_number": r["customer_number"], "vat": r.get("vat"),
                      "city": r.get("city"), "phonenumber": r.get("phone"), "address": r.get("address"),
                      "zip": r.get("zip"), "state": r.get("county"), "external_id": str(r["id"]),
-                     "external_channel": "erpsync"} for r in body["data"]]
+                     "external_channel": "erpsync", "datecreated": datetime.now(UTC).replace(tzinfo=None),
+                     "country": r.get("country")} for r in body["data"]]
             if rows:
                 with engine.begin() as conn:
                     conn.execute(insert(table), rows)
@@ -94,7 +97,7 @@ def child_engine(url: str, crm: Path, page: int, data_dir: Path) -> dict:
         erp=EndpointConfig(Side.ERP, "rest", url, auth="bearer", batch_size=page, options={"paging": "cursor"}),
         entities=(EntityConfig("clients", direction=Direction.IMPORT, policy="erp_wins",
                                match_keys=("customer_number",), fields=tuple(default_fields("clients")),
-                               currency_mapping={"1": 1, "2": 2, "3": 3, "4": 1}),),
+                               currency_mapping={"1": 1, "2": 2, "3": 3, "4": 4}),),
     ))
     secrets = SecretStore(demo_values={"erp.token": DEMO_AUTH_TOKEN})
     connectors = {side: build_connector(profile, profile.endpoint(side), secrets) for side in Side}
@@ -112,8 +115,9 @@ def child_engine(url: str, crm: Path, page: int, data_dir: Path) -> dict:
 
 def _run_child(*args: str) -> dict:
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    out = subprocess.run([sys.executable, str(HERE), "--child", *args], check=True, capture_output=True,
-                         text=True, env=env)
+    out = subprocess.run([sys.executable, str(HERE), "--child", *args], capture_output=True, text=True, env=env)
+    if out.returncode:
+        raise SystemExit(f"scenario {args[0]} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
