@@ -14,6 +14,8 @@ class below. The engine decides what to do with a failure by its class, never by
      └── ConnectorError              an external system said no, or could not be reached
           ├── RetryableError         worth trying again later: network, 5xx, 429
           │    ├── RateLimitedError  429 / quota; carries retry_after seconds
+          │    │    └── QuotaExhaustedError  a daily (or longer) quota is used up: the run ends as partial
+          │    ├── CircuitOpenError  too many consecutive failures on one endpoint: the run stops
           │    └── OutcomeUnknownError  a write may or may not have happened (timeout mid-POST)
           ├── PermanentError         retrying will not help: validation, 4xx
           │    ├── NotFoundError
@@ -101,6 +103,23 @@ class RateLimitedError(RetryableError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class QuotaExhaustedError(RateLimitedError):
+    """The endpoint's quota for a period is used up; the run ends cleanly and resumes from its cursor."""
+
+    kind = "quota_exhausted"
+
+    def __init__(self, message: str, *, resumes_at=None, **kw) -> None:
+        super().__init__(message, **kw)
+        #: aware datetime when requests are allowed again (None: unknown)
+        self.resumes_at = resumes_at
+
+
+class CircuitOpenError(RetryableError):
+    """An endpoint failed too many times in a row; calls are refused until it cools down."""
+
+    kind = "circuit_open"
 
 
 class OutcomeUnknownError(RetryableError):

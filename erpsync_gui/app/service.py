@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -79,7 +79,7 @@ class SyncService:
     def sync(self, entity: str, *, profile_name: str | None = None, direction: Direction | None = None,
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
-             cancel: CancelToken | None = None) -> RunResult:
+             cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None) -> RunResult:
         """Run one entity. Raises EntityBusyError when it already runs (unless `wait`), ConfigError when the
         settings are wrong (checked before anything starts)."""
         profile = self.profile(profile_name)
@@ -92,7 +92,7 @@ class SyncService:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)
                 return engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                  progress=progress, cancel=cancel)
+                                  progress=progress, cancel=cancel, only=only)
         finally:
             lock.release()
 

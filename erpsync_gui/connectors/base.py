@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from erpsync_gui.errors import AuthError, ConfigError, ERPSyncError
+from erpsync_gui.errors import AuthError, CircuitOpenError, ConfigError, ERPSyncError, QuotaExhaustedError
 from erpsync_gui.records import (
     BatchItemResult,
     Capabilities,
@@ -105,7 +105,7 @@ def create_each(connector: Connector, entity: str, payloads: Sequence[Mapping[st
         origin = origins[i] if origins else None
         try:
             record = connector.create(entity, payload, origin=origin, txn_id=txn_id)
-        except (AuthError, ConfigError):
+        except (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError):
             raise  # the whole run stops: every other item would fail the same way
         except ERPSyncError as exc:
             results.append(BatchItemResult(index=i, error=exc))

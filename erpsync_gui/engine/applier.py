@@ -18,9 +18,11 @@ from erpsync_gui.engine.signature import error_signature
 from erpsync_gui.engine.types import Action, PlanItem
 from erpsync_gui.errors import (
     AuthError,
+    CircuitOpenError,
     ConfigError,
     ERPSyncError,
     OutcomeUnknownError,
+    QuotaExhaustedError,
     RetryableError,
 )
 from erpsync_gui.mapping import EntityMapping
@@ -29,12 +31,8 @@ from erpsync_gui.store.models import ConflictRow, LinkRow, OutcomeRow
 from erpsync_gui.store.sync_state import BatchCommit, SyncState
 
 _EXCERPT = 600
-
-
-class CircuitOpen(ERPSyncError):
-    """Too many writes in a row failed for a reason that is not the record's: stop the run."""
-
-    kind = "circuit_open"
+#: failures that concern the whole endpoint, not the record: the run stops at once
+RUN_STOPPERS = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 
 
 @dataclass
@@ -124,7 +122,7 @@ class Applier:
         try:
             written = self.ctx.connectors[side].update(
                 self.ctx.names[side], current.id, item.payload, version=current.version, txn_id=self.ctx.txn_id)
-        except (AuthError, ConfigError):
+        except RUN_STOPPERS:
             raise
         except ERPSyncError as exc:
             self._failed(item, exc)
@@ -136,14 +134,14 @@ class Applier:
             item.target = written
 
     def _failed(self, item: PlanItem, error: Exception) -> None:
-        if isinstance(error, (AuthError, ConfigError)):
+        if isinstance(error, RUN_STOPPERS):
             raise error
         item.error = error
         item.action = Action.FAILED
         if isinstance(error, RetryableError):
             self._consecutive += 1
             if self._consecutive >= self.ctx.max_consecutive_failures:
-                raise CircuitOpen(
+                raise CircuitOpenError(
                     f"{self._consecutive} writes in a row failed: {error}",
                     hint="the target system seems unavailable; the run stopped and the rest is retried next run")
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
-from erpsync_gui.engine.applier import Applier, ApplyContext, CircuitOpen
+from erpsync_gui.engine.applier import Applier, ApplyContext
 from erpsync_gui.engine.planner import PlanContext, plan_batch
 from erpsync_gui.engine.types import Action, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
-from erpsync_gui.errors import ConfigError, ERPSyncError
+from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Record, Side
@@ -86,15 +86,19 @@ class SyncEngine:
 
     def run(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
             trigger: str = "manual", full: bool = False,
-            progress: Callable[[ProgressEvent], None] | None = None, cancel=None) -> RunResult:
+            progress: Callable[[ProgressEvent], None] | None = None, cancel=None,
+            only: Mapping[Side, Sequence[str]] | None = None) -> RunResult:
+        """One run. `only` limits it to the given source records (retrying selected errors): no cursor
+        is read or moved."""
         prepared = self.prepare(entity, direction)
         return _Run(self, prepared, dry_run=dry_run, trigger=trigger, full=full,
-                    progress=progress, cancel=cancel).execute()
+                    progress=progress, cancel=cancel, only=only).execute()
 
 
 class _Run:
     def __init__(self, engine: SyncEngine, prepared: PreparedRun, *, dry_run: bool, trigger: str, full: bool,
-                 progress, cancel) -> None:
+                 progress, cancel, only: Mapping[Side, Sequence[str]] | None = None) -> None:
+        self.only = only
         self.engine = engine
         self.p = prepared
         self.entity = prepared.entity.entity
@@ -130,7 +134,12 @@ class _Run:
                 self._sync_side(side)
             if self._cancelled():
                 status, message = "cancelled", "cancelled by the user; the finished batches are kept"
-        except (ERPSyncError, CircuitOpen) as exc:
+        except QuotaExhaustedError as exc:
+            # not a failure of ours: stop cleanly; the cursor holds, so the next run carries on from here
+            when = f"; resumes after {exc.resumes_at.astimezone():%H:%M}" if exc.resumes_at else ""
+            status, message = "partial", self.engine.redact(f"{exc}{when}")
+            log.warning("%s sync paused: %s", self.entity, message, extra=self.extra)
+        except ERPSyncError as exc:
             status, message = "failed", self.engine.redact(str(exc))
             log.error("%s sync stopped: %s", self.entity, message, extra=self.extra)
         except Exception as exc:  # a bug must not take the app down; the run says what happened
@@ -166,6 +175,13 @@ class _Run:
     def _sync_side(self, side: Side) -> None:
         connector = self.engine.connectors[side]
         name = self.names[side]
+        if self.only is not None:
+            for ids in chunked(list(self.only.get(side, ())), self.p.batch_size):
+                found = connector.get_many(name, ids)
+                self._batch(side, [found[i] for i in ids if i in found], cursor=None, phase="retrying")
+                if self._cancelled():
+                    return
+            return
         for records in self._waiting(side, connector, name):
             self._batch(side, records, cursor=None, phase="retrying")
             if self._cancelled():
