@@ -223,8 +223,19 @@ def _is_type(column: Column, kind: type) -> bool:
     return isinstance(column.type, kind)
 
 
+#: field types by column identity: asked for every value written, worked out once per column
+_FIELD_TYPES: dict[int, tuple[Column, str]] = {}
+
+
 def field_type(column: Column) -> str:
     """The product's field type (text/number/date/datetime/boolean) of a reflected column."""
+    hit = _FIELD_TYPES.get(id(column))
+    if hit is None or hit[0] is not column:
+        hit = _FIELD_TYPES[id(column)] = (column, _field_type(column))
+    return hit[1]
+
+
+def _field_type(column: Column) -> str:
     if _is_type(column, sqltypes.Boolean):
         return "boolean"
     if _is_type(column, sqltypes.DateTime):

@@ -27,7 +27,8 @@ from erpsync_gui.errors import (
 )
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Origin, Record, Side
-from erpsync_gui.store.models import ConflictRow, LinkRow, OutcomeRow
+from erpsync_gui.store.link import Link
+from erpsync_gui.store.models import ConflictRow, OutcomeRow
 from erpsync_gui.store.sync_state import BatchCommit, SyncState
 
 _EXCERPT = 600
@@ -47,6 +48,8 @@ class ApplyContext:
     state: SyncState
     now: Callable[[], datetime]
     redact: Callable[[str], str]
+    #: the batch's checksum memo (shared with planning)
+    checksums: object = None
     #: consecutive retryable write failures that stop the run
     max_consecutive_failures: int = 5
 
@@ -146,8 +149,8 @@ class Applier:
                     hint="the target system seems unavailable; the run stopped and the rest is retried next run")
 
     # -- bookkeeping -------------------------------------------------------------------------
-    def _new_link(self, side: Side, source_id: str) -> LinkRow:
-        link = LinkRow(profile_id=self.ctx.profile_id, entity=self.ctx.entity, state="pending", attempts=0,
+    def _new_link(self, side: Side, source_id: str) -> Link:
+        link = Link(profile_id=self.ctx.profile_id, entity=self.ctx.entity, state="pending", attempts=0,
                        create_unknown=False)
         if side is Side.CRM:
             link.crm_id = source_id
@@ -189,7 +192,7 @@ class Applier:
                       Action.FAILED):
             commit.outcomes.append(self._outcome(item, now))
 
-    def _synced(self, link: LinkRow, item: PlanItem, now: datetime, *, wrote: bool) -> None:
+    def _synced(self, link: Link, item: PlanItem, now: datetime, *, wrote: bool) -> None:
         self._set_side(link, item.source_side, item.source)
         if item.target is not None:
             self._set_side(link, item.source_side.other, item.target)
@@ -203,8 +206,8 @@ class Applier:
             link.last_txn_id = self.ctx.txn_id
             link.last_written_side = item.write_side.value
 
-    def _set_side(self, link: LinkRow, side: Side, record: Record) -> None:
-        checksum = self.ctx.mapping.checksum(side, record.data)
+    def _set_side(self, link: Link, side: Side, record: Record) -> None:
+        checksum = self.ctx.checksums.of(side, record)
         if side is Side.CRM:
             link.crm_id, link.crm_checksum = record.id, checksum
             link.crm_version, link.crm_updated_at = record.version, record.updated_at
@@ -212,7 +215,7 @@ class Applier:
             link.erp_id, link.erp_checksum = record.id, checksum
             link.erp_version, link.erp_updated_at = record.version, record.updated_at
 
-    def _conflict(self, link: LinkRow, item: PlanItem, commit: BatchCommit, now: datetime) -> None:
+    def _conflict(self, link: Link, item: PlanItem, commit: BatchCommit, now: datetime) -> None:
         if item.target is not None:
             twin_side = item.source_side.other
             if (link.crm_id if twin_side is Side.CRM else link.erp_id) is None:
@@ -232,7 +235,7 @@ class Applier:
             reason=item.reason, created_at=now,
         )))
 
-    def _failure(self, link: LinkRow, item: PlanItem) -> None:
+    def _failure(self, link: Link, item: PlanItem) -> None:
         error = item.error
         unknown = isinstance(error, OutcomeUnknownError)
         link.state = "pending" if unknown else "failed"

@@ -16,8 +16,24 @@ from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError, NotFoundError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Direction, Record, Side
-from erpsync_gui.store.models import LinkRow
+from erpsync_gui.store.link import Link
 from erpsync_gui.store.sync_state import SyncState
+
+
+class Checksums:
+    """Each record's checksum computed once per batch (planning and bookkeeping both need it)."""
+
+    def __init__(self, mapping: EntityMapping) -> None:
+        self.mapping = mapping
+        # the record is kept with its value so its id() cannot be reused while the memo lives
+        self._memo: dict[tuple[int, Side], tuple[Record, str]] = {}
+
+    def of(self, side: Side, record: Record) -> str:
+        key = (id(record), side)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = (record, self.mapping.checksum(side, record.data))
+        return hit[1]
 
 
 @dataclass
@@ -33,13 +49,14 @@ class PlanContext:
     resolver: object
     now: datetime
     time_gate: timedelta
+    checksums: Checksums
 
 
-def _sum(link: LinkRow, side: Side) -> str | None:
+def _sum(link: Link, side: Side) -> str | None:
     return link.crm_checksum if side is Side.CRM else link.erp_checksum
 
 
-def _twin_id(link: LinkRow | None, side: Side) -> str | None:
+def _twin_id(link: Link | None, side: Side) -> str | None:
     if link is None:
         return None
     return link.crm_id if side is Side.CRM else link.erp_id
@@ -48,18 +65,22 @@ def _twin_id(link: LinkRow | None, side: Side) -> str | None:
 def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -> list[PlanItem]:
     target_side = source_side.other
     links = ctx.state.links_by_ids(source_side, [r.id for r in records])
-    twin_ids = [i for i in (_twin_id(links.get(r.id), target_side) for r in records) if i]
+    # decided from the link alone (unchanged, our own echo, ...): no mapping, no twin fetched - this keeps a
+    # re-sync that reads everything again cheap
+    early = {r.id: item for r in records if (item := _decided_by_link(ctx, source_side, r, links.get(r.id)))}
+    rest = [r for r in records if r.id not in early]
+    twin_ids = [i for i in (_twin_id(links.get(r.id), target_side) for r in rest) if i]
     twins = ctx.connectors[target_side].get_many(ctx.names[target_side], twin_ids) if twin_ids else {}
 
     payloads: dict[str, dict] = {}
     mapping_errors: dict[str, MappingError] = {}
-    for record in records:
+    for record in rest:
         try:
             payloads[record.id] = ctx.mapping.map_record(record.data, to=target_side, resolver=ctx.resolver)
         except MappingError as exc:
             mapping_errors[record.id] = exc
 
-    unlinked = [r for r in records if _twin_id(links.get(r.id), target_side) is None]
+    unlinked = [r for r in rest if _twin_id(links.get(r.id), target_side) is None]
     matches = find_twins(
         state=ctx.state, target=ctx.connectors[target_side], target_entity=ctx.names[target_side],
         target_side=target_side, sources=[r for r in unlinked if r.id in payloads],
@@ -70,8 +91,8 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
     for record in records:
         link = links.get(record.id)
         match = matches.get(record.id)
-        item = _plan_one(ctx, source_side, record, link, twins, payloads.get(record.id),
-                         mapping_errors.get(record.id), match)
+        item = early.get(record.id) or _plan_one(ctx, source_side, record, link, twins, payloads.get(record.id),
+                                                 mapping_errors.get(record.id), match)
         item.link = link
         if match is not None and match.link is not None and item.action is not Action.FAILED:
             if link is None:
@@ -82,24 +103,29 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
     return items
 
 
-def _plan_one(ctx: PlanContext, side: Side, record: Record, link: LinkRow | None, twins: dict[str, Record],
+def _decided_by_link(ctx: PlanContext, side: Side, record: Record, link: Link | None) -> PlanItem | None:
+    """The plan for a linked record when its link settles it; None when the record needs a full look."""
+    if link is None or _twin_id(link, side.other) is None:
+        return None
+    checksum = ctx.checksums.of(side, record)
+    waiting_here = link.state in ("pending", "failed") and link.pending_side == side.value
+    if link.state != "conflict" and not waiting_here and _sum(link, side) == checksum:
+        return PlanItem(Action.SKIP, side, record, "unchanged since the last sync")
+    if link.state == "conflict" and _sum(link, side) == checksum:
+        return PlanItem(Action.SKIP, side, record, "waiting for a decision on an earlier conflict")
+    if link.state == "synced" and _own_write(link, side, record):
+        return PlanItem(Action.REBASELINE, side, record, "the change is our own write (same transaction id)")
+    if (link.state == "synced" and link.last_written_side == side.value and link.last_synced_at
+            and ctx.now - _aware(link.last_synced_at) < ctx.time_gate):
+        return PlanItem(Action.DEFER, side, record,
+                        "changed again right after our write; looked at again on the next run")
+    return None
+
+
+def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, twins: dict[str, Record],
               payload: dict | None, mapping_error: MappingError | None, match: Match | None) -> PlanItem:
     target_side = side.other
-    checksum = ctx.mapping.checksum(side, record.data)
     twin_id = _twin_id(link, target_side)
-
-    if twin_id is not None and link is not None:
-        waiting_here = link.state in ("pending", "failed") and link.pending_side == side.value
-        if link.state != "conflict" and not waiting_here and _sum(link, side) == checksum:
-            return PlanItem(Action.SKIP, side, record, "unchanged since the last sync")
-        if link.state == "conflict" and _sum(link, side) == checksum:
-            return PlanItem(Action.SKIP, side, record, "waiting for a decision on an earlier conflict")
-        if link.state == "synced" and _own_write(link, side, record):
-            return PlanItem(Action.REBASELINE, side, record, "the change is our own write (same transaction id)")
-        if (link.state == "synced" and link.last_written_side == side.value and link.last_synced_at
-                and ctx.now - _aware(link.last_synced_at) < ctx.time_gate):
-            return PlanItem(Action.DEFER, side, record,
-                            "changed again right after our write; looked at again on the next run")
     if mapping_error is not None:
         return PlanItem(Action.FAILED, side, record, "cannot be mapped", error=mapping_error)
     assert payload is not None
@@ -111,7 +137,7 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: LinkRow | None
                 f"the linked {target_side.value.upper()} record {twin_id} no longer exists",
                 hint="restore it, or remove the link to create a new twin"))
         stored = _sum(link, target_side)
-        twin_changed = stored is not None and stored != ctx.mapping.checksum(target_side, twin.data)
+        twin_changed = stored is not None and stored != ctx.checksums.of(target_side, twin)
         if not twin_changed:
             return _write_target(ctx, side, record, twin, payload, "changed since the last sync")
         return _conflict(ctx, side, record, twin, payload)
@@ -173,7 +199,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _own_write(link: LinkRow, side: Side, record: Record) -> bool:
+def _own_write(link: Link, side: Side, record: Record) -> bool:
     """The record still is exactly what our last write left: our transaction id, and the version (or time)
     the write returned. The id alone proves nothing - a person's later edit keeps the stamp."""
     if not record.txn_id or record.txn_id != link.last_txn_id or link.last_written_side != side.value:

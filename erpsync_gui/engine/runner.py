@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
 from erpsync_gui.engine.applier import Applier, ApplyContext
-from erpsync_gui.engine.planner import PlanContext, plan_batch
+from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.types import Action, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
@@ -220,11 +220,12 @@ class _Run:
                 self.state.commit(BatchCommit(cursor=cursor))
             return
         engine = self.engine
+        checksums = Checksums(self.p.mapping)
         ctx = PlanContext(
             entity=self.entity, mapping=self.p.mapping, policy=self.p.entity.policy,
             direction=self.p.direction, key_fields=self.p.key_fields, connectors=engine.connectors,
             names=self.names, state=self.state, resolver=_LinkResolver(self.state),
-            now=engine.clock(), time_gate=engine.time_gate,
+            now=engine.clock(), time_gate=engine.time_gate, checksums=checksums,
         )
         items = plan_batch(ctx, side, records)
         self._dedupe_conflicts(items)
@@ -234,7 +235,7 @@ class _Run:
             applier = Applier(ApplyContext(
                 entity=self.entity, run_id=self.run_id, profile_id=engine.profile.id, txn_id=self.txn_id,
                 mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
-                now=engine.clock, redact=engine.redact,
+                now=engine.clock, redact=engine.redact, checksums=checksums,
             ))
             try:
                 commit = applier.apply(items)

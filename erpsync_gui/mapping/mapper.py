@@ -78,6 +78,11 @@ class EntityMapping:
         # sub-mappings of `lines` rows, by row identity
         self._lines = {id(f): EntityMapping(entity, f.fields, currency_mapping)
                        for f in self.fields if f.type == "lines"}
+        # per record these would be rebuilt for every field: worked out once here
+        self._flows = {side: tuple(f for f in self.fields if f.flows_to(side)) for side in Side}
+        self._labels = {(id(f), side): f"field {f.name_on(side.other)!r} (-> {f.name_on(side)!r})"
+                        for f in self.fields for side in Side}
+        self._named = {side: tuple((f.name_on(side), f) for f in self.fields) for side in Side}
 
     @classmethod
     def from_config(cls, cfg: EntityConfig) -> EntityMapping:
@@ -99,17 +104,16 @@ class EntityMapping:
         """The payload for `to`, in its field names, from a record of the other side.
         Fields absent from `data` are left out (unless a default or `required` applies)."""
         out: dict[str, Any] = {}
-        for f in self.fields:
-            if f.flows_to(to):
-                value = self._map_field(f, data, to, resolver)
-                if value is not _SKIP:
-                    out[f.name_on(to)] = value
+        for f in self._flows[to]:
+            value = self._map_field(f, data, to, resolver)
+            if value is not _SKIP:
+                out[f.name_on(to)] = value
         return out
 
     def _map_field(self, f: FieldMap, data: Mapping[str, Any], to: Side,
                    resolver: LookupResolver | None) -> Any:
         source_name = f.name_on(to.other)
-        label = f"field {source_name!r} (-> {f.name_on(to)!r})"
+        label = self._labels[(id(f), to)]
         present = source_name in data
         raw = data.get(source_name)
         try:
@@ -215,8 +219,7 @@ class EntityMapping:
 
     def canonical(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """Every mapped field of `side` in canonical JSON-safe form; never raises."""
-        return {f.name_on(side): self._canonical_field(f, side, data.get(f.name_on(side)))
-                for f in self.fields}
+        return {name: self._canonical_field(f, side, data.get(name)) for name, f in self._named[side]}
 
     def checksum(self, side: Side, data: Mapping[str, Any]) -> str:
         return checksum_of(self.canonical(side, data))

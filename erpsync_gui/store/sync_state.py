@@ -6,21 +6,21 @@ committed in one transaction: the cursor never moves past work that is not recor
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.link import TABLE, Link
 from erpsync_gui.store.models import (
     ConflictRow,
     CursorRow,
     DailyStatRow,
-    LinkRow,
     OutcomeRow,
     RunRow,
 )
@@ -34,18 +34,18 @@ def utcnow() -> datetime:
 
 
 def _id_column(side: Side):
-    return LinkRow.crm_id if side is Side.CRM else LinkRow.erp_id
+    return TABLE.c.crm_id if side is Side.CRM else TABLE.c.erp_id
 
 
 @dataclass
 class BatchCommit:
     """Everything one batch changed, committed together."""
 
-    links: list[LinkRow] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     deleted_links: list[int] = field(default_factory=list)
     outcomes: list[OutcomeRow] = field(default_factory=list)
     #: conflicts for a person, each with its link (which may be new and get its id at commit)
-    conflicts: list[tuple[LinkRow, ConflictRow]] = field(default_factory=list)
+    conflicts: list[tuple[Link, ConflictRow]] = field(default_factory=list)
     resolved_conflict_links: list[int] = field(default_factory=list)
     cursor: tuple[Side, str] | None = None
 
@@ -57,40 +57,38 @@ class SyncState:
         self.entity = entity
 
     # -- links ---------------------------------------------------------------------------------
-    def links_by_ids(self, side: Side, ids: Sequence[str], entity: str | None = None) -> dict[str, LinkRow]:
+    def links_by_ids(self, side: Side, ids: Sequence[str], entity: str | None = None) -> dict[str, Link]:
         """Link rows of the given records of one side, keyed by that side's id."""
         column = _id_column(side)
-        found: dict[str, LinkRow] = {}
+        found: dict[str, Link] = {}
         with self.store.session() as s:
             for i in range(0, len(ids), _IN_CHUNK):
                 chunk = list(ids[i : i + _IN_CHUNK])
-                rows = s.scalars(
-                    select(LinkRow).where(
-                        LinkRow.profile_id == self.profile_id,
-                        LinkRow.entity == (entity or self.entity),
-                        column.in_(chunk),
-                    )
-                )
-                for row in rows:
-                    found[row.crm_id if side is Side.CRM else row.erp_id] = row
+                rows = s.execute(select(TABLE).where(
+                    TABLE.c.profile_id == self.profile_id,
+                    TABLE.c.entity == (entity or self.entity),
+                    column.in_(chunk),
+                ))
+                for row in rows.mappings():
+                    link = Link.from_row(row)
+                    found[link.crm_id if side is Side.CRM else link.erp_id] = link
         return found
 
-    def waiting_links(self, side: Side, limit: int = 100_000) -> list[LinkRow]:
+    def waiting_links(self, side: Side, limit: int = 100_000) -> list[Link]:
         """Records of `side` that failed or wait for a retry: they are tried again before new changes."""
         with self.store.session() as s:
-            return list(
-                s.scalars(
-                    select(LinkRow)
-                    .where(
-                        LinkRow.profile_id == self.profile_id,
-                        LinkRow.entity == self.entity,
-                        LinkRow.state.in_(("pending", "failed")),
-                        LinkRow.pending_side == side.value,
-                    )
-                    .order_by(LinkRow.id)
-                    .limit(limit)
+            rows = s.execute(
+                select(TABLE)
+                .where(
+                    TABLE.c.profile_id == self.profile_id,
+                    TABLE.c.entity == self.entity,
+                    TABLE.c.state.in_(("pending", "failed")),
+                    TABLE.c.pending_side == side.value,
                 )
+                .order_by(TABLE.c.id)
+                .limit(limit)
             )
+            return [Link.from_row(row) for row in rows.mappings()]
 
     def translate(self, entity: str, from_side: Side, source_id: str) -> str | None:
         """The other side's id of a linked record (for lookup fields)."""
@@ -178,7 +176,7 @@ class SyncState:
             with self.store.session() as s, s.begin():
                 # half-links absorbed by a merged pair go first: their ids move to the surviving row
                 if batch.deleted_links:
-                    s.execute(delete(LinkRow).where(LinkRow.id.in_(batch.deleted_links)))
+                    s.execute(delete(TABLE).where(TABLE.c.id.in_(batch.deleted_links)))
                 _save_links(s, batch.links)
                 for link, conflict in batch.conflicts:
                     conflict.link_id = link.id
@@ -214,11 +212,7 @@ class SyncState:
             row.value = value
             row.updated_at = utcnow()
 
-    def link_rows_for_conflicts(self, link_ids: Iterable[int]) -> list[LinkRow]:
-        with self.store.session() as s:
-            return list(s.scalars(select(LinkRow).where(LinkRow.id.in_(list(link_ids)))))
-
-    def persist_new_links(self, links: list[LinkRow]) -> None:
+    def persist_new_links(self, links: list[Link]) -> None:
         """Write-ahead: record creates about to be sent, so a crash mid-write is reconciled next run."""
         try:
             with self.store.session() as s, s.begin():
@@ -227,22 +221,20 @@ class SyncState:
             raise StoreError(f"could not record pending creates in the state database: {exc}") from exc
 
 
-_LINK_COLUMNS = tuple(c.key for c in LinkRow.__table__.columns)
-
-
 def _values(row, model) -> dict:
     return {c.key: getattr(row, c.key) for c in model.__table__.columns if c.key != "id"}
 
 
-def _save_links(s, links: Sequence[LinkRow]) -> None:
+def _save_links(s, links: Sequence[Link]) -> None:
     """Bulk insert (ids come back into the objects) and bulk update by primary key: one statement each per
-    batch instead of an ORM round trip per row - the difference between a fast and a slow initial import."""
+    batch instead of a round trip per row - the difference between a fast and a slow initial import."""
     new = [link for link in links if link.id is None]
     old = {link.id: link for link in links if link.id is not None}  # the last state of a row wins
     if new:
-        ids = s.scalars(insert(LinkRow).returning(LinkRow.id, sort_by_parameter_order=True),
-                        [_values(link, LinkRow) for link in new]).all()
+        ids = s.execute(insert(TABLE).returning(TABLE.c.id, sort_by_parameter_order=True),
+                        [link.values() for link in new]).scalars().all()
         for link, new_id in zip(new, ids, strict=True):
             link.id = new_id
     if old:
-        s.execute(update(LinkRow), [{k: getattr(link, k) for k in _LINK_COLUMNS} for link in old.values()])
+        s.execute(update(TABLE).where(TABLE.c.id == bindparam("link_id")),
+                  [{**link.values(), "link_id": link.id} for link in old.values()])

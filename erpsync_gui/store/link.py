@@ -1,0 +1,50 @@
+"""A link row as the engine handles it: a plain mutable value, read and written in bulk.
+
+The engine touches tens of thousands of links per run; ORM-instrumented objects cost more than the rest of
+a record's work, so links travel as this dataclass and `sync_state` moves them with Core statements.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from erpsync_gui.store.models import LinkRow
+
+
+@dataclass(slots=True)
+class Link:
+    profile_id: int
+    entity: str
+    id: int | None = None
+    crm_id: str | None = None
+    erp_id: str | None = None
+    crm_checksum: str | None = None
+    erp_checksum: str | None = None
+    crm_version: str | None = None
+    erp_version: str | None = None
+    crm_updated_at: datetime | None = None
+    erp_updated_at: datetime | None = None
+    last_txn_id: str | None = None
+    last_written_side: str | None = None
+    last_synced_at: datetime | None = None
+    state: str = "pending"
+    pending_side: str | None = None
+    create_unknown: bool = False
+    attempts: int = 0
+    last_error: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Link:
+        return cls(**{name: row[name] for name in COLUMNS})
+
+    def values(self) -> dict[str, Any]:
+        """Column values for an INSERT (without the id) or, with `id`, for an UPDATE by primary key."""
+        return {name: getattr(self, name) for name in COLUMNS if name != "id"}
+
+
+COLUMNS = tuple(f.name for f in fields(Link))
+TABLE = LinkRow.__table__
+assert set(COLUMNS) == {c.key for c in TABLE.columns}, "Link and the links table disagree"
