@@ -166,3 +166,24 @@ def test_the_state_store_on_postgresql(tmp_path, pg_store_url):
     finally:
         service.close()
         service.store.close()
+
+
+def test_a_record_the_erp_refuses_does_not_stop_the_batch_and_is_retried(service, crm_db):
+    erp = service.sandbox.start()
+    with crm_db.begin() as conn:
+        bad = conn.scalar(text("SELECT userid FROM tblclients WHERE customer_number IS NULL ORDER BY userid"))
+        conn.execute(text("UPDATE tblclients SET country = 'Germany' WHERE userid = :i"), {"i": bad})
+    before = erp.count("clients")
+
+    first = service.sync("clients", direction=Direction.EXPORT)
+
+    assert first.status == "partial" and first.counts["failed"] == 1
+    assert erp.count("clients") - before == first.counts["inserted"] > 0
+    with service.store.session() as s:
+        failure = s.scalars(select(OutcomeRow).where(OutcomeRow.action == "failed")).one()
+    assert failure.crm_id == str(bad) and "country" in failure.message  # the field a person must fix
+
+    with crm_db.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET country = 'DE' WHERE userid = :i"), {"i": bad})
+    second = service.sync("clients", direction=Direction.EXPORT)
+    assert second.status == "success" and second.counts["inserted"] == 1
