@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from erpsync_gui.errors import ConfigError, StoreError
+from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.db import Store
@@ -103,6 +104,9 @@ class ConfigRepo:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ConfigError(f"Profile {cfg.name!r} configures {', '.join(duplicates)} more than once")
+        for entity in cfg.entities:
+            # a mapping that cannot run is refused here, where a person is saving it, not at 3 a.m.
+            EntityMapping.from_config(entity)
         now = datetime.now(UTC)
         try:
             with self.store.session() as session:

@@ -333,3 +333,15 @@ def test_cleanup_logs_deletes_only_old_lines(any_store: Store) -> None:
     assert queries.cleanup_logs(any_store, 30) == 2
     with any_store.session() as s:
         assert sorted(s.scalars(select(LogRow.message))) == ["now", "recent"]
+
+
+def test_saving_an_invalid_currency_mapping_is_refused_with_the_reason(store) -> None:
+    import dataclasses
+
+    from erpsync_gui.app.demo import demo_profile
+
+    profile = demo_profile(Path("unused"))
+    clients = dataclasses.replace(profile.entity("clients"), currency_mapping={"1": 1, "2": 1})
+    with pytest.raises(ConfigError, match="both map to CRM currency 1"):
+        ConfigRepo(store).save_profile(dataclasses.replace(profile, entities=(clients,)))
+    assert ConfigRepo(store).list_profiles() == []
