@@ -47,6 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("test", help="test both connections: reachable, authenticated, latency")
 
+    auth = sub.add_parser("auth", help="log in to an OAuth2 endpoint through the browser").add_subparsers(
+        dest="auth_command", required=True, metavar="ACTION")
+    c = auth.add_parser("login", help="authorize ERPSync in the system browser and store the tokens in the keyring")
+    c.add_argument("--side", choices=("erp", "crm"), default="erp", help="which endpoint (default: erp)")
+    c.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for the browser login")
+    c.add_argument("--no-browser", action="store_true", help="only print the URL to open")
+
     c = sub.add_parser("sync", help="sync one or more entities")
     c.add_argument("--entity", "-e", action="append", required=True,
                    help="entity to sync (repeatable); 'all' for every enabled entity in dependency order")
@@ -78,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _console_logging(args.verbose)
+    console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
         command = COMMANDS[args.command]
@@ -94,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         ctx.close()
+        logger = logging.getLogger("erpsync")
+        logger.removeHandler(console)
+        logger.setLevel(logging.NOTSET)
 
 
 def _fail(args: argparse.Namespace, exc: ERPSyncError, label: str) -> None:
@@ -104,7 +114,7 @@ def _fail(args: argparse.Namespace, exc: ERPSyncError, label: str) -> None:
         print(f"  what to do: {exc.hint}", file=sys.stderr)
 
 
-def _console_logging(verbose: int) -> None:
+def _console_logging(verbose: int) -> logging.Handler:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
@@ -114,6 +124,7 @@ def _console_logging(verbose: int) -> None:
     root = logging.getLogger("erpsync")
     root.addHandler(handler)
     root.setLevel(min(level, logging.INFO))
+    return handler
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from erpsync_gui.cli_reports import cmd_cleanup, cmd_demo, cmd_errors, cmd_log, 
 from erpsync_gui.engine.types import ProgressEvent, RunResult
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import ConfigError
-from erpsync_gui.records import Direction
+from erpsync_gui.records import Direction, Side
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -122,6 +122,57 @@ def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in results.values()) else EXIT_FAILED
 
 
+def open_browser(url: str) -> bool:
+    """Open `url` in the system browser (tests replace this)."""
+    import webbrowser
+
+    return webbrowser.open(url)
+
+
+def cmd_auth(ctx: Context, args: argparse.Namespace) -> int:
+    """`auth login`: the OAuth2 code flow with PKCE; the tokens go to the keyring, the status to the store."""
+    import dataclasses
+
+    from erpsync_gui.http.oauth import OAuthConfig, TokenClient
+    from erpsync_gui.http.oauth_listener import login
+
+    profile = ctx.service.profile(args.profile)
+    side = Side(args.side)
+    endpoint = profile.endpoint(side)
+    if endpoint.auth != "oauth2":
+        raise ConfigError(f"the {side.value.upper()} endpoint of profile {profile.name!r} uses {endpoint.auth} "
+                          "authentication, which needs no browser login",
+                          hint="set its auth to oauth2 to log in with OAuth2")
+    options = endpoint.options or {}
+    config = OAuthConfig.from_options(options, kind=options.get("oauth_preset") or endpoint.kind, side=side.value)
+    store = ctx.secrets.endpoint(profile.name, side)
+    tokens = TokenClient(config, store.fetch("client_secret"), verify=options.get("verify", options.get(
+        "ca_bundle", True)), proxy=options.get("proxy") or None, timeout=endpoint.timeout)
+
+    def announce(url: str) -> None:
+        print(f"Log in to the {side.value.upper()} system in the browser; if none opens, visit:\n  {url}")
+        sys.stdout.flush()
+
+    try:
+        result = login(config, tokens, store, open_browser=(lambda _url: False) if args.no_browser else open_browser,
+                       announce=announce, timeout=args.timeout)
+    finally:
+        tokens.close()
+    learnt = {k: result.redirect[key] for k, key in (("accounts_server", "accounts-server"), ("realm_id", "realmId"))
+              if result.redirect.get(key) and options.get(k) != result.redirect[key]}
+    if learnt:  # Zoho names the user's data centre, QuickBooks the company: the connector needs them
+        endpoint = dataclasses.replace(endpoint, options={**options, **learnt})
+        profile = ctx.service.config.save_profile(dataclasses.replace(profile, **{side.value: endpoint}))
+    until = ""
+    if result.tokens.expires_at:
+        until = f"; access token valid until {time.strftime('%H:%M', time.localtime(result.tokens.expires_at))}"
+    ctx.service.config.set_endpoint_status(profile.id, side, "active", f"logged in with OAuth2{until}")
+    status = ctx.service.config.endpoint_status(profile.id)[side]
+    print(f"{side.value.upper()} endpoint of profile {profile.name!r}: {status.status} ({status.message}); "
+          "the refresh token is stored in the OS keyring")
+    return EXIT_OK
+
+
 def _entities(ctx: Context, args: argparse.Namespace) -> list[str]:
     profile = ctx.service.profile(args.profile)
     if "all" in args.entity:
@@ -199,6 +250,6 @@ def _result_json(r: RunResult) -> dict:
 
 
 COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
-    "config": cmd_config, "secret": cmd_secret, "test": cmd_test, "sync": cmd_sync,
+    "config": cmd_config, "secret": cmd_secret, "test": cmd_test, "auth": cmd_auth, "sync": cmd_sync,
     "status": cmd_status, "errors": cmd_errors, "log": cmd_log, "cleanup": cmd_cleanup, "demo": cmd_demo,
 }

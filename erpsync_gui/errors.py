@@ -22,6 +22,7 @@ class below. The engine decides what to do with a failure by its class, never by
           │    ├── StaleVersionError   the record changed since we read it (optimistic lock)
           │    └── DuplicateError      the target already holds this natural key
           └── AuthError              401/403, expired or rejected credentials (fatal for the run)
+               └── CredentialsExpiredError  the refresh token was rejected: a person must log in again
 """
 
 from __future__ import annotations
@@ -150,3 +151,10 @@ class DuplicateError(PermanentError):
 
 class AuthError(ConnectorError):
     kind = "auth"
+
+
+class CredentialsExpiredError(AuthError):
+    """The authorization server rejected the refresh token (`invalid_grant`): the endpoint's status
+    becomes "expired" and an admin must log in again (`erpsync auth login`)."""
+
+    kind = "expired"

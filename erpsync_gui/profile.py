@@ -28,11 +28,13 @@ class EndpointConfig:
     timeout: float = 30.0
     retries: int = 3
     log_level: str = "INFO"
-    #: connector-specific settings (paging style, id field, preset, table names ...)
+    #: connector-specific settings (paging style, id field, preset, table names ...) and the HTTP ones
+    #: (auth, TLS, proxy, rate limits, circuit breaker): see erpsync_gui/http/auth_factory.py
     options: dict[str, Any] = field(default_factory=dict)
 
     def secret_names(self) -> tuple[str, ...]:
-        """Names of the keyring entries this endpoint needs, by its auth kind and options."""
+        """Names of the keyring entries this endpoint needs, by its auth kind and options. OAuth2's
+        refresh_token is stored by `erpsync auth login` (with an access-token cache, "access_token")."""
         names: list[str] = []
         if self.auth in ("bearer", "api_key"):
             names.append("token")
@@ -40,8 +42,8 @@ class EndpointConfig:
             names.append("password")
         elif self.auth in ("oauth2", "client_credentials"):
             names += ["client_secret", "refresh_token"] if self.auth == "oauth2" else ["client_secret"]
-        elif self.auth == "client_cert":
-            names.append("cert_password")
+        if self.auth == "client_cert" or (self.options or {}).get("client_cert"):
+            names.append("cert_password")  # a client certificate may go with any auth kind
         if self.kind == "rest":
             names.append("client_token")
         if self.kind == "sql":

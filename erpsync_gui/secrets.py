@@ -78,6 +78,8 @@ class SecretStore:
         self._demo_profile = demo_profile
         self._known: set[str] = set()
         self._lock = threading.Lock()
+        #: serialises multi-entry writes (`set_many`) so two token refreshes cannot interleave
+        self._write_lock = threading.Lock()
         self._demo_warned = False
 
     # -- the keyring ------------------------------------------------------------------------------
@@ -163,6 +165,53 @@ class SecretStore:
             raise self._unavailable(f"{type(exc).__name__}: {reason}") from None
         self._remember(value)
 
+    def set_many(self, profile: str, side: Side | str, values: Mapping[str, str | None]) -> None:
+        """Write several secrets of one endpoint as one step (None deletes one): when any write fails the
+        entries already written get their old values back, and KeyringUnavailableError is raised.
+        Used for a rotated refresh token and its access token, which are only valid together."""
+        names = {secret_key(side, _name(name)): value for name, value in values.items()}
+        for key, value in names.items():
+            if value is not None and not value:
+                raise ConfigError(f"The value for {key} is empty")
+        new_values = [v for v in names.values() if v]
+        with self._write_lock:
+            backend = self._backend()
+            try:
+                old = {key: backend.get_password(SERVICE, f"{profile}/{key}") for key in names}
+            except KeyringError as exc:
+                raise self._unavailable(f"{type(exc).__name__}: {_masked(exc, new_values)}") from None
+            written: list[str] = []
+            try:
+                for key, value in names.items():
+                    if value is None:
+                        if old[key] is not None:
+                            backend.delete_password(SERVICE, f"{profile}/{key}")
+                    else:
+                        backend.set_password(SERVICE, f"{profile}/{key}", value)
+                    written.append(key)
+            except (KeyringError, PasswordDeleteError) as exc:
+                self._restore(backend, profile, old, written)
+                raise self._unavailable(f"{type(exc).__name__}: {_masked(exc, new_values)}") from None
+        for value in new_values:
+            self._remember(value)
+
+    @staticmethod
+    def _restore(backend: KeyringBackend, profile: str, old: Mapping[str, str | None], keys: list[str]) -> None:
+        """Put back the old values of `keys` after a failed `set_many` (best effort, newest first)."""
+        for key in reversed(keys):
+            try:
+                if old[key] is None:
+                    backend.delete_password(SERVICE, f"{profile}/{key}")
+                else:
+                    backend.set_password(SERVICE, f"{profile}/{key}", old[key])
+            except (KeyringError, PasswordDeleteError):
+                log.error("the keyring entry %s/%s could not be restored after a failed update", profile, key)
+
+    def remember(self, *values: str | None) -> None:
+        """Keep values derived from secrets (an access token inside a stored token bundle) out of logs too."""
+        for value in values:
+            self._remember(value)
+
     def delete(self, profile: str, side: Side | str, name: str) -> bool:
         """Remove the secret; False when there was none."""
         key = secret_key(side, _name(name))
@@ -197,7 +246,67 @@ class SecretStore:
             )
         return value
 
+    def endpoint(self, profile: str, side: Side | str, values: Mapping[str, str] | None = None) -> EndpointSecrets:
+        """A view of one endpoint's secrets that can also write rotated tokens back."""
+        return EndpointSecrets(values or {}, store=self, profile=profile, side=_side(side))
+
     def known_secret_values(self) -> tuple[str, ...]:
         """Every secret value fetched or stored so far, longest first (for redacting logs and errors)."""
         with self._lock:
             return tuple(sorted(self._known, key=len, reverse=True))
+
+
+def _masked(exc: Exception, values: list[str | None]) -> str:
+    text = str(exc)
+    for value in values:
+        if value:
+            text = text.replace(value, "***")
+    return text
+
+
+class EndpointSecrets(dict[str, str]):
+    """One endpoint's secrets as the dict connectors read, plus `fetch` (read through to the keyring for
+    entries fetched only when needed, such as a cached access token) and `save` (an atomic write back, for
+    rotated refresh tokens). Without a store behind it, saved values live in this object only."""
+
+    def __init__(self, values: Mapping[str, str] | None = None, *, store: SecretStore | None = None,
+                 profile: str | None = None, side: Side | None = None) -> None:
+        super().__init__(values or {})
+        self.store = store
+        self.profile = profile
+        self.side = side
+
+    @property
+    def persistent(self) -> bool:
+        """True when saved values reach the OS keyring."""
+        return self.store is not None and self.profile is not None and self.side is not None
+
+    @property
+    def label(self) -> str:
+        return f"{self.side.value}" if self.side is not None else "endpoint"
+
+    def fetch(self, name: str, *, fresh: bool = False) -> str | None:
+        """The value from this view, else from the keyring (None when it is set nowhere). `fresh` reads the
+        keyring first: another process may have stored a newer token since."""
+        value = None if fresh and self.persistent else self.get(name)
+        if value is None and self.persistent:
+            value = self.store.get(self.profile, self.side, name)
+            if value is not None:
+                self[name] = value
+            else:
+                value = self.get(name)
+        return value
+
+    def save(self, values: Mapping[str, str | None]) -> None:
+        """Store several values as one step (None deletes); the view follows only when the keyring took them."""
+        if self.persistent:
+            self.store.set_many(self.profile, self.side, values)
+        for name, value in values.items():
+            if value is None:
+                self.pop(name, None)
+            else:
+                self[name] = value
+
+    def remember(self, *values: str | None) -> None:
+        if self.store is not None:
+            self.store.remember(*values)

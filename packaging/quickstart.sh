@@ -8,9 +8,9 @@ cd "$(dirname "$0")/.."
 mode="${1:-demo}"
 shift 2>/dev/null || true
 
-# Qt's libraries for offscreen windows, Python's venv, and (for the tests) a PostgreSQL server
+# Qt's libraries for offscreen windows, Python's venv, and (for the tests) PostgreSQL and MariaDB servers
 debs="python3-venv libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3"
-[ "$mode" = "test" ] && debs="$debs postgresql"
+[ "$mode" = "test" ] && debs="$debs postgresql mariadb-server xvfb xauth trayer libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
 
 missing=""
 for pkg in $debs; do

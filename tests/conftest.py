@@ -1,5 +1,5 @@
 """Shared fixtures: an in-memory keyring and a private data directory for every test, a fresh SQLite
-store, and a throwaway PostgreSQL server for the session (a fresh database per test)."""
+store, and throwaway PostgreSQL and MariaDB servers for the session (a fresh database per test)."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from tests.memory_keyring import MemoryKeyring
+from tests.mysql_server import MysqlServer, find_binaries
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_START_TIMEOUT_S = 60
 _PG_URL_ENV = "ERPSYNC_TEST_POSTGRES_URL"
+_MYSQL_URL_ENV = "ERPSYNC_TEST_MYSQL_URL"
 
 
 @pytest.fixture(autouse=True)
@@ -203,4 +205,63 @@ def pg_store_url(pg_url: str) -> Iterator[str]:
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+# -- MariaDB / MySQL ----------------------------------------------------------------------------------
+
+
+def _no_mysql(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"MySQL/MariaDB tests cannot run on CI: {reason}", pytrace=False)
+    pytest.skip(f"no MySQL/MariaDB server: {reason}")
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """URL of a MariaDB/MySQL server (a user with a password, no database): $ERPSYNC_TEST_MYSQL_URL, else a
+    throwaway MariaDB server for the session."""
+    given = os.environ.get(_MYSQL_URL_ENV)
+    if given:
+        if given.startswith(("mysql://", "mariadb://")):
+            given = "mysql+pymysql://" + given.split("://", 1)[1]
+        yield given
+        return
+    try:
+        import pymysql  # noqa: F401
+    except ImportError:
+        _no_mysql("the PyMySQL driver is not installed (pip install 'erpsync[mysql]')")
+    binaries = find_binaries()
+    if binaries is None:
+        _no_mysql(f"mariadbd or mariadb-install-db not found (apt-get install mariadb-server), "
+                  f"and {_MYSQL_URL_ENV} is unset")
+    server = MysqlServer(*binaries)
+    try:
+        server.start()
+    except Exception as exc:  # any failure to start is reported with the server's own log
+        server_log = server.server_log()
+        server.stop()
+        _no_mysql(f"{exc}\n{server_log}".strip())
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mysql_db_url(mysql_url: str) -> Iterator[str]:
+    """A freshly created, uniquely named utf8mb4 database on the MariaDB/MySQL server, dropped after the test."""
+    name = f"erpsync_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(mysql_url, poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+    except Exception as exc:
+        admin.dispose()
+        _no_mysql(f"cannot create a database on {make_url(mysql_url).render_as_string()}: {exc}")
+    try:
+        yield make_url(mysql_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
         admin.dispose()

@@ -43,7 +43,8 @@ def endpoint_secrets(profile: ProfileConfig, endpoint: EndpointConfig, secrets: 
             value = secrets.get(profile.name, endpoint.side, name)
             if value is not None:
                 values[name] = value
-    return values
+    # a dict that can also write rotated OAuth2 tokens back to the keyring
+    return secrets.endpoint(profile.name, endpoint.side, values)
 
 
 def build_connector(profile: ProfileConfig, endpoint: EndpointConfig, secrets: SecretStore) -> Connector:

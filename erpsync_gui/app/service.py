@@ -17,7 +17,7 @@ from erpsync_gui.app.sandbox_host import SandboxHost
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
-from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction, Side
@@ -91,10 +91,24 @@ class SyncService:
             with self.connectors(profile) as connectors:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)
-                return engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                  progress=progress, cancel=cancel, only=only)
+                result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
+                                    progress=progress, cancel=cancel, only=only)
+                self._note_auth(profile, connectors, result.status != "failed")
+                return result
         finally:
             lock.release()
+
+    def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:
+        """Endpoint status after a run: expired when a refresh token was rejected, error on another auth
+        failure, active again after a run that got through while the status said otherwise."""
+        current = self.config.endpoint_status(profile.id)
+        for side, connector in connectors.items():
+            problem = getattr(connector, "auth_problem", None)
+            if problem is not None:
+                status = "expired" if isinstance(problem, CredentialsExpiredError) else "error"
+                self.config.set_endpoint_status(profile.id, side, status, self.redact(str(problem)))
+            elif worked and side in current and current[side].status != "active":
+                self.config.set_endpoint_status(profile.id, side, "active", "the last run connected")
 
     # -- connection tests ----------------------------------------------------------------------
     def test_connections(self, profile_name: str | None = None) -> dict[Side, CheckResult]:
@@ -102,6 +116,7 @@ class SyncService:
         profile = self.profile(profile_name)
         results: dict[Side, CheckResult] = {}
         for side in Side:
+            problem = None
             try:
                 connector = self.connector(profile, side)
             except ERPSyncError as exc:
@@ -111,9 +126,11 @@ class SyncService:
                     results[side] = connector.check()
                 finally:
                     connector.close()
+                    problem = getattr(connector, "auth_problem", None)
             result = results[side]
-            status = "active" if result.ok else ("expired" if result.reachable and not result.authenticated
-                                                 else "error")
+            status = "active" if result.ok else "error"
+            if not result.ok and isinstance(problem, CredentialsExpiredError):
+                status = "expired"  # the refresh token was rejected: an admin must log in again
             self.config.set_endpoint_status(profile.id, side, status, result.message)
         return results
 

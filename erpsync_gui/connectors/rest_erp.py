@@ -1,17 +1,19 @@
 """The generic REST ERP connector (the SmartCRM dialect the sandbox serves).
 
-`{base}index.php/api/{entity}` with a Bearer auth token; the advanced entities also need the client
-token header. Lists page by page, offset or keyset cursor; changes are read with `updated_since`.
+`{base}index.php/api/{entity}` with a Bearer auth token (or any auth kind of
+erpsync_gui.http.auth_factory); the advanced entities also need the client token header. Lists page by
+page, offset or keyset cursor; changes are read with `updated_since`.
 All HTTP goes through erpsync_gui.http, which retries and translates failures; this module refines
 the errors with what the dialect tells (missing client token, which key is duplicate, stale version).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -31,6 +33,8 @@ from erpsync_gui.connectors.rest_paging import (
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import (
     AuthError,
+    ConfigError,
+    CredentialsExpiredError,
     DuplicateError,
     ERPSyncError,
     MissingClientTokenError,
@@ -38,7 +42,8 @@ from erpsync_gui.errors import (
     PermanentError,
     StaleVersionError,
 )
-from erpsync_gui.http import BearerAuth, HttpClient, HttpSettings, build_client
+from erpsync_gui.http import HttpClient, HttpSettings
+from erpsync_gui.http.auth_factory import AuthSetup, endpoint_auth, endpoint_client, endpoint_store
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
 
@@ -92,28 +97,32 @@ class RestErpConnector:
         self, endpoint: EndpointConfig, secrets: Mapping[str, str], http: HttpClient | None = None
     ) -> None:
         self.endpoint = endpoint
-        raw_options = endpoint.options or {}
-        self.options = RestOptions.from_options(raw_options)
-        self._token = (secrets.get("token") or "").strip() or None
-        self._client_token = (secrets.get("client_token") or "").strip() or None
+        self.options = RestOptions.from_options(endpoint.options or {})
+        self._secrets = endpoint_store(endpoint, secrets)
+        self._token = (self._secrets.get("token") or "").strip() or None
+        self._client_token = (self._secrets.get("client_token") or "").strip() or None
         base = endpoint.url.strip()
         if self.options.api_path and base.rstrip("/").endswith(self.options.api_path.rstrip("/")):
             base = base.rstrip("/")[: -len(self.options.api_path.rstrip("/"))]  # URL given with the API path
-        self._settings = HttpSettings(
-            base_url=base if base.endswith("/") else base + "/",
-            timeout=endpoint.timeout,
-            retries=endpoint.retries,
-            verify=raw_options.get("verify", True),
-            proxy=raw_options.get("proxy"),
-            log_level=endpoint.log_level,
-        )
+        self._base = base if base.endswith("/") else base + "/"
         self._owns_http = http is None
-        self._http = http if http is not None else self._build(self._settings)
+        self._auth: AuthSetup | None = None
+        self._check_auth_problem: AuthError | None = None
+        self._http = http if http is not None else self._build()
 
     # -- plumbing ----------------------------------------------------------------------------------
-    def _build(self, settings: HttpSettings) -> HttpClient:
-        auth = BearerAuth(self._token) if self._token else None
-        return build_client(settings, auth=auth, secrets=[s for s in (self._client_token,) if s])
+    def _build(self, adjust: Callable[[HttpSettings], HttpSettings] | None = None) -> HttpClient:
+        """The main client (owning the auth), or with `adjust` a second one sharing its auth."""
+        owns = self._auth is None
+        if self._auth is None:
+            self._auth = endpoint_auth(self.endpoint, self._secrets, self._base)
+        return endpoint_client(self.endpoint, self._secrets, base_url=self._base, auth=self._auth,
+                               owns_auth=owns, settings=adjust, extra_secrets=[self._client_token or ""])
+
+    @property
+    def auth_problem(self) -> AuthError | None:
+        """The last authentication failure met (None after a success): the app sets the endpoint status."""
+        return self._check_auth_problem or getattr(self._http, "auth_problem", None)
 
     def _path(self, entity: str, record_id: str | None = None) -> str:
         path = f"{self.options.api_path}{entity}"
@@ -264,13 +273,16 @@ class RestErpConnector:
         """GET clients?per_page=1 once (no retries) and say plainly what worked; never raises."""
         started = time.perf_counter()
         http: HttpClient | None = None
+        self._check_auth_problem = None
         try:
-            http = self._build(_no_retries(self._settings)) if self._owns_http else self._http
+            http = self._build(_no_retries) if self._owns_http else self._http
             return self._check(http, started)
         except Exception as exc:  # the contract: a connection test reports, it does not raise
             log.debug("connection check failed", exc_info=True)
             return CheckResult(False, False, False, None, f"Connection test failed: {exc}")
         finally:
+            if http is not None:
+                self._check_auth_problem = http.auth_problem
             if http is not None and http is not self._http:
                 http.close()
 
@@ -278,9 +290,15 @@ class RestErpConnector:
         try:
             response = self._request("GET", "clients", self._path("clients"), http=http,
                                      params={"per_page": 1})
+        except CredentialsExpiredError as exc:
+            return CheckResult(False, True, False, _ms(started), f"{exc.message}; {exc.hint}")
         except AuthError as exc:
+            if self.endpoint.auth not in ("bearer", "api_key", "none"):
+                return CheckResult(False, True, False, _ms(started), f"the ERP refused the login: {exc}")
             what = f"the ERP rejected the auth token ({exc.status})" if self._token else "no auth token set"
             return CheckResult(False, True, False, _ms(started), f"{what}; check erp.token")
+        except ConfigError as exc:
+            return CheckResult(False, False, False, None, str(exc))
         except NotFoundError:
             return CheckResult(False, True, False, _ms(started),
                                "no ERP API at this URL; check the base URL")
@@ -356,5 +374,4 @@ def _ms(started: float) -> float:
 
 
 def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return HttpSettings(base_url=settings.base_url, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0,
-                        verify=settings.verify, proxy=settings.proxy, log_level=settings.log_level)
+    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)

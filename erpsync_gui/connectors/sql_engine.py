@@ -38,9 +38,14 @@ from erpsync_gui.errors import (
 
 SQLITE_BUSY_MS = 15_000
 _AUTH_SQLSTATES = {"28P01", "28000"}
-_MYSQL_AUTH_CODES = {1044, 1045, 1698}
+# MySQL/MariaDB server error numbers (PyMySQL raises most of them as OperationalError, whatever they mean)
+_MYSQL_AUTH_CODES = {1045, 1698}  # wrong user name or password; no password-less login for this user
+_MYSQL_PRIVILEGE_CODES = {1044, 1142, 1143, 1227}  # logged in, but not allowed to use the database/table/column
 _MYSQL_DUPLICATE = 1062
 _MYSQL_UNKNOWN_DB = 1049
+_MYSQL_SCHEMA_CODES = {_MYSQL_UNKNOWN_DB, 1051, 1054, 1109, 1146}  # unknown database, table or column
+# a value the column cannot take (strict mode): incorrect date/number, out of range, CHECK constraint
+_MYSQL_REFUSED_VALUE_CODES = {1292, 1366, 1367, 1411, 1690, 3819, 4025}
 # psycopg reports connection-time refusals without a SQLSTATE: the server's words are all there is
 _AUTH_PHRASES = ("password authentication failed", "access denied for user", "is not permitted to log in",
                  "no pg_hba.conf entry")
@@ -108,7 +113,11 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
+    args = getattr(error, "args", ())
+    if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):  # PyMySQL: (number, text)
+        text = f"{args[1].strip()} [{args[0]}]"
+    else:
+        text = str(error).strip()
     return text.splitlines()[0].strip() if text else type(error).__name__
 
 
@@ -118,6 +127,12 @@ def _code(orig: Any) -> tuple[str | None, int | None]:
     args = getattr(orig, "args", ())
     number = args[0] if args and isinstance(args[0], int) else None
     return sqlstate, number
+
+
+def _mysql_number(orig: Any) -> int | None:
+    """The server's error number of a MySQL/MariaDB driver error; None for other drivers."""
+    module = type(orig).__module__
+    return _code(orig)[1] if module.startswith(("pymysql", "MySQLdb", "mysql", "mariadb")) else None
 
 
 def is_auth_failure(orig: Any, text: str) -> bool:
@@ -151,6 +166,14 @@ def translate(exc: BaseException, action: str) -> ERPSyncError:
         return PermanentError(f"{action}: the database refused a value ({text})", details=details)
     if isinstance(exc, ProgrammingError):
         return ConfigError(f"{action}: the database does not match the settings ({text})")
+    mysql_number = _mysql_number(orig)
+    if mysql_number in _MYSQL_PRIVILEGE_CODES:
+        return AuthError(f"{action}: the database user is not allowed to do this ({text})",
+                         hint="grant the user SELECT, INSERT and UPDATE on the CRM database")
+    if mysql_number in _MYSQL_SCHEMA_CODES:
+        return ConfigError(f"{action}: the database does not match the settings ({text})")
+    if mysql_number in _MYSQL_REFUSED_VALUE_CODES:
+        return PermanentError(f"{action}: the database refused a value ({text})", details=details)
     if isinstance(exc, (OperationalError, InterfaceError)):
         if is_auth_failure(orig, text):
             return AuthError(f"{action}: the database refused the user name or password",

@@ -11,11 +11,14 @@ from sqlalchemy import Column, Connection, select
 from sqlalchemy.engine import Row
 
 from erpsync_gui.connectors.base import chunked
-from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, from_db, to_db
+from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, field_type, from_db, to_db
 from erpsync_gui.errors import ConfigError, PermanentError
 from erpsync_gui.records import Record
 
 IN_CHUNK = 500
+#: MySQL's "zero" date (allowed unless sql_mode has NO_ZERO_DATE, common in Perfex databases); the driver
+#: hands it over as text. It means "no date".
+ZERO_DATE = "0000-00-00"
 
 
 def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list[Record]:
@@ -27,10 +30,10 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list
     updated_at = names.index(et.updated.name) if et.updated is not None else None
     keys = [row[key_at] for row in rows]
     children = {child.name: _children(conn, child, keys) for child in et.children}
+    dated = _dated(et.table.columns)
     records = []
     for row, key in zip(rows, keys, strict=True):
-        data: dict[str, Any] = {n: from_db(v) if isinstance(v, datetime) else v
-                                for n, v in zip(names, row, strict=True)}
+        data: dict[str, Any] = {n: _read_value(v, n in dated) for n, v in zip(names, row, strict=True)}
         for name, grouped in children.items():
             data[name] = grouped.get(str(key), [])
         updated = row[updated_at] if updated_at is not None else None
@@ -42,12 +45,25 @@ def _children(conn: Connection, child: ChildTable, keys: Sequence[Any]) -> dict[
     order = [child.fk, *(c for c in (child.order_by, child.pk) if c is not None)]
     names = [c.name for c in child.table.columns]
     fk_at = names.index(child.fk.name)
+    dated = _dated(child.table.columns)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for chunk in chunked(keys, IN_CHUNK):
         for row in conn.execute(select(child.table).where(child.of_parents(chunk)).order_by(*order)):
-            line = {n: from_db(v) for n, v in zip(names, row, strict=True)}
+            line = {n: _read_value(v, n in dated) for n, v in zip(names, row, strict=True)}
             grouped.setdefault(str(row[fk_at]), []).append(line)
     return grouped
+
+
+def _dated(columns: Any) -> frozenset[str]:
+    return frozenset(c.name for c in columns if field_type(c) in ("date", "datetime"))
+
+
+def _read_value(value: Any, dated: bool) -> Any:
+    if isinstance(value, datetime):
+        return from_db(value)
+    if dated and isinstance(value, str) and value.startswith(ZERO_DATE):
+        return None
+    return value
 
 
 def _as_datetime(value: Any) -> datetime | None:
@@ -60,7 +76,7 @@ def _as_datetime(value: Any) -> datetime | None:
 
 def cursor_text(value: Any) -> str | None:
     """The stored form of a cursor: ISO text of the last row's updated value (UTC for datetimes)."""
-    if value is None:
+    if value is None or (isinstance(value, str) and value.startswith(ZERO_DATE)):
         return None
     if isinstance(value, (datetime, date)):
         return from_db(value).isoformat()

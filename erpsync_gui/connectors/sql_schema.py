@@ -274,6 +274,26 @@ def to_db(column: Column, value: Any) -> Any:
         ) from None
 
 
+def fraction_digits(column: Column) -> int:
+    """Digits of a second a datetime column keeps: MySQL's DATETIME(fsp) (0 when not given), PostgreSQL's
+    TIMESTAMP(p) (6 when not given); 6 where the type does not say (SQLite keeps what it is given)."""
+    kind = column.type
+    if hasattr(kind, "fsp"):
+        return int(kind.fsp or 0)
+    precision = getattr(kind, "precision", None)
+    return int(precision) if isinstance(precision, int) else 6
+
+
+def _truncated(column: Column, value: datetime) -> datetime:
+    """`value` cut to what the column keeps, as MariaDB does: MySQL and PostgreSQL would round, and a
+    stamp rounded up lands in the future (a cursor or a comparison would see a time that never was)."""
+    digits = fraction_digits(column)
+    if digits >= 6 or not value.microsecond:
+        return value
+    step = 10 ** (6 - digits)
+    return value.replace(microsecond=value.microsecond - value.microsecond % step)
+
+
 def _convert(column: Column, value: Any) -> Any:
     kind = field_type(column)
     if kind == "datetime":
@@ -289,7 +309,7 @@ def _convert(column: Column, value: Any) -> Any:
                 value = value.replace(tzinfo=None)
         elif getattr(column.type, "timezone", False):
             value = value.replace(tzinfo=UTC)
-        return value
+        return _truncated(column, value)
     if kind == "date":
         if isinstance(value, datetime):
             return value.astimezone(UTC).date() if value.tzinfo else value.date()

@@ -83,7 +83,8 @@ def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> li
 
 def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Any]:
     """One executemany with RETURNING per set of given columns where the dialect can (SQLite,
-    PostgreSQL); else one INSERT per row with the key from lastrowid (MySQL/MariaDB)."""
+    PostgreSQL, MariaDB 10.5+); else one INSERT per row with the key from lastrowid (MySQL): a multi-row
+    INSERT there reports only its first id, and ids need not be consecutive (innodb_autoinc_lock_mode=2)."""
     keys: list[Any] = [None] * len(rows)
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, row in enumerate(rows):

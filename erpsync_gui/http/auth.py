@@ -1,7 +1,7 @@
 """The simple auth kinds as httpx.Auth flows, plus `auth_secrets` so the client can blank them in logs.
 
-Richer kinds (OAuth2 refresh, session login) live with the connectors that need them and follow the
-same pattern: an httpx.Auth whose `secrets` attribute names the values to keep out of logs.
+The richer kinds follow the same pattern (an httpx.Auth whose `secrets` attribute names the values to
+keep out of logs): OAuth2 in token_auth.py, session login in session_auth.py; auth_factory.py builds them.
 """
 
 from __future__ import annotations

@@ -4,31 +4,43 @@ safe handling of writes, errors translated into `erpsync_gui.errors`, and redact
 Retry rules: idempotent methods are sent again after connection failures, timeouts, 5xx and 429;
 a POST only when it surely never arrived (connect failures) or the server said it did not process it
 (429, 503). A POST that was sent and got no answer raises OutcomeUnknownError instead: the engine
-looks the record up by its natural key before it tries again.
+looks the record up by its natural key before it tries again. Every wait (backoff, Retry-After, a rate
+limit slot) counts against the call's time budget (`total_timeout`), not only against the retry count.
+
+Each request first passes the endpoint's circuit breaker (circuit.py) and takes a slot from its rate
+limiter (ratelimit.py, shared per endpoint across the process). Waits are interruptible: `interrupt()`
+(and `close()`) wake every sleep and slot wait of this client.
 """
 
 from __future__ import annotations
 
-import datetime
-import json as json_module
 import logging
-import os
 import random
-import ssl
+import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
 import httpx
 
-from erpsync_gui import __version__
-from erpsync_gui.errors import ConfigError, MappingError
+from erpsync_gui.errors import (
+    AuthError,
+    CircuitOpenError,
+    ConfigError,
+    ConnectorError,
+    ERPSyncError,
+    OutcomeUnknownError,
+    RateLimitedError,
+    RetryableError,
+)
+from erpsync_gui.http import ratelimit
 from erpsync_gui.http.auth import auth_secrets
+from erpsync_gui.http.circuit import CircuitBreaker
+from erpsync_gui.http.client_cert import ssl_context
 from erpsync_gui.http.errors_map import describe_transport_error, error_for_exception, error_for_response
+from erpsync_gui.http.jsonbody import encode_json
+from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter
 from erpsync_gui.http.redact import redact_body, redact_headers, redact_text, redact_url
 from erpsync_gui.http.retry import (
     MAX_RETRY_AFTER,
@@ -40,6 +52,9 @@ from erpsync_gui.http.retry import (
     retry_for_exception,
     retry_for_response,
 )
+from erpsync_gui.http.settings import LEVELS, HttpSettings
+
+__all__ = ["HttpClient", "HttpSettings", "build_client", "encode_json"]
 
 log = logging.getLogger("erpsync.http")
 
@@ -49,88 +64,10 @@ for _name in ("httpx", "httpcore"):
     if logging.getLogger(_name).level == logging.NOTSET:
         logging.getLogger(_name).setLevel(logging.WARNING)
 
-_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
-
-
-@dataclass(frozen=True)
-class HttpSettings:
-    """How to talk to one endpoint. `log_level` is this endpoint's verbosity: request and reply
-    lines (DEBUG) are written only when it is DEBUG, retries (WARNING) unless it is ERROR."""
-
-    base_url: str
-    timeout: float = 30.0
-    retries: int = 3
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-    #: True, False, or the path of a CA bundle file or directory
-    verify: bool | str = True
-    #: explicit proxy URL; None uses the system's proxy settings
-    proxy: str | None = None
-    user_agent: str = f"ERPSync/{__version__}"
-    log_level: str = "INFO"
-
-    def __post_init__(self) -> None:
-        try:
-            url = httpx.URL(self.base_url)
-        except (httpx.InvalidURL, TypeError) as exc:
-            raise ConfigError(f"the URL {self.base_url!r} is not valid: {exc}") from exc
-        if url.scheme not in ("http", "https") or not url.host:
-            raise ConfigError(
-                f"the URL {redact_url(self.base_url)!r} must start with http:// or https:// and name a host"
-            )
-        if not self.timeout > 0:
-            raise ConfigError(f"the timeout must be more than 0 seconds, not {self.timeout}")
-        if not isinstance(self.retries, int) or self.retries < 0:
-            raise ConfigError(f"the number of retries must be 0 or more, not {self.retries}")
-        if self.backoff_base < 0 or self.backoff_max < 0:
-            raise ConfigError("backoff times cannot be negative")
-        if str(self.log_level).upper() not in _LEVELS:
-            raise ConfigError(f"unknown log level {self.log_level!r}; use one of {', '.join(_LEVELS)}")
-        if isinstance(self.verify, str) and not os.path.exists(self.verify):
-            raise ConfigError(f"the CA bundle {self.verify} does not exist", hint="check the TLS settings")
-
-
-def _json_default(value: Any) -> Any:
-    """JSON for the values mapped records carry besides the basic types."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=str)
-    raise TypeError(f"a value of type {type(value).__name__} cannot be sent as JSON")
-
-
-def encode_json(value: Any) -> bytes:
-    """The request body for `value`, compact UTF-8 JSON; Decimal, dates and UUIDs included.
-    A value that has no JSON form raises MappingError: the record, not the connection, is at fault."""
-    try:
-        return json_module.dumps(
-            value, default=_json_default, ensure_ascii=False, separators=(",", ":"), allow_nan=False
-        ).encode("utf-8")
-    except (TypeError, ValueError) as exc:
-        raise MappingError(f"the record cannot be sent: {exc}") from exc
-
-
-def _ssl_verify(verify: bool | str) -> bool | ssl.SSLContext:
-    """httpx takes True/False as is; a CA bundle path becomes a context (httpx deprecates paths)."""
-    if not isinstance(verify, str):
-        return verify
-    try:
-        if os.path.isdir(verify):
-            return ssl.create_default_context(capath=verify)
-        return ssl.create_default_context(cafile=verify)
-    except (OSError, ssl.SSLError) as exc:
-        raise ConfigError(
-            f"cannot read the CA bundle {verify}: {exc}", hint="check the TLS settings"
-        ) from exc
-
-
 class HttpClient:
-    """An httpx.Client for one endpoint with the product's retry, error and logging rules.
-    `sleep`, `clock` and `jitter` are injectable so tests need not wait."""
+    """An httpx.Client for one endpoint with the product's retry, limit, breaker, error and logging rules.
+    `sleep`, `clock` and `jitter` are injectable so tests need not wait; so are the rate limiter registry
+    and the circuit breaker."""
 
     def __init__(
         self,
@@ -140,27 +77,40 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         secrets: Sequence[str] = (),
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         clock: Callable[[], float] = time.time,
         jitter: Callable[[], float] = random.random,
         max_retry_after: float = MAX_RETRY_AFTER,
+        limiters: LimiterRegistry | None = None,
+        breaker: CircuitBreaker | None = None,
+        close_auth: bool = True,
     ) -> None:
         self.settings = settings
-        self._sleep = sleep
+        self._stop = threading.Event()
+        self._sleep = sleep if sleep is not None else self._stop.wait
         self._clock = clock
         self._jitter = jitter
         self._max_retry_after = max_retry_after
-        self._level = _LEVELS[settings.log_level.upper()]
+        self._level = LEVELS[settings.log_level.upper()]
+        self._auth = auth
+        self._close_auth = close_auth
         self._secrets: tuple[str, ...] = ()
-        self.add_secrets(*secrets, *auth_secrets(auth))
+        self.add_secrets(*secrets)
         #: duration of the last exchange that got an answer, in milliseconds (None before the first)
         self.last_latency_ms: float | None = None
+        #: the last authentication failure (cleared by a success): the app turns it into the endpoint status
+        self.auth_problem: AuthError | None = None
+        registry = limiters if limiters is not None else ratelimit.REGISTRY
+        self.limiter: RateLimiter = registry.get(settings.rate_limit_key or settings.base_url,
+                                                 settings.rate_limits, settings.label)
+        self.breaker = breaker if breaker is not None else CircuitBreaker(
+            settings.label, failures=settings.breaker_failures, cooldown=settings.breaker_cooldown)
         all_headers = {"User-Agent": settings.user_agent, **(headers or {})}
         try:
             self._client = httpx.Client(
                 base_url=settings.base_url,
-                timeout=httpx.Timeout(settings.timeout),
-                verify=_ssl_verify(settings.verify),
+                timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout or settings.timeout),
+                verify=ssl_context(settings.verify, settings.cert),
                 proxy=settings.proxy,
                 trust_env=True,
                 headers=all_headers,
@@ -170,14 +120,14 @@ class HttpClient:
                 event_hooks={"request": [self._log_request], "response": [self._log_response]},
             )
         except (ValueError, TypeError, ImportError, httpx.InvalidURL) as exc:  # ImportError: SOCKS support
-            raise ConfigError(redact_text(f"cannot set up the connection: {exc}", self._secrets)) from exc
+            raise ConfigError(redact_text(f"cannot set up the connection: {exc}", self.secrets)) from exc
         if settings.verify is False:
             self._log(logging.WARNING, "TLS certificate checks are off for %s", redact_url(settings.base_url))
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """The literal values kept out of logs and error texts."""
-        return self._secrets
+        """The literal values kept out of logs and error texts (the auth's current tokens included)."""
+        return tuple(dict.fromkeys((*self._secrets, *auth_secrets(self._auth))))
 
     def add_secrets(self, *values: str | None) -> None:
         """Keep more values out of logs, e.g. a session id or access token obtained at run time."""
@@ -202,29 +152,69 @@ class HttpClient:
             content = encode_json(json)
             headers = httpx.Headers(headers)
             headers.setdefault("Content-Type", "application/json")
-        attempt = 0
+        self._check_open()
+        self.breaker.before()
+        try:
+            response = self._exchange(method, url, params, content, headers)
+        except ERPSyncError as exc:
+            self._account(exc)
+            raise
+        except BaseException:
+            self.breaker.release_trial()
+            raise
+        self.breaker.success()
+        self.auth_problem = None
+        return response
+
+    def _account(self, exc: ERPSyncError) -> None:
+        """Tell the breaker (and the auth status) what a failed call says about the endpoint."""
+        if isinstance(exc, AuthError):
+            self.auth_problem = exc
+            self.breaker.success()  # it answered
+        elif isinstance(exc, CircuitOpenError | RateLimitedError | OutcomeUnknownError) or self._stop.is_set():
+            # throttled or stopped: nothing learnt about its health; an unknown write outcome is the
+            # engine's to reconcile, and its own count of failed writes in a row stops the run
+            self.breaker.release_trial()
+        elif isinstance(exc, RetryableError):
+            self.breaker.failure(exc.message)
+        elif isinstance(exc, ConnectorError) and exc.status is not None:
+            self.breaker.success()
+        else:
+            self.breaker.release_trial()
+
+    def _exchange(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | str | None,
+                  headers: Mapping[str, str] | None) -> httpx.Response:
+        attempt, spent = 0, 0.0
         while True:
             try:
-                request = self._client.build_request(
-                    method, url, params=params, content=content, headers=headers
-                )
+                request = self._client.build_request(method, url, params=params, content=content, headers=headers)
             except (httpx.InvalidURL, ValueError, TypeError) as exc:
-                raise ConfigError(redact_text(f"cannot build {method} {url}: {exc}", self._secrets)) from exc
+                raise ConfigError(redact_text(f"cannot build {method} {url}: {exc}", self.secrets)) from exc
+            spent += self._take_slot()
+            failure: httpx.TransportError | None = None
+            self.limiter.enter(self._stop.is_set)
             started = time.perf_counter()
             try:
                 response = self._client.send(request)
             except httpx.TransportError as exc:
-                if attempt < self.settings.retries and retry_for_exception(method, exc):
-                    wait = self._backoff(attempt)
-                    self._warn_retry(request, attempt, wait, describe_transport_error(
-                        exc, request.url, self.settings.timeout))
-                    self._sleep(wait)
-                    attempt += 1
-                    continue
-                raise self._exception_error(exc, request, outcome_unknown(method, exc)) from exc
+                failure = exc
             except httpx.HTTPError as exc:  # the answer came but could not be read (decoding)
                 raise self._exception_error(exc, request, not is_idempotent(method)) from exc
-            self.last_latency_ms = (time.perf_counter() - started) * 1000.0
+            finally:
+                self.limiter.leave()
+            elapsed = time.perf_counter() - started
+            spent += elapsed
+            if failure is not None:
+                if attempt < self.settings.retries and retry_for_exception(method, failure):
+                    wait = self._backoff(attempt)
+                    if spent + wait <= self.settings.total_timeout:
+                        self._warn_retry(request, attempt, wait, describe_transport_error(
+                            failure, request.url, self.settings.timeout))
+                        self._pause(wait)
+                        spent, attempt = spent + wait, attempt + 1
+                        continue
+                raise self._exception_error(failure, request, outcome_unknown(method, failure)) from failure
+            self.last_latency_ms = elapsed * 1000.0
             status = response.status_code
             if status < 300 or status == 304:
                 return response
@@ -235,12 +225,43 @@ class HttpClient:
                 retry_after is None or retry_after <= self._max_retry_after
             ):
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
-                self._warn_retry(request, attempt, wait, f"answered {status} {response.reason_phrase}")
-                response.close()
-                self._sleep(wait)
-                attempt += 1
-                continue
-            raise error_for_response(response, self._secrets, retry_after=retry_after)
+                if spent + wait <= self.settings.total_timeout:
+                    self._warn_retry(request, attempt, wait, f"answered {status} {response.reason_phrase}")
+                    response.close()
+                    self._pause(wait)
+                    spent, attempt = spent + wait, attempt + 1
+                    continue
+            raise error_for_response(response, self.secrets, retry_after=retry_after)
+
+    def _take_slot(self) -> float:
+        """Wait for the rate limiter's next slot; returns the seconds waited. QuotaExhaustedError when the
+        wait would be longer than the limits allow."""
+        waited = 0.0
+        while True:
+            wait = self.limiter.reserve()
+            if wait <= 0:
+                return waited
+            if waited + wait > self.limiter.limits.max_wait:
+                raise RateLimitedError(
+                    f"no request slot for {self.settings.label} after {waited:.0f} s of waiting",
+                    retry_after=wait, hint="other connections to the same endpoint use up its rate limit")
+            self._log(logging.INFO, "rate limit of %s reached: waiting %.1f s", self.settings.label, wait)
+            self._pause(wait)
+            waited += wait
+
+    def _pause(self, seconds: float) -> None:
+        self._sleep(seconds)
+        self._check_open()
+
+    def _check_open(self) -> None:
+        if self._stop.is_set():
+            raise RetryableError(f"the connection to {self.settings.label} was stopped",
+                                 hint="the request was not sent")
+
+    def interrupt(self) -> None:
+        """Stop every wait of this client at once (backoff, Retry-After, rate limit); later calls fail."""
+        self._stop.set()
+        self.limiter.wake()
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", url, **kwargs)
@@ -258,8 +279,24 @@ class HttpClient:
         return self.request("DELETE", url, **kwargs)
 
     def close(self) -> None:
-        """Close the pooled connections."""
+        """End the session (if the auth keeps one), close the pooled connections and stop every wait."""
+        if self._close_auth and not self._stop.is_set():
+            self._end_auth()
+        self.interrupt()
         self._client.close()
+
+    def _end_auth(self) -> None:
+        logout = getattr(self._auth, "logout_request", None)
+        request = logout() if callable(logout) else None
+        if request is not None:
+            try:
+                self._client.send(request, auth=_NO_AUTH).close()
+            except httpx.HTTPError as exc:  # the session times out by itself; nothing else to do
+                self._log(logging.INFO, "logging out of %s failed: %s", self.settings.label,
+                          redact_text(str(exc), self.secrets))
+        closer = getattr(self._auth, "close", None)
+        if callable(closer):
+            closer()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -277,7 +314,7 @@ class HttpClient:
     def _exception_error(self, exc: httpx.HTTPError, request: httpx.Request, unknown: bool) -> Exception:
         return error_for_exception(
             exc, method=request.method, url=request.url, timeout=self.settings.timeout,
-            secrets=self._secrets, unknown_outcome=unknown,
+            secrets=self.secrets, unknown_outcome=unknown,
         )
 
     def _enabled(self, level: int) -> bool:
@@ -290,8 +327,8 @@ class HttpClient:
     def _warn_retry(self, request: httpx.Request, attempt: int, wait: float, cause: str) -> None:
         self._log(
             logging.WARNING, "retrying %s %s in %.1f s (retry %d of %d): %s",
-            request.method, redact_url(request.url.copy_with(query=None), self._secrets), wait,
-            attempt + 1, self.settings.retries, redact_text(cause, self._secrets),
+            request.method, redact_url(request.url.copy_with(query=None), self.secrets), wait,
+            attempt + 1, self.settings.retries, redact_text(cause, self.secrets),
         )
 
     def _log_request(self, request: httpx.Request) -> None:
@@ -301,9 +338,10 @@ class HttpClient:
             body: bytes | str = request.content
         except httpx.RequestNotRead:
             body = "<streamed body>"
+        secrets = self.secrets
         log.debug(
-            "HTTP request %s %s headers=%s body=%s", request.method, redact_url(request.url, self._secrets),
-            redact_headers(request.headers, self._secrets), redact_body(body, self._secrets),
+            "HTTP request %s %s headers=%s body=%s", request.method, redact_url(request.url, secrets),
+            redact_headers(request.headers, secrets), redact_body(body, secrets),
         )
 
     def _log_response(self, response: httpx.Response) -> None:
@@ -311,11 +349,12 @@ class HttpClient:
             return
         response.read()
         request = response.request
+        secrets = self.secrets
         log.debug(
             "HTTP reply %s %s %s %s in %.0f ms headers=%s body=%s", response.status_code,
-            response.reason_phrase, request.method, redact_url(request.url, self._secrets),
-            response.elapsed.total_seconds() * 1000.0, redact_headers(response.headers, self._secrets),
-            redact_body(response.content, self._secrets),
+            response.reason_phrase, request.method, redact_url(request.url, secrets),
+            response.elapsed.total_seconds() * 1000.0, redact_headers(response.headers, secrets),
+            redact_body(response.content, secrets),
         )
 
 
@@ -326,7 +365,16 @@ def build_client(
     headers: Mapping[str, str] | None = None,
     secrets: Sequence[str] = (),
     transport: httpx.BaseTransport | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
+    close_auth: bool = True,
 ) -> HttpClient:
     """The client for one endpoint; connectors build one and keep it for the connector's life."""
-    return HttpClient(settings, auth=auth, headers=headers, secrets=secrets, transport=transport, sleep=sleep)
+    return HttpClient(settings, auth=auth, headers=headers, secrets=secrets, transport=transport, sleep=sleep,
+                      close_auth=close_auth)
+
+
+class _NoAuth(httpx.Auth):
+    """Sends a request as it is (a logout request already carries its session cookie)."""
+
+
+_NO_AUTH = _NoAuth()

@@ -6,7 +6,8 @@ Which tables carry an "updated" column, and so which entities the SQL connector 
     tblcustomers_groups have none (as in Perfex)                            -> checksum mode.
 The origin marker (external_id + external_channel) is on the tables CRMConnect syncs: clients,
 contacts, leads, projects, tickets, invoices, items and item groups. Like Perfex, no foreign keys are
-declared; countries are ISO codes (Perfex proper keeps a tblcountries id).
+declared; countries are ISO codes (Perfex proper keeps a tblcountries id). On MySQL/MariaDB the DateTime
+columns are DATETIME with whole seconds, as in Perfex (the SQL connector cuts what it writes to that).
 """
 
 from __future__ import annotations

@@ -1,144 +1,136 @@
-"""The desktop window: the profile's entities with their last run, and a Sync button each.
-
-Runs go to a worker thread; the GUI thread only receives progress and results through signals.
-"""
+"""Start-up of the desktop app in a clear order: Qt application and look, one instance per data directory,
+store, secrets, service, run manager, scheduler, then the window and the tray. `--demo` opens the demo
+profile (sandbox ERP + demo CRM database); otherwise the window opens on the profile used last."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from pathlib import Path
 
-from PySide6.QtCore import QObject, QThread, Signal
-from PySide6.QtWidgets import (
-    QApplication,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QThreadPool
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from erpsync_gui import APP_NAME, __version__
-from erpsync_gui.app.service import SyncService
-from erpsync_gui.engine.types import ProgressEvent, RunResult
 from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.ui.icons import app_icon, resources_dir
+
+log = logging.getLogger("erpsync.ui")
 
 
-class SyncWorker(QObject):
-    """Runs one entity's sync off the GUI thread."""
-
-    progressed = Signal(object)
-    finished = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, service: SyncService, profile: str, entity: str) -> None:
-        super().__init__()
-        self.service, self.profile, self.entity = service, profile, entity
-
-    def run(self) -> None:
-        try:
-            result = self.service.sync(self.entity, profile_name=self.profile, trigger="manual",
-                                       progress=self.progressed.emit)
-        except ERPSyncError as exc:
-            self.failed.emit(str(exc))
-        else:
-            self.finished.emit(result)
+def load_style(app: QApplication) -> None:
+    """Fusion (the same on every OS) with our light stylesheet from resources/style.qss."""
+    app.setStyle("Fusion")
+    path = resources_dir() / "style.qss"
+    try:
+        style = path.read_text(encoding="utf-8")
+        app.setStyleSheet(style.replace("%ICONS%", (resources_dir() / "icons").as_posix()))
+    except OSError as exc:
+        log.warning("stylesheet %s not loaded: %s", path, exc)
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, service: SyncService, profile_name: str | None) -> None:
-        super().__init__()
-        self.service = service
-        self.profile = service.profile(profile_name)
-        self.threads: dict[str, tuple[QThread, SyncWorker]] = {}
-        self.setWindowTitle(f"{APP_NAME} {__version__} - {self.profile.name}")
-        self.resize(900, 480)
-        self.status = QLabel(f"CRM: {self.profile.crm.url}\nERP: {self.profile.erp.url}")
-        self.table = QTableWidget(len(self.profile.entities), 4)
-        self.table.setHorizontalHeaderLabels(["Entity", "Direction", "Last result", ""])
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        for row, cfg in enumerate(self.profile.entities):
-            self.table.setItem(row, 0, QTableWidgetItem(cfg.entity))
-            self.table.setItem(row, 1, QTableWidgetItem(cfg.direction.value))
-            self.table.setItem(row, 2, QTableWidgetItem("not synced in this session"))
-            button = QPushButton(f"Sync {cfg.entity}")
-            button.clicked.connect(lambda _=False, e=cfg.entity: self.start_sync(e))
-            self.table.setCellWidget(row, 3, button)
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.addWidget(self.status)
-        layout.addWidget(self.table)
-        self.setCentralWidget(body)
+def make_application(argv: list[str] | None = None) -> QApplication:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    load_style(app)
+    return app
 
-    def _row(self, entity: str) -> int:
-        return next(i for i, c in enumerate(self.profile.entities) if c.entity == entity)
 
-    def start_sync(self, entity: str) -> None:
-        if entity in self.threads:
-            return
-        thread, worker = QThread(self), SyncWorker(self.service, self.profile.name, entity)
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
-        worker.progressed.connect(self.show_progress)
-        worker.finished.connect(self.show_result)
-        worker.failed.connect(lambda message, e=entity: self.show_failure(e, message))
-        for signal in (worker.finished, worker.failed):
-            signal.connect(thread.quit)
-        thread.finished.connect(lambda e=entity: self.threads.pop(e, None))
-        self.threads[entity] = (thread, worker)
-        self.table.cellWidget(self._row(entity), 3).setEnabled(False)
-        thread.start()
+def _start_scheduler(service, runs, store):
+    """The schedule runner when its module is part of this build; None (and the reason logged) otherwise."""
+    try:
+        from erpsync_gui.app.scheduler import SyncScheduler
+    except ImportError as exc:
+        log.info("no scheduler in this build: %s", exc)
+        return None
+    scheduler = SyncScheduler(service, runs, store)
+    try:
+        scheduler.start()
+    except ERPSyncError as exc:
+        log.error("The scheduler did not start: %s", exc)
+        return None
+    return scheduler
 
-    def show_progress(self, event: ProgressEvent) -> None:
-        total = f"/{event.total}" if event.total else ""
-        self.table.item(self._row(event.entity), 2).setText(
-            f"{event.phase}: {event.processed}{total} read, {event.inserted} created, {event.updated} updated, "
-            f"{event.failed} failed")
 
-    def show_result(self, result: RunResult) -> None:
-        c = result.counts
-        text = (f"{result.status.upper()}: {c['inserted']} created, {c['updated']} updated, {c['linked']} linked, "
-                f"{c['failed']} failed, {c['conflicts']} conflicts ({result.duration_s:.1f} s)")
-        row = self._row(result.entity)
-        self.table.item(row, 2).setText(text + (f" - {result.message}" if result.message else ""))
-        self.table.cellWidget(row, 3).setEnabled(True)
+def _attach_tray(ctx, window, scheduler, app: QApplication):
+    try:
+        from erpsync_gui.ui.tray import TrayController
+    except ImportError as exc:
+        log.info("no tray in this build: %s", exc)
+        return None
+    tray = TrayController(ctx, window, scheduler)
+    window.set_tray(tray)
+    # with a tray, closing the window keeps the app running; Quit in the tray menu ends it
+    app.setQuitOnLastWindowClosed(not tray.available)
+    return tray
 
-    def show_failure(self, entity: str, message: str) -> None:
-        self.table.cellWidget(self._row(entity), 3).setEnabled(True)
-        QMessageBox.warning(self, APP_NAME, f"{entity}: {message}")
 
-    def closeEvent(self, event) -> None:
-        for thread, _worker in list(self.threads.values()):
-            thread.quit()
-            thread.wait(30_000)
-        super().closeEvent(event)
+def _single_instance(directory: Path):
+    """The primary-instance guard (one app per user and data directory), or None when not in this build."""
+    try:
+        from erpsync_gui.ui.single_instance import SingleInstance
+    except ImportError:
+        return None
+    return SingleInstance(f"{APP_NAME}:{directory.resolve()}")
 
 
 def run_gui(args: argparse.Namespace) -> int:
     from erpsync_gui.app.demo import DEMO_SECRETS, setup_demo
+    from erpsync_gui.app.run_manager import RunManager
+    from erpsync_gui.app.service import SyncService
     from erpsync_gui.paths import data_dir
     from erpsync_gui.secrets import SecretStore
     from erpsync_gui.store.db import open_store
+    from erpsync_gui.ui.bridge import RunBridge
+    from erpsync_gui.ui.context import ProfileState, UiContext
+    from erpsync_gui.ui.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName(APP_NAME)
-    directory = data_dir(args.data_dir)
-    store = open_store(data_dir=directory)
-    secrets = SecretStore(demo_values=DEMO_SECRETS)
-    service = SyncService(store, secrets, directory)
+    app = make_application()
+    directory = data_dir(getattr(args, "data_dir", None))
+    instance = _single_instance(directory)
+    if instance is not None and not instance.is_primary():
+        log.info("%s is already running; brought it to the front", APP_NAME)
+        return 0
     try:
-        profile = setup_demo(store, secrets, directory).name if args.demo else None
-        window = MainWindow(service, profile)
+        store = open_store(data_dir=directory)
     except ERPSyncError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
-    window.show()
+    secrets = SecretStore(demo_values=DEMO_SECRETS)
+    service = SyncService(store, secrets, directory)
+    runs = RunManager(service)
+    window = tray = scheduler = None
     try:
+        profile = setup_demo(store, secrets, directory).name if getattr(args, "demo", False) else None
+        scheduler = _start_scheduler(service, runs, store)
+        ctx = UiContext(service=service, runs=runs, bridge=RunBridge(runs), profile=ProfileState(profile),
+                        data_dir=directory, scheduler=scheduler)
+        window = MainWindow(ctx)
+        tray = _attach_tray(ctx, window, scheduler, app)
+        if instance is not None:
+            instance.activation_requested.connect(window.bring_to_front)
+        if ctx.profile.name is None:
+            window.statusBar().showMessage("No profile yet: start with --demo, or run `erpsync config import FILE`")
+        window.show()
         return app.exec()
+    except ERPSyncError as exc:
+        QMessageBox.critical(None, APP_NAME, str(exc))
+        return 2
     finally:
+        if window is not None:
+            window.shutdown()
+        else:
+            runs.shutdown()
+            if scheduler is not None:
+                scheduler.shutdown()
+        if tray is not None:
+            tray.close()
+        QThreadPool.globalInstance().waitForDone(30_000)
         service.close()
         store.close()
+        if instance is not None:
+            instance.close()

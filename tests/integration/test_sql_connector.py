@@ -1,4 +1,4 @@
-"""The SQL connector against real databases: the demo CRM schema on SQLite files and on PostgreSQL."""
+"""The SQL connector against real databases: the demo CRM schema on SQLite files, PostgreSQL and MariaDB."""
 
 from __future__ import annotations
 
@@ -40,12 +40,13 @@ def _connector(url: str, **options) -> SqlConnector:
     return SqlConnector(EndpointConfig(Side.CRM, "sql", url, options=options), {})
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres),
+                        pytest.param("mysql", marks=pytest.mark.mysql)])
 def crm_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A demo CRM database (schema + seed rows), on a SQLite file or a fresh PostgreSQL database."""
+    """A demo CRM database (schema + seed rows), on a SQLite file or a fresh PostgreSQL or MariaDB database."""
     if request.param == "sqlite":
         return f"sqlite:///{create_demo_crm(tmp_path / 'crm.db', OVERLAP)}"
-    url = request.getfixturevalue("pg_store_url")
+    url = request.getfixturevalue("pg_store_url" if request.param == "postgres" else "mysql_db_url")
     engine = create_engine(url, poolclass=NullPool)
     create_schema(engine)
     seed(engine, OVERLAP)

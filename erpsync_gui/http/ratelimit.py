@@ -1,0 +1,206 @@
+"""Client-side rate limits per endpoint: requests per second / minute / hour / day and concurrent requests.
+
+Each period is a rolling window of request times. The counts live in memory, per process, in `REGISTRY`,
+shared by every client of the same endpoint (so the next run of the same process still knows today's
+count); they start again from zero when the app restarts. A server's own 429 still applies on top.
+A wait longer than `max_wait` is not waited out: it raises QuotaExhaustedError with the moment the
+next slot opens, so the run ends as partial and the next run carries on from its cursor.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from erpsync_gui.errors import ConfigError, QuotaExhaustedError, RateLimitedError, RetryableError
+
+#: period names, their length in seconds and how messages speak of them
+PERIODS: tuple[tuple[str, float, str], ...] = (
+    ("per_second", 1.0, "second"),
+    ("per_minute", 60.0, "minute"),
+    ("per_hour", 3600.0, "hour"),
+    ("per_day", 86400.0, "day"),
+)
+DEFAULT_MAX_WAIT = 90.0
+#: the longest wait for a free concurrent slot before the request gives up (a RateLimitedError)
+DEFAULT_CONCURRENCY_WAIT = 120.0
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The limits of one endpoint; None means no limit of that kind."""
+
+    per_second: int | None = None
+    per_minute: int | None = None
+    per_hour: int | None = None
+    per_day: int | None = None
+    concurrent: int | None = None
+    #: the longest wait for a slot within one request; beyond it the quota counts as used up
+    max_wait: float = DEFAULT_MAX_WAIT
+
+    def __post_init__(self) -> None:
+        for name in ("per_second", "per_minute", "per_hour", "per_day", "concurrent"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise ConfigError(f"the rate limit {name} must be a whole number of 1 or more, not {value!r}",
+                                  hint="leave it out for no limit")
+        if not isinstance(self.max_wait, int | float) or self.max_wait < 0:
+            raise ConfigError(f"the rate limit max_wait must be 0 or more seconds, not {self.max_wait!r}")
+
+    @property
+    def windows(self) -> tuple[tuple[int, float, str], ...]:
+        """(limit, seconds, period word) of every windowed limit that is set."""
+        return tuple((getattr(self, name), seconds, word) for name, seconds, word in PERIODS
+                     if getattr(self, name) is not None)
+
+    @property
+    def unlimited(self) -> bool:
+        return not self.windows and self.concurrent is None
+
+    def merged(self, override: Mapping[str, Any]) -> RateLimits:
+        """These limits with `override`'s keys replacing them (None removes a limit)."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(override) - known)
+        if unknown:
+            raise ConfigError(f"unknown rate limit setting {', '.join(map(str, unknown))}",
+                              hint=f"use {', '.join(sorted(known))}")
+        return dataclasses.replace(self, **dict(override))
+
+
+#: limits per connector preset (PROTOCOLS.md): QuickBooks 500/min and 10 concurrent per realm; Zoho CRM's
+#: smallest paid edition allows 50,000 credits per rolling 24 h and 10 concurrent calls; SAP Business One's
+#: Service Layer documents no quota, so only a modest concurrency; generic REST has none.
+PRESETS: dict[str, RateLimits] = {
+    "quickbooks": RateLimits(per_minute=500, concurrent=10),
+    "zoho": RateLimits(per_day=50000, concurrent=10),
+    "sap_b1": RateLimits(concurrent=8),
+    "rest": RateLimits(),
+}
+
+
+def limits_for(kind: str, options: Mapping[str, Any]) -> RateLimits:
+    """The preset of `options["rate_limit_preset"]` (default: the connector kind), overridden by
+    `options["rate_limits"]`, e.g. {"per_minute": 500, "concurrent": 10, "per_day": 25000}."""
+    preset = options.get("rate_limit_preset") or kind
+    base = PRESETS.get(str(preset), RateLimits())
+    override = options.get("rate_limits")
+    if override is None:
+        return base
+    if not isinstance(override, Mapping):
+        raise ConfigError("rate_limits must be a table of limits",
+                          hint='for example {"per_minute": 500, "concurrent": 10}')
+    return base.merged(override)
+
+
+class RateLimiter:
+    """The rolling windows and the concurrency count of one endpoint; thread-safe."""
+
+    def __init__(self, limits: RateLimits, *, name: str = "the endpoint",
+                 clock: Callable[[], float] = time.time) -> None:
+        self.name = name
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._active = 0
+        self._stamps: dict[float, deque[float]] = {}
+        self.limits = limits
+        self.update(limits)
+
+    def update(self, limits: RateLimits) -> None:
+        """Change the limits; the requests already counted stay counted."""
+        with self._cond:
+            self.limits = limits
+            for _limit, seconds, _word in limits.windows:
+                self._stamps.setdefault(seconds, deque())
+            self._cond.notify_all()
+
+    def reserve(self) -> float:
+        """Take a slot now and return 0, or return the seconds until one opens. Raises
+        QuotaExhaustedError when that is longer than `max_wait`."""
+        with self._cond:
+            now = self._clock()
+            wait, blocking = 0.0, None
+            for limit, seconds, word in self.limits.windows:
+                stamps = self._stamps[seconds]
+                while stamps and stamps[0] <= now - seconds:
+                    stamps.popleft()
+                if len(stamps) >= limit:
+                    opens = stamps[len(stamps) - limit] + seconds - now
+                    if opens > wait:
+                        wait, blocking = opens, (limit, word)
+            if blocking is None:
+                for _limit, seconds, _word in self.limits.windows:
+                    self._stamps[seconds].append(now)
+                return 0.0
+            if wait > self.limits.max_wait:
+                limit, word = blocking
+                resumes = datetime.datetime.fromtimestamp(now + wait, datetime.UTC)
+                raise QuotaExhaustedError(
+                    f"the limit of {limit} requests per {word} for {self.name} is used up",
+                    retry_after=wait, resumes_at=resumes,
+                    hint="the run carries on from where it stopped once the quota allows",
+                )
+            return max(wait, 0.001)
+
+    def used(self, period: str = "per_day") -> int:
+        """Requests counted in the current window of `period` (for status displays and tests)."""
+        seconds = dict((n, s) for n, s, _w in PERIODS)[period]
+        with self._cond:
+            now = self._clock()
+            return sum(1 for t in self._stamps.get(seconds, ()) if t > now - seconds)
+
+    def enter(self, stopped: Callable[[], bool], timeout: float = DEFAULT_CONCURRENCY_WAIT) -> None:
+        """Wait (bounded, and woken by `wake`) for a concurrent slot and take it."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self.limits.concurrent is not None and self._active >= self.limits.concurrent:
+                if stopped():
+                    raise RetryableError(f"the request to {self.name} was stopped before it was sent")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise RateLimitedError(
+                        f"{self.limits.concurrent} requests to {self.name} were still running after "
+                        f"{timeout:g} s of waiting for a free slot", retry_after=None,
+                        hint="lower the batch size or raise the concurrent limit in the endpoint settings")
+                self._cond.wait(remaining)
+            self._active += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._active = max(0, self._active - 1)
+            self._cond.notify()
+
+    def wake(self) -> None:
+        """Wake every waiter so an interrupted one can give up."""
+        with self._cond:
+            self._cond.notify_all()
+
+
+class LimiterRegistry:
+    """One RateLimiter per endpoint key for the whole process."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def get(self, key: str, limits: RateLimits, name: str = "the endpoint") -> RateLimiter:
+        with self._lock:
+            limiter = self._limiters.get(key)
+            if limiter is None:
+                limiter = self._limiters[key] = RateLimiter(limits, name=name, clock=self.clock)
+            elif limiter.limits != limits:
+                limiter.update(limits)
+            return limiter
+
+    def clear(self) -> None:
+        with self._lock:
+            self._limiters.clear()
+
+
+REGISTRY = LimiterRegistry()

@@ -1,0 +1,157 @@
+"""The OAuth2 auth kinds as httpx.Auth flows: authorization code (a stored refresh token, rotated tokens
+written back atomically) and client credentials.
+
+Both refresh proactively shortly before the access token expires, and once more when the API answers
+401 to a token that looked valid (revoked early), then send the request again once. The access token of
+the authorization-code kind is cached in the keyring with its expiry, so a second process (the CLI next to
+the GUI) reuses it instead of spending one of Zoho's ten tokens per ten minutes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Generator, Mapping
+
+import httpx
+
+from erpsync_gui.errors import ERPSyncError, MissingSecretError
+from erpsync_gui.http.oauth import LOGIN_HINT, TokenClient, TokenSet
+from erpsync_gui.secrets import EndpointSecrets
+
+log = logging.getLogger("erpsync.http")
+
+ACCESS_TOKEN = "access_token"
+REFRESH_TOKEN = "refresh_token"
+
+
+class _TokenAuth(httpx.Auth):
+    """Sends `Authorization: <scheme> <access token>`, getting a new token when it is (nearly) expired."""
+
+    def __init__(self, tokens: TokenClient, *, clock: Callable[[], float] = time.time) -> None:
+        self._tokens = tokens
+        self._scheme = tokens.config.auth_scheme
+        self._margin = tokens.config.refresh_before
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._current: TokenSet | None = None
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        current = self._current
+        values = [*self._tokens.secrets, *(self._extra_secrets())]
+        if current is not None:
+            values += [current.access_token, current.refresh_token]
+        return tuple(v for v in values if v)
+
+    def _extra_secrets(self) -> tuple[str, ...]:
+        return ()
+
+    @property
+    def token(self) -> TokenSet | None:
+        """The tokens in use (None before the first request)."""
+        return self._current
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self.access_token()
+        request.headers["Authorization"] = f"{self._scheme} {token}"
+        response = yield request
+        if response.status_code == 401:
+            fresh = self.access_token(rejected=token)
+            if fresh != token:
+                request.headers["Authorization"] = f"{self._scheme} {fresh}"
+                yield request
+
+    def access_token(self, *, rejected: str | None = None) -> str:
+        """A usable access token; `rejected` names one the API refused, which is never handed out again."""
+        with self._lock:
+            current = self._current
+            if current is not None and current.access_token != rejected and not self._expiring(current):
+                return current.access_token
+            self._current = self._obtain(rejected)
+            return self._current.access_token
+
+    def _expiring(self, tokens: TokenSet) -> bool:
+        return tokens.expiring(self._clock(), self._margin)
+
+    def _obtain(self, rejected: str | None) -> TokenSet:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self._tokens.close()
+
+
+class OAuth2Auth(_TokenAuth):
+    """Authorization code kind: a refresh token from `erpsync auth login` in the keyring, exchanged for
+    access tokens; a rotated refresh token (QuickBooks) is stored back together with its access token."""
+
+    def __init__(self, tokens: TokenClient, store: EndpointSecrets, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        super().__init__(tokens, clock=clock)
+        self._store = store
+        self._warned = False
+
+    def _extra_secrets(self) -> tuple[str, ...]:
+        value = self._store.get(REFRESH_TOKEN)
+        return (value,) if value else ()
+
+    def _obtain(self, rejected: str | None) -> TokenSet:
+        cached = self._cached()
+        if cached is not None and cached.access_token != rejected and not self._expiring(cached):
+            return cached
+        refresh = self._store.fetch(REFRESH_TOKEN, fresh=True)
+        if not refresh:
+            side = self._tokens.config.side
+            raise MissingSecretError(f"the {side.upper()} endpoint has no OAuth2 refresh token yet",
+                                     hint=LOGIN_HINT.format(side=side))
+        fresh = self._tokens.refresh(refresh)
+        self._persist(fresh, refresh)
+        return TokenSet(fresh.access_token, fresh.expires_at, fresh.refresh_token or refresh, fresh.extra)
+
+    def _cached(self) -> TokenSet | None:
+        """The access token another run (or process) stored, when it is still readable."""
+        raw = self._store.fetch(ACCESS_TOKEN, fresh=True)
+        if not raw:
+            return None
+        try:
+            data = json.loads(raw)
+            token = TokenSet(str(data["access_token"]), float(data["expires_at"]) if data.get("expires_at")
+                             else None, self._store.get(REFRESH_TOKEN))
+        except (ValueError, KeyError, TypeError):
+            return None
+        self._store.remember(token.access_token)
+        return token
+
+    def _persist(self, fresh: TokenSet, used: str) -> None:
+        values: dict[str, str | None] = {ACCESS_TOKEN: bundle(fresh)}
+        rotated = bool(fresh.refresh_token) and fresh.refresh_token != used
+        if rotated:
+            values[REFRESH_TOKEN] = fresh.refresh_token
+        self._store.remember(fresh.access_token, fresh.refresh_token)
+        try:
+            self._store.save(values)
+        except ERPSyncError as exc:
+            # the server has already rotated: keep the new tokens for this session rather than lose them
+            self._store.update({k: v for k, v in values.items() if v})
+            log.error("the renewed OAuth2 tokens of the %s endpoint could not be stored in the keyring: %s",
+                      self._store.label.upper(), exc.message)
+            return
+        if rotated and not self._store.persistent and not self._warned:
+            self._warned = True
+            log.warning("the %s endpoint's refresh token was renewed but there is no keyring to keep it; it "
+                        "lasts only as long as this connection", self._store.label.upper())
+
+
+class ClientCredentialsAuth(_TokenAuth):
+    """Client-credentials kind: the client id and secret buy short-lived tokens, kept in memory only."""
+
+    def _obtain(self, rejected: str | None) -> TokenSet:
+        return self._tokens.client_credentials()
+
+
+def bundle(tokens: TokenSet) -> str:
+    """The keyring form of an access token: JSON with its expiry."""
+    data: Mapping[str, object] = {"access_token": tokens.access_token, "expires_at": tokens.expires_at}
+    return json.dumps(data, separators=(",", ":"))

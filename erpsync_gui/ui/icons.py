@@ -1,0 +1,93 @@
+"""The app's SVG icons (resources/icons), rendered crisp at any screen scale and tinted for their state.
+
+Monochrome icons draw with `currentColor`; they are painted in the text colour normally, in the accent
+colour when selected and greyed when disabled. Coloured icons (app, tray, status dots) keep their colours.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
+from PySide6.QtGui import QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+
+TEXT_COLOR = "#445266"
+ACCENT_COLOR = "#1f5fbf"
+DISABLED_COLOR = "#a9b2bd"
+#: pixel sizes rendered into every icon; Qt picks the nearest for the screen's device pixel ratio
+_SIZES = (16, 20, 24, 32, 40, 48, 64, 96, 128, 256)
+
+#: the sidebar icon of each page, and the other names the app uses
+PAGE_ICONS = ("dashboard", "sync", "connections", "mappings", "logs", "errors")
+TRAY_ICONS = {"idle": "tray-idle", "running": "tray-running", "error": "tray-error"}
+STATUS_LEVELS = ("ok", "warn", "error", "idle", "busy")
+
+
+def resources_dir() -> Path:
+    """`resources/` next to the package in a source tree, or inside a frozen (PyInstaller) bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle:
+        return Path(bundle) / "resources"
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def icon_path(name: str) -> Path:
+    path = resources_dir() / "icons" / f"{name}.svg"
+    if not path.is_file():
+        raise FileNotFoundError(f"no icon named {name!r} in {path.parent}")
+    return path
+
+
+@cache
+def _svg(name: str) -> str:
+    return icon_path(name).read_text(encoding="utf-8")
+
+
+def render(name: str, size: int, color: str | None = None, dpr: float = 1.0) -> QPixmap:
+    """One pixmap of the icon at `size` logical pixels for a screen of device pixel ratio `dpr`."""
+    text = _svg(name)
+    if color is not None:
+        text = text.replace("currentColor", color)
+    renderer = QSvgRenderer(QByteArray(text.encode("utf-8")))
+    pixels = max(1, round(size * dpr))
+    pixmap = QPixmap(QSize(pixels, pixels))
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    renderer.render(painter, QRectF(0, 0, pixels, pixels))
+    painter.end()
+    pixmap.setDevicePixelRatio(dpr)
+    return pixmap
+
+
+@cache
+def icon(name: str, color: str | None = None) -> QIcon:
+    """The named icon; monochrome ones get `color` (default: the text colour) plus selected/disabled tints."""
+    result = QIcon()
+    tinted = "currentColor" in _svg(name)
+    normal = (color or TEXT_COLOR) if tinted else None
+    for size in _SIZES:
+        result.addPixmap(render(name, size, normal), QIcon.Mode.Normal)
+        if tinted:
+            result.addPixmap(render(name, size, ACCENT_COLOR), QIcon.Mode.Selected)
+            result.addPixmap(render(name, size, DISABLED_COLOR), QIcon.Mode.Disabled)
+    return result
+
+
+def app_icon() -> QIcon:
+    return icon("app")
+
+
+def tray_icon(state: str) -> QIcon:
+    """The tray icon for "idle", "running" or "error"."""
+    return icon(TRAY_ICONS[state])
+
+
+def status_dot(level: str) -> QIcon:
+    """A small coloured dot: ok (green), warn (amber), error (red), idle (grey), busy (blue)."""
+    if level not in STATUS_LEVELS:
+        raise ValueError(f"unknown status level {level!r}")
+    return icon(f"dot-{level}")

@@ -1,0 +1,1 @@
+"""The main window's pages: one QWidget per sidebar entry, each built from a UiContext."""

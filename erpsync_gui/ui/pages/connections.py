@@ -1,0 +1,283 @@
+"""Connections: both sides' settings, secrets kept in the keyring, and a background connection test."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erpsync_gui.connectors.base import CheckResult
+from erpsync_gui.errors import ERPSyncError, KeyringUnavailableError
+from erpsync_gui.profile import ProfileConfig
+from erpsync_gui.records import Side
+from erpsync_gui.ui import icons
+from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
+from erpsync_gui.ui.widgets.page_header import page_header
+from erpsync_gui.ui.widgets.status_badge import StatusBadge
+from erpsync_gui.ui.widgets.worker import run_in_background
+
+log = logging.getLogger("erpsync.ui")
+
+
+class SideResult(QFrame):
+    """The outcome of one side's connection test: overall badge, the three checks and the cause."""
+
+    def __init__(self, side: Side, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.side = side
+        self.overall = StatusBadge(f"{side.value.upper()}: not tested yet", "idle")
+        self.overall.label.setObjectName("cardTitle")
+        self.reachable = StatusBadge("Reachable", "idle")
+        self.authenticated = StatusBadge("Signed in", "idle")
+        self.latency = QLabel("Latency: -")
+        self.cause = QLabel("")
+        self.cause.setWordWrap(True)
+        self.cause.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(6)
+        layout.addWidget(self.overall)
+        checks = QHBoxLayout()
+        checks.setSpacing(18)
+        checks.addWidget(self.reachable)
+        checks.addWidget(self.authenticated)
+        checks.addWidget(self.latency)
+        checks.addStretch(1)
+        layout.addLayout(checks)
+        layout.addWidget(self.cause)
+
+    def show_busy(self) -> None:
+        self.overall.set_status("busy", f"{self.side.value.upper()}: testing…")
+        self.cause.setText("")
+
+    def show_result(self, result: CheckResult) -> None:
+        name = self.side.value.upper()
+        if result.ok:
+            self.overall.set_status("ok", f"{name}: connected" + (f" ({result.server})" if result.server else ""))
+        elif result.reachable:
+            self.overall.set_status("warn", f"{name}: reachable, but not usable")
+        else:
+            self.overall.set_status("error", f"{name}: cannot be reached")
+        self.reachable.set_status("ok" if result.reachable else "error",
+                                  "Reachable" if result.reachable else "Not reachable")
+        self.authenticated.set_status("ok" if result.authenticated else ("error" if result.reachable else "idle"),
+                                      "Signed in" if result.authenticated else "Not signed in")
+        self.latency.setText(f"Latency: {result.latency_ms:.0f} ms" if result.latency_ms is not None
+                             else "Latency: -")
+        self.cause.setText(result.message)
+
+
+class ConnectionsPage(QWidget):
+    """Both endpoints of the current profile. Save writes settings to the database and secrets to the keyring."""
+
+    title = "Connections"
+    icon = "connections"
+    #: (profile name, {Side: CheckResult}) after a connection test
+    tested = Signal(str, object)
+    #: the profile's settings were saved
+    saved = Signal(str)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.profile: ProfileConfig | None = None
+        self._testing = False
+        self.forms = {Side.CRM: EndpointForm("CRM"), Side.ERP: EndpointForm("ERP")}
+        self.results = {side: SideResult(side) for side in Side}
+        self.message = QLabel()
+        self.message.setObjectName("banner")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        self.test_button = QPushButton(icons.icon("test"), "Test connection")
+        self.revert_button = QPushButton("Revert")
+        self.save_button = QPushButton(icons.icon("save"), "Save")
+        self.save_button.setObjectName("primary")
+        self.save_button.setDefault(True)
+
+        body = QWidget()
+        grid = QGridLayout(body)
+        grid.setContentsMargins(0, 0, 4, 0)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(12)
+        grid.addWidget(self.forms[Side.CRM], 0, 0)
+        grid.addWidget(self.forms[Side.ERP], 0, 1)
+        grid.addWidget(self.results[Side.CRM], 1, 0)
+        grid.addWidget(self.results[Side.ERP], 1, 1)
+        grid.setRowStretch(2, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.test_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(12)
+        layout.addWidget(page_header(self.title, "Where ERPSync reads and writes, and how it signs in. "
+                                     "Passwords and tokens are kept in the system keyring, never in the database."))
+        layout.addWidget(self.message)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+        for form in self.forms.values():
+            form.changed.connect(self._update_buttons)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self.reload)
+        self.test_button.clicked.connect(self.test_connection)
+        ctx.profile.changed.connect(lambda _name: self.reload())
+        self.setTabOrder(self.forms[Side.CRM], self.forms[Side.ERP])
+        self._update_buttons()
+
+    # -- page contract ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-read the profile unless the user is in the middle of editing it."""
+        if self.profile is None or self.profile.name != self.ctx.profile.name or not self.is_dirty():
+            self.reload()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self._say(None)
+        name = self.ctx.profile.name
+        if name is None:
+            self.profile = None
+            self.setEnabled(False)
+            return
+        try:
+            self.profile = self.ctx.service.profile(name)
+        except ERPSyncError as exc:
+            self.profile = None
+            self._say(str(exc), error=True)
+            return
+        self.setEnabled(True)
+        for side, form in self.forms.items():
+            form.load(self.profile.endpoint(side), self._stored_secrets(side))
+        self._show_stored_status()
+        self._update_buttons()
+
+    def _stored_secrets(self, side: Side) -> dict[str, bool]:
+        try:
+            return {n: self.ctx.secrets.has(self.profile.name, side, n) for n in SECRET_LABELS}
+        except KeyringUnavailableError as exc:
+            self._say(f"{exc.message}. Secrets cannot be stored or changed here ({exc.hint}).", error=True)
+            return {}
+
+    def _show_stored_status(self) -> None:
+        """The last recorded test result of each side, until a new test runs."""
+        if self.profile is None or self.profile.id is None:
+            return
+        try:
+            stored = self.ctx.service.config.endpoint_status(self.profile.id)
+        except ERPSyncError:
+            return
+        for side, status in stored.items():
+            card = self.results[side]
+            if status.status == "active" and not status.message:
+                card.overall.set_status("idle", f"{side.value.upper()}: not tested yet")
+                continue
+            level = {"active": "ok", "expired": "warn"}.get(status.status, "error")
+            card.overall.set_status(level, f"{side.value.upper()}: last test {status.status}")
+            card.cause.setText(status.message or "")
+
+    # -- state -----------------------------------------------------------------------------------
+
+    def is_dirty(self) -> bool:
+        return any(form.is_dirty() for form in self.forms.values())
+
+    def is_valid(self) -> bool:
+        return all(form.validator.validate() for form in self.forms.values())
+
+    def _update_buttons(self) -> None:
+        valid = all(form.validator.valid for form in self.forms.values())
+        dirty = self.profile is not None and self.is_dirty()
+        self.save_button.setEnabled(dirty and valid)
+        self.revert_button.setEnabled(dirty)
+        self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
+        self.test_button.setText("Save and test" if dirty else "Test connection")
+
+    def _say(self, text: str | None, *, error: bool = False) -> None:
+        self.message.setVisible(bool(text))
+        self.message.setText(text or "")
+        self.message.setProperty("level", "error" if error else "info")
+        self.message.style().unpolish(self.message)
+        self.message.style().polish(self.message)
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    def save(self) -> bool:
+        """Secrets to the keyring, settings to the database; False (and nothing lost) when it cannot."""
+        if self.profile is None or not self.is_valid():
+            self._update_buttons()
+            return False
+        name = self.profile.name
+        try:
+            for side, form in self.forms.items():
+                for secret, change in form.secret_changes().items():
+                    if change.removes:
+                        self.ctx.secrets.delete(name, side, secret)
+                    else:
+                        self.ctx.secrets.set(name, side, secret, change.value)
+            updated = dataclasses.replace(self.profile, crm=self.forms[Side.CRM].endpoint(),
+                                          erp=self.forms[Side.ERP].endpoint())
+            self.profile = self.ctx.service.config.save_profile(updated)
+        except ERPSyncError as exc:
+            self._say(f"Not saved: {self.ctx.service.redact(str(exc))}", error=True)
+            return False
+        self.reload()
+        self._say("Saved.")
+        self.saved.emit(name)
+        self.ctx.profile.saved.emit(name)
+        return True
+
+    # -- testing ---------------------------------------------------------------------------------
+
+    def test_connection(self) -> None:
+        """Save pending edits, then test both sides on a pool thread."""
+        if self.profile is None or self._testing:
+            return
+        if self.is_dirty() and not self.save():
+            return
+        name = self.profile.name
+        self._testing = True
+        for card in self.results.values():
+            card.show_busy()
+        self._update_buttons()
+        service = self.ctx.service
+        run_in_background(lambda: service.test_connections(name), owner=self,
+                          on_done=lambda results: self._tested(name, results),
+                          on_error=lambda exc: self._test_failed(name, exc))
+
+    def _tested(self, name: str, results: dict[Side, CheckResult]) -> None:
+        self._testing = False
+        for side, result in results.items():
+            self.results[side].show_result(result)
+        self._update_buttons()
+        self.tested.emit(name, results)
+
+    def _test_failed(self, name: str, exc: BaseException) -> None:
+        self._testing = False
+        message = self.ctx.service.redact(str(exc))
+        log.error("connection test of %s failed: %s", name, message)
+        failed = CheckResult(False, False, False, None, f"The test could not run: {message}")
+        for card in self.results.values():
+            card.show_result(failed)
+        self._update_buttons()

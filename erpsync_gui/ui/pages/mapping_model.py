@@ -1,0 +1,224 @@
+"""The field mapping of one entity as an editable table model over its JSON rows.
+
+Each row stays the dict `EntityConfig.fields` stores, so keys the table has no column for (sub-rows of
+`lines`, explicit ways back) survive an edit untouched. Rows with problems are tinted and explain why.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from erpsync_gui.mapping import TYPES
+
+COLUMNS = ("CRM field", "ERP field", "Type", "Transform", "Value map", "Default", "Required", "Direction",
+           "Lookup/currency")
+CRM, ERP, TYPE, TRANSFORM, VALUE_MAP, DEFAULT, REQUIRED, DIRECTION, EXTRA = range(len(COLUMNS))
+DIRECTIONS = ("both", "export", "import")
+TYPE_CHOICES = tuple(TYPES)
+_PROBLEM_ROWS = re.compile(r"^rows? (\d+)(?:\.\d+)*(?: and (\d+))?")
+_PROBLEM_TINT = QColor("#fdecec")
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def problem_rows(problems: Sequence[str]) -> dict[int, list[str]]:
+    """{row index (0-based): [messages]} from MappingConfigError problems ("row 3 (email): ...")."""
+    out: dict[int, list[str]] = {}
+    for problem in problems:
+        match = _PROBLEM_ROWS.match(problem)
+        if match is None:
+            continue
+        for number in filter(None, match.groups()):
+            out.setdefault(int(number) - 1, []).append(problem)
+    return out
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _default_value(text: str) -> Any:
+    """"" -> None; numbers and true/false as JSON; everything else as the text itself."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return value if isinstance(value, int | float | bool) else text
+
+
+class FieldMappingModel(QAbstractTableModel):
+    """Rows of {"crm", "erp", "type", ...}; `rows()` returns them ready for parse_fields."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]] = (), parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[dict[str, Any]] = [copy.deepcopy(dict(r)) for r in rows]
+        self._problems: dict[int, list[str]] = {}
+
+    # -- whole-table operations ------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.beginResetModel()
+        self._rows = [copy.deepcopy(dict(r)) for r in rows]
+        self._problems = {}
+        self.endResetModel()
+
+    def rows(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self._rows)
+
+    def row(self, index: int) -> dict[str, Any]:
+        return copy.deepcopy(self._rows[index])
+
+    def add_row(self, row: dict[str, Any] | None = None) -> int:
+        position = len(self._rows)
+        self.beginInsertRows(QModelIndex(), position, position)
+        self._rows.append(dict(row) if row else {"crm": "", "erp": "", "type": "text"})
+        self.endInsertRows()
+        return position
+
+    def remove_rows(self, indexes: Sequence[int]) -> None:
+        for position in sorted(set(indexes), reverse=True):
+            if 0 <= position < len(self._rows):
+                self.beginRemoveRows(QModelIndex(), position, position)
+                del self._rows[position]
+                self.endRemoveRows()
+        self.set_problems([])
+
+    def set_value_map(self, index: int, value_map: dict[str, Any]) -> None:
+        if value_map:
+            self._rows[index]["value_map"] = dict(value_map)
+        else:
+            self._rows[index].pop("value_map", None)
+        cell = self.index(index, VALUE_MAP)
+        self.dataChanged.emit(cell, cell)
+
+    def set_problems(self, problems: Sequence[str]) -> None:
+        self._problems = problem_rows(problems)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
+    def problems_of(self, index: int) -> list[str]:
+        return list(self._problems.get(index, ()))
+
+    # -- the Qt model ----------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section] if orientation == Qt.Orientation.Horizontal else str(section + 1)
+        return None
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        column = index.column()
+        if column == REQUIRED:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        if column == VALUE_MAP:
+            return base  # edited in its own dialog
+        if column == EXTRA and self._rows[index.row()].get("type", "text") not in ("lookup", "price"):
+            return base
+        return base | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return self._text(row, column, role == Qt.ItemDataRole.EditRole)
+        if role == Qt.ItemDataRole.CheckStateRole and column == REQUIRED:
+            return Qt.CheckState.Checked if row.get("required") else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.BackgroundRole and index.row() in self._problems:
+            return QBrush(_PROBLEM_TINT)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            problems = self._problems.get(index.row())
+            if problems:
+                return "\n".join(problems)
+            if column == VALUE_MAP:
+                return "Double-click to edit the value map"
+        if role == Qt.ItemDataRole.ForegroundRole and column == VALUE_MAP and not row.get("value_map"):
+            return QBrush(QColor("#8a94a3"))
+        return None
+
+    @staticmethod
+    def _text(row: dict[str, Any], column: int, editing: bool) -> str:
+        if column == CRM:
+            return str(row.get("crm") or "")
+        if column == ERP:
+            return str(row.get("erp") or "")
+        if column == TYPE:
+            return str(row.get("type") or "text")
+        if column == TRANSFORM:
+            transforms = row.get("transform") or []
+            return ", ".join(map(str, transforms)) if isinstance(transforms, list) else str(transforms)
+        if column == VALUE_MAP:
+            count = len(row.get("value_map") or {})
+            return f"{count} value{'s' if count != 1 else ''}" if count else ("" if editing else "none")
+        if column == DEFAULT:
+            return _default_text(row.get("default"))
+        if column == DIRECTION:
+            return str(row.get("direction") or "both")
+        if column == EXTRA:
+            kind = row.get("type", "text")
+            if kind == "lookup":
+                return str(row.get("lookup") or "")
+            if kind == "price":
+                return _default_text(row.get("currency"))
+            if kind == "lines":
+                return f"{len(row.get('fields') or [])} line fields"
+        return ""
+
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid():
+            return False
+        row, column = self._rows[index.row()], index.column()
+        if column == REQUIRED and role == Qt.ItemDataRole.CheckStateRole:
+            row["required"] = Qt.CheckState(value) == Qt.CheckState.Checked
+        elif role != Qt.ItemDataRole.EditRole:
+            return False
+        elif column in (CRM, ERP):
+            row["crm" if column == CRM else "erp"] = str(value).strip()
+        elif column == TYPE:
+            row["type"] = str(value)
+            self._drop_keys_of_other_types(row)
+        elif column == TRANSFORM:
+            names = [part.strip() for part in str(value).split(",") if part.strip()]
+            if names:
+                row["transform"] = names
+            else:
+                row.pop("transform", None)
+        elif column == DEFAULT:
+            row["default"] = _default_value(str(value))
+        elif column == DIRECTION:
+            row["direction"] = str(value)
+        elif column == EXTRA:
+            text = str(value).strip()
+            key = "lookup" if row.get("type") == "lookup" else "currency"
+            row[key] = (int(text) if key == "currency" and text.isdigit() else text) or None
+        else:
+            return False
+        first, last = self.index(index.row(), 0), self.index(index.row(), len(COLUMNS) - 1)
+        self.dataChanged.emit(first, last)
+        return True
+
+    @staticmethod
+    def _drop_keys_of_other_types(row: dict[str, Any]) -> None:
+        """Keys that only one type takes would make the row invalid after a type change."""
+        kind = row.get("type")
+        for key, owner in (("lookup", "lookup"), ("currency", "price"), ("fields", "lines")):
+            if kind != owner and row.get(key) is None:
+                row.pop(key, None)

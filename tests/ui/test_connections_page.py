@@ -1,0 +1,99 @@
+"""The Connections page against the real service: settings to the database, secrets to the keyring,
+connection tests on a pool thread against the sandbox."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+from sqlalchemy import select
+
+from erpsync_gui.records import Side
+from erpsync_gui.secrets import SERVICE
+from erpsync_gui.store.models import EndpointRow
+from erpsync_gui.ui.pages.connections import ConnectionsPage
+
+NEW_TOKEN = "tok-replaced-7f3a9c"
+
+
+def _page(qtbot, ctx) -> ConnectionsPage:
+    page = ConnectionsPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    return page
+
+
+def test_shows_settings_and_never_the_stored_secret(qtbot, ui_ctx):
+    page = _page(qtbot, ui_ctx)
+    erp = page.forms[Side.ERP]
+    assert erp.current_kind() == "rest" and erp.url.text() == "sandbox://local"
+    assert erp.batch_size.value() == 50 and erp.timeout.value() == 30 and erp.retries.value() == 3
+    token = erp.secrets["token"]
+    assert token.stored and token.edit.text() == ""
+    assert "stored" in token.edit.placeholderText()
+    assert not page.save_button.isEnabled()
+
+
+def test_saving_writes_secrets_to_the_keyring_not_the_database(qtbot, ui_ctx, memory_keyring):
+    page = _page(qtbot, ui_ctx)
+    erp = page.forms[Side.ERP]
+    erp.secrets["token"].set_value(NEW_TOKEN)
+    erp.batch_size.setValue(25)
+    assert page.save_button.isEnabled()
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+
+    assert memory_keyring.entries[(SERVICE, "demo/erp.token")] == NEW_TOKEN
+    with ui_ctx.store.session() as session:
+        rows = session.scalars(select(EndpointRow)).all()
+        dumped = json.dumps([{c.name: getattr(r, c.name) for c in EndpointRow.__table__.columns}
+                             for r in rows], default=str)
+    assert NEW_TOKEN not in dumped
+    assert ui_ctx.service.profile("demo").erp.batch_size == 25
+    assert erp.secrets["token"].stored and erp.secrets["token"].edit.text() == ""
+
+
+def test_removing_a_required_secret_is_refused_inline(qtbot, ui_ctx, memory_keyring):
+    page = _page(qtbot, ui_ctx)
+    erp = page.forms[Side.ERP]
+    erp.secrets["token"].remove_button.click()
+    assert erp.secrets["token"].edit.property("invalid") is True
+    assert not page.save_button.isEnabled()
+    assert (SERVICE, "demo/erp.token") in memory_keyring.entries
+
+
+def test_invalid_url_is_marked_and_cannot_be_saved(qtbot, ui_ctx):
+    page = _page(qtbot, ui_ctx)
+    crm = page.forms[Side.CRM]
+    crm.url.clear()
+    qtbot.keyClicks(crm.url, "not a database")
+    assert crm.url.property("invalid") is True
+    assert crm.url_error.isVisibleTo(page) and "database URL" in crm.url_error.text()
+    assert not page.save_button.isEnabled() and not page.save()
+    assert ui_ctx.service.profile("demo").crm.url.startswith("sqlite:///")
+
+
+def test_connection_test_reports_both_sides(qtbot, ui_ctx):
+    page = _page(qtbot, ui_ctx)
+    with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
+        page.test_button.click()
+    results = blocker.args[1]
+    assert results[Side.CRM].ok and results[Side.ERP].ok
+    card = page.results[Side.ERP]
+    assert card.overall.level == "ok" and card.reachable.level == "ok" and card.authenticated.level == "ok"
+    assert "ms" in card.latency.text()
+
+
+def test_connection_test_reports_a_bad_token(qtbot, ui_ctx):
+    ui_ctx.secrets.set("demo", Side.ERP, "token", "wrong-token")
+    page = _page(qtbot, ui_ctx)
+    with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
+        page.test_button.click()
+    erp = blocker.args[1][Side.ERP]
+    assert erp.reachable and not erp.authenticated
+    card = page.results[Side.ERP]
+    assert card.reachable.level == "ok" and card.authenticated.level == "error"
+    assert "rejected the auth token" in card.cause.text() and "erp.token" in card.cause.text()
+    assert "wrong-token" not in card.cause.text()
+    status = ui_ctx.service.config.endpoint_status(ui_ctx.service.profile("demo").id)
+    assert status[Side.ERP].status != "active" and "erp.token" in (status[Side.ERP].message or "")
+

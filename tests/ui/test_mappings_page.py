@@ -1,0 +1,123 @@
+"""The Mappings page against the demo profile: currency editor checks, field mapping validation before
+save, a live preview of real sample records from the demo CRM and the sandbox ERP, and saving."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from erpsync_gui.errors import ConfigError
+from erpsync_gui.records import Side
+from erpsync_gui.ui.pages import mapping_model as cols
+from erpsync_gui.ui.pages.mappings import MappingsPage
+from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog
+
+
+@pytest.fixture
+def page(qtbot, ui_ctx) -> MappingsPage:
+    page = MappingsPage(ui_ctx)
+    qtbot.addWidget(page)
+    with qtbot.waitSignal(page.samples_loaded, timeout=30_000), \
+            qtbot.waitSignal(page.currencies_loaded, timeout=30_000):
+        page.refresh()
+    return page
+
+
+def _select(qtbot, page: MappingsPage, entity: str) -> None:
+    if page.current == entity:
+        return
+    with qtbot.waitSignal(page.samples_loaded, timeout=30_000):
+        page.entity.setCurrentIndex(page.entity.findData(entity))
+
+
+def test_currency_editor_round_trips_the_seed_json_form(page):
+    editor = page.currencies
+    editor.set_known(Side.ERP, None)
+    editor.set_known(Side.CRM, None)
+    editor.import_json('{"1": 1, "2": 3}')
+    assert editor.pairs() == [("1", "1"), ("2", "3")]
+    assert json.loads(editor.export_json()) == {"1": 1, "2": 3}
+    assert editor.export_json() == '{"1": 1, "2": 3}'
+    with pytest.raises(ConfigError):
+        editor.import_json('{"1": 1, "2": 1}')  # two ERP currencies onto one CRM currency
+    assert editor.pairs() == [("1", "1"), ("2", "3")]
+
+
+def test_currency_editor_rejects_a_duplicate_and_an_unknown_id(page):
+    editor = page.currencies
+    assert set(editor.known[Side.ERP]) == {"1", "2", "3", "4"}  # read from the sandbox
+    assert set(editor.known[Side.CRM]) >= {"1", "2"}  # read from the demo CRM database
+    start = len(editor.pairs())
+    editor.add_row("1", "2")
+    assert any("already mapped" in p for p in editor.problems())
+    assert not page.save_button.isEnabled() and not page.save()
+    editor.set_cell(start, Side.ERP, "99")
+    assert any("ERP currency 99 does not exist" in p for p in editor.problems())
+    with pytest.raises(ConfigError):
+        editor.mapping()
+    editor.table.removeRow(start)
+    editor.changed.emit()
+    assert editor.problems() == []
+
+
+def test_preview_shows_a_real_sample_record_both_ways(page, qtbot, ui_ctx):
+    _select(qtbot, page, "leads")
+    samples = page.samples["leads"]
+    crm_record, erp_record = samples.records[Side.CRM], samples.records[Side.ERP]
+    assert crm_record is not None and erp_record is not None
+    page._refresh_preview()
+    crm_rows = page.preview.tables[Side.CRM].texts()
+    name_row = next(r for r in crm_rows if r[0] == "name → name")
+    assert name_row[1] == crm_record.data["name"] and name_row[2] == crm_record.data["name"].strip()
+    status_row = next(r for r in crm_rows if r[0] == "status → status")
+    assert status_row[2] in {"new", "contacted", "qualified", "lost"}
+    erp_rows = page.preview.tables[Side.ERP].texts()
+    erp_status = next(r for r in erp_rows if r[0] == "status → status")
+    assert erp_status[1] == erp_record.data["status"] and erp_status[2] in {"1", "2", "3", "4"}
+    assert f"#{crm_record.id}" in page.preview.tables[Side.CRM].title()
+
+
+def test_field_mapping_is_validated_before_save(page, qtbot, ui_ctx):
+    _select(qtbot, page, "leads")
+    before = ui_ctx.service.profile("demo").entity("leads")
+    row = page.model.add_row({"crm": "email", "erp": "email2", "type": "text"})  # writes CRM email twice
+    assert page.model.problems_of(row) and page.model.problems_of(2)
+    assert "both write CRM field 'email'" in page.problems.text()
+    assert not page.save_button.isEnabled()
+    assert page.save() is False
+    assert ui_ctx.service.profile("demo").entity("leads") == before
+
+    page.model.remove_rows([row])
+    status = next(i for i, r in enumerate(page.model.rows()) if r["crm"] == "status")
+    page.model.setData(page.model.index(status, cols.TYPE), "picklist")
+    page.model.set_value_map(status, {})
+    assert "needs a value_map" in page.problems.text() and page.save() is False
+
+    dialog = ValueMapDialog("status", {"1": "new"})
+    qtbot.addWidget(dialog)
+    dialog._append("1", "contacted")
+    assert "listed twice" in dialog.problem.text()
+    dialog.table.removeRow(1)
+    dialog._append("2", "contacted")
+    page.model.set_value_map(status, dialog.value_map())
+    page.match_keys.setText("email, nonexistent")
+    page.match_keys.textEdited.emit(page.match_keys.text())
+    assert page.match_keys.property("invalid") is True and page.save() is False
+    page.match_keys.setText("email")
+    page.match_keys.textEdited.emit("email")
+    assert page.save_button.isEnabled()
+    assert page.save() is True
+    saved = ui_ctx.service.profile("demo").entity("leads")
+    assert saved.match_keys == ("email",)
+    assert next(r for r in saved.fields if r["crm"] == "status")["value_map"] == {"1": "new", "2": "contacted"}
+
+
+def test_auto_suggest_adds_name_pairs(page, qtbot):
+    _select(qtbot, page, "clients")
+    page.model.remove_rows([i for i, r in enumerate(page.model.rows()) if r["crm"] in ("city", "zip")])
+    added = page.suggest_pairs()
+    crm_fields = [r["crm"] for r in page.model.rows()]
+    assert added >= 2 and "city" in crm_fields and "zip" in crm_fields
+    pair = next(r for r in page.model.rows() if r["crm"] == "city")
+    assert pair["erp"] == "city"
