@@ -223,6 +223,10 @@ class Applier:
                     link.crm_id = item.target.id
                 else:
                     link.erp_id = item.target.id
+        # both sides as seen now: until one of them changes again, the pair waits for a person
+        self._set_side(link, item.source_side, item.source)
+        if item.target is not None:
+            self._set_side(link, item.source_side.other, item.target)
         link.state = "conflict"
         link.pending_side = None
         mapping = self.ctx.mapping

@@ -137,7 +137,9 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
                 f"the linked {target_side.value.upper()} record {twin_id} no longer exists",
                 hint="restore it, or remove the link to create a new twin"))
         stored = _sum(link, target_side)
-        twin_changed = stored is not None and stored != ctx.checksums.of(target_side, twin)
+        # a pair in conflict stays one: a new change on either side is re-queued, never written over the other
+        twin_changed = link.state == "conflict" or (
+            stored is not None and stored != ctx.checksums.of(target_side, twin))
         if not twin_changed:
             return _write_target(ctx, side, record, twin, payload, "changed since the last sync")
         return _conflict(ctx, side, record, twin, payload)

@@ -85,6 +85,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from erpsync_gui.paths import data_dir
     from erpsync_gui.secrets import SecretStore
     from erpsync_gui.store.db import open_store
+    from erpsync_gui.store.log_handler import StoreLogHandler
     from erpsync_gui.ui.bridge import RunBridge
     from erpsync_gui.ui.context import ProfileState, UiContext
     from erpsync_gui.ui.main_window import MainWindow
@@ -101,6 +102,10 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
     secrets = SecretStore(demo_values=DEMO_SECRETS)
+    # the Logs page and the dashboard read the log table: every run's lines go there, redacted
+    store_log = StoreLogHandler(store, secrets=secrets.known_secret_values)
+    logging.getLogger("erpsync").addHandler(store_log)
+    logging.getLogger("erpsync").setLevel(logging.INFO)
     service = SyncService(store, secrets, directory)
     runs = RunManager(service)
     window = tray = scheduler = None
@@ -131,6 +136,8 @@ def run_gui(args: argparse.Namespace) -> int:
             tray.close()
         QThreadPool.globalInstance().waitForDone(30_000)
         service.close()
+        logging.getLogger("erpsync").removeHandler(store_log)
+        store_log.close()
         store.close()
         if instance is not None:
             instance.close()

@@ -301,3 +301,22 @@ def test_a_change_right_after_our_write_is_deferred_to_the_next_run(store, crm, 
     engine.run("clients")  # the waiting record is looked at again, no new change needed
     assert crm.rows("clients")[0]["city"] == "Oradea"
     assert rid == crm.rows("clients")[0]["id"]
+
+
+def test_a_manual_conflict_from_a_first_match_is_never_written_over(store, crm, erp):
+    crm.put("clients", {"customer_number": "C1", "company": "Alpha SRL", "city": "Cluj"})
+    erp.put("clients", {"number": "C1", "name": "Alpha SA", "city": "Cluj"})
+    engine = engine_for(store, crm, erp, policy="manual")
+
+    for full in (False, False, True):  # the same run's other side, a re-run, a full re-read
+        result = engine.run("clients", full=full)
+        assert result.counts["updated"] == result.counts["inserted"] == 0
+        assert crm.rows("clients")[0]["company"] == "Alpha SRL" and erp.rows("clients")[0]["name"] == "Alpha SA"
+    assert links(store)[0].state == "conflict"
+
+    erp.put("clients", {"city": "Arad"}, erp.rows("clients")[0]["id"])  # a new edit re-queues, still no write
+    again = engine.run("clients")
+    assert again.counts["conflicts"] == 1 and again.counts["updated"] == 0
+    with store.session() as s:
+        conflict = s.scalars(select(ConflictRow).where(ConflictRow.resolved_at.is_(None))).one()
+    assert conflict.erp_values["city"] == "Arad"
