@@ -8,9 +8,11 @@ cd "$(dirname "$0")/.."
 mode="${1:-demo}"
 shift 2>/dev/null || true
 
-# Qt's libraries for offscreen windows, Python's venv, and (for the tests) PostgreSQL and MariaDB servers
-debs="python3-venv libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3"
-[ "$mode" = "test" ] && debs="$debs postgresql mariadb-server xvfb xauth trayer libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0"
+# Python's venv and Qt's libraries (offscreen, and X11 windows: the demo's window, the tests' real tray);
+# for the tests also PostgreSQL and MariaDB servers, Xvfb and a tray host
+xcb="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1"
+debs="python3-venv libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3 libxkbcommon-x11-0 $xcb"
+[ "$mode" = "test" ] && debs="$debs postgresql mariadb-server xvfb xauth trayer"
 
 missing=""
 for pkg in $debs; do
@@ -33,4 +35,8 @@ if [ "$mode" = "test" ]; then
   exec .venv/bin/python -m pytest "$@"
 fi
 .venv/bin/python -m pip install -q -e ".[gui]"
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+  exec .venv/bin/erpsync-gui --demo "$@"
+fi
+echo "no display: running the demo on the command line (on a desktop this opens the window)"
 exec .venv/bin/erpsync demo "$@"

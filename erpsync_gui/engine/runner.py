@@ -29,6 +29,8 @@ _COUNTED = {
     Action.CONFLICT: "conflicts", Action.FAILED: "failed",
 }
 _RUN_COLUMNS = ("processed", "inserted", "updated", "skipped", "failed", "conflicts")
+_KIND_WORDS = {"full": "full sync", "incremental": "incremental sync", "dry-run": "dry run"}
+_DIRECTION_WORDS = {Direction.IMPORT: "ERP to CRM", Direction.EXPORT: "CRM to ERP", Direction.BOTH: "both ways"}
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,8 @@ class _Run:
         self.run_id = self.state.start_run(self.p.direction.value, self.trigger, kind)
         self.extra["run_id"] = self.run_id
         self.txn_id = str(uuid.uuid4())
-        log.info("%s %s of %s started (%s)", kind, self.p.direction.value, self.entity, self.trigger,
-                 extra=self.extra)
+        log.info("%s: %s started (%s, %s)", self.entity, _KIND_WORDS[kind], _DIRECTION_WORDS[self.p.direction],
+                 self.trigger, extra=self.extra)
         self._emit("starting")
         status, message = "success", None
         try:
@@ -150,8 +152,10 @@ class _Run:
         counts = {k: self.counts[k] for k in _RUN_COLUMNS}
         self.state.finish_run(self.run_id, status, counts, message, count_in_stats=not self.dry_run)
         duration = time.monotonic() - self.started
-        log.info("%s of %s finished: %s in %.1f s (%s)", kind, self.entity, status, duration,
-                 ", ".join(f"{k} {v}" for k, v in self.counts.items() if v), extra=self.extra)
+        c = self.counts
+        log.info("%s: %s in %.1f s - %d read, %d created, %d updated, %d linked, %d failed, %d conflicts%s",
+                 self.entity, status, duration, c["processed"], c["inserted"], c["updated"], c["linked"],
+                 c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
         self._emit("finished", message or "")
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
                          duration, self.dry_run, tuple(self.plan), self.plan_truncated)

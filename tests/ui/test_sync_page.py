@@ -47,7 +47,7 @@ def test_a_sync_button_fills_the_dashboard_and_the_log(qtbot, ui_ctx):
                  for r in range(dashboard.today.rowCount())}
         assert today["clients"] in ("SUCCESS", "PARTIAL") and today["leads"] == "no runs"
         assert dashboard.recent.item(0, 1).text() == "clients"
-        qtbot.waitUntil(lambda: any("clients" in e.message and "finished" in e.message
+        qtbot.waitUntil(lambda: any(e.message.startswith("clients: success")
                                     for e in logs.model.visible()), timeout=RUN_TIMEOUT_MS)
 
 

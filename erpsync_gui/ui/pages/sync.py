@@ -26,6 +26,7 @@ from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
+from erpsync_gui.ui.widgets.page_header import page_header
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 _DIRECTIONS = (("Entity default", None), ("Import (ERP → CRM)", Direction.IMPORT),
@@ -181,6 +182,10 @@ class SyncPage(QWidget):
         self.preview_selected.clicked.connect(lambda: self._start_selected(preview=True))
 
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(12)
+        layout.addWidget(page_header(self.title, "Sync an entity now, or preview what a sync would "
+                                                  "change before anything is written."))
         layout.addLayout(top)
         layout.addWidget(self.main_box)
         layout.addWidget(self.other_box)
