@@ -27,11 +27,15 @@ STATUS_LEVELS = ("ok", "warn", "error", "idle", "busy")
 
 
 def resources_dir() -> Path:
-    """`resources/` next to the package in a source tree, or inside a frozen (PyInstaller) bundle."""
+    """`resources/`: inside a frozen (PyInstaller) bundle, next to the package in a source tree, or where a
+    wheel put it (the data files under `<prefix>/share/erpsync/resources`)."""
     bundle = getattr(sys, "_MEIPASS", None)
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    source = Path(__file__).resolve().parents[2] / "resources"
+    if source.is_dir():
+        return source
+    return Path(sys.prefix) / "share" / "erpsync" / "resources"
 
 
 def icon_path(name: str) -> Path:

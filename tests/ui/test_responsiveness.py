@@ -7,6 +7,7 @@ timings depend on the machine (the aim is under 50 ms).
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
@@ -18,6 +19,7 @@ from erpsync_gui.app.service import SyncService
 from erpsync_gui.sandbox.server import SandboxServer
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.db import open_store
+from erpsync_gui.ui.app import tune_garbage_collection
 from erpsync_gui.ui.bridge import RunBridge
 from erpsync_gui.ui.context import ProfileState, UiContext
 from tests.ui._helpers import settle, store_logging
@@ -95,6 +97,8 @@ def test_longest_gui_stall_during_a_long_sync(qtbot, big_ctx, record_property):
         window.resize(1280, 800)
         window.show()
         settle(qtbot)
+        thresholds = gc.get_threshold()
+        tune_garbage_collection()  # as the app does once its window is up
         meter = StallMeter()
         progress: list[object] = []
         big_ctx.bridge.run_progressed.connect(progress.append)
@@ -104,6 +108,8 @@ def test_longest_gui_stall_during_a_long_sync(qtbot, big_ctx, record_property):
         settle(qtbot)
         meter.stop()
         window.shutdown()
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
 
     _profile, entity, result = finished.args
     assert entity == "clients" and result.status in ("success", "partial"), result.message
