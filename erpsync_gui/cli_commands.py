@@ -131,45 +131,19 @@ def open_browser(url: str) -> bool:
 
 def cmd_auth(ctx: Context, args: argparse.Namespace) -> int:
     """`auth login`: the OAuth2 code flow with PKCE; the tokens go to the keyring, the status to the store."""
-    import dataclasses
+    from erpsync_gui.app.oauth_login import sign_in
 
-    from erpsync_gui.http.oauth import OAuthConfig, TokenClient
-    from erpsync_gui.http.oauth_listener import login
-
-    profile = ctx.service.profile(args.profile)
     side = Side(args.side)
-    endpoint = profile.endpoint(side)
-    if endpoint.auth != "oauth2":
-        raise ConfigError(f"the {side.value.upper()} endpoint of profile {profile.name!r} uses {endpoint.auth} "
-                          "authentication, which needs no browser login",
-                          hint="set its auth to oauth2 to log in with OAuth2")
-    options = endpoint.options or {}
-    config = OAuthConfig.from_options(options, kind=options.get("oauth_preset") or endpoint.kind, side=side.value)
-    store = ctx.secrets.endpoint(profile.name, side)
-    tokens = TokenClient(config, store.fetch("client_secret"), verify=options.get("verify", options.get(
-        "ca_bundle", True)), proxy=options.get("proxy") or None, timeout=endpoint.timeout)
 
     def announce(url: str) -> None:
         print(f"Log in to the {side.value.upper()} system in the browser; if none opens, visit:\n  {url}")
         sys.stdout.flush()
 
-    try:
-        result = login(config, tokens, store, open_browser=(lambda _url: False) if args.no_browser else open_browser,
-                       announce=announce, timeout=args.timeout)
-    finally:
-        tokens.close()
-    learnt = {k: result.redirect[key] for k, key in (("accounts_server", "accounts-server"), ("realm_id", "realmId"))
-              if result.redirect.get(key) and options.get(k) != result.redirect[key]}
-    if learnt:  # Zoho names the user's data centre, QuickBooks the company: the connector needs them
-        endpoint = dataclasses.replace(endpoint, options={**options, **learnt})
-        profile = ctx.service.config.save_profile(dataclasses.replace(profile, **{side.value: endpoint}))
-    until = ""
-    if result.tokens.expires_at:
-        until = f"; access token valid until {time.strftime('%H:%M', time.localtime(result.tokens.expires_at))}"
-    ctx.service.config.set_endpoint_status(profile.id, side, "active", f"logged in with OAuth2{until}")
-    status = ctx.service.config.endpoint_status(profile.id)[side]
-    print(f"{side.value.upper()} endpoint of profile {profile.name!r}: {status.status} ({status.message}); "
-          "the refresh token is stored in the OS keyring")
+    outcome = sign_in(ctx.service, args.profile, side,
+                      open_browser=(lambda _url: False) if args.no_browser else (lambda url: open_browser(url)),
+                      announce=announce, timeout=args.timeout)
+    print(f"{side.value.upper()} endpoint of profile {outcome.profile.name!r}: {outcome.status.status} "
+          f"({outcome.status.message}); the refresh token is stored in the OS keyring")
     return EXIT_OK
 
 

@@ -90,8 +90,18 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow])
     for i, row in enumerate(rows):
         groups.setdefault(tuple(sorted(row.values)), []).append(i)
     many = conn.dialect.insert_executemany_returning_sort_by_parameter_order
+    unordered = conn.dialect.insert_executemany_returning
     for names, indexes in groups.items():
-        if many and names and len(indexes) > 1:
+        marker = _marker_key(et, names, [rows[i] for i in indexes])
+        if unordered and marker is not None and len(indexes) > 1:
+            # one multi-row statement: the origin marker (unique per source record) maps each new key back
+            # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
+            statement = et.table.insert().returning(et.pk, *marker)
+            result = conn.execute(statement, [rows[i].values for i in indexes])
+            position = {(rows[i].values[marker[0].name], rows[i].values[marker[1].name]): i for i in indexes}
+            for key, origin_id, channel in result:
+                keys[position[(origin_id, channel)]] = key
+        elif many and names and len(indexes) > 1:
             statement = et.table.insert().returning(et.pk, sort_by_parameter_order=True)
             result = conn.execute(statement, [rows[i].values for i in indexes])
             for i, key in zip(indexes, result.scalars().all(), strict=True):
@@ -100,6 +110,15 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow])
             for i in indexes:
                 keys[i] = conn.execute(et.table.insert().values(rows[i].values)).inserted_primary_key[0]
     return keys
+
+
+def _marker_key(et: EntityTable, names: tuple[str, ...], rows: Sequence[PreparedRow]) -> tuple | None:
+    """The origin-marker columns when every row of the group carries a distinct marker, else None."""
+    if et.marker is None or not all(c.name in names for c in et.marker):
+        return None
+    id_col, channel_col = et.marker
+    seen = {(r.values[id_col.name], r.values[channel_col.name]) for r in rows}
+    return et.marker if len(seen) == len(rows) and all(None not in pair for pair in seen) else None
 
 
 def _insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[Any, list[dict]]]) -> None:

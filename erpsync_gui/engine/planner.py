@@ -50,6 +50,8 @@ class PlanContext:
     now: datetime
     time_gate: timedelta
     checksums: Checksums
+    #: field-level changes of creates are shown by a dry run only; a real run skips working them out
+    show_creates: bool = False
 
 
 def _sum(link: Link, side: Side) -> str | None:
@@ -150,7 +152,7 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
         # an empty field has nothing to set on a new record (and some systems refuse an explicit null)
         fresh = {k: v for k, v in payload.items() if v is not None}
         return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=fresh,
-                        changes=_changes(ctx, target_side, fresh, None))
+                        changes=_changes(ctx, target_side, fresh, None) if ctx.show_creates else [])
     twin = match.record
     if not _changes(ctx, target_side, payload, twin.data):
         return PlanItem(Action.LINK, side, record, f"already there (matched by {match.how})", target=twin)

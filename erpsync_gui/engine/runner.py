@@ -229,7 +229,7 @@ class _Run:
             entity=self.entity, mapping=self.p.mapping, policy=self.p.entity.policy,
             direction=self.p.direction, key_fields=self.p.key_fields, connectors=engine.connectors,
             names=self.names, state=self.state, resolver=_LinkResolver(self.state),
-            now=engine.clock(), time_gate=engine.time_gate, checksums=checksums,
+            now=engine.clock(), time_gate=engine.time_gate, checksums=checksums, show_creates=self.dry_run,
         )
         items = plan_batch(ctx, side, records)
         self._dedupe_conflicts(items)

@@ -231,10 +231,15 @@ def _save_links(s, links: Sequence[Link]) -> None:
     new = [link for link in links if link.id is None]
     old = {link.id: link for link in links if link.id is not None}  # the last state of a row wins
     if new:
-        ids = s.execute(insert(TABLE).returning(TABLE.c.id, sort_by_parameter_order=True),
-                        [link.values() for link in new]).scalars().all()
-        for link, new_id in zip(new, ids, strict=True):
-            link.id = new_id
+        # RETURNING the identifying ids instead of asking for parameter order: SQLite then runs one
+        # multi-row INSERT instead of one INSERT per row. (crm_id, erp_id) is unique within a batch.
+        by_ids = {(link.crm_id, link.erp_id): link for link in new}
+        if len(by_ids) != len(new):
+            raise StoreError("two new links of one batch name the same records")
+        rows = s.execute(insert(TABLE).returning(TABLE.c.id, TABLE.c.crm_id, TABLE.c.erp_id),
+                         [link.values() for link in new])
+        for new_id, crm_id, erp_id in rows:
+            by_ids[(crm_id, erp_id)].id = new_id
     if old:
         s.execute(update(TABLE).where(TABLE.c.id == bindparam("link_id")),
                   [{**link.values(), "link_id": link.id} for link in old.values()])

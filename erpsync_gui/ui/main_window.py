@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -30,6 +31,7 @@ from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.pages.errors import ErrorsPage
+from erpsync_gui.ui.pages.expired_banner import expired_text
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
@@ -126,8 +128,15 @@ class MainWindow(QMainWindow):
 
         self.health = {side_: StatusBadge(f"{side_.value.upper()}: -", "idle") for side_ in Side}
         self.next_run = StatusBadge("Next run: -", "idle")
+        self.expired_notice = QPushButton(icons.status_dot("warn"), "")
+        self.expired_notice.setObjectName("expiredNotice")
+        self.expired_notice.setFlat(True)
+        self.expired_notice.setToolTip("Open Connections to sign in again")
+        self.expired_notice.clicked.connect(self.show_connections)
+        self.expired_notice.hide()
         status = self.statusBar()
         status.setSizeGripEnabled(True)
+        status.addWidget(self.expired_notice)
         for badge in (*self.health.values(), self.next_run):
             badge.setContentsMargins(8, 0, 8, 0)
             status.addPermanentWidget(badge)
@@ -150,6 +159,7 @@ class MainWindow(QMainWindow):
         for page in self.pages:
             if isinstance(page, ConnectionsPage):
                 page.tested.connect(self._tested)
+                page.signed_in.connect(self._signed_in)
 
         self.load_profiles()
         self._restore()
@@ -237,6 +247,15 @@ class MainWindow(QMainWindow):
         self._last_tests[name] = results
         self.update_health()
 
+    def _signed_in(self, name: str, side: Side) -> None:
+        self._last_tests.get(name, {}).pop(side, None)  # the stored status says "active" now
+        self.update_health()
+
+    def show_connections(self) -> None:
+        for index, page in enumerate(self.pages):
+            if isinstance(page, ConnectionsPage):
+                self.show_page(index)
+
     def update_health(self) -> None:
         """Each side's state: this session's last test, else the status stored with the endpoint."""
         name = self.ctx.profile.name
@@ -248,6 +267,7 @@ class MainWindow(QMainWindow):
         except ERPSyncError as exc:
             self.statusBar().showMessage(str(exc))
             return
+        self._show_expired([side for side, status in stored.items() if status.status == "expired"])
         tested = self._last_tests.get(name, {})
         for side, badge in self.health.items():
             label = side.value.upper()
@@ -264,6 +284,12 @@ class MainWindow(QMainWindow):
             else:
                 level, word = _HEALTH.get(status.status, ("error", status.status))
                 badge.set_status(level, f"{label}: {word}", status.message)
+
+    def _show_expired(self, sides: list[Side]) -> None:
+        """A warning in the status bar that leads to the Connections page while a sign-in has expired."""
+        text = expired_text(sides)
+        self.expired_notice.setText(text)
+        self.expired_notice.setVisible(bool(text))
 
     def update_next_run(self) -> None:
         scheduler, name = self.ctx.scheduler, self.ctx.profile.name

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QApplication, QMenu, QStyle, QSystemTrayIcon, QWidget
 
 from erpsync_gui import APP_NAME
+from erpsync_gui.app import autostart
 from erpsync_gui.app.service import EntityBusyError
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.ui.context import UiContext
@@ -75,6 +76,12 @@ class TrayController(QObject):
         self.pause_action = self.menu.addAction("Pause schedule")
         self.pause_action.triggered.connect(self.toggle_pause)
         self.pause_action.setEnabled(scheduler is not None)
+        self.autostart_action = self.menu.addAction("Start at login")
+        self.autostart_action.setCheckable(True)
+        self.autostart_action.setToolTip(f"Start {APP_NAME} when I log in")
+        self.autostart_action.toggled.connect(self.set_autostart)
+        self.menu.aboutToShow.connect(self.refresh_autostart)
+        self.refresh_autostart()
         self.menu.addSeparator()
         self.quit_action = self.menu.addAction("Quit")
         self.quit_action.triggered.connect(self.quit_requested)
@@ -174,6 +181,20 @@ class TrayController(QObject):
         self.pause_action.setText("Resume schedule" if paused else "Pause schedule")
         self.pause_action.setEnabled(True)
         self._show_state()
+
+    # -- start at login ----------------------------------------------------------------------------
+    def refresh_autostart(self) -> None:
+        """Show whether start at login is on (the Sync page may have changed it)."""
+        self.autostart_action.blockSignals(True)
+        self.autostart_action.setChecked(autostart.is_enabled())
+        self.autostart_action.blockSignals(False)
+
+    def set_autostart(self, on: bool) -> None:
+        try:
+            autostart.enable() if on else autostart.disable()
+        except ERPSyncError as exc:
+            self._notify("Start at login not changed", str(exc), QSystemTrayIcon.MessageIcon.Warning)
+        self.refresh_autostart()
 
     # -- runs ------------------------------------------------------------------------------------
     def _run_started(self, profile: str, entity: str, trigger: str) -> None:

@@ -48,7 +48,8 @@ def tray(qtbot, ui_ctx, scheduler):
 
 def test_without_a_tray_host_it_says_so_and_still_offers_its_menu(tray, ui_ctx):
     assert not tray.available  # offscreen has no tray: the window's close must quit instead
-    assert [a.text() for a in tray.menu.actions() if a.text()] == ["Open", "Sync now", "Pause schedule", "Quit"]
+    menu = [a.text() for a in tray.menu.actions() if a.text()]
+    assert menu == ["Open", "Sync now", "Pause schedule", "Start at login", "Quit"]
     enabled = [cfg.entity for cfg in ui_ctx.service.profile("demo").entities if cfg.enabled]
     assert [a.text() for a in tray.sync_actions()] == enabled
     assert not tray.notify_hidden_once()
@@ -98,6 +99,18 @@ def test_pause_and_resume_from_the_menu(qtbot, tray, scheduler):
     assert not scheduler.paused and scheduler.next_run("demo") is not None
 
 
+def test_start_at_login_in_the_menu_writes_the_autostart_entry(tray, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = tmp_path / "config" / "autostart" / "erpsync.desktop"
+    tray.menu.aboutToShow.emit()
+    assert tray.autostart_action.isCheckable() and not tray.autostart_action.isChecked()
+    tray.autostart_action.trigger()
+    assert entry.is_file() and "Exec=" in entry.read_text(encoding="utf-8")
+    assert tray.autostart_action.isChecked()
+    tray.autostart_action.trigger()
+    assert not entry.exists() and not tray.autostart_action.isChecked()
+
+
 def test_quit_in_the_menu_asks_the_app_to_quit(qtbot, tray):
     with qtbot.waitSignal(tray.quit_requested, timeout=1000):
         tray.quit_action.trigger()
@@ -145,7 +158,7 @@ def test_under_a_real_tray_host(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["tray_available"] and found["icon_visible"], done.stderr[-3000:]
-    assert found["menu"] == ["Open", "Sync now", "Pause schedule", "Quit"]
+    assert found["menu"] == ["Open", "Sync now", "Pause schedule", "Start at login", "Quit"]
     assert "clients" in found["sync_entries"]
     assert found["menu_run"]["started"] == [["clients", "manual"]]
     assert found["menu_run"]["finished"] == [["clients", "success"]]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+import webbrowser
+from collections.abc import Callable
+from html import escape
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -17,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.app.oauth_login import SignInOutcome, sign_in
 from erpsync_gui.connectors.base import CheckResult
 from erpsync_gui.errors import ERPSyncError, KeyringUnavailableError
 from erpsync_gui.profile import ProfileConfig
@@ -24,6 +30,7 @@ from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
+from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.widgets.page_header import page_header
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -89,12 +96,23 @@ class ConnectionsPage(QWidget):
     tested = Signal(str, object)
     #: the profile's settings were saved
     saved = Signal(str)
+    #: (profile name, Side) after a successful OAuth2 sign-in
+    signed_in = Signal(str, object)
+    #: (Side, authorization URL), emitted from the sign-in worker so the page can offer the link
+    _login_url = Signal(object, str)
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None, *,
+                 open_browser: Callable[[str], Any] | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.profile: ProfileConfig | None = None
         self._testing = False
+        #: opens the authorization URL; the system browser unless a test hands in its own
+        self.open_browser: Callable[[str], Any] = open_browser or webbrowser.open
+        #: how long a sign-in waits for the browser to come back, in seconds
+        self.login_timeout = 300.0
+        self._signing_in: set[Side] = set()
+        self.expired = ExpiredBanner()
         self.forms = {Side.CRM: EndpointForm("CRM"), Side.ERP: EndpointForm("ERP")}
         self.results = {side: SideResult(side) for side in Side}
         self.message = QLabel()
@@ -133,12 +151,18 @@ class ConnectionsPage(QWidget):
         layout.setSpacing(12)
         layout.addWidget(page_header(self.title, "Where ERPSync reads and writes, and how it signs in. "
                                      "Passwords and tokens are kept in the system keyring, never in the database."))
+        layout.addWidget(self.expired)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
-        for form in self.forms.values():
+        for side, form in self.forms.items():
             form.changed.connect(self._update_buttons)
+            form.sign_in_requested.connect(lambda s=side: self.sign_in(s))
+        self.expired.sign_in_requested.connect(self.sign_in)
+        self._login_url.connect(self._show_login_url)
+        ctx.bridge.run_finished.connect(self._run_ended)
+        ctx.bridge.run_failed.connect(self._run_ended)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.reload)
         self.test_button.clicked.connect(self.test_connection)
@@ -171,6 +195,8 @@ class ConnectionsPage(QWidget):
         self.setEnabled(True)
         for side, form in self.forms.items():
             form.load(self.profile.endpoint(side), self._stored_secrets(side))
+            if side not in self._signing_in:
+                form.sign_in_status.setText("")
         self._show_stored_status()
         self._update_buttons()
 
@@ -189,6 +215,7 @@ class ConnectionsPage(QWidget):
             stored = self.ctx.service.config.endpoint_status(self.profile.id)
         except ERPSyncError:
             return
+        self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")
         for side, status in stored.items():
             card = self.results[side]
             if status.status == "active" and not status.message:
@@ -213,6 +240,10 @@ class ConnectionsPage(QWidget):
         self.revert_button.setEnabled(dirty)
         self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
         self.test_button.setText("Save and test" if dirty else "Test connection")
+        for side, form in self.forms.items():
+            form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self._signing_in)
+            form.sign_in_button.setText("Save and sign in…" if dirty else "Sign in…")
+            self.expired.set_busy(side, side in self._signing_in)
 
     def _say(self, text: str | None, *, error: bool = False) -> None:
         self.message.setVisible(bool(text))
@@ -271,6 +302,7 @@ class ConnectionsPage(QWidget):
         for side, result in results.items():
             self.results[side].show_result(result)
         self._update_buttons()
+        self._show_expired()
         self.tested.emit(name, results)
 
     def _test_failed(self, name: str, exc: BaseException) -> None:
@@ -281,3 +313,75 @@ class ConnectionsPage(QWidget):
         for card in self.results.values():
             card.show_result(failed)
         self._update_buttons()
+
+    # -- OAuth2 sign-in --------------------------------------------------------------------------
+
+    def sign_in(self, side: Side) -> bool:
+        """Save pending edits, then run the browser sign-in of `side` on a pool thread; False when it cannot start."""
+        if self.profile is None or side in self._signing_in:
+            return False
+        if self.is_dirty() and not self.save():
+            return False
+        form = self.forms[side]
+        if form.current_auth() != "oauth2":
+            self._say(f"The {side.value.upper()} side does not use OAuth2: choose \"OAuth2 (authorization code)\" "
+                      "as its authentication first.", error=True)
+            return False
+        name, service, opener = self.profile.name, self.ctx.service, self.open_browser
+        timeout, announce = self.login_timeout, (lambda url: self._login_url.emit(side, url))
+        self._signing_in.add(side)
+        form.sign_in_status.setText("Opening the sign-in page in your browser…")
+        self._update_buttons()
+        run_in_background(lambda: sign_in(service, name, side, open_browser=opener, announce=announce,
+                                          timeout=timeout),
+                          owner=self, on_done=self._signed_in, on_error=lambda exc: self._sign_in_failed(side, exc))
+        return True
+
+    def is_signing_in(self, side: Side | None = None) -> bool:
+        return bool(self._signing_in) if side is None else side in self._signing_in
+
+    def _show_login_url(self, side: Side, url: str) -> None:
+        if side in self._signing_in:
+            self.forms[side].sign_in_status.setText(
+                "Waiting for the sign-in in your browser… If no browser opened, "
+                f'<a href="{escape(url, quote=True)}">open the sign-in page</a>.')
+
+    def _signed_in(self, outcome: SignInOutcome) -> None:
+        side = outcome.side
+        self._signing_in.discard(side)
+        learnt = self.profile is not None and outcome.profile.endpoint(side) != self.profile.endpoint(side)
+        if not self.is_dirty():
+            self.reload()
+        until = (f"; access valid until {time.strftime('%H:%M', time.localtime(outcome.expires_at))}"
+                 if outcome.expires_at else "")
+        self.forms[side].sign_in_status.setText(f"Signed in{until}.")
+        self._say(f"{side.value.upper()} signed in. Its refresh token is kept in the system keyring.")
+        self._update_buttons()
+        self.signed_in.emit(outcome.profile.name, side)
+        if learnt:
+            self.ctx.profile.saved.emit(outcome.profile.name)
+
+    def _sign_in_failed(self, side: Side, exc: BaseException) -> None:
+        self._signing_in.discard(side)
+        message = self.ctx.service.redact(str(exc))
+        log.warning("OAuth2 sign-in of the %s side failed: %s", side.value.upper(), message)
+        self.forms[side].sign_in_status.setText("Not signed in.")
+        self._say(f"The {side.value.upper()} sign-in did not complete: {message}", error=True)
+        self._update_buttons()
+
+    # -- expiry ----------------------------------------------------------------------------------
+
+    def _run_ended(self, profile: str, *_args: object) -> None:
+        if self.profile is not None and profile == self.profile.name:
+            self._show_expired()
+
+    def _show_expired(self) -> None:
+        """Re-read the stored statuses: a run or a test may have found a rejected refresh token."""
+        if self.profile is None or self.profile.id is None:
+            return
+        try:
+            stored = self.ctx.service.config.endpoint_status(self.profile.id)
+        except ERPSyncError as exc:
+            log.warning("endpoint status of %s unreadable: %s", self.profile.name, exc)
+            return
+        self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")

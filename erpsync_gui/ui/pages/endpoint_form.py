@@ -9,14 +9,16 @@ from __future__ import annotations
 import dataclasses
 from urllib.parse import urlsplit
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from erpsync_gui.app.connectors import FACTORIES
 from erpsync_gui.profile import AUTH_KINDS, LOG_LEVELS, EndpointConfig
+from erpsync_gui.ui.icons import icon
 from erpsync_gui.ui.widgets.secret_field import SecretChange, SecretField
 from erpsync_gui.ui.widgets.validation import FormValidator
 
@@ -36,12 +39,12 @@ AUTH_LABELS = {
 #: plain settings (endpoint options) each auth kind needs, with their labels; starred ones are required
 AUTH_OPTIONS: dict[str, tuple[str, ...]] = {
     "api_key": ("api_key_name",), "basic": ("*username",), "session": ("*username",),
-    "oauth2": ("*client_id", "auth_url", "*token_url", "scope"),
-    "client_credentials": ("*client_id", "*token_url", "scope"), "client_cert": ("*cert_path",),
+    "oauth2": ("*client_id", "authorize_url", "*token_url", "scopes"),
+    "client_credentials": ("*client_id", "*token_url", "scopes"), "client_cert": ("*cert_path",),
 }
 OPTION_LABELS = {
     "api_key_name": "API key header", "username": "User name", "client_id": "Client ID",
-    "auth_url": "Authorization URL", "token_url": "Token URL", "scope": "Scope", "cert_path": "Certificate file",
+    "authorize_url": "Authorization URL", "token_url": "Token URL", "scopes": "Scopes", "cert_path": "Certificate file",
 }
 SECRET_LABELS = {
     "token": "Access token", "password": "Password", "client_secret": "Client secret",
@@ -78,6 +81,8 @@ class EndpointForm(QGroupBox):
     """One side's settings. `changed` fires on every edit; `validator.valid` says whether Save may run."""
 
     changed = Signal()
+    #: the user asked for the OAuth2 browser sign-in of this side
+    sign_in_requested = Signal()
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -112,10 +117,20 @@ class EndpointForm(QGroupBox):
         self.retries = _spin(0, 10, 3)
         self.log_level = QComboBox()
         self.log_level.addItems(LOG_LEVELS)
+        self.sign_in_button = QPushButton(icon("key"), "Sign in…")
+        self.sign_in_button.setToolTip("Sign in through the system browser; the tokens go to the keyring")
+        self.sign_in_status = QLabel()
+        self.sign_in_status.setObjectName("hint")
+        self.sign_in_status.setWordWrap(True)
+        self.sign_in_status.setOpenExternalLinks(True)
+        self.sign_in_status.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.sign_in_row = _sign_in_row(self.sign_in_button, self.sign_in_status)
+        self.sign_in_button.clicked.connect(self.sign_in_requested)
 
         self.form.addRow("Connector", self.kind)
         self.form.addRow("URL", _stack(self.url, self.url_error))
         self.form.addRow("Authentication", self.auth)
+        self.form.addRow("Sign-in", self.sign_in_row)
         for name, label in OPTION_LABELS.items():
             self.form.addRow(label, _stack(self.options[name], self.option_errors[name]))
         for name, label in SECRET_LABELS.items():
@@ -235,6 +250,7 @@ class EndpointForm(QGroupBox):
             self.form.setRowVisible(self.options[name].parentWidget(), name in options)
         for name in SECRET_LABELS:
             self.form.setRowVisible(self.secrets[name].parentWidget(), name in secrets)
+        self.form.setRowVisible(self.sign_in_row, self.current_auth() == "oauth2")
 
     def _layout_changed(self) -> None:
         self._show_rows()
@@ -250,6 +266,16 @@ def _spin(low: int, high: int, value: int) -> QSpinBox:
     spin.setRange(low, high)
     spin.setValue(value)
     return spin
+
+
+def _sign_in_row(button: QPushButton, status: QLabel) -> QWidget:
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(10)
+    layout.addWidget(button)
+    layout.addWidget(status, 1)
+    return box
 
 
 def _stack(field: QWidget, message: QLabel) -> QWidget:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFrame,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +28,7 @@ from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
+from erpsync_gui.ui.pages.schedule_panel import SchedulePanel
 from erpsync_gui.ui.widgets.page_header import page_header
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -181,15 +184,28 @@ class SyncPage(QWidget):
         self.sync_selected.clicked.connect(lambda: self._start_selected(preview=False))
         self.preview_selected.clicked.connect(lambda: self._start_selected(preview=True))
 
+        self.schedule = SchedulePanel(self.ctx)
+        self.schedule.saved.connect(self.ctx.profile.saved.emit)
+
+        body = QWidget()
+        content = QVBoxLayout(body)
+        content.setContentsMargins(0, 0, 4, 0)
+        content.setSpacing(12)
+        content.addLayout(top)
+        content.addWidget(self.main_box)
+        content.addWidget(self.other_box)
+        content.addWidget(self.schedule)
+        content.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(12)
         layout.addWidget(page_header(self.title, "Sync an entity now, or preview what a sync would "
-                                                  "change before anything is written."))
-        layout.addLayout(top)
-        layout.addWidget(self.main_box)
-        layout.addWidget(self.other_box)
-        layout.addStretch(1)
+                                                  "change before anything is written; set when it runs by itself."))
+        layout.addWidget(scroll, 1)
 
     def _add_row(self, grid: QGridLayout, row: int, entity: str) -> _EntityRow:
         controls = _EntityRow(entity)
@@ -232,6 +248,7 @@ class SyncPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, entity)
             self.others.addItem(item)
         self.other_box.setVisible(bool(others))
+        self.schedule.load(profile)
         for entity, row in self.rows.items():
             if entity not in MAIN_ENTITIES:
                 running = self.ctx.runs.is_running(profile.name, entity)

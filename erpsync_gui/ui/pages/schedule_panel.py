@@ -1,0 +1,389 @@
+"""The Sync page's Schedule panel: when scheduled syncs run (an interval or a custom cron line, an optional
+sync window and weekdays), which entities they cover, the next run, Pause/Resume, and start at login.
+
+Save writes the profile's Schedule to the state database and hands it to the scheduler on a pool thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import datetime
+
+from apscheduler.triggers.cron import CronTrigger
+from PySide6.QtCore import QObject, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from erpsync_gui.app import autostart
+from erpsync_gui.app.sync_window import DAY_NAMES, SyncWindow
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.errors import ConfigError, ERPSyncError
+from erpsync_gui.profile import ProfileConfig, Schedule
+from erpsync_gui.ui import icons
+from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.widgets.validation import FormValidator
+from erpsync_gui.ui.widgets.worker import run_in_background
+
+log = logging.getLogger("erpsync.ui")
+
+INTERVALS = (1, 2, 4, 12, 24)
+CUSTOM = "cron"
+DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DEFAULT_WINDOW = (QTime(19, 0), QTime(7, 0))
+
+
+def cron_problem(text: str) -> str | None:
+    """None when `text` is a valid five-field cron line (APScheduler's reading), else what is wrong."""
+    text = text.strip()
+    if not text:
+        return "Enter a cron line: minute hour day month weekday, e.g. 0 */4 * * *"
+    try:
+        CronTrigger.from_crontab(text)
+    except ValueError as exc:
+        return f"Not a valid cron line ({exc}); e.g. 0 */4 * * *"
+    return None
+
+
+def next_run_text(moment: datetime | None, *, paused: bool, enabled: bool) -> str:
+    if paused:
+        return "Next run: schedule paused"
+    if not enabled or moment is None:
+        return "Next run: not scheduled"
+    local = moment.astimezone()
+    return f"Next run: {local:%a %d %b %H:%M}"
+
+
+class _Relay(QObject):
+    """Carries the scheduler's callbacks (a scheduler thread) onto the GUI thread."""
+
+    changed = Signal()
+
+
+class SchedulePanel(QGroupBox):
+    """Edits the current profile's schedule. `saved(profile name)` after a successful Save."""
+
+    saved = Signal(str)
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__("Schedule", parent)
+        self.ctx = ctx
+        self.profile: ProfileConfig | None = None
+        self._loaded: Schedule | None = None
+        self._saving = False
+        self.validator = FormValidator(self)
+        self._build()
+        self._relay = _Relay(self)
+        self._relay.changed.connect(self.update_next_run)
+        scheduler = ctx.scheduler
+        if scheduler is not None and hasattr(scheduler, "listeners_changed"):
+            hook = self._relay.changed.emit
+            listeners = scheduler.listeners_changed
+            listeners.append(hook)
+            # the scheduler outlives a page that is closed: it must stop calling into it
+            self.destroyed.connect(lambda *_args: hook in listeners and listeners.remove(hook))
+        self._update_buttons()
+
+    # -- building ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.enabled = QCheckBox("Run syncs on a schedule")
+        self.interval = QComboBox()
+        for hours in INTERVALS:
+            self.interval.addItem(f"Every {hours} hour{'s' * (hours != 1)}", hours)
+        self.interval.addItem("Custom (cron)", CUSTOM)
+        self.cron = QLineEdit()
+        self.cron.setPlaceholderText("minute hour day month weekday, e.g. 0 */4 * * *")
+        self.cron_error = QLabel()
+        self.window_on = QCheckBox("Only between")
+        self.window_from = QTimeEdit(_DEFAULT_WINDOW[0])
+        self.window_to = QTimeEdit(_DEFAULT_WINDOW[1])
+        for edit in (self.window_from, self.window_to):
+            edit.setDisplayFormat("HH:mm")
+        self.window_error = QLabel()
+        self.days = {name: QCheckBox(label) for name, label in zip(DAY_NAMES, DAY_LABELS, strict=True)}
+        self.entities = QListWidget()
+        self.entities.setMaximumHeight(118)
+        self.entities.setToolTip("Leave all unchecked to sync every enabled entity")
+        self.next_run = QLabel("Next run: -")
+        self.next_run.setObjectName("cardTitle")
+        self.autostart = QCheckBox("Start ERPSync when I log in")
+        self.notice = QLabel()
+        self.notice.setWordWrap(True)
+        self.pause_button = QPushButton("Pause schedule")
+        self.revert_button = QPushButton("Revert")
+        self.save_button = QPushButton(icons.icon("save"), "Save schedule")
+        self.save_button.setObjectName("primary")
+
+        form = QFormLayout()
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(8)
+        form.addRow(self.enabled)
+        every = QHBoxLayout()
+        every.addWidget(self.interval)
+        every.addWidget(self.cron, 1)
+        form.addRow("Run", _stack(every, self.cron_error))
+        window = QHBoxLayout()
+        window.addWidget(self.window_on)
+        window.addWidget(self.window_from)
+        window.addWidget(QLabel("and"))
+        window.addWidget(self.window_to)
+        window.addStretch(1)
+        form.addRow("Sync window", _stack(window, self.window_error))
+        days = QHBoxLayout()
+        days.setSpacing(10)
+        for box in self.days.values():
+            days.addWidget(box)
+        days.addStretch(1)
+        form.addRow("On", _wrap(days))
+
+        right = QVBoxLayout()
+        right.setSpacing(6)
+        right.addWidget(self.next_run)
+        caption = QLabel("Entities (none checked: all)")
+        caption.setBuddy(self.entities)
+        right.addWidget(caption)
+        right.addWidget(self.entities)
+
+        columns = QHBoxLayout()
+        columns.setSpacing(24)
+        columns.addLayout(form, 3)
+        columns.addLayout(right, 2)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.autostart)
+        buttons.addWidget(self.notice, 1)
+        buttons.addWidget(self.pause_button)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 18, 16, 12)
+        layout.setSpacing(8)
+        layout.addLayout(columns)
+        layout.addLayout(buttons)
+
+        self.validator.add(self.cron, self._cron_problem, self.cron_error)
+        self.validator.add(self.window_to, self._window_problem, self.window_error)
+        self.enabled.toggled.connect(self._edited)
+        self.interval.currentIndexChanged.connect(self._edited)
+        self.cron.textEdited.connect(self._edited)
+        self.window_on.toggled.connect(self._edited)
+        self.window_from.timeChanged.connect(self._edited)
+        self.window_to.timeChanged.connect(self._edited)
+        for box in self.days.values():
+            box.toggled.connect(self._edited)
+        self.entities.itemChanged.connect(self._edited)
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self._revert)
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.autostart.toggled.connect(self.set_autostart)
+
+    # -- loading ----------------------------------------------------------------------------------
+    def load(self, profile: ProfileConfig) -> None:
+        """Show `profile`'s schedule, unless the same profile's schedule is being edited."""
+        same = self.profile is not None and self.profile.name == profile.name
+        self.profile = profile
+        if not (same and self.is_dirty()):
+            self._show(profile.schedule)
+        self.refresh_autostart()
+        self.update_next_run()
+
+    def _show(self, schedule: Schedule) -> None:
+        widgets = [self.enabled, self.interval, self.cron, self.window_on, self.window_from, self.window_to,
+                   self.entities, *self.days.values()]
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.enabled.setChecked(schedule.enabled)
+        custom = bool(schedule.cron and schedule.cron.strip())
+        hours = schedule.interval_hours
+        if not custom and hours and self.interval.findData(hours) < 0:  # an interval set in a config file
+            self.interval.insertItem(self.interval.count() - 1, f"Every {hours:g} hours", hours)
+        self.interval.setCurrentIndex(self.interval.findData(CUSTOM if custom else (hours or 4)))
+        self.cron.setText(schedule.cron or "")
+        try:
+            window = SyncWindow.parse(schedule.window, schedule.window_days)
+        except ConfigError as exc:
+            window = None
+            self._say(f"The stored sync window is not understood: {exc}", error=True)
+        has_hours = window is not None and bool(schedule.window and schedule.window.strip())
+        self.window_on.setChecked(has_hours)
+        start, end = (window.start, window.end) if has_hours else (None, None)
+        self.window_from.setTime(QTime(start.hour, start.minute) if start else _DEFAULT_WINDOW[0])
+        self.window_to.setTime(QTime(end.hour, end.minute) if end else _DEFAULT_WINDOW[1])
+        chosen_days = {str(day).strip().lower()[:3] for day in schedule.window_days}
+        for name, box in self.days.items():
+            box.setChecked(name in chosen_days)
+        self.entities.clear()
+        enabled = [cfg.entity for cfg in self.profile.entities if cfg.enabled] if self.profile else []
+        for entity in dict.fromkeys([*enabled, *schedule.entities]):
+            spec = ENTITIES.get(entity)
+            item = QListWidgetItem(spec.label if spec else entity)
+            item.setData(Qt.ItemDataRole.UserRole, entity)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if entity in schedule.entities else Qt.CheckState.Unchecked)
+            self.entities.addItem(item)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._loaded = self.schedule()
+        self._edited()
+
+    def _revert(self) -> None:
+        if self.profile is not None:
+            self._show(self.profile.schedule)
+
+    # -- the edited schedule ----------------------------------------------------------------------
+    def is_custom(self) -> bool:
+        return self.interval.currentData() == CUSTOM
+
+    def schedule(self) -> Schedule:
+        """The schedule as edited."""
+        custom = self.is_custom()
+        days = tuple(name for name, box in self.days.items() if box.isChecked())
+        window = (f"{self.window_from.time().toString('HH:mm')}-{self.window_to.time().toString('HH:mm')}"
+                  if self.window_on.isChecked() else None)
+        entities = tuple(self.entities.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.entities.count())
+                         if self.entities.item(i).checkState() == Qt.CheckState.Checked)
+        return Schedule(enabled=self.enabled.isChecked(),
+                        interval_hours=None if custom else self.interval.currentData(),
+                        cron=self.cron.text().strip() if custom else None, window=window,
+                        window_days=days if len(days) < len(DAY_NAMES) else (), entities=entities)
+
+    def is_dirty(self) -> bool:
+        return self._loaded is not None and self.schedule() != self._loaded
+
+    def _cron_problem(self) -> str | None:
+        return cron_problem(self.cron.text()) if self.is_custom() else None
+
+    def _window_problem(self) -> str | None:
+        if self.window_on.isChecked() and self.window_from.time() == self.window_to.time():
+            return "The window needs different start and end times (or no window)"
+        return None
+
+    def _edited(self, *_args: object) -> None:
+        custom = self.is_custom()
+        self.cron.setVisible(custom)
+        self.window_from.setEnabled(self.window_on.isChecked())
+        self.window_to.setEnabled(self.window_on.isChecked())
+        self.validator.validate()
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        dirty = self.profile is not None and self.is_dirty()
+        self.save_button.setEnabled(dirty and self.validator.valid and not self._saving)
+        self.revert_button.setEnabled(dirty and not self._saving)
+        scheduler = self.ctx.scheduler
+        self.pause_button.setEnabled(scheduler is not None)
+        paused = bool(getattr(scheduler, "paused", False))
+        self.pause_button.setText("Resume schedule" if paused else "Pause schedule")
+
+    # -- saving -----------------------------------------------------------------------------------
+    def save(self) -> bool:
+        """Write the schedule and give it to the scheduler, on a pool thread; False when it cannot start."""
+        if self.profile is None or self._saving or not self.validator.validate():
+            self._update_buttons()
+            return False
+        schedule, name = self.schedule(), self.profile.name
+        service, scheduler = self.ctx.service, self.ctx.scheduler
+
+        def work() -> ProfileConfig:
+            # from the stored profile, so what other pages saved meanwhile is kept
+            saved = service.config.save_profile(dataclasses.replace(service.profile(name), schedule=schedule))
+            if scheduler is not None and hasattr(scheduler, "apply_profile"):
+                scheduler.apply_profile(saved)
+            return saved
+
+        self._saving = True
+        self._say("Saving…")
+        self._update_buttons()
+        run_in_background(work, owner=self, on_done=self._saved, on_error=self._save_failed)
+        return True
+
+    def _saved(self, profile: ProfileConfig) -> None:
+        self._saving = False
+        self.profile = profile
+        self._show(profile.schedule)
+        self._say("Schedule saved." if self.ctx.scheduler is not None
+                  else "Schedule saved; it takes effect when the app runs its scheduler.")
+        self.update_next_run()
+        self.saved.emit(profile.name)
+
+    def _save_failed(self, exc: BaseException) -> None:
+        self._saving = False
+        self._say(f"Not saved: {self.ctx.service.redact(str(exc))}", error=True)
+        self._update_buttons()
+
+    # -- next run and pause -----------------------------------------------------------------------
+    def update_next_run(self) -> None:
+        scheduler = self.ctx.scheduler
+        if self.profile is None:
+            return
+        if scheduler is None or not hasattr(scheduler, "next_run"):
+            self.next_run.setText("Next run: no scheduler running")
+            self._update_buttons()
+            return
+        try:
+            moment = scheduler.next_run(self.profile.name)
+        except Exception as exc:  # the panel must not break on the scheduler's trouble
+            log.warning("next run of %s unknown: %s", self.profile.name, exc)
+            moment = None
+        self.next_run.setText(next_run_text(moment, paused=bool(getattr(scheduler, "paused", False)),
+                                            enabled=self.profile.schedule.enabled))
+        self._update_buttons()
+
+    def toggle_pause(self) -> None:
+        """Pause or resume the schedule, as the tray's menu entry does; the job store is written off the GUI thread."""
+        scheduler = self.ctx.scheduler
+        if scheduler is None:
+            return
+        work = scheduler.resume if scheduler.paused else scheduler.pause
+        self.pause_button.setEnabled(False)
+        run_in_background(work, owner=self, on_done=lambda _r: self.update_next_run(),
+                          on_error=lambda exc: self._say(f"Schedule not changed: {exc}", error=True))
+
+    # -- start at login ---------------------------------------------------------------------------
+    def refresh_autostart(self) -> None:
+        self.autostart.blockSignals(True)
+        self.autostart.setChecked(autostart.is_enabled())
+        self.autostart.blockSignals(False)
+
+    def set_autostart(self, on: bool) -> None:
+        try:
+            autostart.enable() if on else autostart.disable()
+        except ERPSyncError as exc:
+            self._say(str(exc), error=True)
+        self.refresh_autostart()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setObjectName("fieldError" if error else "hint")
+        self.notice.style().unpolish(self.notice)
+        self.notice.style().polish(self.notice)
+
+
+def _stack(row: QHBoxLayout, message: QLabel) -> QWidget:
+    """A row of fields with its inline error under it."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addLayout(row)
+    layout.addWidget(message)
+    return box
+
+
+def _wrap(row: QHBoxLayout) -> QWidget:
+    box = QWidget()
+    row.setContentsMargins(0, 0, 0, 0)
+    box.setLayout(row)
+    return box
