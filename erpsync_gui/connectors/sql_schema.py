@@ -296,6 +296,8 @@ def _truncated(column: Column, value: datetime) -> datetime:
 
 def _convert(column: Column, value: Any) -> Any:
     kind = field_type(column)
+    if kind == "text" and type(value) is str:
+        return value  # most values: nothing to convert
     if kind == "datetime":
         if isinstance(value, str):
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))

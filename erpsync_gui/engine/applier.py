@@ -28,7 +28,7 @@ from erpsync_gui.errors import (
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Origin, Record, Side
 from erpsync_gui.store.link import Link
-from erpsync_gui.store.models import ConflictRow, OutcomeRow
+from erpsync_gui.store.models import ConflictRow
 from erpsync_gui.store.sync_state import BatchCommit, SyncState
 
 _EXCERPT = 600
@@ -249,7 +249,8 @@ class Applier:
         link.attempts = (link.attempts or 0) + 1
         link.last_error = self.ctx.redact(str(error))[:2000]
 
-    def _outcome(self, item: PlanItem, now: datetime) -> OutcomeRow:
+    def _outcome(self, item: PlanItem, now: datetime) -> dict:
+        """The outcome row's values (a plain dict: one per written record, inserted in bulk)."""
         error = item.error
         kind = getattr(error, "kind", type(error).__name__) if error else None
         message = self.ctx.redact(str(error)) if error else item.reason
@@ -257,7 +258,7 @@ class Applier:
         excerpt = None
         if error is not None and item.payload is not None:
             excerpt = self.ctx.redact(json.dumps(_jsonable(item.payload), ensure_ascii=False))[:_EXCERPT]
-        return OutcomeRow(
+        return dict(
             run_id=self.ctx.run_id, profile_id=self.ctx.profile_id, entity=self.ctx.entity,
             crm_id=item.crm_id, erp_id=item.erp_id, action=action,
             target_side=item.write_side.value if item.write_side else None,

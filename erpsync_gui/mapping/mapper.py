@@ -83,6 +83,10 @@ class EntityMapping:
         self._labels = {(id(f), side): f"field {f.name_on(side.other)!r} (-> {f.name_on(side)!r})"
                         for f in self.fields for side in Side}
         self._named = {side: tuple((f.name_on(side), f) for f in self.fields) for side in Side}
+        # per field and direction: (source name, target name), transforms and value map
+        self._names = {(id(f), side): (f.name_on(side.other), f.name_on(side)) for f in self.fields for side in Side}
+        self._transforms = {(id(f), side): f.transforms(side) for f in self.fields for side in Side}
+        self._value_maps = {(id(f), side): f.values(side) for f in self.fields for side in Side}
 
     @classmethod
     def from_config(cls, cfg: EntityConfig) -> EntityMapping:
@@ -107,17 +111,17 @@ class EntityMapping:
         for f in self._flows[to]:
             value = self._map_field(f, data, to, resolver)
             if value is not _SKIP:
-                out[f.name_on(to)] = value
+                out[self._names[(id(f), to)][1]] = value
         return out
 
     def _map_field(self, f: FieldMap, data: Mapping[str, Any], to: Side,
                    resolver: LookupResolver | None) -> Any:
-        source_name = f.name_on(to.other)
+        source_name = self._names[(id(f), to)][0]
         label = self._labels[(id(f), to)]
         present = source_name in data
         raw = data.get(source_name)
         try:
-            typed = self._read(f, raw, to.other)
+            typed = self._read(f, raw, Side.ERP if to is Side.CRM else Side.CRM)
             if typed is None and f.default is not None:
                 if to is Side.CRM:
                     return self._crm_default(f)
@@ -165,19 +169,19 @@ class EntityMapping:
                 return self.currencies.to_crm(typed)
             return natural_scalar(self.currencies.to_erp(typed))
         if f.type == "price":
-            price = apply_all(f.transforms(to), typed)
+            price = apply_all(self._transforms[(id(f), to)], typed)
             if price is None or to is Side.CRM:
                 return price
             return self.currencies.price_entries(price, f.currency or "")
         if f.type == "lines":
             return None if typed is None else self._map_lines(f, typed, to, resolver, label)
-        value = apply_all(f.transforms(to), typed)
+        value = apply_all(self._transforms[(id(f), to)], typed)
         if f.type != "picklist":
             value = parse_scalar(f.type, value)
         return self._value_map(f, value, to)
 
     def _value_map(self, f: FieldMap, value: Any, to: Side) -> Any:
-        values = f.values(to)
+        values = self._value_maps[(id(f), to)]
         if not values or value is None:
             return value
         found = key(value)
@@ -266,7 +270,7 @@ class EntityMapping:
             if f.type == "currency":
                 erp_id = parse_scalar("currency", value)
                 return None if erp_id is None else str(self.currencies.to_crm(erp_id))
-            values = f.values(Side.CRM)
+            values = self._value_maps[(id(f), Side.CRM)]
             if f.type in SCALAR_TYPES and values and key(value) in values:
                 return canonical_scalar(f.type, values[key(value)])
         except Exception:

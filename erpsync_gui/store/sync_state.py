@@ -43,7 +43,8 @@ class BatchCommit:
 
     links: list[Link] = field(default_factory=list)
     deleted_links: list[int] = field(default_factory=list)
-    outcomes: list[OutcomeRow] = field(default_factory=list)
+    #: outcome rows as column values (see models.OutcomeRow)
+    outcomes: list[dict] = field(default_factory=list)
     #: conflicts for a person, each with its link (which may be new and get its id at commit)
     conflicts: list[tuple[Link, ConflictRow]] = field(default_factory=list)
     resolved_conflict_links: list[int] = field(default_factory=list)
@@ -191,7 +192,7 @@ class SyncState:
                         .values(resolved_at=utcnow())
                     )
                 if batch.outcomes:
-                    s.execute(insert(OutcomeRow), [_values(o, OutcomeRow) for o in batch.outcomes])
+                    s.execute(insert(OutcomeRow.__table__), batch.outcomes)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
@@ -219,10 +220,6 @@ class SyncState:
                 _save_links(s, links)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record pending creates in the state database: {exc}") from exc
-
-
-def _values(row, model) -> dict:
-    return {c.key: getattr(row, c.key) for c in model.__table__.columns if c.key != "id"}
 
 
 def _save_links(s, links: Sequence[Link]) -> None:

@@ -4,7 +4,6 @@ status bar with both sides' connection health and the next scheduled run."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QSize, QTimer, Signal
@@ -35,6 +34,7 @@ from erpsync_gui.ui.pages.expired_banner import expired_text
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
+from erpsync_gui.ui.when import when_text
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
 
 log = logging.getLogger("erpsync.ui")
@@ -47,17 +47,6 @@ _HEALTH = {"active": ("ok", "connected"), "expired": ("warn", "sign-in expired")
 def ui_settings(data_dir: Path) -> QSettings:
     """The window's remembered state, in the data directory (never the registry), so tests stay isolated."""
     return QSettings(str(Path(data_dir) / SETTINGS_FILE), QSettings.Format.IniFormat)
-
-
-def when_text(moment: datetime | None, now: datetime | None = None) -> str:
-    """"today 19:00", "tomorrow 07:00", "Mon 12 Jan 07:00" in local time; "not scheduled" for None."""
-    if moment is None:
-        return "not scheduled"
-    local = moment.astimezone() if moment.tzinfo else moment
-    today = (now or datetime.now(local.tzinfo)).date()
-    days = (local.date() - today).days
-    day = {0: "today", 1: "tomorrow"}.get(days, local.strftime("%a %d %b"))
-    return f"{day} {local:%H:%M}"
 
 
 class _Relay(QObject):

@@ -130,11 +130,11 @@ class EndpointForm(QGroupBox):
         self.form.addRow("Connector", self.kind)
         self.form.addRow("URL", _stack(self.url, self.url_error))
         self.form.addRow("Authentication", self.auth)
-        self.form.addRow("Sign-in", self.sign_in_row)
         for name, label in OPTION_LABELS.items():
             self.form.addRow(label, _stack(self.options[name], self.option_errors[name]))
         for name, label in SECRET_LABELS.items():
             self.form.addRow(label, _stack(self.secrets[name], self.secret_errors[name]))
+        self.form.addRow("Sign-in", self.sign_in_row)  # after the settings it needs
         self.form.addRow("Batch size", self.batch_size)
         self.form.addRow("Timeout", self.timeout)
         self.form.addRow("Retries", self.retries)

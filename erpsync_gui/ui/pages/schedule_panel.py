@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
@@ -35,6 +36,7 @@ from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import ProfileConfig, Schedule
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.when import when_text
 from erpsync_gui.ui.widgets.validation import FormValidator
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -63,8 +65,7 @@ def next_run_text(moment: datetime | None, *, paused: bool, enabled: bool) -> st
         return "Next run: schedule paused"
     if not enabled or moment is None:
         return "Next run: not scheduled"
-    local = moment.astimezone()
-    return f"Next run: {local:%a %d %b %H:%M}"
+    return f"Next run: {when_text(moment)}"
 
 
 class _Relay(QObject):
@@ -104,6 +105,7 @@ class SchedulePanel(QGroupBox):
         for hours in INTERVALS:
             self.interval.addItem(f"Every {hours} hour{'s' * (hours != 1)}", hours)
         self.interval.addItem("Custom (cron)", CUSTOM)
+        self.interval.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.cron = QLineEdit()
         self.cron.setPlaceholderText("minute hour day month weekday, e.g. 0 */4 * * *")
         self.cron_error = QLabel()
@@ -112,10 +114,11 @@ class SchedulePanel(QGroupBox):
         self.window_to = QTimeEdit(_DEFAULT_WINDOW[1])
         for edit in (self.window_from, self.window_to):
             edit.setDisplayFormat("HH:mm")
+            edit.setMaximumWidth(96)
         self.window_error = QLabel()
         self.days = {name: QCheckBox(label) for name, label in zip(DAY_NAMES, DAY_LABELS, strict=True)}
         self.entities = QListWidget()
-        self.entities.setMaximumHeight(118)
+        self.entities.setMaximumHeight(76)
         self.entities.setToolTip("Leave all unchecked to sync every enabled entity")
         self.next_run = QLabel("Next run: -")
         self.next_run.setObjectName("cardTitle")
@@ -130,10 +133,10 @@ class SchedulePanel(QGroupBox):
         form = QFormLayout()
         form.setHorizontalSpacing(14)
         form.setVerticalSpacing(8)
-        form.addRow(self.enabled)
         every = QHBoxLayout()
         every.addWidget(self.interval)
         every.addWidget(self.cron, 1)
+        every.addStretch(0)
         form.addRow("Run", _stack(every, self.cron_error))
         window = QHBoxLayout()
         window.addWidget(self.window_on)
@@ -149,29 +152,39 @@ class SchedulePanel(QGroupBox):
         days.addStretch(1)
         form.addRow("On", _wrap(days))
 
+        left = QVBoxLayout()
+        left.setSpacing(4)
+        left.addLayout(form)
+        left.addWidget(self.notice)
+        left.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.pause_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
         right = QVBoxLayout()
-        right.setSpacing(6)
-        right.addWidget(self.next_run)
+        right.setSpacing(4)
         caption = QLabel("Entities (none checked: all)")
         caption.setBuddy(self.entities)
         right.addWidget(caption)
         right.addWidget(self.entities)
+        right.addLayout(buttons)
 
         columns = QHBoxLayout()
         columns.setSpacing(24)
-        columns.addLayout(form, 3)
+        columns.addLayout(left, 3)
         columns.addLayout(right, 2)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.autostart)
-        buttons.addWidget(self.notice, 1)
-        buttons.addWidget(self.pause_button)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
+        top = QHBoxLayout()
+        top.setSpacing(24)
+        top.addWidget(self.enabled)
+        top.addWidget(self.autostart)
+        top.addStretch(1)
+        top.addWidget(self.next_run)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 18, 16, 12)
+        layout.setContentsMargins(16, 14, 16, 10)
         layout.setSpacing(8)
+        layout.addLayout(top)
         layout.addLayout(columns)
-        layout.addLayout(buttons)
 
         self.validator.add(self.cron, self._cron_problem, self.cron_error)
         self.validator.add(self.window_to, self._window_problem, self.window_error)

@@ -150,14 +150,16 @@ class SyncPage(QWidget):
         for text, value in _DIRECTIONS:
             self.direction.addItem(text, value)
         self.direction.setToolTip("Which way to sync; the entity default comes from its mapping")
+        # the direction sits on the header's line, so the Schedule panel fits below the entities
         top = QHBoxLayout()
+        top.addWidget(page_header(self.title, "Sync an entity now, or preview what a sync would change before "
+                                              "anything is written; set when it runs by itself."), 1)
+        self.notice = QLabel("")
+        top.addWidget(self.notice, 0, Qt.AlignmentFlag.AlignBottom)
         caption = QLabel("Direction")
         caption.setBuddy(self.direction)
-        top.addWidget(caption)
-        top.addWidget(self.direction)
-        top.addStretch(1)
-        self.notice = QLabel("")
-        top.addWidget(self.notice)
+        top.addWidget(caption, 0, Qt.AlignmentFlag.AlignBottom)
+        top.addWidget(self.direction, 0, Qt.AlignmentFlag.AlignBottom)
 
         self.main_box = QGroupBox("Main entities")
         self.main_grid = QGridLayout(self.main_box)
@@ -190,8 +192,7 @@ class SyncPage(QWidget):
         body = QWidget()
         content = QVBoxLayout(body)
         content.setContentsMargins(0, 0, 4, 0)
-        content.setSpacing(12)
-        content.addLayout(top)
+        content.setSpacing(8)
         content.addWidget(self.main_box)
         content.addWidget(self.other_box)
         content.addWidget(self.schedule)
@@ -203,8 +204,7 @@ class SyncPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(12)
-        layout.addWidget(page_header(self.title, "Sync an entity now, or preview what a sync would "
-                                                  "change before anything is written; set when it runs by itself."))
+        layout.addLayout(top)
         layout.addWidget(scroll, 1)
 
     def _add_row(self, grid: QGridLayout, row: int, entity: str) -> _EntityRow:
@@ -248,6 +248,9 @@ class SyncPage(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, entity)
             self.others.addItem(item)
         self.other_box.setVisible(bool(others))
+        rows = min(max(len(others), 2), 5)  # the list only as tall as what it offers
+        self.others.setMaximumHeight(self.others.sizeHintForRow(0) * rows + 2 * self.others.frameWidth() + 6
+                                     if others else 110)
         self.schedule.load(profile)
         for entity, row in self.rows.items():
             if entity not in MAIN_ENTITIES:
