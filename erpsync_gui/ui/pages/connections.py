@@ -158,8 +158,8 @@ class ConnectionsPage(QWidget):
 
         for side, form in self.forms.items():
             form.changed.connect(self._update_buttons)
-            form.sign_in_requested.connect(lambda s=side: self.sign_in(s))
-        self.expired.sign_in_requested.connect(self.sign_in)
+            form.sign_in_requested.connect(lambda s=side: self._sign_in_clicked(s))
+        self.expired.sign_in_requested.connect(self._sign_in_clicked)
         self._login_url.connect(self._show_login_url)
         ctx.bridge.run_finished.connect(self._run_ended)
         ctx.bridge.run_failed.connect(self._run_ended)
@@ -336,6 +336,9 @@ class ConnectionsPage(QWidget):
                                           timeout=timeout),
                           owner=self, on_done=self._signed_in, on_error=lambda exc: self._sign_in_failed(side, exc))
         return True
+
+    def _sign_in_clicked(self, side: Side) -> None:
+        self.sign_in(side)  # a slot returns nothing to Qt
 
     def is_signing_in(self, side: Side | None = None) -> bool:
         return bool(self._signing_in) if side is None else side in self._signing_in

@@ -94,8 +94,7 @@ class SchedulePanel(QGroupBox):
             hook = self._relay.changed.emit
             listeners = scheduler.listeners_changed
             listeners.append(hook)
-            # the scheduler outlives a page that is closed: it must stop calling into it
-            self.destroyed.connect(lambda *_args: hook in listeners and listeners.remove(hook))
+            self.destroyed.connect(lambda *_args: _forget(listeners, hook))
         self._update_buttons()
 
     # -- building ---------------------------------------------------------------------------------
@@ -197,7 +196,7 @@ class SchedulePanel(QGroupBox):
         for box in self.days.values():
             box.toggled.connect(self._edited)
         self.entities.itemChanged.connect(self._edited)
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self._ignore(self.save()))
         self.revert_button.clicked.connect(self._revert)
         self.pause_button.clicked.connect(self.toggle_pause)
         self.autostart.toggled.connect(self.set_autostart)
@@ -377,11 +376,21 @@ class SchedulePanel(QGroupBox):
             self._say(str(exc), error=True)
         self.refresh_autostart()
 
+    @staticmethod
+    def _ignore(_result: object) -> None:
+        """Buttons get slots that return nothing to Qt."""
+
     def _say(self, text: str, *, error: bool = False) -> None:
         self.notice.setText(text)
         self.notice.setObjectName("fieldError" if error else "hint")
         self.notice.style().unpolish(self.notice)
         self.notice.style().polish(self.notice)
+
+
+def _forget(listeners: list, hook: object) -> None:
+    """The scheduler outlives a closed panel: it must stop calling into it."""
+    if hook in listeners:
+        listeners.remove(hook)
 
 
 def _stack(row: QHBoxLayout, message: QLabel) -> QWidget:
