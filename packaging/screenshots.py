@@ -143,4 +143,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # as erpsync-gui does: skip the interpreter's final collection, where the Qt bindings can crash after the work
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

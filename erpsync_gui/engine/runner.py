@@ -153,9 +153,14 @@ class _Run:
         self.state.finish_run(self.run_id, status, counts, message, count_in_stats=not self.dry_run)
         duration = time.monotonic() - self.started
         c = self.counts
-        log.info("%s: %s in %.1f s - %d read, %d created, %d updated, %d linked, %d failed, %d conflicts%s",
-                 self.entity, status, duration, c["processed"], c["inserted"], c["updated"], c["linked"],
-                 c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
+        if self.dry_run:  # nothing was written: say what would be
+            log.info("%s: dry run in %.1f s - %d read; would create %d, update %d, link %d; %d would fail, "
+                     "%d conflicts", self.entity, duration, c["processed"], c["inserted"], c["updated"],
+                     c["linked"], c["failed"], c["conflicts"], extra=self.extra)
+        else:
+            log.info("%s: %s in %.1f s - %d read, %d created, %d updated, %d linked, %d failed, %d conflicts%s",
+                     self.entity, status, duration, c["processed"], c["inserted"], c["updated"], c["linked"],
+                     c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
         self._emit("finished", message or "")
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
                          duration, self.dry_run, tuple(self.plan), self.plan_truncated)

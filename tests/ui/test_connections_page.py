@@ -97,3 +97,20 @@ def test_connection_test_reports_a_bad_token(qtbot, ui_ctx):
     status = ui_ctx.service.config.endpoint_status(ui_ctx.service.profile("demo").id)
     assert status[Side.ERP].status != "active" and "erp.token" in (status[Side.ERP].message or "")
 
+
+
+def test_settings_the_form_does_not_show_survive_a_save(qtbot, ui_ctx):
+    import dataclasses
+
+    from erpsync_gui.store.config_repo import ConfigRepo
+
+    profile = ui_ctx.service.profile("demo")
+    erp = dataclasses.replace(profile.erp, options={**profile.erp.options, "client_cert": "/etc/erpsync/me.p12"})
+    ConfigRepo(ui_ctx.store).save_profile(dataclasses.replace(profile, erp=erp))
+    page = _page(qtbot, ui_ctx)
+    page.forms[Side.ERP].batch_size.setValue(40)  # a bearer endpoint: the certificate field is not shown
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+
+    saved = ui_ctx.service.profile("demo").erp
+    assert saved.batch_size == 40 and saved.options["client_cert"] == "/etc/erpsync/me.p12"
+    assert saved.options["paging"] == "cursor"

@@ -60,11 +60,12 @@ def test_a_launch_from_another_process_activates_this_one(qtbot, key):
     first = SingleInstance(key)
     assert first.is_primary()
     script = textwrap.dedent(f"""
-        import sys
+        import os, sys
         from PySide6.QtCore import QCoreApplication
         from erpsync_gui.ui.single_instance import SingleInstance
         app = QCoreApplication(sys.argv)
-        sys.exit(0 if SingleInstance({key!r}).is_primary() else 3)
+        code = 0 if SingleInstance({key!r}).is_primary() else 3
+        os._exit(code)  # as erpsync-gui does: no final collection, where the Qt bindings can crash
     """)
     with qtbot.waitSignal(first.activation_requested, timeout=20_000):
         second = subprocess.Popen([sys.executable, "-c", script], cwd=_REPO_ROOT)

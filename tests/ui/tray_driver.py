@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -121,4 +122,7 @@ def main(data_dir: Path) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(Path(sys.argv[1]))))
+    print(json.dumps(main(Path(sys.argv[1]))), flush=True)
+    sys.stderr.flush()
+    # as erpsync-gui does: the interpreter's final collection can crash in the Qt bindings after the work is done
+    os._exit(0)

@@ -40,11 +40,12 @@ AUTH_LABELS = {
 AUTH_OPTIONS: dict[str, tuple[str, ...]] = {
     "api_key": ("api_key_name",), "basic": ("*username",), "session": ("*username",),
     "oauth2": ("*client_id", "authorize_url", "*token_url", "scopes"),
-    "client_credentials": ("*client_id", "*token_url", "scopes"), "client_cert": ("*cert_path",),
+    "client_credentials": ("*client_id", "*token_url", "scopes"), "client_cert": ("*client_cert", "client_key"),
 }
 OPTION_LABELS = {
     "api_key_name": "API key header", "username": "User name", "client_id": "Client ID",
-    "authorize_url": "Authorization URL", "token_url": "Token URL", "scopes": "Scopes", "cert_path": "Certificate file",
+    "authorize_url": "Authorization URL", "token_url": "Token URL", "scopes": "Scopes",
+    "client_cert": "Certificate file (PEM or .p12)", "client_key": "Key file (PEM, if separate)",
 }
 SECRET_LABELS = {
     "token": "Access token", "password": "Password", "client_secret": "Client secret",
@@ -194,11 +195,15 @@ class EndpointForm(QGroupBox):
         """The settings as edited (secrets excluded: they go to the keyring)."""
         if self._original is None:
             raise RuntimeError("EndpointForm.endpoint() before load()")
-        options = {k: v for k, v in self._original.options.items() if k not in OPTION_LABELS}
+        # options this form does not show now (another auth kind's, or set in a profile file, such as a client
+        # certificate next to a bearer token) are kept as they are
+        options = dict(self._original.options)
         for name in self.visible_options():
             value = self.options[name].text().strip()
             if value:
                 options[name] = value
+            else:
+                options.pop(name, None)
         return dataclasses.replace(
             self._original, kind=self.current_kind(), url=self.url.text().strip(), auth=self.current_auth(),
             batch_size=self.batch_size.value(), timeout=float(self.timeout.value()), retries=self.retries.value(),
