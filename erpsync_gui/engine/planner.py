@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine import policy as policies
@@ -18,6 +18,7 @@ from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.sync_state import SyncState
+from erpsync_gui.timeutil import aware_utc
 
 
 class Checksums:
@@ -118,7 +119,7 @@ def _decided_by_link(ctx: PlanContext, side: Side, record: Record, link: Link | 
     if link.state == "synced" and _own_write(link, side, record):
         return PlanItem(Action.REBASELINE, side, record, "the change is our own write (same transaction id)")
     if (link.state == "synced" and link.last_written_side == side.value and link.last_synced_at
-            and ctx.now - _aware(link.last_synced_at) < ctx.time_gate):
+            and ctx.now - aware_utc(link.last_synced_at) < ctx.time_gate):
         return PlanItem(Action.DEFER, side, record,
                         "changed again right after our write; looked at again on the next run")
     return None
@@ -199,8 +200,6 @@ def _changes(ctx: PlanContext, side: Side, payload: dict, current: dict | None) 
     return [FieldChange(d.field, d.before, d.after) for d in ctx.mapping.diff(side, payload, current)]
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _own_write(link: Link, side: Side, record: Record) -> bool:
@@ -212,4 +211,4 @@ def _own_write(link: Link, side: Side, record: Record) -> bool:
     if record.version is not None and version is not None:
         return record.version == version
     stamp = link.crm_updated_at if side is Side.CRM else link.erp_updated_at
-    return record.updated_at is not None and stamp is not None and record.updated_at == _aware(stamp)
+    return record.updated_at is not None and stamp is not None and record.updated_at == aware_utc(stamp)

@@ -44,7 +44,7 @@ class PreparedRun:
     batch_size: int
 
 
-class _LinkResolver:
+class LinkResolver:
     """Lookup fields: translates ids of already-synced records (clients for contacts, ...)."""
 
     def __init__(self, state: SyncState) -> None:
@@ -233,7 +233,7 @@ class _Run:
         ctx = PlanContext(
             entity=self.entity, mapping=self.p.mapping, policy=self.p.entity.policy,
             direction=self.p.direction, key_fields=self.p.key_fields, connectors=engine.connectors,
-            names=self.names, state=self.state, resolver=_LinkResolver(self.state),
+            names=self.names, state=self.state, resolver=LinkResolver(self.state),
             now=engine.clock(), time_gate=engine.time_gate, checksums=checksums, show_creates=self.dry_run,
         )
         items = plan_batch(ctx, side, records)

@@ -13,12 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from erpsync_gui.errors import ConfigError, StoreError
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import ConflictRow, LinkRow, OutcomeRow
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
+from erpsync_gui.timeutil import aware_utc
 
 
 @dataclass(frozen=True)
@@ -46,7 +41,7 @@ class OpenConflict:
 def _of(conflict: ConflictRow, link: LinkRow) -> OpenConflict:
     return OpenConflict(conflict.id, conflict.profile_id, conflict.entity, conflict.link_id, link.crm_id,
                         link.erp_id, dict(conflict.crm_values or {}), dict(conflict.erp_values or {}),
-                        conflict.reason, _aware(conflict.created_at))
+                        conflict.reason, aware_utc(conflict.created_at))
 
 
 def open_conflicts(store: Store, profile_id: int, entity: str | None = None) -> list[OpenConflict]:

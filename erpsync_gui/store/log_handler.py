@@ -23,6 +23,7 @@ from erpsync_gui.errors import StoreError
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import LogRow
+from erpsync_gui.timeutil import aware_utc
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _MAX_MESSAGE = 20_000
@@ -172,8 +173,6 @@ class LogEntry:
     message: str
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def query_log(
@@ -215,7 +214,7 @@ def query_log(
     except SQLAlchemyError as exc:
         raise StoreError(f"Reading the log failed: {exc}") from exc
     entries = [
-        LogEntry(r.id, _aware(r.created_at), r.level, r.profile_id, r.entity, r.run_id, r.message)
+        LogEntry(r.id, aware_utc(r.created_at), r.level, r.profile_id, r.entity, r.run_id, r.message)
         for r in rows
     ]
     return entries if after_id is not None else entries[::-1]

@@ -16,17 +16,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from erpsync_gui.errors import StoreError
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import DailyStatRow, LogRow, OutcomeRow, RunRow
+from erpsync_gui.timeutil import aware_utc
 
 #: how many of its newest outcomes an error group lists ids of (errors_in_group gives them all)
 GROUP_ID_CAP = 20
 _CHUNK = 500
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything is stored in UTC."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -76,8 +72,8 @@ class RunSummary:
     def of(cls, row: RunRow) -> RunSummary:
         return cls(
             row.id, row.entity, row.direction, row.trigger, row.kind, row.status, row.processed,
-            row.inserted, row.updated, row.skipped, row.failed, row.conflicts, _aware(row.started_at),
-            _aware(row.finished_at), row.duration_s, row.message,
+            row.inserted, row.updated, row.skipped, row.failed, row.conflicts, aware_utc(row.started_at),
+            aware_utc(row.finished_at), row.duration_s, row.message,
         )
 
 
@@ -119,7 +115,7 @@ class OutcomeEntry:
         return cls(
             row.id, row.run_id, row.entity, row.crm_id, row.erp_id, row.action, row.target_side,
             row.error_kind, row.message, row.signature, row.payload_excerpt, row.resolution,
-            _aware(row.created_at),
+            aware_utc(row.created_at),
         )
 
 
@@ -226,8 +222,8 @@ def grouped_errors(store: Store, profile_id: int, include_resolved: bool = False
                     error_kind=newest[0].error_kind,
                     message=newest[0].message,
                     count=group.count,
-                    first_seen=_aware(group.first_seen),
-                    last_seen=_aware(group.last_seen),
+                    first_seen=aware_utc(group.first_seen),
+                    last_seen=aware_utc(group.last_seen),
                     crm_ids=tuple(r.crm_id for r in newest if r.crm_id is not None),
                     erp_ids=tuple(r.erp_id for r in newest if r.erp_id is not None),
                 ))

@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QPushButton,
     QStyledItemDelegate,
@@ -188,6 +190,28 @@ class CurrencyEditor(QWidget):
     def import_json(self, text: str) -> None:
         """Replace the table with a mapping in the seed's form {"1": 1, "2": 3}; ConfigError when malformed."""
         self.set_mapping(validate_currency_mapping(text))
+
+    def ask_import(self, parent: QWidget) -> str | None:
+        """Ask for the seed's JSON form and load it; the problem in words when it cannot be loaded."""
+        text, ok = QInputDialog.getMultiLineText(parent, "Import currency mapping",
+                                                 'Paste the mapping, e.g. {"1": 1, "2": 3}:')
+        if not ok:
+            return None
+        try:
+            self.import_json(text)
+        except ConfigError as exc:
+            return str(exc)
+        return None
+
+    def show_export(self, parent: QWidget) -> str | None:
+        """Copy the JSON form to the clipboard and show it; the problem in words when there is one."""
+        try:
+            text = self.export_json()
+        except ConfigError as exc:
+            return str(exc)
+        QGuiApplication.clipboard().setText(text)
+        QInputDialog.getMultiLineText(parent, "Export currency mapping", "Copied to the clipboard:", text)
+        return None
 
     def export_json(self) -> str:
         return json.dumps(self.mapping())

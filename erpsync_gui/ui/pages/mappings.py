@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -23,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.engine.runner import LinkResolver
 from erpsync_gui.errors import ConfigError, ERPSyncError
-from erpsync_gui.mapping import EntityMapping, MappingConfigError, auto_suggest, parse_fields
+from erpsync_gui.mapping import EntityMapping, auto_suggest, parse_fields
+from erpsync_gui.mapping.checks import entity_problems
 from erpsync_gui.profile import CONFLICT_POLICIES, EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.sync_state import SyncState
@@ -45,16 +46,6 @@ DIRECTION_LABELS = {Direction.BOTH: "Both ways", Direction.EXPORT: "CRM → ERP 
                     Direction.IMPORT: "ERP → CRM only (import)"}
 POLICY_LABELS = {"crm_wins": "CRM wins", "erp_wins": "ERP wins", "newest_wins": "Newest change wins",
                  "manual": "Ask me (conflict queue)"}
-
-
-class _Resolver:
-    """Lookup fields in the preview: ids translated through the link store, as the engine does."""
-
-    def __init__(self, state: SyncState) -> None:
-        self.state = state
-
-    def resolve(self, entity: str, from_side: Side, source_id: str) -> str | None:
-        return self.state.translate(entity, from_side, str(source_id))
 
 
 class MappingsPage(QWidget):
@@ -285,29 +276,7 @@ class MappingsPage(QWidget):
 
     def entity_problems(self, cfg: EntityConfig, currency_problems: list[str] | None = None) -> list[str]:
         """Everything that would stop `cfg` from working, in words for the person editing it."""
-        problems: list[str] = []
-        fields = ()
-        try:
-            fields = parse_fields(list(cfg.fields))
-        except MappingConfigError as exc:
-            problems += list(exc.problems)
-        except ConfigError as exc:
-            problems.append(exc.message)
-        problems += currency_problems if currency_problems is not None else self._currency_problems(cfg)
-        if fields:
-            try:
-                EntityMapping(cfg.entity, fields, cfg.currency_mapping).key_pairs(cfg.match_keys)
-            except ConfigError as exc:
-                problems.append(str(exc))
-        return problems
-
-    @staticmethod
-    def _currency_problems(cfg: EntityConfig) -> list[str]:
-        try:
-            EntityMapping(cfg.entity, (), cfg.currency_mapping)
-        except ConfigError as exc:
-            return [exc.message]
-        return []
+        return entity_problems(cfg, currency_problems)
 
     def validate(self) -> list[str]:
         """Check the entity in the editor; marks rows, match keys and currencies; returns the problems."""
@@ -441,7 +410,8 @@ class MappingsPage(QWidget):
         except ConfigError:
             self.preview.show_problem("Fix the problems listed above to see the preview.")
             return
-        resolver = _Resolver(SyncState(self.ctx.store, self.profile.id, cfg.entity))
+        # lookup fields in the preview: ids translated through the link store, as the engine does
+        resolver = LinkResolver(SyncState(self.ctx.store, self.profile.id, cfg.entity))
         self.preview.update_preview(cfg.entity, fields, dict(cfg.currency_mapping), resolver)
 
     # -- currencies ------------------------------------------------------------------------------
@@ -467,21 +437,11 @@ class MappingsPage(QWidget):
         self.currencies_loaded.emit()
 
     def _ask_import(self) -> None:
-        text, ok = QInputDialog.getMultiLineText(self, "Import currency mapping",
-                                                 'Paste the mapping, e.g. {"1": 1, "2": 3}:')
-        if ok:
-            try:
-                self.currencies.import_json(text)
-            except ConfigError as exc:
-                self.message.setText(f"Not imported: {exc}")
+        problem = self.currencies.ask_import(self)
+        if problem:
+            self.message.setText(f"Not imported: {problem}")
 
     def _show_export(self) -> None:
-        try:
-            text = self.currencies.export_json()
-        except ConfigError as exc:
-            self.message.setText(str(exc))
-            return
-        from PySide6.QtGui import QGuiApplication
-
-        QGuiApplication.clipboard().setText(text)
-        QInputDialog.getMultiLineText(self, "Export currency mapping", "Copied to the clipboard:", text)
+        problem = self.currencies.show_export(self)
+        if problem:
+            self.message.setText(problem)

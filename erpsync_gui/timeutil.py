@@ -1,0 +1,12 @@
+"""Times are stored and compared in UTC; some databases (SQLite) hand them back without a zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+
+def aware_utc(value: datetime | None) -> datetime | None:
+    """`value` with UTC attached when it came back naive; None stays None."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
