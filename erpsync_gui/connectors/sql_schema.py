@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -61,12 +61,17 @@ class EntityTable:
     #: (external_id, external_channel) when the table carries the origin marker
     marker: tuple[Column, Column] | None
     children: tuple[ChildTable, ...]
+    #: payload names already resolved to their column (asked for every value of every row written)
+    _columns: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
     def child(self, name: str) -> ChildTable | None:
-        return next((c for c in self.children if c.name == name), None)
+        return next((c for c in self.children if c.name == name), None) if self.children else None
 
     def column(self, name: str) -> Column:
-        return find_column(self.table, name)
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = find_column(self.table, name)
+        return found
 
     def pk_value(self, record_id: str) -> Any | None:
         """The record id as the primary key's own type; None when it cannot be one (so: no such row)."""

@@ -175,8 +175,9 @@ class EntityMapping:
             return self.currencies.price_entries(price, f.currency or "")
         if f.type == "lines":
             return None if typed is None else self._map_lines(f, typed, to, resolver, label)
-        value = apply_all(self._transforms[(id(f), to)], typed)
-        if f.type != "picklist":
+        transforms = self._transforms[(id(f), to)]
+        value = apply_all(transforms, typed)
+        if transforms and f.type != "picklist":  # without transforms `typed` is already of the type
             value = parse_scalar(f.type, value)
         return self._value_map(f, value, to)
 
