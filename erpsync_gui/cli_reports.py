@@ -108,12 +108,24 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
             result = ctx.service.sync(entity.entity, profile_name=profile.name, trigger="cli",
                                       progress=_progress_printer(sys.stderr.isatty()))
             _print_result(result)
-        print("\nNext: `erpsync status`, `erpsync errors`, `erpsync sync -e clients --dry-run`, "
-              "`erpsync sync -e all`")
+        exe = _invoked_as()
+        print(f"\nNext: `{exe} status`, `{exe} errors`, `{exe} sync -e clients --dry-run`, `{exe} sync -e all`, "
+              f"or the window: `{exe}-gui --demo`")
     if args.serve:
         _serve(ctx, args.port)
     # the demo data holds a few records that cannot sync on purpose (to show the errors view): not a failure
     return EXIT_OK
+
+
+def _invoked_as() -> str:
+    """The command as the person typed it (e.g. .venv/bin/erpsync), so the hints can be pasted as they are."""
+    import os
+
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) != "erpsync":
+        return "erpsync"
+    relative = os.path.relpath(argv0)
+    return relative if not relative.startswith("..") else argv0
 
 
 def _serve(ctx: Context, port: int) -> None:
