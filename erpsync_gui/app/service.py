@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.engine.runner import SyncEngine
@@ -87,6 +88,12 @@ class SyncService:
         if not lock.acquire(blocking=wait):
             raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
                                   hint="wait for that run to finish, or cancel it")
+        other_process = EntityFileLock(self.data_dir, profile.name, entity)
+        if not other_process.acquire():
+            lock.release()
+            raise EntityBusyError(
+                f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
+                hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
         try:
             with self.connectors(profile) as connectors:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
@@ -96,6 +103,7 @@ class SyncService:
                 self._note_auth(profile, connectors, result.status != "failed")
                 return result
         finally:
+            other_process.release()
             lock.release()
 
     def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:

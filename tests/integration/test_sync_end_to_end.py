@@ -187,3 +187,26 @@ def test_a_record_the_erp_refuses_does_not_stop_the_batch_and_is_retried(service
         conn.execute(text("UPDATE tblclients SET country = 'DE' WHERE userid = :i"), {"i": bad})
     second = service.sync("clients", direction=Direction.EXPORT)
     assert second.status == "success" and second.counts["inserted"] == 1
+
+
+def test_a_run_held_by_another_process_is_refused_not_doubled(service, tmp_path):
+    import subprocess
+    import sys
+
+    from erpsync_gui.app.run_lock import EntityFileLock
+
+    path = EntityFileLock(tmp_path, "demo", "clients").path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(  # another ERPSync process in the middle of a clients run
+        [sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT);"
+         " fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)", str(path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(EntityBusyError, match="another ERPSync process"):
+            service.sync("clients")
+        assert service.sync("leads").status == "success"  # other entities are not held up
+    finally:
+        holder.kill()
+        holder.wait(timeout=10)
+    assert service.sync("clients").status in ("success", "partial")  # the OS released the dead holder's lock
