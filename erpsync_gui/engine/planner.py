@@ -13,7 +13,7 @@ from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine import policy as policies
 from erpsync_gui.engine.matcher import Match, find_twins
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
-from erpsync_gui.errors import MappingError, NotFoundError
+from erpsync_gui.errors import MappingError, NotFoundError, OutcomeUnknownError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.link import Link
@@ -150,6 +150,12 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
     if match is not None and match.error is not None:
         return PlanItem(Action.FAILED, side, record, "no unique twin", error=match.error)
     if match is None or match.record is None:
+        if link is not None and link.create_unknown and not _findable(ctx, target_side, payload):
+            # an earlier create may have landed and nothing can find it again: creating now could make two
+            return PlanItem(Action.FAILED, side, record, "earlier create unconfirmed", error=OutcomeUnknownError(
+                f"an earlier create of this record may have reached the {target_side.value.upper()} (no answer "
+                "came back), and it cannot be looked up (no origin marker, no natural key value): not created again",
+                hint=f"check the {target_side.value.upper()} for it; delete or keep it, then retry this record"))
         # an empty field has nothing to set on a new record (and some systems refuse an explicit null)
         fresh = {k: v for k, v in payload.items() if v is not None}
         return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=fresh,
@@ -200,6 +206,14 @@ def _changes(ctx: PlanContext, side: Side, payload: dict, current: dict | None) 
     return [FieldChange(d.field, d.before, d.after) for d in ctx.mapping.diff(side, payload, current)]
 
 
+
+
+def _findable(ctx: PlanContext, target_side: Side, payload: dict) -> bool:
+    """Could a record we created on `target_side` be found again: by our origin marker, or a natural key value?"""
+    if ctx.connectors[target_side].capabilities(ctx.names[target_side]).origin_marker:
+        return True
+    index = 0 if target_side is Side.CRM else 1
+    return any(payload.get(pair[index]) not in (None, "") for pair in ctx.key_fields)
 
 
 def _own_write(link: Link, side: Side, record: Record) -> bool:

@@ -191,7 +191,9 @@ class _Run:
                 if self._cancelled():
                     return
             return
+        retried: set[str] = set()
         for records in self._waiting(side, connector, name):
+            retried.update(r.id for r in records)
             self._batch(side, records, cursor=None, phase="retrying")
             if self._cancelled():
                 return
@@ -200,7 +202,9 @@ class _Run:
             if self.total is None and page.total is not None:
                 self.total = page.total + self.counts["processed"]
             new_cursor = (side, page.cursor) if page.cursor and not self.dry_run else None
-            self._batch(side, list(page.records), cursor=new_cursor, phase="applying")
+            # a record the retry pass just handled may come again from the (inclusive) cursor: once per run
+            fresh = [r for r in page.records if r.id not in retried] if retried else list(page.records)
+            self._batch(side, fresh, cursor=new_cursor, phase="applying")
             if self._cancelled():
                 return
 

@@ -320,3 +320,32 @@ def test_a_manual_conflict_from_a_first_match_is_never_written_over(store, crm, 
     with store.session() as s:
         conflict = s.scalars(select(ConflictRow).where(ConflictRow.resolved_at.is_(None))).one()
     assert conflict.erp_values["city"] == "Arad"
+
+
+def test_an_unconfirmed_create_that_cannot_be_looked_up_is_not_repeated(store, crm):
+    erp = MemoryConnector(origin_marker=False)  # no marker on the target ...
+    crm.put("clients", {"customer_number": None, "company": "Epsilon", "city": "Sibiu"})  # ... and no key value
+    engine = engine_for(store, crm, erp, direction=Direction.EXPORT)
+    erp.drop_after_create = 1
+
+    engine.run("clients")
+    second = engine.run("clients")
+
+    assert len(erp.rows("clients")) == 1  # the first create did land; it is not made twice
+    assert second.counts["failed"] == 1 and second.counts["inserted"] == 0
+    with store.session() as s:
+        last = s.scalars(select(OutcomeRow).order_by(OutcomeRow.id.desc())).first()
+    assert last.error_kind == "outcome_unknown" and "not created again" in last.message
+
+
+def test_an_unconfirmed_create_with_a_natural_key_is_reconciled(store, crm):
+    erp = MemoryConnector(origin_marker=False)
+    crm.put("clients", {"customer_number": "C7", "company": "Zeta", "city": "Deva"})
+    engine = engine_for(store, crm, erp, direction=Direction.EXPORT)
+    erp.drop_after_create = 1
+
+    engine.run("clients")
+    second = engine.run("clients")
+
+    assert len(erp.rows("clients")) == 1 and second.counts["failed"] == 0
+    assert links(store)[0].state == "synced"
