@@ -13,6 +13,7 @@ import argparse
 import dataclasses
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,10 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     profile = setup_demo(store, secrets, data_dir)
+    # one CRM client with a country the ERP refuses, so the Errors page shows what it is for
+    with sqlite3.connect(data_dir / "demo" / "crm.sqlite") as crm:
+        crm.execute("UPDATE tblclients SET country = 'Romania' WHERE userid = "
+                    "(SELECT MIN(userid) FROM tblclients WHERE customer_number IS NULL)")
     # a schedule, so the status bar shows the next run as an administrator would see it
     schedule = Schedule(enabled=True, interval_hours=4, window="19:00-07:00", entities=profile.schedule.entities)
     profile = ConfigRepo(store).save_profile(dataclasses.replace(profile, schedule=schedule))
@@ -99,6 +104,8 @@ def shoot(out: Path, data_dir: Path) -> list[Path]:
         for index, page_class in enumerate(PAGES):
             window.show_page(index)
             pump(app, 1.0)  # let the page ask for its data
+            if hasattr(window.current_page(), "test_connection"):
+                window.current_page().test_connection()  # as an admin would, before trusting the settings
             pump(app, SETTLE_TIMEOUT_S, lambda: running_tasks() == 0)
             pump(app, 0.3)  # and paint what came back
             path = out / f"{page_class.title.lower()}.png"

@@ -100,6 +100,11 @@ class ErrorsPage(QWidget):
         self.group_table.setHorizontalHeaderLabels(["Entity", "Kind", "Error", "Count", "First seen", "Last seen",
                                                     "Records"])
         self._table_look(self.group_table)
+        # the message takes the room that is left (elided; the full text is in the drill-down): counts and dates
+        # stay in view
+        groups_header = self.group_table.horizontalHeader()
+        groups_header.setStretchLastSection(False)
+        groups_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.group_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.group_table.itemSelectionChanged.connect(self._group_selected)
 
