@@ -150,7 +150,9 @@ def cmd_auth(ctx: Context, args: argparse.Namespace) -> int:
 def _entities(ctx: Context, args: argparse.Namespace) -> list[str]:
     profile = ctx.service.profile(args.profile)
     if "all" in args.entity:
-        return [e.entity for e in profile.entities if e.enabled]
+        from erpsync_gui.app.scheduled_run import dependency_order
+
+        return dependency_order([e.entity for e in profile.entities if e.enabled])
     for name in args.entity:
         if name not in ENTITIES:
             raise ConfigError(f"unknown entity {name!r}", hint="known: " + ", ".join(ENTITIES))
