@@ -13,6 +13,7 @@ import json
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Generator, Mapping
 
 import httpx
@@ -27,7 +28,7 @@ ACCESS_TOKEN = "access_token"
 REFRESH_TOKEN = "refresh_token"
 
 
-class _TokenAuth(httpx.Auth):
+class _TokenAuth(httpx.Auth, ABC):
     """Sends `Authorization: <scheme> <access token>`, getting a new token when it is (nearly) expired."""
 
     def __init__(self, tokens: TokenClient, *, clock: Callable[[], float] = time.time) -> None:
@@ -76,8 +77,9 @@ class _TokenAuth(httpx.Auth):
     def _expiring(self, tokens: TokenSet) -> bool:
         return tokens.expiring(self._clock(), self._margin)
 
+    @abstractmethod
     def _obtain(self, rejected: str | None) -> TokenSet:
-        raise NotImplementedError
+        """A fresh token set (each kind gets it its own way)."""
 
     def close(self) -> None:
         self._tokens.close()
