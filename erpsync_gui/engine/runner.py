@@ -44,6 +44,10 @@ class PreparedRun:
     batch_size: int
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class LinkResolver:
     """Lookup fields: translates ids of already-synced records (clients for contacts, ...)."""
 
@@ -169,12 +173,14 @@ class _Run:
         c = self.counts
         done = c["inserted"] + c["updated"] + c["skipped"]
         if c["failed"] and not done:
-            return "failed", f"all {c['failed']} records failed; see the errors"
+            which = "the" if c["failed"] == 1 else "all"
+            return "failed", f"{which} {_count(c['failed'], 'record')} failed; see the errors"
         notes = []
         if c["failed"]:
-            notes.append(f"{c['failed']} records failed and will be retried next run")
+            notes.append(f"{_count(c['failed'], 'record')} failed and will be retried next run")
         if c["conflicts"]:
-            notes.append(f"{c['conflicts']} conflicts wait for a decision")
+            notes.append(f"{_count(c['conflicts'], 'conflict')} {'waits' if c['conflicts'] == 1 else 'wait'} "
+                         "for a decision")
         return ("partial", "; ".join(notes)) if notes else ("success", None)
 
     def _cancelled(self) -> bool:

@@ -31,7 +31,7 @@ from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
-from erpsync_gui.ui.widgets.page_header import page_header
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -146,11 +146,8 @@ class ConnectionsPage(QWidget):
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(page_header(self.title, "Where ERPSync reads and writes, and how it signs in. "
-                                     "Passwords and tokens are kept in the system keyring, never in the database."))
+        layout = page_layout(self, self.title, "Where ERPSync reads and writes, and how it signs in. Passwords and "
+                                               "tokens are kept in the system keyring, never in the database.")
         layout.addWidget(self.expired)
         layout.addWidget(self.message)
         layout.addWidget(scroll, 1)

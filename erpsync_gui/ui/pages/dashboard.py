@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from erpsync_gui.store import queries
 from erpsync_gui.ui.context import UiContext
-from erpsync_gui.ui.widgets.page_header import page_header
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 CHART_DAYS = 14
@@ -160,11 +160,8 @@ class DashboardPage(QWidget):
         top.addWidget(lower)
         top.setStretchFactor(0, 3)
         top.setStretchFactor(1, 4)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(page_header(self.title, "What was synced, day by day and per entity, "
-                                                  "and when each entity runs next."))
+        layout = page_layout(self, self.title, "What was synced, day by day and per entity, "
+                                               "and when each entity runs next.")
         layout.addWidget(top, 1)
         layout.addLayout(actions)
 

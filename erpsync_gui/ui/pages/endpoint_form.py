@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from erpsync_gui.app.connectors import FACTORIES
 from erpsync_gui.profile import AUTH_KINDS, LOG_LEVELS, EndpointConfig
 from erpsync_gui.ui.icons import icon
+from erpsync_gui.ui.widgets.layouts import with_message
 from erpsync_gui.ui.widgets.secret_field import SecretChange, SecretField
 from erpsync_gui.ui.widgets.validation import FormValidator
 
@@ -129,12 +130,12 @@ class EndpointForm(QGroupBox):
         self.sign_in_button.clicked.connect(self.sign_in_requested)
 
         self.form.addRow("Connector", self.kind)
-        self.form.addRow("URL", _stack(self.url, self.url_error))
+        self.form.addRow("URL", with_message(self.url, self.url_error))
         self.form.addRow("Authentication", self.auth)
         for name, label in OPTION_LABELS.items():
-            self.form.addRow(label, _stack(self.options[name], self.option_errors[name]))
+            self.form.addRow(label, with_message(self.options[name], self.option_errors[name]))
         for name, label in SECRET_LABELS.items():
-            self.form.addRow(label, _stack(self.secrets[name], self.secret_errors[name]))
+            self.form.addRow(label, with_message(self.secrets[name], self.secret_errors[name]))
         self.form.addRow("Sign-in", self.sign_in_row)  # after the settings it needs
         self.form.addRow("Batch size", self.batch_size)
         self.form.addRow("Timeout", self.timeout)
@@ -280,15 +281,4 @@ def _sign_in_row(button: QPushButton, status: QLabel) -> QWidget:
     layout.setSpacing(10)
     layout.addWidget(button)
     layout.addWidget(status, 1)
-    return box
-
-
-def _stack(field: QWidget, message: QLabel) -> QWidget:
-    """A field with its inline error message under it, as one form row."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(field)
-    layout.addWidget(message)
     return box

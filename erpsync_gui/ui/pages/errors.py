@@ -29,7 +29,7 @@ from erpsync_gui.store import queries
 from erpsync_gui.store.queries import ErrorGroup, OutcomeEntry
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.conflicts import ConflictsPanel
-from erpsync_gui.ui.widgets.page_header import page_header
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 
@@ -150,11 +150,8 @@ class ErrorsPage(QWidget):
         self.tabs.addTab(self.conflicts, "Conflicts")
         self.conflicts.count_changed.connect(
             lambda n: self.tabs.setTabText(1, f"Conflicts ({n})" if n else "Conflicts"))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(page_header(self.title, "Records that could not sync, grouped by cause, and "
-                                                  "conflicts waiting for a decision."))
+        layout = page_layout(self, self.title, "Records that could not sync, grouped by cause, and "
+                                               "conflicts waiting for a decision.")
         layout.addWidget(self.tabs)
         self._set_buttons()
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -26,7 +25,7 @@ from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.store.log_handler import LogEntry, query_log
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.models.log_model import LogFilter, LogTableModel, format_line
-from erpsync_gui.ui.widgets.page_header import page_header
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -111,11 +110,8 @@ class LogsPage(QWidget):
         self.status = QLabel()
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(page_header(self.title, "Every run's log lines, live. Tokens and "
-                                                  "passwords never appear here."))
+        layout = page_layout(self, self.title, "Every run's log lines, live. Tokens and "
+                                               "passwords never appear here.")
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.status)

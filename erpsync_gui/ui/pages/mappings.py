@@ -38,7 +38,7 @@ from erpsync_gui.ui.pages.mapping_preview import MappingPreview
 from erpsync_gui.ui.pages.mapping_samples import ROW_TYPES, Samples, fetch_currencies, fetch_samples
 from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog
 from erpsync_gui.ui.widgets.choice_delegate import ChoiceDelegate
-from erpsync_gui.ui.widgets.page_header import page_header
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.validation import set_invalid
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -158,11 +158,8 @@ class MappingsPage(QWidget):
         footer.addWidget(self.message, 1)
         footer.addWidget(self.revert_button)
         footer.addWidget(self.save_button)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
-        layout.addWidget(page_header(self.title, "How each entity's fields and currencies correspond, which way "
-                                     "it syncs, how twins are found and who wins a conflict."))
+        layout = page_layout(self, self.title, "How each entity's fields and currencies correspond, which way "
+                                               "it syncs, how twins are found and who wins a conflict.")
         layout.addLayout(settings)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)

@@ -37,6 +37,7 @@ from erpsync_gui.profile import ProfileConfig, Schedule
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.when import when_text
+from erpsync_gui.ui.widgets.layouts import with_message
 from erpsync_gui.ui.widgets.validation import FormValidator
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -136,14 +137,14 @@ class SchedulePanel(QGroupBox):
         every.addWidget(self.interval)
         every.addWidget(self.cron, 1)
         every.addStretch(0)
-        form.addRow("Run", _stack(every, self.cron_error))
+        form.addRow("Run", with_message(every, self.cron_error))
         window = QHBoxLayout()
         window.addWidget(self.window_on)
         window.addWidget(self.window_from)
         window.addWidget(QLabel("and"))
         window.addWidget(self.window_to)
         window.addStretch(1)
-        form.addRow("Sync window", _stack(window, self.window_error))
+        form.addRow("Sync window", with_message(window, self.window_error))
         days = QHBoxLayout()
         days.setSpacing(10)
         for box in self.days.values():
@@ -393,15 +394,6 @@ def _forget(listeners: list, hook: object) -> None:
         listeners.remove(hook)
 
 
-def _stack(row: QHBoxLayout, message: QLabel) -> QWidget:
-    """A row of fields with its inline error under it."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addLayout(row)
-    layout.addWidget(message)
-    return box
 
 
 def _wrap(row: QHBoxLayout) -> QWidget:

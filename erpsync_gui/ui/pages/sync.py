@@ -29,6 +29,7 @@ from erpsync_gui.records import Direction
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
 from erpsync_gui.ui.pages.schedule_panel import SchedulePanel
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.page_header import page_header
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -201,9 +202,7 @@ class SyncPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(24, 20, 24, 16)
-        layout.setSpacing(12)
+        layout = page_layout(self)  # its header shares a line with the direction choice
         layout.addLayout(top)
         layout.addWidget(scroll, 1)
 
