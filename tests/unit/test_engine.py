@@ -14,7 +14,7 @@ from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.models import ConflictRow, CursorRow, LinkRow, OutcomeRow
-from tests.fakes import MemoryConnector
+from tests.fakes.memory import MemoryConnector
 
 FIELDS = (
     {"crm": "customer_number", "erp": "number", "type": "text"},
