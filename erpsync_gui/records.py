@@ -65,14 +65,27 @@ class Page:
     cursor: str | None = None
     #: total number of matching records when the source reports it (for progress/ETA)
     total: int | None = None
+    #: ids of records the system reports as deleted (or archived) since the cursor: QuickBooks CDC
+    #: `status: Deleted`, Zoho's deleted-records list, a Tryton party made inactive, a tombstone column
+    deleted: tuple[str, ...] = ()
+    #: True on the last page of a complete read of every record (no cursor, or a full read): linked
+    #: records that did not appear in it are gone from the system
+    complete: bool = False
 
 
 @dataclass(frozen=True)
 class FieldInfo:
     name: str
     type: str = "text"  # text | number | date | datetime | boolean | list | object
+    #: a create must give a value (the system has no default for it)
     required: bool = False
     label: str | None = None
+    #: whether the system accepts an explicit empty value (None: it does not say)
+    nullable: bool | None = None
+    #: the value the system stores when a write leaves the field empty, where it says (column default)
+    default: Any = None
+    #: the values the system allows, where it lists them (picklists, status codes)
+    choices: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,10 +104,15 @@ class EntityInfo:
 class Capabilities:
     cursor: bool = False
     batch: bool = False
+    #: records can be deleted (Connector.delete)
     delete: bool = False
+    #: records can be archived: made inactive but kept (Connector.archive)
+    archive: bool = False
     upsert: bool = False
     #: the system can carry our origin marker (external_id + external_channel) on its records
     origin_marker: bool = False
+    #: the changes feed reports deletes (Page.deleted)
+    reports_deletes: bool = False
 
 
 @dataclass(frozen=True)

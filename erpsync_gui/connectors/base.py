@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from erpsync_gui.errors import AuthError, CircuitOpenError, ConfigError, ERPSyncError, QuotaExhaustedError
@@ -33,6 +34,11 @@ class CheckResult:
     message: str
     #: what the system calls itself (server version, company name) when it says
     server: str | None = None
+    #: the system's own clock at the test, where it reports it (HTTP Date header, SELECT NOW()): the
+    #: endpoint's clock offset is measured from it
+    server_time: datetime | None = None
+    #: further findings, one line each (tables missing, columns the mapping needs that are absent ...)
+    details: tuple[str, ...] = ()
 
 
 @runtime_checkable
@@ -91,6 +97,15 @@ class Connector(Protocol):
                version: str | None = None, txn_id: str | None = None) -> Record:
         """Update the given fields of one record. `version` is the concurrency token read with the
         record; a stale one raises StaleVersionError."""
+        ...
+
+    def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
+        """Delete one record (capability `delete`); a record already gone is not an error. Systems that
+        cannot delete raise PermanentError."""
+        ...
+
+    def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
+        """Make one record inactive but keep it (capability `archive`); returns it as now stored."""
         ...
 
     def close(self) -> None: ...

@@ -163,7 +163,8 @@ class RestErpConnector:
 
     # -- the Connector protocol ------------------------------------------------------------------
     def capabilities(self, entity: str) -> Capabilities:
-        return Capabilities(cursor=True, batch=False, delete=False, upsert=False, origin_marker=True)
+        return Capabilities(cursor=True, batch=False, delete=True, archive=bool(self.options.archive_field),
+                            upsert=False, origin_marker=True)
 
     def entities(self) -> Sequence[str]:
         return list(ENTITIES)
@@ -268,6 +269,23 @@ class RestErpConnector:
         except PermanentError as exc:
             raise self._refined(entity, f"update of {record_id}", exc) from exc
         return self._one(response, entity)
+
+    def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
+        headers = {"If-Match": str(version)} if version is not None and self.options.send_if_match else None
+        try:
+            self._request("DELETE", entity, self._path(entity, record_id), headers=headers)
+        except NotFoundError:
+            return  # already gone: what a delete wants
+        except StaleVersionError as exc:
+            raise StaleVersionError(f"{entity} {record_id} changed in the ERP since it was read (version {version})",
+                                    status=exc.status, details=exc.details, hint="it is read again on the next run",
+                                    ) from exc
+
+    def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
+        if not self.options.archive_field:
+            raise PermanentError(f"{entity} records cannot be archived in this ERP",
+                                 hint="set the connector's archive_field option to the ERP's active flag")
+        return self.update(entity, record_id, {self.options.archive_field: False}, version=version)
 
     def check(self) -> CheckResult:
         """GET clients?per_page=1 once (no retries) and say plainly what worked; never raises."""

@@ -37,6 +37,8 @@ class RestOptions:
     client_token_header: str = "X-Client-Token"
     origin_fields: tuple[str, str] = ("external_id", "external_channel")
     send_if_match: bool = True
+    #: the flag an archive sets to false (an empty name: the ERP cannot archive)
+    archive_field: str = "active"
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> RestOptions:

@@ -28,7 +28,7 @@ from erpsync_gui.connectors.sql_engine import (
 )
 from erpsync_gui.connectors.sql_reading import IN_CHUNK, cursor_text, cursor_value, key_norm, read_records
 from erpsync_gui.connectors.sql_schema import EntityTable, SchemaCatalog, field_type, to_db
-from erpsync_gui.connectors.sql_writing import PreparedRow, insert, prepare, update_row
+from erpsync_gui.connectors.sql_writing import PreparedRow, delete_row, insert, prepare, update_row
 from erpsync_gui.errors import (
     AuthError,
     ConfigError,
@@ -96,7 +96,8 @@ class SqlConnector:
 
     def capabilities(self, entity: str) -> Capabilities:
         et = self._resolve(entity)
-        return Capabilities(cursor=et.updated is not None, batch=True, origin_marker=et.marker is not None)
+        return Capabilities(cursor=et.updated is not None, batch=True, delete=True, archive=et.archive is not None,
+                            origin_marker=et.marker is not None)
 
     def describe(self, entity: str) -> EntityInfo:
         et = self._resolve(entity)
@@ -296,6 +297,20 @@ class SqlConnector:
             raise missing
         row = prepare(et, payload, creating=False)
         return self._transaction(f"updating {entity}", lambda conn: update_row(conn, et, key, row, missing))
+
+    def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
+        et = self._resolve(entity)
+        key = et.pk_value(str(record_id))
+        if key is None:
+            return  # an id the key column cannot hold names no row
+        self._transaction(f"deleting {entity}", lambda conn: delete_row(conn, et, key))
+
+    def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
+        et = self._resolve(entity)
+        if et.archive is None:
+            raise PermanentError(f"{entity} records cannot be archived in this database",
+                                 hint=f"the table {et.table.name} has no active column")
+        return self.update(entity, record_id, {et.archive.name: 0})
 
     def _transaction(self, action: str, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in one transaction. A lost commit on a server database is an unknown outcome."""

@@ -30,6 +30,8 @@ from erpsync_gui.connectors.sql_presets import (
 )
 from erpsync_gui.errors import ConfigError, PermanentError
 
+#: the column that marks a row inactive in Perfex-style tables
+ARCHIVE_COLUMN = "active"
 OVERRIDE_KEYS = frozenset({"table", "id", "updated", "created", "keys"})
 
 
@@ -61,6 +63,8 @@ class EntityTable:
     #: (external_id, external_channel) when the table carries the origin marker
     marker: tuple[Column, Column] | None
     children: tuple[ChildTable, ...]
+    #: the flag column that makes a row inactive (Perfex's `active`), when the table has one
+    archive: Column | None = None
     #: payload names already resolved to their column (asked for every value of every row written)
     _columns: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
@@ -174,7 +178,8 @@ class SchemaCatalog:
         marker_id, marker_channel = _maybe_column(table, MARKER_ID), _maybe_column(table, MARKER_CHANNEL)
         marker = (marker_id, marker_channel) if marker_id is not None and marker_channel is not None else None
         children = tuple(self._child(c) for c in base.children if self._has_table(c.table))
-        return EntityTable(entity, table, pk, updated, created, key_fields, marker, children)
+        return EntityTable(entity, table, pk, updated, created, key_fields, marker, children,
+                           _maybe_column(table, ARCHIVE_COLUMN))
 
     def _has_table(self, name: str) -> bool:
         return name.lower() in {n.lower() for n in self.tables()}

@@ -147,3 +147,10 @@ def update_row(conn: Connection, et: EntityTable, key: Any, row: PreparedRow,
         conn.execute(delete(child.table).where(child.of_parents([key])))
         _insert_lines(conn, child, [(key, lines)])
     return read_records(conn, et, conn.execute(select(et.table).where(et.pk == key)).all())[0]
+
+
+def delete_row(conn: Connection, et: EntityTable, key: Any) -> None:
+    """DELETE the row and its child lines; a row already gone is left as it is."""
+    for child in et.children:
+        conn.execute(delete(child.table).where(child.of_parents([key])))
+    conn.execute(delete(et.table).where(et.pk == key))

@@ -103,7 +103,9 @@ class Api:
             return self._create(entity, _json_object(body))
         if method == "PUT" and record_id is not None:
             return self._update(entity, record_id, _json_object(body), headers.get("If-Match"))
-        raise _Refused(405, {"error": f"Method {method} not allowed here"}, {"Allow": "GET, POST, PUT"})
+        if method == "DELETE" and record_id is not None:
+            return self._delete(entity, record_id, headers.get("If-Match"))
+        raise _Refused(405, {"error": f"Method {method} not allowed here"}, {"Allow": "GET, POST, PUT, DELETE"})
 
     def _authorize(self, entity: str, headers: Mapping[str, str]) -> None:
         scheme, _, token = (headers.get("Authorization") or "").partition(" ")
@@ -172,12 +174,7 @@ class Api:
         return Reply(201, {"data": doc}, {"Location": location, "ETag": f'"{doc["version"]}"'})
 
     def _update(self, entity: str, record_id: int, payload: dict[str, Any], if_match: str | None) -> Reply:
-        expected = None
-        if if_match and if_match.strip() != "*":
-            text = if_match.strip().removeprefix("W/").strip('"')
-            if not text.isdigit():
-                raise _Refused(400, {"error": "If-Match must be a record version"})
-            expected = int(text)
+        expected = _expected_version(if_match)
         fields = _clean(entity, payload, partial=True)
         try:
             doc = self.storage.update(entity, record_id, fields, expected)
@@ -189,6 +186,26 @@ class Api:
         if doc is None:
             raise _Refused(404, {"error": "Not found"})
         return Reply(200, {"data": doc}, {"ETag": f'"{doc["version"]}"'})
+
+
+    def _delete(self, entity: str, record_id: int, if_match: str | None) -> Reply:
+        try:
+            removed = self.storage.delete(entity, record_id, _expected_version(if_match))
+        except VersionMismatchError as stale:
+            raise _Refused(412, {"error": "Version mismatch", "current_version": stale.current_version}) from None
+        if not removed:
+            raise _Refused(404, {"error": "Not found"})
+        return Reply(204, {})
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    """The version an If-Match header names; None when it names none (or "*")."""
+    if not if_match or if_match.strip() == "*":
+        return None
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise _Refused(400, {"error": "If-Match must be a record version"})
+    return int(text)
 
 
 def _positive(query: dict[str, list[str]], name: str, default: int, minimum: int = 1) -> int:

@@ -81,9 +81,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply, close: bool = False) -> None:
-        payload = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        # a 204 carries no body at all
+        payload = b"" if reply.status == 204 else json.dumps(
+            reply.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        if payload:
+            self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         for name, value in reply.headers.items():
             self.send_header(name, value)

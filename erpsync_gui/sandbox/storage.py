@@ -213,6 +213,24 @@ class Storage:
             self._note_write(entity, old_key, (doc["updated_at"], record_id))
             return doc
 
+    def delete(self, entity: str, record_id: int, expected_version: int | None = None) -> bool:
+        """Remove a record; False when it does not exist. Raises VersionMismatchError on a stale version."""
+        with self._lock:
+            doc = self.get(entity, record_id)
+            if doc is None:
+                return False
+            if expected_version is not None and expected_version != doc["version"]:
+                raise VersionMismatchError(doc["version"])
+            with self._db:
+                self._db.execute("DELETE FROM records WHERE entity = ? AND id = ?", (entity, record_id))
+            keys = self._keys.get(entity)
+            if keys is not None:
+                at = bisect.bisect_left(keys, (doc["updated_at"], record_id))
+                if at < len(keys) and keys[at] == (doc["updated_at"], record_id):
+                    del keys[at]
+            self._forget_filtered(entity)
+            return True
+
     # -- reads ---------------------------------------------------------------------------------
     def get(self, entity: str, record_id: int) -> dict[str, Any] | None:
         with self._lock:

@@ -56,7 +56,7 @@ class MemoryConnector:
 
     # -- the protocol ----------------------------------------------------------------------------
     def capabilities(self, entity: str) -> Capabilities:
-        return Capabilities(cursor=self.has_cursor, origin_marker=self.origin_marker)
+        return Capabilities(cursor=self.has_cursor, origin_marker=self.origin_marker, delete=True, archive=True)
 
     def describe(self, entity: str) -> EntityInfo:
         return EntityInfo(entity, has_cursor=self.has_cursor)
@@ -128,6 +128,16 @@ class MemoryConnector:
         self.put(entity, {**payload, "sync_txn": txn_id}, record_id)
         self.writes.append(("update", entity, record_id))
         return self._record(table[record_id])
+
+    def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
+        table = self.tables.get(entity, {})
+        if record_id in table and version is not None and str(table[record_id]["version"]) != str(version):
+            raise StaleVersionError("Version mismatch", status=412)
+        if table.pop(record_id, None) is not None:
+            self.writes.append(("delete", entity, record_id))
+
+    def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
+        return self.update(entity, record_id, {"active": False}, version=version)
 
     def close(self) -> None:
         pass

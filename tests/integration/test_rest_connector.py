@@ -339,3 +339,29 @@ def test_bad_options_are_config_errors(make_rest_connector: Make) -> None:
         make_rest_connector(paging="scroll")
     with pytest.raises(ConfigError, match="origin_fields"):
         make_rest_connector(origin_fields=["external_id"])
+
+
+def test_delete_removes_the_record_and_a_second_delete_is_not_an_error(make_rest_connector, erp_api):
+    connector = make_rest_connector()
+    created = connector.create("clients", {"company": "Delete Me SRL", "customer_number": "DEL-1"})
+    connector.delete("clients", created.id, version=created.version)
+    assert erp_api.get(f"clients/{created.id}").status_code == 404
+    connector.delete("clients", created.id)  # already gone: nothing to do
+
+
+def test_delete_with_a_stale_version_is_refused(make_rest_connector):
+    from erpsync_gui.errors import StaleVersionError
+
+    connector = make_rest_connector()
+    created = connector.create("clients", {"company": "Stale SRL", "customer_number": "DEL-2"})
+    connector.update("clients", created.id, {"company": "Stale SRL 2"})
+    with pytest.raises(StaleVersionError):
+        connector.delete("clients", created.id, version=created.version)
+    assert connector.get_many("clients", [created.id])
+
+
+def test_archive_sets_the_active_flag_false(make_rest_connector):
+    connector = make_rest_connector()
+    created = connector.create("clients", {"company": "Archive SRL", "customer_number": "DEL-3", "active": True})
+    archived = connector.archive("clients", created.id, version=created.version)
+    assert archived.data["active"] is False

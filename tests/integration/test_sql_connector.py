@@ -381,3 +381,24 @@ def test_driver_errors_become_product_errors(wrapper: str, driver_error: str, me
     error = getattr(exc, wrapper)("SELECT 1", {}, getattr(module, class_name)(message))
     translated = translate(error, "reading clients")
     assert type(translated) is expected and translated.message.startswith("reading clients")
+
+
+def test_delete_removes_the_row_with_its_lines(crm: SqlConnector, db) -> None:
+    invoice = {"clientid": 1, "number": 950, "date": "2026-02-01", "currency": 1, "subtotal": "10.00",
+               "total": "10.00", "lines": [{"description": "Șurub", "qty": 1, "rate": "10.00"}]}
+    created = crm.create("invoices", invoice)
+    before = _count(db, schema.ITEMABLE)
+    crm.delete("invoices", created.id)
+    assert crm.get_many("invoices", [created.id]) == {}
+    assert _count(db, schema.ITEMABLE) == before - 1
+    crm.delete("invoices", created.id)  # already gone: nothing to do
+    crm.delete("invoices", "not-a-number")
+
+
+def test_archive_clears_the_active_flag_where_the_table_has_one(crm: SqlConnector) -> None:
+    created = crm.create("clients", {"company": "Arhivat SRL"})
+    assert crm.capabilities("clients").archive
+    assert crm.archive("clients", created.id).data["active"] in (0, False)
+    assert not crm.capabilities("invoices").archive
+    with pytest.raises(PermanentError, match="cannot be archived"):
+        crm.archive("invoices", "1")
