@@ -189,6 +189,8 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
             _print_result(result)
     if args.json:
         print_json([_result_json(r) for r in results])
+    if any(r.error_kind == "config" for r in results):
+        return EXIT_CONFIG  # the settings need fixing before anything can sync
     return EXIT_OK if all(r.status == "success" for r in results) else EXIT_FAILED
 
 
@@ -221,7 +223,7 @@ def _result_json(r: RunResult) -> dict:
                   "write_side": i.write_side.value if i.write_side else None, "reason": i.reason,
                   "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in i.changes],
                   "error": str(i.error) if i.error else None} for i in r.plan],
-        "plan_truncated": r.plan_truncated,
+        "plan_truncated": r.plan_truncated, "error_kind": r.error_kind,
     }
 
 

@@ -18,6 +18,7 @@ class below. The engine decides what to do with a failure by its class, never by
           │    ├── CircuitOpenError  too many consecutive failures on one endpoint: the run stops
           │    └── OutcomeUnknownError  a write may or may not have happened (timeout mid-POST)
           ├── PermanentError         retrying will not help: validation, 4xx
+          │    ├── MalformedReplyError  the system's reply cannot be read (bad JSON, a bad id, too deep)
           │    ├── NotFoundError
           │    ├── StaleVersionError   the record changed since we read it (optimistic lock)
           │    └── DuplicateError      the target already holds this natural key
@@ -131,6 +132,17 @@ class OutcomeUnknownError(RetryableError):
 
 class PermanentError(ConnectorError):
     kind = "permanent"
+
+
+class MalformedReplyError(PermanentError):
+    """A reply that cannot be read: not JSON, too deep or too large, or a record without a usable id.
+    `reply` is a short, redacted excerpt of what came back; the message quotes it."""
+
+    kind = "malformed_reply"
+
+    def __init__(self, message: str, *, reply: str | None = None, **kw) -> None:
+        super().__init__(f"{message} (reply: {reply})" if reply else message, **kw)
+        self.reply = reply
 
 
 class NotFoundError(PermanentError):

@@ -28,6 +28,10 @@ class EndpointConfig:
     timeout: float = 30.0
     retries: int = 3
     log_level: str = "INFO"
+    #: seconds this system's clock is ahead of this PC's (negative: behind), measured by a connection test
+    #: where the system reports its time; modification times are corrected by it (newest_wins) and a CRM
+    #: database without a clock of its own (SQLite) has our writes stamped in its time
+    clock_offset_s: float = 0.0
     #: connector-specific settings (paging style, id field, preset, table names ...) and the HTTP ones
     #: (auth, TLS, proxy, rate limits, circuit breaker): see erpsync_gui/http/auth_factory.py
     options: dict[str, Any] = field(default_factory=dict)

@@ -98,6 +98,9 @@ class EntityInfo:
     has_cursor: bool = False
     #: natural-key fields the system can search by
     key_fields: tuple[str, ...] = ()
+    #: `fields` lists every field there is (a reflected table), not only those one sample record showed:
+    #: a mapped name missing from them is a mistake
+    fields_complete: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,15 @@ side). Blocking calls: the GUI calls them from worker threads and adapts the cal
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
 from erpsync_gui.app.connectors import build_connector
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
@@ -135,12 +138,29 @@ class SyncService:
                 finally:
                     connector.close()
                     problem = getattr(connector, "auth_problem", None)
+            results[side], profile = self._note_clock(profile, side, results[side])
             result = results[side]
             status = "active" if result.ok else "error"
             if not result.ok and isinstance(problem, CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
             self.config.set_endpoint_status(profile.id, side, status, result.message)
         return results
+
+    def _note_clock(self, profile: ProfileConfig, side: Side,
+                    result: CheckResult) -> tuple[CheckResult, ProfileConfig]:
+        """Store the endpoint's clock offset when the test measured one that differs from the stored one."""
+        offset = measured_offset(result, datetime.now(UTC))
+        if offset is None:
+            return result, profile
+        endpoint = profile.endpoint(side)
+        if abs(offset - (endpoint.clock_offset_s or 0.0)) >= NOISE_S:
+            changed = dataclasses.replace(endpoint, clock_offset_s=offset)
+            profile = self.config.save_profile(dataclasses.replace(profile, **{side.value: changed}))
+            log.info("%s endpoint of %s: clock offset now %+.1f s (measured)", side.value.upper(), profile.name,
+                     offset)
+        note = describe_offset(side.value.upper(), offset)
+        return dataclasses.replace(result, message=f"{result.message}; {note}" if offset else result.message,
+                                   details=(*result.details, note)), profile
 
     def close(self) -> None:
         self.sandbox.stop()

@@ -80,6 +80,11 @@ class Connector(Protocol):
         Connectors without `origin_marker` return {}."""
         ...
 
+    def origin_of(self, entity: str, record: Record) -> Origin | None:
+        """The origin marker a record carries (we stamped it when we created it from its twin), or None.
+        Connectors without `origin_marker` return None."""
+        ...
+
     def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
                txn_id: str | None = None) -> Record:
         """Create one record; returns it as the target now holds it (with its new id).
@@ -127,6 +132,13 @@ def create_each(connector: Connector, entity: str, payloads: Sequence[Mapping[st
         else:
             results.append(BatchItemResult(index=i, record=record))
     return results
+
+
+def origin_from(channel: Any, source_id: Any) -> Origin | None:
+    """An Origin from a record's two marker values, when both are there."""
+    if channel in (None, "") or source_id in (None, ""):
+        return None
+    return Origin(str(channel), str(source_id))
 
 
 def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

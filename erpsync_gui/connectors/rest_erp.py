@@ -14,18 +14,21 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from erpsync_gui.connectors.base import CheckResult, chunked, create_each
+from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origin_from
+from erpsync_gui.connectors.rest_changes import read_changes
 from erpsync_gui.connectors.rest_paging import (
     ListPage,
     Params,
     RestOptions,
     data_of,
     iter_list,
-    parse_time,
+    read_page,
     reply_json,
     shown_url,
     to_record,
@@ -37,8 +40,10 @@ from erpsync_gui.errors import (
     CredentialsExpiredError,
     DuplicateError,
     ERPSyncError,
+    MalformedReplyError,
     MissingClientTokenError,
     NotFoundError,
+    OutcomeUnknownError,
     PermanentError,
     StaleVersionError,
 )
@@ -154,12 +159,20 @@ class RestErpConnector:
     def _list(self, entity: str, params: Params, per_page: int) -> Iterator[ListPage]:
         path = self._path(entity)
         return iter_list(lambda query: self._request("GET", entity, path, params=query),
-                         self.options, entity, params, per_page)
+                         self.options, entity, params, per_page, self._known_secrets())
+
+    def _page(self, entity: str, query: Params) -> ListPage:
+        path = self._path(entity)
+        return read_page(lambda q: self._request("GET", entity, path, params=q), self.options, entity, query,
+                         self._known_secrets())
+
+    def _known_secrets(self) -> list[str]:
+        return [s for s in (self._token, self._client_token) if s]
 
     def _one(self, response: httpx.Response, entity: str) -> Record:
         body = reply_json(response, entity)
         return to_record(data_of(body, response, entity, self.options.list_key), self.options, entity,
-                         shown_url(response))
+                         shown_url(response), self._known_secrets())
 
     # -- the Connector protocol ------------------------------------------------------------------
     def capabilities(self, entity: str) -> Capabilities:
@@ -173,24 +186,21 @@ class RestErpConnector:
         """Fields guessed from one sample record, plus the entity's natural keys."""
         sample = next(iter(self._list(entity, [], 1)), None)
         fields: tuple[FieldInfo, ...] = ()
+        keys = KEY_FIELDS.get(entity, ())
         if sample is not None and sample.records:
-            fields = tuple(FieldInfo(name, _guess_type(value), required=name == self.options.id_field)
+            # the dialect refuses an explicit null for a natural key ("must be text"): it is left out instead
+            fields = tuple(FieldInfo(name, _guess_type(value), required=name == self.options.id_field,
+                                     nullable=False if name in keys or name == self.options.id_field else None)
                            for name, value in sample.records[0].data.items())
-        return EntityInfo(entity, fields, has_cursor=True, key_fields=KEY_FIELDS.get(entity, ()))
+        known = {f.name for f in fields}
+        fields += tuple(FieldInfo(name, "text", nullable=False) for name in keys if name not in known)
+        return EntityInfo(entity, fields, has_cursor=True, key_fields=keys)
 
     def changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
-        """Pages changed since `cursor` (an ISO updated_at, inclusive); each page's cursor is the
-        newest updated_at seen so far."""
+        """Pages changed at or after `cursor` (an ISO updated_at, inclusive), read by keyset so that no
+        change is skipped (see rest_changes); each page's cursor is the last updated_at read."""
         self._entity_headers(entity)  # a missing client token fails here, before any request
-        return self._changes(entity, cursor, page_size)
-
-    def _changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
-        params: Params = [("updated_since", cursor)] if cursor else []
-        newest = cursor
-        for page in self._list(entity, params, page_size):
-            if page.max_updated and (newest is None or _later(page.max_updated, newest)):
-                newest = page.max_updated
-            yield Page(page.records, cursor=newest, total=page.total)
+        return read_changes(lambda query: self._page(entity, query), self.options, entity, cursor, page_size)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         wanted = list(dict.fromkeys(str(i) for i in ids))
@@ -224,6 +234,10 @@ class RestErpConnector:
                         found[str(source)] = record
         return found
 
+    def origin_of(self, entity: str, record: Record) -> Origin | None:
+        id_field, channel_field = self.options.origin_fields
+        return origin_from(record.data.get(channel_field), record.data.get(id_field))
+
     def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
                txn_id: str | None = None) -> Record:
         body = dict(payload)
@@ -238,7 +252,13 @@ class RestErpConnector:
             raise self._duplicate(entity, body, exc) from exc
         except PermanentError as exc:
             raise self._refined(entity, "create", exc) from exc
-        return self._one(response, entity)
+        try:
+            return self._one(response, entity)
+        except MalformedReplyError as exc:
+            # the ERP took the POST (2xx) but its answer names no usable record: the record may exist, so
+            # it is reconciled by our origin marker before anything is created again
+            raise OutcomeUnknownError(f"The ERP accepted the {entity} create but its reply is malformed: {exc}",
+                                      status=response.status_code) from exc
 
     def create_many(self, entity: str, payloads: Sequence[Mapping[str, Any]], *,
                     origins: Sequence[Origin | None] | None = None,
@@ -340,7 +360,7 @@ class RestErpConnector:
             message += "; the client token works"
         else:
             message += "; no client token, so products, orders and the other advanced entities are off"
-        return CheckResult(True, True, True, latency, message, server)
+        return CheckResult(True, True, True, latency, message, server, server_time=http_date(response))
 
     def close(self) -> None:
         if self._owns_http:
@@ -382,9 +402,13 @@ class RestErpConnector:
         return None
 
 
-def _later(a: str, b: str) -> bool:
-    ta, tb = parse_time(a), parse_time(b)
-    return ta > tb if ta is not None and tb is not None else a > b
+def http_date(response: httpx.Response) -> datetime | None:
+    """The server's clock from its Date header (whole seconds), None when it sends none."""
+    try:
+        moment = parsedate_to_datetime(response.headers.get("date", ""))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _ms(started: float) -> float:

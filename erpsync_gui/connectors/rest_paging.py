@@ -7,14 +7,17 @@ names the entity and the URL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from erpsync_gui.errors import ConfigError, PermanentError
+from erpsync_gui.connectors.reply_ids import MAX_ID_LENGTH, record_id_of
+from erpsync_gui.errors import ConfigError, MalformedReplyError, PermanentError
+from erpsync_gui.http.redact import redact_text
 from erpsync_gui.records import Record
 
 PAGING_STYLES = ("page", "offset", "cursor")
@@ -66,21 +69,31 @@ def shown_url(response: httpx.Response) -> str:
 
 
 def reply_json(response: httpx.Response, entity: str) -> Any:
-    """The parsed body, or a PermanentError saying the reply is not JSON."""
+    """The parsed body, or a MalformedReplyError saying why it cannot be read (not JSON, not UTF-8,
+    truncated, or nested too deep to be a record list)."""
     try:
         return response.json()
-    except (ValueError, UnicodeDecodeError):
+    except RecursionError:
+        raise MalformedReplyError(
+            f"The ERP's reply for {entity} at {shown_url(response)} is nested too deep to be read",
+            status=response.status_code,
+        ) from None
+    except UnicodeDecodeError:
+        raise MalformedReplyError(f"The ERP's reply for {entity} at {shown_url(response)} is not UTF-8 text",
+                                  status=response.status_code) from None
+    except ValueError:
         snippet = response.text[:80].strip() if response.content else "an empty body"
-        raise PermanentError(
-            f"The ERP's reply for {entity} at {shown_url(response)} is not JSON ({snippet!r})",
+        raise MalformedReplyError(
+            f"The ERP's reply for {entity} at {shown_url(response)} is not JSON (it may be cut off)",
             status=response.status_code, hint="check the base URL: it may not point at the ERP API",
+            reply=repr(snippet),
         ) from None
 
 
 def data_of(body: Any, response: httpx.Response, entity: str, key: str) -> Any:
-    """The body's `key` member (the records), or a PermanentError when it is missing."""
+    """The body's `key` member (the records), or a MalformedReplyError when it is missing."""
     if not isinstance(body, dict) or key not in body:
-        raise PermanentError(
+        raise MalformedReplyError(
             f"The ERP's reply for {entity} at {shown_url(response)} has no {key!r} member",
             status=response.status_code, hint="check the base URL and the connector's list_key option",
         )
@@ -98,25 +111,35 @@ def parse_time(value: Any) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def to_record(raw: Any, opts: RestOptions, entity: str, url: str) -> Record:
-    """One Record from one reply object; a non-object or one without an id is a PermanentError."""
+def to_record(raw: Any, opts: RestOptions, entity: str, url: str, secrets: Sequence[str] = ()) -> Record:
+    """One Record from one reply object; a non-object or one without a usable id is a MalformedReplyError."""
     if not isinstance(raw, dict):
-        raise PermanentError(f"The ERP sent a {entity} record that is not an object at {url}")
-    record_id = raw.get(opts.id_field)
-    if record_id is None or record_id == "":
-        raise PermanentError(
-            f"The ERP sent a {entity} record without {opts.id_field!r} at {url}",
-            hint="check the connector's id_field option",
+        raise MalformedReplyError(f"The ERP sent a {entity} record that is not an object at {url}",
+                                  reply=_excerpt(raw, secrets))
+    record_id = record_id_of(raw.get(opts.id_field), secrets)
+    if record_id is None:
+        raise MalformedReplyError(
+            f"The ERP sent a {entity} record without a usable {opts.id_field!r} at {url}",
+            hint="an id must be a non-empty text or a whole number; check the connector's id_field option",
+            reply=_excerpt(raw, secrets),
         )
     version = raw.get(opts.version_field)
     txn = raw.get(opts.txn_field)
     return Record(
-        id=str(record_id),
+        id=record_id,
         data=raw,
         updated_at=parse_time(raw.get(opts.updated_field)),
-        version=None if version is None else str(version),
-        txn_id=None if txn is None else str(txn),
+        version=None if version is None or isinstance(version, dict | list) else str(version)[:MAX_ID_LENGTH],
+        txn_id=None if txn is None or isinstance(txn, dict | list) else str(txn)[:64],
     )
+
+
+def _excerpt(raw: Any, secrets: Sequence[str]) -> str:
+    try:
+        text = json.dumps(raw, ensure_ascii=False, default=str)[:300]
+    except (TypeError, ValueError, RecursionError):
+        text = "(unprintable)"
+    return redact_text(text, secrets)
 
 
 @dataclass(frozen=True)
@@ -125,13 +148,35 @@ class ListPage:
     total: int | None
     #: the largest updated_at text in this page (the dialect's cursor), None when no record has one
     max_updated: str | None
+    #: the server's keyset cursor for the next page (cursor paging), None when there is none
+    next_cursor: str | None = None
+    #: how many records the server says a full page holds (it may cap per_page below what was asked)
+    served: int | None = None
 
 
 Fetch = Callable[[Params], httpx.Response]
 
 
+def read_page(fetch: Fetch, opts: RestOptions, entity: str, query: Params, secrets: Sequence[str] = ()) -> ListPage:
+    """One list request and its reply parsed: records, the total and the paging hints the server gave."""
+    response = fetch(query)
+    url = shown_url(response)
+    body = reply_json(response, entity)
+    items = data_of(body, response, entity, opts.list_key)
+    if not isinstance(items, list):
+        raise MalformedReplyError(f"The ERP's {opts.list_key!r} for {entity} at {url} is not a list")
+    meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+    records = tuple(to_record(item, opts, entity, url, secrets) for item in items)
+    total = meta.get("total") if _is_count(meta.get("total")) else None
+    stamps = [r.data.get(opts.updated_field) for r in records]
+    newest = max((s for s in stamps if isinstance(s, str)), default=None, key=time_key)
+    next_cursor = meta.get("next_cursor") if isinstance(meta.get("next_cursor"), str) else None
+    served = meta.get("per_page") if _is_count(meta.get("per_page")) and meta["per_page"] > 0 else None
+    return ListPage(records, total, newest, next_cursor, served)
+
+
 def iter_list(
-    fetch: Fetch, opts: RestOptions, entity: str, params: Params, per_page: int
+    fetch: Fetch, opts: RestOptions, entity: str, params: Params, per_page: int, secrets: Sequence[str] = ()
 ) -> Iterator[ListPage]:
     """Every page of a list request in the configured paging style, until the server has no more.
 
@@ -149,39 +194,35 @@ def iter_list(
             query += [("offset", offset), ("limit", per_page)]
         elif cursor:
             query.append(("cursor", cursor))
-        response = fetch(query)
-        url = shown_url(response)
-        body = reply_json(response, entity)
-        items = data_of(body, response, entity, opts.list_key)
-        if not isinstance(items, list):
-            raise PermanentError(f"The ERP's {opts.list_key!r} for {entity} at {url} is not a list")
-        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-        records = tuple(to_record(item, opts, entity, url) for item in items)
+        listed = read_page(fetch, opts, entity, query, secrets)
+        records = listed.records
         ids = tuple(r.id for r in records)
         if records and ids == previous:
             raise PermanentError(
-                f"The ERP answered the same {entity} page twice at {url}",
+                f"The ERP answered the same {entity} page twice",
                 hint=f"the server seems to ignore {opts.paging!r} paging; choose another paging style",
             )
         previous = ids
-        total = meta.get("total") if isinstance(meta.get("total"), int) else None
-        stamps = [r.data.get(opts.updated_field) for r in records]
-        newest = max((s for s in stamps if isinstance(s, str)), default=None, key=_time_key)
         if records:
-            yield ListPage(records, total, newest)
+            yield listed
         if opts.paging == "cursor":
-            cursor = meta.get("next_cursor")
+            cursor = listed.next_cursor
             if not cursor or not records:
                 return
         else:
             offset += len(records)
             page += 1
-            # a server may cap per_page below what was asked; its own figure says what a full page is
-            served = meta.get("per_page") if isinstance(meta.get("per_page"), int) else per_page
+            served = listed.served or per_page
+            total = listed.total
             if not records or (offset >= total if total is not None else len(records) < served):
                 return
 
 
-def _time_key(text: str) -> tuple[int, datetime | str]:
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def time_key(text: str) -> tuple[int, datetime | str]:
+    """Sort key of an updated_at text: by time where it reads as one, else by text (after every time)."""
     moment = parse_time(text)
     return (1, moment) if moment is not None else (0, text)

@@ -11,13 +11,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, inspect, or_, select
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
-from erpsync_gui.connectors.base import CheckResult, chunked
+from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
+from erpsync_gui.connectors.sql_clock import DEFAULT_OVERLAP_S, overlap_start, server_time, source_now
+from erpsync_gui.connectors.sql_defaults import column_default
 from erpsync_gui.connectors.sql_engine import (
     build_engine,
     parse_url,
@@ -62,6 +65,10 @@ class SqlConnector:
                               hint='e.g. {"clients": {"table": "tblclients", "id": "userid"}}')
         self._overrides = {str(k): dict(v) for k, v in overrides.items()}
         self._schema = options.get("schema") or None
+        self._clock_offset = float(endpoint.clock_offset_s or 0.0)
+        #: how far before the stored cursor a read starts again: an edit stamped in the same second as (or a
+        #: little before) the newest stamp read is still read; the checksums skip what did not change
+        self._overlap = timedelta(seconds=float(options.get("cursor_overlap_s", DEFAULT_OVERLAP_S)))
         self._engine: Engine | None = None
         self._catalog: SchemaCatalog | None = None
         self._lock = threading.Lock()
@@ -104,11 +111,13 @@ class SqlConnector:
         filled = {et.pk.name} | {c.name for c in (et.updated, et.created) if c is not None}
         fields = [
             FieldInfo(c.name, field_type(c),
-                      required=not c.nullable and c.server_default is None and c.name not in filled)
+                      required=not c.nullable and c.server_default is None and c.name not in filled,
+                      nullable=bool(c.nullable), default=column_default(c))
             for c in et.table.columns
         ]
-        fields += [FieldInfo(child.name, "list") for child in et.children]
-        return EntityInfo(entity, tuple(fields), has_cursor=et.updated is not None, key_fields=et.key_fields)
+        fields += [FieldInfo(child.name, "list", nullable=False) for child in et.children]
+        return EntityInfo(entity, tuple(fields), has_cursor=et.updated is not None, key_fields=et.key_fields,
+                          fields_complete=True)
 
     def check(self) -> CheckResult:
         start = time.perf_counter()
@@ -121,6 +130,7 @@ class SqlConnector:
                 latency = (time.perf_counter() - start) * 1000
                 version = ".".join(str(p) for p in conn.dialect.server_version_info or ())
                 server = f"{conn.dialect.name} {version}".strip()
+                clock = server_time(conn)
                 names = inspect(conn).get_table_names(schema=self._schema)
             found, expected = self.catalog.preset_tables(names)
         except AuthError as exc:
@@ -133,24 +143,28 @@ class SqlConnector:
             return CheckResult(False, True, True, latency, f"Connected, but none of the {self._preset} "
                                "tables are in this database", server)
         tables = f"{found} of {expected} {self._preset} tables found" if expected else f"{len(names)} tables"
-        return CheckResult(True, True, True, latency, f"Connected; {tables}", server)
+        return CheckResult(True, True, True, latency, f"Connected; {tables}", server, server_time=clock)
 
     # --- reading --------------------------------------------------------------------------------
 
     def changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
+        """Pages of rows changed at or after `cursor` (less the overlap); every row without a cursor. The
+        last page of a read of every row says `complete`."""
         et = self._resolve(entity)
         size = max(1, int(page_size))
         if et.updated is None:
-            yield from self._pages(et, size, self._count(et, None), with_cursor=False)
+            yield from self._pages(et, size, self._count(et, None), with_cursor=False, last=True)
             return
         since = cursor_value(et.updated, cursor) if cursor else None
+        if since is not None:
+            since = overlap_start(et.updated, since, self._overlap)
         total = self._count(et, et.updated >= since if since is not None else None)
         if since is None:  # rows never stamped come first, by id; they carry no cursor
             yield from self._pages(et, size, total, with_cursor=False, where=et.updated.is_(None))
             where = et.updated.is_not(None)
         else:
             where = et.updated >= since
-        yield from self._pages(et, size, total, with_cursor=True, where=where)
+        yield from self._pages(et, size, total, with_cursor=True, where=where, last=since is None)
 
     def _count(self, et: EntityTable, where: Any) -> int:
         query = select(func.count()).select_from(et.table)
@@ -160,28 +174,32 @@ class SqlConnector:
             return int(conn.execute(query).scalar_one())
 
     def _pages(self, et: EntityTable, size: int, total: int, *, with_cursor: bool,
-               where: Any = None) -> Iterator[Page]:
-        """Keyset pages (no OFFSET): by (updated, id) with a cursor, else by id; a connection per page."""
-        last: Row | None = None
+               where: Any = None, last: bool = False) -> Iterator[Page]:
+        """Keyset pages (no OFFSET): by (updated, id) with a cursor, else by id; a connection per page.
+        `last`: these pages end a read of every row, so the final one says `complete`."""
+        previous: Row | None = None
         order = [et.updated, et.pk] if with_cursor else [et.pk]
         while True:
             query = select(et.table).order_by(*order).limit(size)
             if where is not None:
                 query = query.where(where)
-            if last is not None and with_cursor:
-                lu, lp = last._mapping[et.updated], last._mapping[et.pk]
+            if previous is not None and with_cursor:
+                lu, lp = previous._mapping[et.updated], previous._mapping[et.pk]
                 query = query.where(or_(et.updated > lu, (et.updated == lu) & (et.pk > lp)))
-            elif last is not None:
-                query = query.where(et.pk > last._mapping[et.pk])
+            elif previous is not None:
+                query = query.where(et.pk > previous._mapping[et.pk])
             with translate_errors(f"reading {et.entity}"), self.engine.connect() as conn:
                 rows = conn.execute(query).all()
                 records = read_records(conn, et, rows)
+            end = len(rows) < size
             if not rows:
+                if last:
+                    yield Page((), None, total, complete=True)
                 return
-            last = rows[-1]
-            page_cursor = cursor_text(last._mapping[et.updated]) if with_cursor else None
-            yield Page(tuple(records), page_cursor, total)
-            if len(rows) < size:
+            previous = rows[-1]
+            page_cursor = cursor_text(previous._mapping[et.updated]) if with_cursor else None
+            yield Page(tuple(records), page_cursor, total, complete=last and end)
+            if end:
                 return
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
@@ -240,6 +258,13 @@ class SqlConnector:
                         found.setdefault(label, record)  # the oldest twin wins if there are two
         return found
 
+    def origin_of(self, entity: str, record: Record) -> Origin | None:
+        et = self._resolve(entity)
+        if et.marker is None:
+            return None
+        id_col, channel_col = et.marker
+        return origin_from(record.data.get(channel_col.name), record.data.get(id_col.name))
+
     # --- writing --------------------------------------------------------------------------------
 
     def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
@@ -286,7 +311,7 @@ class SqlConnector:
             return BatchItemResult(index=index, error=exc)
 
     def _insert(self, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
-        return self._transaction(f"creating {et.entity}", lambda conn: insert(conn, et, rows))
+        return self._transaction(f"creating {et.entity}", lambda conn: insert(conn, et, rows, self._now(conn)))
 
     def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
                version: str | None = None, txn_id: str | None = None) -> Record:
@@ -296,7 +321,13 @@ class SqlConnector:
         if key is None:
             raise missing
         row = prepare(et, payload, creating=False)
-        return self._transaction(f"updating {entity}", lambda conn: update_row(conn, et, key, row, missing))
+        return self._transaction(f"updating {entity}",
+                                 lambda conn: update_row(conn, et, key, row, missing, self._now(conn)))
+
+    def _now(self, conn: Connection) -> datetime:
+        """The CRM's own clock: the database server's where there is one, else this machine's corrected by
+        the endpoint's clock offset (a SQLite file has no clock; the application writing it does)."""
+        return source_now(conn, self._clock_offset)
 
     def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
         et = self._resolve(entity)

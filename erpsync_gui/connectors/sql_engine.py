@@ -44,8 +44,9 @@ _MYSQL_PRIVILEGE_CODES = {1044, 1142, 1143, 1227}  # logged in, but not allowed 
 _MYSQL_DUPLICATE = 1062
 _MYSQL_UNKNOWN_DB = 1049
 _MYSQL_SCHEMA_CODES = {_MYSQL_UNKNOWN_DB, 1051, 1054, 1109, 1146}  # unknown database, table or column
-# a value the column cannot take (strict mode): incorrect date/number, out of range, CHECK constraint
-_MYSQL_REFUSED_VALUE_CODES = {1292, 1366, 1367, 1411, 1690, 3819, 4025}
+# a value the column cannot take (strict mode): incorrect date/number, out of range, CHECK constraint; a
+# NOT NULL column given NULL (1048) or left out without a default (1364); text too long (1406), cut (1265)
+_MYSQL_REFUSED_VALUE_CODES = {1048, 1265, 1292, 1364, 1366, 1367, 1406, 1411, 1690, 3819, 4025}
 # psycopg reports connection-time refusals without a SQLSTATE: the server's words are all there is
 _AUTH_PHRASES = ("password authentication failed", "access denied for user", "is not permitted to log in",
                  "no pg_hba.conf entry")

@@ -264,12 +264,6 @@ def from_db(value: Any) -> Any:
     return value
 
 
-def now_for(column: Column) -> datetime | date:
-    """The current UTC time in the shape the column stores."""
-    now = datetime.now(UTC)
-    return to_db(column, now)
-
-
 def to_db(column: Column, value: Any) -> Any:
     """`value` converted to what `column` stores; PermanentError when it cannot be (per-record, no value
     in the message so errors group by column)."""

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
 from erpsync_gui.connectors.base import chunked
 from erpsync_gui.connectors.sql_reading import IN_CHUNK, read_records
-from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, now_for, to_db
+from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, to_db
 from erpsync_gui.errors import NotFoundError, PermanentError
 from erpsync_gui.records import Origin, Record
 
@@ -29,7 +30,7 @@ class PreparedRow:
 def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, origin: Origin | None = None,
             channel: str = "erpsync") -> PreparedRow:
     """Payload -> column values; unknown names are ConfigError, unstorable values PermanentError.
-    Stamps the updated column (and on create the created column and origin marker) unless given."""
+    On create the origin marker is stamped; the time columns are stamped at write time (`stamp`)."""
     row = PreparedRow({})
     for key, value in payload.items():
         child = et.child(key)
@@ -38,9 +39,6 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
         else:
             column = et.column(key)
             row.values[column.name] = to_db(column, value)
-    for column in [et.updated, et.created] if creating else [et.updated]:
-        if column is not None and column.name not in row.values:
-            row.values[column.name] = now_for(column)
     if creating and origin is not None and et.marker is not None:
         id_col, channel_col = et.marker
         row.values[id_col.name] = to_db(id_col, origin.source_id)
@@ -68,8 +66,19 @@ def _prepare_lines(child: ChildTable, lines: Any) -> list[dict[str, Any]]:
     return prepared
 
 
-def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
+def stamp(et: EntityTable, row: PreparedRow, now: datetime, *, creating: bool) -> None:
+    """Fill the updated column (and on create the created column) with `now` unless the payload set them.
+    `now` is the source system's own clock: a cursor read from these stamps never passes an edit that a
+    person makes after our write, whatever this machine's clock says."""
+    for column in [et.updated, et.created] if creating else [et.updated]:
+        if column is not None and column.name not in row.values:
+            row.values[column.name] = to_db(column, now)
+
+
+def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: datetime) -> list[Record]:
     """Insert rows and their lines; returns them as now stored, in order."""
+    for row in rows:
+        stamp(et, row, now, creating=True)
     keys = _insert_rows(conn, et, rows)
     for child in et.children:
         parents = [(k, r.lines[child.name]) for k, r in zip(keys, rows, strict=True) if child.name in r.lines]
@@ -131,8 +140,9 @@ def _insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[A
 
 
 def update_row(conn: Connection, et: EntityTable, key: Any, row: PreparedRow,
-               missing: NotFoundError) -> Record:
+               missing: NotFoundError, now: datetime) -> Record:
     """UPDATE the given columns and replace the child lines given; `missing` when no row has `key`."""
+    stamp(et, row, now, creating=False)
     if row.values.get(et.pk.name, key) != key:
         raise PermanentError(f"The id column {et.pk.name} of {et.entity} cannot be changed")
     if row.values:

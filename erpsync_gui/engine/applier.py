@@ -14,6 +14,7 @@ from datetime import datetime
 
 from erpsync_gui import CHANNEL
 from erpsync_gui.connectors.base import Connector
+from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.signature import error_signature
 from erpsync_gui.engine.types import Action, PlanItem
 from erpsync_gui.errors import (
@@ -28,8 +29,7 @@ from erpsync_gui.errors import (
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Origin, Record, Side
 from erpsync_gui.store.link import Link
-from erpsync_gui.store.models import ConflictRow
-from erpsync_gui.store.sync_state import BatchCommit, SyncState
+from erpsync_gui.store.sync_state import BatchCommit, NewConflict, SyncState
 
 _EXCERPT = 600
 #: failures that concern the whole endpoint, not the record: the run stops at once
@@ -65,15 +65,32 @@ class Applier:
         """Carry out the writes of `items` (updating each item's action/error) and return the commit."""
         commit = BatchCommit()
         creates = [i for i in items if i.action is Action.CREATE]
+        extra: list[PlanItem] = []
         if creates:
             self._announce(creates)
             self._create(creates)
+            extra = self._stale_holders(creates)
         for item in items:
             if item.action in (Action.UPDATE, Action.UPDATE_SOURCE):
                 self._update(item)
-        for item in items:
+        for item in [*extra, *items]:
             self._record(item, commit)
         return commit
+
+    def _stale_holders(self, creates: Sequence[PlanItem]) -> list[PlanItem]:
+        """Links that still name an id a create was just given: their record was deleted and the system
+        gave its id to the new record. They are retired before the new link takes the id."""
+        stale: list[PlanItem] = []
+        by_side: dict[Side, dict[str, PlanItem]] = {}
+        for item in creates:
+            if item.action is Action.CREATE and item.target is not None and item.write_side is not None:
+                by_side.setdefault(item.write_side, {})[item.target.id] = item
+        for side, fresh in by_side.items():
+            for record_id, link in self.ctx.state.links_by_ids(side, list(fresh)).items():
+                if link.id is not None and link.id != getattr(fresh[record_id].link, "id", None):
+                    survivor = link.erp_id if side is Side.CRM else link.crm_id
+                    stale.append(retire(side, record_id, link, Record(survivor, {}) if survivor else None))
+        return stale
 
     def partial_commit(self, items: Sequence[PlanItem]) -> BatchCommit:
         """After a run-stopping error mid-batch: record what was done; the rest stays unrecorded (the cursor
@@ -84,6 +101,10 @@ class Applier:
                     id(item) not in self._attempted:
                 item.action, item.target, item.reason = Action.SKIP, None, "not attempted: the run stopped"
                 continue
+            if item.action is Action.CREATE and item.target is None:
+                # sent, but no record came back: it waits, to be reconciled before it is sent again
+                item.action, item.error = Action.FAILED, item.error or OutcomeUnknownError(
+                    "the run stopped before the target confirmed this create")
             self._record(item, commit)
         return commit
 
@@ -104,19 +125,36 @@ class Applier:
         for item in creates:
             by_side.setdefault(item.write_side, []).append(item)
         for side, group in by_side.items():
-            results = self.ctx.connectors[side].create_many(
-                self.ctx.names[side], [i.payload for i in group],
-                origins=[Origin(CHANNEL, i.source.id) for i in group], txn_id=self.ctx.txn_id,
-            )
-            for result in results:
-                self._attempted.add(id(group[result.index]))
-                if result.record is not None:
-                    group[result.index].target = result.record
-            for result in results:
-                if result.error is not None:
-                    self._failed(group[result.index], result.error)
-                else:
-                    self._consecutive = 0
+            connector, name = self.ctx.connectors[side], self.ctx.names[side]
+            # a system without batch writes gets one create at a time, so that five failures in a row stop
+            # the run before the rest is sent
+            chunks = [group] if connector.capabilities(name).batch else [[item] for item in group]
+            for chunk in chunks:
+                results = connector.create_many(
+                    name, [i.payload for i in chunk],
+                    origins=[Origin(CHANNEL, i.source.id) for i in chunk], txn_id=self.ctx.txn_id,
+                )
+                self._created(chunk, results)
+
+    def _created(self, chunk: list[PlanItem], results: Sequence) -> None:
+        """Take in every result before any of them may stop the run: a create counts as created only when
+        the target gave its record back."""
+        stop: Exception | None = None
+        for result in results:
+            item = chunk[result.index]
+            self._attempted.add(id(item))
+            if result.record is not None:
+                item.target = result.record
+                self._consecutive = 0
+                continue
+            error = result.error or OutcomeUnknownError("the target gave back no record and no error")
+            try:
+                self._failed(item, error)
+            except RUN_STOPPERS as exc:
+                item.error, item.action = error, Action.FAILED
+                stop = stop or exc
+        if stop is not None:
+            raise stop
 
     def _update(self, item: PlanItem) -> None:
         side = item.write_side
@@ -171,6 +209,9 @@ class Applier:
                                                          Action.REBASELINE, Action.CONFLICT):
             commit.deleted_links.append(item.absorbed_link.id)
         if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE):
+            if link.state in ("pending", "failed") or link.attempts:
+                # it failed before: the errors it left behind are settled by this sync
+                commit.settled.setdefault(item.source_side, []).append(item.source.id)
             self._synced(link, item, now, wrote=action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE))
             if link.id is not None and link.state == "synced":
                 commit.resolved_conflict_links.append(link.id)
@@ -183,6 +224,9 @@ class Applier:
         elif action is Action.DEFER:
             link.state = "pending"
             link.pending_side = item.source_side.value
+        elif action is Action.RETIRE:
+            commit.outcomes.append(self._outcome(item, now))  # while the link still names both records
+            self._retire(link, item, now)
         elif action is Action.CONFLICT:
             self._conflict(link, item, commit, now)
         elif action is Action.FAILED:
@@ -202,6 +246,8 @@ class Applier:
         link.last_error = None
         link.attempts = 0
         link.last_synced_at = now
+        link.deleted_side = link.deleted_at = None
+        link.expected_side = link.expected_checksum = None
         if wrote:
             link.last_txn_id = self.ctx.txn_id
             link.last_written_side = item.write_side.value
@@ -232,12 +278,31 @@ class Applier:
         mapping = self.ctx.mapping
         crm = item.source if item.source_side is Side.CRM else item.target
         erp = item.target if item.source_side is Side.CRM else item.source
-        commit.conflicts.append((link, ConflictRow(
-            profile_id=self.ctx.profile_id, entity=self.ctx.entity, link_id=link.id or 0,
+        commit.conflicts.append((link, NewConflict(
             crm_values=_jsonable(mapping.to_common(Side.CRM, crm.data)) if crm else {},
             erp_values=_jsonable(mapping.to_common(Side.ERP, erp.data)) if erp else {},
             reason=item.reason, created_at=now,
         )))
+
+    def _retire(self, link: Link, item: PlanItem, now: datetime) -> None:
+        assert item.deleted_side is not None
+        # the deleted record's id is let go: a system may give it to a new record (SQLite, a restored backup),
+        # which then is a record of its own (the outcome keeps the id)
+        if item.deleted_side is Side.CRM:
+            link.crm_id, link.crm_checksum = None, None
+        else:
+            link.erp_id, link.erp_checksum = None, None
+        link.state = "deleted"
+        link.deleted_side = item.deleted_side.value
+        link.deleted_at = now
+        link.pending_side = None
+        link.create_unknown = False
+        link.last_error = None
+
+    def _deleted_message(self, item: PlanItem, now: datetime) -> str:
+        assert item.deleted_side is not None
+        survivor = item.erp_id if item.deleted_side is Side.CRM else item.crm_id
+        return _deleted_message_of(self.ctx.entity, item.deleted_side, survivor, now)
 
     def _failure(self, link: Link, item: PlanItem) -> None:
         error = item.error
@@ -248,13 +313,23 @@ class Applier:
         link.pending_side = item.source_side.value
         link.attempts = (link.attempts or 0) + 1
         link.last_error = self.ctx.redact(str(error))[:2000]
+        if unknown and item.payload is not None and item.write_side is not None and item.action is Action.FAILED:
+            written = item.target if item.write_side is not item.source_side else item.source
+            if written is not None and (link.crm_id if item.write_side is Side.CRM else link.erp_id):
+                # had the update landed, the record would read like this: then the change is ours, not a person's
+                expected = {**written.data, **item.payload}
+                link.expected_side = item.write_side.value
+                link.expected_checksum = self.ctx.mapping.checksum(item.write_side, expected)
 
     def _outcome(self, item: PlanItem, now: datetime) -> dict:
         """The outcome row's values (a plain dict: one per written record, inserted in bulk)."""
         error = item.error
         kind = getattr(error, "kind", type(error).__name__) if error else None
         message = self.ctx.redact(str(error)) if error else item.reason
-        action = {Action.UPDATE_SOURCE: "update", Action.FAILED: "failed"}.get(item.action, item.action.value)
+        if item.action is Action.RETIRE:
+            kind, message = "deleted", self._deleted_message(item, now)
+        action = {Action.UPDATE_SOURCE: "update", Action.FAILED: "failed",
+                  Action.RETIRE: "deleted"}.get(item.action, item.action.value)
         excerpt = None
         if error is not None and item.payload is not None:
             excerpt = self.ctx.redact(json.dumps(_jsonable(item.payload), ensure_ascii=False))[:_EXCERPT]
@@ -263,11 +338,18 @@ class Applier:
             crm_id=item.crm_id, erp_id=item.erp_id, action=action,
             target_side=item.write_side.value if item.write_side else None,
             error_kind=kind, message=message[:4000],
-            signature=error_signature(self.ctx.entity, kind, message) if error else None,
+            signature=error_signature(self.ctx.entity, kind, message) if error or kind == "deleted" else None,
             payload_excerpt=excerpt,
-            resolution="open" if item.action in (Action.FAILED, Action.CONFLICT) else None,
+            resolution="open" if item.action in (Action.FAILED, Action.CONFLICT, Action.RETIRE) else None,
             created_at=now,
         )
+
+
+def _deleted_message_of(entity: str, deleted: Side, survivor_id: str | None, when: datetime) -> str:
+    other = deleted.other.value.upper()
+    twin = f"the {other} twin {survivor_id}" if survivor_id else f"the {other} twin"
+    return (f"deleted in the {deleted.value.upper()} (noticed {when:%Y-%m-%d %H:%M} UTC); {twin} was left as "
+            "it is")
 
 
 def _jsonable(value):

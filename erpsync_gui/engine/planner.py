@@ -5,15 +5,16 @@ Reads both systems and the link store; writes nothing. A dry run shows exactly t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine import policy as policies
-from erpsync_gui.engine.matcher import Match, find_twins
+from erpsync_gui.engine.matcher import Match, Targets, find_twins
+from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
-from erpsync_gui.errors import MappingError, NotFoundError, OutcomeUnknownError
+from erpsync_gui.errors import MappingError, OutcomeUnknownError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.link import Link
@@ -53,6 +54,12 @@ class PlanContext:
     checksums: Checksums
     #: field-level changes of creates are shown by a dry run only; a real run skips working them out
     show_creates: bool = False
+    #: how far each system's clock is ahead of this PC's (newest_wins corrects modification times by it)
+    clock_offsets: Mapping[Side, timedelta] = field(default_factory=dict)
+    #: both sides as the matcher sees them (with the key index it builds once per run)
+    targets: Mapping[Side, Targets] = field(default_factory=dict)
+    #: the mapping changed: linked records are compared again (stored checksums were made under the old one)
+    reevaluate: bool = False
 
 
 def _sum(link: Link, side: Side) -> str | None:
@@ -85,9 +92,9 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
 
     unlinked = [r for r in rest if _twin_id(links.get(r.id), target_side) is None]
     matches = find_twins(
-        state=ctx.state, target=ctx.connectors[target_side], target_entity=ctx.names[target_side],
-        target_side=target_side, sources=[r for r in unlinked if r.id in payloads],
-        payloads=payloads, key_fields=ctx.key_fields,
+        state=ctx.state, source=ctx.connectors[source_side], source_entity=ctx.names[source_side],
+        target=ctx.targets[target_side], sources=[r for r in unlinked if r.id in payloads],
+        payloads=payloads, key_fields=ctx.key_fields, mapping=ctx.mapping,
     ) if unlinked else {}
 
     items = []
@@ -108,13 +115,19 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
 
 def _decided_by_link(ctx: PlanContext, side: Side, record: Record, link: Link | None) -> PlanItem | None:
     """The plan for a linked record when its link settles it; None when the record needs a full look."""
+    if link is not None and link.state == "deleted":
+        gone = (link.deleted_side or side.other.value).upper()
+        return PlanItem(Action.SKIP, side, record, f"its twin was deleted in the {gone}; left as it is")
     if link is None or _twin_id(link, side.other) is None:
         return None
+    if ctx.reevaluate and link.state == "synced":
+        return None  # compared again under the new mapping
     checksum = ctx.checksums.of(side, record)
     waiting_here = link.state in ("pending", "failed") and link.pending_side == side.value
     if link.state != "conflict" and not waiting_here and _sum(link, side) == checksum:
         return PlanItem(Action.SKIP, side, record, "unchanged since the last sync")
-    if link.state == "conflict" and _sum(link, side) == checksum:
+    if link.state == "conflict" and _sum(link, side) == checksum and ctx.policy == "manual":
+        # under another policy an open conflict is decided by it now (the policy may have changed)
         return PlanItem(Action.SKIP, side, record, "waiting for a decision on an earlier conflict")
     if link.state == "synced" and _own_write(link, side, record):
         return PlanItem(Action.REBASELINE, side, record, "the change is our own write (same transaction id)")
@@ -136,19 +149,27 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
     if twin_id is not None:
         twin = twins.get(twin_id)
         if twin is None:
-            return PlanItem(Action.FAILED, side, record, "linked twin is gone", error=NotFoundError(
-                f"the linked {target_side.value.upper()} record {twin_id} no longer exists",
-                hint="restore it, or remove the link to create a new twin"))
+            return retire(target_side, twin_id, link, survivor=record)
         stored = _sum(link, target_side)
-        # a pair in conflict stays one: a new change on either side is re-queued, never written over the other
-        twin_changed = link.state == "conflict" or (
-            stored is not None and stored != ctx.checksums.of(target_side, twin))
+        current = ctx.checksums.of(target_side, twin)
+        ours = link.expected_side == target_side.value and link.expected_checksum == current
+        # a pair in conflict stays one: a new change on either side is re-queued, never written over the other;
+        # the twin as our unconfirmed update would have left it is no change of a person's
+        twin_changed = link.state == "conflict" or (stored is not None and stored != current and not ours)
+        if ctx.reevaluate:
+            # under a new mapping neither side is known to be right: where they differ the policy decides
+            twin_changed = True
         if not twin_changed:
             return _write_target(ctx, side, record, twin, payload, "changed since the last sync")
+        if not _changes(ctx, target_side, payload, twin.data):
+            return PlanItem(Action.REBASELINE, side, record, "both sides changed to the same values", target=twin)
         return _conflict(ctx, side, record, twin, payload)
 
     if match is not None and match.error is not None:
         return PlanItem(Action.FAILED, side, record, "no unique twin", error=match.error)
+    if match is not None and match.deleted is not None:
+        # our marker says it came from a record that is gone: never exported as new
+        return retire(target_side, match.deleted, link, survivor=record)
     if match is None or match.record is None:
         if link is not None and link.create_unknown and not _findable(ctx, target_side, payload):
             # an earlier create may have landed and nothing can find it again: creating now could make two
@@ -156,10 +177,9 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
                 f"an earlier create of this record may have reached the {target_side.value.upper()} (no answer "
                 "came back), and it cannot be looked up (no origin marker, no natural key value): not created again",
                 hint=f"check the {target_side.value.upper()} for it; delete or keep it, then retry this record"))
-        # an empty field has nothing to set on a new record (and some systems refuse an explicit null)
-        fresh = {k: v for k, v in payload.items() if v is not None}
-        return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=fresh,
-                        changes=_changes(ctx, target_side, fresh, None) if ctx.show_creates else [])
+        # empty values follow the mapping's empty-value rule, the same for a create as for an update
+        return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=payload,
+                        changes=_changes(ctx, target_side, payload, None) if ctx.show_creates else [])
     twin = match.record
     if not _changes(ctx, target_side, payload, twin.data):
         return PlanItem(Action.LINK, side, record, f"already there (matched by {match.how})", target=twin)
@@ -178,7 +198,7 @@ def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, pa
 
 def _conflict(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict,
               prefix: str = "") -> PlanItem:
-    winner, why = policies.decide(ctx.policy, side, record, twin)
+    winner, why = policies.decide(ctx.policy, side, record, twin, ctx.clock_offsets)
     reason = f"{prefix}; {why}" if prefix else why
     if winner is None:
         return PlanItem(Action.CONFLICT, side, record, reason, target=twin,

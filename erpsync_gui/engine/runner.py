@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
 from erpsync_gui.engine.applier import Applier, ApplyContext
+from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
+from erpsync_gui.engine.retire import retire
+from erpsync_gui.engine.targets import check_and_bind
 from erpsync_gui.engine.types import Action, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
@@ -19,6 +22,7 @@ from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.link import Link
 from erpsync_gui.store.sync_state import BatchCommit, SyncState, utcnow
 
 log = logging.getLogger("erpsync.engine")
@@ -26,6 +30,7 @@ log = logging.getLogger("erpsync.engine")
 _COUNTED = {
     Action.CREATE: "inserted", Action.UPDATE: "updated", Action.UPDATE_SOURCE: "updated",
     Action.LINK: "skipped", Action.REBASELINE: "skipped", Action.SKIP: "skipped", Action.DEFER: "skipped",
+    Action.RETIRE: "skipped",
     Action.CONFLICT: "conflicts", Action.FAILED: "failed",
 }
 _RUN_COLUMNS = ("processed", "inserted", "updated", "skipped", "failed", "conflicts")
@@ -42,6 +47,12 @@ class PreparedRun:
     mapping: EntityMapping
     key_fields: list[tuple[str, str]]
     batch_size: int
+
+
+def _id_on(link: Link | None, side: Side) -> str | None:
+    if link is None:
+        return None
+    return link.crm_id if side is Side.CRM else link.erp_id
 
 
 def _count(n: int, noun: str) -> str:
@@ -122,6 +133,10 @@ class _Run:
         self.conflict_links: set[int] = set()
         self.names = {side: prepared.entity.name_on(side) for side in Side}
         self.extra: dict = {"profile_id": engine.profile.id, "entity": self.entity}
+        self.clock_offsets = {side: timedelta(seconds=engine.profile.endpoint(side).clock_offset_s or 0.0)
+                              for side in Side}
+        self.targets = {side: Targets(engine.connectors[side], self.names[side], side) for side in Side}
+        self.reevaluate = False
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -132,8 +147,9 @@ class _Run:
         log.info("%s: %s started (%s, %s)", self.entity, _KIND_WORDS[kind], _DIRECTION_WORDS[self.p.direction],
                  self.trigger, extra=self.extra)
         self._emit("starting")
-        status, message = "success", None
+        status, message, error_kind = "success", None, None
         try:
+            self._describe_targets()
             for side in self.p.direction.sources():
                 if self._cancelled():
                     break
@@ -146,13 +162,17 @@ class _Run:
             status, message = "partial", self.engine.redact(f"{exc}{when}")
             log.warning("%s sync paused: %s", self.entity, message, extra=self.extra)
         except ERPSyncError as exc:
-            status, message = "failed", self.engine.redact(str(exc))
+            status, message, error_kind = "failed", self.engine.redact(str(exc)), exc.kind
             log.error("%s sync stopped: %s", self.entity, message, extra=self.extra)
+            if isinstance(exc, ConfigError):
+                error_kind = "config"
         except Exception as exc:  # a bug must not take the app down; the run says what happened
             status, message = "failed", self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
             log.exception("%s sync crashed", self.entity, extra=self.extra)
         if status == "success":
-            status, message = self._status()
+            # a whole run is not "success" while earlier conflicts wait; a retry of chosen records speaks of them
+            waiting = self.state.open_conflicts() if not self.dry_run and self.only is None else 0
+            status, message = self._status(waiting)
         counts = {k: self.counts[k] for k in _RUN_COLUMNS}
         self.state.finish_run(self.run_id, status, counts, message, count_in_stats=not self.dry_run)
         duration = time.monotonic() - self.started
@@ -167,9 +187,10 @@ class _Run:
                      c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
         self._emit("finished", message or "")
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
-                         duration, self.dry_run, tuple(self.plan), self.plan_truncated)
+                         duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind)
 
-    def _status(self) -> tuple[str, str | None]:
+    def _status(self, open_conflicts: int = 0) -> tuple[str, str | None]:
+        """success only when nothing waits: a record that failed, or a conflict (this run's or earlier)."""
         c = self.counts
         done = c["inserted"] + c["updated"] + c["skipped"]
         if c["failed"] and not done:
@@ -178,13 +199,19 @@ class _Run:
         notes = []
         if c["failed"]:
             notes.append(f"{_count(c['failed'], 'record')} failed and will be retried next run")
-        if c["conflicts"]:
-            notes.append(f"{_count(c['conflicts'], 'conflict')} {'waits' if c['conflicts'] == 1 else 'wait'} "
-                         "for a decision")
+        waiting = max(c["conflicts"], open_conflicts)
+        if waiting:
+            notes.append(f"{_count(waiting, 'conflict')} {'waits' if waiting == 1 else 'wait'} for a decision")
         return ("partial", "; ".join(notes)) if notes else ("success", None)
 
     def _cancelled(self) -> bool:
         return bool(self.cancel is not None and self.cancel.cancelled)
+
+    def _describe_targets(self) -> None:
+        """Both systems' fields of the entity: mapped names they lack stop the run before any write, and the
+        mapping learns what each target does with an empty value."""
+        described = {side: self.engine.connectors[side].describe(self.names[side]) for side in Side}
+        check_and_bind(self.p.mapping, described, self.entity)
 
     # -- reading -----------------------------------------------------------------------------
     def _sync_side(self, side: Side) -> None:
@@ -203,34 +230,60 @@ class _Run:
             self._batch(side, records, cursor=None, phase="retrying")
             if self._cancelled():
                 return
-        cursor = None if self.full else self.state.cursor(side)
+        fingerprint = self.p.mapping.fingerprint
+        stored = self.state.mapping_fingerprint(side)
+        # the mapping changed since this side was last read: every linked record is compared again under it
+        self.reevaluate = stored is not None and stored != fingerprint
+        if self.reevaluate:
+            log.info("%s: the mapping changed since the last sync; every %s record is compared again", self.entity,
+                     side.value.upper(), extra=self.extra)
+        cursor = None if self.full or self.reevaluate else self.state.cursor(side)
+        #: every record a read without a cursor met: a linked record it did not meet was deleted
+        seen: set[str] | None = set(retried) if cursor is None else None
         for page in connector.changes(name, cursor, self.p.batch_size):
             if self.total is None and page.total is not None:
                 self.total = page.total + self.counts["processed"]
             new_cursor = (side, page.cursor) if page.cursor and not self.dry_run else None
             # a record the retry pass just handled may come again from the (inclusive) cursor: once per run
             fresh = [r for r in page.records if r.id not in retried] if retried else list(page.records)
+            if seen is not None:
+                seen.update(r.id for r in page.records)
             self._batch(side, fresh, cursor=new_cursor, phase="applying")
+            if page.deleted:
+                self._gone(side, list(self.state.links_by_ids(side, list(page.deleted)).values()))
             if self._cancelled():
                 return
+            if page.complete and seen is not None:
+                self._gone(side, [link for link in self.state.linked(side) if _id_on(link, side) not in seen])
+                if not self.dry_run:
+                    self.state.set_mapping_fingerprint(side, fingerprint)
+        if stored is None and not self.dry_run and not self._cancelled():
+            self.state.set_mapping_fingerprint(side, fingerprint)
+        self.reevaluate = False
 
     def _waiting(self, side: Side, connector: Connector, name: str) -> Iterator[list[Record]]:
         """Records that failed or were deferred earlier: fetched again and retried first."""
         waiting = self.state.waiting_links(side)
         for chunk in chunked(waiting, self.p.batch_size):
-            ids = [link.crm_id if side is Side.CRM else link.erp_id for link in chunk]
+            ids = [_id_on(link, side) for link in chunk]
             found = connector.get_many(name, ids)
-            gone = [link for link in chunk if (link.crm_id if side is Side.CRM else link.erp_id) not in found]
-            self._forget(side, gone)
+            self._gone(side, [link for link in chunk if _id_on(link, side) not in found])
             if found:
                 yield [found[i] for i in ids if i in found]
 
-    def _forget(self, side: Side, links: Iterable) -> None:
-        """A waiting record deleted at its source has nothing left to sync: drop its half-link."""
-        orphans = [link.id for link in links
-                   if (link.erp_id if side is Side.CRM else link.crm_id) is None]
-        if orphans and not self.dry_run:
-            self.state.commit(BatchCommit(deleted_links=orphans))
+    def _gone(self, side: Side, links: list[Link]) -> None:
+        """Records of `side` that were deleted: a half-link (nothing was synced yet) is dropped with its open
+        errors; a link to a twin is retired once, with one outcome, and the twin is left as it is."""
+        if not links or self.dry_run:
+            return
+        orphans = [link for link in links if _id_on(link, side.other) is None]
+        if orphans:
+            self.state.forget(orphans, side)
+        retired = [retire(side, _id_on(link, side) or "", link)
+                   for link in links if _id_on(link, side.other) is not None and link.state != "deleted"]
+        if retired:
+            self._apply(retired, cursor=None)
+            self._count(retired)
 
     # -- one batch ---------------------------------------------------------------------------
     def _batch(self, side: Side, records: list[Record], *, cursor, phase: str) -> None:
@@ -245,29 +298,36 @@ class _Run:
             direction=self.p.direction, key_fields=self.p.key_fields, connectors=engine.connectors,
             names=self.names, state=self.state, resolver=LinkResolver(self.state),
             now=engine.clock(), time_gate=engine.time_gate, checksums=checksums, show_creates=self.dry_run,
+            clock_offsets=self.clock_offsets, targets=self.targets, reevaluate=self.reevaluate,
         )
         items = plan_batch(ctx, side, records)
         self._dedupe_conflicts(items)
         if self.dry_run:
             self._keep_plan(items)
         else:
-            applier = Applier(ApplyContext(
-                entity=self.entity, run_id=self.run_id, profile_id=engine.profile.id, txn_id=self.txn_id,
-                mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
-                now=engine.clock, redact=engine.redact, checksums=checksums,
-            ))
-            try:
-                commit = applier.apply(items)
-            except BaseException:
-                # stop, but keep what this batch already wrote (without moving the cursor)
-                self.state.commit(applier.partial_commit(items))
-                self._count(items)
-                raise
-            commit.cursor = cursor
-            self.state.commit(commit)
+            self._apply(items, cursor, checksums)
         self._count(items)
         self._log_failures(items)
         self._emit(phase)
+
+    def _apply(self, items: list[PlanItem], cursor: tuple[Side, str] | None,
+               checksums: Checksums | None = None) -> None:
+        """Carry out planned items and commit them (links, outcomes, conflicts and the cursor together)."""
+        engine = self.engine
+        applier = Applier(ApplyContext(
+            entity=self.entity, run_id=self.run_id, profile_id=engine.profile.id, txn_id=self.txn_id,
+            mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
+            now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
+        ))
+        try:
+            commit = applier.apply(items)
+        except BaseException:
+            # stop, but keep what this batch already wrote (without moving the cursor)
+            self.state.commit(applier.partial_commit(items))
+            self._count(items)
+            raise
+        commit.cursor = cursor
+        self.state.commit(commit)
 
     def _dedupe_conflicts(self, items: list[PlanItem]) -> None:
         """In a two-way run a conflict shows up from both sides; it is reported once."""

@@ -20,6 +20,7 @@ class Action(StrEnum):
     SKIP = "skip"  # unchanged, or a change the policy discards
     CONFLICT = "conflict"  # both sides changed; queued for a person (manual policy)
     DEFER = "defer"  # changed again right after our write; looked at again next run
+    RETIRE = "retire"  # one side's record was deleted: the link is retired, the other record left as it is
     FAILED = "failed"
 
 
@@ -52,6 +53,8 @@ class PlanItem:
     link: Any = None
     #: the twin's half-link, merged into `link` when both halves meet (deleted at commit)
     absorbed_link: Any = None
+    #: for RETIRE: the side whose record was deleted
+    deleted_side: Side | None = None
 
     @property
     def crm_id(self) -> str | None:
@@ -111,6 +114,8 @@ class RunResult:
     #: the plan of a dry run (capped; `plan_truncated` says how many more there were)
     plan: tuple[PlanItem, ...] = ()
     plan_truncated: int = 0
+    #: the error kind that stopped a failed run ("config" when the settings need fixing)
+    error_kind: str | None = None
 
     @property
     def failed(self) -> int:

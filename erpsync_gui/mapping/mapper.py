@@ -11,7 +11,7 @@ from erpsync_gui.mapping.checksum import checksum_of
 from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
 from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
 from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
-from erpsync_gui.mapping.transforms import apply_all
+from erpsync_gui.mapping.transforms import LOSSY, apply_all
 from erpsync_gui.mapping.types import (
     SCALAR_TYPES,
     ConversionError,
@@ -22,12 +22,22 @@ from erpsync_gui.mapping.types import (
     parse_scalar,
     to_decimal,
 )
-from erpsync_gui.records import Side
+from erpsync_gui.records import EntityInfo, FieldInfo, Side
 
 if TYPE_CHECKING:
     from erpsync_gui.profile import EntityConfig
 
 _SKIP = object()
+
+
+def _auto_rule(target: FieldInfo | None) -> tuple[str, Any]:
+    if target is None:
+        return "null", None
+    if target.default is not None:
+        return "default", target.default
+    if target.nullable is False:
+        return "omit", None
+    return "null", None
 _SHOWN = 40
 
 
@@ -87,6 +97,9 @@ class EntityMapping:
         self._names = {(id(f), side): (f.name_on(side.other), f.name_on(side)) for f in self.fields for side in Side}
         self._transforms = {(id(f), side): f.transforms(side) for f in self.fields for side in Side}
         self._value_maps = {(id(f), side): f.values(side) for f in self.fields for side in Side}
+        # the empty-value rule per field and target side: the row's own, else "null" until bind_targets
+        self._empty: dict[tuple[int, Side], tuple[str, Any]] = {
+            (id(f), side): (f.empty.get(side, "null"), None) for f in self.fields for side in Side}
 
     @classmethod
     def from_config(cls, cfg: EntityConfig) -> EntityMapping:
@@ -98,6 +111,12 @@ class EntityMapping:
         except ConfigError as exc:
             raise ConfigError(f"entity {cfg.entity}: {exc.message}", hint=exc.hint) from None
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the rows and the currency mapping: it changes when what a record maps to changes."""
+        return checksum_of({"fields": [f.to_row() for f in self.fields],
+                            "currencies": dict(self.currencies.to_crm_ids)})
+
     def field_names(self, side: Side) -> tuple[str, ...]:
         return tuple(dict.fromkeys(f.name_on(side) for f in self.fields))
 
@@ -105,8 +124,8 @@ class EntityMapping:
 
     def map_record(self, data: Mapping[str, Any], *, to: Side,
                    resolver: LookupResolver | None = None) -> dict[str, Any]:
-        """The payload for `to`, in its field names, from a record of the other side.
-        Fields absent from `data` are left out (unless a default or `required` applies)."""
+        """The payload for `to`, in its field names, from a record of the other side. A field absent from
+        `data` is empty: its default, or the empty-value rule, applies."""
         out: dict[str, Any] = {}
         for f in self._flows[to]:
             value = self._map_field(f, data, to, resolver)
@@ -118,16 +137,14 @@ class EntityMapping:
                    resolver: LookupResolver | None) -> Any:
         source_name = self._names[(id(f), to)][0]
         label = self._labels[(id(f), to)]
-        present = source_name in data
         raw = data.get(source_name)
         try:
             typed = self._read(f, raw, Side.ERP if to is Side.CRM else Side.CRM)
+            # a field the source leaves out is empty, as its canonical form (and checksum) says
             if typed is None and f.default is not None:
                 if to is Side.CRM:
                     return self._crm_default(f)
                 typed = self._read(f, f.default, Side.CRM)
-            elif typed is None and not present and not f.required:
-                return _SKIP
             result = self._convert(f, typed, to, resolver, label)
         except ConversionError as exc:
             raise MappingError(f"{label}: value {shorten(raw)} {exc}", field=source_name) from None
@@ -138,7 +155,36 @@ class EntityMapping:
         if f.required and is_empty(result):
             raise MappingError(f"{label} is required but the value is empty ({shorten(raw)})",
                                field=source_name)
+        if result is None or result == "":
+            rule, fallback = self._empty[(id(f), to)]
+            if rule == "omit" or (rule == "default" and fallback is None):
+                return _SKIP
+            if rule == "default":
+                return fallback
         return result
+
+    # -- empty values ----------------------------------------------------------------------------
+
+    def bind_targets(self, described: Mapping[Side, EntityInfo | None]) -> None:
+        """Decide the empty-value rule of every row and target side the row leaves open, from the target
+        field as its system describes it: a field with a default gets the default, a field that takes no
+        empty value is left as it is (omitted), any other is sent empty (null). Creates and updates follow
+        the same rule, so a record that was created can always take the next edit."""
+        for side in Side:
+            info = described.get(side)
+            fields = {fi.name: fi for fi in info.fields} if info is not None else {}
+            for f in self.fields:
+                if side not in f.empty:
+                    self._empty[(id(f), side)] = _auto_rule(fields.get(f.name_on(side)))
+                elif f.empty[side] == "default":
+                    target = fields.get(f.name_on(side))
+                    self._empty[(id(f), side)] = ("default", target.default if target is not None else None)
+        for sub in self._lines.values():
+            sub.bind_targets({})
+
+    def empty_rule(self, f: FieldMap, to: Side) -> tuple[str, Any]:
+        """(rule, default value) that applies when `f` maps to an empty value on the way to `to`."""
+        return self._empty[(id(f), to)]
 
     def _read(self, f: FieldMap, raw: Any, side: Side) -> Any:
         """The source value as the row's type; None when empty."""
@@ -279,6 +325,33 @@ class EntityMapping:
         return self._canonical_field(f, side, value)
 
     # -- keys and diffs -----------------------------------------------------------------------
+
+    def row(self, crm_name: str) -> FieldMap:
+        """The row of a CRM field name; ConfigError when the mapping has none."""
+        found = next((f for f in self.fields if f.crm == crm_name), None)
+        if found is None:
+            raise ConfigError(f"{crm_name!r} is not a mapped CRM field of {self.entity}")
+        return found
+
+    def key_form(self, crm_name: str, side: Side, data: Mapping[str, Any], of: Side,
+                 resolver: LookupResolver | None = None) -> Any:
+        """The key field of a record of side `of`, in `side`'s canonical form: as it is when `of` is `side`,
+        else mapped over. Keys of the two sides are compared in this one form."""
+        f = self.row(crm_name)
+        try:
+            value = data.get(f.name_on(side)) if of is side else self._map_field(f, data, side, resolver)
+        except MappingError:
+            return None
+        return None if value is _SKIP else self._canonical_field(f, side, value)
+
+    def lossy_toward(self, crm_name: str, side: Side) -> bool:
+        """True when mapping the field toward `side` loses what the value was (digits_only, truncate, a
+        value map sending two values to one): such a key is compared in `side`'s form only."""
+        f = self.row(crm_name)
+        if any(t.name in LOSSY for t in self._transforms[(id(f), side)]):
+            return True
+        values = self._value_maps[(id(f), side)]
+        return len({key(v) for v in values.values()}) < len(values)
 
     def key_pairs(self, match_keys: Sequence[str]) -> list[tuple[str, str]]:
         """(crm field, erp field) of each match key, in order."""

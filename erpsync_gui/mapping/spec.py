@@ -21,8 +21,11 @@ from erpsync_gui.records import Direction, Side
 
 ROW_KEYS = frozenset({
     "crm", "erp", "type", "transform", "transform_to_crm", "value_map", "value_map_to_crm",
-    "default", "required", "direction", "lookup", "currency", "fields",
+    "default", "required", "direction", "lookup", "currency", "fields", "empty",
 })
+#: what a write does with a value that maps to empty, per target side (see EntityMapping): send an explicit
+#: empty value, leave the target's value as it is, or write the default (the row's, else the target field's)
+EMPTY_RULES = ("null", "omit", "default")
 _TEXT_TYPES = ("text", "picklist")
 _NUMBER_TYPES = ("number", "integer", "price")
 
@@ -59,6 +62,9 @@ class FieldMap:
     lookup: str | None = None
     currency: str | None = None
     fields: tuple[FieldMap, ...] = ()
+    #: the empty-value rule per target side the row sets ("null" | "omit" | "default"); a side it leaves
+    #: out is decided from the target field's description (EntityMapping.bind_targets)
+    empty: Mapping[Side, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def name_on(self, side: Side) -> str:
         return self.crm if side is Side.CRM else self.erp
@@ -100,6 +106,10 @@ class FieldMap:
             row["currency"] = natural_scalar(self.currency)
         if self.fields:
             row["fields"] = [f.to_row() for f in self.fields]
+        if self.empty:
+            rules = set(self.empty.values())
+            row["empty"] = (next(iter(rules)) if len(rules) == 1 and len(self.empty) == 2
+                            else {side.value: rule for side, rule in self.empty.items()})
         return row
 
 
@@ -188,6 +198,7 @@ def _parse_row(row: Mapping[str, Any], number: str, problems: list[str]) -> Fiel
         bad("required must be true or false")
     lookup = _lookup(row.get("lookup"), type_, bad)
     currency = _currency(row.get("currency"), type_, bad)
+    empty = _empty_rules(row.get("empty"), bad)
     sub: tuple[FieldMap, ...] = ()
     if type_ == "lines":
         if not isinstance(row.get("fields"), list) or not row["fields"]:
@@ -203,8 +214,32 @@ def _parse_row(row: Mapping[str, Any], number: str, problems: list[str]) -> Fiel
         transform_to_crm=to_crm, value_map=MappingProxyType(value_map),
         value_map_to_crm=None if value_map_to_crm is None else MappingProxyType(value_map_to_crm),
         default=default, required=required, direction=direction, lookup=lookup, currency=currency,
-        fields=sub,
+        fields=sub, empty=MappingProxyType(empty),
     )
+
+
+def _empty_rules(value: Any, bad) -> dict[Side, str]:
+    """`empty = "omit"` (both sides) or `empty = { crm = "default", erp = "omit" }`."""
+    if value is None:
+        return {}
+    allowed = ", ".join(EMPTY_RULES)
+    if isinstance(value, str):
+        if value not in EMPTY_RULES:
+            bad(f"empty must be one of {allowed}, not {value!r}")
+            return {}
+        return {side: value for side in Side}
+    if not isinstance(value, Mapping):
+        bad(f'empty must be one of {allowed}, or a table such as {{ crm = "default", erp = "omit" }}')
+        return {}
+    rules: dict[Side, str] = {}
+    for side_name, rule in value.items():
+        if side_name not in ("crm", "erp"):
+            bad(f"empty: {side_name!r} is not a side (use crm or erp)")
+        elif rule not in EMPTY_RULES:
+            bad(f"empty.{side_name} must be one of {allowed}, not {rule!r}")
+        else:
+            rules[Side(side_name)] = rule
+    return rules
 
 
 def _direction(value: Any, bad) -> Direction:

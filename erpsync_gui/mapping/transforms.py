@@ -33,6 +33,9 @@ TEXT_TRANSFORMS: dict[str, bool] = {
 NUMBER_TRANSFORMS: dict[str, bool] = {"round": True}
 KNOWN = {**TEXT_TRANSFORMS, **NUMBER_TRANSFORMS}
 
+#: transforms after which the value no longer says what it was: a key read through one can only be compared
+#: in the form it produces ("INV-2026-00200" and "202600200" are one invoice number after digits_only)
+LOSSY = frozenset({"digits_only", "truncate", "remove_diacritics", "replace", "default_if_empty", "round"})
 #: applied toward the CRM as they are when a row gives no transform_to_crm
 _SYMMETRIC = frozenset({"strip", "collapse_spaces", "lower", "upper", "title"})
 #: letters NFKD does not decompose

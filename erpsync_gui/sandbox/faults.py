@@ -29,6 +29,13 @@ class Decision:
     retry_after: float = 1.0
     #: a write is applied and committed, then the connection is dropped (outcome unknown)
     drop_after_write: bool = False
+    #: a write is applied and committed, but the reply names it with an id that is no id (a list, an
+    #: object, infinity): what a broken gateway in front of an ERP sends
+    bad_reply_id: object = None
+
+
+#: ids a broken reply may carry instead of the record's own
+_BAD_IDS = ([999], {"value": 77}, float("inf"), "", "x" * 400)
 
 
 class FaultSettings:
@@ -43,6 +50,9 @@ class FaultSettings:
         self.latency_ms = 0.0
         self.drop_rate = 0.0
         self.drop_after_write = 0.0
+        self.bad_reply_id = 0.0
+        #: seconds the server's clock (its Date header) runs ahead of the host's; negative: behind
+        self.clock_offset_s = 0.0
         self._seen = 0
         self._counts: Counter[tuple[str, str]] = Counter()
 
@@ -55,6 +65,7 @@ class FaultSettings:
         latency_ms: float | None = None,
         drop_rate: float | None = None,
         drop_after_write: float | bool | None = None,
+        bad_reply_id: float | None = None,
         seed: int | None = None,
     ) -> None:
         """Change several switches at once; None leaves a switch as it is."""
@@ -71,12 +82,15 @@ class FaultSettings:
                 self.drop_rate = float(drop_rate)
             if drop_after_write is not None:
                 self.drop_after_write = float(drop_after_write)
+            if bad_reply_id is not None:
+                self.bad_reply_id = float(bad_reply_id)
             if seed is not None:
                 self._rng.seed(seed)
 
     def clear(self) -> None:
         """Switch every fault off (counters stay)."""
-        self.configure(error_rate=0, rate_limit_every=0, latency_ms=0, drop_rate=0, drop_after_write=0)
+        self.configure(error_rate=0, rate_limit_every=0, latency_ms=0, drop_rate=0, drop_after_write=0,
+                       bad_reply_id=0)
 
     def decide(self, method: str, entity: str) -> Decision:
         """Count one request and choose its fate under the current switches."""
@@ -95,7 +109,10 @@ class FaultSettings:
                 and bool(self.drop_after_write)
                 and self._rng.random() < self.drop_after_write
             )
-            return Decision(action, self.latency_ms, self.retry_after, drop_write)
+            bad_id = None
+            if method.upper() in ("POST", "PUT") and self.bad_reply_id and self._rng.random() < self.bad_reply_id:
+                bad_id = self._rng.choice(_BAD_IDS)
+            return Decision(action, self.latency_ms, self.retry_after, drop_write, bad_id)
 
     def count(self, method: str | None = None, entity: str | None = None) -> int:
         """Requests seen, optionally only of one method and/or one entity."""

@@ -78,6 +78,9 @@ class _Handler(BaseHTTPRequestHandler):
         if decision.drop_after_write and reply.status < 300 and self.command in ("POST", "PUT"):
             self._drop()  # the write is committed; the client never hears of it
             return
+        if decision.bad_reply_id is not None and reply.status < 300 and isinstance(reply.body.get("data"), dict):
+            reply = Reply(reply.status, {**reply.body, "data": {**reply.body["data"], "id": decision.bad_reply_id}},
+                          reply.headers)
         self._send(reply)
 
     def _send(self, reply: Reply, close: bool = False) -> None:
@@ -103,6 +106,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s %s", self.address_string(), format % args)
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        # the Date header carries the server's own clock, which a test may set wrong on purpose
+        return super().date_time_string((timestamp or time.time()) + self.server.faults.clock_offset_s)
 
 
 class _HttpServer(ThreadingHTTPServer):

@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS records (
 CREATE INDEX IF NOT EXISTS records_changed ON records (entity, updated_at, id);
 CREATE UNIQUE INDEX IF NOT EXISTS records_nkey ON records (entity, nkey) WHERE nkey IS NOT NULL;
 CREATE INDEX IF NOT EXISTS records_origin ON records (entity, ext_channel, ext_id);
+CREATE TABLE IF NOT EXISTS sequences (entity TEXT PRIMARY KEY, last_id INTEGER NOT NULL);
 """
 _CACHE_SIZE = 16
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -107,6 +108,7 @@ class Storage:
         row = self._db.execute("SELECT MAX(updated_at) FROM records").fetchone()
         self._last = parse_ts(row[0]) if row[0] else datetime.now(UTC) - timedelta(seconds=1)
         self._keys: dict[str, list[Key]] = {}
+        self._last_ids: dict[str, int] = {}
         self._filtered: OrderedDict[tuple, list[Key]] = OrderedDict()
 
     # -- clock and keys ------------------------------------------------------------------------
@@ -145,7 +147,7 @@ class Storage:
     def insert_many(self, entity: str, docs: Iterable[Mapping[str, Any]]) -> int:
         """Bulk insert (seeding) in one transaction; ids are kept when given, else assigned."""
         with self._lock:
-            next_id = self._max_id(entity) + 1
+            next_id = self._next_id(entity)
             rows = []
             nkey_field = NATURAL_KEYS.get(entity)
             for source in docs:
@@ -157,6 +159,7 @@ class Storage:
                 doc.update(created_at=stamp, updated_at=stamp, version=1)
                 rows.append(self._row(entity, doc, nkey_field))
             with self._db:
+                self._taken(entity, next_id - 1)
                 self._db.executemany(
                     "INSERT INTO records (entity, id, updated_at, nkey, ext_id, ext_channel, doc)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -171,13 +174,14 @@ class Storage:
         with self._lock:
             nkey_field = NATURAL_KEYS.get(entity)
             self._check_unique(entity, nkey_field, fields.get(nkey_field) if nkey_field else None, None)
-            doc = {"id": self._max_id(entity) + 1,
+            doc = {"id": self._next_id(entity),
                    **{k: v for k, v in fields.items() if k not in RESERVED}}
             for name, default in ORIGIN_DEFAULTS.items():
                 doc.setdefault(name, default)
             stamp = self._tick()
             doc.update(created_at=stamp, updated_at=stamp, version=1)
             with self._db:
+                self._taken(entity, doc["id"])
                 self._db.execute(
                     "INSERT INTO records (entity, id, updated_at, nkey, ext_id, ext_channel, doc)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -283,9 +287,20 @@ class Storage:
             self._db.close()
 
     # -- helpers -------------------------------------------------------------------------------
-    def _max_id(self, entity: str) -> int:
-        row = self._db.execute("SELECT MAX(id) FROM records WHERE entity = ?", (entity,)).fetchone()
-        return int(row[0] or 0)
+    def _next_id(self, entity: str) -> int:
+        """Ids are never handed out twice, also after the newest record was deleted (as an ERP's own
+        sequences behave): a deleted record's id never names another record."""
+        last = self._last_ids.get(entity)
+        if last is None:
+            row = self._db.execute("SELECT last_id FROM sequences WHERE entity = ?", (entity,)).fetchone()
+            top = self._db.execute("SELECT MAX(id) FROM records WHERE entity = ?", (entity,)).fetchone()
+            last = self._last_ids[entity] = max(int(row[0]) if row else 0, int(top[0] or 0))
+        return last + 1
+
+    def _taken(self, entity: str, last_id: int) -> None:
+        self._last_ids[entity] = max(self._last_ids.get(entity, 0), int(last_id))
+        self._db.execute("INSERT INTO sequences (entity, last_id) VALUES (?, ?) ON CONFLICT(entity) "
+                         "DO UPDATE SET last_id = MAX(last_id, excluded.last_id)", (entity, int(last_id)))
 
     def _check_unique(self, entity: str, field: str | None, value: Any, own_id: int | None) -> None:
         key = _as_param(value)

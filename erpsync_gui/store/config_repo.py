@@ -47,6 +47,7 @@ def _endpoint_from_row(row: EndpointRow) -> EndpointConfig:
     return EndpointConfig(
         side=Side(row.side), kind=row.kind, url=row.url, auth=row.auth, batch_size=row.batch_size,
         timeout=row.timeout, retries=row.retries, log_level=row.log_level, options=dict(row.options or {}),
+        clock_offset_s=row.clock_offset_s or 0.0,
     )
 
 
@@ -54,6 +55,7 @@ def _fill_endpoint(row: EndpointRow, cfg: EndpointConfig) -> None:
     row.kind, row.url, row.auth = cfg.kind, cfg.url, cfg.auth
     row.batch_size, row.timeout, row.retries = cfg.batch_size, float(cfg.timeout), cfg.retries
     row.log_level, row.options = cfg.log_level, dict(cfg.options)
+    row.clock_offset_s = float(cfg.clock_offset_s or 0.0)
 
 
 def _entity_from_row(row: EntityConfigRow) -> EntityConfig:

@@ -35,6 +35,10 @@ class Link:
     create_unknown: bool = False
     attempts: int = 0
     last_error: str | None = None
+    deleted_side: str | None = None
+    deleted_at: datetime | None = None
+    expected_side: str | None = None
+    expected_checksum: str | None = None
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Link:

@@ -59,6 +59,8 @@ class EndpointRow(Base):
     timeout: Mapped[float] = mapped_column(Float, default=30.0)
     retries: Mapped[int] = mapped_column(default=3)
     log_level: Mapped[str] = mapped_column(String(10), default="INFO")
+    #: seconds the system's clock is ahead of this PC's (see profile.EndpointConfig.clock_offset_s)
+    clock_offset_s: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     options: Mapped[dict] = mapped_column(JSON, default=dict)
     #: active | error | expired (set by connection tests and auth failures)
     status: Mapped[str] = mapped_column(String(20), default="active")
@@ -114,7 +116,7 @@ class LinkRow(Base):
     #: the side we last wrote to, for the time gate against echoes
     last_written_side: Mapped[str | None] = mapped_column(String(3))
     last_synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    #: synced | pending | failed | conflict
+    #: synced | pending | failed | conflict | deleted (one side's record was deleted: the link is retired)
     state: Mapped[str] = mapped_column(String(10), default="synced")
     #: for pending/failed rows: the side whose record waits to be written to the other
     pending_side: Mapped[str | None] = mapped_column(String(3))
@@ -122,6 +124,13 @@ class LinkRow(Base):
     create_unknown: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    #: for retired links (state "deleted"): the side whose record was deleted, and when we noticed
+    deleted_side: Mapped[str | None] = mapped_column(String(3))
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: an update whose outcome is unknown: the side written and that record's checksum had the write
+    #: landed; finding exactly this later means the change is ours, not a person's
+    expected_side: Mapped[str | None] = mapped_column(String(3))
+    expected_checksum: Mapped[str | None] = mapped_column(String(64))
 
 
 class CursorRow(Base):
@@ -134,6 +143,9 @@ class CursorRow(Base):
     side: Mapped[str] = mapped_column(String(3))
     value: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: the entity's mapping as of the last complete read of this side: a different one means the linked
+    #: records are compared again under the new mapping
+    mapping_fingerprint: Mapped[str | None] = mapped_column(String(64))
 
 
 class RunRow(Base):
@@ -148,7 +160,7 @@ class RunRow(Base):
     trigger: Mapped[str] = mapped_column(String(10))
     #: full | incremental | dry-run
     kind: Mapped[str] = mapped_column(String(12))
-    #: running | success | partial | failed | cancelled
+    #: running | success | partial | failed | cancelled | interrupted
     status: Mapped[str] = mapped_column(String(10), default="running")
     processed: Mapped[int] = mapped_column(default=0)
     inserted: Mapped[int] = mapped_column(default=0)
@@ -161,6 +173,9 @@ class RunRow(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     #: the run-level error (auth, config, quota ...) when the run did not finish normally
     message: Mapped[str | None] = mapped_column(Text)
+    #: the machine and process running it: a run whose process is gone is closed as interrupted
+    host: Mapped[str | None] = mapped_column(String(255))
+    pid: Mapped[int | None] = mapped_column(Integer)
 
 
 class OutcomeRow(Base):
@@ -170,6 +185,7 @@ class OutcomeRow(Base):
     __table_args__ = (
         Index("ix_outcomes_run", "run_id"),
         Index("ix_outcomes_signature", "profile_id", "signature"),
+        Index("ix_outcomes_open", "profile_id", "entity", "resolution"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
@@ -37,6 +37,16 @@ def _id_column(side: Side):
     return TABLE.c.crm_id if side is Side.CRM else TABLE.c.erp_id
 
 
+@dataclass(frozen=True)
+class NewConflict:
+    """A conflict for a person: both records' values under the CRM field names."""
+
+    crm_values: dict
+    erp_values: dict
+    reason: str
+    created_at: datetime
+
+
 @dataclass
 class BatchCommit:
     """Everything one batch changed, committed together."""
@@ -46,8 +56,10 @@ class BatchCommit:
     #: outcome rows as column values (see models.OutcomeRow)
     outcomes: list[dict] = field(default_factory=list)
     #: conflicts for a person, each with its link (which may be new and get its id at commit)
-    conflicts: list[tuple[Link, ConflictRow]] = field(default_factory=list)
+    conflicts: list[tuple[Link, NewConflict]] = field(default_factory=list)
     resolved_conflict_links: list[int] = field(default_factory=list)
+    #: records that failed before and are synced now: their open errors are resolved
+    settled: dict[Side, list[str]] = field(default_factory=dict)
     cursor: tuple[Side, str] | None = None
 
 
@@ -91,12 +103,50 @@ class SyncState:
             )
             return [Link.from_row(row) for row in rows.mappings()]
 
+    def linked(self, side: Side) -> list[Link]:
+        """Every link that names a record of `side` and is not retired (for noticing deletes after a
+        complete read of that side)."""
+        with self.store.session() as s:
+            rows = s.execute(select(TABLE).where(
+                TABLE.c.profile_id == self.profile_id, TABLE.c.entity == self.entity,
+                _id_column(side).is_not(None), TABLE.c.state != "deleted"))
+            return [Link.from_row(row) for row in rows.mappings()]
+
+    def forget(self, links: Sequence[Link], side: Side) -> None:
+        """Drop half-links whose record on `side` was deleted before it ever synced, with their open errors
+        (there is nothing left to retry)."""
+        ids = [link.id for link in links if link.id is not None]
+        record_ids = [i for link in links if (i := link.crm_id if side is Side.CRM else link.erp_id)]
+        try:
+            with self.store.session() as s, s.begin():
+                for i in range(0, len(ids), _IN_CHUNK):
+                    s.execute(delete(TABLE).where(TABLE.c.id.in_(ids[i:i + _IN_CHUNK])))
+                self._resolve_outcomes(s, side, record_ids)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record deleted records in the state database: {exc}") from exc
+
+    def _resolve_outcomes(self, s, side: Side, record_ids: Sequence[str]) -> None:
+        """Open errors of these records are resolved: the record synced, or there is nothing left of it."""
+        column = OutcomeRow.crm_id if side is Side.CRM else OutcomeRow.erp_id
+        for i in range(0, len(record_ids), _IN_CHUNK):
+            s.execute(update(OutcomeRow).where(
+                OutcomeRow.profile_id == self.profile_id, OutcomeRow.entity == self.entity,
+                OutcomeRow.resolution == "open", OutcomeRow.action == "failed",
+                column.in_(record_ids[i:i + _IN_CHUNK])).values(resolution="resolved"))
+
     def translate(self, entity: str, from_side: Side, source_id: str) -> str | None:
         """The other side's id of a linked record (for lookup fields)."""
         row = self.links_by_ids(from_side, [source_id], entity=entity).get(source_id)
-        if row is None:
+        if row is None or row.state == "deleted":
             return None
         return row.erp_id if from_side is Side.CRM else row.crm_id
+
+    def open_conflicts(self) -> int:
+        """How many conflicts of the entity wait for a person."""
+        with self.store.session() as s:
+            return int(s.scalar(select(func.count()).select_from(ConflictRow).where(
+                ConflictRow.profile_id == self.profile_id, ConflictRow.entity == self.entity,
+                ConflictRow.resolved_at.is_(None))) or 0)
 
     # -- cursors -------------------------------------------------------------------------------
     def cursor(self, side: Side) -> str | None:
@@ -108,6 +158,30 @@ class SyncState:
                     CursorRow.side == side.value,
                 )
             )
+
+    def mapping_fingerprint(self, side: Side) -> str | None:
+        """The mapping the side was last read in full under (None: never recorded)."""
+        with self.store.session() as s:
+            return s.scalar(select(CursorRow.mapping_fingerprint).where(
+                CursorRow.profile_id == self.profile_id, CursorRow.entity == self.entity,
+                CursorRow.side == side.value))
+
+    def set_mapping_fingerprint(self, side: Side, fingerprint: str) -> None:
+        try:
+            with self.store.session() as s, s.begin():
+                row = self._cursor_row(s, side)
+                row.mapping_fingerprint = fingerprint
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not record the mapping in the state database: {exc}") from exc
+
+    def _cursor_row(self, s, side: Side) -> CursorRow:
+        row = s.scalar(select(CursorRow).where(
+            CursorRow.profile_id == self.profile_id, CursorRow.entity == self.entity, CursorRow.side == side.value))
+        if row is None:
+            row = CursorRow(profile_id=self.profile_id, entity=self.entity, side=side.value, value=None,
+                            updated_at=utcnow())
+            s.add(row)
+        return row
 
     def reset_cursors(self) -> None:
         with self.store.session() as s, s.begin():
@@ -179,11 +253,6 @@ class SyncState:
                 if batch.deleted_links:
                     s.execute(delete(TABLE).where(TABLE.c.id.in_(batch.deleted_links)))
                 _save_links(s, batch.links)
-                for link, conflict in batch.conflicts:
-                    conflict.link_id = link.id
-                    s.execute(delete(ConflictRow).where(
-                        ConflictRow.link_id == link.id, ConflictRow.resolved_at.is_(None)))
-                    s.add(conflict)
                 if batch.resolved_conflict_links:
                     s.execute(
                         update(ConflictRow)
@@ -191,6 +260,11 @@ class SyncState:
                                     ConflictRow.resolved_at.is_(None)))
                         .values(resolved_at=utcnow())
                     )
+                # a link has one conflict row: a new conflict replaces the one before it, open or decided,
+                # so a stale row never blocks a batch
+                self._put_conflicts(s, batch.conflicts)
+                for side, record_ids in batch.settled.items():
+                    self._resolve_outcomes(s, side, record_ids)
                 if batch.outcomes:
                     s.execute(insert(OutcomeRow.__table__), batch.outcomes)
                 if batch.cursor is not None:
@@ -198,20 +272,23 @@ class SyncState:
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record the batch in the state database: {exc}") from exc
 
+    def _put_conflicts(self, s, conflicts: Sequence[tuple[Link, NewConflict]]) -> None:
+        if not conflicts:
+            return
+        ids = [link.id for link, _ in conflicts]
+        s.execute(delete(ConflictRow).where(ConflictRow.profile_id == self.profile_id,
+                                            ConflictRow.entity == self.entity, ConflictRow.link_id.in_(ids)))
+        latest = {link.id: conflict for link, conflict in conflicts}  # one per link, the last one seen
+        s.execute(insert(ConflictRow.__table__), [
+            {"profile_id": self.profile_id, "entity": self.entity, "link_id": link_id,
+             "crm_values": c.crm_values, "erp_values": c.erp_values, "reason": c.reason,
+             "created_at": c.created_at, "resolved_at": None}
+            for link_id, c in latest.items()])
+
     def _set_cursor(self, s, side: Side, value: str) -> None:
-        row = s.scalar(
-            select(CursorRow).where(
-                CursorRow.profile_id == self.profile_id,
-                CursorRow.entity == self.entity,
-                CursorRow.side == side.value,
-            )
-        )
-        if row is None:
-            s.add(CursorRow(profile_id=self.profile_id, entity=self.entity, side=side.value,
-                            value=value, updated_at=utcnow()))
-        else:
-            row.value = value
-            row.updated_at = utcnow()
+        row = self._cursor_row(s, side)
+        row.value = value
+        row.updated_at = utcnow()
 
     def persist_new_links(self, links: list[Link]) -> None:
         """Write-ahead: record creates about to be sent, so a crash mid-write is reconciled next run."""
@@ -225,6 +302,11 @@ class SyncState:
 def _save_links(s, links: Sequence[Link]) -> None:
     """Bulk insert (ids come back into the objects) and bulk update by primary key: one statement each per
     batch instead of a round trip per row - the difference between a fast and a slow initial import."""
+    for link in links:
+        if link.state == "synced" and (link.crm_id is None or link.erp_id is None):
+            # a pair is synced only when both records exist: anything else is a bug that would lose a record
+            raise StoreError(f"a {link.entity} link marked synced names only one record "
+                             f"(crm {link.crm_id}, erp {link.erp_id})")
     new = [link for link in links if link.id is None]
     old = {link.id: link for link in links if link.id is not None}  # the last state of a row wins
     if new:

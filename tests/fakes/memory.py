@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from erpsync_gui.connectors.base import CheckResult, create_each
+from erpsync_gui.connectors.base import CheckResult, create_each, origin_from
 from erpsync_gui.errors import NotFoundError, OutcomeUnknownError, PermanentError, StaleVersionError
 from erpsync_gui.records import Capabilities, EntityInfo, Origin, Page, Record
 
@@ -95,6 +95,11 @@ class MemoryConnector:
         wanted = set(source_ids)
         return {row["external_id"]: self._record(row) for row in self.tables.get(entity, {}).values()
                 if row.get("external_channel") == channel and row.get("external_id") in wanted}
+
+    def origin_of(self, entity: str, record: Record) -> Origin | None:
+        if not self.origin_marker:
+            return None
+        return origin_from(record.data.get("external_channel"), record.data.get("external_id"))
 
     def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
                txn_id: str | None = None) -> Record:

@@ -117,3 +117,25 @@ def test_the_installed_command_runs_headless(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "demo profile ready" in done.stdout
+
+
+@pytest.mark.parametrize("direction", ["export", "import"])
+def test_a_mapped_column_the_crm_lacks_exits_2_in_either_direction_before_any_write(demo_dir, capsys, direction):
+    from sqlalchemy import create_engine, text
+
+    profile = demo_dir / "missing.toml"
+    run(demo_dir, "config", "export", str(profile), capsys=capsys)
+    doc = profile.read_text(encoding="utf-8").replace('crm = "address"', 'crm = "street_address"', 1)
+    profile.write_text(doc, encoding="utf-8")
+    assert run(demo_dir, "config", "import", str(profile), capsys=capsys)[0] == 0
+    crm = create_engine(f"sqlite:///{demo_dir / 'demo' / 'crm.sqlite'}")
+    with crm.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*) FROM tblclients")).scalar()
+
+    code, out, err = run(demo_dir, "sync", "-e", "clients", "--direction", direction, capsys=capsys)
+
+    assert code == 2, (out, err)
+    assert "street_address" in out + err and "do not exist" in out + err
+    with crm.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM tblclients")).scalar() == before
+    crm.dispose()

@@ -33,13 +33,14 @@ UNICODE_NAME = "محمد رضایی — Jürgen Müller, Ștefan Țară, Größe
 
 
 @pytest.fixture
-def garbage_server() -> Iterator[Callable[[str], str]]:
+def garbage_server() -> Iterator[Callable[[str | bytes], str]]:
     """A local HTTP server answering every GET with 200 and the body it was given; returns its URL."""
     state = {"body": ""}
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            payload = state["body"].encode()
+            body = state["body"]
+            payload = body if isinstance(body, bytes) else body.encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -54,7 +55,7 @@ def garbage_server() -> Iterator[Callable[[str], str]]:
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
 
-    def serve(body: str) -> str:
+    def serve(body: str | bytes) -> str:
         state["body"] = body
         return f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -293,7 +294,15 @@ def test_check_against_a_server_that_is_not_the_erp(make_rest_connector: Make, g
         ("<html>not json</html>", "not JSON"),
         (json.dumps({"records": []}), "no 'data' member"),
         (json.dumps({"data": {"id": 1}}), "not a list"),
-        (json.dumps({"data": [{"name": "no id"}]}), "without 'id'"),
+        (json.dumps({"data": [{"name": "no id"}]}), "without a usable 'id'"),
+        (json.dumps({"data": [{"id": [999]}]}), "without a usable 'id'"),
+        (json.dumps({"data": [{"id": {"value": 77}}]}), "without a usable 'id'"),
+        ('{"data": [{"id": Infinity}]}', "without a usable 'id'"),
+        (json.dumps({"data": [{"id": ""}]}), "without a usable 'id'"),
+        (json.dumps({"data": [{"id": "x" * 500}]}), "without a usable 'id'"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deep"),
+        (b'{"data": [{"id": 1, "name": "\xff\xfe"}]}', "not UTF-8"),
+        ('{"data": [{"id": 1, "na', "not JSON"),
         (json.dumps({"data": ["just text"]}), "not an object"),
     ],
 )
@@ -308,9 +317,18 @@ def test_malformed_list_replies_are_permanent_errors(
     assert "clients" in caught.value.message and url in caught.value.message
 
 
-def test_a_server_ignoring_paging_is_stopped(make_rest_connector: Make, garbage_server) -> None:
-    url = garbage_server(json.dumps({"data": [{"id": i} for i in range(1, 11)], "meta": {}}))
+@pytest.mark.parametrize("paging", ["page", "offset"])
+def test_a_server_ignoring_paging_is_stopped(make_rest_connector: Make, garbage_server, paging: str) -> None:
+    same_stamp = [{"id": i, "updated_at": "2026-01-01T00:00:00Z"} for i in range(1, 11)]
+    url = garbage_server(json.dumps({"data": same_stamp, "meta": {}}))
     with pytest.raises(PermanentError, match="same clients page twice"):
+        list(make_rest_connector(url, paging=paging).changes("clients", None, 10))
+
+
+def test_a_server_not_listing_changes_in_order_is_stopped(make_rest_connector: Make, garbage_server) -> None:
+    stamps = ["2026-01-02T00:00:00Z", "2026-01-01T00:00:00Z"]
+    url = garbage_server(json.dumps({"data": [{"id": i, "updated_at": s} for i, s in enumerate(stamps, 1)]}))
+    with pytest.raises(PermanentError, match="does not list clients changes in updated_at order"):
         list(make_rest_connector(url).changes("clients", None, 10))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from erpsync_gui.app.demo import DEMO_SECRETS, setup_demo
 from erpsync_gui.app.service import EntityBusyError, SyncService
-from erpsync_gui.records import Direction
+from erpsync_gui.records import Direction, Side
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import open_store
@@ -115,7 +115,10 @@ def test_a_create_dropped_mid_reply_does_not_duplicate(service):
     second = service.sync("clients", direction=Direction.EXPORT)
 
     assert second.counts["failed"] == 0, second.message
-    assert erp.count("clients") - before == created_blind  # reconciled by the origin marker, not re-created
+    # the blind ones were reconciled by the origin marker, not created again: each CRM client once in the ERP
+    marks = [r["external_id"] for r in erp.records("clients") if r.get("external_channel") == "erpsync"]
+    assert len(marks) == len(set(marks)) and len(marks) == erp.count("clients") - before
+    assert second.counts["inserted"] == len(marks) - created_blind
     assert all(link.state == "synced" for link in _links(service, "clients"))
 
 
@@ -210,3 +213,17 @@ def test_a_run_held_by_another_process_is_refused_not_doubled(service, tmp_path)
         holder.kill()
         holder.wait(timeout=10)
     assert service.sync("clients").status in ("success", "partial")  # the OS released the dead holder's lock
+
+
+def test_a_connection_test_measures_the_erp_clock_and_keeps_its_offset(service):
+    erp = service.sandbox.start()
+    erp.faults.clock_offset_s = -120  # the ERP's clock is two minutes behind this PC's
+
+    results = service.test_connections()
+
+    assert results[Side.ERP].ok
+    assert "s behind this PC's" in results[Side.ERP].message  # the Date header has whole seconds
+    assert abs(service.profile().erp.clock_offset_s + 120) <= 2
+    erp.faults.clock_offset_s = 0
+    service.test_connections()
+    assert service.profile().erp.clock_offset_s == 0

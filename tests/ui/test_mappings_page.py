@@ -121,3 +121,25 @@ def test_auto_suggest_adds_name_pairs(page, qtbot):
     assert added >= 2 and "city" in crm_fields and "zip" in crm_fields
     pair = next(r for r in page.model.rows() if r["crm"] == "city")
     assert pair["erp"] == "city"
+
+
+def test_the_empty_value_rule_is_shown_and_chosen_per_row(page, qtbot, ui_ctx):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QComboBox
+
+    _select(qtbot, page, "clients")
+    city = next(i for i, r in enumerate(page.model.rows()) if r["crm"] == "city")
+    cell = page.model.index(city, cols.EMPTY)
+    assert cell.data() == "auto" and "keeps the value it has" in cell.data(Qt.ItemDataRole.ToolTipRole)
+    page.table.scrollTo(cell)
+    where = page.table.visualRect(cell).center()
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    combo = page.table.findChild(QComboBox)
+    assert combo is not None and [combo.itemText(i) for i in range(combo.count())] == list(cols.EMPTY_CHOICES)
+    qtbot.keyClicks(combo, "omit")  # typing picks the entry, Tab leaves the cell and keeps it
+    qtbot.keyClick(combo, Qt.Key.Key_Tab)
+    assert page.model.index(city, cols.EMPTY).data() == "omit"
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    saved = ui_ctx.service.profile("demo").entity("clients")
+    assert next(r for r in saved.fields if r["crm"] == "city")["empty"] == "omit"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -349,3 +350,63 @@ def test_an_unconfirmed_create_with_a_natural_key_is_reconciled(store, crm):
 
     assert len(erp.rows("clients")) == 1 and second.counts["failed"] == 0
     assert links(store)[0].state == "synced"
+
+
+def test_newest_wins_corrects_each_sides_clock_by_its_offset(store, erp):
+    # the CRM's clock runs 120 s behind this PC's; its edit comes 1 s after the ERP's
+    crm = MemoryConnector(start=erp._now - timedelta(seconds=120))
+    engine, rid, eid = _conflicting_pair(store, crm, erp, "newest_wins")
+    erp.put("clients", {"city": "ERP edit"}, eid)
+    crm._now = erp._now - timedelta(seconds=120)
+    crm.put("clients", {"city": "CRM edit, a second later"}, rid)
+    profile = dataclasses.replace(engine.profile, crm=dataclasses.replace(engine.profile.crm, clock_offset_s=-120))
+    skewed = SyncEngine(store, profile, {Side.CRM: crm, Side.ERP: erp}, time_gate_s=0)
+
+    skewed.run("clients")
+
+    assert erp.rows("clients")[0]["city"] == "CRM edit, a second later"
+
+
+def test_newest_wins_without_the_offset_would_pick_the_older_edit(store, erp):
+    crm = MemoryConnector(start=erp._now - timedelta(seconds=120))
+    engine, rid, eid = _conflicting_pair(store, crm, erp, "newest_wins")
+    erp.put("clients", {"city": "ERP edit"}, eid)
+    crm._now = erp._now - timedelta(seconds=120)
+    crm.put("clients", {"city": "CRM edit, a second later"}, rid)
+
+    engine.run("clients")  # no offset configured: the raw clocks say the ERP edit is newer
+
+    assert crm.rows("clients")[0]["city"] == "ERP edit"
+
+
+class _Unreachable(MemoryConnector):
+    """Every create fails as a server that is down would: a retryable error, nothing written."""
+
+    def create(self, entity, payload, *, origin=None, txn_id=None):
+        raise RetryableError("the server is unavailable (503)", status=503)
+
+
+def test_a_run_stopped_mid_batch_counts_only_what_was_written(store, erp):
+    crm = _Unreachable()
+    for i in range(50):
+        erp.put("clients", {"number": f"C{i:02d}", "name": f"Firma {i}", "city": "Arad"})
+    engine = engine_for(store, crm, erp, direction=Direction.IMPORT, batch_size=50)
+
+    stopped = engine.run("clients")
+
+    assert stopped.status == "failed" and stopped.counts["inserted"] == 0
+    assert stopped.counts["failed"] >= 5
+    assert not crm.rows("clients")
+    rows = links(store)
+    assert rows and all(link.state != "synced" for link in rows)  # none synced with a missing id
+    assert all(link.crm_id is None for link in rows)
+    with store.session() as s:
+        from erpsync_gui.store.models import DailyStatRow
+
+        assert sum(r.inserted for r in s.scalars(select(DailyStatRow))) == 0
+
+    healthy = MemoryConnector()
+    healthy.tables = crm.tables
+    again = SyncEngine(store, engine.profile, {Side.CRM: healthy, Side.ERP: erp}, time_gate_s=0).run("clients")
+    assert again.counts["inserted"] == 50 and again.status == "success"
+    assert len(healthy.rows("clients")) == 50

@@ -81,7 +81,7 @@ def test_default_client_export_and_import():
         "state": "Cluj",
         "default_currency": 3,
     }
-    payload = m.map_record(crm, to=Side.ERP)
+    payload = given(m.map_record(crm, to=Side.ERP))
     assert payload == {
         "customer_number": "C-1",
         "company": "Acme Trading",
@@ -95,16 +95,21 @@ def test_default_client_export_and_import():
     assert m.map_record({"company": "A", "default_currency": 0}, to=Side.ERP)["currency_id"] is None
 
 
+def given(payload: dict) -> dict:
+    """The payload's non-empty values (a field the source leaves out maps to an empty value)."""
+    return {k: v for k, v in payload.items() if v is not None}
+
+
 def test_default_ticket_and_project_picklists_use_perfex_codes():
     tickets = EntityMapping("tickets", parse_fields(default_fields("tickets")), None)
-    assert tickets.map_record(
+    assert given(tickets.map_record(
         {"subject": "Help", "priority": 4, "status": 1, "userid": 1}, to=Side.ERP, resolver=Links()
-    ) == {"subject": "Help", "priority": "urgent", "status": "open", "client_id": 101}
-    assert tickets.map_record(
+    )) == {"subject": "Help", "priority": "urgent", "status": "open", "client_id": 101}
+    assert given(tickets.map_record(
         {"subject": "Help", "priority": "high", "status": "closed", "client_id": None},
         to=Side.CRM,
         resolver=Links(),
-    ) == {"subject": "Help", "priority": 3, "status": 5, "userid": 0}
+    )) == {"subject": "Help", "priority": 3, "status": 5, "userid": 0}
     projects = EntityMapping("projects", parse_fields(default_fields("projects")), None)
     assert (
         projects.map_record(
@@ -129,10 +134,11 @@ def test_default_invoice_with_lines_and_product_prices():
         to=Side.ERP,
         resolver=Links(),
     )
-    assert payload["lines"] == [{"description": "Work", "qty": Decimal("2"), "unit_price": Decimal("12.5")}]
+    assert [given(line) for line in payload["lines"]] == [
+        {"description": "Work", "qty": Decimal("2"), "unit_price": Decimal("12.5")}]
     assert (payload["client_id"], payload["currency_id"], payload["number"]) == (101, 2, "7")
     products = EntityMapping("products", parse_fields(default_fields("products")), {"1": 1, "2": 3})
-    crm = products.map_record(
+    crm = given(products.map_record(
         {
             "sku": "A-1",
             "name": "Bolt",
@@ -141,7 +147,7 @@ def test_default_invoice_with_lines_and_product_prices():
         },
         to=Side.CRM,
         resolver=Links(),
-    )
+    ))
     assert crm == {"commodity_code": "A-1", "description": "Bolt", "group_id": 0, "rate": Decimal("4.20")}
 
 
@@ -161,5 +167,5 @@ def test_default_crm_fields_are_columns_of_the_demo_crm(entity):
 
 def test_default_lead_statuses_follow_the_demo_crm_rows():
     leads = EntityMapping("leads", parse_fields(default_fields("leads")), None)
-    assert leads.map_record({"name": "N", "status": "lost"}, to=Side.CRM) == {"name": "N", "status": 4}
-    assert leads.map_record({"name": "N", "status": 1}, to=Side.ERP) == {"name": "N", "status": "new"}
+    assert given(leads.map_record({"name": "N", "status": "lost"}, to=Side.CRM)) == {"name": "N", "status": 4}
+    assert given(leads.map_record({"name": "N", "status": 1}, to=Side.ERP)) == {"name": "N", "status": "new"}

@@ -146,11 +146,16 @@ def test_default_if_empty_transform_fills_an_emptied_value():
     assert m.map_record({"c": None}, to=Side.ERP) == {"e": "0"}
 
 
-def test_absent_fields_are_left_out_and_empty_ones_are_written():
+def test_an_absent_field_is_an_empty_one_and_the_empty_value_rule_decides():
     m = EntityMapping("clients", parse_fields([{"crm": "a", "erp": "x"}, {"crm": "b", "erp": "y"}]), None)
-    assert m.map_record({"a": "1"}, to=Side.ERP) == {"x": "1"}
+    # the same record with the field left out, or given as null: a system that omits nulls means the same
+    assert m.map_record({"a": "1"}, to=Side.ERP) == {"x": "1", "y": None}
     assert m.map_record({"a": "1", "b": None}, to=Side.ERP) == {"x": "1", "y": None}
     assert m.map_record({"a": "1", "b": ""}, to=Side.ERP) == {"x": "1", "y": ""}
+    kept = EntityMapping("clients", parse_fields([{"crm": "a", "erp": "x"},
+                                                  {"crm": "b", "erp": "y", "empty": "omit"}]), None)
+    assert kept.map_record({"a": "1"}, to=Side.ERP) == {"x": "1"}
+    assert kept.map_record({"a": "1", "b": None}, to=Side.ERP) == {"x": "1"}
 
 
 def test_direction_limits_which_way_a_field_goes():
@@ -221,7 +226,7 @@ def test_lines_map_each_item_with_the_sub_rows_in_order():
     assert m.map_record(crm, to=Side.ERP, resolver=resolver) == {
         "items": [
             {"text": "A", "quantity": Decimal("2"), "product_id": 11},
-            {"text": "B", "quantity": Decimal("1.5")},
+            {"text": "B", "quantity": Decimal("1.5"), "product_id": None},
         ]
     }
     erp = {"items": '[{"text": "C", "quantity": 3, "product_id": 12}]'}

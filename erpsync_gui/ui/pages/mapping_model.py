@@ -18,9 +18,18 @@ from PySide6.QtGui import QBrush, QColor
 from erpsync_gui.mapping import TYPES
 
 COLUMNS = ("CRM field", "ERP field", "Type", "Transform", "Value map", "Default", "Required", "Direction",
-           "Lookup/currency")
-CRM, ERP, TYPE, TRANSFORM, VALUE_MAP, DEFAULT, REQUIRED, DIRECTION, EXTRA = range(len(COLUMNS))
+           "When empty", "Lookup/currency")
+CRM, ERP, TYPE, TRANSFORM, VALUE_MAP, DEFAULT, REQUIRED, DIRECTION, EMPTY, EXTRA = range(len(COLUMNS))
 DIRECTIONS = ("both", "export", "import")
+#: the empty-value rule of a row (the same for a create and an update, per target side)
+EMPTY_CHOICES = ("auto", "null", "omit", "default")
+EMPTY_HELP = (
+    "What a write does when the value is empty (the same for a new record and an update):\n"
+    "auto: a field with a default gets it, a field that takes no empty value keeps its value, others are cleared\n"
+    "null: the target field is cleared\n"
+    "omit: the target field keeps the value it has\n"
+    "default: the row's default, else the target field's own default"
+)
 TYPE_CHOICES = tuple(TYPES)
 _PROBLEM_ROWS = re.compile(r"^rows? (\d+)(?:\.\d+)*(?: and (\d+))?")
 _PROBLEM_TINT = QColor("#fdecec")
@@ -150,6 +159,8 @@ class FieldMappingModel(QAbstractTableModel):
                 return "\n".join(problems)
             if column == VALUE_MAP:
                 return "Double-click to edit the value map"
+            if column == EMPTY:
+                return EMPTY_HELP
         if role == Qt.ItemDataRole.ForegroundRole and column == VALUE_MAP and not row.get("value_map"):
             return QBrush(QColor("#8a94a3"))
         return None
@@ -172,6 +183,11 @@ class FieldMappingModel(QAbstractTableModel):
             return _default_text(row.get("default"))
         if column == DIRECTION:
             return str(row.get("direction") or "both")
+        if column == EMPTY:
+            rule = row.get("empty")
+            if isinstance(rule, dict):
+                return " · ".join(f"{side.upper()}: {value}" for side, value in sorted(rule.items()))
+            return str(rule or "auto")
         if column == EXTRA:
             kind = row.get("type", "text")
             if kind == "lookup":
@@ -205,6 +221,11 @@ class FieldMappingModel(QAbstractTableModel):
             row["default"] = _default_value(str(value))
         elif column == DIRECTION:
             row["direction"] = str(value)
+        elif column == EMPTY:
+            if str(value) in ("", "auto"):
+                row.pop("empty", None)
+            else:
+                row["empty"] = str(value)
         elif column == EXTRA:
             text = str(value).strip()
             key = "lookup" if row.get("type") == "lookup" else "currency"

@@ -101,7 +101,8 @@ class MappingsPage(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
         for column, width in ((cols.CRM, 130), (cols.ERP, 130), (cols.TYPE, 86), (cols.TRANSFORM, 130),
-                              (cols.VALUE_MAP, 100), (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84)):
+                              (cols.VALUE_MAP, 100), (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84),
+                              (cols.EMPTY, 90)):
             self.table.setColumnWidth(column, width)
         self.table.setItemDelegateForColumn(cols.CRM, ChoiceDelegate(lambda: self._field_names(Side.CRM),
                                                                      editable=True, parent=self))
@@ -109,6 +110,7 @@ class MappingsPage(QWidget):
                                                                      editable=True, parent=self))
         self.table.setItemDelegateForColumn(cols.TYPE, ChoiceDelegate(lambda: cols.TYPE_CHOICES, parent=self))
         self.table.setItemDelegateForColumn(cols.DIRECTION, ChoiceDelegate(lambda: cols.DIRECTIONS, parent=self))
+        self.table.setItemDelegateForColumn(cols.EMPTY, ChoiceDelegate(lambda: cols.EMPTY_CHOICES, parent=self))
         self.add_button = QPushButton(icons.icon("add"), "Add field")
         self.remove_button = QPushButton(icons.icon("remove"), "Remove")
         self.value_map_button = QPushButton(icons.icon("edit"), "Value map…")
