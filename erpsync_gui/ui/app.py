@@ -1,6 +1,7 @@
 """Start-up of the desktop app in a clear order: Qt application and look, one instance per data directory,
-store, secrets, service, run manager, scheduler, then the window and the tray. `--demo` opens the demo
-profile (sandbox ERP + demo CRM database); otherwise the window opens on the profile used last."""
+store, secrets, the log file, service, run manager, scheduler, then the window and the tray. `--demo` opens the
+demo profile (sandbox ERP + demo CRM database); otherwise the window opens on the profile used last.
+`--minimized` (start at login) leaves the window hidden behind the tray icon when there is a tray."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QEvent, QObject, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from erpsync_gui import APP_NAME, __version__
@@ -79,6 +80,17 @@ def _attach_tray(ctx, window, scheduler, app: QApplication):
     return tray
 
 
+class _FirstPaint(QObject):
+    """Logs "main window shown" once, when the window is first painted: the end of start-up as a person sees it
+    (the frozen build's start-up time is measured up to this line)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            log.info("main window shown")
+        return False
+
+
 def _single_instance(directory: Path):
     """The primary-instance guard (one app per user and data directory), or None when not in this build."""
     try:
@@ -90,9 +102,10 @@ def _single_instance(directory: Path):
 
 def run_gui(args: argparse.Namespace) -> int:
     from erpsync_gui.app.demo import DEMO_SECRETS, setup_demo
+    from erpsync_gui.app.log_files import close_log_file, open_log_file
     from erpsync_gui.app.run_manager import RunManager
     from erpsync_gui.app.service import SyncService
-    from erpsync_gui.paths import data_dir
+    from erpsync_gui.paths import data_dir, log_dir
     from erpsync_gui.secrets import SecretStore
     from erpsync_gui.store.db import open_store
     from erpsync_gui.store.log_handler import StoreLogHandler
@@ -112,6 +125,7 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
     secrets = SecretStore(demo_values=DEMO_SECRETS)
+    log_file = open_log_file(log_dir(directory), secrets.known_secret_values)
     # the Logs page and the dashboard read the log table: every run's lines go there, redacted
     store_log = StoreLogHandler(store, secrets=secrets.known_secret_values)
     logging.getLogger("erpsync").addHandler(store_log)
@@ -130,7 +144,12 @@ def run_gui(args: argparse.Namespace) -> int:
             instance.activation_requested.connect(window.bring_to_front)
         if ctx.profile.name is None:
             window.statusBar().showMessage("No profile yet: start with --demo, or run `erpsync config import FILE`")
-        window.show()
+        if getattr(args, "minimized", False) and tray is not None and tray.available:
+            log.info("%s started in the tray", APP_NAME)
+        else:
+            first_paint = _FirstPaint(window)
+            window.installEventFilter(first_paint)
+            window.show()
         tune_garbage_collection()
         return app.exec()
     except ERPSyncError as exc:
@@ -150,5 +169,6 @@ def run_gui(args: argparse.Namespace) -> int:
         logging.getLogger("erpsync").removeHandler(store_log)
         store_log.close()
         store.close()
+        close_log_file(log_file)
         if instance is not None:
             instance.close()
