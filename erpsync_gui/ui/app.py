@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from erpsync_gui import APP_NAME, __version__
 from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.secrets import SecretStore
 from erpsync_gui.ui.icons import app_icon, resources_dir
 
 log = logging.getLogger("erpsync.ui")
@@ -101,20 +102,31 @@ def _single_instance(directory: Path):
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from erpsync_gui.app.demo import DEMO_SECRETS, setup_demo
+    from erpsync_gui.app.demo import DEMO_SECRETS
     from erpsync_gui.app.log_files import close_log_file, open_log_file
+    from erpsync_gui.paths import data_dir, log_dir
+
+    app = make_application()
+    directory = data_dir(getattr(args, "data_dir", None))
+    secrets = SecretStore(demo_values=DEMO_SECRETS)
+    # first, so the log file also tells about a second launch that only brought the first one forward
+    log_file = open_log_file(log_dir(directory), secrets.known_secret_values)
+    try:
+        return _run_window(app, args, directory, secrets)
+    finally:
+        close_log_file(log_file)
+
+
+def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, secrets: SecretStore) -> int:
+    from erpsync_gui.app.demo import setup_demo
     from erpsync_gui.app.run_manager import RunManager
     from erpsync_gui.app.service import SyncService
-    from erpsync_gui.paths import data_dir, log_dir
-    from erpsync_gui.secrets import SecretStore
     from erpsync_gui.store.db import open_store
     from erpsync_gui.store.log_handler import StoreLogHandler
     from erpsync_gui.ui.bridge import RunBridge
     from erpsync_gui.ui.context import ProfileState, UiContext
     from erpsync_gui.ui.main_window import MainWindow
 
-    app = make_application()
-    directory = data_dir(getattr(args, "data_dir", None))
     instance = _single_instance(directory)
     if instance is not None and not instance.is_primary():
         log.info("%s is already running; brought it to the front", APP_NAME)
@@ -124,8 +136,6 @@ def run_gui(args: argparse.Namespace) -> int:
     except ERPSyncError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
-    secrets = SecretStore(demo_values=DEMO_SECRETS)
-    log_file = open_log_file(log_dir(directory), secrets.known_secret_values)
     # the Logs page and the dashboard read the log table: every run's lines go there, redacted
     store_log = StoreLogHandler(store, secrets=secrets.known_secret_values)
     logging.getLogger("erpsync").addHandler(store_log)
@@ -142,6 +152,7 @@ def run_gui(args: argparse.Namespace) -> int:
         tray = _attach_tray(ctx, window, scheduler, app)
         if instance is not None:
             instance.activation_requested.connect(window.bring_to_front)
+            instance.activation_requested.connect(lambda: log.info("Another launch brought the window forward"))
         if ctx.profile.name is None:
             window.statusBar().showMessage("No profile yet: start with --demo, or run `erpsync config import FILE`")
         if getattr(args, "minimized", False) and tray is not None and tray.available:
@@ -169,6 +180,5 @@ def run_gui(args: argparse.Namespace) -> int:
         logging.getLogger("erpsync").removeHandler(store_log)
         store_log.close()
         store.close()
-        close_log_file(log_file)
         if instance is not None:
             instance.close()
