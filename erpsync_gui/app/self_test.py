@@ -178,7 +178,10 @@ def check_keyring(platform: str | None = None) -> tuple[bool, str]:
         return False, f"{module_name} is not among keyring's registered backends (keyring's metadata is missing)"
     backend_class = getattr(importlib.import_module(module_name), class_name)
     for name in needs:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            return False, f"{module_name}.{class_name} needs {name}: {exc}"
     try:
         priority = backend_class.priority
         usable = f"usable (priority {priority:g})"
