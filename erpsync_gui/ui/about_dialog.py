@@ -3,11 +3,11 @@ cache), with a button that opens the log folder - what support asks for first.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -26,8 +26,12 @@ from erpsync_gui import APP_NAME, __version__, paths
 from erpsync_gui.ui import icons
 
 DESCRIPTION = "Keeps a CRM and an ERP or accounting system in sync in both directions."
-#: wide enough for a typical Windows profile path without scrolling the field
-PATH_FIELD_MIN_WIDTH = 460
+#: the narrowest the path fields get; they grow to show the longest path whole
+PATH_FIELD_MIN_WIDTH = 420
+#: a field's frame and text margins, with room to spare for the stylesheet's padding
+FIELD_PADDING = 40
+#: the captions, the dialog's margins and the window frame beside the fields
+CAPTION_ROOM = 260
 
 
 def open_folder(path: Path) -> bool:
@@ -45,6 +49,16 @@ def database_location(url: str) -> str:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         return str(Path(parsed.database))
     return parsed.render_as_string(hide_password=True)
+
+
+def _field_width(field: QLineEdit, values: Iterable[str]) -> int:
+    """Wide enough to show the longest path whole, within what the screen leaves beside the captions."""
+    field.ensurePolished()  # the stylesheet's font, which is the one the path is drawn in
+    metrics = field.fontMetrics()
+    wanted = max((metrics.horizontalAdvance(v) for v in values), default=0) + FIELD_PADDING
+    screen = QGuiApplication.primaryScreen()
+    room = screen.availableGeometry().width() - CAPTION_ROOM if screen is not None else wanted
+    return max(PATH_FIELD_MIN_WIDTH, min(wanted, room))
 
 
 class AboutDialog(QDialog):
@@ -67,10 +81,8 @@ class AboutDialog(QDialog):
         logo = QLabel()
         logo.setPixmap(icons.app_icon().pixmap(64, 64))
         name = QLabel(APP_NAME)
-        title_font = QFont(name.font())
-        title_font.setPointSizeF(title_font.pointSizeF() * 1.6)
-        title_font.setBold(True)
-        name.setFont(title_font)
+        name.setObjectName("brand")  # the stylesheet's look of the name in the sidebar
+        name.setStyleSheet("padding: 0px;")  # in line with the version below it
         self.version_label = QLabel(f"Version {__version__}")
         self.version_label.setObjectName("aboutVersion")
         description = QLabel(DESCRIPTION)
@@ -90,13 +102,14 @@ class AboutDialog(QDialog):
         self.fields: dict[str, QLineEdit] = {}
         for caption, value in self.locations.items():
             field = QLineEdit(value)
-            field.setReadOnly(True)  # selectable and copyable; long paths scroll instead of widening the dialog
-            field.setCursorPosition(0)
-            field.setMinimumWidth(PATH_FIELD_MIN_WIDTH)
+            field.setReadOnly(True)  # selectable and copyable; a path longer than the screen scrolls
             field.setAccessibleName(caption)
             field.setToolTip(value)
             self.fields[caption] = field
             form.addRow(f"{caption}:", field)
+        for field in self.fields.values():
+            field.setMinimumWidth(_field_width(field, self.locations.values()))
+            field.setCursorPosition(0)
 
         self.status = QLabel("")
         self.status.setObjectName("aboutStatus")
@@ -110,6 +123,7 @@ class AboutDialog(QDialog):
         buttons.addButton(self.open_logs_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.close_button = buttons.button(QDialogButtonBox.StandardButton.Close)
+        self.close_button.setDefault(True)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 20, 20, 16)
@@ -118,6 +132,10 @@ class AboutDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.close_button.setFocus()  # Enter and Space close; the paths are still a Tab away for copying
 
     def open_log_folder(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)  # a cleaned-up log folder is made again, not an error

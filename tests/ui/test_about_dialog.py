@@ -90,3 +90,11 @@ def test_help_about_in_the_main_window_opens_the_dialog(qtbot, ui_ctx):
     assert dialog.fields["State database"].text() == str(ui_ctx.data_dir.resolve() / "erpsync.db")
     dialog.close()
     window.shutdown()
+
+
+def test_a_long_path_is_shown_whole_and_enter_closes(qtbot, tmp_path):
+    data = tmp_path / "Users" / "Jane Doe-Smithson" / "AppData" / "Local" / "ERPSync"
+    dialog = _dialog(qtbot, data, Opener())
+    for field in dialog.fields.values():
+        assert field.width() >= field.fontMetrics().horizontalAdvance(field.text())
+    assert dialog.close_button.hasFocus() and dialog.close_button.isDefault()

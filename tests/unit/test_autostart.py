@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -64,8 +65,11 @@ def test_awkward_arguments_survive_the_exec_line(config_home):
 
 def test_the_default_command_starts_this_python_with_the_gui_module_in_the_tray(config_home):
     autostart.enable(platform="linux")
+    python = Path(sys.executable)
+    if sys.platform == "win32" and python.with_name("pythonw.exe").exists():
+        python = python.with_name("pythonw.exe")  # no console window at login
     assert _exec_args(autostart.desktop_entry_path().read_text(encoding="utf-8")) == [
-        sys.executable, "-m", "erpsync_gui", "--minimized"]
+        str(python), "-m", "erpsync_gui", "--minimized"]
 
 
 def test_a_frozen_app_starts_its_own_executable_in_the_tray(config_home, monkeypatch, tmp_path):
@@ -87,6 +91,7 @@ def test_an_entry_the_desktop_switched_off_counts_as_off(config_home):
 def test_a_relative_xdg_config_home_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", "relative/dir")
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))  # where Windows' Path.home() looks
     assert autostart.desktop_entry_path() == tmp_path / ".config" / "autostart" / "erpsync.desktop"
 
 
