@@ -82,13 +82,13 @@ def _attach_tray(ctx, window, scheduler, app: QApplication):
 
 
 class _FirstPaint(QObject):
-    """Logs "main window shown" once, when the window is first painted: the end of start-up as a person sees it
+    """Logs "Main window shown" once, when the window is first painted: the end of start-up as a person sees it
     (the frozen build's start-up time is measured up to this line)."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            log.info("main window shown")
+            log.info("Main window shown")
         return False
 
 

@@ -1,5 +1,5 @@
 """Start-up time of the frozen app: from launching the executable to its main window's first paint (the app
-logs "main window shown" then), and the size of the one-folder build.
+logs "Main window shown" then), and the size of the one-folder build.
 
     python tests/benchmarks/bench_frozen_start.py dist/ERPSync/ERPSync [--runs 5] [--offscreen]
 
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SHOWN = "main window shown"
+SHOWN = "Main window shown"
 TIMEOUT_S = 120.0
 
 

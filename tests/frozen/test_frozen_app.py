@@ -70,7 +70,7 @@ def test_a_second_launch_of_the_frozen_app_brings_the_first_forward_and_exits(fr
     first = subprocess.Popen([str(frozen_app), "--data-dir", str(data)], env=app_env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_for(lambda: "main window shown" in read_text(log_file) or first.poll() is not None)
+        assert wait_for(lambda: "Main window shown" in read_text(log_file) or first.poll() is not None)
         assert first.poll() is None, read_text(log_file)
         second = subprocess.run([str(frozen_app), "--data-dir", str(data)], env=app_env, timeout=START_TIMEOUT_S,
                                 capture_output=True, text=True, check=False)
