@@ -17,19 +17,22 @@ from erpsync_gui.errors import ERPSyncError
 
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 DESKTOP_FILE = "erpsync.desktop"
+#: the app's option to start in the tray; the installers' "start at login" writes the same command
+START_MINIMIZED = "--minimized"
 _EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 
 def default_command() -> list[str]:
-    """How to start this installation: the frozen executable, else this Python running the GUI module
-    (pythonw on Windows, so no console window opens at login)."""
+    """How to start this installation at login, in the tray: the frozen executable (sys.executable is the
+    bundle's own exe, wherever the installer put it), else this Python running the GUI module (pythonw on
+    Windows, so no console window opens at login)."""
     if getattr(sys, "frozen", False):
-        return [sys.executable]
+        return [sys.executable, START_MINIMIZED]
     python = Path(sys.executable)
     if sys.platform == "win32" and python.name.lower() == "python.exe":
         windowless = python.with_name("pythonw.exe")
         python = windowless if windowless.exists() else python
-    return [str(python), "-m", "erpsync_gui"]
+    return [str(python), "-m", "erpsync_gui", START_MINIMIZED]
 
 
 def _on_windows(platform: str | None) -> bool:

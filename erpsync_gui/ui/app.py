@@ -1,6 +1,7 @@
 """Start-up of the desktop app in a clear order: Qt application and look, one instance per data directory,
-store, secrets, service, run manager, scheduler, then the window and the tray. `--demo` opens the demo
-profile (sandbox ERP + demo CRM database); otherwise the window opens on the profile used last."""
+store, secrets, the log file, service, run manager, scheduler, then the window and the tray. `--demo` opens the
+demo profile (sandbox ERP + demo CRM database); otherwise the window opens on the profile used last.
+`--minimized` (start at login) leaves the window hidden behind the tray icon when there is a tray."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import QEvent, QObject, QThreadPool
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from erpsync_gui import APP_NAME, __version__
 from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.secrets import SecretStore
 from erpsync_gui.ui.icons import app_icon, resources_dir
 
 log = logging.getLogger("erpsync.ui")
@@ -79,6 +81,17 @@ def _attach_tray(ctx, window, scheduler, app: QApplication):
     return tray
 
 
+class _FirstPaint(QObject):
+    """Logs "Main window shown" once, when the window is first painted: the end of start-up as a person sees it
+    (the frozen build's start-up time is measured up to this line)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            log.info("Main window shown")
+        return False
+
+
 def _single_instance(directory: Path):
     """The primary-instance guard (one app per user and data directory), or None when not in this build."""
     try:
@@ -89,19 +102,31 @@ def _single_instance(directory: Path):
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from erpsync_gui.app.demo import DEMO_SECRETS, setup_demo
+    from erpsync_gui.app.demo import DEMO_SECRETS
+    from erpsync_gui.app.log_files import close_log_file, open_log_file
+    from erpsync_gui.paths import data_dir, log_dir
+
+    app = make_application()
+    directory = data_dir(getattr(args, "data_dir", None))
+    secrets = SecretStore(demo_values=DEMO_SECRETS)
+    # first, so the log file also tells about a second launch that only brought the first one forward
+    log_file = open_log_file(log_dir(directory), secrets.known_secret_values)
+    try:
+        return _run_window(app, args, directory, secrets)
+    finally:
+        close_log_file(log_file)
+
+
+def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, secrets: SecretStore) -> int:
+    from erpsync_gui.app.demo import setup_demo
     from erpsync_gui.app.run_manager import RunManager
     from erpsync_gui.app.service import SyncService
-    from erpsync_gui.paths import data_dir
-    from erpsync_gui.secrets import SecretStore
     from erpsync_gui.store.db import open_store
     from erpsync_gui.store.log_handler import StoreLogHandler
     from erpsync_gui.ui.bridge import RunBridge
     from erpsync_gui.ui.context import ProfileState, UiContext
     from erpsync_gui.ui.main_window import MainWindow
 
-    app = make_application()
-    directory = data_dir(getattr(args, "data_dir", None))
     instance = _single_instance(directory)
     if instance is not None and not instance.is_primary():
         log.info("%s is already running; brought it to the front", APP_NAME)
@@ -111,7 +136,6 @@ def run_gui(args: argparse.Namespace) -> int:
     except ERPSyncError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
-    secrets = SecretStore(demo_values=DEMO_SECRETS)
     # the Logs page and the dashboard read the log table: every run's lines go there, redacted
     store_log = StoreLogHandler(store, secrets=secrets.known_secret_values)
     logging.getLogger("erpsync").addHandler(store_log)
@@ -128,9 +152,15 @@ def run_gui(args: argparse.Namespace) -> int:
         tray = _attach_tray(ctx, window, scheduler, app)
         if instance is not None:
             instance.activation_requested.connect(window.bring_to_front)
+            instance.activation_requested.connect(lambda: log.info("Another launch brought the window forward"))
         if ctx.profile.name is None:
             window.statusBar().showMessage("No profile yet: start with --demo, or run `erpsync config import FILE`")
-        window.show()
+        if getattr(args, "minimized", False) and tray is not None and tray.available:
+            log.info("%s started in the tray", APP_NAME)
+        else:
+            first_paint = _FirstPaint(window)
+            window.installEventFilter(first_paint)
+            window.show()
         tune_garbage_collection()
         return app.exec()
     except ERPSyncError as exc:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSize, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -26,6 +26,7 @@ from erpsync_gui import APP_NAME
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
+from erpsync_gui.ui.about_dialog import AboutDialog
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from erpsync_gui.ui.pages.dashboard import DashboardPage
@@ -150,8 +151,23 @@ class MainWindow(QMainWindow):
                 page.tested.connect(self._tested)
                 page.signed_in.connect(self._signed_in)
 
+        self._add_help_menu()
         self.load_profiles()
         self._restore()
+
+    # -- help ------------------------------------------------------------------------------------
+
+    def _add_help_menu(self) -> None:
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = help_menu.addAction(icons.app_icon(), f"&About {APP_NAME}")
+        self.about_action.triggered.connect(self.show_about)
+
+    def show_about(self) -> AboutDialog:
+        """The About dialog (window-modal, closed with the window)."""
+        dialog = AboutDialog(self.ctx.data_dir, self.ctx.store.url, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     # -- pages -----------------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
@@ -62,10 +63,22 @@ def test_awkward_arguments_survive_the_exec_line(config_home):
     assert _exec_args(autostart.desktop_entry_path().read_text(encoding="utf-8")) == args
 
 
-def test_the_default_command_starts_this_python_with_the_gui_module(config_home):
+def test_the_default_command_starts_this_python_with_the_gui_module_in_the_tray(config_home):
     autostart.enable(platform="linux")
+    python = Path(sys.executable)
+    if sys.platform == "win32" and python.with_name("pythonw.exe").exists():
+        python = python.with_name("pythonw.exe")  # no console window at login
     assert _exec_args(autostart.desktop_entry_path().read_text(encoding="utf-8")) == [
-        sys.executable, "-m", "erpsync_gui"]
+        str(python), "-m", "erpsync_gui", "--minimized"]
+
+
+def test_a_frozen_app_starts_its_own_executable_in_the_tray(config_home, monkeypatch, tmp_path):
+    exe = tmp_path / "opt" / "ERPSync" / "ERPSync"
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(exe))
+    assert autostart.default_command() == [str(exe), "--minimized"]
+    autostart.enable(platform="linux")
+    assert _exec_args(autostart.desktop_entry_path().read_text(encoding="utf-8")) == [str(exe), "--minimized"]
 
 
 def test_an_entry_the_desktop_switched_off_counts_as_off(config_home):
@@ -78,6 +91,7 @@ def test_an_entry_the_desktop_switched_off_counts_as_off(config_home):
 def test_a_relative_xdg_config_home_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", "relative/dir")
     monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))  # where Windows' Path.home() looks
     assert autostart.desktop_entry_path() == tmp_path / ".config" / "autostart" / "erpsync.desktop"
 
 
@@ -143,3 +157,14 @@ def test_windows_uses_the_users_run_key(monkeypatch):
     assert autostart.is_enabled(platform="win32")
     autostart.disable(platform="win32")
     assert registry[autostart.RUN_KEY] == {} and not autostart.is_enabled(platform="win32")
+
+
+def test_a_frozen_app_on_windows_puts_its_exe_in_the_run_key(monkeypatch):
+    registry: dict[str, dict[str, str]] = {}
+    monkeypatch.setitem(sys.modules, "winreg", _fake_winreg(registry))
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", r"C:\Users\Jane Doe\AppData\Local\Programs\ERPSync\ERPSync.exe")
+    autostart.enable(platform="win32")
+    # the value the per-user installer writes for its "start at login" box
+    assert registry[autostart.RUN_KEY] == {
+        "ERPSync": r'"C:\Users\Jane Doe\AppData\Local\Programs\ERPSync\ERPSync.exe" --minimized'}
