@@ -257,17 +257,25 @@ class TrytonAdmin:
     def __init__(self, url: str, login: str, password: str) -> None:
         self.url = url
         self.login = login
+        self._password = password
         self._http = httpx.Client(timeout=120)
-        result = self._post("common.db.login", [login, {"password": password}, "en"], None)
-        self.user_id, self.session = result[0], result[1]
-        token = base64.b64encode(f"{login}:{self.user_id}:{self.session}".encode()).decode()
-        self._auth = f"Session {token}"
+        self._login()
         self.context: dict[str, Any] = self._post("model.res.user.get_preferences", [True, {}], self._auth)
+
+    def _login(self) -> None:
+        result = self._post("common.db.login", [self.login, {"password": self._password}, "en"], None)
+        self.user_id, self.session = result[0], result[1]
+        token = base64.b64encode(f"{self.login}:{self.user_id}:{self.session}".encode()).decode()
+        self._auth = f"Session {token}"
 
     def _post(self, method: str, params: list[Any], auth: str | None) -> Any:
         body = json.dumps({"id": 1, "method": method, "params": params}, default=_encode)
         headers = {"Content-Type": "application/json", **({"Authorization": auth} if auth else {})}
         response = self._http.post(self.url, content=body, headers=headers)
+        if response.status_code == 401 and auth is not None:  # the session ended: log in again, as a person would
+            self._login()
+            headers["Authorization"] = self._auth
+            response = self._http.post(self.url, content=body, headers=headers)
         response.raise_for_status()
         reply = json.loads(response.text, object_hook=_decode)
         if "error" in reply:
