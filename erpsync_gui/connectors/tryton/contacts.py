@@ -135,6 +135,8 @@ class Contacts(Entity):
         if not name:
             raise MappingError("a Tryton contact needs a name", field="name")
         party = self.tryton_id(payload.get("client_id"))
+        if not self.models.by_ids("party.party", [party], ["id"]):
+            raise MappingError(f"Tryton has no client {party}", field="client_id")  # SQLite keeps no foreign keys
         values = [{"party": party, "name": name, "type": kind, "value": str(payload[kind]).strip()}
                   for kind in MECHANISM_TYPES if str(payload.get(kind) or "").strip()]
         if not values:
@@ -167,7 +169,8 @@ class Contacts(Entity):
         if "client_id" in payload and self.tryton_id(payload["client_id"]) != record.data.get("client_id"):
             for i in rows:
                 writes.setdefault(i, {})["party"] = self.tryton_id(payload["client_id"])
-        return writes, creates, deletes
+        # Tryton deletes before it writes within one call: a member to delete is not written
+        return {i: v for i, v in writes.items() if i not in deletes}, creates, deletes
 
     def create_values(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         return {"members": self.new_mechanisms(payload)}

@@ -170,11 +170,20 @@ class Document(Entity):
         try:
             self.advance(rid, self.target_state(payload))
         except ERPSyncError:
-            try:
-                self.remove(rid, None)
-            except ERPSyncError:
-                log.warning("%s %s stays in Tryton as a draft: its delete failed too", self.name, rid)
+            self.roll_back(rid)
             raise
+
+    def roll_back(self, rid: int) -> None:
+        """Delete a document whose workflow stopped halfway: cancelled first, as Tryton deletes only drafts and
+        cancelled documents (and refuses to take a validated invoice back to draft)."""
+        try:
+            state = self.models.by_ids(self.model, [rid], ["id", "state"]).get(rid, {}).get("state")
+            if state not in (None, "draft", "cancelled"):
+                self.models.call(self.model, "cancel", [rid], f"the cancel of {self.name} {rid}")
+            self.remove(rid, None)
+        except ERPSyncError as exc:
+            log.warning("%s %s stays in Tryton: it could not be deleted after its workflow failed: %s",
+                        self.name, rid, exc)
 
     def advance(self, rid: int, state: str) -> None:
         for button in self.steps.get(state, ()):

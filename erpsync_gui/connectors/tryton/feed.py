@@ -120,6 +120,8 @@ class Feed:
         active = [s for s in self.streams if not (full and s.companion)]
         inclusive = {s.name: True for s in active}
         yielded = False
+        #: records already given in this read, by id: the same version is not given twice
+        given: dict[str, str | None] = {}
         while active:
             hits: dict[str, list[Row]] = {}
             finished: set[str] = set()
@@ -136,6 +138,8 @@ class Feed:
             if not any(hits.values()) and not (full and not active):
                 continue
             records, deleted = self.collect(hits)
+            records = [r for r in records if r.id not in given or given[r.id] != r.version]
+            given.update((r.id, r.version) for r in records)
             yielded = True
             yield Page(tuple(records), cursor=format_cursor(keys), deleted=tuple(deleted),
                        complete=full and not active)

@@ -31,7 +31,7 @@ class Orders(Document):
     def default_state(self) -> str:
         return self.options.sale_state
 
-    def party_defaults(self, party: int) -> dict[str, Any]:
+    def party_defaults(self, party: int, payload: Mapping[str, Any]) -> dict[str, Any]:
         address = self.party_address(party, "invoice")
         values = {"invoice_address": address, "shipment_address": self.party_address(party, "delivery")}
         if self.options.warehouse is not None:
