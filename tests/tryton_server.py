@@ -205,9 +205,9 @@ class TrytonServer:
     def server_log(self) -> str:
         return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
 
-    def admin(self) -> TrytonAdmin:
+    def admin(self, timeout: float = 120) -> TrytonAdmin:
         """A raw JSON-RPC session as the admin, to act in Tryton as a person would."""
-        return TrytonAdmin(f"{self.url}{self.database}/rpc/", ADMIN, self.password)
+        return TrytonAdmin(f"{self.url}{self.database}/rpc/", ADMIN, self.password, timeout=timeout)
 
     def __enter__(self) -> TrytonServer:
         return self
@@ -254,11 +254,11 @@ class TrytonError(Exception):
 class TrytonAdmin:
     """Plain JSON-RPC with a session, independent of the product's own Tryton client."""
 
-    def __init__(self, url: str, login: str, password: str) -> None:
+    def __init__(self, url: str, login: str, password: str, *, timeout: float = 120) -> None:
         self.url = url
         self.login = login
         self._password = password
-        self._http = httpx.Client(timeout=120)
+        self._http = httpx.Client(timeout=timeout)
         self._login()
         self.context: dict[str, Any] = self._post("model.res.user.get_preferences", [True, {}], self._auth)
 
