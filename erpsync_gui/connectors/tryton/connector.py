@@ -22,7 +22,7 @@ from erpsync_gui.connectors.tryton.auth import TrytonSessionAuth
 from erpsync_gui.connectors.tryton.catalog import Currencies, ProductGroups, Products, Warehouses
 from erpsync_gui.connectors.tryton.client import TrytonClient
 from erpsync_gui.connectors.tryton.contacts import Contacts
-from erpsync_gui.connectors.tryton.entity import Entity
+from erpsync_gui.connectors.tryton.entity import Entity, Readable
 from erpsync_gui.connectors.tryton.invoices import Invoices
 from erpsync_gui.connectors.tryton.models import Models
 from erpsync_gui.connectors.tryton.options import TrytonOptions
@@ -30,7 +30,7 @@ from erpsync_gui.connectors.tryton.parties import Clients
 from erpsync_gui.connectors.tryton.sales import Orders
 from erpsync_gui.connectors.tryton.stock import Stock
 from erpsync_gui.connectors.tryton.writes import Writer
-from erpsync_gui.errors import AuthError, ConfigError, ERPSyncError, MissingSecretError
+from erpsync_gui.errors import AuthError, ConfigError, ERPSyncError, MissingSecretError, PermanentError
 from erpsync_gui.http import HttpClient, HttpSettings
 from erpsync_gui.http.auth_factory import AuthSetup, client_certificate, endpoint_client, endpoint_store
 from erpsync_gui.profile import EndpointConfig
@@ -81,7 +81,7 @@ class TrytonConnector:
         self.client = TrytonClient(self._http, self.database, rpc_path=self.options.rpc_path,
                                    context=self._context_overrides())
         self.models = Models(self.client, self.options.page_size)
-        self._entities: dict[str, Any] = {cls.name: cls(self.models, self.options) for cls in ENTITY_CLASSES}
+        self._entities: dict[str, Readable] = {cls.name: cls(self.models, self.options) for cls in ENTITY_CLASSES}
         self._writer = Writer(self.models)
         self._check_auth_problem: AuthError | None = None
 
@@ -93,7 +93,7 @@ class TrytonConnector:
             context.setdefault("language", self.options.language)
         return context
 
-    def _entity(self, name: str) -> Any:
+    def _entity(self, name: str) -> Readable:
         entity = self._entities.get(name)
         if entity is None:
             raise ConfigError(f"Tryton has no entity {name!r} in this connector",
@@ -102,8 +102,9 @@ class TrytonConnector:
 
     def _writable(self, name: str) -> Entity:
         entity = self._entity(name)
-        if not getattr(entity, "writable", False):
-            Entity.refuse_write(entity)
+        if not isinstance(entity, Entity) or not entity.writable:
+            raise PermanentError(f"{name} are read from Tryton, not written to it",
+                                 hint="set the entity's direction to import")
         return entity
 
     @property
@@ -115,8 +116,7 @@ class TrytonConnector:
 
     def capabilities(self, entity: str) -> Capabilities:
         spec = self._entity(entity)
-        writable = bool(getattr(spec, "writable", False))
-        active = bool(getattr(spec, "has_active", False))
+        writable, active = spec.writable, spec.has_active
         return Capabilities(cursor=entity != "stock", batch=writable, delete=writable, archive=writable and active,
                             upsert=False, origin_marker=False, reports_deletes=active)
 

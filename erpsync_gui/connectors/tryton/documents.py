@@ -26,6 +26,12 @@ LINE_FIELDS = ("type", "product", "product.code", "description", "quantity", "un
                "amount", "_timestamp")
 
 
+def document_fields(header: tuple[str, ...]) -> tuple[str, ...]:
+    """What a document reads: its own header fields, then the party, currency, totals and lines."""
+    return (*header, "party", "party.code", "currency", "currency.code", "untaxed_amount", "tax_amount",
+            "total_amount", "lines", *(f"lines.{f}" for f in LINE_FIELDS))
+
+
 class Document(Entity):
     """A sale or an invoice."""
 
@@ -38,11 +44,6 @@ class Document(Entity):
     steps: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     read_only = frozenset({"number", "state", "client_code", "untaxed_amount", "tax_amount", "total_amount",
                            "lines", "currency"})
-
-    @property
-    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
-        return (*self.header, "party", "party.code", "currency", "currency.code", "untaxed_amount", "tax_amount",
-                "total_amount", "lines", *(f"lines.{f}" for f in LINE_FIELDS))
 
     def data(self, row: Row) -> dict[str, Any]:
         data = {k: row.get(k) for k in self.header}

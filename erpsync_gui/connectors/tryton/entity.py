@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from erpsync_gui.connectors.base import chunked
 from erpsync_gui.connectors.tryton import feed
@@ -33,6 +33,27 @@ def nested(row: Row, name: str, key: str = "code") -> Any:
     """`key` of a many2one read with a dotted name (`currency.code` arrives as {"currency.": {...}})."""
     value = row.get(f"{name}.")
     return value.get(key) if isinstance(value, dict) else None
+
+
+class Readable(Protocol):
+    """What the connector reads of any entity (Entity below, and stock, which is computed)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def has_active(self) -> bool: ...
+
+    @property
+    def writable(self) -> bool: ...
+
+    def pages(self, cursor: str | None, page_size: int) -> Iterator[Page]: ...
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Record]: ...
+
+    def find_by_keys(self, field: str, values: Sequence[Any]) -> dict[str, list[Record]]: ...
+
+    def describe(self) -> EntityInfo: ...
 
 
 class Entity:
@@ -138,7 +159,7 @@ class Entity:
         """Records of one round of the feed: the main rows as read, plus the records companion rows name
         (read again); inactive ones go to the deleted ids instead."""
         own: dict[int, Row] = {}
-        named: list[int] = []
+        named: list[int | None] = []
         for name, rows in hits.items():
             if name.split("#", 1)[0] == self.model:
                 own.update((r["id"], r) for r in rows)
@@ -165,11 +186,6 @@ class Entity:
         return records, deleted
 
     # -- writing ------------------------------------------------------------------------------------
-
-    def refuse_write(self) -> None:
-        if not self.writable:
-            raise PermanentError(f"{self.name} are read from Tryton, not written to it",
-                                 hint="set the entity's direction to import")
 
     def create_values(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """Tryton values for a create (entities override)."""

@@ -114,7 +114,7 @@ class Feed:
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         full = cursor is None
-        keys = {} if full else self._start(parse_cursor(cursor))
+        keys = {} if cursor is None else self._start(parse_cursor(cursor))
         if full:
             keys.update(self._newest_companions())
         active = [s for s in self.streams if not (full and s.companion)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from erpsync_gui.connectors.tryton.documents import Document
+from erpsync_gui.connectors.tryton.documents import Document, document_fields
 from erpsync_gui.connectors.tryton.models import Row
 from erpsync_gui.errors import MappingError, PermanentError
 
@@ -31,6 +31,7 @@ class Invoices(Document):
     line_model = "account.invoice.line"
     header = ("type", "number", "reference", "description", "state", "invoice_date", "comment", "payment_term",
               "invoice_address", "account", "journal", "amount_to_pay")
+    fields = document_fields(header)
     keys: ClassVar[Mapping[str, str]] = {"number": "number", "reference": "reference"}
     companions: ClassVar[Mapping[str, str]] = {"account.invoice.line": "invoice"}
     steps: ClassVar[Mapping[str, tuple[str, ...]]] = {"draft": (), "validated": ("validate_invoice",),

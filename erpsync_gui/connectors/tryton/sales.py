@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from erpsync_gui.connectors.tryton.documents import Document
+from erpsync_gui.connectors.tryton.documents import Document, document_fields
 
 
 class Orders(Document):
@@ -19,6 +19,7 @@ class Orders(Document):
     line_model = "sale.line"
     header = ("number", "reference", "description", "state", "sale_date", "comment", "warehouse", "payment_term",
               "invoice_address", "shipment_address")
+    fields = document_fields(header)
     keys: ClassVar[Mapping[str, str]] = {"number": "number", "reference": "reference"}
     companions: ClassVar[Mapping[str, str]] = {"sale.line": "sale"}
     steps: ClassVar[Mapping[str, tuple[str, ...]]] = {"draft": (), "quotation": ("quote",),

@@ -1,7 +1,8 @@
 """A stand-in for an older Tryton server, in front of the real one: it serves JSON-RPC at `/<database>/`
 and answers 404 at `/<database>/rpc/` (the path newer servers use), forwarding everything else to the
 real server unchanged. A fault switch makes it answer a given HTTP status instead, as a proxy or a busy
-server would (503, 429 with Retry-After, 403).
+server would (503, 429 with Retry-After, 403). With `hide_stamp` its models lack `last_modified_at`
+in `fields_get`, as servers from before that field do (which release added it is unverified here).
 
 What it rests on: trytond 8.2 serves `/<database>/rpc/` only; older servers are documented with
 `/<database>/` (the Tryton RPC topic's examples over the years). That the older path speaks the same
@@ -10,6 +11,7 @@ JSON-RPC body and Session header is unverified here: this shim assumes it.
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,7 +40,14 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "authorization")}
         answer = httpx.post(f"{self.server.upstream}{target.lstrip('/')}", content=body, headers=headers, timeout=60)
         kept = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "date", "www-authenticate")}
-        self._reply(answer.status_code, answer.content, kept)
+        content = answer.content
+        method = str(json.loads(body or b"{}").get("method") or "")
+        if self.server.hide_stamp and answer.status_code == 200 and method.endswith(".fields_get"):
+            reply = json.loads(content)
+            if isinstance(reply.get("result"), dict):
+                reply["result"].pop("last_modified_at", None)
+                content = json.dumps(reply).encode()
+        self._reply(answer.status_code, content, kept)
 
     def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -52,8 +61,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream: str, database: str) -> None:
+    def __init__(self, upstream: str, database: str, hide_stamp: bool) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
+        self.hide_stamp = hide_stamp
         self.upstream = upstream
         self.database = database
         self._lock = threading.Lock()
@@ -76,8 +86,8 @@ class _Server(ThreadingHTTPServer):
 class LegacyTryton:
     """The shim on a free port; `fail(status, times, headers)` queues faulty answers."""
 
-    def __init__(self, upstream: str, database: str) -> None:
-        self._server = _Server(upstream, database)
+    def __init__(self, upstream: str, database: str, *, hide_stamp: bool = False) -> None:
+        self._server = _Server(upstream, database, hide_stamp)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
