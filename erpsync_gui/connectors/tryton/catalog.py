@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from erpsync_gui.connectors.tryton.entity import Entity, as_bool, nested
+from erpsync_gui.connectors.tryton.entity import Entity, as_bool, changed, nested
 from erpsync_gui.connectors.tryton.models import Row, versions
 from erpsync_gui.errors import MappingError
 from erpsync_gui.records import Record
@@ -83,7 +83,8 @@ class Products(Entity):
             elif key == "salable":
                 value = as_bool(value)
             elif key == "unit":
-                value = self.models.code_id("product.uom", "symbol", str(value or self.options.unit), "unit")
+                value = self.models.code_id("product.uom", "symbol", str(value or self.options.unit), "unit",
+                                            fold=False)
                 values["sale_uom"] = value
             elif key == "category_ids":
                 value = [["set", [self.tryton_id(v) for v in value or []]]]
@@ -93,7 +94,7 @@ class Products(Entity):
             values.setdefault("salable", True)
             if "default_uom" not in values:
                 values["default_uom"] = values["sale_uom"] = self.models.code_id(
-                    "product.uom", "symbol", self.options.unit, "unit")
+                    "product.uom", "symbol", self.options.unit, "unit", fold=False)
             if self.options.account_category is not None:
                 values.setdefault("account_category", self.options.account_category)
         return values
@@ -117,9 +118,19 @@ class Products(Entity):
         rows = self.models.by_ids("product.template", templates, ["id", "products"])
         return [min(rows[t]["products"]) for t in templates]
 
+    def remove(self, rid: int, timestamps: Mapping[str, str] | None) -> None:
+        """Deletes the variant, and its template with it when it was the template's only one."""
+        row = self.models.by_ids(self.model, [rid], ["id", "template", "template.products"]).get(rid)
+        if row is None:
+            return
+        siblings = (row.get("template.") or {}).get("products") or []
+        context = {"_timestamp": dict(timestamps)} if timestamps else None
+        model, ids = ("product.template", [row["template"]]) if siblings == [rid] else (self.model, [rid])
+        self.models.client.model(model, "delete", ids, what=f"the delete of products {rid}", context=context)
+
     def update(self, row: Row, payload: Mapping[str, Any], timestamps: Mapping[str, str] | None) -> None:
-        values = self.template_values(payload, creating=False)
-        product = self.product_values(payload)
+        values = changed(row, self.template_values(payload, creating=False))
+        product = changed(row, self.product_values(payload))
         if product:
             values["products"] = [["write", [row["id"]], product]]
         if values:

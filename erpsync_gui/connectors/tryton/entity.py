@@ -35,6 +35,12 @@ def nested(row: Row, name: str, key: str = "code") -> Any:
     return value.get(key) if isinstance(value, dict) else None
 
 
+def changed(row: Row, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values that differ from the record as read: Tryton refuses a write to some fields once set (a
+    party's code) even when the value is the same, and an unchanged field need not be sent."""
+    return {k: v for k, v in values.items() if isinstance(v, list) or k not in row or row[k] != v}
+
+
 class Readable(Protocol):
     """What the connector reads of any entity (Entity below, and stock, which is computed)."""
 
@@ -206,7 +212,7 @@ class Entity:
 
     def update(self, row: Row, payload: Mapping[str, Any], timestamps: Mapping[str, str] | None) -> None:
         """Write `payload` onto the record read as `row`, under the `_timestamp` lock when given."""
-        values = self.write_values(row, payload)
+        values = changed(row, self.write_values(row, payload))
         if values:
             self.models.write(self.model, [row["id"]], values, f"the update of {self.name} {row['id']}",
                               timestamps)

@@ -122,20 +122,25 @@ class Models:
 
     # -- look-ups -----------------------------------------------------------------------------------
 
-    def code_ids(self, model: str, field: str, codes: Iterable[str]) -> dict[str, int]:
-        """{code: id} of records of `model` whose `field` is one of `codes` (cached; codes compared as
-        upper case, as ISO codes are)."""
-        cache = self._codes.setdefault((model, field), {})
-        wanted = {c.strip().upper() for c in codes if c and c.strip()} - set(cache)
-        if wanted:
-            for row in self.search_read(model, [(field, "in", sorted(wanted | {w.lower() for w in wanted}))],
-                                        ["id", field]):
-                if isinstance(row.get(field), str):
-                    cache.setdefault(row[field].upper(), row["id"])
-        return {c: cache[c] for c in (c.strip().upper() for c in codes if c and c.strip()) if c in cache}
+    def code_ids(self, model: str, field: str, codes: Iterable[str], *, fold: bool = True) -> dict[str, int]:
+        """{code: id} of records of `model` whose `field` is one of `codes`, cached. With `fold` codes are
+        compared in upper case, as ISO codes are written either way; unit symbols are not folded (m, M)."""
+        def norm(code: str) -> str:
+            return code.strip().upper() if fold else code.strip()
 
-    def code_id(self, model: str, field: str, code: str, what: str) -> int:
-        found = self.code_ids(model, field, [code]).get(code.strip().upper())
+        cache = self._codes.setdefault((model, field), {})
+        asked = [norm(c) for c in codes if c and c.strip()]
+        wanted = set(asked) - set(cache)
+        if wanted:
+            variants = wanted | {w.lower() for w in wanted} if fold else wanted
+            for row in self.search_read(model, [(field, "in", sorted(variants))], ["id", field]):
+                if isinstance(row.get(field), str):
+                    cache.setdefault(norm(row[field]), row["id"])
+        return {c: cache[c] for c in asked if c in cache}
+
+    def code_id(self, model: str, field: str, code: str, what: str, *, fold: bool = True) -> int:
+        """The id of the record with this code; MappingError naming `what` when Tryton has none."""
+        found = self.code_ids(model, field, [code], fold=fold).get(code.strip().upper() if fold else code.strip())
         if found is None:
             raise MappingError(f"Tryton has no {what} {code!r}", field=what)
         return found

@@ -8,8 +8,9 @@ the record's version as Tryton's `_timestamp` context; a record changed since is
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
+from typing import Any, TypeVar
 
 from erpsync_gui.connectors.tryton.entity import Entity
 from erpsync_gui.connectors.tryton.models import Models, parse_version, record_id
@@ -26,6 +27,7 @@ from erpsync_gui.errors import (
 )
 from erpsync_gui.records import BatchItemResult, Record
 
+T = TypeVar("T")
 #: failures that stop the whole run: every other record would meet them too
 FATAL = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 
@@ -39,7 +41,7 @@ class Writer:
         values: dict[int, dict[str, Any]] = {}
         for i, payload in enumerate(payloads):
             try:
-                values[i] = entity.create_values(payload)
+                values[i] = _values(entity, partial(entity.create_values, payload))
             except FATAL:
                 raise
             except ERPSyncError as exc:
@@ -97,7 +99,7 @@ class Writer:
         if row is None:
             raise NotFoundError(f"{entity.name} {rid} does not exist in Tryton")
         try:
-            entity.update(row, payload, parse_version(version) or None)
+            _values(entity, partial(entity.update, row, payload, parse_version(version) or None))
         except StaleVersionError as exc:
             raise _stale(entity, rid, version, exc) from exc
         return self._read_back(entity, rid)
@@ -128,6 +130,14 @@ class Writer:
         if record is None:
             raise NotFoundError(f"{entity.name} {rid} is gone from Tryton")
         return record
+
+
+def _values(entity: Entity, build: Callable[[], T]) -> T:
+    """`build()`, with a payload of the wrong shape (a list where text belongs ...) as a MappingError."""
+    try:
+        return build()
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise MappingError(f"the {entity.name} record cannot be turned into Tryton values: {exc!r}") from exc
 
 
 def _existing_id(entity: Entity, text: str) -> int:

@@ -101,3 +101,21 @@ def test_stock_per_warehouse_is_read_with_the_locations_context(connector, admin
     assert connector.get_many("stock", [key, "1@999"])[key].data["quantity"] == 7
     assert [r.id for r in connector.find_by_keys("stock", "product_code", ["STK-1"])["STK-1"]] == [key]
     assert not connector.capabilities("stock").cursor
+
+
+def test_deleting_a_products_only_variant_deletes_its_template(connector, admin):
+    record = connector.create("products", {"name": "Short-lived", "code": "GONE-1", "list_price": 1})
+
+    connector.delete("products", record.id)
+
+    assert admin.search_read("product.template", [("id", "=", record.data["template_id"])], ["id"]) == []
+    assert connector.get_many("products", [record.id]) == {}
+
+
+def test_a_payload_of_the_wrong_shape_fails_its_item_only(connector):
+    from erpsync_gui.errors import MappingError
+
+    results = connector.create_many("products", [{"name": "Shaped", "category_ids": 5},
+                                                 {"name": "Fine", "code": "FINE-1"}])
+    assert isinstance(results[0].error, MappingError)
+    assert results[1].record is not None and results[1].record.data["code"] == "FINE-1"

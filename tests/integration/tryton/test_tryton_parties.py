@@ -265,3 +265,14 @@ def test_without_last_modified_at_the_feed_reads_write_date_and_create_date(make
         admin.write("party.party", [pid], {"name": "Seen by write_date, edited"})
         later = {r.id: r for p in connector.changes("clients", cursor, 3) for r in p.records}
         assert later[str(pid)].data["name"] == "Seen by write_date, edited"
+
+
+def test_an_update_sends_only_what_changed(connector):
+    # Tryton refuses any write of a party's code once it is set, even of the same value
+    record = connector.create("clients", {"name": "Same code", "code": "SAME-1"})
+    updated = connector.update("clients", record.id, {"code": "SAME-1", "name": "Same code, renamed"},
+                               version=record.version)
+    assert (updated.data["code"], updated.data["name"]) == ("SAME-1", "Same code, renamed")
+    with pytest.raises(PermanentError) as caught:
+        connector.update("clients", record.id, {"code": "OTHER-1"})
+    assert "not allowed to modify" in str(caught.value)
