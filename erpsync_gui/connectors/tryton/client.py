@@ -93,8 +93,8 @@ class TrytonClient:
                 if not readonly:
                     raise
                 # a read changes nothing: unanswered, it is simply worth asking again
-                raise RetryableError(exc.message.replace("; the write may or may not have taken effect", ""),
-                                     hint="the read is made again later") from exc
+                raise RetryableError(f"Tryton did not answer {what} at {self._root()}{path}",
+                                     details=exc.message, hint="the read is made again later") from exc
             self._path = path
             return response
         raise AssertionError("unreachable")

@@ -114,9 +114,13 @@ class Feed:
 
     def pages(self, cursor: str | None) -> Iterator[Page]:
         full = cursor is None
-        keys = {} if cursor is None else self._start(parse_cursor(cursor))
+        #: the cursor to give: per stream, the last row read (the stored one until a row is read)
+        marks = {} if cursor is None else self._resume(parse_cursor(cursor))
         if full:
-            keys.update(self._newest_companions())
+            marks.update(self._newest_companions())
+        #: where each stream reads from next: the mark, first moved back by the overlap
+        keys = {name: Key(key.stamp - self.overlap, 0) if self.overlap and not full else key
+                for name, key in marks.items()}
         active = [s for s in self.streams if not (full and s.companion)]
         inclusive = {s.name: True for s in active}
         yielded = False
@@ -130,7 +134,7 @@ class Feed:
                 hits[stream.name] = rows
                 last = stream_key(rows[-1], stream.column) if rows else None
                 if last is not None:
-                    keys[stream.name] = last
+                    keys[stream.name] = marks[stream.name] = last
                     inclusive[stream.name] = False
                 if len(rows) < self.page_size:
                     finished.add(stream.name)
@@ -141,19 +145,18 @@ class Feed:
             records = [r for r in records if r.id not in given or given[r.id] != r.version]
             given.update((r.id, r.version) for r in records)
             yielded = True
-            yield Page(tuple(records), cursor=format_cursor(keys), deleted=tuple(deleted),
+            yield Page(tuple(records), cursor=format_cursor(marks), deleted=tuple(deleted),
                        complete=full and not active)
         if full and not yielded:
-            yield Page((), cursor=format_cursor(keys), complete=True)
+            yield Page((), cursor=format_cursor(marks), complete=True)
 
-    def _start(self, stored: dict[str, Key]) -> dict[str, Key]:
-        """Where each stream resumes: its stored key, moved back by the overlap (then from id 0)."""
+    def _resume(self, stored: dict[str, Key]) -> dict[str, Key]:
+        """Each stream's stored key (a bare timestamp cursor stands for every stream)."""
         keys: dict[str, Key] = {}
         for stream in self.streams:
             key = stored.get(stream.name) or stored.get("*")
-            if key is None:
-                continue
-            keys[stream.name] = Key(key.stamp - self.overlap, 0) if self.overlap else key
+            if key is not None:
+                keys[stream.name] = key
         return keys
 
     def _read(self, stream: Stream, key: Key | None, inclusive: bool) -> list[Row]:

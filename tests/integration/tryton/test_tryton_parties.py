@@ -276,3 +276,15 @@ def test_an_update_sends_only_what_changed(connector):
     with pytest.raises(PermanentError) as caught:
         connector.update("clients", record.id, {"code": "OTHER-1"})
     assert "not allowed to modify" in str(caught.value)
+
+
+def test_a_stream_that_reads_nothing_keeps_its_stored_mark(make_connector):
+    connector = make_connector(cursor_overlap_s=5)
+    cursor = json.dumps({"party.party": ["2000-01-01T00:00:00", 0], "party.address": ["2100-01-01T00:00:00", 7]})
+
+    pages = list(connector.changes("clients", cursor, 500))
+
+    assert pages and _ids(pages)
+    marks = json.loads(pages[-1].cursor)
+    assert marks["party.address"] == ["2100-01-01T00:00:00", 7]  # not moved back by the overlap
+    assert marks["party.party"][0] > "2000-01-01"
