@@ -1,8 +1,9 @@
 """What sales and invoices share: a header on a party with lines of products, and a workflow.
 
-Over raw RPC Tryton fills defaults but not what its client's on_change would: a line's unit, price and
-account, a document's addresses. So they are looked up here: the party's first invoice address (its first
-address when none is marked), each product's sale unit and list price. Lines arrive as a list of
+Over raw RPC Tryton fills defaults but not what its client's on_change would. A line's unit, price,
+taxes (after the party's tax rules) and account are asked of Tryton itself: the line model's `on_change`
+for its product, as the client does. A document's addresses are looked up: the party's first invoice
+(delivery) address, its first address when none is marked. Lines arrive as a list of
 {product_id or product_code, quantity, unit_price, description}; a written list replaces every line.
 
 A create that Tryton accepts but whose workflow step it refuses (quote, confirm, post) is rolled back
@@ -30,6 +31,14 @@ def document_fields(header: tuple[str, ...]) -> tuple[str, ...]:
     """What a document reads: its own header fields, then the party, currency, totals and lines."""
     return (*header, "party", "party.code", "currency", "currency.code", "untaxed_amount", "tax_amount",
             "total_amount", "lines", *(f"lines.{f}" for f in LINE_FIELDS))
+
+
+def added_ids(changes: Any) -> list[int]:
+    """The ids an on_change adds to a many2many ({"add": [[index, {"id": 1, ...}], ...]})."""
+    added = changes.get("add") if isinstance(changes, dict) else None
+    return [item[1]["id"] for item in added or []
+            if isinstance(item, list) and len(item) == 2 and isinstance(item[1], dict)
+            and isinstance(item[1].get("id"), int)]
 
 
 class Document(Entity):
@@ -88,7 +97,8 @@ class Document(Entity):
                                field="client_id")
         return next((r["id"] for r in rows if r.get(flag)), rows[0]["id"])
 
-    def line_values(self, lines: Any, payload: Mapping[str, Any]) -> list[dict[str, Any]]:
+    def line_values(self, lines: Any, parent: Mapping[str, Any], basis: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Tryton values of the payload's lines; `parent` is what a line's on_change reads of its document."""
         if not isinstance(lines, list | tuple) or not lines:
             raise MappingError(f"{self.name} need at least one line", field="lines")
         products = self.products(lines)
@@ -102,16 +112,42 @@ class Document(Entity):
                                     "description": line.get("description")}
             price = decimal(line.get("unit_price"), "unit_price")
             if product is not None:
-                item.update(product=product["id"], unit=product.get("sale_uom") or product.get("default_uom"))
+                filled = self.filled(product["id"], item["quantity"], parent)
+                item.update(product=product["id"],
+                            unit=filled.get("unit") or product.get("sale_uom") or product.get("default_uom"))
+                taxes = added_ids(filled.get("taxes"))
+                if taxes:
+                    item["taxes"] = [["add", taxes]]
+                if filled.get("account"):
+                    item["account"] = filled["account"]
                 if price is None:
-                    price = product.get("list_price_used")
+                    price = filled.get("unit_price") or product.get("list_price_used")
             elif not line.get("description"):
                 raise MappingError("a line needs a product or a description", field="lines")
             if price is None:
                 raise MappingError("a line without a product needs a unit price", field="unit_price")
             item["unit_price"] = price
-            values.append(self.complete_line(item, product, payload))
+            values.append(self.complete_line(item, product, basis))
         return values
+
+    def filled(self, product: int, quantity: float, parent: Mapping[str, Any]) -> dict[str, Any]:
+        """What Tryton's own on_change of a line's product sets (unit, price, taxes by the party's tax
+        rules, the account), as its client would ask for it."""
+        # without the company Tryton's on_change finds neither the account nor the taxes of an invoice line
+        values = {"type": "line", "product": product, "quantity": quantity, "company": self.models.company()["id"],
+                  **parent}
+        reply = self.models.client.model(self.line_model, "on_change", values, ["product"],
+                                         what=f"the line values of {self.name}")
+        return reply if isinstance(reply, dict) else {}
+
+    def parent_values(self, header: Mapping[str, Any], basis: Mapping[str, Any]) -> dict[str, Any]:
+        """The document's fields a line's on_change reads (`_parent_<field>.<name>`)."""
+        return {}
+
+    def currency_of(self, header: Mapping[str, Any]) -> int | None:
+        """The document's currency id: its own, else the company's (Tryton's default)."""
+        currency = header.get("currency")
+        return currency if isinstance(currency, int) else self.models.company().get("currency")
 
     def complete_line(self, item: dict[str, Any], product: Row | None, payload: Mapping[str, Any]
                       ) -> dict[str, Any]:
@@ -141,17 +177,19 @@ class Document(Entity):
 
     def create_values(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         values = self.header_values(payload, creating=True)
-        values[self.lines_field] = [["create", self.line_values(payload.get("lines"), payload)]]
+        parent = self.parent_values(values, payload)
+        values[self.lines_field] = [["create", self.line_values(payload.get("lines"), parent, payload)]]
         return values
 
     def write_values(self, row: Row, payload: Mapping[str, Any]) -> dict[str, Any]:
         basis = {"type": row.get("type"), **payload}  # what looked-up values depend on (an invoice's type)
         values = self.header_values(payload, creating=False, basis=basis)
         if "lines" in payload:
+            header = {k: row.get(k) for k in ("party", "currency", *self.header)} | values
             actions: list[list[Any]] = []
             if row.get("lines"):
                 actions.append(["delete", list(row["lines"])])
-            actions.append(["create", self.line_values(payload["lines"], basis)])
+            actions.append(["create", self.line_values(payload["lines"], self.parent_values(header, basis), basis)])
             values[self.lines_field] = actions
         return values
 

@@ -3,7 +3,8 @@
 Invoices are read, and created from the CRM's where the entity's direction writes to the ERP: a customer
 invoice (`type` "out", the default) or a supplier one ("in"). What Tryton's client would fill in is looked
 up: the party's receivable (payable) account, else the company's default one; the first revenue (expense)
-journal; each line's account from its product's accounting category, else options.revenue_account.
+journal; each line's account as Tryton's on_change chooses it for the product, else the product's accounting
+category's, else options.revenue_account (the only source for a line without a product).
 A created invoice stays a draft, or is validated or posted as the options (or the payload's `state`) say.
 """
 
@@ -74,8 +75,16 @@ class Invoices(Document):
             raise PermanentError(f"Tryton has no {wanted} journal for invoices", hint="create one in Tryton")
         return rows[0]["id"]
 
+    def parent_values(self, header: Mapping[str, Any], basis: Mapping[str, Any]) -> dict[str, Any]:
+        kind = kind_of(basis)
+        return {"invoice": None, "invoice_type": kind, "party": header.get("party"), "_parent_invoice.type": kind,
+                "_parent_invoice.party": header.get("party"), "_parent_invoice.currency": self.currency_of(header),
+                "_parent_invoice.invoice_date": header.get("invoice_date")}
+
     def complete_line(self, item: dict[str, Any], product: Row | None, payload: Mapping[str, Any]
                       ) -> dict[str, Any]:
+        if item.get("account"):
+            return item  # Tryton's on_change chose it
         side = "account_revenue" if kind_of(payload) == "out" else "account_expense"
         account = (product.get("account_category.") or {}).get(side) if product is not None else None
         account = account or self.options.revenue_account

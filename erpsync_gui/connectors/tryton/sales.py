@@ -32,6 +32,10 @@ class Orders(Document):
     def default_state(self) -> str:
         return self.options.sale_state
 
+    def parent_values(self, header: Mapping[str, Any], basis: Mapping[str, Any]) -> dict[str, Any]:
+        return {"sale": None, "_parent_sale.party": header.get("party"),
+                "_parent_sale.currency": self.currency_of(header), "_parent_sale.sale_date": header.get("sale_date")}
+
     def party_defaults(self, party: int, payload: Mapping[str, Any]) -> dict[str, Any]:
         address = self.party_address(party, "invoice")
         values = {"invoice_address": address, "shipment_address": self.party_address(party, "delivery")}

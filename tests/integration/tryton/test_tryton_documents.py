@@ -117,3 +117,35 @@ def test_invoices_are_read_with_their_lines(connector, admin, customer, product)
     assert invoice.data["lines"][0]["product_code"] == "HOUR"
     assert isinstance(invoice.data["lines"][0]["unit_price"], Decimal)
     assert not connector.capabilities("invoices").archive
+
+
+@pytest.fixture(scope="module")
+def taxed_product(admin) -> str:
+    """A product whose accounting category carries a 21 % customer tax."""
+    accounts = {a["code"]: a["id"] for a in admin.search_read("account.account", [("code", "in", ["6.3.6"])],
+                                                              ["code"])}
+    base = admin.search_read("product.category", [("name", "=", "Accounting")],
+                             ["account_revenue", "account_expense"])[0]
+    tax = admin.create("account.tax", {"name": "VAT 21", "description": "VAT 21", "type": "percentage",
+                                       "rate": Decimal("0.21"), "invoice_account": accounts["6.3.6"],
+                                       "credit_note_account": accounts["6.3.6"], "company": 1})[0]
+    category = admin.create("product.category", {
+        "name": "Taxed", "accounting": True, "account_revenue": base["account_revenue"],
+        "account_expense": base["account_expense"], "customer_taxes": [["add", [tax]]]})[0]
+    template = admin.create("product.template", {
+        "name": "Taxed good", "type": "goods", "default_uom": 1, "sale_uom": 1, "salable": True,
+        "list_price": Decimal("100"), "account_category": category, "code": "TAXED",
+        "products": [["create", [{}]]]})[0]
+    return str(admin.read("product.template", [template], ["products"])[0]["products"][0])
+
+
+def test_lines_get_the_taxes_tryton_chooses(connector, admin, customer, taxed_product):
+    order = connector.create("orders", {"client_id": customer, "lines": [{"product_id": taxed_product}]})
+    assert (order.data["untaxed_amount"], order.data["tax_amount"], order.data["total_amount"]) == (
+        Decimal("100.00"), Decimal("21.00"), Decimal("121.00"))
+
+    invoice = connector.create("invoices", {"client_id": customer,
+                                            "lines": [{"product_code": "TAXED", "quantity": 2}]})
+    assert (invoice.data["tax_amount"], invoice.data["total_amount"]) == (Decimal("42.00"), Decimal("242.00"))
+    line = admin.read("account.invoice", [int(invoice.id)], ["lines"])[0]["lines"][0]
+    assert admin.read("account.invoice.line", [line], ["taxes"])[0]["taxes"]
