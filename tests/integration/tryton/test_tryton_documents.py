@@ -149,3 +149,16 @@ def test_lines_get_the_taxes_tryton_chooses(connector, admin, customer, taxed_pr
     assert (invoice.data["tax_amount"], invoice.data["total_amount"]) == (Decimal("42.00"), Decimal("242.00"))
     line = admin.read("account.invoice", [int(invoice.id)], ["lines"])[0]["lines"][0]
     assert admin.read("account.invoice.line", [line], ["taxes"])[0]["taxes"]
+
+
+def test_an_invoice_line_without_a_product_takes_the_configured_account(make_connector, admin, customer):
+    revenue = admin.search_read("product.category", [("name", "=", "Accounting")], ["account_revenue"])[0]
+    with pytest.raises(MappingError):
+        make_connector().create("invoices", {"client_id": customer,
+                                             "lines": [{"description": "Consulting", "unit_price": "50"}]})
+
+    connector = make_connector(revenue_account=revenue["account_revenue"])
+    invoice = connector.create("invoices", {"client_id": customer, "lines": [
+        {"description": "Consulting", "unit_price": "50", "quantity": 3}]})
+    assert invoice.data["total_amount"] == Decimal("150")
+    assert invoice.data["lines"][0]["description"] == "Consulting"
