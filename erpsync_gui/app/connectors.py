@@ -25,10 +25,17 @@ def _sql(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
     return SqlConnector(endpoint, secrets)
 
 
+def _tryton(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.tryton import TrytonConnector
+
+    return TrytonConnector(endpoint, secrets)
+
+
 #: connector kinds by name; each module is imported only when a profile uses it
 FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "rest": _rest,
     "sql": _sql,
+    "tryton": _tryton,
 }
 
 
