@@ -6,12 +6,14 @@ import datetime
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
 from erpsync_gui.app.connectors import FACTORIES
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.connectors.sap_b1 import SapB1Connector
 from erpsync_gui.errors import ConfigError, NotFoundError, StaleVersionError
+from erpsync_gui.http.session_auth import set_cookies
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
 from tests.fakes.sap_b1 import COMPANY, PASSWORD, USER, SapB1Fake
@@ -98,6 +100,14 @@ def test_first_read_pages_by_next_link_and_keeps_the_pathless_session_cookie(
     assert len(sap.logins) == 1 and sap.logins[0] == {"CompanyDB": COMPANY, "UserName": USER}
     connector.close()
     assert sap.logouts == 1
+
+
+def test_the_real_set_cookie_forms_are_kept() -> None:
+    request = httpx.Request("POST", "https://b1:50000/b1s/v2/Login")
+    reply = httpx.Response(200, request=request, headers=[
+        ("Set-Cookie", "B1SESSION=PTRzIjYK-weN6-1Lx1-ZG0J-3ARxfjcU0Shy;HttpOnly;"),
+        ("Set-Cookie", "ROUTEID=.node3; path=/b1s")])
+    assert set_cookies(reply) == {"B1SESSION": "PTRzIjYK-weN6-1Lx1-ZG0J-3ARxfjcU0Shy", "ROUTEID": ".node3"}
 
 
 def test_the_page_size_can_be_asked_with_the_b1s_header(sap: SapB1Fake, make: Make, clock: Clock) -> None:

@@ -211,6 +211,9 @@ def test_vouchers_are_read_by_date_range_and_created_with_lines(tally: TallyFake
                                          "lines": [{"STOCKITEMNAME": "Bolt M8", "ACTUALQTY": "4 Nos",
                                                     "AMOUNT": Decimal("10.00")}]})
     assert made.data["VOUCHERNUMBER"] == "S/3" and made.data["lines"][0]["STOCKITEMNAME"] == "Bolt M8"
+    altered = connector.update("invoices", made.id, {"NARRATION": "corrected"}, version=made.version)
+    assert altered.data["NARRATION"] == "corrected" and int(altered.version) > int(made.version)
+    assert next(v for v in tally.vouchers() if v["GUID"] == made.id)["NARRATION"] == "corrected"
     results = connector.create_many("invoices", [
         {"DATE": "2026-03-11", "VOUCHERNUMBER": "S/4", "PARTYLEDGERNAME": "Nobody Ltd"},
         {"DATE": "2026-03-12", "VOUCHERNUMBER": "S/5", "PARTYLEDGERNAME": "Customer 1"}])

@@ -44,6 +44,7 @@ from erpsync_gui.connectors.sap_b1.entities import (
 )
 from erpsync_gui.connectors.sap_b1.errors import error_for, refined
 from erpsync_gui.connectors.sap_b1.options import SapB1Options, read_options
+from erpsync_gui.connectors.sap_b1.reader import KeysetReader
 from erpsync_gui.errors import (
     AuthError,
     CircuitOpenError,
@@ -150,65 +151,8 @@ class SapB1Connector:
     def changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
         spec = self._spec(entity)
         start = odata.decode_cursor(cursor) if cursor and spec.cursor else None
-        return self._changes(spec, start, max(1, min(page_size, self.options.max_page_size)))
-
-    def _changes(self, spec: Spec, start: odata.Stamp | None, size: int) -> Iterator[Page]:
-        position, restarts = start, 0
-        while True:
-            restart = yield from self._read_from(spec, position, size, full=start is None)
-            if restart is None:
-                return
-            restarts += 1
-            if restarts > self.options.restarts:
-                raise RetryableError(f"SAP Business One {spec.name} kept changing while they were read",
-                                     hint="the read carries on from its cursor in the next run")
-            log.info("%s moved while read; reading again from %s", spec.name, restart)
-            position = restart
-
-    def _read_from(self, spec: Spec, position: odata.Stamp | None, size: int, *,
-                   full: bool) -> Iterator[Page]:
-        """One read from `position` in keyset order. Returns None when done, or the position to read from
-        again when a record came twice (the paging may have skipped one)."""
-        since = odata.since_filter(position) if position is not None and spec.cursor else None
-        params = odata.query(spec.select, odata.both(self._base_filter(spec), since),
-                             odata.order_by(spec.key, spec.cursor))
-        first_seen: dict[str, int] = {}
-        after: list[odata.Stamp | None] = []  # the cursor after each page
-        last = position
-        held: Page | None = None
-        for number, raws in enumerate(self._sl.pages(spec.entity_set, params, size, spec.name)):
-            if spec.name == "stock":
-                records = self._stock(raws)
-            else:
-                records = []
-                again: int | None = None
-                for raw in raws:
-                    record = self._record(spec, Entity(raw, None))
-                    stamp = odata.stamp_of(raw, record.id)
-                    if spec.cursor and not odata.after_cursor(stamp, position):
-                        continue
-                    if record.id in first_seen and again is None:
-                        again = first_seen[record.id]
-                    first_seen.setdefault(record.id, number)
-                    records.append(record)
-                    if stamp is not None and (last is None or stamp > last):
-                        last = stamp
-                if again is not None:
-                    back = after[again] if spec.cursor else None
-                    if held is not None:
-                        yield held
-                    yield Page(tuple(records), cursor=odata.encode_cursor(back) if back else None)
-                    return back if back is not None else position
-            after.append(last)
-            page = Page(tuple(records), cursor=odata.encode_cursor(last) if spec.cursor and last else None)
-            if held is not None:
-                yield held
-            held = page
-        if held is not None:
-            yield dataclasses.replace(held, complete=full)
-        elif full:
-            yield Page((), complete=True)
-        return None
+        reader = KeysetReader(self._sl, spec, self._base_filter(spec), self._record, self.options.restarts)
+        return reader.pages(start, max(1, min(page_size, self.options.max_page_size)))
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         spec = self._spec(entity)
