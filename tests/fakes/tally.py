@@ -33,11 +33,11 @@ import copy
 import re
 import threading
 import uuid
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lxml import etree
+
+from tests.fakes.tally_wire import Server, compile_formula, envelope, line_error, parse_date
 
 MASTERS = ("GROUP", "LEDGER", "STOCKGROUP", "STOCKITEM", "UNIT", "GODOWN")
 TYPES = {"group": "GROUP", "ledger": "LEDGER", "stockgroup": "STOCKGROUP", "stockitem": "STOCKITEM",
@@ -48,8 +48,7 @@ LISTS = {"ADDRESS.LIST": "ADDRESS", "ALLINVENTORYENTRIES.LIST": "ALLINVENTORYENT
 AMOUNTS = {"OPENINGBALANCE", "CLOSINGBALANCE", "AMOUNT", "OPENINGVALUE"}
 CTRL = "@@CTRL4@@"  # stands for the &#4; Tally writes, which lxml will not write itself
 VOUCHER_TYPES = {"sales", "sales order", "receipt", "payment", "journal", "purchase"}
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                       "nov", "dec"), start=1)}
+
 
 
 class Company:
@@ -61,71 +60,6 @@ class Company:
         self.master_id = 0
         self.alter_master = 0
         self.alter_voucher = 0
-
-
-# -- formulas ----------------------------------------------------------------------------------------------
-_TOKEN = re.compile(r'\s*(?:(\()|(\))|"([^"]*)"|(\d+)|\$([\w.]+)|(>=|<=|!=|=|>|<)|(AND|OR)\b)', re.IGNORECASE)
-
-
-def compile_formula(text: str) -> Callable[[dict], bool]:
-    toks: list[tuple[str, Any]] = []
-    pos = 0
-    while pos < len(text.strip()):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise ValueError(f"formula not understood near {text[pos:pos + 20]!r}")
-        pos = m.end()
-        kind = next(i for i in range(1, 8) if m[i] is not None)
-        toks.append((("(", ")", "str", "num", "field", "op", "join")[kind - 1], m[kind]))
-    at = 0
-
-    def take() -> tuple[str, Any]:
-        nonlocal at
-        at += 1
-        return toks[at - 1]
-
-    def atom() -> Callable[[dict], bool]:
-        kind, value = take()
-        if kind == "(":
-            inner = expr()
-            take()
-            return inner
-        field = value.upper()
-        _, op = take()
-        kind, want = take()
-        ops = {"=": lambda a, b: a == b, "!=": lambda a, b: a != b, ">": lambda a, b: a > b,
-               "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b}
-
-        def test(obj: dict) -> bool:
-            have = obj.get(field)
-            if kind == "num":
-                return ops[op](int(have or 0), int(want))
-            return ops[op](str(have or "").casefold(), want.casefold())
-        return test
-
-    def expr() -> Callable[[dict], bool]:
-        terms, joins = [atom()], []
-        while at < len(toks) and toks[at][0] == "join":
-            joins.append(take()[1].upper())
-            terms.append(atom())
-        def run(obj: dict) -> bool:
-            result = terms[0](obj)
-            for join, term in zip(joins, terms[1:], strict=True):
-                result = (result and term(obj)) if join == "AND" else (result or term(obj))
-            return result
-        return run
-
-    return expr()
-
-
-def parse_date(text: str | None) -> str | None:
-    if not text:
-        return None
-    text = text.strip()
-    if re.fullmatch(r"\d{8}", text):
-        return text
-    m = re.fullmatch(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})", text)
-    return f"{m[3]}{_MONTHS[m[2].lower()]:02d}{int(m[1]):02d}" if m else None
 
 
 class TallyFake:
@@ -148,7 +82,7 @@ class TallyFake:
         self.add_master("LEDGER", "Sales", PARENT="Sales Accounts")
         self.add_master("LEDGER", "Cash", PARENT="Cash-in-Hand")
         self.add_master("UNIT", "Nos", ORIGINALNAME="Numbers", ISSIMPLEUNIT="Yes")
-        self._server = _Server(self)
+        self._server = Server(self)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
         self._thread.start()
@@ -242,7 +176,7 @@ class TallyFake:
             elif kind in ("import data", "import"):
                 answer = self._import(request)
             else:
-                answer = _envelope([_line_error(f"Unknown Request '{kind}'")])
+                answer = envelope([line_error(f"Unknown Request '{kind}'")])
         out = etree.tostring(answer, encoding="unicode").replace(CTRL, "&#4;")
         if self.declaration:
             out = '<?xml version="1.0" encoding="UTF-8"?>' + out
@@ -261,11 +195,11 @@ class TallyFake:
     def _export(self, request: etree._Element) -> etree._Element:
         company, error = self._company(request, "BODY/DESC/STATICVARIABLES/SVCURRENTCOMPANY")
         if error:
-            return _envelope([_line_error(error)])
+            return envelope([line_error(error)])
         name = request.findtext("HEADER/ID")
         coll = next((c for c in request.iter("COLLECTION") if c.get("NAME") == name), None)
         if coll is None:
-            return _envelope([_line_error(f"Could not find Collection '{name}'")])
+            return envelope([line_error(f"Could not find Collection '{name}'")])
         tag = TYPES.get((coll.findtext("TYPE") or "").strip().lower())
         fetch = [f.strip() for f in (coll.findtext("FETCH") or "").split(",") if f.strip()]
         formula_name = coll.findtext("FILTER")
@@ -288,11 +222,11 @@ class TallyFake:
                 found = [o for o in found if self._under(company, o, under.strip(), deep)]
             found = [o for o in found if test(o)]
         else:
-            return _envelope([_line_error(f"Invalid object type '{coll.findtext('TYPE')}'")])
+            return envelope([line_error(f"Invalid object type '{coll.findtext('TYPE')}'")])
         collection = etree.Element("COLLECTION")
         for obj in found:
             collection.append(self._render(tag, obj, fetch))
-        return _envelope([collection])
+        return envelope([collection])
 
     def _under(self, company: Company, obj: dict, group: str, deep: bool) -> bool:
         parent = obj.get("PARENT", "")
@@ -361,14 +295,14 @@ class TallyFake:
         if self.reply_root == "response":
             root = etree.Element("RESPONSE")
             for text in errors:
-                root.append(_line_error(text))
+                root.append(line_error(text))
             for name, value in counts.items():
                 etree.SubElement(root, name).text = str(value)
             return root
         result = etree.Element("IMPORTRESULT")
         for name, value in counts.items():
             etree.SubElement(result, name).text = str(value)
-        return _envelope([*(_line_error(t) for t in errors), result])
+        return envelope([*(line_error(t) for t in errors), result])
 
     def _fields(self, node: etree._Element) -> dict[str, Any]:
         fields: dict[str, Any] = {}
@@ -453,56 +387,4 @@ class TallyFake:
         counts["LASTVCHID"] = made["MASTERID"]
         return None
 
-
-def _line_error(text: str) -> etree._Element:
-    node = etree.Element("LINEERROR")
-    node.text = text
-    return node
-
-
-def _envelope(data: list[etree._Element]) -> etree._Element:
-    root = etree.Element("ENVELOPE")
-    header = etree.SubElement(root, "HEADER")
-    etree.SubElement(header, "VERSION").text = "1"
-    etree.SubElement(header, "STATUS").text = "1"
-    holder = etree.SubElement(etree.SubElement(root, "BODY"), "DATA")
-    for node in data:
-        holder.append(node)
-    return root
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: TallyFake) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _send(self, body: bytes, content_type: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def do_GET(self) -> None:
-        self._send(b"<RESPONSE>TallyPrime Server is Running</RESPONSE>", "text/xml")
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        try:
-            answer, content_type = self.server.fake.handle(body, self.headers.get("Content-Type", ""))
-        except (ValueError, etree.XMLSyntaxError) as exc:
-            answer, content_type = f"<RESPONSE><LINEERROR>{type(exc).__name__}</LINEERROR></RESPONSE>".encode(), \
-                "text/xml"
-        self._send(answer, content_type)
 
