@@ -31,11 +31,25 @@ def _tryton(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
     return TrytonConnector(endpoint, secrets)
 
 
+def _sap_b1(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.sap_b1 import SapB1Connector
+
+    return SapB1Connector(endpoint, secrets)
+
+
+def _tally(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.tally import TallyConnector
+
+    return TallyConnector(endpoint, secrets)
+
+
 #: connector kinds by name; each module is imported only when a profile uses it
 FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "rest": _rest,
     "sql": _sql,
     "tryton": _tryton,
+    "sap_b1": _sap_b1,
+    "tally": _tally,
 }
 
 

@@ -12,7 +12,8 @@ Auth kinds and what they read (secrets from the keyring, the rest from options):
   client_cert  options.client_cert (PEM or .p12/.pfx), client_key (PEM key file), secret cert_password
 A client certificate given in the options is presented with any auth kind.
 
-HTTP options: verify (true/false or a CA bundle path; ca_bundle is the same), proxy, connect_timeout_s,
+HTTP options: verify (true/false or a CA bundle path; ca_bundle is the same), trust_cert_sha256 (trust
+exactly the server certificate with this SHA-256 fingerprint instead; cert_pin.py), proxy, connect_timeout_s,
 total_timeout_s, backoff_s, rate_limits / rate_limit_preset / rate_limit_key (ratelimit.py) and
 circuit_breaker ({"failures": 5, "cooldown_s": 30}; failures 0 switches it off).
 """
@@ -155,6 +156,7 @@ def endpoint_settings(endpoint: EndpointConfig, base_url: str, cert: ClientCerti
         verify=options.get("verify", options.get("ca_bundle", True)), proxy=options.get("proxy") or None,
         log_level=endpoint.log_level, name=f"the {endpoint.side.value.upper()} endpoint",
         connect_timeout=_seconds(options, "connect_timeout_s", None), cert=cert,
+        pinned_sha256=options.get("trust_cert_sha256") or None,
         rate_limits=limits_for(endpoint.kind, options), rate_limit_key=options.get("rate_limit_key") or None,
         **extra,
     )

@@ -110,7 +110,7 @@ class HttpClient:
             self._client = httpx.Client(
                 base_url=settings.base_url,
                 timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout or settings.timeout),
-                verify=ssl_context(settings.verify, settings.cert),
+                verify=ssl_context(settings.verify, settings.cert, settings.pinned_sha256),
                 proxy=settings.proxy,
                 trust_env=True,
                 headers=all_headers,
@@ -121,7 +121,7 @@ class HttpClient:
             )
         except (ValueError, TypeError, ImportError, httpx.InvalidURL) as exc:  # ImportError: SOCKS support
             raise ConfigError(redact_text(f"cannot set up the connection: {exc}", self.secrets)) from exc
-        if settings.verify is False:
+        if settings.verify is False and not settings.pinned_sha256:
             self._log(logging.WARNING, "TLS certificate checks are off for %s", redact_url(settings.base_url))
 
     @property

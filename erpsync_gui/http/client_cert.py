@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from erpsync_gui.errors import ConfigError
+from erpsync_gui.http.cert_pin import pinned_context
 
 PKCS12_SUFFIXES = (".p12", ".pfx")
 _HINT = "check the client certificate settings of the endpoint"
@@ -98,13 +99,16 @@ def _describe(exc: ssl.SSLError, path: str) -> str:
     return f"the client certificate {path} cannot be used: {exc.reason or text}"
 
 
-def ssl_context(verify: bool | str, cert: ClientCertificate | None = None) -> bool | ssl.SSLContext:
+def ssl_context(verify: bool | str, cert: ClientCertificate | None = None,
+                pinned_sha256: str | None = None) -> bool | ssl.SSLContext:
     """What httpx takes as `verify`: True/False as is, else a context with the CA bundle (file or
-    directory) and the client certificate."""
-    if cert is None and not isinstance(verify, str):
+    directory) and the client certificate. A pinned fingerprint (cert_pin.py) replaces `verify`."""
+    if cert is None and not isinstance(verify, str) and not pinned_sha256:
         return verify
     try:
-        if verify is False:
+        if pinned_sha256:
+            context = pinned_context(pinned_sha256)
+        elif verify is False:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE

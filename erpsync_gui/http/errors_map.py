@@ -27,6 +27,7 @@ from erpsync_gui.errors import (
     RetryableError,
     StaleVersionError,
 )
+from erpsync_gui.http.cert_pin import PinMismatchError
 from erpsync_gui.http.redact import redact_json, redact_text, redact_url
 from erpsync_gui.http.retry import tls_verification_failed
 
@@ -180,6 +181,9 @@ def describe_transport_error(exc: httpx.TransportError, url: httpx.URL, timeout:
             return f"cannot resolve host {url.host}"
         if any(isinstance(c, ConnectionRefusedError) for c in causes) or "refused" in text.lower():
             return f"connection refused by {where}"
+        pin = next((c for c in causes if isinstance(c, PinMismatchError)), None)
+        if pin is not None:
+            return f"TLS certificate verification failed for {url.host}: {pin.args[0]}"
         if tls_verification_failed(exc):
             return f"TLS certificate verification failed for {url.host}"
         if "SSL" in text or "TLS" in text:
@@ -220,7 +224,8 @@ def error_for_exception(
         )
     hint = None
     if cause.startswith("TLS certificate"):
-        hint = "the server's certificate is not trusted; give the CA bundle in the endpoint settings"
+        hint = ("the server's certificate is not trusted; give the CA bundle in the endpoint settings, or trust "
+                "this one certificate by its SHA-256 fingerprint (trust_cert_sha256)")
     elif cause.startswith("cannot resolve"):
         hint = "check the host name in the URL and the network connection"
     elif cause.startswith("connection refused"):

@@ -3,7 +3,9 @@ send them with every request, and on a 401 log in again once and send the reques
 
 This is SAP Business One's Service Layer pattern: `POST /Login` with CompanyDB, UserName and Password
 answers SessionId and SessionTimeout (minutes of inactivity) and sets the B1SESSION and ROUTEID cookies;
-`POST /Logout` ends the session. Endpoint options: login_path ("Login"), logout_path ("Logout"; empty
+`POST /Logout` ends the session. The cookies are read from the Set-Cookie headers by hand: the real
+B1SESSION cookie comes as `B1SESSION=<id>;HttpOnly;` (no Path, a trailing semicolon), a form some cookie
+jars drop or scope to the login path only. Endpoint options: login_path ("Login"), logout_path ("Logout"; empty
 for none), username, username_field ("UserName"), password_field ("Password"), company_db (SAP's
 CompanyDB) and login_body (more fields to send, as a table).
 """
@@ -50,6 +52,7 @@ class SessionAuth(httpx.Auth):
         self._last_used = 0.0
         #: counts logins, so a thread that waited for another's login does not log in again
         self.generation = 0
+        self.server_version: str | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -93,7 +96,7 @@ class SessionAuth(httpx.Auth):
             self._accept(response)
 
     def _accept(self, response: httpx.Response) -> None:
-        cookies = {name: value for name, value in response.cookies.items() if value}
+        cookies = set_cookies(response)
         try:
             data = response.json()
         except ValueError:
@@ -107,6 +110,9 @@ class SessionAuth(httpx.Auth):
             cookies = {"B1SESSION": str(session)}
         self._cookies = cookies
         self._session_id = str(session) if session else None
+        version = data.get("Version")
+        #: what the server said it is at the last login (SAP: its Version), None when it did not
+        self.server_version = str(version) if version not in (None, "") else None
         minutes = data.get("SessionTimeout")
         self._timeout = float(minutes) * 60.0 if isinstance(minutes, int | float) and minutes > 0 else None
         self._last_used = self._clock()
@@ -120,3 +126,16 @@ class SessionAuth(httpx.Auth):
         self._apply(request)
         self._cookies, self._session_id = {}, None
         return request
+
+
+def set_cookies(response: httpx.Response) -> dict[str, str]:
+    """The name=value pair of every Set-Cookie header of `response` with a value, whatever its attributes
+    (Path, Domain, HttpOnly, stray semicolons); a later header for the same name wins."""
+    cookies: dict[str, str] = {}
+    for header in response.headers.get_list("set-cookie"):
+        pair = header.split(";", 1)[0]
+        name, sep, value = pair.partition("=")
+        name, value = name.strip(), value.strip().strip('"')
+        if sep and name and value:
+            cookies[name] = value
+    return cookies

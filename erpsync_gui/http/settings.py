@@ -10,6 +10,7 @@ import httpx
 
 from erpsync_gui import __version__
 from erpsync_gui.errors import ConfigError
+from erpsync_gui.http.cert_pin import normalize_fingerprint
 from erpsync_gui.http.circuit import DEFAULT_COOLDOWN, DEFAULT_FAILURES
 from erpsync_gui.http.client_cert import ClientCertificate
 from erpsync_gui.http.ratelimit import RateLimits
@@ -43,6 +44,8 @@ class HttpSettings:
     total_timeout: float = MAX_RETRY_AFTER
     #: a client certificate to present (client_cert.py)
     cert: ClientCertificate | None = None
+    #: trust exactly the server certificate with this SHA-256 fingerprint (cert_pin.py), instead of `verify`
+    pinned_sha256: str | None = None
     rate_limits: RateLimits = field(default_factory=RateLimits)
     #: what the rate limit counts are shared by (default: the base URL)
     rate_limit_key: str | None = None
@@ -75,6 +78,8 @@ class HttpSettings:
             raise ConfigError(f"the CA bundle {self.verify} does not exist", hint="check the TLS settings")
         if self.cert is not None:
             self.cert.check()
+        if self.pinned_sha256 is not None:
+            object.__setattr__(self, "pinned_sha256", normalize_fingerprint(self.pinned_sha256))
 
     @property
     def label(self) -> str:
