@@ -25,10 +25,24 @@ def _sql(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
     return SqlConnector(endpoint, secrets)
 
 
+def _zoho(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.zoho import ZohoConnector
+
+    return ZohoConnector(endpoint, secrets)
+
+
+def _quickbooks(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.quickbooks import QuickBooksConnector
+
+    return QuickBooksConnector(endpoint, secrets)
+
+
 #: connector kinds by name; each module is imported only when a profile uses it
 FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "rest": _rest,
     "sql": _sql,
+    "zoho": _zoho,
+    "quickbooks": _quickbooks,
 }
 
 

@@ -20,7 +20,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -154,10 +154,12 @@ class HttpClient:
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
         also_limit: RateLimiter | None = None,
+        accept_status: Collection[int] = (),
     ) -> httpx.Response:
         """Send one request with retries; returns a 2xx (or 304) reply, else raises an
         `erpsync_gui.errors` class. `url` is relative to the base URL or absolute; `also_limit` is a
-        further limiter (from `limiter_for`) each attempt takes a slot from."""
+        further limiter (from `limiter_for`) each attempt takes a slot from; `accept_status` names 4xx
+        statuses the caller reads itself (a batch write's per-record errors come with 400)."""
         method = method.upper()
         if json is not None:
             content = encode_json(json)
@@ -166,7 +168,7 @@ class HttpClient:
         self._check_open()
         self.breaker.before()
         try:
-            response = self._exchange(method, url, params, content, headers, also_limit)
+            response = self._exchange(method, url, params, content, headers, also_limit, frozenset(accept_status))
         except ERPSyncError as exc:
             self._account(exc)
             raise
@@ -194,7 +196,8 @@ class HttpClient:
             self.breaker.release_trial()
 
     def _exchange(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | str | None,
-                  headers: Mapping[str, str] | None, also_limit: RateLimiter | None = None) -> httpx.Response:
+                  headers: Mapping[str, str] | None, also_limit: RateLimiter | None = None,
+                  accept: frozenset[int] = frozenset()) -> httpx.Response:
         attempt, spent = 0, 0.0
         while True:
             try:
@@ -229,7 +232,7 @@ class HttpClient:
                 raise self._exception_error(failure, request, outcome_unknown(method, failure)) from failure
             self.last_latency_ms = elapsed * 1000.0
             status = response.status_code
-            if status < 300 or status == 304:
+            if status < 300 or status == 304 or (status in accept and 400 <= status < 500):
                 return response
             retry_after = None
             if is_retryable_status(status):
