@@ -96,15 +96,18 @@ PAGE_LIMIT, TOKEN_LIMIT, MAX_WRITE, MAX_FIELDS, MAX_PER_PAGE = 2000, 100_000, 10
 
 
 class FakeClock:
-    """The fake's clock: real time plus an offset that tests move forward (`advance`)."""
+    """The fake's clock: real time plus an offset that tests move forward (`advance`); a `frozen` one moves only
+    when advanced, so a client sharing it sees exactly the server's time."""
 
-    def __init__(self, start: float | None = None) -> None:
-        self._offset = 0.0 if start is None else start - time.time()
+    def __init__(self, start: float | None = None, *, frozen: bool = False) -> None:
+        self._frozen = frozen
+        self._offset = (time.time() if start is None else start) if frozen else (
+            0.0 if start is None else start - time.time())
         self._lock = threading.Lock()
 
     def __call__(self) -> float:
         with self._lock:
-            return time.time() + self._offset
+            return self._offset if self._frozen else time.time() + self._offset
 
     def advance(self, seconds: float) -> None:
         with self._lock:
