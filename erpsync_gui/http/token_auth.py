@@ -107,12 +107,12 @@ class OAuth2Auth(_TokenAuth):
 
     def learnt(self, name: str, *, obtain: bool = False) -> str | None:
         """A kept token-reply member (`KEPT_MEMBERS`) of the tokens in use or stored, None when unknown;
-        `obtain` gets tokens first when none are known yet (a refresh, whose reply names it again)."""
+        `obtain` refreshes the tokens when they do not name it (tokens stored before it was kept)."""
         current = self._current or self._cached()
-        if current is None and obtain:
-            self.access_token()
-            current = self._current
         value = current.extra.get(name) if current is not None else None
+        if not value and obtain:
+            self.access_token(rejected=current.access_token if current is not None else None)
+            value = self._current.extra.get(name) if self._current is not None else None
         return str(value) if value else None
 
     def _obtain(self, rejected: str | None) -> TokenSet:

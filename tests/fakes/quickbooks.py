@@ -2,8 +2,9 @@
 Intuit's authorization and token endpoints and one stateful company (realm).
 
 What it does, and the source of each fact:
-- `GET /connect/oauth2` sends the browser back with `code`, `state` and `realmId` (intuit/oauth-pythonclient
-  user guide); `POST /oauth2/v1/tokens/bearer` takes the client id and secret as Basic auth and answers
+- `GET /connect/oauth2` (scope com.intuit.quickbooks.accounting) sends the browser back with `code`, `state`
+  and `realmId` (intuit/oauth-pythonclient user guide; QuickBooks-V3-PHP-SDK authorization docs);
+  `POST /oauth2/v1/tokens/bearer` takes the client id and secret as Basic auth and answers
   `{"token_type": "bearer", "access_token", "refresh_token", "expires_in": 3600, "x_refresh_token_expires_in"}`
   (intuit-oauth README; discovery document: client_secret_basic). Each refresh hands out a new refresh token
   and the old one stops working, so only the newest one lasts; an unknown or expired one is
@@ -333,6 +334,9 @@ class QuickBooksFake:
     def _authorize(self, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         if query.get("client_id") != self.state.client_id or query.get("response_type") != "code":
             return 400, {"error": "invalid_client"}, {}
+        if "com.intuit.quickbooks.accounting" not in query.get("scope", "").split():
+            back = {"error": "invalid_scope", "state": query.get("state", "")}
+            return 302, None, {"Location": f"{query.get('redirect_uri')}?{urlencode(back)}"}
         code = secrets.token_urlsafe(18)
         with self.state.lock:
             self.state.codes[code] = (query.get("code_challenge"), query.get("redirect_uri", ""))
@@ -440,11 +444,20 @@ class QuickBooksFake:
         objects = list(self.state.objects[entity].values())
         if entity in NAME_LISTS and not any(name == "Active" for name, _op, _value in conditions):
             objects = [o for o in objects if o.get("Active", True)]
-        objects = [o for o in objects if all(_matches(o, c) for c in conditions)]
+        updated = self.state.updated[entity]
+        for name, op, want in conditions:  # the update time is indexed: compared as a number
+            if name == "MetaData.LastUpdatedTime" and op in ("<", ">", "<=", ">=") and isinstance(want, str):
+                limit = _when(want)
+                test = {"<": float.__lt__, ">": float.__gt__, "<=": float.__le__, ">=": float.__ge__}[op]
+                objects = [o for o in objects if test(float(updated[o["Id"]]), limit)]
+            else:
+                objects = [o for o in objects if _matches(o, (name, op, want))]
         if match["what"].lower() == "count(*)":
             return {"totalCount": len(objects)}
         order = match["order"]
-        if order:
+        if order == "MetaData.LastUpdatedTime":
+            objects.sort(key=lambda o: (updated[o["Id"]], int(o["Id"])), reverse=(match["dir"] or "").upper() == "DESC")
+        elif order:
             objects.sort(key=lambda o: (_sort_key(_value(o, order)), int(o["Id"])),
                          reverse=(match["dir"] or "").upper() == "DESC")
         start, most = int(match["start"] or 1), int(match["max"] or 100)

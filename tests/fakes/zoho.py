@@ -7,7 +7,8 @@ What it does, and the source of each fact:
   "make the auth request at accounts.zoho.com ... Zoho redirects to the user's DC";
   "{redirect_uri}?code=..&location=us&accounts-server=https://accounts.zoho.com").
 - `POST /oauth/v2/token` takes the code (once, at the data centre that issued it) or a refresh token, in the
-  form body or the query; replies `{"access_token", "refresh_token", "api_domain", "token_type", "expires_in"}`
+  form body or the query; a refresh token comes only for `access_type=offline` (v2 auth-request page);
+  replies `{"access_token", "refresh_token", "api_domain", "token_type", "expires_in"}`
   for a code and the same without `refresh_token` for a refresh (zoho.com/crm/developer/docs/api/v4/
   access-refresh.html; zoho.com/accounts/protocol/oauth/devices/refresh-access-token.html). Access tokens live
   `access_ttl` seconds (1 h, zohohelp.com/crm/developer/docs/api/v8/token-validity.html); at most 10 are issued
@@ -159,7 +160,7 @@ class ZohoState:
     mtime: dict[str, dict[str, int]] = field(default_factory=lambda: {m: {} for m in MODULE_FIELDS})
     deleted: dict[str, list[Deleted]] = field(default_factory=lambda: {m: [] for m in MODULE_FIELDS})
     ids: Iterator[int] = field(default_factory=lambda: itertools.count(5725767000000600001))
-    codes: dict[str, tuple[str | None, str, str]] = field(default_factory=dict)
+    codes: dict[str, tuple[str | None, str, str, bool]] = field(default_factory=dict)
     refresh_tokens: dict[str, str] = field(default_factory=dict)
     access_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
     issued: dict[str, deque[float]] = field(default_factory=dict)
@@ -356,7 +357,8 @@ class ZohoFake:
                 return 400, {"error": "invalid_client"}, {}
             code = "1000." + secrets.token_hex(16)
             with state.lock:
-                state.codes[code] = (query.get("code_challenge"), query.get("redirect_uri", ""), dc)
+                state.codes[code] = (query.get("code_challenge"), query.get("redirect_uri", ""), dc,
+                                     query.get("access_type") == "offline")
             back = {"state": query.get("state", ""), "code": code, "location": dc,
                     "accounts-server": self.accounts_url(dc)}
             return 302, None, {"Location": f"{query.get('redirect_uri')}?{urlencode(back)}"}
@@ -382,6 +384,8 @@ class ZohoFake:
                 if digest != challenge:
                     return {"error": "invalid_code"}
             refresh = "1000." + secrets.token_hex(20)
+            if not issued[3]:  # only an offline grant comes with a refresh token
+                return self._access(dc, refresh)
             state.refresh_tokens[refresh] = dc
             return {**self._access(dc, refresh), "refresh_token": refresh}
         if form.get("grant_type") == "refresh_token":

@@ -354,3 +354,47 @@ def test_the_fake_answers_like_quickbooks(qbo: QuickBooksFake, make: Make) -> No
                                                                    "minorversion": 75})
     assert throttled.status_code == 429 and "ThrottleExceeded" in throttled.text
     assert "retry-after" not in throttled.headers
+
+
+def test_a_reply_that_is_not_quickbooks_is_a_clear_error(garbage: Callable[[str], str]) -> None:
+    url = garbage("<html>maintenance</html>")
+    endpoint = EndpointConfig(Side.ERP, "quickbooks", url, auth="bearer", retries=0, options={"realm_id": "1"})
+    connector = QuickBooksConnector(endpoint, {"token": "t"})
+    with pytest.raises(PermanentError, match=r"malformed reply from QuickBooks Online for query of Customer at http"):
+        connector.get_many("Customer", ["1"])
+    garbage('{"QueryResponse": {"Customer": [{"DisplayName": "no id"}]}, "time": "2026-01-01T00:00:00-07:00"}')
+    with pytest.raises(PermanentError, match="without a usable Id"):
+        connector.get_many("Customer", ["1"])
+    connector.close()
+
+
+@pytest.fixture
+def garbage() -> Iterator[Callable[[str], str]]:
+    """A server answering every request with 200 and the body it was given; returns its URL."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = {"body": ""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            payload = state["body"].encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+
+    def serve(body: str) -> str:
+        state["body"] = body
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

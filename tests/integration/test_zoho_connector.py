@@ -26,7 +26,7 @@ from erpsync_gui.http.ratelimit import LimiterRegistry
 from erpsync_gui.profile import EndpointConfig, ProfileConfig
 from erpsync_gui.records import Page, Side
 from erpsync_gui.secrets import SERVICE, SecretStore
-from tests.fakes.zoho import ZohoFake
+from tests.fakes.zoho import FakeClock, ZohoFake
 
 PROFILE = "acme"
 Make = Callable[..., ZohoConnector]
@@ -333,3 +333,71 @@ def test_the_fake_enforces_zoho_paging_rules(zoho: ZohoFake, make: Make) -> None
                            "status": "error"}
     wrong_dc = httpx.get(zoho.api_url("us") + "/crm/v8/Leads", params={"fields": "Email"}, headers=headers)
     assert wrong_dc.status_code == 401
+
+
+def test_tokens_stored_before_api_domain_was_kept_learn_it_from_a_refresh(zoho: ZohoFake, make: Make,
+                                                                           memory_keyring) -> None:
+    key = (SERVICE, f"{PROFILE}/crm.access_token")
+    memory_keyring.entries[key] = json.dumps({"access_token": "1000.old-style", "expires_at": time.time() + 3000})
+    rid = zoho.add("Leads", Last_Name="Old Style")
+    connector = make()
+    assert rid in connector.get_many("Leads", [rid])
+    assert json.loads(memory_keyring.entries[key])["api_domain"] == zoho.api_url("eu")
+    assert {c.server for c in zoho.api_calls()} == {"api:eu"}
+
+
+def test_check_reports_the_servers_clock(make: Make) -> None:
+    with ZohoFake(("eu",), home_dc="eu", clock=FakeClock(1_900_000_000.0, frozen=True)) as other:
+        other.state.refresh_tokens["1000.r"] = "eu"
+        endpoint = EndpointConfig(Side.CRM, "zoho", other.api_url("eu"), auth="oauth2", options={
+            "client_id": other.state.client_id, "accounts_server": other.accounts_url("eu")})
+        connector = ZohoConnector(endpoint, {"client_secret": other.state.client_secret, "refresh_token": "1000.r"})
+        try:
+            result = connector.check()
+        finally:
+            connector.close()
+    assert result.ok and result.server_time.timestamp() == 1_900_000_000.0
+
+
+def test_a_reply_that_is_not_zoho_is_a_clear_error(garbage: Callable[[str], str]) -> None:
+    url = garbage("<html>login</html>")
+    connector = ZohoConnector(EndpointConfig(Side.CRM, "zoho", url, auth="bearer", retries=0), {"token": "t"})
+    with pytest.raises(PermanentError, match=r"malformed reply from Zoho CRM for Contacts at http"):
+        list(connector.changes("Contacts", None, 50))
+    url = garbage(json.dumps({"data": [{"Last_Name": "no id", "Modified_Time": "2026-01-01T00:00:00+05:30"}],
+                              "info": {"more_records": False}}))
+    with pytest.raises(PermanentError, match="without a usable id"):
+        list(connector.changes("Contacts", None, 50))
+    connector.close()
+
+
+@pytest.fixture
+def garbage() -> Iterator[Callable[[str], str]]:
+    """A server answering every request with 200 and the body it was given; returns its URL."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = {"body": ""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            payload = state["body"].encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+
+    def serve(body: str) -> str:
+        state["body"] = body
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)

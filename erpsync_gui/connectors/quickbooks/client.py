@@ -48,7 +48,7 @@ class QboClient:
         if fault is not None:
             raise fault_error(fault, what, entity, secrets=self.http.secrets, status=response.status_code)
         if response.status_code >= 400:
-            raise PermanentError(f"malformed reply from QuickBooks Online for {what}: HTTP "
+            raise PermanentError(f"malformed reply from QuickBooks Online for {what} at {self.base}{path}: HTTP "
                                  f"{response.status_code} without a Fault")
         return parsed
 
@@ -56,11 +56,12 @@ class QboClient:
         """The objects a SELECT returns, and the reply's `time`."""
         body = self.call("GET", "query", params={"query": statement}, what=f"query of {entity.name}", entity=entity)
         reply = body.get("QueryResponse")
+        where = f"{entity.name} at {self.base}query"
         if not isinstance(reply, dict):
-            raise PermanentError(f"malformed reply from QuickBooks Online for {entity.name}: no QueryResponse")
+            raise PermanentError(f"malformed reply from QuickBooks Online for {where}: no QueryResponse")
         items = reply.get(entity.name, [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise PermanentError(f"malformed reply from QuickBooks Online for {entity.name}: {entity.name} is "
+            raise PermanentError(f"malformed reply from QuickBooks Online for {where}: {entity.name} is "
                                  "not a list of objects")
         return items, _time(body)
 
@@ -70,12 +71,13 @@ class QboClient:
                          what=f"changes of {entity.name}", entity=entity)
         outer = body.get("CDCResponse")
         found: list[dict[str, Any]] = []
-        for block in outer if isinstance(outer, list) else _malformed(entity, "no CDCResponse list"):
+        where = f"{entity.name} at {self.base}cdc"
+        for block in outer if isinstance(outer, list) else _malformed(where, "no CDCResponse list"):
             responses = block.get("QueryResponse") if isinstance(block, dict) else None
-            for reply in responses if isinstance(responses, list) else _malformed(entity, "no QueryResponse list"):
+            for reply in responses if isinstance(responses, list) else _malformed(where, "no QueryResponse list"):
                 items = reply.get(entity.name, []) if isinstance(reply, dict) else None
                 if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                    _malformed(entity, f"{entity.name} is not a list of objects")
+                    _malformed(where, f"{entity.name} is not a list of objects")
                 found += items
         return found, _time(body)
 
@@ -104,8 +106,8 @@ def _time(body: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _malformed(entity: Entity, why: str) -> Sequence[Any]:
-    raise PermanentError(f"malformed reply from QuickBooks Online for changes of {entity.name}: {why}")
+def _malformed(where: str, why: str) -> Sequence[Any]:
+    raise PermanentError(f"malformed reply from QuickBooks Online for changes of {where}: {why}")
 
 
 def quoted(value: Any) -> str:

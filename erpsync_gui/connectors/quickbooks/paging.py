@@ -46,8 +46,8 @@ def changed_objects(api: QboClient, entity: Entity, since: str | None, per_page:
         items, stamp = api.query(statement, entity)
         times = [parse_time(updated_text(i)) for i in items]
         if any(t is None for t in times):
-            raise PermanentError(f"malformed reply from QuickBooks Online for {entity.name}: an object without "
-                                 "MetaData.LastUpdatedTime")
+            raise PermanentError(f"malformed reply from QuickBooks Online for {entity.name} at {api.base}query: an "
+                                 "object without MetaData.LastUpdatedTime")
         fresh = [i for i in items if seen.get(str(i.get("Id"))) != updated_text(i)]
         seen.update((str(i.get("Id")), str(updated_text(i))) for i in fresh)
         newest = updated_text(items[-1]) if items else frontier

@@ -135,19 +135,19 @@ class ZohoConnector:
 
     def _changes(self, module: Module, state: ZohoCursor, full: bool, page_size: int) -> Iterator[Page]:
         api = self._client()
-        what = module.name
+        where = f"{module.name} at {api.root}{module.name}"
         deleted_since = state.deleted
         if not full:
-            gone = deleted_records(lambda p, h: api.get(f"{module.name}/deleted", p, h, what=f"deleted {what}"),
-                                   state.deleted, self.options.page_size, self.options.deleted_type, what)
+            gone = deleted_records(lambda p, h: api.get(f"{module.name}/deleted", p, h, what=f"deleted {module.name}"),
+                                   state.deleted, self.options.page_size, self.options.deleted_type, f"deleted {where}")
             if gone:
                 deleted_since = max((when for _rid, when in gone), key=parse_time)
                 ids = list(dict.fromkeys(rid for rid, _when in gone))
                 for chunk, last in with_last(chunked(ids, page_size)):
                     done = ZohoCursor(state.modified, deleted_since).dump() if last else None
                     yield Page((), cursor=done, deleted=tuple(chunk))
-        pages = changed_records(lambda p, h: api.get(module.name, p, h, what=what), self._fields(module),
-                                self.options.page_size, state.modified, what)
+        pages = changed_records(lambda p, h: api.get(module.name, p, h, what=module.name), self._fields(module),
+                                self.options.page_size, state.modified, where)
         started: str | None = None
         newest = state.modified
         chunks = (chunk for page in pages for chunk in chunked(page.records, page_size))
