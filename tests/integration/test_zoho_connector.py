@@ -401,3 +401,30 @@ def garbage() -> Iterator[Callable[[str], str]]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
+
+
+def test_a_full_read_starts_its_delete_cursor_at_the_servers_clock() -> None:
+    start = 1_900_000_000.0
+    with ZohoFake(("eu",), home_dc="eu", clock=FakeClock(start, frozen=True)) as fake:
+        fake.state.refresh_tokens["1000.r"] = "eu"
+        endpoint = EndpointConfig(Side.CRM, "zoho", fake.api_url("eu"), auth="oauth2", options={
+            "client_id": fake.state.client_id, "accounts_server": fake.accounts_url("eu")})
+        connector = ZohoConnector(endpoint, {"client_secret": fake.state.client_secret, "refresh_token": "1000.r"})
+        try:
+            empty = list(connector.changes("Deals", None, 50))
+            fake.seed("Deals", 3, start=start - 100, make=lambda i: {"Deal_Name": f"D{i}", "Stage": "Won"})
+            pages = list(connector.changes("Deals", None, 50))
+        finally:
+            connector.close()
+    assert len(empty) == 1 and empty[0].complete and not empty[0].records
+    assert json.loads(empty[0].cursor) == {"modified": "2030-03-17T17:46:40+00:00",
+                                           "deleted": "2030-03-17T17:46:40+00:00"}
+    cursor = json.loads(pages[-1].cursor)
+    assert cursor["deleted"] == "2030-03-17T17:46:40+00:00"  # the Date header of the read's first reply
+    assert cursor["modified"] == stamp_of(start - 98)  # the newest Modified_Time read
+
+
+def stamp_of(seconds: float) -> str:
+    from tests.fakes.zoho import stamp
+
+    return stamp(seconds)

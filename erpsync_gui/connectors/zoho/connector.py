@@ -146,13 +146,20 @@ class ZohoConnector:
                 for chunk, last in with_last(chunked(ids, page_size)):
                     done = ZohoCursor(state.modified, deleted_since).dump() if last else None
                     yield Page((), cursor=done, deleted=tuple(chunk))
-        pages = changed_records(lambda p, h: api.get(module.name, p, h, what=module.name), self._fields(module),
-                                self.options.page_size, state.modified, where)
+        first_reply: list[str | None] = []  # the server's clock when the read began: a full read's delete cursor
+
+        def get(params: dict[str, Any], headers: dict[str, str]) -> dict[str, Any] | None:
+            body = api.get(module.name, params, headers, what=module.name)
+            if not first_reply:
+                first_reply.append(server_stamp(api.last_date))
+            return body
+
+        pages = changed_records(get, self._fields(module), self.options.page_size, state.modified, where)
         started: str | None = None
         newest = state.modified
         chunks = (chunk for page in pages for chunk in chunked(page.records, page_size))
         for chunk, last in with_last(chunks):
-            started = started or server_stamp(api.last_date)
+            started = first_reply[0]
             records = tuple(to_record(raw, module, api.root) for raw in chunk)
             newest = chunk[-1].get("Modified_Time") or newest
             if full:
@@ -161,7 +168,7 @@ class ZohoConnector:
             else:
                 yield Page(records, cursor=ZohoCursor(newest, deleted_since).dump())
         if full and started is None:  # nothing in the module: the cursor starts at the server's clock
-            stamp = server_stamp(api.last_date)
+            stamp = first_reply[0] if first_reply else None
             yield Page((), cursor=ZohoCursor(stamp, stamp).dump() if stamp else None, complete=True)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
