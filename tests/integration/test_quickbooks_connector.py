@@ -161,6 +161,11 @@ def test_first_read_is_complete_and_the_cursor_is_the_servers_time(qbo: QuickBoo
     first = next(r for p in pages for r in p.records if r.id == ids[0])
     assert first.data["PrimaryEmailAddr.Address"] == "c0@example.com" and first.version == "0"
     assert first.updated_at == datetime.fromisoformat(qbo.get("Customer", ids[0])["MetaData"]["LastUpdatedTime"])
+    item = qbo.add("Item", Name="Rock Fountain", Sku="RF-1", Type="Inventory")
+    found = connector.find_by_keys("Customer", "DisplayName", ["c1", "C3", "nobody"])
+    assert {k: [r.id for r in v] for k, v in found.items()} == {"c1": [ids[1]], "C3": [ids[3]]}
+    assert [r.id for r in connector.find_by_keys("Item", "Name", ["rock fountain"])["rock fountain"]] == [item]
+    assert list(connector.find_by_keys("Item", "Sku", ["RF-1"])) == ["RF-1"]
     queries = [c.query["query"] for c in qbo.api_calls("/query")]
     assert all("MAXRESULTS" in q and int(q.rsplit(" ", 1)[1]) <= 1000 for q in queries)
     assert all(c.query["minorversion"] == "75" for c in qbo.api_calls())

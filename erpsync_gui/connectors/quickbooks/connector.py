@@ -146,18 +146,16 @@ class QuickBooksConnector:
         return moment is None or datetime.now(UTC) - moment > timedelta(days=self.options.cdc_days)
 
     def _full(self, api: QboClient, entity: Entity, page_size: int) -> Iterator[Page]:
-        """Every object; the cursor (the server's time at the start) comes with the last page only."""
+        """Every object; the cursor (the server's `time` at the first reply) comes with the last page only."""
         started: str | None = None
-        pages = changed_objects(api, entity, None, self.options.page_size)
-        chunks = ((chunk, page.time) for page in pages for chunk in chunked(page.objects, page_size))
-        last_chunk: list[Any] | None = None
-        for chunk, stamp in chunks:
-            started = started or stamp
-            if last_chunk is not None:
-                yield Page(tuple(to_record(o, entity, api.base) for o in last_chunk))
-            last_chunk = chunk
-        records = tuple(to_record(o, entity, api.base) for o in last_chunk or ())
-        yield Page(records, cursor=started or _server_time(api), complete=True)
+        pending: tuple[Record, ...] | None = None
+        for page in changed_objects(api, entity, None, self.options.page_size):
+            started = started or page.time
+            for chunk in chunked(page.objects, page_size):
+                if pending is not None:
+                    yield Page(pending)
+                pending = tuple(to_record(o, entity, api.base) for o in chunk)
+        yield Page(pending or (), cursor=started or _server_time(api), complete=True)
 
     def _captured(self, api: QboClient, entity: Entity, objects: list[dict[str, Any]], stamp: str,
                   page_size: int) -> Iterator[Page]:
