@@ -17,12 +17,14 @@ READ_ONLY = frozenset({"Id", "SyncToken", "MetaData", "domain", "sparse", "statu
 
 
 def flatten(raw: Mapping[str, Any], prefix: str = "", top: bool = True) -> dict[str, Any]:
+    # JSON objects are plain dicts: `type(...) is dict` keeps the hot path of a 10k read cheap
     out: dict[str, Any] = {}
     for key, value in raw.items():
         name = "lines" if top and key == "Line" else f"{prefix}{key}"
-        if isinstance(value, Mapping):
+        kind = type(value)
+        if kind is dict:
             out.update(flatten(value, f"{name}.", top=False))
-        elif isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+        elif kind is list and all(type(v) is dict for v in value):
             out[name] = [flatten(v, top=False) for v in value]
         else:
             out[name] = value
