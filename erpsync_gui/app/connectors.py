@@ -43,6 +43,18 @@ def _tally(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
     return TallyConnector(endpoint, secrets)
 
 
+def _zoho(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.zoho import ZohoConnector
+
+    return ZohoConnector(endpoint, secrets)
+
+
+def _quickbooks(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.quickbooks import QuickBooksConnector
+
+    return QuickBooksConnector(endpoint, secrets)
+
+
 #: connector kinds by name; each module is imported only when a profile uses it
 FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "rest": _rest,
@@ -50,6 +62,8 @@ FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "tryton": _tryton,
     "sap_b1": _sap_b1,
     "tally": _tally,
+    "zoho": _zoho,
+    "quickbooks": _quickbooks,
 }
 
 

@@ -31,13 +31,22 @@ from erpsync_gui.errors import ConfigError, MissingSecretError
 from erpsync_gui.http.auth import ApiKeyAuth, BasicAuth, BearerAuth
 from erpsync_gui.http.client import HttpClient
 from erpsync_gui.http.client_cert import ClientCertificate
-from erpsync_gui.http.oauth import OAuthConfig, TokenClient
+from erpsync_gui.http.oauth import OAUTH_OPTION_KEYS, OAuthConfig, TokenClient
 from erpsync_gui.http.ratelimit import limits_for
 from erpsync_gui.http.session_auth import SessionAuth
 from erpsync_gui.http.settings import HttpSettings
 from erpsync_gui.http.token_auth import ClientCredentialsAuth, OAuth2Auth
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.secrets import EndpointSecrets
+
+#: every option key this layer reads (auth kinds, OAuth2, TLS, proxy, timeouts, rate limits, breaker): a
+#: connector's own options model validates the keys beside them, so a mistyped option is reported, not ignored
+HTTP_OPTION_KEYS = OAUTH_OPTION_KEYS | frozenset({
+    "auth_scheme", "api_key_name", "api_key_in", "username", "login_body", "company_db", "login_path",
+    "logout_path", "username_field", "password_field", "client_cert", "client_key", "verify", "ca_bundle", "proxy",
+    "connect_timeout_s", "total_timeout_s", "backoff_s", "rate_limits", "rate_limit_preset", "rate_limit_key",
+    "circuit_breaker",
+})
 
 
 @dataclass(frozen=True)

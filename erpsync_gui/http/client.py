@@ -8,8 +8,10 @@ looks the record up by its natural key before it tries again. Every wait (backof
 limit slot) counts against the call's time budget (`total_timeout`), not only against the retry count.
 
 Each request first passes the endpoint's circuit breaker (circuit.py) and takes a slot from its rate
-limiter (ratelimit.py, shared per endpoint across the process). Waits are interruptible: `interrupt()`
-(and `close()`) wake every sleep and slot wait of this client.
+limiter (ratelimit.py, shared per endpoint across the process), and from a second limiter when the call names
+one (`also_limit`: QuickBooks counts its batch calls apart as well). A 429 without Retry-After waits
+`settings.throttle_wait` when the system documents a wait of its own, else the usual backoff. Waits are
+interruptible: `interrupt()` (and `close()`) wake every sleep and slot wait of this client.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -40,7 +42,7 @@ from erpsync_gui.http.circuit import CircuitBreaker
 from erpsync_gui.http.client_cert import ssl_context
 from erpsync_gui.http.errors_map import describe_transport_error, error_for_exception, error_for_response
 from erpsync_gui.http.jsonbody import encode_json
-from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter
+from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter, RateLimits
 from erpsync_gui.http.redact import redact_body, redact_headers, redact_text, redact_url
 from erpsync_gui.http.retry import (
     MAX_RETRY_AFTER,
@@ -101,6 +103,7 @@ class HttpClient:
         #: the last authentication failure (cleared by a success): the app turns it into the endpoint status
         self.auth_problem: AuthError | None = None
         registry = limiters if limiters is not None else ratelimit.REGISTRY
+        self._limiters = registry
         self.limiter: RateLimiter = registry.get(settings.rate_limit_key or settings.base_url,
                                                  settings.rate_limits, settings.label)
         self.breaker = breaker if breaker is not None else CircuitBreaker(
@@ -124,6 +127,12 @@ class HttpClient:
         if settings.verify is False and not settings.pinned_sha256:
             self._log(logging.WARNING, "TLS certificate checks are off for %s", redact_url(settings.base_url))
 
+    def limiter_for(self, name: str, limits: RateLimits) -> RateLimiter:
+        """A second limiter of this endpoint for one kind of call (shared like the main one), to pass as
+        `also_limit`: e.g. QuickBooks' 40 batch calls a minute beside its 500 requests."""
+        key = f"{self.settings.rate_limit_key or self.settings.base_url}#{name}"
+        return self._limiters.get(key, limits, f"{self.settings.label} ({name})")
+
     @property
     def secrets(self) -> tuple[str, ...]:
         """The literal values kept out of logs and error texts (the auth's current tokens included)."""
@@ -144,9 +153,13 @@ class HttpClient:
         json: Any = None,
         content: bytes | str | None = None,
         headers: Mapping[str, str] | None = None,
+        also_limit: RateLimiter | None = None,
+        accept_status: Collection[int] = (),
     ) -> httpx.Response:
         """Send one request with retries; returns a 2xx (or 304) reply, else raises an
-        `erpsync_gui.errors` class. `url` is relative to the base URL or absolute."""
+        `erpsync_gui.errors` class. `url` is relative to the base URL or absolute; `also_limit` is a
+        further limiter (from `limiter_for`) each attempt takes a slot from; `accept_status` names 4xx
+        statuses the caller reads itself (a batch write's per-record errors come with 400)."""
         method = method.upper()
         if json is not None:
             content = encode_json(json)
@@ -155,7 +168,7 @@ class HttpClient:
         self._check_open()
         self.breaker.before()
         try:
-            response = self._exchange(method, url, params, content, headers)
+            response = self._exchange(method, url, params, content, headers, also_limit, frozenset(accept_status))
         except ERPSyncError as exc:
             self._account(exc)
             raise
@@ -183,14 +196,17 @@ class HttpClient:
             self.breaker.release_trial()
 
     def _exchange(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | str | None,
-                  headers: Mapping[str, str] | None) -> httpx.Response:
+                  headers: Mapping[str, str] | None, also_limit: RateLimiter | None = None,
+                  accept: frozenset[int] = frozenset()) -> httpx.Response:
         attempt, spent = 0, 0.0
         while True:
             try:
                 request = self._client.build_request(method, url, params=params, content=content, headers=headers)
             except (httpx.InvalidURL, ValueError, TypeError) as exc:
                 raise ConfigError(redact_text(f"cannot build {method} {url}: {exc}", self.secrets)) from exc
-            spent += self._take_slot()
+            spent += self._take_slot(self.limiter)
+            if also_limit is not None:
+                spent += self._take_slot(also_limit)
             failure: httpx.TransportError | None = None
             self.limiter.enter(self._stop.is_set)
             started = time.perf_counter()
@@ -216,11 +232,13 @@ class HttpClient:
                 raise self._exception_error(failure, request, outcome_unknown(method, failure)) from failure
             self.last_latency_ms = elapsed * 1000.0
             status = response.status_code
-            if status < 300 or status == 304:
+            if status < 300 or status == 304 or (status in accept and 400 <= status < 500):
                 return response
             retry_after = None
             if is_retryable_status(status):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+                if retry_after is None and status == 429:
+                    retry_after = self.settings.throttle_wait
             if retry_for_response(method, status) and attempt < self.settings.retries and (
                 retry_after is None or retry_after <= self._max_retry_after
             ):
@@ -233,19 +251,19 @@ class HttpClient:
                     continue
             raise error_for_response(response, self.secrets, retry_after=retry_after)
 
-    def _take_slot(self) -> float:
+    def _take_slot(self, limiter: RateLimiter) -> float:
         """Wait for the rate limiter's next slot; returns the seconds waited. QuotaExhaustedError when the
         wait would be longer than the limits allow."""
         waited = 0.0
         while True:
-            wait = self.limiter.reserve()
+            wait = limiter.reserve()
             if wait <= 0:
                 return waited
-            if waited + wait > self.limiter.limits.max_wait:
+            if waited + wait > limiter.limits.max_wait:
                 raise RateLimitedError(
                     f"no request slot for {self.settings.label} after {waited:.0f} s of waiting",
                     retry_after=wait, hint="other connections to the same endpoint use up its rate limit")
-            self._log(logging.INFO, "rate limit of %s reached: waiting %.1f s", self.settings.label, wait)
+            self._log(logging.INFO, "rate limit of %s reached: waiting %.1f s", limiter.name, wait)
             self._pause(wait)
             waited += wait
 

@@ -40,6 +40,9 @@ PRESETS: dict[str, dict[str, Any]] = {
                    "authorize_url": "https://appcenter.intuit.com/connect/oauth2", "token_auth": "basic",
                    "scopes": ("com.intuit.quickbooks.accounting",)},
 }
+#: the option keys OAuthConfig reads
+OAUTH_OPTION_KEYS = frozenset({"oauth_preset", "client_id", "token_url", "authorize_url", "scopes", "redirect_port",
+                               "redirect_path", "token_auth", "auth_scheme", "refresh_before_s", "accounts_server"})
 #: error codes that mean "this refresh token is dead" (Zoho answers invalid_code for a revoked one)
 EXPIRED_CODES = frozenset({"invalid_grant", "invalid_code"})
 LOGIN_HINT = "log in again with `erpsync auth login --side {side}`"

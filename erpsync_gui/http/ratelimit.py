@@ -73,11 +73,12 @@ class RateLimits:
         return dataclasses.replace(self, **dict(override))
 
 
-#: limits per connector preset (PROTOCOLS.md): QuickBooks 500/min and 10 concurrent per realm; Zoho CRM's
-#: smallest paid edition allows 50,000 credits per rolling 24 h and 10 concurrent calls; SAP Business One's
-#: Service Layer documents no quota, so only a modest concurrency; generic REST has none.
+#: limits per connector preset: QuickBooks Online allows 500 requests a minute and 10 a second per company
+#: (realm), at most 10 at once; Zoho CRM's Standard edition allows 50,000 API credits per rolling 24 h (one
+#: credit per list or write call) and 10 concurrent calls; SAP Business One's Service Layer documents no quota,
+#: so only a modest concurrency; generic REST has none.
 PRESETS: dict[str, RateLimits] = {
-    "quickbooks": RateLimits(per_minute=500, concurrent=10),
+    "quickbooks": RateLimits(per_second=10, per_minute=500, concurrent=10),
     "zoho": RateLimits(per_day=50000, concurrent=10),
     "sap_b1": RateLimits(concurrent=8),
     "rest": RateLimits(),

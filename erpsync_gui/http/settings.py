@@ -52,6 +52,9 @@ class HttpSettings:
     #: consecutive failed calls that open the circuit (0: never), and the pause before a trial call
     breaker_failures: int = DEFAULT_FAILURES
     breaker_cooldown: float = DEFAULT_COOLDOWN
+    #: seconds a 429 without Retry-After waits before it is sent again, where the system documents a wait
+    #: (QuickBooks: 60 s); None: the usual backoff
+    throttle_wait: float | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -72,6 +75,8 @@ class HttpSettings:
             raise ConfigError(f"the number of retries must be 0 or more, not {self.retries}")
         if self.backoff_base < 0 or self.backoff_max < 0:
             raise ConfigError("backoff times cannot be negative")
+        if self.throttle_wait is not None and not 0 <= self.throttle_wait <= MAX_RETRY_AFTER:
+            raise ConfigError(f"the wait after a 429 must be 0 to {MAX_RETRY_AFTER:g} s, not {self.throttle_wait}")
         if str(self.log_level).upper() not in LEVELS:
             raise ConfigError(f"unknown log level {self.log_level!r}; use one of {', '.join(LEVELS)}")
         if isinstance(self.verify, str) and not os.path.exists(self.verify):

@@ -5,6 +5,10 @@ Both refresh proactively shortly before the access token expires, and once more 
 401 to a token that looked valid (revoked early), then send the request again once. The access token of
 the authorization-code kind is cached in the keyring with its expiry, so a second process (the CLI next to
 the GUI) reuses it instead of spending one of Zoho's ten tokens per ten minutes.
+
+The token reply's non-secret members a connector needs later (`KEPT_MEMBERS`: Zoho's `api_domain`, the API
+server of the account's data centre) are kept in that same keyring entry, written in one step with the tokens
+they came with; `OAuth2Auth.learnt` reads them back.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 
 import httpx
 
@@ -26,6 +30,8 @@ log = logging.getLogger("erpsync.http")
 
 ACCESS_TOKEN = "access_token"
 REFRESH_TOKEN = "refresh_token"
+#: token-reply members stored with the access token: they belong to the login the tokens came from
+KEPT_MEMBERS = ("api_domain",)
 
 
 class _TokenAuth(httpx.Auth, ABC):
@@ -99,6 +105,16 @@ class OAuth2Auth(_TokenAuth):
         value = self._store.get(REFRESH_TOKEN)
         return (value,) if value else ()
 
+    def learnt(self, name: str, *, obtain: bool = False) -> str | None:
+        """A kept token-reply member (`KEPT_MEMBERS`) of the tokens in use or stored, None when unknown;
+        `obtain` refreshes the tokens when they do not name it (tokens stored before it was kept)."""
+        current = self._current or self._cached()
+        value = current.extra.get(name) if current is not None else None
+        if not value and obtain:
+            self.access_token(rejected=current.access_token if current is not None else None)
+            value = self._current.extra.get(name) if self._current is not None else None
+        return str(value) if value else None
+
     def _obtain(self, rejected: str | None) -> TokenSet:
         cached = self._cached()
         if cached is not None and cached.access_token != rejected and not self._expiring(cached):
@@ -109,6 +125,10 @@ class OAuth2Auth(_TokenAuth):
             raise MissingSecretError(f"the {side.upper()} endpoint has no OAuth2 refresh token yet",
                                      hint=LOGIN_HINT.format(side=side))
         fresh = self._tokens.refresh(refresh)
+        known = (self._current or cached or TokenSet("")).extra
+        # a refresh reply that leaves a kept member out keeps the one the login taught
+        extra = {**{k: known[k] for k in KEPT_MEMBERS if known.get(k)}, **fresh.extra}
+        fresh = TokenSet(fresh.access_token, fresh.expires_at, fresh.refresh_token, extra)
         self._persist(fresh, refresh)
         return TokenSet(fresh.access_token, fresh.expires_at, fresh.refresh_token or refresh, fresh.extra)
 
@@ -119,9 +139,10 @@ class OAuth2Auth(_TokenAuth):
             return None
         try:
             data = json.loads(raw)
+            kept = {k: str(data[k]) for k in KEPT_MEMBERS if data.get(k)}
             token = TokenSet(str(data["access_token"]), float(data["expires_at"]) if data.get("expires_at")
-                             else None, self._store.get(REFRESH_TOKEN))
-        except (ValueError, KeyError, TypeError):
+                             else None, self._store.get(REFRESH_TOKEN), kept)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         self._store.remember(token.access_token)
         return token
@@ -154,6 +175,7 @@ class ClientCredentialsAuth(_TokenAuth):
 
 
 def bundle(tokens: TokenSet) -> str:
-    """The keyring form of an access token: JSON with its expiry."""
-    data: Mapping[str, object] = {"access_token": tokens.access_token, "expires_at": tokens.expires_at}
+    """The keyring form of an access token: JSON with its expiry and the kept members of its reply."""
+    data: dict[str, object] = {"access_token": tokens.access_token, "expires_at": tokens.expires_at}
+    data.update({k: tokens.extra[k] for k in KEPT_MEMBERS if tokens.extra.get(k)})
     return json.dumps(data, separators=(",", ":"))

@@ -86,7 +86,7 @@ def test_endpoint_settings_read_the_http_options() -> None:
         "rate_limits": {"per_day": 25000}, "circuit_breaker": {"failures": 2, "cooldown_s": 5},
         "connect_timeout_s": 3, "total_timeout_s": 90, "backoff_s": 0.1, "proxy": "http://proxy:3128"})
     settings = endpoint_settings(ep, URL)
-    assert settings.rate_limits == RateLimits(per_minute=500, concurrent=10, per_day=25000)
+    assert settings.rate_limits == RateLimits(per_second=10, per_minute=500, concurrent=10, per_day=25000)
     assert (settings.breaker_failures, settings.breaker_cooldown) == (2, 5)
     assert (settings.timeout, settings.connect_timeout, settings.total_timeout) == (12, 3, 90)
     assert (settings.retries, settings.backoff_base, settings.proxy) == (4, 0.1, "http://proxy:3128")

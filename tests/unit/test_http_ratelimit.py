@@ -44,7 +44,7 @@ def server() -> Iterator[FakeServer]:
 
 
 def test_presets_and_overrides() -> None:
-    assert limits_for("quickbooks", {}) == RateLimits(per_minute=500, concurrent=10)
+    assert limits_for("quickbooks", {}) == RateLimits(per_second=10, per_minute=500, concurrent=10)
     assert limits_for("rest", {}).unlimited
     assert limits_for("zoho", {}).per_day == 50000
     custom = limits_for("rest", {"rate_limit_preset": "quickbooks", "rate_limits": {"per_day": 25000}})
