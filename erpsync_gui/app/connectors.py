@@ -25,10 +25,24 @@ def _sql(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
     return SqlConnector(endpoint, secrets)
 
 
+def _siagh(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.siagh import SiaghConnector
+
+    return SiaghConnector(endpoint, secrets)
+
+
+def _payamgostar(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.payamgostar import PayamgostarConnector
+
+    return PayamgostarConnector(endpoint, secrets)
+
+
 #: connector kinds by name; each module is imported only when a profile uses it
 FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "rest": _rest,
     "sql": _sql,
+    "siagh": _siagh,
+    "payamgostar": _payamgostar,
 }
 
 
