@@ -237,3 +237,7 @@ class LogRow(Base):
     entity: Mapped[str | None] = mapped_column(String(60))
     run_id: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+
+
+# tables defined in modules of their own, imported here so that Base.metadata (Alembic, the schema test) sees them
+from erpsync_gui.store.webhook_models import WebhookEventRow  # noqa: E402, F401
