@@ -240,4 +240,4 @@ class LogRow(Base):
 
 
 # tables defined in modules of their own, imported here so that Base.metadata (Alembic, the schema test) sees them
-from erpsync_gui.store.webhook_models import WebhookEventRow  # noqa: E402, F401
+import erpsync_gui.store.webhook_models  # noqa: E402, F401

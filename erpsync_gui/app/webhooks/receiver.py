@@ -120,6 +120,19 @@ class WebhookReceiver:
             self._thread.join(timeout)
             self._thread = None
 
+    def flush(self) -> int:
+        """Sync everything waiting now, without waiting out the quiet time (at shutdown); returns how many records."""
+        with self._cond:
+            due = self._debounce.take_due(everything=True)
+            self._dispatching = bool(due)
+        try:
+            self.dispatch(due)
+        finally:
+            with self._cond:
+                self._dispatching = False
+                self._cond.notify_all()
+        return len(due)
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until nothing waits and nothing is being synced (True), or `timeout` passes (False)."""
         deadline = time.monotonic() + timeout
