@@ -56,6 +56,8 @@ class PayamgostarFake:
         self.quotes: dict[str, dict[str, Any]] = {}
         self.tokens: dict[str, datetime] = {}
         self.logins = 0
+        #: the body of every login call
+        self.login_bodies: list[dict[str, Any]] = []
         self.token_lifetime_s = token_lifetime_s
         #: the server's local clock (Asia/Tehran), advanced a little by every change
         self.now = start
@@ -218,6 +220,8 @@ class PayamgostarFake:
 
     # -- the API ---------------------------------------------------------------------------------
     def login(self, body: Mapping[str, Any]) -> tuple[int, Any]:
+        with self.lock:
+            self.login_bodies.append(dict(body))
         if body.get("username") != self.username or body.get("password") != self.password:
             return 401, {"Code": 401, "Message": "Invalid username or password", "ErrorDetails": []}
         token = "eyJhbGciOiJSUzI1NiJ9." + secrets.token_urlsafe(24)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import httpx
 import pytest
 
 from erpsync_gui.connectors.payamgostar import PayamgostarConnector
@@ -47,23 +48,26 @@ def test_login_gives_a_bearer_token_that_is_reused_and_renewed_after_a_401(fake,
     list(connector.changes("clients", None, 50))
     list(connector.changes("clients", None, 50))
     assert fake.logins == 1
-    login_body = {"username": "api-user", "password": "pg-pass", "deviceId": "ERPSync", "platformType": 1}
-    assert all(call[0] != "auth/login" for call in fake.calls)  # the login is not a crmobject call
+    assert fake.login_bodies == [{"username": "api-user", "password": "pg-pass", "deviceId": "ERPSync",
+                                  "platformType": 1}]
     fake.expire_tokens()
     assert len(_ids(connector.changes("clients", None, 50))) == 1
     assert fake.logins == 2
-    assert connector._auth._body == login_body
 
 
-def test_a_token_is_renewed_before_it_expires_not_after():
+def test_a_token_is_renewed_shortly_before_it_expires_without_waiting_for_a_401(fake):
     clock = [1000.0]
-    auth = PayamgostarAuth("http://crm.example/", "u", "p", device_id="d", platform_type=1, lifetime_s=7200,
+    auth = PayamgostarAuth(fake.url, fake.username, fake.password, device_id="d", platform_type=1,
                            margin_s=300, clock=lambda: clock[0])
-    auth._token, auth._expires = "t", 1000.0 + 7200
-    clock[0] += 7200 - 301
-    assert not auth._expiring()
-    clock[0] += 2
-    assert auth._expiring()
+    body = {"pageNumber": 0, "pageSize": 10, "searchTerm": ""}
+    with httpx.Client(base_url=fake.url, auth=auth, timeout=10) as client:
+        assert client.post("api/v2/crmobject/identity/search", json=body).status_code == 200
+        clock[0] += 7200 - 301  # the fake's tokens live 2 hours, as the real ones did
+        assert client.post("api/v2/crmobject/identity/search", json=body).status_code == 200
+        assert fake.logins == 1
+        clock[0] += 2
+        assert client.post("api/v2/crmobject/identity/search", json=body).status_code == 200
+        assert fake.logins == 2
 
 
 def test_wrong_credentials_are_an_auth_failure(make):

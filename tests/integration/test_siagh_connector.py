@@ -197,3 +197,20 @@ def test_options_are_checked_and_every_problem_named_by_its_path(fake):
     text = str(caught.value)
     assert "username" in text and "page_size" in text and "pre_invoice.codevaseteh" in text
     assert "verify" not in text  # an HTTP option, read by the HTTP layer
+
+
+def test_neither_the_password_nor_its_hash_nor_the_session_reach_the_debug_log(fake, caplog):
+    import logging
+
+    endpoint = EndpointConfig(Side.ERP, "siagh", fake.url, auth="session", timeout=10, retries=0, log_level="DEBUG",
+                              options={"username": fake.username, "pre_invoice": PRE_INVOICE})
+    connector = SiaghConnector(endpoint, {"password": "siagh-pass"})
+    try:
+        with caplog.at_level(logging.DEBUG):
+            connector.create("clients", {"Name": "ثبت"})
+    finally:
+        connector.close()
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "LoginUser" in text and "SaveFormData" in text
+    for secret in ("siagh-pass", md5_upper("siagh-pass"), *fake.sessions):
+        assert secret not in text
