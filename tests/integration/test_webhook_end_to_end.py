@@ -226,3 +226,16 @@ def test_a_quote_with_two_lines_becomes_a_pre_invoice_with_the_right_rows(make_w
     world.settle()
     assert len(world.erp.pre_invoices) == 1
     assert world.events()[0].status == "synced" and world.runs()[-1].skipped == 1
+
+
+def test_a_delete_event_is_checked_against_the_crm_and_not_synced(make_world):
+    world = make_world()
+    person, code = _linked_person(world)
+
+    world.crm.delete(person)
+    world.settle()
+
+    (event, *_older) = world.events()
+    assert event.event == "Delete" and event.status == "synced"
+    assert "not found in their system" in event.detail and "deletes are not synced" in event.detail
+    assert world.erp.contact(code)["Name"] == "مشتری نخست"  # the Siagh contact stays

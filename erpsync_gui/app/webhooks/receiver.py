@@ -37,6 +37,8 @@ class SyncOutcome:
     message: str | None = None
     #: True when the run could not start because another one of the entity was going on
     busy: bool = False
+    #: how many of the records asked for the run read from their system (None: not known)
+    read: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class WebhookReceiver:
         self._debounce = Debouncer(settings.debounce_s, clock=clock)
         self._busy_tries: dict[tuple[str, str], int] = {}
         self._cond = threading.Condition()
+        self._log_lock = threading.Lock()
         self._dispatching = False
         self._stop = False
         self._thread: threading.Thread | None = None
@@ -84,6 +87,10 @@ class WebhookReceiver:
             logged = self.events.refused(source, exc.reason)
             log.warning("webhook from %s refused: %s (event %d)", source, exc.reason, logged.id)
             return Reply(exc.status, {"ok": False, "error": exc.reason, "event": logged.id})
+        with self._log_lock:  # the duplicate check and the insert are one step, also for calls that race
+            return Reply(200, {"ok": True, "events": self._take(source, claims)})
+
+    def _take(self, source: str, claims: Sequence[Any]) -> list[dict[str, Any]]:
         results = []
         for claim in claims:
             entity = self.settings.entities.get(claim.type)
@@ -100,7 +107,7 @@ class WebhookReceiver:
                     with self._cond:
                         self._debounce.touch((entity, claim.record_id))
             results.append({"id": logged.id, "status": status, "detail": logged.detail})
-        return Reply(200, {"ok": True, "events": results})
+        return results
 
     # -- the dispatcher -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -186,6 +193,10 @@ class WebhookReceiver:
                 self._busy_tries.pop((entity, record), None)
             status = "failed" if outcome.status == "failed" else "synced"
             detail = f"run {outcome.run_id}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else "")
+            if outcome.read is not None and outcome.read < len(record_ids):
+                missing = len(record_ids) - outcome.read
+                detail += (f"; {missing} of {len(record_ids)} records not found in their system (deleted there?): "
+                           "deletes are not synced")
             self.events.mark(ids, status, detail, outcome.run_id)
 
     def _requeue(self, entity: str, records: list[tuple[str, list[int]]], message: str | None) -> None:

@@ -39,7 +39,8 @@ class WebhookSettings(BaseModel):
                       description="which verifier reads the calls (payamgostar, quickbooks, zoho)")
     allow: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"], max_length=100,
                              description="source addresses or networks (CIDR) allowed to call")
-    rate_per_minute: int = Field(120, ge=1, le=100_000, description="calls accepted per source and minute")
+    rate_per_minute: int = Field(600, ge=1, le=100_000,
+                                 description="calls accepted per source and minute (a bulk edit in the CRM sends many)")
     debounce_s: float = Field(2.0, ge=0, le=600, description="quiet time after a record's last event before it syncs")
     dedupe_window_s: float = Field(10.0, ge=0, le=3600,
                                    description="an event repeating one synced this long ago is a duplicate")
