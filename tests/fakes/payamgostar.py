@@ -1,7 +1,7 @@
 """A fake Payamgostar (پیام گستر) CRM: a real, stateful HTTP server on 127.0.0.1 speaking REST API v2.
 
 Sources:
-- hosshhrb/SyncSiagh (real request/reply logs of one on-premises server): `POST /api/v2/auth/login`
+- https://github.com/hosshhrb/SyncSiagh (real request/reply logs of one on-premises server): `POST /api/v2/auth/login`
   answering {expiresAt (ISO, 7 fractional digits, +03:30), accessToken, refreshToken}, a token living
   2 hours (the JWT's exp - nbf = 7200 s, PRISMA-LOGS.md); `Authorization: Bearer`; every call a POST with
   a JSON body (CRM_API_ACTUAL.md); `crmobject/identity/search` with 0-based pages answering a bare array
@@ -12,7 +12,8 @@ Sources:
 - The webhook, seen live in WINDOWS_START.txt: a plain GET with no body and no signature,
   `?event=Update&id=<guid>&type=Identity&subtype=<Persian type name, form-encoded>`, only the `host`
   header, sent from the CRM host itself.
-- Login statuses 401 (bad credentials) and 403 (locked out): crm-auth.service.ts and the Septa client.
+- Login statuses 401 (bad credentials) and 403 (locked out): crm-auth.service.ts there, and
+  https://github.com/1stco/PayamGostarApiClient (PgClientFactory.cs).
 
 Resting on unverified facts (GUESS): the error bodies (the customization API's {Code, Message,
 ErrorDetails} shape is used for 401/404); that a get with an id of the other kind (a person's id to

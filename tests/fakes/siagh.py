@@ -1,7 +1,7 @@
 """A fake Siagh (سیاق) finance server: a real, stateful HTTP server on 127.0.0.1.
 
-Sources (the public repository hosshhrb/SyncSiagh, which pasted real request/reply bodies and server logs
-of one installation, Siagh v8.3.1404.20812):
+Sources: https://github.com/hosshhrb/SyncSiagh (a public repository that pasted real request/reply bodies
+and server logs of one installation, Siagh v8.3.1404.20812), files named below:
 - `POST /GeneralApi/LoginUser` with {"UserName", "Password": uppercase MD5 hex}; the reply shape below
   (SessionId 32 lowercase hex, Token = SessionId + ":0", FiscalYear, SystemDate "1404/09/04", SystemTime)
   is the one in SIAGH_INTEGRATION.md (first commit) and src/finance/dto/siagh-user.dto.ts.

@@ -8,11 +8,9 @@ and the source address before, for every kind.
   type>&subtype=<Persian type name>` (seen live). Only the shape is checked: the event itself is never
   trusted, the record is fetched from the CRM.
 - quickbooks: header `intuit-signature` = base64 of HMAC-SHA256 over the raw body, keyed with the app's
-  verifier token (Intuit's PHP SDK, TokenVerifier.php); the legacy `eventNotifications` body and the
-  CloudEvents array are both read.
+  verifier token; the legacy `eventNotifications` body and the CloudEvents array are both read.
 - zoho: a notification channel sends a POST with a JSON body carrying back the `token` (and `channel_id`)
-  given when the channel was enabled (Zoho CRM Notification API, actions/watch); `ids`, `module` and
-  `operation` name the records.
+  given when the channel was enabled; `ids`, `module` and `operation` name the records.
 """
 
 from __future__ import annotations
