@@ -55,6 +55,18 @@ def _quickbooks(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
     return QuickBooksConnector(endpoint, secrets)
 
 
+def _siagh(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.siagh import SiaghConnector
+
+    return SiaghConnector(endpoint, secrets)
+
+
+def _payamgostar(endpoint: EndpointConfig, secrets: dict[str, str]) -> Connector:
+    from erpsync_gui.connectors.payamgostar import PayamgostarConnector
+
+    return PayamgostarConnector(endpoint, secrets)
+
+
 #: connector kinds by name; each module is imported only when a profile uses it
 FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "rest": _rest,
@@ -64,6 +76,8 @@ FACTORIES: dict[str, Callable[[EndpointConfig, dict[str, str]], Connector]] = {
     "tally": _tally,
     "zoho": _zoho,
     "quickbooks": _quickbooks,
+    "siagh": _siagh,
+    "payamgostar": _payamgostar,
 }
 
 

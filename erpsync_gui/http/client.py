@@ -6,6 +6,7 @@ a POST only when it surely never arrived (connect failures) or the server said i
 (429, 503). A POST that was sent and got no answer raises OutcomeUnknownError instead: the engine
 looks the record up by its natural key before it tries again. Every wait (backoff, Retry-After, a rate
 limit slot) counts against the call's time budget (`total_timeout`), not only against the retry count.
+`stream()` is the same call with the reply's body left unread, for replies too big to hold at once.
 
 Each request first passes the endpoint's circuit breaker (circuit.py) and takes a slot from its rate
 limiter (ratelimit.py, shared per endpoint across the process), and from a second limiter when the call names
@@ -20,7 +21,8 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -179,6 +181,44 @@ class HttpClient:
         self.auth_problem = None
         return response
 
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """`request` with the reply's body left unread: read it inside the block (`iter_bytes`), in pieces.
+        The rules are the same up to the reply's headers; a body that breaks off midway raises
+        RetryableError. The reply is closed when the block ends."""
+        method = method.upper()
+        content = None
+        if json is not None:
+            content = encode_json(json)
+            headers = httpx.Headers(headers)
+            headers.setdefault("Content-Type", "application/json")
+        self._check_open()
+        self.breaker.before()
+        try:
+            response = self._exchange(method, url, params, content, headers, stream=True)
+        except ERPSyncError as exc:
+            self._account(exc)
+            raise
+        except BaseException:
+            self.breaker.release_trial()
+            raise
+        self.breaker.success()
+        self.auth_problem = None
+        try:
+            yield response
+        except httpx.HTTPError as exc:  # the body broke off while it was being read
+            raise self._exception_error(exc, response.request, False) from exc
+        finally:
+            response.close()
+
     def _account(self, exc: ERPSyncError) -> None:
         """Tell the breaker (and the auth status) what a failed call says about the endpoint."""
         if isinstance(exc, AuthError):
@@ -197,11 +237,13 @@ class HttpClient:
 
     def _exchange(self, method: str, url: str, params: Mapping[str, Any] | None, content: bytes | str | None,
                   headers: Mapping[str, str] | None, also_limit: RateLimiter | None = None,
-                  accept: frozenset[int] = frozenset()) -> httpx.Response:
+                  accept: frozenset[int] = frozenset(), *, stream: bool = False) -> httpx.Response:
         attempt, spent = 0, 0.0
+        extensions = {_STREAMED: True} if stream else None
         while True:
             try:
-                request = self._client.build_request(method, url, params=params, content=content, headers=headers)
+                request = self._client.build_request(method, url, params=params, content=content, headers=headers,
+                                                     extensions=extensions)
             except (httpx.InvalidURL, ValueError, TypeError) as exc:
                 raise ConfigError(redact_text(f"cannot build {method} {url}: {exc}", self.secrets)) from exc
             spent += self._take_slot(self.limiter)
@@ -211,7 +253,7 @@ class HttpClient:
             self.limiter.enter(self._stop.is_set)
             started = time.perf_counter()
             try:
-                response = self._client.send(request)
+                response = self._client.send(request, stream=stream)
             except httpx.TransportError as exc:
                 failure = exc
             except httpx.HTTPError as exc:  # the answer came but could not be read (decoding)
@@ -234,6 +276,11 @@ class HttpClient:
             status = response.status_code
             if status < 300 or status == 304 or (status in accept and 400 <= status < 500):
                 return response
+            if stream:
+                try:
+                    response.read()  # an error reply is small; its text goes into the error's details
+                except httpx.HTTPError:
+                    response.close()
             retry_after = None
             if is_retryable_status(status):
                 retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
@@ -365,9 +412,14 @@ class HttpClient:
     def _log_response(self, response: httpx.Response) -> None:
         if not self._enabled(logging.DEBUG):
             return
-        response.read()
         request = response.request
         secrets = self.secrets
+        if request.extensions.get(_STREAMED) and response.status_code < 300:
+            log.debug("HTTP reply %s %s %s %s headers=%s body=<streamed>", response.status_code,
+                      response.reason_phrase, request.method, redact_url(request.url, secrets),
+                      redact_headers(response.headers, secrets))
+            return
+        response.read()
         log.debug(
             "HTTP reply %s %s %s %s in %.0f ms headers=%s body=%s", response.status_code,
             response.reason_phrase, request.method, redact_url(request.url, secrets),
@@ -389,6 +441,10 @@ def build_client(
     """The client for one endpoint; connectors build one and keep it for the connector's life."""
     return HttpClient(settings, auth=auth, headers=headers, secrets=secrets, transport=transport, sleep=sleep,
                       close_auth=close_auth)
+
+
+#: request extension that marks a streamed exchange (its reply body is not read for the debug log)
+_STREAMED = "erpsync_streamed"
 
 
 class _NoAuth(httpx.Auth):

@@ -27,7 +27,8 @@ Types, with the value a payload carries and the canonical (checksum) form:
 Ids and picklist codes that look like integers ("12", not "012") are written as ints.
 
 Transforms (a fixed set): strip, lower, upper, title, collapse_spaces, digits_only, remove_diacritics,
-truncate:N, prefix:TEXT, suffix:TEXT, replace:OLD:NEW, round:N (numbers), default_if_empty:TEXT.
+truncate:N, prefix:TEXT, suffix:TEXT, remove_prefix:TEXT, remove_suffix:TEXT, replace:OLD:NEW, round:N
+(numbers), add:N (numbers and text holding one), jalali_date / gregorian_date (text), default_if_empty:TEXT.
 On each way the source value is read as the type, transformed, then value-mapped. Without
 `transform_to_crm`, strip/collapse_spaces/lower/upper/title also apply toward the CRM and
 prefix/suffix are removed again; prefix/suffix never mark a value twice.

@@ -10,6 +10,7 @@ from typing import Any
 
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping.transforms import (
+    ARITHMETIC_TRANSFORMS,
     NUMBER_TRANSFORMS,
     TEXT_TRANSFORMS,
     Transform,
@@ -267,6 +268,8 @@ def _transforms(value: Any, what: str, type_: str, bad) -> tuple[Transform, ...]
             bad(f"{what}: {t.name!r} works on text and does not apply to type {type_}")
         elif t.name in NUMBER_TRANSFORMS and type_ not in _NUMBER_TYPES:
             bad(f"{what}: {t.name!r} works on numbers and does not apply to type {type_}")
+        elif t.name in ARITHMETIC_TRANSFORMS and type_ not in (*_NUMBER_TYPES, *_TEXT_TYPES):
+            bad(f"{what}: {t.name!r} works on numbers and text holding one, not on type {type_}")
         out.append(t)
     return tuple(out)
 

@@ -1,7 +1,12 @@
 """The fixed, safe set of value transforms a mapping row may name; no eval, no user code.
 
 A transform is written as `name` or `name:ARG` (`replace:OLD:NEW`). Text transforms leave None alone
-(except `default_if_empty`); `round:N` works on numbers.
+(except `default_if_empty`); `round:N` works on numbers. `add:N` adds a number (N may be negative or
+decimal) and works on numbers and on text holding one, so it composes with prefix/remove_prefix: a site
+whose CRM customer number is "100-" + (ERP code + 1000) writes the row toward the ERP as
+["remove_prefix:100-", "add:-1000"], and the way back (add:1000, prefix:100-) follows by itself.
+`jalali_date` writes a Gregorian date as Jalali text ("2025-11-25" -> "1404/09/04") and `gregorian_date`
+reads it back; each is the other's way back.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from erpsync_gui.mapping import jalali
 from erpsync_gui.mapping.types import ConversionError, to_decimal, to_text
 
 #: name -> does it take an argument
@@ -27,11 +33,18 @@ TEXT_TRANSFORMS: dict[str, bool] = {
     "truncate": True,
     "prefix": True,
     "suffix": True,
+    "remove_prefix": True,
+    "remove_suffix": True,
+    "jalali_date": False,
+    "gregorian_date": False,
     "replace": True,
     "default_if_empty": True,
 }
 NUMBER_TRANSFORMS: dict[str, bool] = {"round": True}
-KNOWN = {**TEXT_TRANSFORMS, **NUMBER_TRANSFORMS}
+#: arithmetic on numbers that also applies to text holding a number (a customer number's digits)
+ARITHMETIC_TRANSFORMS: dict[str, bool] = {"add": True}
+KNOWN = {**TEXT_TRANSFORMS, **NUMBER_TRANSFORMS, **ARITHMETIC_TRANSFORMS}
+_ADD_ARG = re.compile(r"[+-]?\d{1,15}(\.\d{1,10})?")
 
 #: transforms after which the value no longer says what it was: a key read through one can only be compared
 #: in the form it produces ("INV-2026-00200" and "202600200" are one invoice number after digits_only)
@@ -77,15 +90,23 @@ def parse_transform(spec: Any) -> Transform:
         if not old or not sep2:
             raise ValueError("transform 'replace' needs OLD and NEW, e.g. replace:-:/ (NEW may be empty)")
         return Transform(name, (old, new))
-    if name in ("prefix", "suffix") and not rest:
+    if name in ("prefix", "suffix", "remove_prefix", "remove_suffix") and not rest:
         raise ValueError(f"transform {name!r} needs a non-empty text, e.g. {_EXAMPLES[name]}")
+    if name == "add":
+        if not _ADD_ARG.fullmatch(rest.strip()):
+            raise ValueError(f"transform 'add' needs a number, e.g. {_EXAMPLES[name]} or add:-1000")
+        return Transform(name, (rest.strip(),))
     return Transform(name, (rest,))
 
 
 _EXAMPLES = {
     "truncate": "truncate:40", "round": "round:2", "prefix": "prefix:C-", "suffix": "suffix:/RO",
-    "replace": "replace:-:/", "default_if_empty": "default_if_empty:n/a",
+    "replace": "replace:-:/", "default_if_empty": "default_if_empty:n/a", "remove_prefix": "remove_prefix:100-",
+    "remove_suffix": "remove_suffix:/RO", "add": "add:1000",
 }
+#: transforms whose way back is another transform of the set
+_INVERSE = {"prefix": "_remove_prefix", "suffix": "_remove_suffix", "remove_prefix": "prefix",
+            "remove_suffix": "suffix", "jalali_date": "gregorian_date", "gregorian_date": "jalali_date"}
 
 
 def toward_crm(to_erp: Iterable[Transform]) -> tuple[Transform, ...]:
@@ -95,11 +116,15 @@ def toward_crm(to_erp: Iterable[Transform]) -> tuple[Transform, ...]:
     for t in reversed(tuple(to_erp)):
         if t.name in _SYMMETRIC:
             out.append(t)
-        elif t.name == "prefix":
-            out.append(Transform("_remove_prefix", t.args))
-        elif t.name == "suffix":
-            out.append(Transform("_remove_suffix", t.args))
+        elif t.name in _INVERSE:
+            out.append(Transform(_INVERSE[t.name], t.args))
+        elif t.name == "add":
+            out.append(Transform("add", (_negated(t.args[0]),)))
     return tuple(out)
+
+
+def _negated(number: str) -> str:
+    return number[1:] if number.startswith("-") else "-" + number.lstrip("+")
 
 
 def remove_diacritics(text: str) -> str:
@@ -114,6 +139,15 @@ def apply(t: Transform, value: Any) -> Any:
         if number is None:
             return None
         return number.quantize(Decimal(1).scaleb(-int(t.args[0])), rounding=ROUND_HALF_UP)
+    if t.name == "add":
+        number = to_decimal(value)
+        return None if number is None else number + Decimal(t.args[0])
+    if t.name == "jalali_date":
+        day = jalali.gregorian_of(value)
+        return None if day is None else jalali.to_jalali(day)
+    if t.name == "gregorian_date":
+        text = to_text(value)
+        return None if text is None or not text.strip() else jalali.from_jalali(text).isoformat()
     if t.name == "default_if_empty":
         text = to_text(value)
         return t.args[0] if text is None or text == "" else text
@@ -146,9 +180,9 @@ def _apply_text(t: Transform, text: str) -> str:
         return text if text.startswith(args[0]) else args[0] + text
     if name == "suffix":
         return text if text.endswith(args[0]) else text + args[0]
-    if name == "_remove_prefix":
+    if name in ("_remove_prefix", "remove_prefix"):
         return text[len(args[0]):] if text.startswith(args[0]) else text
-    if name == "_remove_suffix":
+    if name in ("_remove_suffix", "remove_suffix"):
         return text[: -len(args[0])] if text.endswith(args[0]) else text
     if name == "replace":
         return text.replace(args[0], args[1])

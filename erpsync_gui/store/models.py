@@ -253,3 +253,7 @@ class LogRow(Base):
     entity: Mapped[str | None] = mapped_column(String(60))
     run_id: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+
+
+# tables defined in modules of their own, imported here so that Base.metadata (Alembic, the schema test) sees them
+import erpsync_gui.store.webhook_models  # noqa: E402, F401

@@ -79,8 +79,9 @@ def test_open_store_migrates_a_fresh_database_to_the_models(
         assert set(Base.metadata.tables) <= set(inspect(store.engine).get_table_names())
         with store.engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-            assert context.get_current_heads() == (head,) and head != "0001"
+            # the newest revision, whatever its name (migrations of merged branches get renumbered)
+            heads = tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+            assert context.get_current_heads() == heads and len(heads) == 1
             assert compare_metadata(context, Base.metadata) == []
     finally:
         store.close()
