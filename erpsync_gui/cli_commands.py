@@ -73,8 +73,10 @@ def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
         profile = load_profile_file(args.file)
         saved = ctx.service.config.save_profile(profile)
         print(f"profile {saved.name!r} imported: {len(saved.entities)} entities")
-        missing = [f"{e.side.value}.{n}" for e in (saved.crm, saved.erp) for n in e.secret_names()
-                   if not ctx.secrets.has(saved.name, e.side, n)]
+        from erpsync_gui.app.connectors import needed_secrets
+
+        missing = [f"{e.side.value}.{spec.name}" for e in (saved.crm, saved.erp) for spec in needed_secrets(saved, e)
+                   if spec.required and not ctx.secrets.has(saved.name, e.side, spec.name)]
         if missing:
             print("secrets not stored yet (set them with `erpsync secret set NAME`): " + ", ".join(missing))
         return EXIT_OK
@@ -89,16 +91,22 @@ def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_secret(ctx: Context, args: argparse.Namespace) -> int:
+    from erpsync_gui.app.connectors import needed_secrets
     from erpsync_gui.secrets import parse_secret_key
 
     profile = ctx.service.profile(args.profile)
     if args.secret_command == "list":
         for endpoint in (profile.crm, profile.erp):
-            for name in endpoint.secret_names():
-                state = "stored" if ctx.secrets.has(profile.name, endpoint.side, name) else "not set"
-                print(f"{endpoint.side.value}.{name}: {state}")
+            for spec in needed_secrets(profile, endpoint):
+                stored = ctx.secrets.has(profile.name, endpoint.side, spec.name)
+                state = "stored" if stored else ("not set (needed)" if spec.required else "not set")
+                print(f"{endpoint.side.value}.{spec.name} ({spec.label}): {state}")
         return EXIT_OK
     side, name = parse_secret_key(args.name)
+    used = {spec.name for spec in needed_secrets(profile, profile.endpoint(side))}
+    if args.secret_command == "set" and name not in used:
+        raise ConfigError(f"the {side.value.upper()} endpoint of profile {profile.name!r} uses no secret {name!r}",
+                          hint="it uses: " + (", ".join(f"{side.value}.{n}" for n in sorted(used)) or "none"))
     if args.secret_command == "delete":
         removed = ctx.secrets.delete(profile.name, side, name)
         print("removed" if removed else "was not stored")

@@ -87,11 +87,19 @@ def test_config_export_import_round_trip_without_secrets(demo_dir, capsys):
 
 def test_secret_set_reads_stdin_into_the_keyring(demo_dir, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cr3t-value\n"))
-    code, out, _ = run(demo_dir, "secret", "set", "crm.db_password", capsys=capsys)
+    code, out, _ = run(demo_dir, "secret", "set", "erp.token", capsys=capsys)
     assert code == 0 and "s3cr3t-value" not in out
-    assert keyring.get_password("ERPSync", "demo/crm.db_password") == "s3cr3t-value"
+    assert keyring.get_password("ERPSync", "demo/erp.token") == "s3cr3t-value"
     code, out, _ = run(demo_dir, "secret", "list", capsys=capsys)
-    assert "crm.db_password: stored" in out and "s3cr3t-value" not in out
+    assert "erp.token (Access token): stored" in out and "s3cr3t-value" not in out
+
+
+def test_secret_set_refuses_a_secret_the_profile_does_not_use(demo_dir, capsys, monkeypatch):
+    # the demo CRM is an SQLite file: a database password would be stored and never read
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cr3t-value\n"))
+    code, _out, err = run(demo_dir, "secret", "set", "crm.db_password", capsys=capsys)
+    assert code == 2 and "uses no secret 'db_password'" in err
+    assert keyring.get_password("ERPSync", "demo/crm.db_password") is None
 
 
 def test_test_command_reports_both_sides(demo_dir, capsys):

@@ -50,12 +50,16 @@ def any_store(db_url: str):
 def _profile(name: str = "acme", **changes) -> ProfileConfig:
     cfg = ProfileConfig(
         name=name,
-        crm=EndpointConfig(Side.CRM, "sql", "sqlite:///crm.db", options={"table_prefix": "tbl", "n": [1, 2]}),
+        crm=EndpointConfig(Side.CRM, "sql", "sqlite:///crm.db", options={
+            "preset": "none", "channel_value": "erpsync",
+            "tables": {"clients": {"table": "tblclients", "id": "userid", "keys": ["vat"]}}}),
         erp=EndpointConfig(Side.ERP, "rest", "https://erp.example/index.php/api", auth="bearer",
                            batch_size=100, timeout=12.5, retries=5, log_level="DEBUG"),
         entities=(
             EntityConfig("clients", match_keys=("customer_number", "vat"),
-                         fields=({"crm": "company", "erp": "name"}, {"crm": "email", "erp": "email"})),
+                         fields=({"crm": "company", "erp": "name"}, {"crm": "email", "erp": "email"},
+                                 {"crm": "customer_number", "erp": "customer_number"},
+                                 {"crm": "vat", "erp": "vat_number"})),
             EntityConfig("products", direction=Direction.IMPORT, policy="erp_wins",
                          currency_mapping={"1": 1, "2": "3"}, batch_size=20, crm_name="items",
                          erp_name="product"),

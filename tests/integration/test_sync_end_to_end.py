@@ -126,7 +126,9 @@ def test_prices_without_a_currency_mapping_fail_clearly_per_record(service):
     profile = service.profile("demo")
     products = dataclasses.replace(profile.entity("products"), currency_mapping={})
     groups = profile.entity("product_groups")
-    ConfigRepo(service.store).save_profile(dataclasses.replace(profile, entities=(groups, products)))
+    schedule = dataclasses.replace(profile.schedule, entities=())
+    ConfigRepo(service.store).save_profile(dataclasses.replace(profile, entities=(groups, products),
+                                                               schedule=schedule))
     service.sync("product_groups")
 
     result = service.sync("products")
