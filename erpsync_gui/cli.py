@@ -15,6 +15,7 @@ from pathlib import Path
 
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
+from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.errors import ConfigError, ERPSyncError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="afterwards keep the sandbox ERP serving on --port until Ctrl-C")
     c.add_argument("--port", type=int, default=8765)
     c.add_argument("--no-sync", action="store_true", help="only set up; do not run the first sync")
+    add_service_parser(sub)
     return p
 
 
@@ -88,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = COMMANDS[args.command]
+        command = cmd_service if args.command == "service" else COMMANDS[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")
