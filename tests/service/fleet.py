@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import os
 import signal
 import subprocess
@@ -84,7 +85,7 @@ def overlapping(runs: Sequence[RunRow]) -> list[tuple[int, int]]:
         by_key.setdefault((run.profile_id, run.entity), []).append(run)
     for key_runs in by_key.values():
         key_runs.sort(key=lambda r: r.started_at)
-        for earlier, later in zip(key_runs, key_runs[1:], strict=False):
+        for earlier, later in itertools.pairwise(key_runs):
             if earlier.finished_at is None or later.started_at < earlier.finished_at:
                 found.append((earlier.id, later.id))
     return found

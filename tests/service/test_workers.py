@@ -87,7 +87,7 @@ def test_a_killed_worker_has_its_job_finished_by_another_with_nothing_duplicated
                            batch=10)
     workers.start("doomed")
     job_id = jobs.defer_sync(client, "big", "clients", trigger="manual")
-    wait_until(lambda: 40 <= len(erp.records("clients")), 60, "the first worker to be well into the run")
+    wait_until(lambda: len(erp.records("clients")) >= 40, 60, "the first worker to be well into the run")
     workers.kill("doomed")
     written_by_the_dead = len(erp.records("clients"))
     assert written_by_the_dead < 400
