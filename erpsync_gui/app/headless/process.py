@@ -57,8 +57,12 @@ class HeadlessService:
         url = str(self.settings.store_url)
         self.store = open_store(url, data_dir=self.data_dir)
         try:
+            # the control API's log view reads the log table: every run's lines go there, redacted
             self._store_log = StoreLogHandler(self.store, secrets=self.secrets.known_secret_values)
-            logging.getLogger("erpsync").addHandler(self._store_log)
+            product = logging.getLogger("erpsync")
+            product.addHandler(self._store_log)
+            if product.getEffectiveLevel() > logging.INFO:
+                product.setLevel(logging.INFO)
             client = queue.client_app(url)
             queue.ensure_schema(self.store, client)
             self.runtime = build_runtime(self.store, self.secrets, self.data_dir, client)
