@@ -65,8 +65,8 @@ def test_a_webhook_is_synced_by_a_queued_task_and_reported_through_the_control_a
         assert (run.entity, run.processed, run.inserted) == ("clients", 1, 1)
         assert [r["customer_number"] for r in erp.records("clients")] == ["C00001"]  # that record only
         wait_until(lambda: not pending(pg_store, profile.id), 10, "the event to be marked")
-        wait_until(lambda: any(line.entity == "clients" and "webhook" in line.message for line in remote.logs("office")),
-                   10, "the run's log lines (the log handler writes them in batches)")
+        wait_until(lambda: any(line.entity == "clients" and "webhook" in line.message
+                               for line in remote.logs("office")), 10, "the run's log lines (written in batches)")
         assert remote.errors("office") == [] and remote.conflicts("office") == []
 
         job_id = remote.start("office", "clients")
