@@ -15,6 +15,7 @@ from pathlib import Path
 
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
+from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.errors import ConfigError, ERPSyncError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -29,13 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv for debug)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    config = sub.add_parser("config", help="import or export a profile file").add_subparsers(
+    config = sub.add_parser("config", help="import or export a profile file, or write its schema").add_subparsers(
         dest="config_command", required=True, metavar="ACTION")
     c = config.add_parser("import", help="create or replace a profile from a TOML or JSON file")
     c.add_argument("file", type=Path)
     c = config.add_parser("export", help="write the profile as TOML or JSON (never with secrets)")
     c.add_argument("file", type=Path, nargs="?")
     c.add_argument("--format", choices=("toml", "json"))
+    c = config.add_parser("schema", help="write the profile file's JSON Schema (for an editor to check a file)")
+    c.add_argument("file", type=Path, nargs="?")
 
     secret = sub.add_parser("secret", help="store connection secrets in the OS keyring").add_subparsers(
         dest="secret_command", required=True, metavar="ACTION")
@@ -80,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="afterwards keep the sandbox ERP serving on --port until Ctrl-C")
     c.add_argument("--port", type=int, default=8765)
     c.add_argument("--no-sync", action="store_true", help="only set up; do not run the first sync")
+    add_service_parser(sub)
     return p
 
 
@@ -88,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = COMMANDS[args.command]
+        command = cmd_service if args.command == "service" else COMMANDS[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

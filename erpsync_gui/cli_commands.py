@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 
 from erpsync_gui.cli_reports import cmd_cleanup, cmd_demo, cmd_errors, cmd_log, cmd_status, print_json
 from erpsync_gui.engine.types import ProgressEvent, RunResult
@@ -69,6 +70,10 @@ class Context:
 def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
     from erpsync_gui.app.config_file import dump_profile, load_profile_file
 
+    if args.config_command == "schema":
+        from erpsync_gui.config.schema import schema_text
+
+        return _write_or_print(schema_text(), args.file)
     if args.config_command == "import":
         profile = load_profile_file(args.file)
         saved = ctx.service.config.save_profile(profile)
@@ -81,10 +86,13 @@ def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
             print("secrets not stored yet (set them with `erpsync secret set NAME`): " + ", ".join(missing))
         return EXIT_OK
     fmt = args.format or ("json" if args.file and args.file.suffix.lower() == ".json" else "toml")
-    text = dump_profile(ctx.service.profile(args.profile), fmt=fmt)
-    if args.file:
-        args.file.write_text(text, encoding="utf-8")
-        print(f"written to {args.file}")
+    return _write_or_print(dump_profile(ctx.service.profile(args.profile), fmt=fmt), args.file)
+
+
+def _write_or_print(text: str, file: Path | None) -> int:
+    if file:
+        file.write_text(text, encoding="utf-8")
+        print(f"written to {file}")
     else:
         sys.stdout.write(text)
     return EXIT_OK

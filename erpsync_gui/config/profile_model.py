@@ -21,8 +21,11 @@ ProfileName = Annotated[str, StringConstraints(pattern=r"^[^\x00-\x1f\x7f]{1,100
 
 
 class ProfileBase(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    #: where an editor finds this file's JSON Schema; read by editors only
+    schema_ref: str | None = Field(None, alias="$schema", max_length=2000,
+                                   description="the JSON Schema this file follows (for editors)")
     name: ProfileName = Field(description="a name of 1 to 100 characters")
     demo: StrictBool = False
     schedule: ScheduleModel = Field(default_factory=ScheduleModel)

@@ -6,7 +6,6 @@ A name that becomes part of a request path or a SQL identifier is an identifier 
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -28,16 +27,10 @@ PositiveInt = Annotated[int, Field(ge=1, le=2**31 - 1)]
 EntityName = Literal[tuple(ENTITIES)]  # type: ignore[valid-type]
 
 
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError(f"{value!r} is not a finite number")
-    return value
-
-
 def seconds(low: float, high: float, what: str = "a number of seconds") -> Any:
     """A finite number of seconds from `low` to `high` (1e308 and inf are refused, never overflow later)."""
-    return Annotated[float, AfterValidator(_finite), Field(ge=low, le=high, description=f"{what} from {low:g} to "
-                                                                                     f"{high:g}")]
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False,
+                                  description=f"{what} from {low:g} to {high:g}")]
 
 
 _USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@]*@", re.IGNORECASE)

@@ -19,7 +19,9 @@ from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.config.options import own_options
+from erpsync_gui.connectors import sql_partitions
 from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
+from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.sql_clock import overlap_start, server_time, source_now
 from erpsync_gui.connectors.sql_defaults import column_default
 from erpsync_gui.connectors.sql_engine import (
@@ -199,6 +201,13 @@ class SqlConnector:
             yield Page(tuple(records), page_cursor, total, complete=last and end)
             if end:
                 return
+
+    def plan_partitions(self, entity: str, count: int) -> PartitionPlan:
+        """Ranges of the table's integer key for a read in parts (see connectors.partitions)."""
+        return sql_partitions.plan(self.engine, self._resolve(entity), count)
+
+    def read_partition(self, entity: str, part: IdRange, page_size: int) -> Iterator[Page]:
+        return sql_partitions.read(self.engine, self._resolve(entity), part, page_size)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         et = self._resolve(entity)
