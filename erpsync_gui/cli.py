@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--entity")
     c.add_argument("--limit", type=int, default=50)
     c = sub.add_parser("cleanup", help="delete log lines older than N days")
-    c.add_argument("--days", type=int, default=30)
+    c.add_argument("--days", type=_keep_days, default=30, help="1 to 3650 (default 30)")
 
     c = sub.add_parser("demo", help="set up the demo profile (sandbox ERP + demo CRM) and sync it")
     c.add_argument("--serve", action="store_true",
@@ -118,6 +118,19 @@ def _fail(args: argparse.Namespace, exc: ERPSyncError, label: str) -> None:
         print(f"  what to do: {exc.hint}", file=sys.stderr)
 
 
+def _keep_days(text: str) -> int:
+    """`cleanup --days`: a whole number of days from 1 to 3650 (-1 would delete every log line)."""
+    from erpsync_gui.store.queries import MAX_KEEP_DAYS, MIN_KEEP_DAYS
+
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not MIN_KEEP_DAYS <= days <= MAX_KEEP_DAYS:
+        raise argparse.ArgumentTypeError(f"{days} is not a number of days from {MIN_KEEP_DAYS} to {MAX_KEEP_DAYS}")
+    return days
+
+
 def _console_logging(verbose: int) -> logging.Handler:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
@@ -133,3 +146,4 @@ def _console_logging(verbose: int) -> logging.Handler:
 
 if __name__ == "__main__":
     sys.exit(main())
+

@@ -147,3 +147,29 @@ def test_a_mapped_column_the_crm_lacks_exits_2_in_either_direction_before_any_wr
     with crm.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM tblclients")).scalar() == before
     crm.dispose()
+
+
+@pytest.mark.parametrize("days", ["-1", "0", "3651", "soon"])
+def test_cleanup_refuses_a_number_of_days_that_would_delete_every_log_line(demo_dir, capsys, days):
+    from erpsync_gui.store.db import open_store
+    from erpsync_gui.store.models import LogRow
+
+    run(demo_dir, "sync", "-e", "leads", capsys=capsys)
+    store = open_store(None, data_dir=demo_dir)
+    with store.session() as s:
+        before = s.query(LogRow).count()
+    store.close()
+    with pytest.raises(SystemExit) as exited:
+        main(["--data-dir", str(demo_dir), "cleanup", "--days", days])
+    _out, err = capsys.readouterr()
+    assert exited.value.code == 2 and "--days" in err and "Traceback" not in err
+    store = open_store(None, data_dir=demo_dir)
+    with store.session() as s:
+        assert s.query(LogRow).count() == before > 0
+    store.close()
+
+
+def test_cleanup_within_the_range_keeps_recent_lines(demo_dir, capsys):
+    run(demo_dir, "sync", "-e", "leads", capsys=capsys)
+    code, out, _ = run(demo_dir, "cleanup", "--days", "1", capsys=capsys)
+    assert code == 0 and out.startswith("0 log lines older than 1 day deleted")
