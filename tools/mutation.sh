@@ -13,6 +13,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mutmut=.venv/bin/mutmut
+if [[ ! -x "$mutmut" ]]; then
+    echo "mutmut is not installed: .venv/bin/pip install -e '.[test,mutation]'" >&2
+    exit 2
+fi
 export QT_QPA_PLATFORM=offscreen
 
 patterns=()

@@ -56,7 +56,7 @@ def test_a_run_whose_batch_cannot_be_recorded_reads_that_batch_again(store):
     crm, erp = MemoryConnector(), MemoryConnector()
     ids = [erp.put("clients", {"number": f"C{i:02d}", "name": f"Firma {i}", "city": "Arad"}) for i in range(20)]
     engine = engine_for(store, crm, erp, direction=Direction.IMPORT, batch_size=10)
-    state = SyncState(store, engine.profile_id, "clients")
+    state = SyncState(store, engine.profile.id, "clients")
     _refuse_outcomes(store, erp_id=ids[14])  # a record of the second batch
 
     stopped = engine.run("clients")
