@@ -1,5 +1,7 @@
-"""Finding twins by natural key never guesses: a twin already linked to another record, a key that two target
-records share, and a twin two source records claim in one batch are each an error for a person."""
+"""Finding twins never guesses: a twin already linked to another record, a key that two target records share,
+and a twin two source records claim in one batch are each an error for a person. A record we created finds
+its twin by the origin marker it carries (when the keys still agree), and one whose twin is gone is not
+exported as new."""
 
 from __future__ import annotations
 
@@ -78,3 +80,63 @@ def test_one_twin_claimed_by_two_records_of_a_batch_goes_to_one_of_them(store, c
         in failure.message
     assert {(link.crm_id, link.erp_id) for link in links(store) if link.erp_id} == {(a, eid)}
     assert erp.writes == []
+
+
+def _lost_state(tmp_path, name: str):
+    """A state database opened afresh, as after the old one was lost: no link, no cursor."""
+    from erpsync_gui.store.db import open_store
+
+    return open_store(f"sqlite:///{tmp_path / name}")
+
+
+def test_a_record_we_created_finds_the_twin_its_marker_names_when_no_key_can(tmp_path, store):
+    crm, erp = MemoryConnector(), MemoryConnector()
+    eid = erp.put("clients", {"number": None, "name": "Delta", "city": "Cluj"})  # no key value to match by
+    engine_for(store, crm, erp, direction=Direction.IMPORT).run("clients")
+    (created,) = crm.rows("clients")
+    assert (created["external_id"], created["external_channel"]) == (eid, "erpsync")
+    fresh = _lost_state(tmp_path, "fresh.db")
+    try:
+        result = engine_for(fresh, crm, erp, direction=Direction.EXPORT).run("clients")
+
+        assert result.counts["linked"] == 1 and result.counts["inserted"] == 0
+        assert [link.erp_id for link in links(fresh)] == [eid] and len(erp.rows("clients")) == 1
+    finally:
+        fresh.close()
+
+
+def test_a_record_whose_marked_twin_was_deleted_is_not_exported_as_new(tmp_path, store):
+    crm, erp = MemoryConnector(), MemoryConnector()
+    eid = erp.put("clients", {"number": "C5", "name": "Epsilon", "city": "Arad"})
+    engine_for(store, crm, erp, direction=Direction.IMPORT).run("clients")
+    erp.delete("clients", eid)
+    fresh = _lost_state(tmp_path, "fresh.db")
+    try:
+        result = engine_for(fresh, crm, erp, direction=Direction.EXPORT).run("clients")
+
+        assert result.counts["inserted"] == 0 and erp.rows("clients") == []
+        (outcome,) = _outcomes(fresh)
+        assert outcome.action == "deleted" and outcome.erp_id == eid
+    finally:
+        fresh.close()
+
+
+def test_a_marker_whose_twin_now_has_another_key_is_not_trusted(tmp_path, store):
+    crm, erp = MemoryConnector(), MemoryConnector()
+    eid = erp.put("clients", {"number": "C8", "name": "Zeta", "city": "Iași"})
+    engine_for(store, crm, erp, direction=Direction.IMPORT).run("clients")
+    erp.put("clients", {"number": "C9"}, eid)  # the ERP record was given another customer's number
+    other = erp.put("clients", {"number": "C8", "name": "Zeta", "city": "Iași"})
+    fresh = _lost_state(tmp_path, "fresh.db")
+    try:
+        result = engine_for(fresh, crm, erp, direction=Direction.EXPORT).run("clients")
+
+        assert result.counts["linked"] == 1  # by the natural key, to the record that has it now
+        assert [link.erp_id for link in links(fresh)] == [other]
+    finally:
+        fresh.close()
+
+
+def _outcomes(store) -> list[OutcomeRow]:
+    with store.session() as s:
+        return list(s.scalars(select(OutcomeRow).order_by(OutcomeRow.id)))
