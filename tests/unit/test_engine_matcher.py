@@ -49,6 +49,47 @@ def test_a_twin_already_linked_to_another_record_is_not_taken_again(store, crm, 
     assert len(erp.rows("clients")) == 1 and [w[0] for w in erp.writes] == ["create"]
 
 
+def test_on_import_too_a_crm_twin_linked_to_another_erp_record_is_not_taken(store, crm):
+    erp = MemoryConnector()
+    crm.put("clients", {"customer_number": "C0", "company": "Other", "city": "Iași"})  # ids differ between sides
+    first = erp.put("clients", {"number": "C2", "name": "Beta", "city": "Arad"})
+    engine = engine_for(store, crm, erp, direction=Direction.IMPORT)
+    engine.run("clients")
+    twin = crm.rows("clients")[1]
+    second = erp.put("clients", {"number": "C2", "name": "Beta", "city": "Arad"})  # the same number again
+
+    result = engine.run("clients")
+
+    assert result.counts["failed"] == 1 and result.counts["linked"] == 0
+    (failure,) = _failures(store)
+    assert failure.erp_id == second
+    assert f"the CRM record {twin['id']} found by customer_number = 'C2' is already linked to record {first}" \
+        in failure.message
+    assert {(link.crm_id, link.erp_id) for link in links(store) if link.crm_id} == {(twin["id"], first)}
+    assert len(crm.rows("clients")) == 2
+
+
+def test_a_twin_that_waits_with_its_own_half_link_is_adopted_not_linked_twice(store, erp):
+    crm = MemoryConnector()
+    crm.reject_values.add(("company", "Gama"))  # the CRM refuses the ERP record's create: it waits, half-linked
+    eid = erp.put("clients", {"number": "C4", "name": "Gama", "city": "Deva"})
+    engine = engine_for(store, crm, erp, direction=Direction.IMPORT)
+    assert engine.run("clients").counts["failed"] == 1
+    (waiting,) = links(store)
+    assert (waiting.erp_id, waiting.crm_id, waiting.state) == (eid, None, "failed")
+    crm.reject_values.clear()
+    rid = crm.put("clients", {"customer_number": "C4", "company": "Gama", "city": "Deva"})  # entered by hand
+
+    result = engine_for(store, crm, erp, direction=Direction.EXPORT).run("clients")
+
+    assert result.status == "success" and result.counts["linked"] == 1
+    (pair,) = links(store)
+    assert (pair.id, pair.crm_id, pair.erp_id, pair.state) == (waiting.id, rid, eid, "synced")
+    assert len(erp.rows("clients")) == 1
+    (linked,) = [o for o in _outcomes(store) if o.action == "link"]
+    assert linked.message == "already there (matched by number = 'C4')"
+
+
 def test_a_key_two_target_records_share_is_no_match(store, crm, erp):
     erp.put("clients", {"number": "C7", "name": "Beta", "city": "Arad"})
     erp.put("clients", {"number": "C7", "name": "Beta", "city": "Arad"})
