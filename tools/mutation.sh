@@ -6,6 +6,7 @@
 #
 #   tools/mutation.sh                                  every module of engine/ and mapping/
 #   tools/mutation.sh engine/matcher mapping/mapper    only these modules (the tests still run in full once)
+#   tools/mutation.sh --results [modules]               the table of the last run, without running again
 #
 # Ends with a table per module (killed, survived, other verdicts) and the names of the survivors;
 # `.venv/bin/mutmut show NAME` prints one survivor's diff. MUTATION_CHILDREN sets the parallel workers
@@ -19,6 +20,11 @@ if [[ ! -x "$mutmut" ]]; then
 fi
 export QT_QPA_PLATFORM=offscreen
 
+only_results=0
+if [[ "${1:-}" == --results ]]; then
+    only_results=1
+    shift
+fi
 patterns=()
 for module in "$@"; do
     module=${module%.py}
@@ -26,11 +32,13 @@ for module in "$@"; do
     patterns+=("erpsync_gui.${module//\//.}.*")
 done
 
-# verdicts kept from an older source or older tests would be wrong: start afresh unless told otherwise
-if [[ "${MUTATION_KEEP:-0}" != 1 ]]; then
-    rm -rf mutants
+if [[ $only_results == 0 ]]; then
+    # verdicts kept from an older source or older tests would be wrong: start afresh unless told otherwise
+    if [[ "${MUTATION_KEEP:-0}" != 1 ]]; then
+        rm -rf mutants
+    fi
+    nice "$mutmut" run --max-children "${MUTATION_CHILDREN:-2}" "${patterns[@]}"
 fi
-nice "$mutmut" run --max-children "${MUTATION_CHILDREN:-2}" "${patterns[@]}"
 
 "$mutmut" results --all true | .venv/bin/python -c '
 import re
