@@ -43,7 +43,8 @@ def test_a_twin_already_linked_to_another_record_is_not_taken_again(store, crm, 
     assert result.counts["failed"] == 1 and result.counts["linked"] == 0
     (failure,) = _failures(store)
     assert failure.crm_id == second
-    assert f"the ERP record {twin['id']} found by number = 'C1' is already linked to record {first}" in failure.message
+    assert failure.message == (f"the ERP record {twin['id']} found by number = 'C1' is already linked to record "
+                               f"{first} (two source records share a natural key; make it unique)")
     pairs = {(link.crm_id, link.erp_id) for link in links(store) if link.erp_id is not None}
     assert pairs == {(first, twin["id"])}  # the first pair keeps its twin; nothing else points at it
     assert len(erp.rows("clients")) == 1 and [w[0] for w in erp.writes] == ["create"]
@@ -63,8 +64,8 @@ def test_on_import_too_a_crm_twin_linked_to_another_erp_record_is_not_taken(stor
     assert result.counts["failed"] == 1 and result.counts["linked"] == 0
     (failure,) = _failures(store)
     assert failure.erp_id == second
-    assert f"the CRM record {twin['id']} found by customer_number = 'C2' is already linked to record {first}" \
-        in failure.message
+    assert failure.message == (f"the CRM record {twin['id']} found by customer_number = 'C2' is already linked to "
+                               f"record {first} (two source records share a natural key; make it unique)")
     assert {(link.crm_id, link.erp_id) for link in links(store) if link.crm_id} == {(twin["id"], first)}
     assert len(crm.rows("clients")) == 2
 
@@ -100,8 +101,9 @@ def test_a_key_two_target_records_share_is_no_match(store, crm, erp):
 
     assert result.counts["failed"] == 1 and result.counts["linked"] == result.counts["inserted"] == 0
     (failure,) = _failures(store)
-    assert failure.crm_id == rid and "2 ERP records have number = 'C7'" in failure.message
-    assert "cannot tell which is the twin" in failure.message
+    assert failure.crm_id == rid and failure.message.startswith("2 ERP records have number = 'C7' (ids ")
+    assert failure.message.endswith("); cannot tell which is the twin (make number unique in the ERP, or choose "
+                                    "another match key)")
     assert all(link.erp_id is None for link in links(store))
     assert len(erp.rows("clients")) == 2 and erp.writes == []  # not linked to either, nor created a third time
 
@@ -117,8 +119,8 @@ def test_one_twin_claimed_by_two_records_of_a_batch_goes_to_one_of_them(store, c
     assert result.counts["linked"] == 1 and result.counts["failed"] == 1
     (failure,) = _failures(store)
     assert failure.crm_id == b
-    assert f"the ERP record {eid} found by number = 'C3' is also the twin of record {a} in this batch" \
-        in failure.message
+    assert failure.message == (f"the ERP record {eid} found by number = 'C3' is also the twin of record {a} in this "
+                               "batch (two source records share a natural key)")
     assert {(link.crm_id, link.erp_id) for link in links(store) if link.erp_id} == {(a, eid)}
     assert erp.writes == []
 
