@@ -7,8 +7,10 @@ import datetime
 
 import pytest
 
+from erpsync_gui.config.http import HttpOptions
 from erpsync_gui.errors import QuotaExhaustedError
-from erpsync_gui.http.ratelimit import RateLimiter, RateLimits, limits_for
+from erpsync_gui.http.auth_factory import limits_for
+from erpsync_gui.http.ratelimit import RateLimiter, RateLimits
 
 START = 1_800_000_000.0
 
@@ -57,5 +59,5 @@ def test_a_used_up_hour_beyond_the_longest_wait_is_a_quota_that_resumes_on_the_h
 
 
 def test_an_endpoint_may_set_a_per_hour_limit() -> None:
-    limits = limits_for("rest", {"rate_limits": {"per_hour": 1000}})
+    limits = limits_for("rest", HttpOptions.model_validate({"rate_limits": {"per_hour": 1000}}))
     assert limits.per_hour == 1000 and limits.windows == ((1000, 3600.0, "hour"),)
