@@ -22,14 +22,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SIZE = (1280, 800)
+SIZE = (1366, 768)
 RUN_TIMEOUT_S = 120
 SETTLE_TIMEOUT_S = 30
 
 
-def start_xvfb() -> tuple[subprocess.Popen, str]:
+def start_xvfb(size: tuple[int, int] = SIZE) -> tuple[subprocess.Popen, str]:
     """Xvfb on a free display (-displayfd writes the number once it accepts clients)."""
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{SIZE[0]}x{SIZE[1]}x24", "-nolisten",
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten",
                              "tcp"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     number = xvfb.stdout.readline().strip()
     if not number.isdigit():
