@@ -163,6 +163,11 @@ class SyncService:
             if not result.ok and isinstance(problem, CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
             self.config.set_endpoint_status(profile.id, side, status, result.message)
+            latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
+            verdict = "connected" if result.ok else "reachable, not signed in" if result.reachable else "unreachable"
+            log.log(logging.INFO if result.ok else logging.WARNING,
+                    "Connection test of the %s endpoint of %s: %s%s - %s", side.value.upper(), profile.name, verdict,
+                    latency, self.redact(result.message), extra={"profile_id": profile.id})
         return results
 
     def _note_clock(self, profile: ProfileConfig, side: Side,

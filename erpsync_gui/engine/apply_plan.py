@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+import uuid
 from collections.abc import Callable, Sequence
 
 from erpsync_gui.connectors.base import chunked
@@ -77,6 +78,7 @@ class _PlanRun(_Run):
     def execute(self) -> RunResult:
         self.run_id = self.state.start_run(self.p.direction.value, self.trigger, KIND)
         self.extra["run_id"] = self.run_id
+        self.txn_id = str(uuid.uuid4())
         log.info("%s: applying the reviewed plan of preview run %d (%d items)", self.entity, self.reviewed.run_id,
                  len(self.reviewed.plan), extra=self.extra)
         self._emit("starting")

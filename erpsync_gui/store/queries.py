@@ -25,8 +25,11 @@ GROUP_ID_CAP = 20
 _CHUNK = 500
 #: the kind of the runs a dry run records: a preview, never a result
 PREVIEW_KIND = "dry-run"
-# numbers in a message (record ids, counts) except an HTTP status code right after "HTTP" or "status"
-_NUMBER = re.compile(r"(?<!HTTP )(?<!status )\b[A-Z]{0,4}[-_]?\d+(?:[.,]\d+)*\b")
+# a record's id in a message: after the name of a kind of record ("client 27", "record C00012", "id 4711")
+_RECORD_ID = re.compile(
+    r"\b(client|contact|lead|project|ticket|invoice|product|group|unit|currency|warehouse|order|payment|party|"
+    r"customer|item|account|record|id|twin)(s?)(\s+(?:no\.?\s*|#\s*)?)([A-Za-z]{0,4}[-_]?\d[\w.-]*)",
+    re.IGNORECASE)
 
 @dataclass(frozen=True)
 class DayStat:
@@ -98,16 +101,19 @@ class ErrorGroup:
 
     @property
     def title(self) -> str:
-        """The group's cause in one line, with no one record's id or number in it (the newest message
-        stands for the whole group)."""
-        return group_title(self.message or "")
+        """The group's cause in one line, with no one record's id in it (the newest message stands for the
+        whole group)."""
+        return group_title(self.message or "", (*self.crm_ids[:1], *self.erp_ids[:1]))
 
 
-def group_title(message: str) -> str:
-    """The first line of a message with its ids and numbers replaced by "#": what the records of a group
-    share ("client # is not synced yet"), not what one of them says."""
-    first = message.strip().split("\n", 1)[0]
-    return re.sub(r"\s+", " ", _NUMBER.sub("#", first))
+def group_title(message: str, own_ids: Iterable[str] = ()) -> str:
+    """The first line of a message with record ids replaced by "#": what the records of a group share
+    ("client # is not synced yet"), not what one of them says. The record's own ids go wherever they stand;
+    other numbers (an ISO standard, an HTTP status) stay."""
+    text = re.sub(r"\s+", " ", message.strip().split("\n", 1)[0])
+    for own in sorted({i for i in own_ids if i}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(own)}(?![\w-])", "#", text)
+    return _RECORD_ID.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}#", text)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,14 @@ colour when selected and greyed when disabled. Coloured icons (app, tray, status
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
+
+from erpsync_gui.resource_files import resources_dir
 
 TEXT_COLOR = "#445266"
 ACCENT_COLOR = "#1f5fbf"
@@ -27,18 +28,6 @@ _SIZES = (16, 20, 24, 32, 40, 48, 64, 96, 128, 256)
 PAGE_ICONS = ("dashboard", "sync", "connections", "mappings", "logs", "errors", "conflicts")
 TRAY_ICONS = {"idle": "tray-idle", "running": "tray-running", "error": "tray-error"}
 STATUS_LEVELS = ("ok", "warn", "error", "idle", "busy")
-
-
-def resources_dir() -> Path:
-    """`resources/`: inside a frozen (PyInstaller) bundle, next to the package in a source tree, or where a
-    wheel put it (the data files under `<prefix>/share/erpsync/resources`)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    source = Path(__file__).resolve().parents[2] / "resources"
-    if source.is_dir():
-        return source
-    return Path(sys.prefix) / "share" / "erpsync" / "resources"
 
 
 def icon_path(name: str) -> Path:

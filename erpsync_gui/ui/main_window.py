@@ -1,14 +1,18 @@
-"""The main window: a sidebar of pages with the profile switcher above it, the pages in a stack, and a
-status bar with both sides' connection health and the next scheduled run."""
+"""The main window: a menu bar (File, Profiles, Sync, Tools, Help), a sidebar of pages with the profile
+switcher above it and count badges where work waits, the pages in a stack, and a status bar with both sides'
+health (from connection tests and from runs) and the next scheduled run."""
 
 from __future__ import annotations
 
 import logging
+import sys
+import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QProcess, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -16,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMessageBox,
     QPushButton,
     QStackedWidget,
     QVBoxLayout,
@@ -23,11 +28,17 @@ from PySide6.QtWidgets import (
 )
 
 from erpsync_gui import APP_NAME
+from erpsync_gui.app.attention import plural
+from erpsync_gui.entities import label
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.records import Side
+from erpsync_gui.store.open_work import OpenWork
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.about_dialog import AboutDialog
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.help_window import HelpWindow
+from erpsync_gui.ui.maintenance_dialog import MaintenanceDialog
+from erpsync_gui.ui.pages.conflicts import ConflictsPage
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.pages.errors import ErrorsPage
@@ -35,12 +46,15 @@ from erpsync_gui.ui.pages.expired_banner import expired_text
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
+from erpsync_gui.ui.quit_guard import confirm_quit
 from erpsync_gui.ui.when import when_text
+from erpsync_gui.ui.widgets.sidebar import BadgeDelegate, set_badge
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
+from erpsync_gui.ui.window_menus import build_menus, fill_profiles
 
 log = logging.getLogger("erpsync.ui")
 
-PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage)
+PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage)
 SETTINGS_FILE = "erpsync-gui.ini"
 _HEALTH = {"active": ("ok", "connected"), "expired": ("warn", "sign-in expired"), "error": ("error", "error")}
 
@@ -64,9 +78,11 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = ui_settings(ctx.data_dir)
         self.tray = None
+        self.help_window: HelpWindow | None = None
         self._quitting = False
         self._shut_down = False
         self._last_tests: dict[str, dict[Side, object]] = {}
+        self._self_test: QProcess | None = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(QSize(760, 520))
@@ -78,6 +94,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setAccessibleName("Pages")
+        self.sidebar.setItemDelegate(BadgeDelegate(self.sidebar))
         self.stack = QStackedWidget()
         self.pages: list[QWidget] = []
         for number, page_class in enumerate(PAGES, start=1):
@@ -89,6 +106,8 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(0, 40))
             self.sidebar.addItem(item)
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, activated=lambda n=number - 1: self.show_page(n))
+            if hasattr(page, "open_page_requested"):
+                page.open_page_requested.connect(self.show_page_named)
 
         side = QFrame()
         side.setObjectName("sidePanel")
@@ -98,7 +117,7 @@ class MainWindow(QMainWindow):
         side_layout.setSpacing(8)
         brand = QLabel(APP_NAME)
         brand.setObjectName("brand")
-        caption = QLabel("Profile")
+        caption = QLabel("&Profile")
         caption.setObjectName("sideCaption")
         caption.setBuddy(self.profiles)
         side_layout.addWidget(brand)
@@ -144,23 +163,67 @@ class MainWindow(QMainWindow):
         self.profiles.currentIndexChanged.connect(self._profile_chosen)
         ctx.profile.changed.connect(self._profile_changed)
         ctx.profile.saved.connect(self._profile_saved)
-        ctx.bridge.run_finished.connect(lambda *_: self.update_health())
-        ctx.bridge.run_failed.connect(lambda *_: self.update_health())
+        ctx.bridge.run_finished.connect(self._run_ended)
+        ctx.bridge.run_failed.connect(self._run_ended)
+        ctx.open_work.changed.connect(self.show_open_work)
         for page in self.pages:
             if isinstance(page, ConnectionsPage):
                 page.tested.connect(self._tested)
                 page.signed_in.connect(self._signed_in)
 
-        self._add_help_menu()
+        self._build_menus()
         self.load_profiles()
         self._restore()
+        ctx.open_work.refresh()
 
-    # -- help ------------------------------------------------------------------------------------
+    # -- menus -----------------------------------------------------------------------------------
 
-    def _add_help_menu(self) -> None:
-        help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = help_menu.addAction(icons.app_icon(), f"&About {APP_NAME}")
-        self.about_action.triggered.connect(self.show_about)
+    def _build_menus(self) -> None:
+        menus = self.menus = build_menus(self)
+        self.about_action = menus.about
+        menus.about.triggered.connect(self.show_about)
+        menus.user_guide.triggered.connect(lambda: self.show_help())
+        menus.troubleshooting.triggered.connect(lambda: self.show_help("troubleshooting"))
+        menus.export_log.triggered.connect(self._export_log)
+        menus.export_errors.triggered.connect(self._export_errors)
+        menus.close_window.triggered.connect(self.close)
+        menus.quit.triggered.connect(lambda: self.quit_app())
+        menus.sync_current.triggered.connect(self.sync_current_entity)
+        menus.sync_all.triggered.connect(self.sync_all)
+        menus.cancel_runs.triggered.connect(self.cancel_runs)
+        menus.pause_schedule.triggered.connect(self._toggle_pause)
+        menus.test_connections.triggered.connect(self._test_connections)
+        menus.maintenance.triggered.connect(self.show_maintenance)
+        menus.self_test.triggered.connect(self.run_self_test)
+        menus.sync.aboutToShow.connect(self._update_sync_menu)
+        self._update_sync_menu()
+
+    def _update_sync_menu(self) -> None:
+        running = bool(self.ctx.runs.running())
+        self.menus.cancel_runs.setEnabled(running or self.ctx.sync_all.running)
+        scheduler = self.ctx.scheduler
+        self.menus.pause_schedule.setEnabled(scheduler is not None and hasattr(scheduler, "pause"))
+        paused = bool(getattr(scheduler, "paused", False))
+        self.menus.pause_schedule.setText("&Resume schedule" if paused else "&Pause schedule")
+
+    def _page_of(self, page_class) -> QWidget:
+        return next(p for p in self.pages if isinstance(p, page_class))
+
+    def _export_log(self) -> None:
+        self.show_page(self.pages.index(self._page_of(LogsPage)))
+        self._page_of(LogsPage).export()
+
+    def _export_errors(self) -> None:
+        self.show_page(self.pages.index(self._page_of(ErrorsPage)))
+        self._page_of(ErrorsPage).export_csv()
+
+    def _test_connections(self) -> None:
+        page = self._page_of(ConnectionsPage)
+        self.show_page(self.pages.index(page))
+        page.test_connection()
+
+    def _toggle_pause(self) -> None:
+        self._page_of(SyncPage).schedule.toggle_pause()
 
     def show_about(self) -> AboutDialog:
         """The About dialog (window-modal, closed with the window)."""
@@ -169,11 +232,61 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def show_help(self, topic: str | None = None) -> HelpWindow:
+        """The user guide at `topic`, else at the page shown (F1)."""
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        page = self.current_page()
+        self.help_window.show_topic(topic or getattr(page, "help_topic", None) or type(page).title.lower())
+        return self.help_window
+
+    def show_maintenance(self) -> MaintenanceDialog:
+        dialog = MaintenanceDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.statistics_reset.connect(lambda: self._refresh(self._page_of(DashboardPage)))
+        dialog.open()
+        return dialog
+
+    def run_self_test(self) -> None:
+        """The installation's self-test in a process of its own (it opens windows offscreen); its report shown."""
+        if self._self_test is not None:
+            return
+        report = Path(tempfile.mkstemp(prefix="erpsync-self-test-", suffix=".txt")[1])
+        process = QProcess(self)
+        frozen = getattr(sys, "frozen", False)
+        args = [] if frozen else ["-m", "erpsync_gui"]
+        process.setProgram(sys.executable)
+        process.setArguments([*args, "--self-test", "--report", str(report)])
+        process.finished.connect(lambda code, _status: self._self_tested(code, report))
+        self._self_test = process
+        self.statusBar().showMessage("Self-test running…")
+        process.start()
+
+    def _self_tested(self, code: int, report: Path) -> None:
+        self._self_test = None
+        try:
+            text = report.read_text(encoding="utf-8")
+        except OSError as exc:
+            text = f"The self-test wrote no report ({exc})"
+        finally:
+            report.unlink(missing_ok=True)
+        self.statusBar().showMessage("Self-test passed" if code == 0 else "Self-test found problems", 10_000)
+        box = QMessageBox(QMessageBox.Icon.Information if code == 0 else QMessageBox.Icon.Warning, "Self-test",
+                          "Every check passed." if code == 0 else "Some checks failed.", parent=self)
+        box.setDetailedText(text)
+        box.open()
+
     # -- pages -----------------------------------------------------------------------------------
 
     def show_page(self, index: int) -> None:
         if 0 <= index < len(self.pages):
             self.sidebar.setCurrentRow(index)
+
+    def show_page_named(self, name: str) -> None:
+        """Open the page of that name ("errors", "conflicts", "sync" …)."""
+        for index, page_class in enumerate(PAGES):
+            if page_class.title.lower() == name.lower():
+                self.show_page(index)
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
@@ -190,6 +303,41 @@ class MainWindow(QMainWindow):
             page.refresh()
         except ERPSyncError as exc:  # a page that cannot load says so; the window stays usable
             log.error("%s: %s", type(page).__name__, exc)
+
+    # -- syncing from the menu and the keyboard --------------------------------------------------
+
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs: the one the page shown is about, else the one the Sync page used last."""
+        page = self.current_page()
+        entity = page.current_entity() if hasattr(page, "current_entity") else None
+        return entity or self._page_of(SyncPage).last_entity
+
+    def sync_current_entity(self) -> bool:
+        entity = self.current_entity()
+        if entity is None:
+            self.statusBar().showMessage("Choose an entity first: F5 syncs the entity of the page shown", 8000)
+            return False
+        started = self._page_of(SyncPage).start(entity)
+        self.statusBar().showMessage(f"Syncing {label(entity)}…" if started else
+                                     f"{label(entity)} is already syncing", 8000)
+        return started
+
+    def sync_all(self) -> bool:
+        order = self.ctx.sync_all.start()
+        if not order:
+            self.statusBar().showMessage("Sync all is already running" if self.ctx.sync_all.running else
+                                         "Nothing to sync in this profile", 8000)
+            return False
+        self.statusBar().showMessage(f"Syncing all: {', '.join(label(e) for e in order)}", 10_000)
+        return True
+
+    def cancel_runs(self) -> int:
+        """Cancel Sync all and every run of the profile; returns how many runs were told to stop."""
+        self.ctx.sync_all.cancel()
+        count = sum(1 for key in self.ctx.runs.running() if self.ctx.runs.cancel(key.profile, key.entity))
+        self.statusBar().showMessage(f"Cancelling {plural(count, 'run')} after the current batch…" if count else
+                                     "No sync is running", 8000)
+        return count
 
     # -- profiles --------------------------------------------------------------------------------
 
@@ -209,6 +357,7 @@ class MainWindow(QMainWindow):
         if wanted:
             self.profiles.setCurrentText(wanted)
         self.profiles.blockSignals(False)
+        fill_profiles(self.menus, names, wanted, self.ctx.profile.select)
         if wanted:
             self.ctx.profile.select(wanted)
         self._update_title()
@@ -224,6 +373,8 @@ class MainWindow(QMainWindow):
             self.profiles.blockSignals(True)
             self.profiles.setCurrentText(name)
             self.profiles.blockSignals(False)
+        for action in self.menus.profile_group.actions():
+            action.setChecked(action.data() == name)
         self.settings.setValue("last_profile", name)
         self._update_title()
         self.update_health()
@@ -246,7 +397,24 @@ class MainWindow(QMainWindow):
         name = self.ctx.profile.name
         self.setWindowTitle(f"{APP_NAME} — {name}" if name else APP_NAME)
 
-    # -- status bar ------------------------------------------------------------------------------
+    # -- badges and the status bar ---------------------------------------------------------------
+
+    def show_open_work(self, work: OpenWork) -> None:
+        """Count badges on Errors (open errors and failed runs) and Conflicts (decisions waiting)."""
+        for index, page_class in enumerate(PAGES):
+            item = self.sidebar.item(index)
+            if page_class is ErrorsPage:
+                count = work.open_errors + len(work.run_failures)
+                set_badge(item, count, "error", page_class.title,
+                          "open" if not work.run_failures else "open, runs failed included", f"Ctrl+{index + 1}")
+            elif page_class is ConflictsPage:
+                set_badge(item, work.open_conflicts, "warn", page_class.title, "waiting", f"Ctrl+{index + 1}")
+        self.sidebar.viewport().update()
+
+    def _run_ended(self, profile: str, *_args: object) -> None:
+        # a run speaks for each side's health now: the stored status it left replaces the last test's
+        self._last_tests.pop(profile, None)
+        self.update_health()
 
     def _tested(self, name: str, results: dict) -> None:
         self._last_tests[name] = results
@@ -257,12 +425,10 @@ class MainWindow(QMainWindow):
         self.update_health()
 
     def show_connections(self) -> None:
-        for index, page in enumerate(self.pages):
-            if isinstance(page, ConnectionsPage):
-                self.show_page(index)
+        self.show_page(self.pages.index(self._page_of(ConnectionsPage)))
 
     def update_health(self) -> None:
-        """Each side's state: this session's last test, else the status stored with the endpoint."""
+        """Each side's state: this session's last test, else the status stored by the last test or run."""
         name = self.ctx.profile.name
         if name is None:
             return
@@ -275,20 +441,20 @@ class MainWindow(QMainWindow):
         self._show_expired([side for side, status in stored.items() if status.status == "expired"])
         tested = self._last_tests.get(name, {})
         for side, badge in self.health.items():
-            label = side.value.upper()
+            text = side.value.upper()
             result = tested.get(side)
             if result is not None:
                 level = "ok" if result.ok else ("warn" if result.reachable else "error")
                 word = "connected" if result.ok else ("not signed in" if result.reachable else "unreachable")
                 latency = f", {result.latency_ms:.0f} ms" if result.ok and result.latency_ms is not None else ""
-                badge.set_status(level, f"{label}: {word}{latency}", result.message)
+                badge.set_status(level, f"{text}: {word}{latency}", result.message)
                 continue
             status = stored.get(side)
             if status is None or (status.status == "active" and not status.message):
-                badge.set_status("idle", f"{label}: not tested", "Test it on the Connections page")
+                badge.set_status("idle", f"{text}: not tested", "Test it on the Connections page")
             else:
                 level, word = _HEALTH.get(status.status, ("error", status.status))
-                badge.set_status(level, f"{label}: {word}", status.message)
+                badge.set_status(level, f"{text}: {word}", status.message)
 
     def _show_expired(self, sides: list[Side]) -> None:
         """A warning in the status bar that leads to the Connections page while a sign-in has expired."""
@@ -316,19 +482,23 @@ class MainWindow(QMainWindow):
         """Use the tray: closing then hides the window; the tray's Quit really quits."""
         self.tray = tray
         if hasattr(tray, "quit_requested"):
-            tray.quit_requested.connect(self.quit_app)
+            # the tray asked already while a sync ran
+            tray.quit_requested.connect(lambda: self.quit_app(confirmed=True))
 
     def bring_to_front(self) -> None:
         self.showNormal()
         self.raise_()
         self.activateWindow()
 
-    def quit_app(self) -> None:
+    def quit_app(self, confirmed: bool = False) -> bool:
+        """Quit, after asking while a sync runs (finished batches are kept) unless that was `confirmed`; False
+        when the admin keeps it running."""
+        if not confirmed and not confirm_quit(self if self.isVisible() else None, self.ctx.runs):
+            return False
         self._quitting = True
         self.close()
-        from PySide6.QtWidgets import QApplication
-
         QApplication.quit()
+        return True
 
     def _restore(self) -> None:
         geometry = self.settings.value("geometry")
@@ -356,6 +526,10 @@ class MainWindow(QMainWindow):
             self.hide()
             self.tray.notify_hidden_once()
             return
+        # without a tray, closing the window quits: it asks first while a sync runs, as Quit does
+        if not self._quitting and not self._shut_down and not confirm_quit(self, self.ctx.runs):
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -365,6 +539,7 @@ class MainWindow(QMainWindow):
             return
         self._shut_down = True
         self._clock.stop()
+        self.ctx.sync_all.cancel()
         self.ctx.runs.shutdown()
         scheduler = self.ctx.scheduler
         if scheduler is not None and hasattr(scheduler, "shutdown"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 import webbrowser
 from collections.abc import Callable
@@ -36,6 +37,27 @@ from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 log = logging.getLogger("erpsync.ui")
+
+
+def _no_password(text: str) -> str:
+    """A URL with its password (user:password@host) replaced by ***."""
+    return re.sub(r"(://[^:/@\s]+):[^@/\s]+@", r"\1:***@", text)
+
+
+def setting_changes(before: ProfileConfig, after: ProfileConfig) -> list[str]:
+    """What an edit changed, one phrase per setting ("ERP url http://a → http://b"), for the log. Options are
+    named, not shown: they may hold a tenant or an account name."""
+    changes = []
+    for side in Side:
+        old, new = before.endpoint(side), after.endpoint(side)
+        for name in ("kind", "url", "auth", "batch_size", "timeout", "retries", "log_level"):
+            if getattr(old, name) != getattr(new, name):
+                was, now = (_no_password(str(getattr(e, name))) for e in (old, new))
+                changes.append(f"{side.value.upper()} {name} {was} → {now}")
+        changed = sorted(k for k in {*old.options, *new.options} if old.options.get(k) != new.options.get(k))
+        if changed:
+            changes.append(f"{side.value.upper()} options changed: {', '.join(changed)}")
+    return changes
 
 
 class SideResult(QFrame):
@@ -92,6 +114,7 @@ class ConnectionsPage(QWidget):
 
     title = "Connections"
     icon = "connections"
+    help_topic = "connections"
     #: (profile name, {Side: CheckResult}) after a connection test
     tested = Signal(str, object)
     #: the profile's settings were saved
@@ -119,9 +142,12 @@ class ConnectionsPage(QWidget):
         self.message.setObjectName("banner")
         self.message.setWordWrap(True)
         self.message.hide()
-        self.test_button = QPushButton(icons.icon("test"), "Test connection")
-        self.revert_button = QPushButton("Revert")
-        self.save_button = QPushButton(icons.icon("save"), "Save")
+        self.test_button = QPushButton(icons.icon("test"), "&Test connection")
+        self.test_button.setToolTip("Save pending edits, then check both sides: reachable, signed in, latency")
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.setToolTip("Show the settings as saved")
+        self.save_button = QPushButton(icons.icon("save"), "&Save")
+        self.save_button.setToolTip("Settings to the database, secrets to the system keyring")
         self.save_button.setObjectName("primary")
         self.save_button.setDefault(True)
 
@@ -236,7 +262,7 @@ class ConnectionsPage(QWidget):
         self.save_button.setEnabled(dirty and valid)
         self.revert_button.setEnabled(dirty)
         self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
-        self.test_button.setText("Save and test" if dirty else "Test connection")
+        self.test_button.setText("Save and &test" if dirty else "&Test connection")
         for side, form in self.forms.items():
             form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self._signing_in)
             form.sign_in_button.setText("Save and sign in…" if dirty else "Sign in…")
@@ -257,6 +283,8 @@ class ConnectionsPage(QWidget):
             self._update_buttons()
             return False
         name = self.profile.name
+        before = self.profile
+        secrets_changed: list[str] = []
         try:
             for side, form in self.forms.items():
                 for secret, change in form.secret_changes().items():
@@ -264,12 +292,19 @@ class ConnectionsPage(QWidget):
                         self.ctx.secrets.delete(name, side, secret)
                     else:
                         self.ctx.secrets.set(name, side, secret, change.value)
+                    done = "removed" if change.removes else "replaced"
+                    secrets_changed.append(f"{side.value.upper()} {secret} {done}")
             updated = dataclasses.replace(self.profile, crm=self.forms[Side.CRM].endpoint(),
                                           erp=self.forms[Side.ERP].endpoint())
             self.profile = self.ctx.service.config.save_profile(updated)
         except ERPSyncError as exc:
             self._say(f"Not saved: {self.ctx.service.redact(str(exc))}", error=True)
+            log.warning("Connection settings of %s not saved: %s", name, self.ctx.service.redact(str(exc)),
+                        extra={"profile_id": before.id})
             return False
+        changes = [*setting_changes(before, self.profile), *secrets_changed]
+        said = self.ctx.service.redact("; ".join(changes)) or "nothing changed"
+        log.info("Connection settings of %s saved: %s", name, said, extra={"profile_id": self.profile.id})
         self.reload()
         self._say("Saved.")
         self.saved.emit(name)

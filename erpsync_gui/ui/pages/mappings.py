@@ -353,9 +353,17 @@ class MappingsPage(QWidget):
         if not 0 <= row < self.model.rowCount():
             return
         data = self.model.row(row)
-        dialog = ValueMapDialog(f"{data.get('crm')} ↔ {data.get('erp')}", dict(data.get("value_map") or {}), self)
+        dialog = ValueMapDialog(f"{data.get('crm')} ↔ {data.get('erp')}", dict(data.get("value_map") or {}), self,
+                                crm_choices=self._choices(Side.CRM, data.get("crm")),
+                                erp_choices=self._choices(Side.ERP, data.get("erp")))
         if dialog.exec():
             self.model.set_value_map(row, dialog.value_map())
+
+    def _choices(self, side: Side, field_name: object) -> tuple:
+        """The values the side's field allows, where its connector's describe() lists them."""
+        samples = self.samples.get(self.current or "")
+        fields = samples.fields.get(side, ()) if samples else ()
+        return next((f.choices for f in fields if f.name == field_name), ())
 
     def _field_names(self, side: Side) -> list[str]:
         samples = self.samples.get(self.current or "")

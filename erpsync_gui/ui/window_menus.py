@@ -1,0 +1,108 @@
+"""The main window's menu bar, as a Windows admin expects it: File, Profiles, Sync, Tools, Help, with access
+keys and the shortcuts F5 (sync the current entity), Ctrl+Shift+S (sync all) and F1 (help)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
+
+from erpsync_gui import APP_NAME
+from erpsync_gui.ui import icons
+
+
+@dataclass
+class WindowMenus:
+    file: QMenu
+    profiles: QMenu
+    sync: QMenu
+    tools: QMenu
+    help: QMenu
+    export_log: QAction
+    export_errors: QAction
+    close_window: QAction
+    quit: QAction
+    #: the profile switcher's entries go above this separator; profile management (new, duplicate, rename,
+    #: delete, import, export) below it
+    profiles_anchor: QAction
+    profile_group: QActionGroup
+    sync_current: QAction
+    sync_all: QAction
+    cancel_runs: QAction
+    pause_schedule: QAction
+    test_connections: QAction
+    maintenance: QAction
+    self_test: QAction
+    user_guide: QAction
+    troubleshooting: QAction
+    about: QAction
+
+
+def _action(menu: QMenu, text: str, shortcut: QKeySequence | str | None = None, tip: str | None = None,
+            icon: str | None = None) -> QAction:
+    action = menu.addAction(icons.icon(icon), text) if icon else menu.addAction(text)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+    return action
+
+
+def build_menus(window: QMainWindow) -> WindowMenus:
+    bar = window.menuBar()
+    file = bar.addMenu("&File")
+    export_log = _action(file, "Export the &log…", tip="Save the lines the Logs page shows to a text file",
+                         icon="export")
+    export_errors = _action(file, "Export the &errors as CSV…", tip="Save the errors of the Errors page as CSV")
+    file.addSeparator()
+    close_window = _action(file, "&Close window", QKeySequence.StandardKey.Close,
+                           "Close the window; scheduled syncs go on in the tray")
+    quit_action = _action(file, "&Quit", "Ctrl+Q", f"Quit {APP_NAME}")
+
+    profiles = bar.addMenu("&Profiles")
+    profile_group = QActionGroup(window)
+    profile_group.setExclusive(True)
+    profiles_anchor = profiles.addSeparator()
+
+    sync = bar.addMenu("&Sync")
+    sync_current = _action(sync, "Sync the &current entity", "F5", "Sync the entity of the page shown", "sync")
+    sync_all = _action(sync, "Sync &all", "Ctrl+Shift+S", "Sync every enabled entity in dependency order")
+    cancel_runs = _action(sync, "Ca&ncel running syncs", tip="Stop every running sync after its current batch",
+                          icon="cancel")
+    sync.addSeparator()
+    pause_schedule = _action(sync, "&Pause schedule", tip="No scheduled runs until resumed")
+
+    tools = bar.addMenu("&Tools")
+    test_connections = _action(tools, "&Test connections", "Ctrl+T", "Test both sides of the profile", "test")
+    maintenance = _action(tools, "&Maintenance…", tip="Reset statistics, clean up old log lines", icon="tools")
+    tools.addSeparator()
+    self_test = _action(tools, "&Self-test…", tip="Check this installation: modules, resources, keyring, window")
+
+    help_menu = bar.addMenu("&Help")
+    user_guide = _action(help_menu, "&User guide", QKeySequence.StandardKey.HelpContents,
+                         "The guide, at the page shown", "help")
+    troubleshooting = _action(help_menu, "&Troubleshooting", tip="Common problems and what to do")
+    help_menu.addSeparator()
+    about = help_menu.addAction(icons.app_icon(), f"&About {APP_NAME}")
+    return WindowMenus(file, profiles, sync, tools, help_menu, export_log, export_errors, close_window, quit_action,
+                       profiles_anchor, profile_group, sync_current, sync_all, cancel_runs, pause_schedule,
+                       test_connections, maintenance, self_test, user_guide, troubleshooting, about)
+
+
+def fill_profiles(menus: WindowMenus, names: list[str], current: str | None, chosen) -> None:
+    """One checkable entry per profile above the anchor (Alt+1 … for the first nine); `chosen(name)` on pick."""
+    for action in list(menus.profile_group.actions()):
+        menus.profile_group.removeAction(action)
+        menus.profiles.removeAction(action)
+        action.deleteLater()
+    for number, name in enumerate(names, start=1):
+        text = f"&{number} {name}" if number < 10 else name
+        action = QAction(text, menus.profiles)
+        action.setCheckable(True)
+        action.setChecked(name == current)
+        action.setData(name)
+        action.triggered.connect(lambda _checked=False, n=name: chosen(n))
+        menus.profile_group.addAction(action)
+        menus.profiles.insertAction(menus.profiles_anchor, action)
