@@ -3,7 +3,7 @@ Back/Forward, opened at the page of the screen the admin is on (F1)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -60,7 +60,9 @@ class HelpWindow(QDialog):
         self.browser.backwardAvailable.connect(self.back_button.setEnabled)
         self.browser.forwardAvailable.connect(self.forward_button.setEnabled)
         self.browser.sourceChanged.connect(self._source_changed)
-        self.topics.currentRowChanged.connect(self._topic_chosen)
+        # a click, or Enter on a topic, opens it (the list's current row also moves when it takes the focus)
+        self.topics.itemClicked.connect(lambda item: self._topic_chosen(self.topics.row(item)))
+        self.topics.itemActivated.connect(lambda item: self._topic_chosen(self.topics.row(item)))
         QShortcut(QKeySequence.StandardKey.Back, self, self.browser.backward)
         QShortcut(QKeySequence.StandardKey.Forward, self, self.browser.forward)
         split = QSplitter()
@@ -85,6 +87,8 @@ class HelpWindow(QDialog):
         self.show()
         self.raise_()
         self.activateWindow()
+        self.browser.setFocus()
+        QTimer.singleShot(0, lambda: self._select(self.current_topic()))
 
     def current_topic(self) -> str:
         return self.browser.source().fileName().removesuffix(".html")
@@ -93,10 +97,14 @@ class HelpWindow(QDialog):
         if 0 <= row < len(TOPICS) and TOPICS[row].name != self.current_topic():
             self.browser.setSource(QUrl.fromLocalFile(str(help_dir() / TOPICS[row].file)))
 
-    def _source_changed(self, _url: QUrl) -> None:
-        name = self.current_topic()
+    def _select(self, name: str) -> None:
+        """Mark the topic in the list (a link or Back moved to it), without loading it again."""
         row = next((i for i, t in enumerate(TOPICS) if t.name == name), -1)
         self.topics.blockSignals(True)
         self.topics.setCurrentRow(row)
         self.topics.blockSignals(False)
+
+    def _source_changed(self, _url: QUrl) -> None:
+        name = self.current_topic()
+        self._select(name)
         self.setWindowTitle(f"{APP_NAME} help — {self.browser.documentTitle() or name}")

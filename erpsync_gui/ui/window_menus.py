@@ -86,6 +86,12 @@ def build_menus(window: QMainWindow) -> WindowMenus:
     troubleshooting = _action(help_menu, "&Troubleshooting", tip="Common problems and what to do")
     help_menu.addSeparator()
     about = help_menu.addAction(icons.app_icon(), f"&About {APP_NAME}")
+    # the window holds the actions with shortcuts too: their keys work wherever the focus is in it, whatever the
+    # menu bar's state
+    for menu in (file, sync, tools, help_menu):
+        for action in menu.actions():
+            if not action.shortcut().isEmpty():
+                window.addAction(action)
     return WindowMenus(file, profiles, sync, tools, help_menu, export_log, export_errors, close_window, quit_action,
                        profiles_anchor, profile_group, sync_current, sync_all, cancel_runs, pause_schedule,
                        test_connections, maintenance, self_test, user_guide, troubleshooting, about)

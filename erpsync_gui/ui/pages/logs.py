@@ -214,6 +214,11 @@ class LogsPage(QWidget):
             self.view.scrollToBottom()
         self._show_counts()
 
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs from this page: the one the filter shows."""
+        entity = self.entity.currentText()
+        return None if entity == _ALL else entity
+
     def show_run(self, run_id: int) -> None:
         """Show only the lines of one run (the dashboard links here)."""
         self.run.setText(str(run_id))

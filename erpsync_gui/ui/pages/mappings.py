@@ -51,6 +51,7 @@ POLICY_LABELS = {"crm_wins": "CRM wins", "erp_wins": "ERP wins", "newest_wins": 
 class MappingsPage(QWidget):
     title = "Mappings"
     icon = "mappings"
+    help_topic = "mappings"
     #: entity name, after its sample records arrived (or failed)
     samples_loaded = Signal(str)
     currencies_loaded = Signal()
@@ -358,6 +359,10 @@ class MappingsPage(QWidget):
                                 erp_choices=self._choices(Side.ERP, data.get("erp")))
         if dialog.exec():
             self.model.set_value_map(row, dialog.value_map())
+
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs from this page: the one being edited."""
+        return self.current
 
     def _choices(self, side: Side, field_name: object) -> tuple:
         """The values the side's field allows, where its connector's describe() lists them."""
