@@ -74,6 +74,7 @@ class _PlanRun(_Run):
         self.not_applied: list[PlanItem] = []
         #: links this run wrote: a two-way plan may hold a pair from both sides, and the second is done already
         self._touched: set[int] = set()
+        self._pairs: set[tuple[str | None, str | None]] = set()
 
     def execute(self) -> RunResult:
         self.run_id = self.state.start_run(self.p.direction.value, self.trigger, KIND)
@@ -117,25 +118,46 @@ class _PlanRun(_Run):
                          not_applied=tuple(self.not_applied))
 
     def _apply_reviewed(self) -> None:
+        """The plan in its own order, in batches of one source side each (as the run that planned it read them)."""
         items = [item for item in self.reviewed.plan if item.action is not Action.SKIP]
-        sources = self.p.direction.sources()
-        for side in sources:
+        for side in self.p.direction.sources():
             self.side_totals[side] = 0
-        for chunk in chunked(items, self.p.batch_size):
-            if self._cancelled():
-                return
-            checksums = Checksums(self.p.mapping)
-            fresh = self._recheck(chunk, checksums)
-            for item in fresh:
-                self.side_totals[item.source_side] = self.side_totals.get(item.source_side, 0) + 1
-            if not fresh:
-                continue
-            self._apply(fresh, None, checksums)
-            self._touched.update(item.link.id for item in fresh if item.link is not None and item.link.id is not None)
-            self._count(fresh)
-            self.feed_processed += len(fresh)
-            self._log_failures(fresh)
-            self._emit("applying")
+        runs: list[list[PlanItem]] = []
+        for item in items:
+            if runs and runs[-1][0].source_side is item.source_side:
+                runs[-1].append(item)
+            else:
+                runs.append([item])
+        for group in runs:
+            for chunk in chunked(group, self.p.batch_size):
+                if self._cancelled():
+                    return
+                self._apply_batch(chunk)
+
+    def _apply_batch(self, chunk: list[PlanItem]) -> None:
+        checksums = Checksums(self.p.mapping)
+        fresh = [item for item in self._recheck(chunk, checksums) if self._first_time(item)]
+        for item in fresh:
+            self.side_totals[item.source_side] = self.side_totals.get(item.source_side, 0) + 1
+        if not fresh:
+            return
+        self._apply(fresh, None, checksums)
+        self._touched.update(item.link.id for item in fresh if item.link is not None and item.link.id is not None)
+        self._count(fresh)
+        self.feed_processed += len(fresh)
+        self._log_failures(fresh)
+        self._emit("applying")
+
+    def _first_time(self, item: PlanItem) -> bool:
+        """False for a pair this run applies already: a two-way plan holds a pair found by its key from both
+        sides, and the second would make a second link."""
+        pair = (item.crm_id, item.erp_id)
+        if None in pair:
+            return True
+        if pair in self._pairs:
+            return False
+        self._pairs.add(pair)
+        return True
 
     # -- is the plan still what the preview showed? -------------------------------------------------------
     def _recheck(self, items: Sequence[PlanItem], checksums: Checksums) -> list[PlanItem]:

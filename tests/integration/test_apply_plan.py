@@ -120,3 +120,17 @@ def test_only_a_preview_can_be_applied(harness):
     real = harness.sync(direction=Direction.EXPORT, time_gate_s=0)
     with pytest.raises(ConfigError, match="only the plan of a preview"):
         apply_plan(_engine(harness), real)
+
+
+def test_a_pair_found_by_its_key_from_both_sides_is_linked_once(harness):
+    crm_id = harness.crm_create(company="Same GmbH", customer_number="C050", city="Graz")
+    erp_id = harness.erp_create(company="Same GmbH", customer_number="C050", city="Graz")
+    preview = _preview(harness, Direction.BOTH)
+    assert sorted((item.action, item.source_side.value) for item in preview.plan) == [
+        (Action.LINK, "crm"), (Action.LINK, "erp")]
+
+    result = apply_plan(_engine(harness, Direction.BOTH), preview)
+
+    assert result.status == "success" and result.not_applied == ()
+    assert [(link.crm_id, link.erp_id, link.state) for link in harness.links()] == [(crm_id, erp_id, "synced")]
+    assert harness.writes() == 0

@@ -56,7 +56,7 @@ def summary(result: RunResult) -> str:
 
 def matches(item: PlanItem, name: str | None, action: Action | None, text: str) -> bool:
     """Whether a row shows under the filter: its action (None: any) and a text in its name, ids or reason."""
-    if action is not None and item.action is not action:
+    if action is not None and item.action != action:  # a combo box hands the action back as its text
         return False
     if not text:
         return True
