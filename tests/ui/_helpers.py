@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
+from erpsync_gui.app.run_context import RunContextFilter
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.log_handler import StoreLogHandler
 from erpsync_gui.ui.context import UiContext
@@ -24,6 +25,7 @@ RUN_TIMEOUT_MS = 60_000
 def store_logging(ctx: UiContext) -> Iterator[StoreLogHandler]:
     """The app's log lines go to the state database (as the GUI sets it up)."""
     handler = StoreLogHandler(ctx.store, secrets=ctx.secrets.known_secret_values, flush_interval=0.1)
+    handler.addFilter(RunContextFilter())
     logger = logging.getLogger("erpsync")
     previous = logger.level
     logger.setLevel(logging.INFO)
