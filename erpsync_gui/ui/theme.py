@@ -57,7 +57,7 @@ def os_scheme(app: QGuiApplication | None = None) -> str:
     app = app or QGuiApplication.instance()
     if app is None:
         return LIGHT
-    return DARK if app.styleHints().colorScheme() == Qt.ColorScheme.Dark else LIGHT
+    return scheme_of(app.styleHints().colorScheme())
 
 
 def state_colour(state: str) -> str:
@@ -95,7 +95,11 @@ def apply(app: QApplication, scheme: str | None = None) -> str:
     return scheme
 
 
+def scheme_of(value: Qt.ColorScheme) -> str:
+    return DARK if value == Qt.ColorScheme.Dark else LIGHT
+
+
 def follow_os(app: QApplication) -> None:
-    """Apply the OS's scheme now and whenever the OS setting changes."""
+    """Apply the OS's scheme now and whenever the OS setting changes (Qt tells which it changed to)."""
     apply(app)
-    app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply(app))
+    app.styleHints().colorSchemeChanged.connect(lambda value: apply(app, scheme_of(value)))

@@ -117,6 +117,7 @@ class TrayController(QObject):
         ctx.profile.saved.connect(self.rebuild_sync_menu)
         ctx.open_work.changed.connect(self._show_work)
         ctx.sync_all.progressed.connect(lambda *_: self._show_state())
+        ctx.open_work.refresh()
         if scheduler is not None:
             self._schedule_changed.connect(self._show_schedule)
             scheduler.listeners_changed.append(self._scheduler_changed)

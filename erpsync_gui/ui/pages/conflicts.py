@@ -70,6 +70,7 @@ class ConflictsPanel(QWidget):
         self.queue.setHorizontalHeaderLabels(["Entity", "CRM id", "ERP id", "Name", "Differing fields", "Since",
                                               "Why"])
         self.queue.setAccessibleName("Conflicts waiting for a decision")
+        self.queue.setTabKeyNavigation(False)
         self.queue.verticalHeader().setVisible(False)
         self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -78,6 +79,7 @@ class ConflictsPanel(QWidget):
         self.queue.itemSelectionChanged.connect(self._selected)
 
         self.fields = QTableWidget(0, 5)
+        self.fields.setTabKeyNavigation(False)
         self.fields.setHorizontalHeaderLabels(["Field", "CRM value", "ERP value", "Use CRM", "Use ERP"])
         self.fields.verticalHeader().setVisible(False)
         self.fields.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)

@@ -83,6 +83,7 @@ def _item(text: object, colour: str | None = None, align_right: bool = False) ->
 
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
+    table.setTabKeyNavigation(False)  # Tab goes on to the next control; the arrows move in the table
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

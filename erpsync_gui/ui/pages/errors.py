@@ -181,6 +181,7 @@ class ErrorsPage(QWidget):
 
     @staticmethod
     def _table_look(table: QTableWidget) -> None:
+        table.setTabKeyNavigation(False)  # Tab goes on to the next control; the arrows move in the table
         table.verticalHeader().setVisible(False)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

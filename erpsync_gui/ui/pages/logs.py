@@ -99,6 +99,7 @@ class LogsPage(QWidget):
         bar.addWidget(self.export_button)
 
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)

@@ -95,6 +95,7 @@ class MappingsPage(QWidget):
 
         self.model = FieldMappingModel()
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the grid; the arrows move in it
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)

@@ -41,6 +41,7 @@ class ValueMapDialog(QDialog):
         self.resize(500, 420)
         self.choices = {0: [_text(c) for c in crm_choices], 1: [_text(c) for c in erp_choices]}
         self.table = QTableWidget(0, 2)
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["CRM value", "ERP value"])
         self.table.setAccessibleName("Value pairs")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
