@@ -101,6 +101,11 @@ class RunManager:
                           extra={"entity": key.entity})
                 self._emit(self.listeners.failed, key, exc)
                 return
+            except Exception as exc:  # a bug: the window must still hear that the run ended, and how
+                log.exception("%s: the run crashed", key.entity, extra={"entity": key.entity})
+                failure = ERPSyncError(self.service.redact(f"internal error: {type(exc).__name__}: {exc}"))
+                self._emit(self.listeners.failed, key, failure)
+                return
             self._emit(self.listeners.finished, key, result)
         finally:
             with self._guard:

@@ -4,6 +4,8 @@ a tooltip."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -89,7 +91,7 @@ def test_tab_reaches_every_control_in_reading_order(qtbot, window, title):
     missed = [f"{type(w).__name__} {w.objectName() or w.accessibleName() or getattr(w, 'text', lambda: '')()}"
               for w in controls if w not in chain and not any(w.isAncestorOf(c) for c in chain)]
     assert not missed, f"Tab never reaches on {title}: {missed}"
-    backwards = [(type(a).__name__, type(b).__name__) for a, b in zip(chain, chain[1:], strict=False)
+    backwards = [(type(a).__name__, type(b).__name__) for a, b in pairwise(chain)
                  if a.parent() is b.parent() and not _before(page, a, b)]
     assert not backwards, f"Tab goes back up on {title}: {backwards}"
 

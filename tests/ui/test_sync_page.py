@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import text
 
+from erpsync_gui.records import Direction
 from erpsync_gui.ui import theme
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.pages.logs import LogsPage
@@ -261,3 +262,18 @@ def test_cancel_stops_between_batches_and_the_result_fits_its_row(qtbot, ui_ctx)
     assert row.status.fontMetrics().lineSpacing() * len(lines) <= row.status.height()
     assert row.status.toolTip() == row.status.text()
     assert row.status.geometry().bottom() <= row.cancel.geometry().bottom() + row.cancel.height()
+
+
+def test_a_run_that_ends_well_still_shows_what_stays_open(qtbot, ui_ctx):
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET country = 'Romania' WHERE userid = (SELECT MAX(userid) "
+                          "FROM tblclients)"))
+    assert ui_ctx.service.sync("clients", profile_name="demo", direction=Direction.EXPORT).counts["failed"] == 1
+    page = _page(qtbot, ui_ctx)
+    page.direction.setCurrentIndex(page.direction.findData(Direction.IMPORT))
+    with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        click(qtbot, page.rows["clients"].sync)
+    assert finished.args[2].status == "success"  # the import met no trouble; the CRM record still fails
+    status = page.rows["clients"].status
+    qtbot.waitUntil(lambda: status.text().endswith(" · 1 error open"), timeout=RUN_TIMEOUT_MS)
+    assert status.text().startswith("Success: ") and status.colour() == theme.state_colour("partial")

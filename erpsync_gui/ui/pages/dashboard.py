@@ -334,9 +334,10 @@ class DashboardPage(QWidget):
             series.append(bar)
         self.chart.addSeries(series)
         axis_x = QBarCategoryAxis()
-        # day numbers only (the month is in the axis title): fourteen of them fit a narrow chart
-        axis_x.append([f"{d.day}" for d in days])
-        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}")
+        axis_x.append([f"{d:%d.%m}" for d in days])
+        # fourteen dates do not fit under a narrow chart (they would all end in "…"): the range says it
+        axis_x.setLabelsVisible(False)
+        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}, a bar a day (today on the right)")
         axis_y = QValueAxis()
         # whole records only: a range under 5 with six ticks would print the same integer twice ("0 0 1")
         axis_y.setRange(0, max(peak, 5))

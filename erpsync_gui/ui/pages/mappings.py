@@ -31,6 +31,7 @@ from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.fonts import displayable
 from erpsync_gui.ui.pages import mapping_model as cols
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
@@ -440,6 +441,8 @@ class MappingsPage(QWidget):
         for side in Side:
             found = lists.get(side)
             if isinstance(found, dict):
+                # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
+                found = {key: displayable(text) for key, text in found.items()}
                 self.currencies.set_known(side, found)
                 notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
             else:

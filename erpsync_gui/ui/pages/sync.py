@@ -73,6 +73,8 @@ class _EntityRow:
         self.cancel.setEnabled(False)
         #: the last result's own words, before the work it left open is added
         self.result_words: tuple[str, str] | None = None
+        #: the failed records and conflicts the last result itself reported
+        self.result_open: tuple[int, int] = (0, 0)
 
     def widgets(self) -> list[QWidget]:
         return [self.name, self.sync, self.preview, self.bar, self.status, self.cancel]
@@ -104,20 +106,24 @@ class _EntityRow:
             self.bar.setFormat("")
         self.status.set_text(progress_text(event))
 
-    def show_end(self, text: str, state: str) -> None:
+    def show_end(self, text: str, state: str, reported: tuple[int, int] = (0, 0)) -> None:
         self.set_running(False)
         self.bar.setRange(0, 1)
         self.bar.setValue(1 if state in ("success", "partial") else 0)
         self.bar.setFormat("")
-        self.result_words = (text, state)
+        self.result_words, self.result_open = (text, state), reported
         self.say(text, state)
 
     def show_open(self, errors: int, conflicts: int) -> None:
-        """Add what the store holds open for the entity to the last result shown."""
+        """Add what the store holds open for the entity to the last result shown, when the result did not say
+        it already (a run that ended well leaves earlier conflicts and errors open)."""
         if self.result_words is None:
             return
         text, state = self.result_words
-        waiting = open_text(errors, conflicts)
+        failed, reported_conflicts = self.result_open
+        # a whole run that ends partial names the conflicts still waiting itself; a success never does
+        conflicts = conflicts if state == "success" and conflicts > reported_conflicts else 0
+        waiting = open_text(errors if errors > failed else 0, conflicts)
         if waiting and state == "success":
             state = "partial"
         self.say(f"{text} · {waiting}" if waiting else text, state)
@@ -308,7 +314,7 @@ class SyncPage(QWidget):
             row = self.rows.get(entity)
             if row is not None and entity in self.configured and row.result_words is None \
                     and not self.ctx.runs.is_running(profile.name, entity):
-                row.result_words = (last_run_text(run), run.status)
+                row.result_words, row.result_open = (last_run_text(run), run.status), (run.failed, run.conflicts)
                 row.say(*row.result_words)
         self.notice.set_text("")
         if self.ctx.open_work.work is not None:
@@ -325,7 +331,8 @@ class SyncPage(QWidget):
         return self.rows[entity]
 
     def _chosen_direction(self) -> Direction | None:
-        return self.direction.currentData()
+        value = self.direction.currentData()  # Qt hands the enum back as its text
+        return Direction(value) if value else None
 
     def start(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
               plan: RunResult | None = None, only: dict[Side, list[str]] | None = None) -> bool:
@@ -418,7 +425,8 @@ class SyncPage(QWidget):
     def show_result(self, profile: str, entity: str, result: RunResult) -> None:
         if profile != self.ctx.profile.name:
             return
-        self._row(entity).show_end(*result_text(result))
+        self._row(entity).show_end(*result_text(result), (result.counts.get("failed", 0),
+                                                           result.counts.get("conflicts", 0)))
         work = self.ctx.open_work.work
         if work is not None and not result.dry_run:
             self._row(entity).show_open(work.errors_by_entity.get(entity, 0), work.conflicts_by_entity.get(entity, 0))

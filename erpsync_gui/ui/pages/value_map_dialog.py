@@ -60,9 +60,9 @@ class ValueMapDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         for crm, erp in value_map.items():
             self._append(_text(crm), _text(erp))
-        add = QPushButton(icons.icon("add"), "&Add value")
+        add = self.add_button = QPushButton(icons.icon("add"), "&Add value")
         add.setToolTip("Add a pair of values")
-        remove = QPushButton(icons.icon("remove"), "&Remove")
+        remove = self.remove_button = QPushButton(icons.icon("remove"), "&Remove")
         remove.setToolTip("Remove the selected pairs")
         tools = QHBoxLayout()
         tools.addWidget(add)
