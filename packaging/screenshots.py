@@ -81,20 +81,27 @@ def _save(app, widget, path: Path, saved: list[Path]) -> None:
     print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
-def _dialogs(app, window, out: Path, suffix: str, saved: list[Path]) -> None:
-    """The preview of the clients, the value map of the leads' status, the guide and Tools > Maintenance."""
+def _dialogs(app, window, out: Path, suffix: str, saved: list[Path], data_dir: Path) -> None:
+    """The preview of the clients (three edited in the CRM since the sync), the value map of the leads' status,
+    the guide and Tools > Maintenance."""
     from erpsync_gui.ui.main_window import PAGES
     from erpsync_gui.ui.pages.mappings import MappingsPage
     from erpsync_gui.ui.pages.sync import SyncPage
     from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog
     from erpsync_gui.ui.widgets.worker import running_tasks
 
+    with sqlite3.connect(data_dir / "demo" / "crm.sqlite") as crm:
+        crm.execute("UPDATE tblclients SET city = 'Brașov', phonenumber = '+40 268 000 111' WHERE userid IN "
+                    "(SELECT userid FROM tblclients WHERE customer_number IS NULL ORDER BY userid DESC LIMIT 3)")
     sync = next(p for p in window.pages if isinstance(p, SyncPage))
     window.show_page(PAGES.index(SyncPage))
+    sync.preview_dialog = None
     sync.preview("clients")
     pump(app, RUN_TIMEOUT_S, lambda: sync.preview_dialog is not None and sync.preview_dialog.isVisible())
     dialog = sync.preview_dialog
     dialog.resize(1000, 560)
+    if dialog.tree.topLevelItemCount():
+        dialog.tree.topLevelItem(0).setExpanded(True)
     _save(app, dialog, out / f"preview{suffix}.png", saved)
     dialog.close()
     mappings = next(p for p in window.pages if isinstance(p, MappingsPage))
@@ -171,7 +178,7 @@ def shoot(out: Path, data_dir: Path, size: tuple[int, int] = SIZE, schemes: tupl
                 pump(app, SETTLE_TIMEOUT_S, lambda: running_tasks() == 0)
                 _save(app, window, out / f"{page_class.title.lower()}{suffix}.png", saved)
             if dialogs:
-                _dialogs(app, window, out, suffix, saved)
+                _dialogs(app, window, out, suffix, saved, data_dir)
             # the next scheme gets a window of its own; the runs and the scheduler stay
             window.hide()
             scheduler.listeners_changed.clear()

@@ -5,11 +5,9 @@ health (from connection tests and from runs) and the next scheduled run."""
 from __future__ import annotations
 
 import logging
-import sys
-import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QProcess, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,8 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMessageBox,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -31,9 +27,8 @@ from erpsync_gui import APP_NAME
 from erpsync_gui.app.attention import plural
 from erpsync_gui.entities import label
 from erpsync_gui.errors import ERPSyncError
-from erpsync_gui.records import Side
 from erpsync_gui.store.open_work import OpenWork
-from erpsync_gui.ui import icons
+from erpsync_gui.ui import icons, theme
 from erpsync_gui.ui.about_dialog import AboutDialog
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.help_window import HelpWindow
@@ -42,32 +37,24 @@ from erpsync_gui.ui.pages.conflicts import ConflictsPage
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.pages.errors import ErrorsPage
-from erpsync_gui.ui.pages.expired_banner import expired_text
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
 from erpsync_gui.ui.quit_guard import confirm_quit
-from erpsync_gui.ui.when import when_text
+from erpsync_gui.ui.self_test_launcher import SelfTestLauncher
+from erpsync_gui.ui.status_health import StatusHealth
 from erpsync_gui.ui.widgets.sidebar import BadgeDelegate, set_badge
-from erpsync_gui.ui.widgets.status_badge import StatusBadge
-from erpsync_gui.ui.window_menus import build_menus, fill_profiles
+from erpsync_gui.ui.window_menus import build_menus, connect_menus, fill_profiles
 
 log = logging.getLogger("erpsync.ui")
 
 PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage)
 SETTINGS_FILE = "erpsync-gui.ini"
-_HEALTH = {"active": ("ok", "connected"), "expired": ("warn", "sign-in expired"), "error": ("error", "error")}
 
 
 def ui_settings(data_dir: Path) -> QSettings:
     """The window's remembered state, in the data directory (never the registry), so tests stay isolated."""
     return QSettings(str(Path(data_dir) / SETTINGS_FILE), QSettings.Format.IniFormat)
-
-
-class _Relay(QObject):
-    """Carries scheduler callbacks (any thread) onto the GUI thread."""
-
-    next_runs_changed = Signal()
 
 
 class MainWindow(QMainWindow):
@@ -81,8 +68,7 @@ class MainWindow(QMainWindow):
         self.help_window: HelpWindow | None = None
         self._quitting = False
         self._shut_down = False
-        self._last_tests: dict[str, dict[Side, object]] = {}
-        self._self_test: QProcess | None = None
+        self._self_test: SelfTestLauncher | None = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(QSize(760, 520))
@@ -135,29 +121,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self.setTabOrder(self.profiles, self.sidebar)
 
-        self.health = {side_: StatusBadge(f"{side_.value.upper()}: -", "idle") for side_ in Side}
-        self.next_run = StatusBadge("Next run: -", "idle")
-        self.expired_notice = QPushButton(icons.status_dot("warn"), "")
-        self.expired_notice.setObjectName("expiredNotice")
-        self.expired_notice.setFlat(True)
-        self.expired_notice.setToolTip("Open Connections to sign in again")
-        self.expired_notice.clicked.connect(self.show_connections)
-        self.expired_notice.hide()
-        status = self.statusBar()
-        status.setSizeGripEnabled(True)
-        status.addWidget(self.expired_notice)
-        for badge in (*self.health.values(), self.next_run):
-            badge.setContentsMargins(8, 0, 8, 0)
-            status.addPermanentWidget(badge)
-
-        self._relay = _Relay(self)
-        self._relay.next_runs_changed.connect(self.update_next_run)
-        scheduler = ctx.scheduler
-        if scheduler is not None and hasattr(scheduler, "listeners_changed"):
-            scheduler.listeners_changed.append(self._relay.next_runs_changed.emit)
-        self._clock = QTimer(self, interval=30_000)
-        self._clock.timeout.connect(self.update_next_run)
-        self._clock.start()
+        self.status_health = StatusHealth(ctx, self.statusBar(), self)
+        self.status_health.sign_in_wanted.connect(self.show_connections)
+        #: each side's badge in the status bar
+        self.health = self.status_health.badges
+        self.next_run = self.status_health.next_run
+        self.expired_notice = self.status_health.expired_notice
 
         self.sidebar.currentRowChanged.connect(self._page_chosen)
         self.profiles.currentIndexChanged.connect(self._profile_chosen)
@@ -166,10 +135,11 @@ class MainWindow(QMainWindow):
         ctx.bridge.run_finished.connect(self._run_ended)
         ctx.bridge.run_failed.connect(self._run_ended)
         ctx.open_work.changed.connect(self.show_open_work)
+        theme.notifier.changed.connect(self._retint)
         for page in self.pages:
             if isinstance(page, ConnectionsPage):
-                page.tested.connect(self._tested)
-                page.signed_in.connect(self._signed_in)
+                page.tested.connect(self.status_health.tested)
+                page.signed_in.connect(self.status_health.signed_in)
 
         self._build_menus()
         self.load_profiles()
@@ -179,51 +149,18 @@ class MainWindow(QMainWindow):
     # -- menus -----------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        menus = self.menus = build_menus(self)
-        self.about_action = menus.about
-        menus.about.triggered.connect(self.show_about)
-        menus.user_guide.triggered.connect(lambda: self.show_help())
-        menus.troubleshooting.triggered.connect(lambda: self.show_help("troubleshooting"))
-        menus.export_log.triggered.connect(self._export_log)
-        menus.export_errors.triggered.connect(self._export_errors)
-        menus.close_window.triggered.connect(self.close)
-        menus.quit.triggered.connect(lambda: self.quit_app())
-        menus.sync_current.triggered.connect(self.sync_current_entity)
-        menus.sync_all.triggered.connect(self.sync_all)
-        menus.cancel_runs.triggered.connect(self.cancel_runs)
-        menus.pause_schedule.triggered.connect(self._toggle_pause)
-        menus.test_connections.triggered.connect(self._test_connections)
-        menus.maintenance.triggered.connect(self.show_maintenance)
-        menus.self_test.triggered.connect(self.run_self_test)
-        menus.sync.aboutToShow.connect(self._update_sync_menu)
-        self._update_sync_menu()
+        self.menus = build_menus(self)
+        self.about_action = self.menus.about
+        connect_menus(self, self.menus)
 
-    def _update_sync_menu(self) -> None:
-        running = bool(self.ctx.runs.running())
-        self.menus.cancel_runs.setEnabled(running or self.ctx.sync_all.running)
-        scheduler = self.ctx.scheduler
-        self.menus.pause_schedule.setEnabled(scheduler is not None and hasattr(scheduler, "pause"))
-        paused = bool(getattr(scheduler, "paused", False))
-        self.menus.pause_schedule.setText("&Resume schedule" if paused else "&Pause schedule")
-
-    def _page_of(self, page_class) -> QWidget:
+    def page_of(self, page_class) -> QWidget:
         return next(p for p in self.pages if isinstance(p, page_class))
 
-    def _export_log(self) -> None:
-        self.show_page(self.pages.index(self._page_of(LogsPage)))
-        self._page_of(LogsPage).export()
-
-    def _export_errors(self) -> None:
-        self.show_page(self.pages.index(self._page_of(ErrorsPage)))
-        self._page_of(ErrorsPage).export_csv()
-
-    def _test_connections(self) -> None:
-        page = self._page_of(ConnectionsPage)
+    def open_page_of(self, page_class) -> QWidget:
+        """Show the page of that class and return it (the menus' commands that act on a page)."""
+        page = self.page_of(page_class)
         self.show_page(self.pages.index(page))
-        page.test_connection()
-
-    def _toggle_pause(self) -> None:
-        self._page_of(SyncPage).schedule.toggle_pause()
+        return page
 
     def show_about(self) -> AboutDialog:
         """The About dialog (window-modal, closed with the window)."""
@@ -243,38 +180,15 @@ class MainWindow(QMainWindow):
     def show_maintenance(self) -> MaintenanceDialog:
         dialog = MaintenanceDialog(self.ctx, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.statistics_reset.connect(lambda: self._refresh(self._page_of(DashboardPage)))
+        dialog.statistics_reset.connect(lambda: self._refresh(self.page_of(DashboardPage)))
         dialog.open()
         return dialog
 
     def run_self_test(self) -> None:
-        """The installation's self-test in a process of its own (it opens windows offscreen); its report shown."""
-        if self._self_test is not None:
-            return
-        report = Path(tempfile.mkstemp(prefix="erpsync-self-test-", suffix=".txt")[1])
-        process = QProcess(self)
-        frozen = getattr(sys, "frozen", False)
-        args = [] if frozen else ["-m", "erpsync_gui"]
-        process.setProgram(sys.executable)
-        process.setArguments([*args, "--self-test", "--report", str(report)])
-        process.finished.connect(lambda code, _status: self._self_tested(code, report))
-        self._self_test = process
-        self.statusBar().showMessage("Self-test running…")
-        process.start()
-
-    def _self_tested(self, code: int, report: Path) -> None:
-        self._self_test = None
-        try:
-            text = report.read_text(encoding="utf-8")
-        except OSError as exc:
-            text = f"The self-test wrote no report ({exc})"
-        finally:
-            report.unlink(missing_ok=True)
-        self.statusBar().showMessage("Self-test passed" if code == 0 else "Self-test found problems", 10_000)
-        box = QMessageBox(QMessageBox.Icon.Information if code == 0 else QMessageBox.Icon.Warning, "Self-test",
-                          "Every check passed." if code == 0 else "Some checks failed.", parent=self)
-        box.setDetailedText(text)
-        box.open()
+        """The installation's self-test in a process of its own; its report shown when it ends."""
+        if self._self_test is None or not self._self_test.running:
+            self._self_test = SelfTestLauncher(self)
+            self._self_test.start()
 
     # -- pages -----------------------------------------------------------------------------------
 
@@ -310,14 +224,14 @@ class MainWindow(QMainWindow):
         """The entity F5 syncs: the one the page shown is about, else the one the Sync page used last."""
         page = self.current_page()
         entity = page.current_entity() if hasattr(page, "current_entity") else None
-        return entity or self._page_of(SyncPage).last_entity
+        return entity or self.page_of(SyncPage).last_entity
 
     def sync_current_entity(self) -> bool:
         entity = self.current_entity()
         if entity is None:
             self.statusBar().showMessage("Choose an entity first: F5 syncs the entity of the page shown", 8000)
             return False
-        started = self._page_of(SyncPage).start(entity)
+        started = self.page_of(SyncPage).start(entity)
         self.statusBar().showMessage(f"Syncing {label(entity)}…" if started else
                                      f"{label(entity)} is already syncing", 8000)
         return started
@@ -411,70 +325,22 @@ class MainWindow(QMainWindow):
                 set_badge(item, work.open_conflicts, "warn", page_class.title, "waiting", f"Ctrl+{index + 1}")
         self.sidebar.viewport().update()
 
+    def _retint(self, _scheme: str) -> None:
+        """The OS turned light or dark while the app ran: the sidebar's icons take the new tint."""
+        for index, page_class in enumerate(PAGES):
+            self.sidebar.item(index).setIcon(icons.icon(page_class.icon))
+
     def _run_ended(self, profile: str, *_args: object) -> None:
-        # a run speaks for each side's health now: the stored status it left replaces the last test's
-        self._last_tests.pop(profile, None)
-        self.update_health()
-
-    def _tested(self, name: str, results: dict) -> None:
-        self._last_tests[name] = results
-        self.update_health()
-
-    def _signed_in(self, name: str, side: Side) -> None:
-        self._last_tests.get(name, {}).pop(side, None)  # the stored status says "active" now
-        self.update_health()
+        self.status_health.run_ended(profile)
 
     def show_connections(self) -> None:
-        self.show_page(self.pages.index(self._page_of(ConnectionsPage)))
+        self.show_page(self.pages.index(self.page_of(ConnectionsPage)))
 
     def update_health(self) -> None:
-        """Each side's state: this session's last test, else the status stored by the last test or run."""
-        name = self.ctx.profile.name
-        if name is None:
-            return
-        try:
-            profile = self.ctx.service.profile(name)
-            stored = self.ctx.service.config.endpoint_status(profile.id)
-        except ERPSyncError as exc:
-            self.statusBar().showMessage(str(exc))
-            return
-        self._show_expired([side for side, status in stored.items() if status.status == "expired"])
-        tested = self._last_tests.get(name, {})
-        for side, badge in self.health.items():
-            text = side.value.upper()
-            result = tested.get(side)
-            if result is not None:
-                level = "ok" if result.ok else ("warn" if result.reachable else "error")
-                word = "connected" if result.ok else ("not signed in" if result.reachable else "unreachable")
-                latency = f", {result.latency_ms:.0f} ms" if result.ok and result.latency_ms is not None else ""
-                badge.set_status(level, f"{text}: {word}{latency}", result.message)
-                continue
-            status = stored.get(side)
-            if status is None or (status.status == "active" and not status.message):
-                badge.set_status("idle", f"{text}: not tested", "Test it on the Connections page")
-            else:
-                level, word = _HEALTH.get(status.status, ("error", status.status))
-                badge.set_status(level, f"{text}: {word}", status.message)
-
-    def _show_expired(self, sides: list[Side]) -> None:
-        """A warning in the status bar that leads to the Connections page while a sign-in has expired."""
-        text = expired_text(sides)
-        self.expired_notice.setText(text)
-        self.expired_notice.setVisible(bool(text))
+        self.status_health.update()
 
     def update_next_run(self) -> None:
-        scheduler, name = self.ctx.scheduler, self.ctx.profile.name
-        if scheduler is None or name is None or not hasattr(scheduler, "next_run"):
-            self.next_run.set_status("idle", "Next run: no scheduler")
-            return
-        try:
-            moment = scheduler.next_run(name)
-        except Exception as exc:  # the status bar must not break on a scheduler hiccup
-            log.warning("next run of %s unknown: %s", name, exc)
-            moment = None
-        paused = bool(getattr(scheduler, "paused", False))
-        text = "Next run: paused" if paused else f"Next run: {when_text(moment)}"
-        self.next_run.set_status("warn" if paused else ("busy" if moment else "idle"), text)
+        self.status_health.update_next_run()
 
     # -- tray, geometry and closing --------------------------------------------------------------
 
@@ -538,7 +404,7 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self._clock.stop()
+        self.status_health.stop()
         self.ctx.sync_all.cancel()
         self.ctx.runs.shutdown()
         scheduler = self.ctx.scheduler

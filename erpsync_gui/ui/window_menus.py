@@ -112,3 +112,37 @@ def fill_profiles(menus: WindowMenus, names: list[str], current: str | None, cho
         action.triggered.connect(lambda _checked=False, n=name: chosen(n))
         menus.profile_group.addAction(action)
         menus.profiles.insertAction(menus.profiles_anchor, action)
+
+
+def connect_menus(window, menus: WindowMenus) -> None:
+    """Each entry to the window's command; the Sync menu says, when it opens, what can be cancelled."""
+    from erpsync_gui.ui.pages.connections import ConnectionsPage
+    from erpsync_gui.ui.pages.errors import ErrorsPage
+    from erpsync_gui.ui.pages.logs import LogsPage
+    from erpsync_gui.ui.pages.sync import SyncPage
+
+    menus.about.triggered.connect(window.show_about)
+    menus.user_guide.triggered.connect(lambda: window.show_help())
+    menus.troubleshooting.triggered.connect(lambda: window.show_help("troubleshooting"))
+    menus.export_log.triggered.connect(lambda: window.open_page_of(LogsPage).export())
+    menus.export_errors.triggered.connect(lambda: window.open_page_of(ErrorsPage).export_csv())
+    menus.close_window.triggered.connect(window.close)
+    menus.quit.triggered.connect(lambda: window.quit_app())
+    menus.sync_current.triggered.connect(window.sync_current_entity)
+    menus.sync_all.triggered.connect(window.sync_all)
+    menus.cancel_runs.triggered.connect(window.cancel_runs)
+    menus.pause_schedule.triggered.connect(lambda: window.page_of(SyncPage).schedule.toggle_pause())
+    menus.test_connections.triggered.connect(lambda: window.open_page_of(ConnectionsPage).test_connection())
+    menus.maintenance.triggered.connect(window.show_maintenance)
+    menus.self_test.triggered.connect(window.run_self_test)
+
+    def update_sync_menu() -> None:
+        ctx = window.ctx
+        menus.cancel_runs.setEnabled(bool(ctx.runs.running()) or ctx.sync_all.running)
+        scheduler = ctx.scheduler
+        menus.pause_schedule.setEnabled(scheduler is not None and hasattr(scheduler, "pause"))
+        paused = bool(getattr(scheduler, "paused", False))
+        menus.pause_schedule.setText("&Resume schedule" if paused else "&Pause schedule")
+
+    menus.sync.aboutToShow.connect(update_sync_menu)
+    update_sync_menu()

@@ -32,6 +32,18 @@ class _Schedule:
         return self.when
 
 
+def _whole(widget, top) -> bool:
+    """Whether every ancestor up to `top` has room for the whole widget (nothing of it is clipped away)."""
+    rect, child = widget.rect(), widget
+    while child is not top:
+        parent = child.parentWidget()
+        rect = rect.translated(child.pos())
+        if not parent.rect().contains(rect):
+            return False
+        child = parent
+    return True
+
+
 def _page(qtbot, ctx) -> DashboardPage:
     page = DashboardPage(ctx)
     qtbot.addWidget(page)
@@ -117,7 +129,7 @@ def test_empty_states_say_what_to_do(qtbot, ui_ctx):
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_every_entity_is_in_view_without_scrolling(qtbot, ui_ctx, screen):
+def test_every_entity_is_in_view_without_scrolling(qtbot, styled, ui_ctx, screen):
     for entity in ("clients", "leads"):
         ui_ctx.service.sync(entity, profile_name="demo")
     window = MainWindow(ui_ctx)
@@ -131,12 +143,12 @@ def test_every_entity_is_in_view_without_scrolling(qtbot, ui_ctx, screen):
     qtbot.waitUntil(lambda: page.today.rowCount() == len(ui_ctx.service.profile("demo").entities))
     settle(qtbot)
     table = page.today
-    assert not table.verticalScrollBar().isVisible()
+    assert not table.verticalScrollBar().isVisible() and not table.horizontalScrollBar().isVisible()
     last = table.rowCount() - 1
     assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
-    # the table's box, the recent runs and the chart's header all inside the page
-    bottom = page.recent.mapTo(page, page.recent.rect().bottomLeft()).y()
-    assert bottom <= page.height() and page.recent.height() >= page.recent.verticalHeader().defaultSectionSize() * 2
+    # nothing of the table is cut off by the page around it, and the recent runs keep room for rows
+    assert _whole(table, window) and _whole(page.recent, window) and _whole(page.attention, window)
+    assert page.recent.height() >= page.recent.verticalHeader().defaultSectionSize() * 3
     for column in range(table.columnCount() - 1):  # every column's text whole (the last one stretches)
         for row in range(table.rowCount()):
             item = table.item(row, column)

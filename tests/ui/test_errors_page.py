@@ -52,7 +52,7 @@ def _select_group(qtbot, page: ErrorsPage, row: int = 0) -> None:
     settle(qtbot)
 
 
-def test_an_error_is_readable_named_and_grouped_without_the_records_id(qtbot, ui_ctx):
+def test_an_error_is_readable_named_and_grouped_without_the_records_id(qtbot, styled, ui_ctx):
     crm_id, company = _failed_export(ui_ctx)
     page = _page(qtbot, ui_ctx)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 import webbrowser
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.connection_changes import setting_changes
 from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.widgets.layouts import page_layout
@@ -37,27 +37,6 @@ from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 log = logging.getLogger("erpsync.ui")
-
-
-def _no_password(text: str) -> str:
-    """A URL with its password (user:password@host) replaced by ***."""
-    return re.sub(r"(://[^:/@\s]+):[^@/\s]+@", r"\1:***@", text)
-
-
-def setting_changes(before: ProfileConfig, after: ProfileConfig) -> list[str]:
-    """What an edit changed, one phrase per setting ("ERP url http://a → http://b"), for the log. Options are
-    named, not shown: they may hold a tenant or an account name."""
-    changes = []
-    for side in Side:
-        old, new = before.endpoint(side), after.endpoint(side)
-        for name in ("kind", "url", "auth", "batch_size", "timeout", "retries", "log_level"):
-            if getattr(old, name) != getattr(new, name):
-                was, now = (_no_password(str(getattr(e, name))) for e in (old, new))
-                changes.append(f"{side.value.upper()} {name} {was} → {now}")
-        changed = sorted(k for k in {*old.options, *new.options} if old.options.get(k) != new.options.get(k))
-        if changed:
-            changes.append(f"{side.value.upper()} options changed: {', '.join(changed)}")
-    return changes
 
 
 class SideResult(QFrame):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
-from PySide6.QtCore import QMargins, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMargins, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -134,8 +134,11 @@ class DashboardPage(QWidget):
 
         self.today = _table(["Entity", "Today", "Created", "Updated", "Failed", "Last run", "Next run"])
         self.today.setAccessibleName("Today per entity")
-        # every entity in view: the table is as tall as its rows, and never scrolls
+        # every entity in view: the table is as tall and as wide as its rows, and never scrolls
         self.today.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.today.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.today.horizontalHeader().setStretchLastSection(False)
+        self.today.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         today_box = QGroupBox("Today")
         QVBoxLayout(today_box).addWidget(self.today)
 
@@ -161,9 +164,10 @@ class DashboardPage(QWidget):
         self.chart_toggle.setCheckable(True)
         self.chart_toggle.setChecked(True)
         self.chart_toggle.setArrowType(Qt.ArrowType.DownArrow)
-        self.chart_toggle.setText(f"Records per day (last {CHART_DAYS} days)")
+        self.chart_toggle.setText("Records per day")
         self.chart_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.chart_toggle.setToolTip("Show or fold away the chart")
+        self.chart_toggle.setToolTip(f"Created, updated and failed records of the last {CHART_DAYS} days; "
+                                     "click to show or fold away the chart")
         self.chart_toggle.setAccessibleName("Records per day chart")
         self.chart_toggle.toggled.connect(self.set_chart_shown)
         chart_box = QGroupBox()
@@ -194,8 +198,9 @@ class DashboardPage(QWidget):
         self.status.setWordWrap(True)
         middle = QHBoxLayout()
         middle.setSpacing(12)
-        middle.addWidget(today_box, 5)
-        middle.addWidget(chart_box, 3)
+        middle.addWidget(today_box, 0)
+        middle.addWidget(chart_box, 1)
+        chart_box.setMinimumWidth(240)
         layout = page_layout(self, self.title, "What needs you, what was synced today per entity, and when each "
                                                "entity runs next.")
         layout.addWidget(self.attention)
@@ -218,17 +223,15 @@ class DashboardPage(QWidget):
         self.entity_filter.setVisible(shown)
 
     def _fit_today(self) -> None:
-        """As tall as the header and every row: all entities in view at any font size or screen scale."""
+        """As tall as the header and every row, as wide as its columns: all entities in view at any font size
+        or screen scale (rows one text line high, so eight entities fit a small screen)."""
         table = self.today
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
         rows = max(table.rowCount(), 1)
-        table.resizeRowsToContents()
         height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
-        height += sum(table.rowHeight(r) for r in range(table.rowCount())) if table.rowCount() else \
-            table.verticalHeader().defaultSectionSize() * rows
-        bar = table.horizontalScrollBar()
-        if bar.isVisible() or table.horizontalHeader().length() > table.viewport().width() > 0:
-            height += bar.sizeHint().height()
+        height += table.verticalHeader().defaultSectionSize() * rows
         table.setFixedHeight(height)
+        table.setMinimumWidth(table.horizontalHeader().length() + 2 * table.frameWidth())
 
     def current_entity(self) -> str | None:
         """The entity F5 syncs from here: the row selected in Today."""
@@ -335,9 +338,10 @@ class DashboardPage(QWidget):
         self.chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append([f"{d:%d.%m}" for d in days])
-        # fourteen dates do not fit under a narrow chart (they would all end in "…"): the range says it
+        # fourteen dates do not fit under a narrow chart (they would all end in "…"): the range says it, a bar a
+        # day with today on the right
         axis_x.setLabelsVisible(False)
-        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}, a bar a day (today on the right)")
+        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}")
         axis_y = QValueAxis()
         # whole records only: a range under 5 with six ticks would print the same integer twice ("0 0 1")
         axis_y.setRange(0, max(peak, 5))
@@ -389,6 +393,7 @@ class DashboardPage(QWidget):
             for column, cell in enumerate(cells):
                 self.recent.setItem(row, column, cell)
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_today()
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_today()

@@ -13,49 +13,36 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
-    QTableWidgetItem,
     QWidget,
 )
 
 from erpsync_gui.app.retry import retry_plan, settle_retried
 from erpsync_gui.engine.types import RunResult
 from erpsync_gui.entities import label
-from erpsync_gui.records import Side
 from erpsync_gui.store import queries
 from erpsync_gui.store.open_work import OpenWork, run_failures
 from erpsync_gui.store.queries import ErrorGroup, OutcomeEntry
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.error_names import ErrorNames
 from erpsync_gui.ui.pages.error_rows import (
     RunGroup,
     detail_text,
-    group_cells,
     plural,
     run_detail,
     run_groups,
     when_text,
     write_csv,
 )
-from erpsync_gui.ui.record_names import RecordNames, fetch_names, source_side
+from erpsync_gui.ui.pages.error_table import GroupTable, cell, table_look
+from erpsync_gui.ui.record_names import RecordNames
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
-
-#: the group table's Error column: wrapped over lines, never narrower than this many average characters
-ERROR_MIN_CHARS = 48
-_RECORDS_MAX_PX = 240
-
-
-def _cell(text: object, tooltip: str | None = None) -> QTableWidgetItem:
-    item = QTableWidgetItem(str(text))
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    item.setToolTip(tooltip if tooltip is not None else str(text))
-    return item
 
 
 class ErrorsPage(QWidget):
@@ -70,9 +57,8 @@ class ErrorsPage(QWidget):
         self.ctx = ctx
         self.groups: list[ErrorGroup | RunGroup] = []
         self.entries: list[OutcomeEntry] = []
-        self.names = RecordNames(None)
-        #: names read from the systems for records whose payload did not name them: (side, id) -> name
-        self._fetched: dict[tuple[Side, str], str] = {}
+        self.names = ErrorNames(ctx, self)
+        self.names.names_read.connect(self._names_read)
         self._profile_id: int | None = None
         #: retries going on: entity -> the outcomes they retry (closed once their record is synced)
         self._retrying: dict[str, list[OutcomeEntry]] = {}
@@ -109,21 +95,7 @@ class ErrorsPage(QWidget):
         bar.addWidget(self.export_button)
         bar.addWidget(self.refresh_button)
 
-        self.group_table = QTableWidget(0, 7)
-        self.group_table.setHorizontalHeaderLabels(["Entity", "Kind", "Error", "Count", "First seen", "Last seen",
-                                                    "Records"])
-        self.group_table.setAccessibleName("Error groups")
-        self._table_look(self.group_table)
-        # the cause is what an admin reads: it takes the room that is left and wraps over lines; the records
-        # column is capped (elided, the full list in its tooltip)
-        self.group_table.setWordWrap(True)
-        self.group_table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        header = self.group_table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Interactive)
-        header.setMinimumSectionSize(40)
-        header.sectionResized.connect(lambda *_: self.group_table.resizeRowsToContents())
+        self.group_table = GroupTable()
         self.group_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.group_table.itemSelectionChanged.connect(self._group_selected)
 
@@ -131,7 +103,7 @@ class ErrorsPage(QWidget):
         self.record_table.setHorizontalHeaderLabels(["When", "Run", "CRM id", "ERP id", "Name", "Written to",
                                                      "State"])
         self.record_table.setAccessibleName("Records of the selected group")
-        self._table_look(self.record_table)
+        table_look(self.record_table)
         self.record_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.record_table.itemSelectionChanged.connect(self._record_selected)
         self.detail = QPlainTextEdit()
@@ -179,17 +151,6 @@ class ErrorsPage(QWidget):
             self.setTabOrder(first, second)
         self._set_buttons()
 
-    @staticmethod
-    def _table_look(table: QTableWidget) -> None:
-        table.setTabKeyNavigation(False)  # Tab goes on to the next control; the arrows move in the table
-        table.verticalHeader().setVisible(False)
-        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        table.setWordWrap(False)
-        header = table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-
     # -- loading -------------------------------------------------------------------------------
     def refresh(self) -> None:
         name = self.ctx.profile.name
@@ -209,16 +170,12 @@ class ErrorsPage(QWidget):
         self.status.setText(f"Cannot read the errors: {exc}")
 
     def _show_groups(self, loaded: tuple[int, RecordNames, list[RunGroup], list[ErrorGroup]]) -> None:
-        self._profile_id, self.names, runs, groups = loaded
+        self._profile_id, self.names.names, runs, groups = loaded
         keep = self.selected_group()
         self.groups = [*runs, *groups]
         table = self.group_table
         table.blockSignals(True)
-        table.setRowCount(len(self.groups))
-        for row, group in enumerate(self.groups):
-            for column, (text, tip) in enumerate(group_cells(group)):
-                table.setItem(row, column, _cell(text, tip or None))
-        self._fit_columns()
+        table.show_groups(self.groups)
         table.blockSignals(False)
         again = next((row for row, g in enumerate(self.groups) if keep and g.signature == keep.signature), None)
         if again is not None:
@@ -236,26 +193,6 @@ class ErrorsPage(QWidget):
         self.summary.setText(" · ".join(parts) if parts else
                              "No errors" if self.show_resolved.isChecked() else
                              "No open errors: every record of the last runs synced")
-
-    def _fit_columns(self) -> None:
-        """Counts and dates at their size, the records capped, the cause gets the rest (and a minimum)."""
-        table = self.group_table
-        header = table.horizontalHeader()
-        table.resizeColumnToContents(6)
-        table.setColumnWidth(6, min(table.columnWidth(6), _RECORDS_MAX_PX))
-        header.setMinimumSectionSize(40)
-        minimum = table.fontMetrics().averageCharWidth() * ERROR_MIN_CHARS
-        if header.sectionSize(2) < minimum:
-            header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-            table.setColumnWidth(2, minimum)
-        else:
-            header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        table.resizeRowsToContents()
-
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self.group_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self._fit_columns()
 
     def _show_open_work(self, work: OpenWork) -> None:
         waiting = work.open_conflicts
@@ -289,17 +226,16 @@ class ErrorsPage(QWidget):
                           on_done=self._show_entries, on_error=self._failed)
 
     def name_of(self, entry: OutcomeEntry) -> str | None:
-        """The record's display name: from the payload it sent, else as read from its system."""
-        side = source_side(entry)
-        record_id = (entry.crm_id if side is Side.CRM else entry.erp_id) if side else None
-        return self.names.of_outcome(entry) or (self._fetched.get((side, record_id)) if side else None)
+        """The record's display name beside its ids."""
+        return self.names.name_of(entry)
 
     def _show_entries(self, entries: list[OutcomeEntry]) -> None:
         self.entries = entries
         self._fill_records()
         self.detail.setPlainText(detail_text(entries[0], self.name_of(entries[0])) if len(entries) == 1 else "")
         self._set_buttons()
-        self._fetch_missing_names(entries)
+        if entries:
+            self.names.fetch_missing(entries)
 
     def _fill_records(self) -> None:
         table = self.record_table
@@ -309,28 +245,11 @@ class ErrorsPage(QWidget):
             cells = [when_text(e.created_at), e.run_id, e.crm_id or "—", e.erp_id or "—", self.name_of(e) or "—",
                      (e.target_side or "—").upper(), e.resolution or "open"]
             for column, text in enumerate(cells):
-                table.setItem(row, column, _cell(text))
+                table.setItem(row, column, cell(text))
         table.blockSignals(False)
 
-    def _fetch_missing_names(self, entries: list[OutcomeEntry]) -> None:
-        """Records whose payload did not name them (a mapping error stops before a payload): read from their
-        system in the background, then shown."""
-        wanted: dict[Side, list[str]] = {}
-        for e in entries:
-            side = source_side(e)
-            record_id = (e.crm_id if side is Side.CRM else e.erp_id) if side else None
-            if side and record_id and self.name_of(e) is None and (side, record_id) not in self._fetched:
-                wanted.setdefault(side, []).append(record_id)
-        name = self.ctx.profile.name
-        if not wanted or name is None or not entries:
-            return
-        entity, service = entries[0].entity, self.ctx.service
-        run_in_background(lambda: fetch_names(service, name, entity, wanted), owner=self,
-                          on_done=self._names_read, on_error=lambda _exc: None)
-
-    def _names_read(self, names: dict[tuple[Side, str], str]) -> None:
-        self._fetched.update(names)
-        if names and self.entries:
+    def _names_read(self) -> None:
+        if self.entries:
             self._fill_records()
             chosen = self.selected_entries(fallback=False)
             if len(chosen) == 1 or len(self.entries) == 1:

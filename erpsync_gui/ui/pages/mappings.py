@@ -81,13 +81,17 @@ class MappingsPage(QWidget):
         self.match_keys.setPlaceholderText("CRM fields tried in order, e.g. vat, customer_number")
         for combo in (self.entity, self.direction, self.policy):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(11)
-            combo.setMaximumWidth(165)
-        self.match_keys.setMinimumWidth(120)
+            combo.setMinimumContentsLength(10)
+            combo.setMaximumWidth(150)
+        # the policies' names are longer ("Ask me (conflict queue)"): shown whole
+        self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.policy.setMaximumWidth(16_777_215)
+        # the keys shown whole at 1280 logical pixels (a 1920 px screen at 150 %) next to the three choices
+        self.match_keys.setMinimumWidth(190)
         settings = QHBoxLayout()
         settings.setSpacing(8)
-        for label, widget in (("Entity", self.entity), ("Direction", self.direction), ("Conflicts", self.policy),
-                              ("Match keys", self.match_keys)):
+        for label, widget in (("E&ntity", self.entity), ("D&irection", self.direction), ("&Conflicts", self.policy),
+                              ("Match &keys", self.match_keys)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             settings.addSpacing(0 if widget is self.entity else 12)
@@ -106,7 +110,10 @@ class MappingsPage(QWidget):
         for column, width in ((cols.CRM, 130), (cols.ERP, 130), (cols.TYPE, 86), (cols.TRANSFORM, 130),
                               (cols.VALUE_MAP, 100), (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84),
                               (cols.EMPTY, 90)):
-            self.table.setColumnWidth(column, width)
+            # never narrower than its heading (bold in the stylesheet: a fifth wider than the plain font)
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+            heading = round(self.table.horizontalHeader().fontMetrics().horizontalAdvance(title) * 1.2) + 24
+            self.table.setColumnWidth(column, max(width, heading))
         self.table.setItemDelegateForColumn(cols.CRM, ChoiceDelegate(lambda: self._field_names(Side.CRM),
                                                                      editable=True, parent=self))
         self.table.setItemDelegateForColumn(cols.ERP, ChoiceDelegate(lambda: self._field_names(Side.ERP),
@@ -114,11 +121,11 @@ class MappingsPage(QWidget):
         self.table.setItemDelegateForColumn(cols.TYPE, ChoiceDelegate(lambda: cols.TYPE_CHOICES, parent=self))
         self.table.setItemDelegateForColumn(cols.DIRECTION, ChoiceDelegate(lambda: cols.DIRECTIONS, parent=self))
         self.table.setItemDelegateForColumn(cols.EMPTY, ChoiceDelegate(lambda: cols.EMPTY_CHOICES, parent=self))
-        self.add_button = QPushButton(icons.icon("add"), "Add field")
-        self.remove_button = QPushButton(icons.icon("remove"), "Remove")
-        self.value_map_button = QPushButton(icons.icon("edit"), "Value map…")
-        self.suggest_button = QPushButton(icons.icon("suggest"), "Suggest pairs")
-        self.sample_button = QPushButton(icons.icon("refresh"), "New sample")
+        self.add_button = QPushButton(icons.icon("add"), "&Add field")
+        self.remove_button = QPushButton(icons.icon("remove"), "&Remove")
+        self.value_map_button = QPushButton(icons.icon("edit"), "&Value map…")
+        self.suggest_button = QPushButton(icons.icon("suggest"), "Su&ggest pairs")
+        self.sample_button = QPushButton(icons.icon("refresh"), "New sa&mple")
         tools = QHBoxLayout()
         for button in (self.add_button, self.remove_button, self.value_map_button):
             tools.addWidget(button)
@@ -156,8 +163,8 @@ class MappingsPage(QWidget):
 
         self.message = QLabel()
         self.message.setObjectName("hint")
-        self.revert_button = QPushButton("Revert")
-        self.save_button = QPushButton(icons.icon("save"), "Save")
+        self.revert_button = QPushButton("Rev&ert")
+        self.save_button = QPushButton(icons.icon("save"), "&Save")
         self.save_button.setObjectName("primary")
         footer = QHBoxLayout()
         footer.addWidget(self.message, 1)

@@ -75,11 +75,13 @@ class PreviewDialog(QDialog):
         self.tree.setAccessibleName("Planned changes")
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((110, 280, 130, 150, 150)):
+        for column, width in enumerate((110, 280, 120, 130, 130)):
             self.tree.setColumnWidth(column, width)
         header.setStretchLastSection(True)
         self.tree.itemExpanded.connect(self._fill_changes)
         self._fill(result.plan)
+        # the records' names and ids whole where the dialog has room (the longest names elided, in the tooltip)
+        self.tree.setColumnWidth(1, min(max(280, self.tree.sizeHintForColumn(1) + 16), 460))
 
         buttons = QDialogButtonBox()
         self.apply_button = QPushButton(icons.icon("sync"), "&Apply the reviewed plan")
@@ -165,7 +167,8 @@ class PreviewDialog(QDialog):
     def _count_shown(self) -> None:
         total = self.tree.topLevelItemCount()
         shown = sum(1 for i in range(total) if not self.tree.topLevelItem(i).isHidden())
-        self.shown.setText(f"{shown:,} of {total:,} rows" if shown != total else f"{total:,} rows")
+        noun = "row" if total == 1 else "rows"
+        self.shown.setText(f"{shown:,} of {total:,} {noun}" if shown != total else f"{total:,} {noun}")
 
     def visible_rows(self) -> list[tuple[PlanItem, str | None]]:
         found = [self._item_of(self.tree.topLevelItem(i)) for i in range(self.tree.topLevelItemCount())

@@ -18,6 +18,14 @@ ACTION_LABELS = {
     Action.DEFER: "Later", Action.FAILED: "Fails", Action.SKIP: "Skip", Action.RETIRE: "Retire link",
 }
 CSV_COLUMNS = ("Action", "Name", "From", "From id", "To", "To id", "Field", "Before", "After", "Why")
+#: how the summary counts each action: one, many
+_NOUNS = {
+    Action.CREATE: ("new record", "new records"), Action.UPDATE: ("update", "updates"),
+    Action.UPDATE_SOURCE: ("update of the source", "updates of the source"), Action.LINK: ("link", "links"),
+    Action.REBASELINE: ("link refresh", "link refreshes"), Action.CONFLICT: ("conflict", "conflicts"),
+    Action.DEFER: ("left for later", "left for later"), Action.FAILED: ("failure", "failures"),
+    Action.SKIP: ("skip", "skips"), Action.RETIRE: ("retired link", "retired links"),
+}
 
 
 def value_text(value: Any) -> str:
@@ -46,7 +54,7 @@ def describe_record(item: PlanItem, name: str | None = None) -> str:
 
 def summary(result: RunResult) -> str:
     counts = Counter(item.action for item in result.plan)
-    parts = [f"{n} {ACTION_LABELS[a].lower()}" for a, n in sorted(counts.items(), key=lambda kv: kv[0].value)]
+    parts = [f"{n:,} {_NOUNS[a][n != 1]}" for a, n in sorted(counts.items(), key=lambda kv: kv[0].value)]
     text = ", ".join(parts) if parts else "Nothing to change: both systems are in step."
     if result.plan_truncated:
         text += (f" - and {result.plan_truncated:,} more not listed: Apply writes the {len(result.plan):,} listed, "

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -34,7 +33,8 @@ from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
 from erpsync_gui.ui.pages.schedule_panel import SchedulePanel
 from erpsync_gui.ui.pages.stale_plan_dialog import StalePlanDialog
-from erpsync_gui.ui.pages.sync_texts import last_run_text, open_text, progress_text, result_text
+from erpsync_gui.ui.pages.sync_row import EntityRow
+from erpsync_gui.ui.pages.sync_texts import last_run_text, progress_text, result_text
 from erpsync_gui.ui.record_names import RecordNames
 from erpsync_gui.ui.widgets.elided_label import ElidedLabel
 from erpsync_gui.ui.widgets.layouts import page_layout
@@ -47,88 +47,6 @@ _DIRECTIONS = (("Entity default", None), ("Import (ERP → CRM)", Direction.IMPO
 __all__ = ["SyncPage", "progress_text", "result_text"]
 
 
-class _EntityRow:
-    """The controls of one entity: sync, preview, progress, counts, cancel."""
-
-    def __init__(self, entity: str) -> None:
-        self.entity = entity
-        self.name = QLabel(label(entity))
-        self.sync = QPushButton("Sync")
-        self.sync.setObjectName(f"sync_{entity}")
-        self.sync.setToolTip(f"Sync {label(entity).lower()} now")
-        self.preview = QPushButton("Preview")
-        self.preview.setObjectName(f"preview_{entity}")
-        self.preview.setToolTip(f"Dry run of {label(entity).lower()}: show what would change, write nothing")
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1)
-        self.bar.setValue(0)
-        self.bar.setTextVisible(True)
-        self.bar.setFormat("")
-        self.bar.setAccessibleName(f"Progress of {label(entity)}")
-        self.status = ElidedLabel("", max_lines=2)
-        self.status.setAccessibleName(f"State of {label(entity)}")
-        self.cancel = QPushButton("Cancel")
-        self.cancel.setObjectName(f"cancel_{entity}")
-        self.cancel.setToolTip(f"Stop the run of {label(entity).lower()} after its current batch")
-        self.cancel.setEnabled(False)
-        #: the last result's own words, before the work it left open is added
-        self.result_words: tuple[str, str] | None = None
-        #: the failed records and conflicts the last result itself reported
-        self.result_open: tuple[int, int] = (0, 0)
-
-    def widgets(self) -> list[QWidget]:
-        return [self.name, self.sync, self.preview, self.bar, self.status, self.cancel]
-
-    def set_visible(self, visible: bool) -> None:
-        for widget in self.widgets():
-            widget.setVisible(visible)
-
-    def say(self, text: str, state: str | None = None) -> None:
-        self.status.set_text(text, theme.state_colour(state) if state else None)
-
-    def set_running(self, running: bool) -> None:
-        self.sync.setEnabled(not running)
-        self.preview.setEnabled(not running)
-        self.cancel.setEnabled(running)
-        if running:
-            self.bar.setRange(0, 0)  # moving, without a percentage, until every side has said its total
-            self.bar.setFormat("")
-            self.result_words = None
-            self.status.set_colour(None)
-
-    def show_progress(self, event: ProgressEvent) -> None:
-        if event.total:
-            self.bar.setRange(0, max(event.total, event.processed, 1))
-            self.bar.setValue(event.processed)
-            self.bar.setFormat("%p%")
-        else:
-            self.bar.setRange(0, 0)
-            self.bar.setFormat("")
-        self.status.set_text(progress_text(event))
-
-    def show_end(self, text: str, state: str, reported: tuple[int, int] = (0, 0)) -> None:
-        self.set_running(False)
-        self.bar.setRange(0, 1)
-        self.bar.setValue(1 if state in ("success", "partial") else 0)
-        self.bar.setFormat("")
-        self.result_words, self.result_open = (text, state), reported
-        self.say(text, state)
-
-    def show_open(self, errors: int, conflicts: int) -> None:
-        """Add what the store holds open for the entity to the last result shown, when the result did not say
-        it already (a run that ended well leaves earlier conflicts and errors open)."""
-        if self.result_words is None:
-            return
-        text, state = self.result_words
-        failed, reported_conflicts = self.result_open
-        # a whole run that ends partial names the conflicts still waiting itself; a success never does
-        conflicts = conflicts if state == "success" and conflicts > reported_conflicts else 0
-        waiting = open_text(errors if errors > failed else 0, conflicts)
-        if waiting and state == "success":
-            state = "partial"
-        self.say(f"{text} · {waiting}" if waiting else text, state)
-
-
 class SyncPage(QWidget):
     title = "Sync"
     icon = "sync"
@@ -137,7 +55,7 @@ class SyncPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.rows: dict[str, _EntityRow] = {}
+        self.rows: dict[str, EntityRow] = {}
         self.configured: tuple[str, ...] = ()
         #: the entity a person last used here (F5 syncs it when the page has no other choice)
         self.last_entity: str | None = None
@@ -245,8 +163,8 @@ class SyncPage(QWidget):
             self.setTabOrder(previous, widget)
             previous = widget
 
-    def _add_row(self, grid: QGridLayout, row: int, entity: str) -> _EntityRow:
-        controls = _EntityRow(entity)
+    def _add_row(self, grid: QGridLayout, row: int, entity: str) -> EntityRow:
+        controls = EntityRow(entity)
         for column, widget in enumerate(controls.widgets()):
             grid.addWidget(widget, row, column)
         grid.setColumnStretch(3, 2)
@@ -325,7 +243,7 @@ class SyncPage(QWidget):
             row.show_open(work.errors_by_entity.get(entity, 0), work.conflicts_by_entity.get(entity, 0))
 
     # -- starting and stopping -----------------------------------------------------------------
-    def _row(self, entity: str) -> _EntityRow:
+    def _row(self, entity: str) -> EntityRow:
         if entity not in self.rows:
             self._add_row(self.other_grid, self.other_grid.rowCount(), entity)
         return self.rows[entity]
