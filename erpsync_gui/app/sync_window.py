@@ -121,7 +121,7 @@ def build_trigger(schedule: Schedule, tz: tzinfo, now: datetime) -> BaseTrigger:
                               hint="five fields: minute hour day month weekday, e.g. '0 */4 * * *'") from None
     hours = schedule.interval_hours
     if hours is None or hours <= 0:
-        raise ConfigError("The schedule needs an interval or a custom cron expression",
+        raise ConfigError("The schedule needs an interval in hours or a custom cron expression",
                           hint="choose every 5, 15 or 30 minutes, or every 1 to 24 hours")
     interval = timedelta(hours=hours)
     window = SyncWindow.parse(schedule.window, schedule.window_days)

@@ -116,7 +116,7 @@ class TrayController(QObject):
         ctx.profile.changed.connect(self.rebuild_sync_menu)
         ctx.profile.saved.connect(self.rebuild_sync_menu)
         ctx.open_work.changed.connect(self._show_work)
-        ctx.sync_all.progressed.connect(lambda *_: self._show_state())
+        ctx.sync_all.progressed.connect(self._sync_all_moved)
         ctx.open_work.refresh()
         if scheduler is not None:
             self._schedule_changed.connect(self._show_schedule)
@@ -276,6 +276,9 @@ class TrayController(QObject):
         if trigger == SCHEDULED:
             self._notify(f"Scheduled sync of {label(entity)} could not start", str(exc),
                          QSystemTrayIcon.MessageIcon.Critical)
+        self._show_state()
+
+    def _sync_all_moved(self, *_args: object) -> None:
         self._show_state()
 
     def _show_work(self, work: OpenWork) -> None:

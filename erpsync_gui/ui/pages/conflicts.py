@@ -247,8 +247,15 @@ class ConflictsPage(QWidget):
         layout = page_layout(self, self.title, "Records changed on both sides since the last sync (manual "
                                                "policy): pick each field's value to keep, then apply it.")
         layout.addWidget(self.panel, 1)
-        ctx.profile.changed.connect(lambda _name: self.refresh())
-        ctx.bridge.run_finished.connect(lambda *_: self.refresh() if self.isVisible() else None)
+        ctx.profile.changed.connect(self._profile_changed)
+        ctx.bridge.run_finished.connect(self._run_finished)
+
+    def _profile_changed(self, _name: str) -> None:
+        self.refresh()
+
+    def _run_finished(self, *_args: object) -> None:
+        if self.isVisible():  # a run may have queued new conflicts
+            self.refresh()
 
     def refresh(self) -> None:
         self.panel.refresh()

@@ -125,7 +125,8 @@ class DashboardPage(QWidget):
         ctx.bridge.run_failed.connect(lambda *_: self._soon.start())
         ctx.profile.changed.connect(lambda _name: self.refresh())
         ctx.open_work.changed.connect(self.attention.show_work)
-        theme.notifier.changed.connect(lambda _scheme: self._draw_chart())
+        # a bound method, so the connection goes with the page
+        theme.notifier.changed.connect(self._scheme_changed)
 
     def _build(self) -> None:
         self.attention = AttentionPanel()
@@ -212,6 +213,9 @@ class DashboardPage(QWidget):
         self.setTabOrder(self.chart_toggle, self.entity_filter)
         self.setTabOrder(self.entity_filter, self.recent)
         self._fit_today()
+
+    def _scheme_changed(self, _scheme: str) -> None:
+        self._draw_chart()
 
     def set_chart_shown(self, shown: bool) -> None:
         """Fold the chart away (or show it again): the recent runs get the room."""
