@@ -21,6 +21,9 @@ from erpsync_gui.errors import (
     RetryableError,
 )
 
+#: the connector's own answers, asked of no system: they say nothing of its health
+LOCAL_CALLS = frozenset({"capabilities", "origin_of", "entities", "close"})
+
 
 def is_endpoint_failure(exc: BaseException) -> bool:
     """True for failures that say the endpoint cannot be used now, False for a record's own trouble."""
@@ -50,7 +53,7 @@ class WatchedConnector:
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._inner, name)
-        if name.startswith("_") or not callable(value):
+        if name.startswith("_") or not callable(value) or name in LOCAL_CALLS:
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:

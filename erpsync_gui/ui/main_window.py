@@ -318,9 +318,9 @@ class MainWindow(QMainWindow):
         for index, page_class in enumerate(PAGES):
             item = self.sidebar.item(index)
             if page_class is ErrorsPage:
-                count = work.open_errors + len(work.run_failures)
-                set_badge(item, count, "error", page_class.title,
-                          "open" if not work.run_failures else "open, runs failed included", f"Ctrl+{index + 1}")
+                failed = len(work.run_failures)
+                what = f"open ({plural(failed, 'failed run')})" if failed else "open"
+                set_badge(item, work.open_errors + failed, "error", page_class.title, what, f"Ctrl+{index + 1}")
             elif page_class is ConflictsPage:
                 set_badge(item, work.open_conflicts, "warn", page_class.title, "waiting", f"Ctrl+{index + 1}")
         self.sidebar.viewport().update()
