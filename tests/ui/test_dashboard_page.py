@@ -142,12 +142,15 @@ def test_every_entity_is_in_view_without_scrolling(qtbot, styled, ui_ctx, screen
     assert isinstance(page, DashboardPage)
     qtbot.waitUntil(lambda: page.today.rowCount() == len(ui_ctx.service.profile("demo").entities))
     settle(qtbot)
+    qtbot.waitUntil(lambda: ui_ctx.open_work.work is not None)  # the panel's lines take their room too
     table = page.today
+    # once the layout has taken in the rows and the panel's lines: nothing of the table is cut off by the page
+    # around it, and the recent runs keep room for rows
+    qtbot.waitUntil(lambda: _whole(table, window) and _whole(page.recent, window) and _whole(page.attention, window),
+                    timeout=5000)
     assert not table.verticalScrollBar().isVisible() and not table.horizontalScrollBar().isVisible()
     last = table.rowCount() - 1
     assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
-    # nothing of the table is cut off by the page around it, and the recent runs keep room for rows
-    assert _whole(table, window) and _whole(page.recent, window) and _whole(page.attention, window)
     assert page.recent.height() >= page.recent.verticalHeader().defaultSectionSize() * 3
     for column in range(table.columnCount() - 1):  # every column's text whole (the last one stretches)
         for row in range(table.rowCount()):

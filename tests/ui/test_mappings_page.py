@@ -175,9 +175,10 @@ def test_the_value_map_offers_the_values_a_side_allows(page, qtbot):
     row = next(r for r in range(page.model.rowCount()) if page.model.row(r).get("erp") == "status")
     opened: list[ValueMapDialog] = []
     original = ValueMapDialog.exec
-    ValueMapDialog.exec = lambda self: opened.append(self) or 0
+    ValueMapDialog.exec = lambda self: opened.append(self) or 0  # the dialog stays open for the test to use
     try:
-        page.edit_value_map(row)
+        page.table.selectRow(row)
+        qtbot.mouseClick(page.value_map_button, Qt.MouseButton.LeftButton)
     finally:
         ValueMapDialog.exec = original
     dialog = opened[0]
