@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._shut_down = False
         self._self_test: SelfTestLauncher | None = None
+        self.service_window = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(QSize(760, 520))
@@ -151,6 +152,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         self.menus = build_menus(self)
         self.about_action = self.menus.about
+        self.service_action = self.menus.connect_service
         connect_menus(self, self.menus)
 
     def page_of(self, page_class) -> QWidget:
@@ -189,6 +191,16 @@ class MainWindow(QMainWindow):
         if self._self_test is None or not self._self_test.running:
             self._self_test = SelfTestLauncher(self)
             self._self_test.start()
+
+    def show_service(self):
+        """The window of the headless service this PC connects to (erpsync_gui.ui.service_window)."""
+        from erpsync_gui.ui.service_window import open_service_window
+
+        if self.service_window is None:
+            self.service_window = open_service_window(self.ctx.data_dir, self.ctx.secrets, self)
+        self.service_window.show()
+        self.service_window.raise_()
+        return self.service_window
 
     # -- pages -----------------------------------------------------------------------------------
 
