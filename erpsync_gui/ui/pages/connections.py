@@ -29,6 +29,7 @@ from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.connection_changes import setting_changes
 from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.widgets.layouts import page_layout
@@ -92,6 +93,7 @@ class ConnectionsPage(QWidget):
 
     title = "Connections"
     icon = "connections"
+    help_topic = "connections"
     #: (profile name, {Side: CheckResult}) after a connection test
     tested = Signal(str, object)
     #: the profile's settings were saved
@@ -119,9 +121,12 @@ class ConnectionsPage(QWidget):
         self.message.setObjectName("banner")
         self.message.setWordWrap(True)
         self.message.hide()
-        self.test_button = QPushButton(icons.icon("test"), "Test connection")
-        self.revert_button = QPushButton("Revert")
-        self.save_button = QPushButton(icons.icon("save"), "Save")
+        self.test_button = QPushButton(icons.icon("test"), "&Test connection")
+        self.test_button.setToolTip("Save pending edits, then check both sides: reachable, signed in, latency")
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.setToolTip("Show the settings as saved")
+        self.save_button = QPushButton(icons.icon("save"), "&Save")
+        self.save_button.setToolTip("Settings to the database, secrets to the system keyring")
         self.save_button.setObjectName("primary")
         self.save_button.setDefault(True)
 
@@ -236,7 +241,7 @@ class ConnectionsPage(QWidget):
         self.save_button.setEnabled(dirty and valid)
         self.revert_button.setEnabled(dirty)
         self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
-        self.test_button.setText("Save and test" if dirty else "Test connection")
+        self.test_button.setText("Save and &test" if dirty else "&Test connection")
         for side, form in self.forms.items():
             form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self._signing_in)
             form.sign_in_button.setText("Save and sign in…" if dirty else "Sign in…")
@@ -257,6 +262,8 @@ class ConnectionsPage(QWidget):
             self._update_buttons()
             return False
         name = self.profile.name
+        before = self.profile
+        secrets_changed: list[str] = []
         try:
             for side, form in self.forms.items():
                 for secret, change in form.secret_changes().items():
@@ -264,12 +271,19 @@ class ConnectionsPage(QWidget):
                         self.ctx.secrets.delete(name, side, secret)
                     else:
                         self.ctx.secrets.set(name, side, secret, change.value)
+                    done = "removed" if change.removes else "replaced"
+                    secrets_changed.append(f"{side.value.upper()} {secret} {done}")
             updated = dataclasses.replace(self.profile, crm=self.forms[Side.CRM].endpoint(),
                                           erp=self.forms[Side.ERP].endpoint())
             self.profile = self.ctx.service.config.save_profile(updated)
         except ERPSyncError as exc:
             self._say(f"Not saved: {self.ctx.service.redact(str(exc))}", error=True)
+            log.warning("Connection settings of %s not saved: %s", name, self.ctx.service.redact(str(exc)),
+                        extra={"profile_id": before.id})
             return False
+        changes = [*setting_changes(before, self.profile), *secrets_changed]
+        said = self.ctx.service.redact("; ".join(changes)) or "nothing changed"
+        log.info("Connection settings of %s saved: %s", name, said, extra={"profile_id": self.profile.id})
         self.reload()
         self._say("Saved.")
         self.saved.emit(name)

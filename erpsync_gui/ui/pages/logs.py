@@ -3,6 +3,7 @@ model/view table with level, entity, run and text filters, follow-tail, copy and
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -28,6 +29,8 @@ from erpsync_gui.ui.models.log_model import LogFilter, LogTableModel, format_lin
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
+log = logging.getLogger("erpsync.ui")
+
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _ALL = "All entities"
 
@@ -35,6 +38,7 @@ _ALL = "All entities"
 class LogsPage(QWidget):
     title = "Logs"
     icon = "logs"
+    help_topic = "logs"
 
     #: lines per query; a full chunk asks for the next one at once (catching up), a short one waits a tick
     chunk = 5000
@@ -74,15 +78,17 @@ class LogsPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search the messages")
         self.search.setClearButtonEnabled(True)
-        self.follow = QCheckBox("Follow")
+        self.follow = QCheckBox("F&ollow")
         self.follow.setChecked(True)
         self.follow.setToolTip("Keep the newest line in view")
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton("&Copy")
         self.copy_button.setToolTip("Copy the selected lines (Ctrl+C)")
-        self.export_button = QPushButton("Export…")
+        self.export_button = QPushButton("E&xport…")
         self.export_button.setToolTip("Save the lines the filter shows to a text file")
         bar = QHBoxLayout()
-        for label, widget in (("Level", self.level), ("Entity", self.entity), ("Run", self.run)):
+        self.search.setAccessibleName("Search the messages")
+        self.run.setAccessibleName("Run number")
+        for label, widget in (("&Level", self.level), ("&Entity", self.entity), ("R&un", self.run)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             bar.addWidget(caption)
@@ -93,6 +99,7 @@ class LogsPage(QWidget):
         bar.addWidget(self.export_button)
 
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -122,7 +129,8 @@ class LogsPage(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.follow.toggled.connect(lambda on: on and self.view.scrollToBottom())
         self.copy_button.clicked.connect(self.copy_selected)
-        self.export_button.clicked.connect(self.export)
+        # clicked(bool) would hand its `checked` to the path: the button asks where, always
+        self.export_button.clicked.connect(lambda _checked=False: self.export())
         QShortcut(QKeySequence.StandardKey.Copy, self.view, self.copy_selected)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
 
@@ -207,6 +215,11 @@ class LogsPage(QWidget):
             self.view.scrollToBottom()
         self._show_counts()
 
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs from this page: the one the filter shows."""
+        entity = self.entity.currentText()
+        return None if entity == _ALL else entity
+
     def show_run(self, run_id: int) -> None:
         """Show only the lines of one run (the dashboard links here)."""
         self.run.setText(str(run_id))
@@ -242,7 +255,7 @@ class LogsPage(QWidget):
 
     def export(self, path: str | None = None) -> None:
         """Write the visible lines to a text file (asks where when no path is given), off the GUI thread."""
-        if path is None:
+        if not isinstance(path, str) or not path:
             path, _ = QFileDialog.getSaveFileName(self, "Export the log", "erpsync-log.txt",
                                                   "Text files (*.txt *.log);;All files (*)")
             if not path:
@@ -266,3 +279,4 @@ class LogsPage(QWidget):
     def _export_failed(self, exc: Exception) -> None:
         self.export_button.setEnabled(True)
         self.status.setText(f"Export failed: {exc}")
+        log.error("exporting the log failed: %s", exc)
