@@ -303,3 +303,21 @@ def test_a_partial_result_is_read_whole_in_its_row(qtbot, styled, ui_ctx, screen
     lines = status.lines()
     assert "".join(lines).replace(" ", "") == status.text().replace(" ", ""), lines  # nothing cut off
     assert not lines[-1].endswith("…")
+
+
+def test_the_preview_shows_each_reason_whole_beside_the_names(qtbot, styled, ui_ctx):
+    ui_ctx.service.sync("clients", profile_name="demo")
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET phonenumber = '+40 700 000 001', city = 'Sibiu' "
+                          "WHERE customer_number = 'C00007'"))
+    page = _page(qtbot, ui_ctx)
+    dialog = _preview(qtbot, page, "clients")
+    settle(qtbot)
+    tree = dialog.tree
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert any(row.text(0) == "Update" for row in rows)
+    metrics = tree.fontMetrics()
+    for row in rows:
+        assert metrics.horizontalAdvance(row.text(5)) <= tree.columnWidth(5), row.text(5)
+    assert tree.columnWidth(1) >= 200  # a name still reads
+    dialog.reject()
