@@ -16,8 +16,10 @@ from pathlib import Path
 
 from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
 from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.db_lock import EntityDbLock
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
+from erpsync_gui.app.stale_runs import StaleRunCloser
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
@@ -49,6 +51,9 @@ class SyncService:
         self.sandbox = SandboxHost(data_dir)
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self.stale_runs = StaleRunCloser(store)
+        # runs a killed or crashed process left "running" are closed before anything else looks at them
+        self.stale_runs.close()
 
     # -- profiles and connectors ---------------------------------------------------------------
     def profile(self, name: str | None = None) -> ProfileConfig:
@@ -87,17 +92,8 @@ class SyncService:
         """Run one entity. Raises EntityBusyError when it already runs (unless `wait`), ConfigError when the
         settings are wrong (checked before anything starts)."""
         profile = self.profile(profile_name)
-        lock = self._lock(profile.name, entity)
-        if not lock.acquire(blocking=wait):
-            raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
-                                  hint="wait for that run to finish, or cancel it")
-        other_process = EntityFileLock(self.data_dir, profile.name, entity)
-        if not other_process.acquire():
-            lock.release()
-            raise EntityBusyError(
-                f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
-                hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
-        try:
+        with self._entity_locks(profile, entity, wait=wait):
+            self.stale_runs.close(profile.id, entity)
             with self.connectors(profile) as connectors:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)
@@ -105,8 +101,34 @@ class SyncService:
                                     progress=progress, cancel=cancel, only=only)
                 self._note_auth(profile, connectors, result.status != "failed")
                 return result
+
+    @contextmanager
+    def _entity_locks(self, profile: ProfileConfig, entity: str, *, wait: bool) -> Iterator[None]:
+        """One run of the entity at a time: in this process (a thread lock), on this PC (a file lock in the
+        data directory) and, on a PostgreSQL store that several PCs may share, in the database."""
+        lock = self._lock(profile.name, entity)
+        if not lock.acquire(blocking=wait):
+            raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
+                                  hint="wait for that run to finish, or cancel it")
+        try:
+            other_process = EntityFileLock(self.data_dir, profile.name, entity)
+            if not other_process.acquire():
+                raise EntityBusyError(
+                    f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
+                    hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
+            try:
+                other_machine = EntityDbLock(self.store, profile.id, entity)
+                if not other_machine.acquire():
+                    raise EntityBusyError(
+                        f"{entity} of profile {profile.name!r} is being synced by another PC that shares the "
+                        "state database", hint="try again when that run is done")
+                try:
+                    yield
+                finally:
+                    other_machine.release()
+            finally:
+                other_process.release()
         finally:
-            other_process.release()
             lock.release()
 
     def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:
