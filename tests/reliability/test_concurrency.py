@@ -6,11 +6,11 @@ refused by the database's advisory lock, and the runs table shows no two runs of
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import subprocess
 import sys
 import threading
-
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,7 @@ def _overlaps(store: Store) -> tuple[int, int]:
     with store.session() as s:
         runs = list(s.execute(select(RunRow.started_at, RunRow.finished_at, RunRow.status)
                               .where(RunRow.entity == "clients").order_by(RunRow.started_at, RunRow.id)))
-    overlapping = sum(1 for before, after in zip(runs, runs[1:], strict=False)
+    overlapping = sum(1 for before, after in itertools.pairwise(runs)
                       if before.finished_at is None or after.started_at < before.finished_at)
     return len(runs), overlapping
 
