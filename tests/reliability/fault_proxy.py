@@ -151,10 +151,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "5xx":
             status = random.Random(proxy.plan.requests).choice((500, 502, 503, 504))
-            self._reply(status, {"Content-Type": "text/plain"}, b"injected server error")
+            self._reply(status, [("Content-Type", "text/plain")], b"injected server error")
             return
         if fault == "429":
-            self._reply(429, {"Retry-After": f"{proxy.plan.retry_after_s:g}", "Content-Type": "text/plain"},
+            self._reply(429, [("Retry-After", f"{proxy.plan.retry_after_s:g}"), ("Content-Type", "text/plain")],
                         b"injected rate limit")
             return
         try:
@@ -172,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._reply(status, headers, payload)
 
-    def _forward(self, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         host, port = self.server.proxy.upstream
         conn = http.client.HTTPConnection(host, port, timeout=60)
         try:
@@ -182,14 +182,15 @@ class _Handler(BaseHTTPRequestHandler):
             conn.request(self.command, self.path, body=body or None, headers=headers)
             response = conn.getresponse()
             payload = response.read()
-            kept = {k: v for k, v in response.getheaders() if k.lower() not in _HOP}
+            # a list, not a dict: a reply may set several cookies
+            kept = [(k, v) for k, v in response.getheaders() if k.lower() not in _HOP]
             return response.status, kept, payload
         finally:
             conn.close()
 
-    def _reply(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+    def _reply(self, status: int, headers: list[tuple[str, str]], payload: bytes) -> None:
         self.send_response_only(status)
-        for name, value in headers.items():
+        for name, value in headers:
             if name.lower() not in ("date", "server"):
                 self.send_header(name, value)
         self.send_header("Date", self.date_time_string())

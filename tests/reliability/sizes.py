@@ -34,7 +34,7 @@ def crash_records() -> int:
 
 def connector_records() -> int:
     """Records per named connector (half created on each side)."""
-    return _size("ERPSYNC_PROOF_CONNECTOR_RECORDS", 40, 400)
+    return _size("ERPSYNC_PROOF_CONNECTOR_RECORDS", 100, 1000)
 
 
 def seed() -> int:
