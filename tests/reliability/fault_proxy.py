@@ -8,6 +8,8 @@ a seeded RNG in request order, so a run's faults repeat exactly:
 - `lost_reply`: forwarded and applied, then the connection is closed without a reply;
 - `timeout`: forwarded and applied, then no reply until the client gives up (a read timeout after the
   server applied the write).
+With `echo_headers` an injected 5xx reply quotes the request's headers in its body, as a broken gateway's
+debug page does: the secrets suite uses it to tempt the product into logging a token.
 The upstream's Host header is passed on unchanged, so links a server builds from it lead back through here.
 `on_applied` is called after a request was applied upstream and before its reply goes back: the crash suite
 kills the syncing process there (a create whose reply never arrived).
@@ -40,7 +42,8 @@ class FaultPlan:
     """Which requests meet which fault: seeded, thread-safe, with counters of what was injected."""
 
     def __init__(self, rate: float = 0.0, *, seed: int = 0, mix: dict[str, float] | None = None,
-                 retry_after_s: float = 0.01, faulty: Callable[[str, str], bool] = lambda method, path: True) -> None:
+                 retry_after_s: float = 0.01, faulty: Callable[[str, str], bool] = lambda method, path: True,
+                 echo_headers: bool = False) -> None:
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self.rate = rate
@@ -48,6 +51,7 @@ class FaultPlan:
         self.retry_after_s = retry_after_s
         #: which requests may meet a fault at all (e.g. not the login)
         self.faulty = faulty
+        self.echo_headers = echo_headers
         self.injected: Counter[str] = Counter()
         self.requests = 0
         self.writes = 0
@@ -151,7 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "5xx":
             status = random.Random(proxy.plan.requests).choice((500, 502, 503, 504))
-            self._reply(status, [("Content-Type", "text/plain")], b"injected server error")
+            text = "injected server error"
+            if proxy.plan.echo_headers:
+                text += "; the request was: " + "; ".join(f"{k}: {v}" for k, v in self.headers.items())
+            self._reply(status, [("Content-Type", "text/plain")], text.encode())
             return
         if fault == "429":
             self._reply(429, [("Retry-After", f"{proxy.plan.retry_after_s:g}"), ("Content-Type", "text/plain")],
