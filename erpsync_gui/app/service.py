@@ -93,7 +93,7 @@ class SyncService:
         settings are wrong (checked before anything starts)."""
         profile = self.profile(profile_name)
         with self._entity_locks(profile, entity, wait=wait):
-            self.stale_runs.close(profile.id, entity)
+            self.stale_runs.close(profile.id, entity, held=True)
             with self.connectors(profile) as connectors:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)

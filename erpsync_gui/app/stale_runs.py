@@ -96,14 +96,16 @@ class StaleRunCloser:
         self.alive = alive
         self.host = host or this_process()[0]
 
-    def close(self, profile_id: int | None = None, entity: str | None = None) -> list[ClosedRun]:
-        """Close the stale runs (of one profile and entity when given); returns what was closed."""
+    def close(self, profile_id: int | None = None, entity: str | None = None, *,
+              held: bool = False) -> list[ClosedRun]:
+        """Close the stale runs (of one profile and entity when given); returns what was closed. `held`: the
+        caller holds that entity's database lock, so no other PC can be running it."""
         closed = []
         for run in open_runs(self.store):
             if (profile_id is not None and run.profile_id != profile_id) or (entity is not None and
                                                                                run.entity != entity):
                 continue
-            reason = self._gone(run)
+            reason = self._gone(run, held=held and entity is not None)
             if reason is None:
                 continue
             message = f"interrupted: {reason} before the run finished; the next run carries on where it stopped"
@@ -114,13 +116,16 @@ class StaleRunCloser:
                 closed.append(ClosedRun(run.id, run.entity, counts, message))
         return closed
 
-    def _gone(self, run: OpenRun) -> str | None:
+    def _gone(self, run: OpenRun, *, held: bool) -> str | None:
         """Why the run's process is known to be gone, or None while it may still be running."""
         if run.host == self.host and run.pid is not None:
             if not self.alive(run.pid, run.started_at):
                 return f"the process that ran it (pid {run.pid} on {run.host}) ended"
             return None
-        if uses_advisory_locks(self.store) and EntityDbLock(self.store, run.profile_id, run.entity).is_free():
+        if not uses_advisory_locks(self.store):
+            return None
+        # a run's process holds its entity's lock from before the run row is written until after it is closed
+        if held or EntityDbLock(self.store, run.profile_id, run.entity).is_free():
             where = f"on {run.host}" if run.host else "elsewhere"
             return f"the process that ran it ({where}) no longer holds the entity's lock"
         return None

@@ -109,3 +109,19 @@ def test_a_run_of_another_pc_is_closed_only_when_nobody_holds_its_entity(pg_stor
     closed = StaleRunCloser(pg_store).close()
     assert [c.run_id for c in closed] == [run_id]
     assert "other-pc" in closed[0].message
+
+
+def test_a_run_of_another_pc_is_closed_by_the_run_that_holds_its_entity_now(pg_store):
+    profile_id = _profile(pg_store)
+    run_id = SyncState(pg_store, profile_id, "clients").start_run("both", "cli", "full")
+    with pg_store.session() as s, s.begin():
+        s.execute(update(RunRow).where(RunRow.id == run_id).values(host="other-pc", pid=4242))
+    mine = EntityDbLock(pg_store, profile_id, "clients")
+    assert mine.acquire()
+    try:
+        closer = StaleRunCloser(pg_store)
+        assert closer.close() == []  # seen from outside, the lock is taken: it may still be running
+        closed = closer.close(profile_id, "clients", held=True)  # we hold it: nobody else can be running it
+    finally:
+        mine.release()
+    assert [c.run_id for c in closed] == [run_id]
