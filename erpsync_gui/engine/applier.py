@@ -226,6 +226,9 @@ class Applier:
             link.pending_side = item.source_side.value
         elif action is Action.RETIRE:
             commit.outcomes.append(self._outcome(item, now))  # while the link still names both records
+            if link.id is not None and link.state == "conflict":
+                # one of the two records is gone: nothing is left for a person to decide
+                commit.resolved_conflict_links.append(link.id)
             self._retire(link, item, now)
         elif action is Action.CONFLICT:
             self._conflict(link, item, commit, now)
