@@ -145,8 +145,17 @@ def _rows(figures: list[dict], results: dict[str, str], output: str, fuzz: list[
                      f"{tried:,}" if tried else f"{cases} tests", "-", "-", "-"))
     else:
         rows.append(("configuration fuzz", "not present", f"no {FUZZ_GLOB}", "-", "-", "-", "-", "-", "-"))
+    rows.sort(key=_order)
     rows.append(_total(figures, model))
     return rows
+
+
+def _order(row: tuple) -> int:
+    """Faults first, then crashes, concurrency, secrets, the connectors and bad input."""
+    for n, start in enumerate(("faults", "crashes", "concurrency", "secrets", "connector", "model", "configuration")):
+        if row[0].startswith(start):
+            return n
+    return len(HEADER)
 
 
 def _kind(name: str) -> str:

@@ -71,7 +71,7 @@ class Case:
     #: requests the proxy never faults (a sign-in), by path
     spared: tuple[str, ...] = ()
     #: records read and written per request
-    batch: int = 10
+    batch: int = 5
     #: the entity's name in the named system, where it is not `clients`
     entity_name: str | None = None
     #: a system whose own fields need more time than the others (the live Tryton server)
