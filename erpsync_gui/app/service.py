@@ -23,7 +23,7 @@ from erpsync_gui.app.stale_runs import StaleRunCloser
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
-from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError
+from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError, StoreError
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction, Side
@@ -53,7 +53,10 @@ class SyncService:
         self._locks_guard = threading.Lock()
         self.stale_runs = StaleRunCloser(store)
         # runs a killed or crashed process left "running" are closed before anything else looks at them
-        self.stale_runs.close()
+        try:
+            self.stale_runs.close()
+        except StoreError as exc:  # the app still starts; the next run of each entity tries again
+            log.warning("Runs left behind by a stopped process could not be closed: %s", exc)
 
     # -- profiles and connectors ---------------------------------------------------------------
     def profile(self, name: str | None = None) -> ProfileConfig:

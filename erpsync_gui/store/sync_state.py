@@ -57,11 +57,14 @@ class OpenRun:
 
 def open_runs(store: Store) -> list[OpenRun]:
     """Every run still marked running, oldest first."""
-    with store.session() as s:
-        rows = s.execute(select(RunRow.id, RunRow.profile_id, RunRow.entity, RunRow.host, RunRow.pid,
-                                RunRow.started_at).where(RunRow.status == "running").order_by(RunRow.id))
-        return [OpenRun(r.id, r.profile_id, r.entity, r.host, r.pid,
-                        r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)) for r in rows]
+    try:
+        with store.session() as s:
+            rows = s.execute(select(RunRow.id, RunRow.profile_id, RunRow.entity, RunRow.host, RunRow.pid,
+                                    RunRow.started_at).where(RunRow.status == "running").order_by(RunRow.id))
+            return [OpenRun(r.id, r.profile_id, r.entity, r.host, r.pid,
+                            r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)) for r in rows]
+    except SQLAlchemyError as exc:
+        raise StoreError(f"could not read the running runs from the state database: {exc}") from exc
 
 
 def _id_column(side: Side):
