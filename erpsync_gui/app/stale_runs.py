@@ -74,10 +74,10 @@ def _linux_start(ticks: int) -> datetime | None:
 def _windows_alive(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
     import ctypes
 
-    kernel32 = ctypes.windll.kernel32
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
     handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
     if not handle:
-        return False
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, as another user's process
     try:
         code = ctypes.c_ulong()
         if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
