@@ -21,6 +21,7 @@ from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
 from erpsync_gui.app.stale_runs import StaleRunCloser
 from erpsync_gui.connectors.base import CheckResult, Connector
+from erpsync_gui.connectors.partitions import IdRange
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
 from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError, StoreError
@@ -41,6 +42,11 @@ class EntityBusyError(ERPSyncError):
 
 
 class SyncService:
+    #: one run of an entity at a time across PCs that share a PostgreSQL store, by a database lock (the
+    #: headless service's workers rely on their task queue's lock instead, which lets a read in parts run its
+    #: parts side by side)
+    guards_runs_in_database = True
+
     def __init__(self, store: Store, secrets: SecretStore, data_dir: Path, *, time_gate_s: float = 10.0) -> None:
         self.store = store
         #: a record changing again this soon after our write waits for the next run (seed 002's third layer)
@@ -51,7 +57,7 @@ class SyncService:
         self.sandbox = SandboxHost(data_dir)
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
-        self.stale_runs = StaleRunCloser(store)
+        self.stale_runs = StaleRunCloser(store, by_lock=self.guards_runs_in_database)
         # runs a killed or crashed process left "running" are closed before anything else looks at them
         try:
             self.stale_runs.close()
@@ -91,17 +97,19 @@ class SyncService:
     def sync(self, entity: str, *, profile_name: str | None = None, direction: Direction | None = None,
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
-             cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None) -> RunResult:
-        """Run one entity. Raises EntityBusyError when it already runs (unless `wait`), ConfigError when the
-        settings are wrong (checked before anything starts)."""
+             cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
+             partition: tuple[Side, IdRange] | None = None) -> RunResult:
+        """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
+        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts)."""
         profile = self.profile(profile_name)
         with self._entity_locks(profile, entity, wait=wait):
-            self.stale_runs.close(profile.id, entity, held=True)
+            # holding the entity's database lock, a run of it still open on another PC is a dead one
+            self.stale_runs.close(profile.id, entity, held=self.guards_runs_in_database)
             with self.connectors(profile) as connectors:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)
                 result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                    progress=progress, cancel=cancel, only=only)
+                                    progress=progress, cancel=cancel, only=only, partition=partition)
                 self._note_auth(profile, connectors, result.status != "failed")
                 return result
 
@@ -114,25 +122,32 @@ class SyncService:
             raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
                                   hint="wait for that run to finish, or cancel it")
         try:
-            other_process = EntityFileLock(self.data_dir, profile.name, entity)
+            other_process = self.process_lock(profile.name, entity)
             if not other_process.acquire():
                 raise EntityBusyError(
                     f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
                     hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
             try:
-                other_machine = EntityDbLock(self.store, profile.id, entity)
-                if not other_machine.acquire():
+                other_machine = EntityDbLock(self.store, profile.id, entity) if self.guards_runs_in_database \
+                    else None
+                if other_machine is not None and not other_machine.acquire():
                     raise EntityBusyError(
                         f"{entity} of profile {profile.name!r} is being synced by another PC that shares the "
                         "state database", hint="try again when that run is done")
                 try:
                     yield
                 finally:
-                    other_machine.release()
+                    if other_machine is not None:
+                        other_machine.release()
             finally:
                 other_process.release()
         finally:
             lock.release()
+
+    def process_lock(self, profile_name: str, entity: str) -> EntityFileLock:
+        """The lock that keeps other processes on this machine from running the entity at the same time (the
+        headless service replaces it with its task queue's lock, which holds across machines)."""
+        return EntityFileLock(self.data_dir, profile_name, entity)
 
     def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:
         """Endpoint status after a run: expired when a refresh token was rejected, error on another auth

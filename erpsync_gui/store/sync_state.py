@@ -17,12 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
+from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.link import TABLE, Link
 from erpsync_gui.store.models import (
     ConflictRow,
     CursorRow,
-    DailyStatRow,
     OutcomeRow,
     RunRow,
 )
@@ -50,6 +50,7 @@ class OpenRun:
     id: int
     profile_id: int
     entity: str
+    trigger: str
     host: str | None
     pid: int | None
     started_at: datetime
@@ -59,9 +60,10 @@ def open_runs(store: Store) -> list[OpenRun]:
     """Every run still marked running, oldest first."""
     try:
         with store.session() as s:
-            rows = s.execute(select(RunRow.id, RunRow.profile_id, RunRow.entity, RunRow.host, RunRow.pid,
-                                    RunRow.started_at).where(RunRow.status == "running").order_by(RunRow.id))
-            return [OpenRun(r.id, r.profile_id, r.entity, r.host, r.pid,
+            rows = s.execute(select(RunRow.id, RunRow.profile_id, RunRow.entity, RunRow.trigger, RunRow.host,
+                                    RunRow.pid, RunRow.started_at).where(RunRow.status == "running")
+                             .order_by(RunRow.id))
+            return [OpenRun(r.id, r.profile_id, r.entity, r.trigger, r.host, r.pid,
                             r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)) for r in rows]
     except SQLAlchemyError as exc:
         raise StoreError(f"could not read the running runs from the state database: {exc}") from exc
@@ -291,24 +293,8 @@ class SyncState:
             raise StoreError(f"could not close interrupted run {run_id} in the state database: {exc}") from exc
 
     def _bump_daily(self, s, now: datetime, counts: dict[str, int], failed_run: bool) -> None:
-        day = now.date()
-        row = s.scalar(
-            select(DailyStatRow).where(
-                DailyStatRow.profile_id == self.profile_id,
-                DailyStatRow.day == day,
-                DailyStatRow.entity == self.entity,
-            )
-        )
-        if row is None:
-            row = DailyStatRow(profile_id=self.profile_id, day=day, entity=self.entity, runs=0,
-                               inserted=0, updated=0, skipped=0, failed=0, failed_runs=0)
-            s.add(row)
-        row.runs += 1
-        row.inserted += counts.get("inserted", 0)
-        row.updated += counts.get("updated", 0)
-        row.skipped += counts.get("skipped", 0)
-        row.failed += counts.get("failed", 0)
-        row.failed_runs += 1 if failed_run else 0
+        add_run_to_day(s, self.profile_id, now.date(), self.entity,
+                       {**counts, "runs": 1, "failed_runs": 1 if failed_run else 0})
 
     # -- the batch commit ----------------------------------------------------------------------
     def commit(self, batch: BatchCommit) -> None:

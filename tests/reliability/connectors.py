@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.pool import NullPool
 
-from erpsync_gui.app.connectors import FACTORIES
+from erpsync_gui.config.kinds import connector_kind
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig
@@ -155,10 +155,10 @@ def _connectors(case: Case, live: Live, profile: ProfileConfig) -> dict[Side, Co
     secrets = SecretStore()
     for name, value in live.keyring.items():
         secrets.set(PROFILE, case.side, name, value)
-    named = FACTORIES[case.kind](profile.endpoint(case.side),
-                                 secrets.endpoint(PROFILE, case.side, dict(live.secrets)) if live.keyring
-                                 else dict(live.secrets))
-    sql = FACTORIES["sql"](profile.endpoint(case.side.other), {})
+    named = connector_kind(case.kind).build(profile.endpoint(case.side),
+                                            secrets.endpoint(PROFILE, case.side, dict(live.secrets)) if live.keyring
+                                            else dict(live.secrets))
+    sql = connector_kind("sql").build(profile.endpoint(case.side.other), {})
     return {case.side: named, case.side.other: sql}
 
 

@@ -17,7 +17,7 @@ from tests.reliability.fault_proxy import FaultPlan, FaultProxy
 from tests.sync_harness import EDITABLE, Harness
 
 #: the connector's read timeout in the suites: a stalled reply costs this long
-TIMEOUT_S = 0.5
+TIMEOUT_S = 1.0  # the shortest read timeout a profile accepts
 
 
 class FaultedHarness(Harness):

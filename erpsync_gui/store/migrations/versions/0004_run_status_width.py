@@ -1,10 +1,8 @@
-"""A run's status holds "interrupted" (eleven letters): the column widens from 10 to 20 characters.
-
-SQLite never enforced the old width; PostgreSQL and MariaDB refused the status of a run closed as interrupted.
+"""A run's status holds "interrupted" (11 characters): the column grows from 10 to 20.
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2027-01-10
+Create Date: 2026-12-01
 """
 
 from __future__ import annotations
