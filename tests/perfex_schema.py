@@ -280,6 +280,62 @@ class PerfexApp:
                                               "unit": "", "item_order": order})
             return invoice
 
+    def add_estimate(self, client: int, lines: list[tuple[str, str, str]], *, currency: int = 1) -> int:
+        """Estimates_model::add: numbered from estimate_prefix / next_estimate_number, a hash."""
+        subtotal = sum((Decimal(q) * Decimal(r) for _d, q, r in lines), Decimal("0"))
+        with self.engine.begin() as conn:
+            number = int(conn.scalar(select(OPTION_TABLE.c.value)
+                                     .where(OPTION_TABLE.c.name == "next_estimate_number")))
+            estimate = self._insert(conn, ESTIMATES, {
+                "clientid": client, "number": number, "prefix": self.option("estimate_prefix"),
+                "number_format": int(self.option("estimate_number_format")), "hash": secrets.token_hex(16),
+                "datecreated": self.now(), "date": self.today(), "currency": currency, "subtotal": subtotal,
+                "total_tax": 0, "total": subtotal, "addedfrom": 1, "status": 1, "include_shipping": 0,
+                "clientnote": "", "adminnote": "", "terms": "", "discount_type": ""})
+            conn.execute(OPTION_TABLE.update().where(OPTION_TABLE.c.name == "next_estimate_number")
+                         .values(value=str(number + 1)))
+            for order, (description, qty, rate) in enumerate(lines, 1):
+                self._insert(conn, ITEMABLE, {"rel_id": estimate, "rel_type": "estimate", "description": description,
+                                              "long_description": "", "qty": Decimal(qty), "rate": Decimal(rate),
+                                              "unit": "", "item_order": order})
+            return estimate
+
+    def add_ticket(self, client: int, contact: int, subject: str, department: int) -> int:
+        """Tickets_model::add from the admin area: status 1, a random key, the client's contact."""
+        with self.engine.begin() as conn:
+            return self._insert(conn, TICKETS, {
+                "userid": client, "contactid": contact, "email": None, "name": None, "department": department,
+                "priority": 2, "status": 1, "service": 0, "ticketkey": secrets.token_hex(16), "subject": subject,
+                "message": "Scris în Perfex.", "admin": 1, "date": self.now(), "project_id": 0, "assigned": 0})
+
+    def add_project(self, client: int, name: str) -> int:
+        """Projects_model::add from the admin form: every setting checked but one, the staff member as member."""
+        from erpsync_gui.connectors.perfex.php import serialize_flags
+        from erpsync_gui.connectors.perfex.projects import PROJECT_TABS, SETTING_NAMES
+
+        with self.engine.begin() as conn:
+            project = self._insert(conn, PROJECTS, {
+                "name": name, "description": "", "status": 2, "clientid": client, "billing_type": 1,
+                "start_date": self.today(), "deadline": self.today() + timedelta(days=60),
+                "project_created": self.today(), "progress": 0, "progress_from_tasks": 1,
+                "project_cost": Decimal("1500.00"), "addedfrom": 1})
+            conn.execute(PROJECT_SETTINGS.insert(), [
+                {"project_id": project, "name": n,
+                 "value": serialize_flags(dict.fromkeys(PROJECT_TABS, 1)) if n == "available_features"
+                 else "0" if n == "hide_tasks_on_main_tasks_table" else "1"} for n in SETTING_NAMES])
+            conn.execute(PROJECT_MEMBERS.insert().values(project_id=project, staff_id=1))
+            return project
+
+    def add_named(self, table: Table, name: str) -> int:
+        """A row of a name-only table (customer groups, item groups)."""
+        with self.engine.begin() as conn:
+            return self._insert(conn, table, {"name": name})
+
+    def add_item(self, description: str, rate: str, group: int = 0) -> int:
+        with self.engine.begin() as conn:
+            return self._insert(conn, ITEMS, {"description": description, "long_description": "",
+                                              "rate": Decimal(rate), "tax": None, "unit": "buc", "group_id": group})
+
     def add_payment(self, invoice: int, amount: str) -> int:
         """Payments_model::add, then update_invoice_status: paid in full is status 2, in part 3."""
         with self.engine.begin() as conn:

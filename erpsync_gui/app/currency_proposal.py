@@ -113,17 +113,28 @@ def currency_findings(connectors: Mapping[Side, Connector], entities: Sequence[A
     """The check of each distinct currency mapping of a profile's enabled entities against both sides'
     currency lists; nothing when a side cannot list its currencies."""
     mappings = {}
+    lines = []
     for cfg in entities:
-        if cfg.enabled and cfg.currency_mapping:
+        if not cfg.enabled:
+            continue
+        if cfg.currency_mapping:
             mappings.setdefault(repr(sorted(cfg.currency_mapping.items())), (cfg.entity, cfg.currency_mapping))
+        elif _uses_currencies(cfg.fields):
+            lines.append(f"{cfg.entity}: the currency mapping is empty, so its amounts and prices cannot be "
+                         "written: propose one from both sides' currency lists")
     if not mappings:
-        return []
+        return lines
     try:
         erp = read_currencies(connectors[Side.ERP], Side.ERP)
         crm = read_currencies(connectors[Side.CRM], Side.CRM)
     except ERPSyncError:
-        return []  # a side without a currency list: nothing to hold the mapping against
-    lines = []
+        return lines  # a side without a currency list: nothing to hold the mappings against
     for entity, mapping in mappings.values():
         lines += [f"{entity}: currency mapping: {problem}" for problem in check_currency_mapping(mapping, erp, crm)]
     return lines
+
+
+def _uses_currencies(rows: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether mapping rows (or their line rows) carry a currency or a price."""
+    return any(row.get("type") in ("currency", "price") or _uses_currencies(row.get("fields") or ())
+               for row in rows)

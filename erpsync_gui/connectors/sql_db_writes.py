@@ -137,7 +137,11 @@ class SqlWrites:
         return self._transaction(f"updating {entity}", work)
 
     def _context(self: SqlConnector, conn: Connection) -> WriteContext:
-        return WriteContext(self.catalog, self.tz, self._now(conn))
+        now = self._now(conn)
+        if self.rules.whole_seconds:
+            # cut, never rounded: a stamp must not lie in the future (the cursor re-reads the overlap)
+            now = now.replace(microsecond=0)
+        return WriteContext(self.catalog, self.tz, now)
 
     def _now(self: SqlConnector, conn: Connection) -> datetime:
         """The CRM's own clock: the database server's where there is one, else this machine's corrected by

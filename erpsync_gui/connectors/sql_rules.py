@@ -42,6 +42,9 @@ class WriteContext:
 class PresetRules:
     """No rules: the rows are written as the mapping gives them."""
 
+    #: stamp our writes with whole seconds, as the application itself does (PHP's date('Y-m-d H:i:s'))
+    whole_seconds = False
+
     def timezone(self, conn: Connection, catalog: SchemaCatalog) -> str | None:
         """The IANA name of the time zone the application writes its datetimes in, where it keeps one."""
         return None

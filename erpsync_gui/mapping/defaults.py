@@ -16,7 +16,8 @@ the demo CRM. Decisions worth knowing:
 - leads: the status is left to Perfex's default lead status (each installation has its own statuses).
 - products: stock Perfex items have no code, so the ERP's SKU is not kept; items are matched by name. The
   CRM price (`rate`) is in CRM currency 1, the Perfex default currency.
-- tickets: stock Perfex has Low/Medium/High priorities: the ERP's "urgent" arrives as High.
+- tickets: stock Perfex has Low/Medium/High priorities: the ERP's "urgent" arrives as High, and the
+  priority flows ERP -> CRM only (Perfex's High sent back would downgrade an urgent ERP ticket).
 - `userid` 0 on tickets and `group_id` 0 on products mean "none" in Perfex: used as defaults on import.
 """
 
@@ -110,8 +111,10 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             _lookup("userid", "client_id", "clients", default=0),
             _text("subject", required=True),
             _typed("message", "message", "text"),
+            # ERP -> CRM only: stock Perfex's three priorities cannot hold the ERP's four, and sending Perfex's
+            # "High" back would turn an urgent ERP ticket into a high one
             _typed("priority", "priority", "picklist", value_map=dict(TICKET_PRIORITIES),
-                   value_map_to_crm=dict(TICKET_PRIORITIES_TO_CRM)),
+                   value_map_to_crm=dict(TICKET_PRIORITIES_TO_CRM), direction="import"),
             _typed("status", "status", "picklist", value_map=dict(TICKET_STATUSES)),
         ],
         "invoices": [

@@ -110,7 +110,7 @@ def test_default_ticket_and_project_picklists_use_perfex_codes():
     tickets = EntityMapping("tickets", parse_fields(default_fields("tickets")), None)
     assert given(tickets.map_record(
         {"subject": "Help", "priority": 3, "status": 1, "userid": 1}, to=Side.ERP, resolver=Links()
-    )) == {"subject": "Help", "priority": "high", "status": "open", "client_id": 101}
+    )) == {"subject": "Help", "status": "open", "client_id": 101}  # the priority flows ERP -> CRM only
     assert given(tickets.map_record(
         {"subject": "Help", "priority": "high", "status": "closed", "client_id": None},
         to=Side.CRM,

@@ -91,15 +91,19 @@ def keep_primary(conn: Connection, contacts: Table, key: Any, row: PreparedRow) 
 
 
 def settle_primaries(conn: Connection, contacts: Table, written: Sequence[tuple[Any, PreparedRow]]) -> None:
-    """After a write: a contact written as primary is the client's only one; a client left without any gets
-    its first contact as primary."""
+    """After a write: a contact written as primary is the client's only one (of several written at once, the
+    last, as if they had been written one after another); a client left without any gets its first contact
+    as primary."""
+    keys = [k for k, _ in written]
+    owners = dict(conn.execute(select(contacts.c.id, contacts.c.userid).where(contacts.c.id.in_(keys))).all())
+    winners: dict[Any, Any] = {}
     for key, row in written:
         if row.values.get("is_primary") in (1, True, "1"):
-            client = conn.execute(select(contacts.c.userid).where(contacts.c.id == key)).scalar()
-            conn.execute(contacts.update().where(and_(contacts.c.userid == client, contacts.c.id != key,
-                                                      contacts.c.is_primary != 0)).values(is_primary=0))
-    clients = conn.execute(select(contacts.c.userid).where(contacts.c.id.in_([k for k, _ in written]))).scalars()
-    ensure_primary(conn, contacts, set(clients))
+            winners[owners.get(key)] = key
+    for client, key in winners.items():
+        conn.execute(contacts.update().where(and_(contacts.c.userid == client, contacts.c.id != key,
+                                                  contacts.c.is_primary != 0)).values(is_primary=0))
+    ensure_primary(conn, contacts, set(owners.values()))
 
 
 def ensure_primary(conn: Connection, contacts: Table, clients: Iterable[Any]) -> None:

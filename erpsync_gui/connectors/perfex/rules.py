@@ -32,6 +32,8 @@ _OLD_INVOICE = "__invoiceid_before"
 class PerfexRules(PresetRules):
     """Perfex CRM 2.7.3's behaviour around the rows of the preset's tables."""
 
+    whole_seconds = True
+
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.chosen = PerfexDefaults.model_validate(options.get("perfex_defaults") or {})
 
@@ -123,7 +125,7 @@ class PerfexRules(PresetRules):
                 for computed in numbering.COMPUTED:
                     row.extras.pop(computed, None)  # computed from the number, never stored
                 for child in et.children:
-                    sales.totals(row, child)
+                    sales.totals(row, child, creating=creating)
         if name == CONTACTS and not creating:
             for key, row in zip(keys, rows, strict=True):
                 contacts.keep_primary(conn, et.table, key, row)

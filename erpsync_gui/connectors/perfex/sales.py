@@ -73,12 +73,16 @@ def present_taxes(conn: Connection, catalog: SchemaCatalog, child: ChildTable, r
         line[TAXRATE] = money(rates.get(line[child.pk.name], 0))
 
 
-def totals(row: PreparedRow, child: ChildTable) -> None:
+def totals(row: PreparedRow, child: ChildTable, *, creating: bool) -> None:
     """Subtotal, total tax and total of a document whose lines are given, as Perfex's form computes them:
     subtotal = sum(qty * rate), total_tax = sum(qty * rate * taxrate / 100); a given total that differs
-    from their sum by rounding keeps the difference as the adjustment."""
+    from their sum by rounding keeps the difference as the adjustment. A new document without lines is
+    all subtotal (Perfex requires one)."""
     lines = row.lines.get(child.name)
     if lines is None:
+        if creating:
+            row.values.setdefault("subtotal", money(row.values.get("total")))
+            row.values.setdefault("total", money(row.values["subtotal"]))
         return
     extras = row.line_extras.get(child.name) or [{} for _ in lines]
     subtotal = Decimal("0")
