@@ -159,7 +159,9 @@ class SyncService:
         from erpsync_gui.app.currency_proposal import currency_findings
 
         crm = results.get(Side.CRM)
-        if crm is None or not crm.ok or Side.CRM not in opened:
+        # a database describes every column it has: other CRMs describe fields from samples, too loosely to hold
+        # a mapping against (and a test should not read their records)
+        if crm is None or not crm.ok or Side.CRM not in opened or opened[Side.CRM].kind != "sql":
             return results
         findings = crm_findings(opened[Side.CRM], profile.entities)
         lines = [self.redact(f.line()) for f in findings]

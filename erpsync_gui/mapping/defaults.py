@@ -167,6 +167,20 @@ _MATCH_KEYS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _optional_rows() -> dict[str, list[dict[str, Any]]]:
+    return {
+        # the client's customer group (tblcustomer_groups): needs the client groups synced before the clients
+        "clients": [_lookup("customer_group", "group_id", "client_groups")],
+    }
+
+
+def optional_fields(entity: str) -> list[dict[str, Any]]:
+    """Rows a profile may add to the defaults once the entities they point at are synced first (the wizard
+    offers them); [] for an entity without any."""
+    spec(entity)
+    return _optional_rows().get(entity, [])
+
+
 def default_fields(entity: str) -> list[dict[str, Any]]:
     """Fresh default mapping rows for `entity` ([] for a known entity without defaults)."""
     spec(entity)  # unknown names raise ConfigError

@@ -331,3 +331,25 @@ def test_a_perfex_item_without_a_code_is_refused_by_the_erp_by_name(perfex: Perf
         failure = s.scalars(select(OutcomeRow).where(OutcomeRow.entity == "products",
                                                      OutcomeRow.action == "failed")).one()
     assert "sku" in failure.message
+
+
+def test_with_the_optional_group_row_a_clients_group_is_its_perfex_customer_group(perfex: Perfex) -> None:
+    from erpsync_gui.mapping.defaults import optional_fields
+
+    _set_up(perfex)
+    profile = perfex.service.profile(PROFILE)
+    entities = tuple(dataclasses.replace(e, fields=(*e.fields, *optional_fields("clients"))) if e.entity == "clients"
+                     else e for e in profile.entities)
+    perfex.service.config.save_profile(dataclasses.replace(profile, entities=entities))
+    _sync_all(perfex)
+    groups = {link.erp_id: int(link.crm_id) for link in _links(perfex, "client_groups")}
+    memberships = {m["customer_id"]: m["groupid"] for m in perfex.app.rows(stock.CUSTOMER_GROUPS)}
+    clients = _links(perfex, "clients")
+    for link in clients:
+        erp = perfex.erp.get("clients", int(link.erp_id))
+        expected = groups.get(str(erp.get("group_id"))) if erp.get("group_id") else None
+        assert memberships.get(int(link.crm_id)) == expected, link.crm_id
+    assert sum(1 for m in perfex.app.rows(stock.CUSTOMER_GROUPS)) == sum(
+        1 for link in clients if perfex.erp.get("clients", int(link.erp_id)).get("group_id"))
+    again = _sync_all(perfex)
+    assert again["clients"].counts["inserted"] == again["clients"].counts["updated"] == 0
