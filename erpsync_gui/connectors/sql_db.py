@@ -20,10 +20,10 @@ from sqlalchemy.engine import Engine, Row
 
 from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
 from erpsync_gui.connectors.sql_clock import overlap_start, server_time
+from erpsync_gui.connectors.sql_db_markers import SqlMarkers
 from erpsync_gui.connectors.sql_db_writes import SqlWrites
 from erpsync_gui.connectors.sql_defaults import column_default
 from erpsync_gui.connectors.sql_engine import build_engine, parse_url, safe_url, sqlite_file, translate_errors
-from erpsync_gui.connectors.sql_markers import MarkerChange, MarkerResult, marker_statements, missing_markers
 from erpsync_gui.connectors.sql_options import SqlOptions, zone
 from erpsync_gui.connectors.sql_presets import rules_for
 from erpsync_gui.connectors.sql_reading import IN_CHUNK, cursor_text, cursor_value, key_norm, read_records
@@ -37,7 +37,7 @@ from erpsync_gui.records import Capabilities, EntityInfo, FieldInfo, Origin, Pag
 log = logging.getLogger(__name__)
 
 
-class SqlConnector(SqlWrites):
+class SqlConnector(SqlWrites, SqlMarkers):
     """A CRM whose database we reach directly (SQLite, PostgreSQL, MySQL/MariaDB)."""
 
     kind = "sql"
@@ -210,41 +210,6 @@ class SqlConnector(SqlWrites):
         if self.tz is not UTC:
             details.append(f"datetimes are read and written in the CRM's time zone {self.tz}")
         return details
-
-    # --- the origin marker columns ---------------------------------------------------------------
-
-    def marker_plan(self, entities: Sequence[str] | None = None) -> list[MarkerChange]:
-        """The tables of `entities` (default: all this database offers) that lack marker columns, with the
-        DDL that would add them. Nothing is changed."""
-        wanted = list(entities) if entities is not None else list(self.entities())
-        changes = []
-        dialect = self.engine.dialect
-        for entity in wanted:
-            table = self._resolve(entity).table
-            missing = missing_markers(table)
-            if missing:
-                statements = marker_statements(dialect, table, missing, self._schema)
-                changes.append(MarkerChange(entity, table.name, missing, tuple(statements)))
-        return changes
-
-    def add_marker_columns(self, entities: Sequence[str] | None = None, *, confirm: bool = False) -> MarkerResult:
-        """Add the origin marker columns to the tables of `entities` that lack them. Only with `confirm`;
-        without it the DDL is returned, not run (show it first, or hand it to a DBA)."""
-        changes = tuple(self.marker_plan(entities))
-        if not confirm or not changes:
-            return MarkerResult(changes, executed=False)
-        with translate_errors("adding the marker columns"), self.engine.begin() as conn:
-            for statement in (s for change in changes for s in change.statements):
-                log.info("CRM schema change: %s", statement)
-                conn.exec_driver_sql(statement)
-        self._forget_schema()
-        return MarkerResult(changes, executed=True)
-
-    def _forget_schema(self) -> None:
-        """Reflect the database again on next use (after a schema change)."""
-        with self._lock:
-            self._catalog = None
-            self._references = None
 
     # --- reading --------------------------------------------------------------------------------
 

@@ -79,7 +79,7 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             _text("address"),
             _text("city"),
             _text("state", "county"),
-            {**_text("country"), "transform": ["strip", "upper"]},
+            _text("country"),
             _text("zip"),
             _typed("default_currency", "currency_id", "currency"),
         ],

@@ -84,7 +84,7 @@ def test_default_client_export_and_import():
         "vat": "RO123",
         "phonenumber": "0721",
         "state": "Cluj",
-        "country": "ro",
+        "country": "RO",
         "default_currency": 3,
     }
     payload = given(m.map_record(crm, to=Side.ERP))
