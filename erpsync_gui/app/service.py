@@ -19,6 +19,7 @@ from erpsync_gui.app.connectors import build_connector
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
 from erpsync_gui.connectors.base import CheckResult, Connector
+from erpsync_gui.connectors.partitions import IdRange
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
 from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError
@@ -83,15 +84,16 @@ class SyncService:
     def sync(self, entity: str, *, profile_name: str | None = None, direction: Direction | None = None,
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
-             cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None) -> RunResult:
-        """Run one entity. Raises EntityBusyError when it already runs (unless `wait`), ConfigError when the
-        settings are wrong (checked before anything starts)."""
+             cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
+             partition: tuple[Side, IdRange] | None = None) -> RunResult:
+        """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
+        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts)."""
         profile = self.profile(profile_name)
         lock = self._lock(profile.name, entity)
         if not lock.acquire(blocking=wait):
             raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
                                   hint="wait for that run to finish, or cancel it")
-        other_process = EntityFileLock(self.data_dir, profile.name, entity)
+        other_process = self.process_lock(profile.name, entity)
         if not other_process.acquire():
             lock.release()
             raise EntityBusyError(
@@ -102,12 +104,17 @@ class SyncService:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)
                 result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                    progress=progress, cancel=cancel, only=only)
+                                    progress=progress, cancel=cancel, only=only, partition=partition)
                 self._note_auth(profile, connectors, result.status != "failed")
                 return result
         finally:
             other_process.release()
             lock.release()
+
+    def process_lock(self, profile_name: str, entity: str) -> EntityFileLock:
+        """The lock that keeps other processes on this machine from running the entity at the same time (the
+        headless service replaces it with its task queue's lock, which holds across machines)."""
+        return EntityFileLock(self.data_dir, profile_name, entity)
 
     def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:
         """Endpoint status after a run: expired when a refresh token was rejected, error on another auth

@@ -18,7 +18,10 @@ from typing import Any
 from sqlalchemy import Connection, func, inspect, or_, select
 from sqlalchemy.engine import Engine, Row
 
+from erpsync_gui.config.options import own_options
+from erpsync_gui.connectors import sql_partitions
 from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
+from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.sql_clock import overlap_start, server_time
 from erpsync_gui.connectors.sql_db_markers import SqlMarkers
 from erpsync_gui.connectors.sql_db_writes import SqlWrites
@@ -43,18 +46,14 @@ class SqlConnector(SqlWrites, SqlMarkers):
     kind = "sql"
 
     def __init__(self, endpoint: EndpointConfig, secrets: Mapping[str, str]) -> None:
-        options = SqlOptions.from_endpoint(endpoint.options)
+        options = own_options(endpoint, SqlOptions, "CRM database")
         self.options = options
         self._url = parse_url(endpoint.url, secrets.get("db_password") or None)
         self._timeout = endpoint.timeout
         self.channel = options.channel_value
         self._preset = options.preset
-        overrides = options.tables
-        if not all(isinstance(v, Mapping) for v in overrides.values()):
-            raise ConfigError("options.tables must map entity names to settings",
-                              hint='e.g. {"clients": {"table": "tblclients", "id": "userid"}}')
-        self._overrides = {str(k): dict(v) for k, v in overrides.items()}
-        self._schema = options.schema_
+        self._overrides = {name: o.model_dump(exclude_unset=True) for name, o in options.tables.items()}
+        self._schema = options.db_schema
         self._clock_offset = float(endpoint.clock_offset_s or 0.0)
         #: how far before the stored cursor a read starts again: an edit stamped in the same second as (or a
         #: little before) the newest stamp read is still read; the checksums skip what did not change
@@ -267,6 +266,13 @@ class SqlConnector(SqlWrites, SqlMarkers):
             yield Page(tuple(records), page_cursor, total, complete=last and end)
             if end:
                 return
+
+    def plan_partitions(self, entity: str, count: int) -> PartitionPlan:
+        """Ranges of the table's integer key for a read in parts (see connectors.partitions)."""
+        return sql_partitions.plan(self.engine, self._resolve(entity), count)
+
+    def read_partition(self, entity: str, part: IdRange, page_size: int) -> Iterator[Page]:
+        return sql_partitions.read(self.engine, self._resolve(entity), part, page_size, self._read)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         et = self._resolve(entity)

@@ -158,6 +158,11 @@ class MainWindow(QMainWindow):
     # -- help ------------------------------------------------------------------------------------
 
     def _add_help_menu(self) -> None:
+        service_menu = self.menuBar().addMenu("&Service")
+        self.service_action = service_menu.addAction("&Connect to a service…")
+        self.service_action.setToolTip("Show and control the runs of an ERPSync service on a server")
+        self.service_action.triggered.connect(self.show_service)
+        self.service_window = None
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = help_menu.addAction(icons.app_icon(), f"&About {APP_NAME}")
         self.about_action.triggered.connect(self.show_about)
@@ -168,6 +173,16 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def show_service(self):
+        """The window of the headless service this PC connects to (erpsync_gui.ui.service_window)."""
+        from erpsync_gui.ui.service_window import open_service_window
+
+        if self.service_window is None:
+            self.service_window = open_service_window(self.ctx.data_dir, self.ctx.secrets, self)
+        self.service_window.show()
+        self.service_window.raise_()
+        return self.service_window
 
     # -- pages -----------------------------------------------------------------------------------
 

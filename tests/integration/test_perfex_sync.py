@@ -69,7 +69,7 @@ def _profile(crm_url: str, erp_url: str, currency_mapping: dict[str, Any] | None
     url = make_url(crm_url)
     return ProfileConfig(
         name=PROFILE,
-        crm=EndpointConfig(Side.CRM, "sql", url.set(password=None).render_as_string(hide_password=False),
+        crm=EndpointConfig(Side.CRM, "sql", url._replace(password=None).render_as_string(hide_password=False),
                            options={"preset": "perfex"}),
         erp=EndpointConfig(Side.ERP, "rest", erp_url, auth="bearer", options={"paging": "cursor"}),
         entities=tuple(EntityConfig(entity=name, direction=Direction.BOTH, policy="erp_wins",
