@@ -16,6 +16,7 @@ from pathlib import Path
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
 from erpsync_gui.cli_reports import cmd_help
+from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.errors import ConfigError, ERPSyncError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -30,13 +31,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more output (-vv for debug)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    config = sub.add_parser("config", help="import or export a profile file").add_subparsers(
+    config = sub.add_parser("config", help="import or export a profile file, or write its schema").add_subparsers(
         dest="config_command", required=True, metavar="ACTION")
     c = config.add_parser("import", help="create or replace a profile from a TOML or JSON file")
     c.add_argument("file", type=Path)
     c = config.add_parser("export", help="write the profile as TOML or JSON (never with secrets)")
     c.add_argument("file", type=Path, nargs="?")
     c.add_argument("--format", choices=("toml", "json"))
+    c = config.add_parser("schema", help="write the profile file's JSON Schema (for an editor to check a file)")
+    c.add_argument("file", type=Path, nargs="?")
 
     secret = sub.add_parser("secret", help="store connection secrets in the OS keyring").add_subparsers(
         dest="secret_command", required=True, metavar="ACTION")
@@ -74,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--entity")
     c.add_argument("--limit", type=int, default=50)
     c = sub.add_parser("cleanup", help="delete log lines older than N days")
-    c.add_argument("--days", type=int, default=30)
+    c.add_argument("--days", type=_keep_days, default=30, help="1 to 3650 (default 30)")
 
     c = sub.add_parser("demo", help="set up the demo profile (sandbox ERP + demo CRM) and sync it")
     c.add_argument("--serve", action="store_true",
@@ -84,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("help", help="the user guide (the desktop app's F1 pages) as text")
     c.add_argument("topic", nargs="?", help="a topic, e.g. troubleshooting; without one: the list of topics")
+    add_service_parser(sub)
     return p
 
 
@@ -92,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = {**COMMANDS, "help": cmd_help}[args.command]
+        command = cmd_service if args.command == "service" else {**COMMANDS, "help": cmd_help}[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")
@@ -118,6 +122,19 @@ def _fail(args: argparse.Namespace, exc: ERPSyncError, label: str) -> None:
         print(f"  what to do: {exc.hint}", file=sys.stderr)
 
 
+def _keep_days(text: str) -> int:
+    """`cleanup --days`: a whole number of days from 1 to 3650 (-1 would delete every log line)."""
+    from erpsync_gui.store.queries import MAX_KEEP_DAYS, MIN_KEEP_DAYS
+
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not MIN_KEEP_DAYS <= days <= MAX_KEEP_DAYS:
+        raise argparse.ArgumentTypeError(f"{days} is not a number of days from {MIN_KEEP_DAYS} to {MAX_KEEP_DAYS}")
+    return days
+
+
 def _console_logging(verbose: int) -> logging.Handler:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
@@ -133,3 +150,4 @@ def _console_logging(verbose: int) -> logging.Handler:
 
 if __name__ == "__main__":
     sys.exit(main())
+

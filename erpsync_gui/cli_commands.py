@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 
 from erpsync_gui.cli_reports import cmd_cleanup, cmd_demo, cmd_errors, cmd_log, cmd_status, print_json
 from erpsync_gui.engine.types import ProgressEvent, RunResult
@@ -69,36 +70,51 @@ class Context:
 def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
     from erpsync_gui.app.config_file import dump_profile, load_profile_file
 
+    if args.config_command == "schema":
+        from erpsync_gui.config.schema import schema_text
+
+        return _write_or_print(schema_text(), args.file)
     if args.config_command == "import":
         profile = load_profile_file(args.file)
         saved = ctx.service.config.save_profile(profile)
         print(f"profile {saved.name!r} imported: {len(saved.entities)} entities")
-        missing = [f"{e.side.value}.{n}" for e in (saved.crm, saved.erp) for n in e.secret_names()
-                   if not ctx.secrets.has(saved.name, e.side, n)]
+        from erpsync_gui.app.connectors import needed_secrets
+
+        missing = [f"{e.side.value}.{spec.name}" for e in (saved.crm, saved.erp) for spec in needed_secrets(saved, e)
+                   if spec.required and not ctx.secrets.has(saved.name, e.side, spec.name)]
         if missing:
             print("secrets not stored yet (set them with `erpsync secret set NAME`): " + ", ".join(missing))
         return EXIT_OK
     fmt = args.format or ("json" if args.file and args.file.suffix.lower() == ".json" else "toml")
-    text = dump_profile(ctx.service.profile(args.profile), fmt=fmt)
-    if args.file:
-        args.file.write_text(text, encoding="utf-8")
-        print(f"written to {args.file}")
+    return _write_or_print(dump_profile(ctx.service.profile(args.profile), fmt=fmt), args.file)
+
+
+def _write_or_print(text: str, file: Path | None) -> int:
+    if file:
+        file.write_text(text, encoding="utf-8")
+        print(f"written to {file}")
     else:
         sys.stdout.write(text)
     return EXIT_OK
 
 
 def cmd_secret(ctx: Context, args: argparse.Namespace) -> int:
+    from erpsync_gui.app.connectors import needed_secrets
     from erpsync_gui.secrets import parse_secret_key
 
     profile = ctx.service.profile(args.profile)
     if args.secret_command == "list":
         for endpoint in (profile.crm, profile.erp):
-            for name in endpoint.secret_names():
-                state = "stored" if ctx.secrets.has(profile.name, endpoint.side, name) else "not set"
-                print(f"{endpoint.side.value}.{name}: {state}")
+            for spec in needed_secrets(profile, endpoint):
+                stored = ctx.secrets.has(profile.name, endpoint.side, spec.name)
+                state = "stored" if stored else ("not set (needed)" if spec.required else "not set")
+                print(f"{endpoint.side.value}.{spec.name} ({spec.label}): {state}")
         return EXIT_OK
     side, name = parse_secret_key(args.name)
+    used = {spec.name for spec in needed_secrets(profile, profile.endpoint(side))}
+    if args.secret_command == "set" and name not in used:
+        raise ConfigError(f"the {side.value.upper()} endpoint of profile {profile.name!r} uses no secret {name!r}",
+                          hint="it uses: " + (", ".join(f"{side.value}.{n}" for n in sorted(used)) or "none"))
     if args.secret_command == "delete":
         removed = ctx.secrets.delete(profile.name, side, name)
         print("removed" if removed else "was not stored")

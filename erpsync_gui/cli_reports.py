@@ -98,7 +98,9 @@ def cmd_log(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_cleanup(ctx: Context, args: argparse.Namespace) -> int:
     from erpsync_gui.store.queries import cleanup_logs
 
-    print(f"{cleanup_logs(ctx.store, args.days)} log lines older than {args.days} days deleted")
+    deleted = cleanup_logs(ctx.store, args.days)
+    print(f"{deleted} log line{'' if deleted == 1 else 's'} older than {args.days} day{'' if args.days == 1 else 's'} "
+          "deleted")
     return EXIT_OK
 
 

@@ -1,7 +1,8 @@
 """Profile settings as plain values: what the store persists, the config file carries and the engine reads.
 
-No secrets here, ever: an endpoint names the secrets it needs (`secret_names`) and `secrets.py`
-fetches their values from the OS keyring when a connector is built.
+No secrets here, ever: the kinds catalogue (erpsync_gui.config.kinds) and the auth kinds' registry
+(erpsync_gui.http.auth_kinds) say which secrets an endpoint needs, and `secrets.py` fetches their values
+from the OS keyring when a connector is built.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 from erpsync_gui.records import Direction, Side
 
 CONFLICT_POLICIES = ("crm_wins", "erp_wins", "newest_wins", "manual")
-AUTH_KINDS = ("none", "bearer", "api_key", "basic", "oauth2", "client_credentials", "session", "client_cert")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -21,7 +21,8 @@ class EndpointConfig:
     """One side of a profile: a connector kind and its settings."""
 
     side: Side
-    kind: str  # "rest" | "sql" | later: "zoho", "quickbooks", "sap_b1", "tally"
+    #: a connector kind of the catalogue (erpsync_gui.config.kinds): "rest", "sql", "zoho", ...
+    kind: str
     url: str
     auth: str = "none"
     batch_size: int = 50
@@ -35,24 +36,6 @@ class EndpointConfig:
     #: connector-specific settings (paging style, id field, preset, table names ...) and the HTTP ones
     #: (auth, TLS, proxy, rate limits, circuit breaker): see erpsync_gui/http/auth_factory.py
     options: dict[str, Any] = field(default_factory=dict)
-
-    def secret_names(self) -> tuple[str, ...]:
-        """Names of the keyring entries this endpoint needs, by its auth kind and options. OAuth2's
-        refresh_token is stored by `erpsync auth login` (with an access-token cache, "access_token")."""
-        names: list[str] = []
-        if self.auth in ("bearer", "api_key"):
-            names.append("token")
-        elif self.auth in ("basic", "session"):
-            names.append("password")
-        elif self.auth in ("oauth2", "client_credentials"):
-            names += ["client_secret", "refresh_token"] if self.auth == "oauth2" else ["client_secret"]
-        if self.auth == "client_cert" or (self.options or {}).get("client_cert"):
-            names.append("cert_password")  # a client certificate may go with any auth kind
-        if self.kind == "rest":
-            names.append("client_token")
-        if self.kind == "sql":
-            names.append("db_password")
-        return tuple(names)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,11 @@ mode="${1:-demo}"
 shift 2>/dev/null || true
 
 # Python's venv and Qt's libraries (offscreen, and X11 windows: the demo's window, the tests' real tray);
-# for the tests also PostgreSQL and MariaDB servers, Xvfb and a tray host
+# for the tests also PostgreSQL and MariaDB servers, Xvfb, a tray host, and systemd (systemd-analyze checks the
+# service's unit file)
 xcb="libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xkb1"
 debs="python3-venv libegl1 libgl1 libfontconfig1 libglib2.0-0 libxkbcommon0 libdbus-1-3 libxkbcommon-x11-0 $xcb"
-[ "$mode" = "test" ] && debs="$debs postgresql mariadb-server xvfb xauth trayer"
+[ "$mode" = "test" ] && debs="$debs postgresql mariadb-server xvfb xauth trayer systemd"
 
 missing=""
 for pkg in $debs; do

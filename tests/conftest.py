@@ -34,6 +34,15 @@ _PG_URL_ENV = "ERPSYNC_TEST_POSTGRES_URL"
 _MYSQL_URL_ENV = "ERPSYNC_TEST_MYSQL_URL"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def memory_system_kind() -> None:
+    """The in-memory test system is a connector kind of the catalogue, so profiles naming it can be saved."""
+    from erpsync_gui.config.kinds import register_kind
+    from tests.fakes.memory import KIND
+
+    register_kind(KIND)
+
+
 @pytest.fixture(autouse=True)
 def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
     """A fresh, empty in-memory keyring per test; subprocesses are told to use the same backend class."""

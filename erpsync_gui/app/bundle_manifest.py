@@ -20,7 +20,10 @@ SKIPPED_PACKAGES = ("erpsync_gui.store.migrations",)
 #: resource files the app never reads itself (the README's pictures)
 SKIPPED_RESOURCES = ("screenshots/",)
 #: modules that exist on one kind of OS only; the code imports them behind a platform check
-WINDOWS_ONLY = frozenset({"winreg", "msvcrt", "winsound", "_winapi"})
+WINDOWS_ONLY = frozenset({"winreg", "msvcrt", "winsound", "_winapi", "servicemanager", "win32service",
+                          "win32serviceutil"})
+#: the package's own modules that only import on Windows (the Windows service, on pywin32)
+WINDOWS_ONLY_MODULES = frozenset({"erpsync_gui.app.headless.winservice"})
 POSIX_ONLY = frozenset({"fcntl", "termios", "pwd", "grp", "resource"})
 
 
@@ -101,6 +104,8 @@ def for_this_platform(module: str, platform: str | None = None) -> bool:
     """False for a module that does not exist on this kind of OS (winreg on Linux, fcntl on Windows)."""
     top = module.split(".")[0]
     windows = (platform or sys.platform) == "win32"
+    if module in WINDOWS_ONLY_MODULES:
+        return windows
     return not (top in WINDOWS_ONLY and not windows) and not (top in POSIX_ONLY and windows)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.errors import ConfigError
+from erpsync_gui.http.auth_factory import auth_options, http_options
 from erpsync_gui.http.oauth import OAuthConfig, TokenClient
 from erpsync_gui.http.oauth_listener import DEFAULT_LOGIN_TIMEOUT, login
 from erpsync_gui.profile import ProfileConfig
@@ -46,11 +47,12 @@ def sign_in(service: SyncService, profile_name: str | None, side: Side, *, open_
                           "authentication, which needs no browser login",
                           hint="set its auth to oauth2 to log in with OAuth2")
     options = endpoint.options or {}
-    config = OAuthConfig.from_options(options, kind=options.get("oauth_preset") or endpoint.kind, side=side.value)
+    typed, transport = auth_options(endpoint), http_options(endpoint)
+    config = OAuthConfig.of(typed, kind=typed.oauth_preset or endpoint.kind, side=side.value)
     store = service.secrets.endpoint(profile.name, side)
     tokens = TokenClient(config, store.fetch("client_secret"),
-                         verify=options.get("verify", options.get("ca_bundle", True)),
-                         proxy=options.get("proxy") or None, timeout=endpoint.timeout)
+                         verify=transport.verify if transport.ca_bundle is None else transport.ca_bundle,
+                         proxy=transport.proxy, timeout=endpoint.timeout)
     try:
         result = login(config, tokens, store, open_browser=open_browser, announce=announce, timeout=timeout)
     finally:

@@ -117,6 +117,8 @@ def check_imports(manifest: Manifest | None, platform: str | None = None) -> tup
         return False, "the bundle has no module manifest (the build did not write it)"
     missing = []
     for name in manifest.modules:
+        if not for_this_platform(name, platform):
+            continue
         try:
             importlib.import_module(name)
         except Exception as exc:  # any failure to import is what this check is for

@@ -21,6 +21,7 @@ from erpsync_gui.app.run_health import WatchedConnector
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
 from erpsync_gui.connectors.base import CheckResult, Connector
+from erpsync_gui.connectors.partitions import IdRange
 from erpsync_gui.engine.apply_plan import apply_plan
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
@@ -87,16 +88,16 @@ class SyncService:
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
              cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
-             plan: RunResult | None = None) -> RunResult:
-        """Run one entity. Raises EntityBusyError when it already runs (unless `wait`), ConfigError when the
-        settings are wrong (checked before anything starts). With `plan` (a dry run's result) the run applies
-        exactly that reviewed plan instead of syncing afresh."""
+             plan: RunResult | None = None, partition: tuple[Side, IdRange] | None = None) -> RunResult:
+        """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
+        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). With `plan`
+        (a dry run's result) the run applies exactly that reviewed plan instead of syncing afresh."""
         profile = self.profile(profile_name)
         lock = self._lock(profile.name, entity)
         if not lock.acquire(blocking=wait):
             raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
                                   hint="wait for that run to finish, or cancel it")
-        other_process = EntityFileLock(self.data_dir, profile.name, entity)
+        other_process = self.process_lock(profile.name, entity)
         if not other_process.acquire():
             lock.release()
             raise EntityBusyError(
@@ -115,12 +116,17 @@ class SyncService:
                     result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)
                 else:
                     result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                        progress=report, cancel=cancel, only=only)
+                                        progress=report, cancel=cancel, only=only, partition=partition)
                 self._note_health(profile, watched)
                 return result
         finally:
             other_process.release()
             lock.release()
+
+    def process_lock(self, profile_name: str, entity: str) -> EntityFileLock:
+        """The lock that keeps other processes on this machine from running the entity at the same time (the
+        headless service replaces it with its task queue's lock, which holds across machines)."""
+        return EntityFileLock(self.data_dir, profile_name, entity)
 
     def _note_health(self, profile: ProfileConfig, connectors: Mapping[Side, WatchedConnector]) -> None:
         """Endpoint status after a run, so the status bar tells what the run found: expired when a refresh

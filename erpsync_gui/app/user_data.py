@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from erpsync_gui import paths
+from erpsync_gui.app.connectors import secret_names
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.records import Side
 from erpsync_gui.secrets import SecretStore
@@ -42,7 +43,7 @@ def forget_secrets(store: Store, secrets: SecretStore) -> int:
     deleted = 0
     for profile in ConfigRepo(store).list_profiles():
         for side in Side:
-            for name in sorted({*SECRET_NAMES, *profile.endpoint(side).secret_names()}):
+            for name in sorted({*SECRET_NAMES, *secret_names(profile, profile.endpoint(side))}):
                 deleted += secrets.delete(profile.name, side, name)
     return deleted
 

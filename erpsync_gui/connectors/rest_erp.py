@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origin_from
 from erpsync_gui.connectors.rest_changes import read_changes
 from erpsync_gui.connectors.rest_paging import (
@@ -102,7 +103,7 @@ class RestErpConnector:
         self, endpoint: EndpointConfig, secrets: Mapping[str, str], http: HttpClient | None = None
     ) -> None:
         self.endpoint = endpoint
-        self.options = RestOptions.from_options(endpoint.options or {})
+        self.options = own_options(endpoint, RestOptions, "REST")
         self._secrets = endpoint_store(endpoint, secrets)
         self._token = (self._secrets.get("token") or "").strip() or None
         self._client_token = (self._secrets.get("client_token") or "").strip() or None

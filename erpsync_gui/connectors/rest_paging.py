@@ -8,7 +8,7 @@ names the entity and the URL.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,51 +16,13 @@ from typing import Any
 import httpx
 
 from erpsync_gui.connectors.reply_ids import MAX_ID_LENGTH, record_id_of
-from erpsync_gui.errors import ConfigError, MalformedReplyError, PermanentError
+from erpsync_gui.connectors.rest_options import RestOptions
+from erpsync_gui.errors import MalformedReplyError, PermanentError
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.records import Record
 
-PAGING_STYLES = ("page", "offset", "cursor")
 #: (name, value) pairs, so a filter can repeat a name (?id=1&id=2)
 Params = list[tuple[str, str | int]]
-
-
-@dataclass(frozen=True)
-class RestOptions:
-    """The dialect's knobs, from EndpointConfig.options (every one optional)."""
-
-    paging: str = "page"
-    id_field: str = "id"
-    updated_field: str = "updated_at"
-    version_field: str = "version"
-    txn_field: str = "sync_txn"
-    list_key: str = "data"
-    page_size_max: int = 500
-    api_path: str = "index.php/api/"
-    client_token_header: str = "X-Client-Token"
-    origin_fields: tuple[str, str] = ("external_id", "external_channel")
-    send_if_match: bool = True
-    #: the flag an archive sets to false (an empty name: the ERP cannot archive)
-    archive_field: str = "active"
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> RestOptions:
-        """Validated options; unknown keys are ignored (other connectors' settings may sit beside)."""
-        known = {k: v for k, v in options.items() if k in cls.__dataclass_fields__}
-        if "origin_fields" in known:
-            fields = tuple(known["origin_fields"])
-            if len(fields) != 2 or not all(isinstance(f, str) and f for f in fields):
-                raise ConfigError("origin_fields must name two fields: the source id and the channel",
-                                  hint='for example ["external_id", "external_channel"]')
-            known["origin_fields"] = fields
-        opts = cls(**known)
-        if opts.paging not in PAGING_STYLES:
-            raise ConfigError(f"Unknown paging style {opts.paging!r}",
-                              hint=f"use one of {', '.join(PAGING_STYLES)}")
-        if not isinstance(opts.page_size_max, int) or opts.page_size_max < 1:
-            raise ConfigError(f"page_size_max must be a positive integer, not {opts.page_size_max!r}")
-        path = opts.api_path.strip("/")
-        return cls(**{**opts.__dict__, "api_path": f"{path}/" if path else ""})
 
 
 def shown_url(response: httpx.Response) -> str:

@@ -18,8 +18,11 @@ from sqlalchemy import Connection, func, inspect, or_, select
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
 
+from erpsync_gui.config.options import own_options
+from erpsync_gui.connectors import sql_partitions
 from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
-from erpsync_gui.connectors.sql_clock import DEFAULT_OVERLAP_S, overlap_start, server_time, source_now
+from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
+from erpsync_gui.connectors.sql_clock import overlap_start, server_time, source_now
 from erpsync_gui.connectors.sql_defaults import column_default
 from erpsync_gui.connectors.sql_engine import (
     build_engine,
@@ -29,6 +32,7 @@ from erpsync_gui.connectors.sql_engine import (
     translate,
     translate_errors,
 )
+from erpsync_gui.connectors.sql_options import SqlOptions
 from erpsync_gui.connectors.sql_reading import IN_CHUNK, cursor_text, cursor_value, key_norm, read_records
 from erpsync_gui.connectors.sql_schema import EntityTable, SchemaCatalog, field_type, to_db
 from erpsync_gui.connectors.sql_writing import PreparedRow, delete_row, insert, prepare, update_row
@@ -54,21 +58,17 @@ class SqlConnector:
     kind = "sql"
 
     def __init__(self, endpoint: EndpointConfig, secrets: Mapping[str, str]) -> None:
-        options = endpoint.options or {}
+        options = own_options(endpoint, SqlOptions, "CRM database")
         self._url = parse_url(endpoint.url, secrets.get("db_password") or None)
         self._timeout = endpoint.timeout
-        self.channel = str(options.get("channel_value") or "erpsync")
-        self._preset = str(options.get("preset") or "perfex")
-        overrides = options.get("tables") or {}
-        if not isinstance(overrides, Mapping) or not all(isinstance(v, Mapping) for v in overrides.values()):
-            raise ConfigError("options.tables must map entity names to settings",
-                              hint='e.g. {"clients": {"table": "tblclients", "id": "userid"}}')
-        self._overrides = {str(k): dict(v) for k, v in overrides.items()}
-        self._schema = options.get("schema") or None
+        self.channel = options.channel_value
+        self._preset = options.preset
+        self._overrides = {name: o.model_dump(exclude_unset=True) for name, o in options.tables.items()}
+        self._schema = options.db_schema
         self._clock_offset = float(endpoint.clock_offset_s or 0.0)
         #: how far before the stored cursor a read starts again: an edit stamped in the same second as (or a
         #: little before) the newest stamp read is still read; the checksums skip what did not change
-        self._overlap = timedelta(seconds=float(options.get("cursor_overlap_s", DEFAULT_OVERLAP_S)))
+        self._overlap = timedelta(seconds=options.cursor_overlap_s)
         self._engine: Engine | None = None
         self._catalog: SchemaCatalog | None = None
         self._lock = threading.Lock()
@@ -201,6 +201,13 @@ class SqlConnector:
             yield Page(tuple(records), page_cursor, total, complete=last and end)
             if end:
                 return
+
+    def plan_partitions(self, entity: str, count: int) -> PartitionPlan:
+        """Ranges of the table's integer key for a read in parts (see connectors.partitions)."""
+        return sql_partitions.plan(self.engine, self._resolve(entity), count)
+
+    def read_partition(self, entity: str, part: IdRange, page_size: int) -> Iterator[Page]:
+        return sql_partitions.read(self.engine, self._resolve(entity), part, page_size)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         et = self._resolve(entity)

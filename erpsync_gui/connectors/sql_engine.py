@@ -60,7 +60,8 @@ def parse_url(url: str, password: str | None = None) -> URL:
     except ArgumentError:
         raise ConfigError("The database URL is not valid",
                           hint="e.g. sqlite:///C:/crm/crm.db or postgresql+psycopg://user@host/db") from None
-    return parsed.set(password=password) if password else parsed
+    # a SQLite file has no password: one stored for it anyway is left out, it would only break the URL
+    return parsed.set(password=password) if password and parsed.get_backend_name() != "sqlite" else parsed
 
 
 def safe_url(url: URL) -> str:

@@ -227,6 +227,10 @@ class Applier:
         elif action is Action.RETIRE:
             commit.outcomes.append(self._outcome(item, now))  # while the link still names both records
             self._retire(link, item, now)
+            if link.id is not None:
+                # a conflict over a record that no longer exists has nothing left to decide; the
+                # "deleted" outcome tells what happened
+                commit.resolved_conflict_links.append(link.id)
         elif action is Action.CONFLICT:
             self._conflict(link, item, commit, now)
         elif action is Action.FAILED:

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
+from erpsync_gui.connectors.partitions import IdRange, Partitioned
 from erpsync_gui.engine.applier import Applier, ApplyContext
+from erpsync_gui.engine.currencies import check_currencies
 from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.retire import retire
@@ -109,12 +111,16 @@ class SyncEngine:
     def run(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
             trigger: str = "manual", full: bool = False,
             progress: Callable[[ProgressEvent], None] | None = None, cancel=None,
-            only: Mapping[Side, Sequence[str]] | None = None) -> RunResult:
+            only: Mapping[Side, Sequence[str]] | None = None,
+            partition: tuple[Side, IdRange] | None = None) -> RunResult:
         """One run. `only` limits it to the given source records (retrying selected errors): no cursor
-        is read or moved."""
+        is read or moved. `partition` reads one id range of one side (a part of a read in parts), likewise
+        without cursor."""
         prepared = self.prepare(entity, direction)
-        return _Run(self, prepared, dry_run=dry_run, trigger=trigger, full=full,
-                    progress=progress, cancel=cancel, only=only).execute()
+        run = _Run(self, prepared, dry_run=dry_run, trigger=trigger, full=full,
+                   progress=progress, cancel=cancel, only=only)
+        run.partition = partition
+        return run.execute()
 
 
 class _Run:
@@ -147,6 +153,7 @@ class _Run:
                               for side in Side}
         self.targets = {side: Targets(engine.connectors[side], self.names[side], side) for side in Side}
         self.reevaluate = False
+        self.partition: tuple[Side, IdRange] | None = None
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -222,11 +229,16 @@ class _Run:
         mapping learns what each target does with an empty value."""
         described = {side: self.engine.connectors[side].describe(self.names[side]) for side in Side}
         check_and_bind(self.p.mapping, described, self.entity)
+        check_currencies(self.p.mapping, self.engine.connectors, self.entity)
 
     # -- reading -----------------------------------------------------------------------------
     def _sync_side(self, side: Side) -> None:
         connector = self.engine.connectors[side]
         name = self.names[side]
+        if self.partition is not None:
+            if side is self.partition[0]:
+                self._sync_partition(side, connector, name, self.partition[1])
+            return
         if self.only is not None:
             self.side_totals[side] = len(self.only.get(side, ()))
             for ids in chunked(list(self.only.get(side, ())), self.p.batch_size):
@@ -271,6 +283,16 @@ class _Run:
         if stored is None and not self.dry_run and not self._cancelled():
             self.state.set_mapping_fingerprint(side, fingerprint)
         self.reevaluate = False
+
+    def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
+        """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:
+        one part is not a whole read (the service moves the cursor once every part has committed)."""
+        if not isinstance(connector, Partitioned):
+            raise ConfigError(f"the {side.value.upper()} connector cannot read {self.entity} in parts")
+        for page in connector.read_partition(name, part, self.p.batch_size):
+            self._batch(side, list(page.records), cursor=None, phase="applying")
+            if self._cancelled():
+                return
 
     def _waiting(self, side: Side, connector: Connector, name: str) -> Iterator[list[Record]]:
         """Records that failed or were deferred earlier: fetched again and retried first."""

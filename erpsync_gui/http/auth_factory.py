@@ -1,21 +1,6 @@
-"""Builds an endpoint's HTTP client: its settings from EndpointConfig (timeouts, TLS, proxy, rate limits,
-circuit breaker) and its auth flow from the auth kind, the options and the secrets.
-
-Auth kinds and what they read (secrets from the keyring, the rest from options):
-  bearer       secret token; auth_scheme ("Bearer")
-  api_key      secret token; api_key_name ("X-Api-Key"), api_key_in ("header" | "query")
-  basic        options.username, secret password
-  oauth2       secrets client_secret (optional with PKCE) and refresh_token (from `erpsync auth login`);
-               see oauth.py for the options
-  client_credentials  secret client_secret; client_id, token_url, scopes
-  session      options.username, secret password; see session_auth.py for the options
-  client_cert  options.client_cert (PEM or .p12/.pfx), client_key (PEM key file), secret cert_password
-A client certificate given in the options is presented with any auth kind.
-
-HTTP options: verify (true/false or a CA bundle path; ca_bundle is the same), trust_cert_sha256 (trust
-exactly the server certificate with this SHA-256 fingerprint instead; cert_pin.py), proxy, connect_timeout_s,
-total_timeout_s, backoff_s, rate_limits / rate_limit_preset / rate_limit_key (ratelimit.py) and
-circuit_breaker ({"failures": 5, "cooldown_s": 30}; failures 0 switches it off).
+"""Builds an endpoint's HTTP client: its settings from the endpoint and its typed HTTP options (timeouts,
+TLS, proxy, rate limits, circuit breaker) and its auth flow from the auth-kind registry (auth_kinds.py),
+the auth options and the secrets. A client certificate given in the options is presented with any auth kind.
 """
 
 from __future__ import annotations
@@ -27,26 +12,21 @@ from typing import Any
 
 import httpx
 
-from erpsync_gui.errors import ConfigError, MissingSecretError
-from erpsync_gui.http.auth import ApiKeyAuth, BasicAuth, BearerAuth
+from erpsync_gui.config.http import HttpOptions
+from erpsync_gui.config.options import own_options
+from erpsync_gui.errors import ConfigError
+from erpsync_gui.http.auth_kinds import BuildContext, auth_kind
+from erpsync_gui.http.auth_options import AUTH_OPTION_KEYS, AuthOptions
 from erpsync_gui.http.client import HttpClient
 from erpsync_gui.http.client_cert import ClientCertificate
-from erpsync_gui.http.oauth import OAUTH_OPTION_KEYS, OAuthConfig, TokenClient
-from erpsync_gui.http.ratelimit import limits_for
-from erpsync_gui.http.session_auth import SessionAuth
+from erpsync_gui.http.ratelimit import PRESETS, RateLimits
 from erpsync_gui.http.settings import HttpSettings
-from erpsync_gui.http.token_auth import ClientCredentialsAuth, OAuth2Auth
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.secrets import EndpointSecrets
 
 #: every option key this layer reads (auth kinds, OAuth2, TLS, proxy, timeouts, rate limits, breaker): a
 #: connector's own options model validates the keys beside them, so a mistyped option is reported, not ignored
-HTTP_OPTION_KEYS = OAUTH_OPTION_KEYS | frozenset({
-    "auth_scheme", "api_key_name", "api_key_in", "username", "login_body", "company_db", "login_path",
-    "logout_path", "username_field", "password_field", "client_cert", "client_key", "verify", "ca_bundle", "proxy",
-    "connect_timeout_s", "total_timeout_s", "backoff_s", "rate_limits", "rate_limit_preset", "rate_limit_key",
-    "circuit_breaker",
-})
+HTTP_OPTION_KEYS = AUTH_OPTION_KEYS | frozenset(HttpOptions.model_fields)
 
 
 @dataclass(frozen=True)
@@ -64,31 +44,22 @@ def endpoint_store(endpoint: EndpointConfig, secrets: Mapping[str, str]) -> Endp
     return EndpointSecrets(secrets, side=endpoint.side)
 
 
-def _require(store: EndpointSecrets, endpoint: EndpointConfig, name: str) -> str:
-    value = store.fetch(name)
-    if not value:
-        key = f"{endpoint.side.value}.{name}"
-        raise MissingSecretError(f"the secret {key} is not set", hint=f"run `erpsync secret set {key}`")
-    return value
+def http_options(endpoint: EndpointConfig) -> HttpOptions:
+    return own_options(endpoint, HttpOptions, endpoint.side.value.upper())
 
 
-def _option(options: Mapping[str, Any], name: str, endpoint: EndpointConfig) -> str:
-    value = options.get(name)
-    if not value or not isinstance(value, str):
-        raise ConfigError(f"the {endpoint.side.value.upper()} endpoint's {endpoint.auth} login needs options.{name}",
-                          hint="add it to the endpoint settings")
-    return value
+def auth_options(endpoint: EndpointConfig) -> AuthOptions:
+    return own_options(endpoint, AuthOptions, endpoint.side.value.upper())
 
 
 def client_certificate(endpoint: EndpointConfig, store: EndpointSecrets) -> ClientCertificate | None:
-    options = endpoint.options or {}
-    path = options.get("client_cert")
-    if not path:
+    options = http_options(endpoint)
+    if not options.client_cert:
         if endpoint.auth == "client_cert":
             raise ConfigError(f"the {endpoint.side.value.upper()} endpoint uses a client certificate but "
                               "options.client_cert names no file", hint="give the PEM or .p12/.pfx file")
         return None
-    return ClientCertificate(str(path), options.get("client_key") or None, store.fetch("cert_password"))
+    return ClientCertificate(options.client_cert, options.client_key, store.fetch("cert_password"))
 
 
 def build_auth(endpoint: EndpointConfig, secrets: Mapping[str, str], *, base_url: str,
@@ -97,77 +68,45 @@ def build_auth(endpoint: EndpointConfig, secrets: Mapping[str, str], *, base_url
                clock: Callable[[], float] = time.time) -> AuthSetup:
     """The auth flow and client certificate for `endpoint`. A missing token of the simple kinds means no
     auth (the server's 401 then says so); a missing OAuth2 refresh token is reported at the first call."""
+    kind = auth_kind(endpoint.auth)
+    options = auth_options(endpoint)
+    for name in kind.required_options:
+        if not getattr(options, name):
+            raise ConfigError(f"the {endpoint.side.value.upper()} endpoint's {kind.label.lower()} needs "
+                              f"options.{name}", hint="add it to the endpoint settings")
     store = endpoint_store(endpoint, secrets)
-    options = endpoint.options or {}
-    kind = endpoint.auth
     cert = client_certificate(endpoint, store)
-    auth: httpx.Auth | None = None
-    if kind in ("none", "client_cert"):
-        auth = None
-    elif kind == "bearer":
-        token = store.fetch("token")
-        auth = BearerAuth(token, scheme=options.get("auth_scheme") or "Bearer") if token else None
-    elif kind == "api_key":
-        token = store.fetch("token")
-        auth = ApiKeyAuth(options.get("api_key_name") or "X-Api-Key", token,
-                          options.get("api_key_in") or "header") if token else None
-    elif kind == "basic":
-        auth = BasicAuth(_option(options, "username", endpoint), _require(store, endpoint, "password"))
-    elif kind in ("oauth2", "client_credentials"):
-        config = OAuthConfig.from_options(options, kind=options.get("oauth_preset") or endpoint.kind,
-                                          side=endpoint.side.value)
-        secret = store.fetch("client_secret") if kind == "oauth2" else _require(store, endpoint, "client_secret")
-        tokens = TokenClient(config, secret, verify=verify, proxy=proxy, timeout=timeout,
-                             transport=token_transport, clock=clock)
-        auth = (OAuth2Auth(tokens, store, clock=clock) if kind == "oauth2"
-                else ClientCredentialsAuth(tokens, clock=clock))
-    elif kind == "session":
-        body = dict(options.get("login_body") or {})
-        if options.get("company_db"):
-            body.setdefault("CompanyDB", options["company_db"])
-        auth = SessionAuth(base_url, _option(options, "username", endpoint), _require(store, endpoint, "password"),
-                           login_path=options.get("login_path") or "Login",
-                           logout_path=options.get("logout_path", "Logout") or None,
-                           username_field=options.get("username_field") or "UserName",
-                           password_field=options.get("password_field") or "Password", login_body=body)
-    else:
-        raise ConfigError(f"unknown auth kind {kind!r}", hint="use none, bearer, api_key, basic, oauth2, "
-                          "client_credentials, session or client_cert")
-    return AuthSetup(auth, cert)
+    ctx = BuildContext(side=endpoint.side.value, connector_kind=endpoint.kind, options=options, secrets=store,
+                       base_url=base_url, verify=verify, proxy=proxy, timeout=timeout,
+                       token_transport=token_transport, clock=clock)
+    return AuthSetup(kind.build(ctx), cert)
 
 
-def _seconds(options: Mapping[str, Any], name: str, default: float | None) -> float | None:
-    value = options.get(name, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ConfigError(f"options.{name} must be a number of seconds above 0, not {value!r}")
-    return float(value)
+def limits_for(kind: str, options: HttpOptions) -> RateLimits:
+    """The preset of `rate_limit_preset` (default: the connector kind), overridden by `rate_limits`."""
+    base = PRESETS.get(options.rate_limit_preset or kind, RateLimits())
+    if options.rate_limits is None:
+        return base
+    return base.merged(options.rate_limits.model_dump(exclude_unset=True))
 
 
 def endpoint_settings(endpoint: EndpointConfig, base_url: str, cert: ClientCertificate | None = None) -> HttpSettings:
-    """HttpSettings from the endpoint's fields and options."""
-    options = endpoint.options or {}
-    breaker = options.get("circuit_breaker") or {}
-    if not isinstance(breaker, Mapping):
-        raise ConfigError("circuit_breaker must be a table", hint='for example {"failures": 5, "cooldown_s": 30}')
+    """HttpSettings from the endpoint's fields and typed options."""
+    options = http_options(endpoint)
     extra: dict[str, Any] = {}
-    if "failures" in breaker:
-        extra["breaker_failures"] = breaker["failures"]
-    if "cooldown_s" in breaker:
-        extra["breaker_cooldown"] = breaker["cooldown_s"]
-    if options.get("total_timeout_s") is not None:
-        extra["total_timeout"] = _seconds(options, "total_timeout_s", None)
-    if options.get("backoff_s") is not None:
-        extra["backoff_base"] = _seconds(options, "backoff_s", None)
+    if options.circuit_breaker is not None:
+        extra.update(breaker_failures=options.circuit_breaker.failures,
+                     breaker_cooldown=options.circuit_breaker.cooldown_s)
+    if options.total_timeout_s is not None:
+        extra["total_timeout"] = options.total_timeout_s
+    if options.backoff_s is not None:
+        extra["backoff_base"] = options.backoff_s
+    verify = options.verify if options.ca_bundle is None else options.ca_bundle
     return HttpSettings(
-        base_url=base_url, timeout=endpoint.timeout, retries=endpoint.retries,
-        verify=options.get("verify", options.get("ca_bundle", True)), proxy=options.get("proxy") or None,
+        base_url=base_url, timeout=endpoint.timeout, retries=endpoint.retries, verify=verify, proxy=options.proxy,
         log_level=endpoint.log_level, name=f"the {endpoint.side.value.upper()} endpoint",
-        connect_timeout=_seconds(options, "connect_timeout_s", None), cert=cert,
-        pinned_sha256=options.get("trust_cert_sha256") or None,
-        rate_limits=limits_for(endpoint.kind, options), rate_limit_key=options.get("rate_limit_key") or None,
-        **extra,
+        connect_timeout=options.connect_timeout_s, cert=cert, pinned_sha256=options.trust_cert_sha256,
+        rate_limits=limits_for(endpoint.kind, options), rate_limit_key=options.rate_limit_key, **extra,
     )
 
 

@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from pydantic import ValidationError
 
 from erpsync_gui import __version__
 from erpsync_gui.errors import AuthError, ConfigError, CredentialsExpiredError, PermanentError, RetryableError
+from erpsync_gui.http.auth_options import AuthOptions
 from erpsync_gui.http.client_cert import ssl_context
 from erpsync_gui.http.errors_map import error_details, error_for_exception
 from erpsync_gui.http.redact import redact_body, redact_url
@@ -41,8 +43,6 @@ PRESETS: dict[str, dict[str, Any]] = {
                    "scopes": ("com.intuit.quickbooks.accounting",)},
 }
 #: the option keys OAuthConfig reads
-OAUTH_OPTION_KEYS = frozenset({"oauth_preset", "client_id", "token_url", "authorize_url", "scopes", "redirect_port",
-                               "redirect_path", "token_auth", "auth_scheme", "refresh_before_s", "accounts_server"})
 #: error codes that mean "this refresh token is dead" (Zoho answers invalid_code for a revoked one)
 EXPIRED_CODES = frozenset({"invalid_grant", "invalid_code"})
 LOGIN_HINT = "log in again with `erpsync auth login --side {side}`"
@@ -66,36 +66,40 @@ class OAuthConfig:
     side: str = "erp"
 
     @classmethod
-    def from_options(cls, options: Mapping[str, Any], *, kind: str = "", side: str = "erp") -> OAuthConfig:
-        preset = options.get("oauth_preset") or (kind if kind in PRESETS else None)
+    def of(cls, options: AuthOptions, *, kind: str = "", side: str = "erp") -> OAuthConfig:
+        """The endpoint's OAuth2 settings: its preset (Zoho, QuickBooks) with the typed options over it."""
+        preset = options.oauth_preset or (kind if kind in PRESETS else None)
         values: dict[str, Any] = dict(PRESETS.get(preset, {})) if preset else {}
-        if preset and preset not in PRESETS:
-            raise ConfigError(f"unknown OAuth preset {preset!r}", hint=f"use one of {', '.join(PRESETS)}")
         if preset == "zoho":
-            accounts = str(options.get("accounts_server") or ZOHO_ACCOUNTS).rstrip("/")
+            accounts = (options.accounts_server or ZOHO_ACCOUNTS).rstrip("/")
             values.update(token_url=f"{accounts}/oauth/v2/token", authorize_url=f"{accounts}/oauth/v2/auth")
         for key in ("token_url", "authorize_url", "client_id", "redirect_path", "token_auth", "auth_scheme"):
-            if options.get(key):
-                values[key] = str(options[key])
-        scopes = options.get("scopes", values.get("scopes", ()))
+            if getattr(options, key):
+                values[key] = getattr(options, key)
+        scopes = options.scopes if options.scopes is not None else values.get("scopes", ())
         values["scopes"] = tuple(scopes.split() if isinstance(scopes, str) else scopes)
-        if "redirect_port" in options:
-            values["redirect_port"] = _int(options["redirect_port"], "redirect_port", 0, 65535)
-        if "refresh_before_s" in options:
-            values["refresh_before"] = float(_int(options["refresh_before_s"], "refresh_before_s", 0, 86400))
+        if options.redirect_port is not None:
+            values["redirect_port"] = options.redirect_port
+        if options.refresh_before_s is not None:
+            values["refresh_before"] = float(options.refresh_before_s)
         for key in ("token_url", "client_id"):
             if not values.get(key):
                 raise ConfigError(f"the OAuth2 setting {key} of the {side.upper()} endpoint is not set",
                                   hint=f"add options.{key} to the endpoint settings")
-        if values.setdefault("token_auth", "body") not in ("body", "basic"):
-            raise ConfigError(f"token_auth must be body or basic, not {values['token_auth']!r}")
         return cls(preset=preset, side=side, **values)
 
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any], *, kind: str = "", side: str = "erp") -> OAuthConfig:
+        """`of` for an endpoint's options mapping (its auth options validated first)."""
+        own = {k: v for k, v in options.items() if k in AuthOptions.model_fields}
+        try:
+            typed = AuthOptions.model_validate(own)
+        except ValidationError as exc:
+            from erpsync_gui.config.problems import problems_of
 
-def _int(value: Any, name: str, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ConfigError(f"the OAuth2 setting {name} must be a whole number from {low} to {high}, not {value!r}")
-    return value
+            raise ConfigError("the OAuth2 options are not valid: " + "; ".join(problems_of(exc, AuthOptions,
+                              "options"))) from None
+        return cls.of(typed, kind=kind, side=side)
 
 
 @dataclass(frozen=True)

@@ -85,20 +85,6 @@ PRESETS: dict[str, RateLimits] = {
 }
 
 
-def limits_for(kind: str, options: Mapping[str, Any]) -> RateLimits:
-    """The preset of `options["rate_limit_preset"]` (default: the connector kind), overridden by
-    `options["rate_limits"]`, e.g. {"per_minute": 500, "concurrent": 10, "per_day": 25000}."""
-    preset = options.get("rate_limit_preset") or kind
-    base = PRESETS.get(str(preset), RateLimits())
-    override = options.get("rate_limits")
-    if override is None:
-        return base
-    if not isinstance(override, Mapping):
-        raise ConfigError("rate_limits must be a table of limits",
-                          hint='for example {"per_minute": 500, "concurrent": 10}')
-    return base.merged(override)
-
-
 class RateLimiter:
     """The rolling windows and the concurrency count of one endpoint; thread-safe."""
 

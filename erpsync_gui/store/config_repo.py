@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from erpsync_gui.config.convert import check
 from erpsync_gui.errors import ConfigError, StoreError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
@@ -76,7 +77,12 @@ def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None
 
 
 def profile_from_row(row: ProfileRow) -> ProfileConfig:
-    """The dataclass form of a loaded profile row."""
+    """The dataclass form of a loaded profile row, checked against the typed model (a database written by
+    an older version, or by hand, says what to fix instead of failing in the middle of a run)."""
+    return check(_raw_profile(row), f"profile {row.name!r} in the state database")
+
+
+def _raw_profile(row: ProfileRow) -> ProfileConfig:
     sides = {e.side: e for e in row.endpoints}
     missing = [s.value for s in Side if s.value not in sides]
     if missing:
@@ -106,8 +112,10 @@ class ConfigRepo:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ConfigError(f"Profile {cfg.name!r} configures {', '.join(duplicates)} more than once")
+        # a profile that cannot run is refused here, where a person is saving it, not at 3 a.m.: the typed
+        # model checks every setting, then each mapping is built once as a run would build it
+        cfg = check(cfg)
         for entity in cfg.entities:
-            # a mapping that cannot run is refused here, where a person is saving it, not at 3 a.m.
             EntityMapping.from_config(entity)
         now = datetime.now(UTC)
         try:

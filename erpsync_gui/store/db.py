@@ -1,12 +1,16 @@
 """Opening the state database: engine, SQLite tuning, sessions, and migrating to the code's schema.
 
 Any SQLAlchemy URL works (SQLite by default, PostgreSQL or MySQL for shared installs). Opening always
-brings the schema to the newest Alembic revision, so callers never see an old layout.
+brings the schema to the newest Alembic revision, so callers never see an old layout. On PostgreSQL, where
+several machines (service workers) may open one store at once, the upgrade runs under a session-level
+advisory lock: one process migrates, the others wait and then find the schema current.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -27,6 +31,8 @@ from erpsync_gui.errors import StoreError
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: the advisory lock key held around migrations of a PostgreSQL store (any fixed 64-bit number; "ERPSync1")
+MIGRATION_LOCK_KEY = 0x4552_5053_796E_6331
 #: how long SQLite waits for another writer (GUI + scheduler + CLI) before giving up, in ms
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
@@ -124,23 +130,49 @@ def _check_not_newer(current: tuple[str, ...], script: ScriptDirectory, where: s
         )
 
 
+@contextmanager
+def advisory_lock(engine: Engine, key: int = MIGRATION_LOCK_KEY) -> Iterator[Connection | None]:
+    """Hold PostgreSQL's session-level advisory lock `key` on a connection of its own while the block runs
+    (waiting for another holder); yields that connection, or None on other databases, where nothing is held."""
+    if engine.dialect.name != "postgresql":
+        yield None
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()  # a failed statement leaves the transaction aborted, and the unlock needs a live one
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            conn.commit()
+
+
 def migrate(engine: Engine, where: str) -> None:
     """Bring the schema to the newest revision; refuse a database from a newer version."""
     script = ScriptDirectory.from_config(alembic_config())
-    current = _current_revisions(engine)
-    _check_not_newer(current, script, where)
-    if set(current) == set(script.get_heads()):
+    _check_not_newer(_current_revisions(engine), script, where)
+    if set(_current_revisions(engine)) == set(script.get_heads()):
         return
-    log.info("Migrating state database %s from %s to %s",
-             where, ", ".join(current) or "empty", script.get_current_head())
-    try:
-        with engine.begin() as conn:
-            command.upgrade(alembic_config(conn), "head")
-    except (SQLAlchemyError, CommandError) as exc:
-        # another process (GUI and CLI started together) may have migrated it in the meantime
-        if set(_current_revisions(engine)) == set(script.get_heads()):
+    with advisory_lock(engine) as locked:
+        current = _current_revisions(engine)  # another process may have migrated while this one waited
+        _check_not_newer(current, script, where)
+        if set(current) == set(script.get_heads()):
             return
-        raise StoreError(f"Migrating the state database {where} failed: {exc}") from exc
+        log.info("Migrating state database %s from %s to %s",
+                 where, ", ".join(current) or "empty", script.get_current_head())
+        try:
+            if locked is not None:
+                with locked.begin():
+                    command.upgrade(alembic_config(locked), "head")
+            else:
+                with engine.begin() as conn:
+                    command.upgrade(alembic_config(conn), "head")
+        except (SQLAlchemyError, CommandError) as exc:
+            # without a lock (SQLite, MySQL) another process (GUI and CLI started together) may have won the race
+            if set(_current_revisions(engine)) == set(script.get_heads()):
+                return
+            raise StoreError(f"Migrating the state database {where} failed: {exc}") from exc
 
 
 def open_store(url: str | None = None, *, data_dir: Path | None = None) -> Store:

@@ -161,7 +161,7 @@ class RunRow(Base):
     #: full | incremental | dry-run
     kind: Mapped[str] = mapped_column(String(12))
     #: running | success | partial | failed | cancelled | interrupted
-    status: Mapped[str] = mapped_column(String(10), default="running")
+    status: Mapped[str] = mapped_column(String(20), default="running")
     processed: Mapped[int] = mapped_column(default=0)
     inserted: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)

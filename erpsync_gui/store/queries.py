@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from erpsync_gui.errors import StoreError
+from erpsync_gui.errors import ConfigError, StoreError
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import DailyStatRow, LogRow, OutcomeRow, RunRow
 from erpsync_gui.timeutil import aware_utc
@@ -409,8 +409,17 @@ def reset_statistics(store: Store, profile_id: int, keep_open_errors: bool = Fal
     return deleted
 
 
+#: how many days of log lines `cleanup` may keep
+MIN_KEEP_DAYS, MAX_KEEP_DAYS = 1, 3650
+
+
 def cleanup_logs(store: Store, older_than_days: int) -> int:
-    """Delete log lines older than `older_than_days` days; returns how many went."""
+    """Delete log lines older than `older_than_days` days (1 to 3650); returns how many went."""
+    if isinstance(older_than_days, bool) or not isinstance(older_than_days, int) or \
+            not MIN_KEEP_DAYS <= older_than_days <= MAX_KEEP_DAYS:
+        # 0 or a negative number would put the cutoff at or after now: every log line would go
+        raise ConfigError(f"{older_than_days!r} is not a number of days from {MIN_KEEP_DAYS} to {MAX_KEEP_DAYS}",
+                          hint="keep at least a day of log lines")
     cutoff = datetime.now(UTC) - timedelta(days=older_than_days)
     try:
         with store.engine.begin() as conn:

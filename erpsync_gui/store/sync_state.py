@@ -15,12 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
+from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.link import TABLE, Link
 from erpsync_gui.store.models import (
     ConflictRow,
     CursorRow,
-    DailyStatRow,
     OutcomeRow,
     RunRow,
 )
@@ -225,24 +225,8 @@ class SyncState:
                 self._bump_daily(s, now, counts, failed_run=status == "failed")
 
     def _bump_daily(self, s, now: datetime, counts: dict[str, int], failed_run: bool) -> None:
-        day = now.date()
-        row = s.scalar(
-            select(DailyStatRow).where(
-                DailyStatRow.profile_id == self.profile_id,
-                DailyStatRow.day == day,
-                DailyStatRow.entity == self.entity,
-            )
-        )
-        if row is None:
-            row = DailyStatRow(profile_id=self.profile_id, day=day, entity=self.entity, runs=0,
-                               inserted=0, updated=0, skipped=0, failed=0, failed_runs=0)
-            s.add(row)
-        row.runs += 1
-        row.inserted += counts.get("inserted", 0)
-        row.updated += counts.get("updated", 0)
-        row.skipped += counts.get("skipped", 0)
-        row.failed += counts.get("failed", 0)
-        row.failed_runs += 1 if failed_run else 0
+        add_run_to_day(s, self.profile_id, now.date(), self.entity,
+                       {**counts, "runs": 1, "failed_runs": 1 if failed_run else 0})
 
     # -- the batch commit ----------------------------------------------------------------------
     def commit(self, batch: BatchCommit) -> None:

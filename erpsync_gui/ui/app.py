@@ -55,7 +55,15 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 
 
 def _start_scheduler(service, runs, store):
-    """The schedule runner when its module is part of this build; None (and the reason logged) otherwise."""
+    """The schedule runner when its module is part of this build; None (and the reason logged) otherwise, or
+    when this PC is connected to a headless service, which keeps the schedule instead."""
+    from erpsync_gui.ui.main_window import ui_settings
+    from erpsync_gui.ui.service_window import service_url
+
+    url = service_url(ui_settings(service.data_dir))
+    if url:
+        log.info("Connected to the ERPSync service at %s: this PC runs no schedule of its own", url)
+        return None
     try:
         from erpsync_gui.app.scheduler import SyncScheduler
     except ImportError as exc:

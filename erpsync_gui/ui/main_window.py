@@ -152,6 +152,11 @@ class MainWindow(QMainWindow):
         self.menus = build_menus(self)
         self.about_action = self.menus.about
         connect_menus(self, self.menus)
+        self.menus.tools.addSeparator()
+        self.service_action = self.menus.tools.addAction("&Connect to a service…")
+        self.service_action.setToolTip("Show and control the runs of an ERPSync service on a server")
+        self.service_action.triggered.connect(self.show_service)
+        self.service_window = None
 
     def page_of(self, page_class) -> QWidget:
         return next(p for p in self.pages if isinstance(p, page_class))
@@ -189,6 +194,16 @@ class MainWindow(QMainWindow):
         if self._self_test is None or not self._self_test.running:
             self._self_test = SelfTestLauncher(self)
             self._self_test.start()
+
+    def show_service(self):
+        """The window of the headless service this PC connects to (erpsync_gui.ui.service_window)."""
+        from erpsync_gui.ui.service_window import open_service_window
+
+        if self.service_window is None:
+            self.service_window = open_service_window(self.ctx.data_dir, self.ctx.secrets, self)
+        self.service_window.show()
+        self.service_window.raise_()
+        return self.service_window
 
     # -- pages -----------------------------------------------------------------------------------
 

@@ -7,9 +7,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
+
+from erpsync_gui.config.kinds import ConnectorKind
 from erpsync_gui.connectors.base import CheckResult, create_each, origin_from
 from erpsync_gui.errors import NotFoundError, OutcomeUnknownError, PermanentError, StaleVersionError
-from erpsync_gui.records import Capabilities, EntityInfo, Origin, Page, Record
+from erpsync_gui.records import Capabilities, EntityInfo, Origin, Page, Record, Side
 
 
 class MemoryConnector:
@@ -146,3 +149,17 @@ class MemoryConnector:
 
     def close(self) -> None:
         pass
+
+
+class MemoryOptions(BaseModel):
+    """The in-memory system takes no options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+#: the catalogue entry tests register so that profiles naming the in-memory system can be saved
+KIND = ConnectorKind(
+    name="memory", label="In-memory system (tests)", description="a test double of a system, held in memory",
+    icon="kind-database", sides=frozenset({Side.CRM, Side.ERP}), options=MemoryOptions,
+    factory="tests.fakes.memory:MemoryConnector", http=False, url="database",
+)

@@ -87,11 +87,19 @@ def test_config_export_import_round_trip_without_secrets(demo_dir, capsys):
 
 def test_secret_set_reads_stdin_into_the_keyring(demo_dir, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.StringIO("s3cr3t-value\n"))
-    code, out, _ = run(demo_dir, "secret", "set", "crm.db_password", capsys=capsys)
+    code, out, _ = run(demo_dir, "secret", "set", "erp.token", capsys=capsys)
     assert code == 0 and "s3cr3t-value" not in out
-    assert keyring.get_password("ERPSync", "demo/crm.db_password") == "s3cr3t-value"
+    assert keyring.get_password("ERPSync", "demo/erp.token") == "s3cr3t-value"
     code, out, _ = run(demo_dir, "secret", "list", capsys=capsys)
-    assert "crm.db_password: stored" in out and "s3cr3t-value" not in out
+    assert "erp.token (Access token): stored" in out and "s3cr3t-value" not in out
+
+
+def test_secret_set_refuses_a_secret_the_profile_does_not_use(demo_dir, capsys, monkeypatch):
+    # the demo CRM is an SQLite file: a database password would be stored and never read
+    monkeypatch.setattr(sys, "stdin", io.StringIO("s3cr3t-value\n"))
+    code, _out, err = run(demo_dir, "secret", "set", "crm.db_password", capsys=capsys)
+    assert code == 2 and "uses no secret 'db_password'" in err
+    assert keyring.get_password("ERPSync", "demo/crm.db_password") is None
 
 
 def test_test_command_reports_both_sides(demo_dir, capsys):
@@ -139,3 +147,29 @@ def test_a_mapped_column_the_crm_lacks_exits_2_in_either_direction_before_any_wr
     with crm.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM tblclients")).scalar() == before
     crm.dispose()
+
+
+@pytest.mark.parametrize("days", ["-1", "0", "3651", "soon"])
+def test_cleanup_refuses_a_number_of_days_that_would_delete_every_log_line(demo_dir, capsys, days):
+    from erpsync_gui.store.db import open_store
+    from erpsync_gui.store.models import LogRow
+
+    run(demo_dir, "sync", "-e", "leads", capsys=capsys)
+    store = open_store(None, data_dir=demo_dir)
+    with store.session() as s:
+        before = s.query(LogRow).count()
+    store.close()
+    with pytest.raises(SystemExit) as exited:
+        main(["--data-dir", str(demo_dir), "cleanup", "--days", days])
+    _out, err = capsys.readouterr()
+    assert exited.value.code == 2 and "--days" in err and "Traceback" not in err
+    store = open_store(None, data_dir=demo_dir)
+    with store.session() as s:
+        assert s.query(LogRow).count() == before > 0
+    store.close()
+
+
+def test_cleanup_within_the_range_keeps_recent_lines(demo_dir, capsys):
+    run(demo_dir, "sync", "-e", "leads", capsys=capsys)
+    code, out, _ = run(demo_dir, "cleanup", "--days", "1", capsys=capsys)
+    assert code == 0 and out.startswith("0 log lines older than 1 day deleted")

@@ -109,10 +109,10 @@ def _read(connector: Connector, entity: str, cursor: str | None = None, page_siz
 
 
 def test_it_is_a_connector_and_registered(make: Make) -> None:
-    from erpsync_gui.app.connectors import FACTORIES
+    from erpsync_gui.config.kinds import kinds
 
     connector = make()
-    assert isinstance(connector, Connector) and "quickbooks" in FACTORIES
+    assert isinstance(connector, Connector) and "quickbooks" in kinds()
     assert connector.describe("Customer").key_fields == ("DisplayName",)
     assert connector.describe("Item").key_fields == ("Name", "Sku")
     assert connector.describe("Invoice").key_fields == ("DocNumber",)

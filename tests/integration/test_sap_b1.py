@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from erpsync_gui.app.connectors import FACTORIES
+from erpsync_gui.config.kinds import kinds
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.connectors.sap_b1 import SapB1Connector
 from erpsync_gui.errors import ConfigError, NotFoundError, StaleVersionError
@@ -291,7 +291,7 @@ def test_options_problems_are_listed_with_their_paths(sap: SapB1Fake) -> None:
 
 
 def test_the_kind_is_registered() -> None:
-    assert "sap_b1" in FACTORIES
+    assert "sap_b1" in kinds()
 
 
 # -- volume ----------------------------------------------------------------------------------------------------

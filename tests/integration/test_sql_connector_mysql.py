@@ -169,7 +169,7 @@ def test_zero_dates_read_as_no_date(crm: SqlConnector, db: Engine) -> None:
 def test_a_wrong_password_is_an_auth_error_and_never_shown(mysql_db_url: str, db: Engine) -> None:
     url = make_url(mysql_db_url)
     wrong = "nu-e-parola-Ä7"
-    crm = _connector(url.set(password=None).render_as_string(hide_password=False), {"db_password": wrong})
+    crm = _connector(url._replace(password=None).render_as_string(hide_password=False), {"db_password": wrong})
     try:
         result = crm.check()
         assert result.reachable and not result.authenticated and not result.ok
@@ -179,7 +179,7 @@ def test_a_wrong_password_is_an_auth_error_and_never_shown(mysql_db_url: str, db
         assert wrong not in str(caught.value)
     finally:
         crm.close()
-    right = _connector(url.set(password=None).render_as_string(hide_password=False),
+    right = _connector(url._replace(password=None).render_as_string(hide_password=False),
                        {"db_password": url.password or ""})
     assert right.check().ok
     right.close()

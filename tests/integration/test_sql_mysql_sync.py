@@ -44,7 +44,7 @@ def service(tmp_path: Path, mysql_db_url: str, crm_db: Engine) -> Iterator[SyncS
     profile = setup_demo(store, service.secrets, tmp_path)
     url = make_url(mysql_db_url)
     service.secrets.set(DEMO_PROFILE, "crm", "db_password", url.password or "")
-    crm = dataclasses.replace(profile.crm, url=url.set(password=None).render_as_string(hide_password=False))
+    crm = dataclasses.replace(profile.crm, url=url._replace(password=None).render_as_string(hide_password=False))
     ConfigRepo(store).save_profile(dataclasses.replace(profile, crm=crm))
     yield service
     service.close()

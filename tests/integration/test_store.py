@@ -50,12 +50,16 @@ def any_store(db_url: str):
 def _profile(name: str = "acme", **changes) -> ProfileConfig:
     cfg = ProfileConfig(
         name=name,
-        crm=EndpointConfig(Side.CRM, "sql", "sqlite:///crm.db", options={"table_prefix": "tbl", "n": [1, 2]}),
+        crm=EndpointConfig(Side.CRM, "sql", "sqlite:///crm.db", options={
+            "preset": "none", "channel_value": "erpsync",
+            "tables": {"clients": {"table": "tblclients", "id": "userid", "keys": ["vat"]}}}),
         erp=EndpointConfig(Side.ERP, "rest", "https://erp.example/index.php/api", auth="bearer",
                            batch_size=100, timeout=12.5, retries=5, log_level="DEBUG"),
         entities=(
             EntityConfig("clients", match_keys=("customer_number", "vat"),
-                         fields=({"crm": "company", "erp": "name"}, {"crm": "email", "erp": "email"})),
+                         fields=({"crm": "company", "erp": "name"}, {"crm": "email", "erp": "email"},
+                                 {"crm": "customer_number", "erp": "customer_number"},
+                                 {"crm": "vat", "erp": "vat_number"})),
             EntityConfig("products", direction=Direction.IMPORT, policy="erp_wins",
                          currency_mapping={"1": 1, "2": "3"}, batch_size=20, crm_name="items",
                          erp_name="product"),
@@ -348,3 +352,25 @@ def test_saving_an_invalid_currency_mapping_is_refused_with_the_reason(store) ->
     with pytest.raises(ConfigError, match="both map to CRM currency 1"):
         ConfigRepo(store).save_profile(dataclasses.replace(profile, entities=(clients,)))
     assert ConfigRepo(store).list_profiles() == []
+
+
+def test_runs_finishing_together_all_count_in_the_day(any_store: Store) -> None:
+    # the parts of a partitioned read, or two worker processes, end at the same moment
+    from concurrent.futures import ThreadPoolExecutor
+
+    from erpsync_gui.store.sync_state import SyncState
+
+    pid = ConfigRepo(any_store).save_profile(_profile()).id
+    state = SyncState(any_store, pid, "clients")
+    runs = [state.start_run("both", "manual", "incremental") for _ in range(16)]
+
+    def finish(number: int) -> None:
+        state.finish_run(runs[number], "failed" if number % 4 == 0 else "success",
+                         {"inserted": 10, "updated": number, "skipped": 0, "failed": 1}, None)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(finish, range(16)))
+
+    with any_store.session() as s:
+        row = s.scalars(select(DailyStatRow).where(DailyStatRow.profile_id == pid)).one()
+    assert (row.runs, row.inserted, row.updated, row.failed, row.failed_runs) == (16, 160, sum(range(16)), 16, 4)

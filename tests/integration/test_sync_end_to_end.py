@@ -126,7 +126,9 @@ def test_prices_without_a_currency_mapping_fail_clearly_per_record(service):
     profile = service.profile("demo")
     products = dataclasses.replace(profile.entity("products"), currency_mapping={})
     groups = profile.entity("product_groups")
-    ConfigRepo(service.store).save_profile(dataclasses.replace(profile, entities=(groups, products)))
+    schedule = dataclasses.replace(profile.schedule, entities=())
+    ConfigRepo(service.store).save_profile(dataclasses.replace(profile, entities=(groups, products),
+                                                               schedule=schedule))
     service.sync("product_groups")
 
     result = service.sync("products")
@@ -227,3 +229,23 @@ def test_a_connection_test_measures_the_erp_clock_and_keeps_its_offset(service):
     erp.faults.clock_offset_s = 0
     service.test_connections()
     assert service.profile().erp.clock_offset_s == 0
+
+
+@pytest.mark.parametrize(("mapping", "problem"), [
+    ({"1": 1, "9": 2}, "the ERP has no currency 9 (it has 1, 2, 3, 4"),
+    ({"1": 77}, "the CRM has no currency 77 (it has 1,"),
+])
+def test_a_currency_mapping_naming_a_currency_a_system_lacks_stops_the_run_before_any_write(
+        service, crm_db, mapping, problem):
+    profile = service.profile("demo")
+    products = dataclasses.replace(profile.entity("products"), currency_mapping=mapping)
+    entities = tuple(products if e.entity == "products" else e for e in profile.entities)
+    ConfigRepo(service.store).save_profile(dataclasses.replace(profile, entities=entities))
+    service.sync("product_groups")
+    before = _count(crm_db, "tblitems")
+
+    result = service.sync("products")
+
+    assert result.status == "failed" and result.error_kind == "config"
+    assert problem in result.message and "currency mapping of products" in result.message
+    assert _count(crm_db, "tblitems") == before and result.counts["inserted"] == 0

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from erpsync_gui.app.connectors import FACTORIES
+from erpsync_gui.config.kinds import kinds
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.connectors.tally import TallyConnector
 from erpsync_gui.errors import ConfigError, DuplicateError, NotFoundError, StaleVersionError
@@ -233,7 +233,7 @@ def test_options_problems_are_listed_with_their_paths(tally: TallyFake) -> None:
 
 
 def test_the_kind_is_registered() -> None:
-    assert "tally" in FACTORIES
+    assert "tally" in kinds()
 
 
 def test_ten_thousand_records_through_the_fake(tally: TallyFake, make: Make) -> None:

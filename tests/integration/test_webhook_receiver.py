@@ -41,9 +41,10 @@ class Recorder:
 
 @pytest.fixture
 def profile_id(store) -> int:
-    endpoint = EndpointConfig(Side.CRM, "payamgostar", "http://crm.example/")
-    saved = ConfigRepo(store).save_profile(ProfileConfig("p", endpoint, EndpointConfig(Side.ERP, "siagh",
-                                                                                      "http://erp.example/")))
+    endpoint = EndpointConfig(Side.CRM, "payamgostar", "http://crm.example/", auth="session",
+                              options={"username": "erpsync"})
+    erp = EndpointConfig(Side.ERP, "siagh", "http://erp.example/", auth="session", options={"username": "erpsync"})
+    saved = ConfigRepo(store).save_profile(ProfileConfig("p", endpoint, erp))
     return saved.id
 
 

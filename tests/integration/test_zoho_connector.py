@@ -77,11 +77,11 @@ def _read_all(connector: Connector, entity: str, cursor: str | None = None, page
 
 
 def test_it_is_a_connector_and_registered(make: Make) -> None:
-    from erpsync_gui.app.connectors import FACTORIES
+    from erpsync_gui.config.kinds import kinds
 
     connector = make()
     assert isinstance(connector, Connector)
-    assert "zoho" in FACTORIES
+    assert "zoho" in kinds()
     info = connector.describe("Contacts")
     assert info.key_fields == ("Email",) and info.has_cursor
     assert {"Last_Name", "Email", "Account_Name.id", "Owner.id"} <= {f.name for f in info.fields}

@@ -200,3 +200,20 @@ def test_the_value_map_offers_the_values_a_side_allows(page, qtbot):
     assert "the ERP does not list 'maybe'" in dialog.problem.text()
     ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
     assert ok.isEnabled() == (not dialog.problems())  # an unlisted value is a hint, not a refusal
+
+
+def test_a_row_naming_a_column_the_crm_table_lacks_is_not_saved(page, qtbot, ui_ctx):
+    from PySide6.QtCore import Qt
+
+    _select(qtbot, page, "clients")
+    before = ui_ctx.service.profile("demo").entity("clients")
+    city = next(i for i, r in enumerate(page.model.rows()) if r["crm"] == "city")
+    page.model.setData(page.model.index(city, cols.CRM), "cityy")  # a typo of a real column
+
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+
+    assert f"row {city + 1}: the CRM has no field 'cityy' for clients" in page.problems.text()
+    assert page.model.problems_of(city) and not page.save_button.isEnabled()
+    assert ui_ctx.service.profile("demo").entity("clients") == before
+    page.model.setData(page.model.index(city, cols.CRM), "city")
+    assert page.problems.text() == ""

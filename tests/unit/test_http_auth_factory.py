@@ -65,7 +65,8 @@ def test_each_kind_builds_its_flow() -> None:
     (endpoint("client_credentials", client_id="a", token_url="https://a/t"), {}, MissingSecretError,
      "erp.client_secret"),
     (endpoint("oauth2", client_id="a"), {}, ConfigError, "token_url"),
-    (endpoint("oauth2", oauth_preset="salesforce"), {}, ConfigError, "unknown OAuth preset"),
+    (endpoint("oauth2", oauth_preset="salesforce"), {}, ConfigError,
+     "'salesforce' is not one of 'zoho' or 'quickbooks'"),
     (endpoint("kerberos"), {}, ConfigError, "unknown auth kind"),
 ])
 def test_what_is_missing_is_named(ep: EndpointConfig, secrets: dict, error: type, words: str) -> None:
@@ -74,11 +75,20 @@ def test_what_is_missing_is_named(ep: EndpointConfig, secrets: dict, error: type
     assert words in str(caught.value)
 
 
-def test_secret_names_follow_the_auth_kind() -> None:
-    assert endpoint("oauth2").secret_names() == ("client_secret", "refresh_token", "client_token")
-    assert endpoint("session", kind="sap_b1").secret_names() == ("password",)
-    assert endpoint("client_cert", kind="sap_b1").secret_names() == ("cert_password",)
-    assert endpoint("bearer", kind="sap_b1", client_cert="c.p12").secret_names() == ("token", "cert_password")
+def _needed(ep: EndpointConfig, entities=()) -> tuple[str, ...]:
+    from erpsync_gui.config.kinds import connector_kind
+
+    return tuple(spec.name for spec in connector_kind(ep.kind).needed_secrets(ep, entities))
+
+
+def test_secret_names_follow_the_auth_kind_and_the_kind() -> None:
+    assert _needed(endpoint("oauth2")) == ("client_secret", "refresh_token", "client_token")
+    assert _needed(endpoint("oauth2"), ["clients"]) == ("client_secret", "refresh_token")  # no advanced entity
+    assert _needed(endpoint("session", kind="sap_b1")) == ("password",)
+    assert _needed(endpoint("bearer", client_cert="c.p12"), ["clients"]) == ("token", "cert_password")
+    sqlite = EndpointConfig(Side.CRM, "sql", "sqlite:///crm.db")
+    mariadb = EndpointConfig(Side.CRM, "sql", "mysql+pymysql://crm@db/perfex")
+    assert _needed(sqlite) == () and _needed(mariadb) == ("db_password",)
 
 
 def test_endpoint_settings_read_the_http_options() -> None:

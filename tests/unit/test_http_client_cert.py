@@ -127,7 +127,9 @@ def test_a_pkcs12_bundle_with_its_password_from_the_keyring(mtls_url: str, pki: 
     secrets = SecretStore()
     secrets.set("acme", "erp", "cert_password", P12_PASSWORD)
     endpoint = _endpoint(mtls_url, pki, client_cert=str(pki["p12"]))
-    assert "cert_password" in endpoint.secret_names()
+    from erpsync_gui.config.kinds import connector_kind
+
+    assert "cert_password" in [s.name for s in connector_kind(endpoint.kind).needed_secrets(endpoint)]
     with endpoint_client(endpoint, secrets.endpoint("acme", Side.ERP)) as http:
         assert http.get("who").json() == {"client": "erpsync-client"}
         assert P12_PASSWORD in http.secrets

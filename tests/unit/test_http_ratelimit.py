@@ -9,9 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from erpsync_gui.config.http import HttpOptions
 from erpsync_gui.errors import ConfigError, QuotaExhaustedError, RateLimitedError, RetryableError
 from erpsync_gui.http import HttpClient, HttpSettings
-from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter, RateLimits, limits_for
+from erpsync_gui.http.auth_factory import http_options, limits_for
+from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter, RateLimits
+from erpsync_gui.profile import EndpointConfig
+from erpsync_gui.records import Side
 from tests.unit.http_fakes import FakeServer, Reply
 
 
@@ -43,23 +47,28 @@ def server() -> Iterator[FakeServer]:
         yield srv
 
 
+def _options(**options) -> HttpOptions:
+    return http_options(EndpointConfig(Side.ERP, "rest", "https://erp.example.com/", options=options))
+
+
 def test_presets_and_overrides() -> None:
-    assert limits_for("quickbooks", {}) == RateLimits(per_second=10, per_minute=500, concurrent=10)
-    assert limits_for("rest", {}).unlimited
-    assert limits_for("zoho", {}).per_day == 50000
-    custom = limits_for("rest", {"rate_limit_preset": "quickbooks", "rate_limits": {"per_day": 25000}})
+    assert limits_for("quickbooks", _options()) == RateLimits(per_second=10, per_minute=500, concurrent=10)
+    assert limits_for("rest", _options()).unlimited
+    assert limits_for("zoho", _options()).per_day == 50000
+    custom = limits_for("rest", _options(rate_limit_preset="quickbooks", rate_limits={"per_day": 25000}))
     assert (custom.per_minute, custom.concurrent, custom.per_day) == (500, 10, 25000)
-    assert limits_for("quickbooks", {"rate_limits": {"concurrent": None}}).concurrent is None
+    assert limits_for("quickbooks", _options(rate_limits={"concurrent": None})).concurrent is None
 
 
 @pytest.mark.parametrize("override, words", [
-    ({"per_minit": 5}, "unknown rate limit setting per_minit"),
-    ({"per_minute": 0}, "per_minute must be a whole number"),
-    ({"concurrent": "ten"}, "concurrent must be a whole number"),
+    ({"per_minit": 5}, "options.rate_limits.per_minit: unknown key; did you mean 'per_minute'?"),
+    ({"per_minute": 0}, "options.rate_limits.per_minute: 0 is not a whole number of requests from 1 to 10000000"),
+    ({"concurrent": "ten"}, "options.rate_limits.concurrent: 'ten' is not a whole number from 1 to 1000"),
 ])
 def test_bad_limits_are_refused_clearly(override: dict, words: str) -> None:
-    with pytest.raises(ConfigError, match=words):
-        limits_for("rest", {"rate_limits": override})
+    with pytest.raises(ConfigError) as refused:
+        _options(rate_limits=override)
+    assert words in str(refused.value)
 
 
 def test_a_full_window_says_how_long_to_wait(clock: Clock) -> None:

@@ -78,8 +78,8 @@ def test_all_problems_are_listed_at_once_with_row_and_field():
     assert len(problems) == 5
     assert problems[0].startswith("row 1 (company): transform: unknown transform 'uper'")
     assert problems[1].startswith("row 2 (status): type picklist needs a value_map")
-    assert problems[2].startswith("row 3 (x): 'crm' must name a field")
-    assert problems[3].startswith("row 4 (total): unknown type 'money'")
+    assert problems[2].startswith("row 3 (x): crm: '' is not a field name")
+    assert problems[3].startswith("row 4 (total): type: 'money' is not one of 'text', 'number'")
     assert problems[4].startswith("row 5: must be an object")
     with pytest.raises(ConfigError) as info:
         parse_fields(rows)
@@ -90,9 +90,10 @@ def test_all_problems_are_listed_at_once_with_row_and_field():
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"crm": "a", "erp": "b", "tranform": ["strip"]}, "unknown key(s) tranform"),
-        ({"crm": "a", "erp": "b", "direction": "sideways"}, "direction must be both, export or import"),
-        ({"crm": "a", "erp": "b", "transform": "strip"}, "must be a list of transform names"),
+        ({"crm": "a", "erp": "b", "tranform": ["strip"]}, "tranform: unknown key; did you mean 'transform'?"),
+        ({"crm": "a", "erp": "b", "direction": "sideways"},
+         "direction: 'sideways' is not one of 'both', 'export' or 'import'"),
+        ({"crm": "a", "erp": "b", "transform": "strip"}, "transform: 'strip' is not a list"),
         ({"crm": "a", "erp": "b", "type": "number", "transform": ["upper"]}, "'upper' works on text"),
         ({"crm": "a", "erp": "b", "type": "text", "transform": ["round:2"]}, "'round' works on numbers"),
         ({"crm": "a", "erp": "b", "type": "lookup"}, "type lookup needs 'lookup'"),
@@ -104,9 +105,9 @@ def test_all_problems_are_listed_at_once_with_row_and_field():
             {"crm": "a", "erp": "b", "fields": [{"crm": "x", "erp": "y"}]},
             "'fields' only applies to type lines",
         ),
-        ({"crm": "a", "erp": "b", "required": "yes"}, "required must be true or false"),
-        ({"crm": "a", "erp": "b", "default": [1]}, "default must be a single value"),
-        ({"crm": "a", "erp": "b", "value_map": ["x"]}, "value_map must be an object"),
+        ({"crm": "a", "erp": "b", "required": "yes"}, "required: 'yes' is not true or false"),
+        ({"crm": "a", "erp": "b", "default": [1]}, "default: [1] is not a single value"),
+        ({"crm": "a", "erp": "b", "value_map": ["x"]}, "value_map: ['x'] is not a table"),
         ({"crm": "a", "erp": "b", "type": "currency", "value_map": {"1": "2"}}, "takes no value_map"),
     ],
 )
@@ -143,7 +144,7 @@ def test_sub_rows_of_lines_are_checked_and_numbered():
         }
     ]
     (problem,) = problems_of(rows)
-    assert problem.startswith("row 1.2 (rate): unknown type 'nope'")
+    assert problem.startswith("row 1.2 (rate): type: 'nope' is not one of 'text', 'number'")
 
 
 def test_two_rows_writing_one_field_are_refused():

@@ -28,8 +28,10 @@ def service_sync(service: SyncService, profile_name: str, side: Side = Side.CRM)
 
 
 def build_listener(service: SyncService, profile_name: str | None = None, *,
-                   settings: WebhookSettings | None = None, port: int | None = None) -> tuple[WebhookListener, str]:
-    """The listener of a profile's receiver and its path token (made and stored in the keyring on first use)."""
+                   settings: WebhookSettings | None = None, port: int | None = None,
+                   sync: SyncFn | None = None) -> tuple[WebhookListener, str]:
+    """The listener of a profile's receiver and its path token (made and stored in the keyring on first use).
+    `sync` replaces the run in this process (the headless service queues the run as a task instead)."""
     profile = service.profile(profile_name)
     if profile.id is None:
         raise ConfigError(f"profile {profile.name!r} is not saved yet")
@@ -43,7 +45,7 @@ def build_listener(service: SyncService, profile_name: str | None = None, *,
                           hint=f"store the token with `erpsync secret set crm.{VERIFIER_SECRET}`") from None
     receiver = WebhookReceiver(settings, token=token, verifier=verifier,
                                events=EventLog(service.store, profile.id, kind=settings.kind),
-                               sync=service_sync(service, profile.name))
+                               sync=sync or service_sync(service, profile.name))
     return WebhookListener(receiver, settings, port=port), token
 
 

@@ -24,25 +24,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erpsync_gui.app.connectors import FACTORIES
-from erpsync_gui.profile import AUTH_KINDS, LOG_LEVELS, EndpointConfig
+from erpsync_gui.config.kinds import kinds
+from erpsync_gui.http.auth_kinds import AUTH_KINDS
+from erpsync_gui.profile import LOG_LEVELS, EndpointConfig
+from erpsync_gui.records import Side
 from erpsync_gui.ui.icons import icon
 from erpsync_gui.ui.widgets.layouts import with_message
 from erpsync_gui.ui.widgets.secret_field import SecretChange, SecretField
 from erpsync_gui.ui.widgets.validation import FormValidator
 
-KIND_LABELS = {"rest": "REST API (generic ERP dialect)", "sql": "SQL database (CRM tables)"}
-AUTH_LABELS = {
-    "none": "None", "bearer": "Bearer token", "api_key": "API key", "basic": "User name and password",
-    "oauth2": "OAuth2 (authorization code)", "client_credentials": "OAuth2 client credentials",
-    "session": "Session login", "client_cert": "Client certificate",
-}
-#: plain settings (endpoint options) each auth kind needs, with their labels; starred ones are required
-AUTH_OPTIONS: dict[str, tuple[str, ...]] = {
-    "api_key": ("api_key_name",), "basic": ("*username",), "session": ("*username",),
-    "oauth2": ("*client_id", "authorize_url", "*token_url", "scopes"),
-    "client_credentials": ("*client_id", "*token_url", "scopes"), "client_cert": ("*client_cert", "client_key"),
-}
+AUTH_LABELS = {name: kind.label for name, kind in AUTH_KINDS.items()}
 OPTION_LABELS = {
     "api_key_name": "API key header", "username": "User name", "client_id": "Client ID",
     "authorize_url": "Authorization URL", "token_url": "Token URL", "scopes": "Scopes",
@@ -53,8 +44,15 @@ SECRET_LABELS = {
     "refresh_token": "Refresh token", "cert_password": "Certificate password", "client_token": "Client token",
     "db_password": "Database password",
 }
-#: secrets without which the endpoint cannot connect (mirrors erpsync_gui.app.connectors)
-REQUIRED_SECRETS = {"bearer": "token", "api_key": "token", "basic": "password", "session": "password"}
+#: secrets without which the endpoint cannot connect, by auth kind (from the auth kinds' registry)
+REQUIRED_SECRETS = {name: kind.required_secrets()[0] for name, kind in AUTH_KINDS.items() if kind.required_secrets()}
+#: plain settings each auth kind needs that this form shows (starred: required), from the registry
+AUTH_OPTIONS: dict[str, tuple[str, ...]] = {
+    name: tuple(("*" if option in kind.required_options else "") + option for option in kind.options
+                if option in OPTION_LABELS)
+    for name, kind in AUTH_KINDS.items()
+}
+AUTH_OPTIONS["client_cert"] = ("*client_cert", "client_key")
 SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mariadb", "mssql", "oracle")
 
 
@@ -168,8 +166,9 @@ class EndpointForm(QGroupBox):
         for widget in widgets:
             widget.blockSignals(True)
         self.kind.clear()
-        for kind in dict.fromkeys([*FACTORIES, endpoint.kind]):
-            self.kind.addItem(KIND_LABELS.get(kind, kind), kind)
+        for kind in dict.fromkeys([*kinds(), endpoint.kind]):
+            known = kinds().get(kind)
+            self.kind.addItem(known.label if known else kind, kind)
         self.kind.setCurrentIndex(self.kind.findData(endpoint.kind))
         self.auth.setCurrentIndex(max(0, self.auth.findData(endpoint.auth)))
         self.url.setText(endpoint.url)
@@ -214,9 +213,12 @@ class EndpointForm(QGroupBox):
 
     def secret_names(self) -> tuple[str, ...]:
         """The keyring entries the edited settings use."""
-        probe = EndpointConfig(side=self._original.side if self._original else None, kind=self.current_kind(),
-                               url="", auth=self.current_auth())
-        return probe.secret_names()
+        side = self._original.side if self._original else Side.ERP
+        probe = EndpointConfig(side=side, kind=self.current_kind(), url=self.url.text().strip(),
+                               auth=self.current_auth(), options=dict(self._original.options if self._original else {}))
+        known = kinds().get(self.current_kind())
+        specs = known.needed_secrets(probe) if known else AUTH_KINDS[self.current_auth()].secrets
+        return tuple(spec.name for spec in specs if spec.name in SECRET_LABELS)
 
     def visible_options(self) -> tuple[str, ...]:
         return tuple(name.lstrip("*") for name in AUTH_OPTIONS.get(self.current_auth(), ()))

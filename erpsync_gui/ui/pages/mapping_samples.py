@@ -9,7 +9,7 @@ from typing import Any
 
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.errors import ERPSyncError
-from erpsync_gui.records import FieldInfo, Record, Side
+from erpsync_gui.records import EntityInfo, FieldInfo, Record, Side
 
 #: what FieldInfo types become in a suggested mapping row
 ROW_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "date": "date", "datetime": "datetime"}
@@ -23,6 +23,8 @@ class Samples:
     records: dict[Side, Record | None] = field(default_factory=dict)
     fields: dict[Side, tuple[FieldInfo, ...]] = field(default_factory=dict)
     errors: dict[Side, str] = field(default_factory=dict)
+    #: what each side said of the entity (whether its field list is complete, above all)
+    described: dict[Side, EntityInfo] = field(default_factory=dict)
 
 
 def fetch_samples(service: SyncService, profile_name: str, entity: str) -> Samples:
@@ -38,7 +40,8 @@ def fetch_samples(service: SyncService, profile_name: str, entity: str) -> Sampl
             samples.errors[side] = service.redact(str(exc))
             continue
         try:
-            samples.fields[side] = connector.describe(name).fields
+            info = connector.describe(name)
+            samples.described[side], samples.fields[side] = info, info.fields
             first = next(iter(itertools.islice(connector.changes(name, None, 1), 1)), None)
             samples.records[side] = first.records[0] if first is not None and first.records else None
         except ERPSyncError as exc:

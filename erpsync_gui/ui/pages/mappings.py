@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from erpsync_gui.engine.runner import LinkResolver
+from erpsync_gui.engine.targets import missing_fields
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.mapping import EntityMapping, auto_suggest, parse_fields
 from erpsync_gui.mapping.checks import entity_problems
@@ -284,8 +285,14 @@ class MappingsPage(QWidget):
     # -- checking --------------------------------------------------------------------------------
 
     def entity_problems(self, cfg: EntityConfig, currency_problems: list[str] | None = None) -> list[str]:
-        """Everything that would stop `cfg` from working, in words for the person editing it."""
-        return entity_problems(cfg, currency_problems)
+        """Everything that would stop `cfg` from working, in words for the person editing it: the rows
+        themselves, and (once a system has listed its fields in full) names it does not have."""
+        problems = entity_problems(cfg, currency_problems)
+        samples = self.samples.get(cfg.entity)
+        if samples is not None and samples.described and not problems:
+            problems = missing_fields(EntityMapping(cfg.entity, parse_fields(list(cfg.fields))),
+                                      samples.described)
+        return problems
 
     def validate(self) -> list[str]:
         """Check the entity in the editor; marks rows, match keys and currencies; returns the problems."""
@@ -418,6 +425,7 @@ class MappingsPage(QWidget):
         self.samples[entity] = samples
         if entity == self.current:
             self._refresh_preview()
+            self._edited()  # the field lists may show a row naming a field that does not exist
         self.samples_loaded.emit(entity)
 
     def _refresh_preview(self) -> None:

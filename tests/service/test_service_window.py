@@ -1,0 +1,62 @@
+"""The tray app connected to a service (offscreen): the admin types the service's address and token, connects,
+starts a sync there and sees the run; while connected the app runs no schedule of its own."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from PySide6.QtCore import Qt
+
+from erpsync_gui.app.headless.process import HeadlessService
+from erpsync_gui.app.headless.settings import control_token
+from erpsync_gui.app.remote_service import TOKEN_OWNER, TOKEN_SECRET
+from erpsync_gui.records import Side
+from erpsync_gui.sandbox.server import SandboxServer
+from erpsync_gui.secrets import SecretStore
+from erpsync_gui.ui.app import _start_scheduler
+from erpsync_gui.ui.main_window import ui_settings
+from erpsync_gui.ui.service_window import ServiceWindow, service_url
+from tests.service.fleet import make_profile
+from tests.service.test_service import quick_settings
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+WAIT_MS = 60_000
+
+
+def _cells(table, column: int) -> list[str]:
+    return [table.item(row, column).text() for row in range(table.rowCount())]
+
+
+def test_the_window_connected_to_a_service_starts_a_run_there_and_shows_it(
+        qtbot, pg_store, pg_store_url, sandboxes, tmp_path, data_dir):
+    erp = SandboxServer(seed=False).start()
+    sandboxes.append(erp)
+    server_secrets = SecretStore()
+    make_profile(pg_store, server_secrets, tmp_path, "office", erp, clients=2, entities=("clients", "contacts"))
+    with HeadlessService(quick_settings(pg_store_url, webhooks=False), secrets=server_secrets,
+                         data_dir=data_dir) as service:
+        token = control_token(server_secrets)
+        pc_dir = tmp_path / "admin-pc"
+        pc_dir.mkdir()
+        pc_secrets = SecretStore()
+        window = ServiceWindow(ui_settings(pc_dir), pc_secrets)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.keyClicks(window.url, service.control.url)
+        qtbot.keyClicks(window.token, token)
+        qtbot.mouseClick(window.connect_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.sync_button.isEnabled() and window.entity.count() == 2, timeout=WAIT_MS)
+        assert window.token.text() == "" and pc_secrets.get(TOKEN_OWNER, Side.CRM, TOKEN_SECRET) == token
+        assert service_url(ui_settings(pc_dir)) == service.control.url
+
+        window.entity.setCurrentText("clients")
+        qtbot.mouseClick(window.sync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "success" in _cells(window.runs, 3), timeout=WAIT_MS)
+        row = _cells(window.runs, 3).index("success")
+        assert (window.runs.item(row, 1).text(), window.runs.item(row, 2).text()) == ("clients", "manual")
+        assert window.runs.item(row, 5).text() == "2"  # both CRM clients created in the ERP
+        qtbot.waitUntil(lambda: "clients" in window.log_view.toPlainText(), timeout=WAIT_MS)
+        # connected to a service, the app on this PC keeps no schedule of its own
+        assert _start_scheduler(SimpleNamespace(data_dir=pc_dir), None, None) is None
+        window.close()
