@@ -133,6 +133,7 @@ class SqlConnector:
                 clock = server_time(conn)
                 names = inspect(conn).get_table_names(schema=self._schema)
             found, expected = self.catalog.preset_tables(names)
+            missing = self.catalog.missing_tables(names)
         except AuthError as exc:
             return CheckResult(False, True, False, None, str(exc))
         except ERPSyncError as exc:
@@ -143,7 +144,9 @@ class SqlConnector:
             return CheckResult(False, True, True, latency, f"Connected, but none of the {self._preset} "
                                "tables are in this database", server)
         tables = f"{found} of {expected} {self._preset} tables found" if expected else f"{len(names)} tables"
-        return CheckResult(True, True, True, latency, f"Connected; {tables}", server, server_time=clock)
+        details = (f"missing: {', '.join(missing)}",) if missing else ()
+        return CheckResult(True, True, True, latency, f"Connected; {tables}", server, server_time=clock,
+                           details=details)
 
     # --- reading --------------------------------------------------------------------------------
 

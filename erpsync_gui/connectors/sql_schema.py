@@ -140,6 +140,11 @@ class SchemaCatalog:
         wanted = {p.table.lower() for p in self._preset.values()}
         return len(wanted & names), len(wanted)
 
+    def missing_tables(self, table_names: Iterable[str]) -> list[str]:
+        """The preset's tables absent from `table_names`, by name, sorted (what a connection test names)."""
+        names = {n.lower() for n in table_names}
+        return sorted({p.table for p in self._preset.values() if p.table.lower() not in names})
+
     def entities(self) -> list[str]:
         """Entities whose table exists: the preset's, the overrides', in that order."""
         names = {n.lower() for n in self.tables()}
