@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = cmd_service if args.command == "service" else {**COMMANDS, "help": cmd_help}[args.command]
+        command = {**COMMANDS, "help": cmd_help, "service": cmd_service}[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

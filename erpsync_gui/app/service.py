@@ -88,7 +88,7 @@ class SyncService:
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
              cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
-             plan: RunResult | None = None, partition: tuple[Side, IdRange] | None = None) -> RunResult:
+             partition: tuple[Side, IdRange] | None = None, plan: RunResult | None = None) -> RunResult:
         """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
         (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). With `plan`
         (a dry run's result) the run applies exactly that reviewed plan instead of syncing afresh."""

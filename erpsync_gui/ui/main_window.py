@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self._quitting = False
         self._shut_down = False
         self._self_test: SelfTestLauncher | None = None
+        self.service_window = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(QSize(760, 520))
@@ -151,12 +152,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         self.menus = build_menus(self)
         self.about_action = self.menus.about
+        self.service_action = self.menus.connect_service
         connect_menus(self, self.menus)
-        self.menus.tools.addSeparator()
-        self.service_action = self.menus.tools.addAction("&Connect to a service…")
-        self.service_action.setToolTip("Show and control the runs of an ERPSync service on a server")
-        self.service_action.triggered.connect(self.show_service)
-        self.service_window = None
 
     def page_of(self, page_class) -> QWidget:
         return next(p for p in self.pages if isinstance(p, page_class))

@@ -37,6 +37,7 @@ class WindowMenus:
     user_guide: QAction
     troubleshooting: QAction
     about: QAction
+    connect_service: QAction
 
 
 def _action(menu: QMenu, text: str, shortcut: QKeySequence | str | None = None, tip: str | None = None,
@@ -78,6 +79,9 @@ def build_menus(window: QMainWindow) -> WindowMenus:
     test_connections = _action(tools, "&Test connections", "Ctrl+T", "Test both sides of the profile", "test")
     maintenance = _action(tools, "&Maintenance…", tip="Reset statistics, clean up old log lines", icon="tools")
     tools.addSeparator()
+    connect_service = _action(tools, "&Connect to a service…",
+                              tip="Show and control the runs of an ERPSync service on a server")
+    tools.addSeparator()
     self_test = _action(tools, "&Self-test…", tip="Check this installation: modules, resources, keyring, window")
 
     help_menu = bar.addMenu("&Help")
@@ -94,7 +98,7 @@ def build_menus(window: QMainWindow) -> WindowMenus:
                 window.addAction(action)
     return WindowMenus(file, profiles, sync, tools, help_menu, export_log, export_errors, close_window, quit_action,
                        profiles_anchor, profile_group, sync_current, sync_all, cancel_runs, pause_schedule,
-                       test_connections, maintenance, self_test, user_guide, troubleshooting, about)
+                       test_connections, maintenance, self_test, user_guide, troubleshooting, about, connect_service)
 
 
 def fill_profiles(menus: WindowMenus, names: list[str], current: str | None, chosen) -> None:
@@ -135,6 +139,7 @@ def connect_menus(window, menus: WindowMenus) -> None:
     menus.test_connections.triggered.connect(lambda: window.open_page_of(ConnectionsPage).test_connection())
     menus.maintenance.triggered.connect(window.show_maintenance)
     menus.self_test.triggered.connect(window.run_self_test)
+    menus.connect_service.triggered.connect(window.show_service)
 
     def update_sync_menu() -> None:
         ctx = window.ctx

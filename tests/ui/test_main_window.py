@@ -68,6 +68,18 @@ def test_the_menu_bar_has_the_windows_menus_with_access_keys(qtbot, ui_ctx):
         assert entries and all("&" in text for text in entries), entries
 
 
+def test_tools_connect_to_a_service_opens_the_service_window_once(qtbot, ui_ctx):
+    window = _window(qtbot, ui_ctx)
+    tools = [a.text() for a in window.menus.tools.actions() if not a.isSeparator()]
+    assert "&Connect to a service…" in tools
+    window.menus.connect_service.trigger()
+    service_window = window.service_window
+    assert service_window is not None and service_window.isVisible()
+    assert service_window.url.text() == ""  # no address set yet: the admin types it, nothing is connected
+    window.menus.connect_service.trigger()
+    assert window.service_window is service_window
+
+
 def test_f5_syncs_the_entity_of_the_page_and_ctrl_shift_s_syncs_all(qtbot, ui_ctx):
     window = _window(qtbot, ui_ctx)
     mappings = _page(window, MappingsPage)
