@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QWizard
 
 from erpsync_gui.records import Side
-from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN
+from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN, DEMO_CLIENT_TOKEN
 from erpsync_gui.ui.wizard.wizard import SetupWizard
 
 LEFT = Qt.MouseButton.LeftButton
@@ -58,6 +58,7 @@ def fill_connections(qtbot, wizard: SetupWizard, start) -> None:
     erp = wizard.connections[Side.ERP]
     _type(qtbot, erp, "url", start.erp_url)
     _type(qtbot, erp, "secret:token", DEMO_AUTH_TOKEN)
+    _type(qtbot, erp, "secret:client_token", DEMO_CLIENT_TOKEN)
     _test(qtbot, erp)
     assert erp.result.ok, erp.result_label.text()
     _next(qtbot, wizard)
@@ -138,6 +139,8 @@ def test_save_stores_the_profile_and_puts_the_token_in_the_keyring_only(qtbot, w
     policy.setCurrentIndex(policy.findData("erp_wins"))
     assert "the ERP's version is kept" in entities.explanation.text()
     assert "Recommended" in entities.explanation.text()
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currencies.loaded, timeout=15_000)
     _next(qtbot, wizard)
     qtbot.mouseClick(wizard.schedule.every, LEFT)
     wizard.schedule.unit.setCurrentText("minutes")

@@ -33,6 +33,8 @@ class WizardState:
     secrets: dict[Side, dict[str, str]] = field(default_factory=dict)
     tested: dict[Side, CheckResult] = field(default_factory=dict)
     entities: list[EntityChoice] = field(default_factory=list)
+    #: ERP currency id -> CRM currency id, for every entity that carries amounts
+    currency_mapping: dict[str, int | str] = field(default_factory=dict)
     schedule: Schedule = field(default_factory=lambda: Schedule(enabled=False))
 
     def profile(self) -> ProfileConfig:
@@ -42,7 +44,8 @@ class WizardState:
         chosen = [c for c in self.entities if c.enabled]
         entities = tuple(EntityConfig(
             entity=c.entity, enabled=True, direction=c.direction, policy=c.policy,
-            match_keys=tuple(default_match_keys(c.entity)), fields=tuple(default_fields(c.entity)))
+            match_keys=tuple(default_match_keys(c.entity)), fields=tuple(default_fields(c.entity)),
+            currency_mapping=dict(self.currency_mapping))
             for c in chosen)
         schedule = self.schedule
         if schedule.enabled:

@@ -74,6 +74,8 @@ def summary_text(state: WizardState) -> str:
     lines.append("Entities: " + ("; ".join(
         f"{ENTITIES[c.entity].label} ({DIRECTION_LABELS[c.direction]}, {POLICY_LABELS[c.policy].lower()})"
         for c in chosen) or "none"))
+    pairs = ", ".join(f"ERP {erp} → CRM {crm}" for erp, crm in state.currency_mapping.items())
+    lines.append(f"Currencies: {pairs or 'none paired'}")
     schedule = state.schedule
     if schedule.enabled and schedule.interval_hours:
         minutes = round(schedule.interval_hours * 60)

@@ -5,18 +5,20 @@ profile the state database only on Save."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QWidget, QWizard
 
 from erpsync_gui import APP_NAME
 from erpsync_gui.config.kinds import kinds
-from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import EndpointConfig, ProfileConfig
 from erpsync_gui.records import Side
 from erpsync_gui.secrets import EndpointSecrets
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.wizard.connection_page import ConnectionPage, endpoint_tester
+from erpsync_gui.ui.wizard.currency_page import CurrencyPage
 from erpsync_gui.ui.wizard.entities_page import EntitiesPage
 from erpsync_gui.ui.wizard.schedule_page import SchedulePage
 from erpsync_gui.ui.wizard.state import WizardState
@@ -44,10 +46,11 @@ class SetupWizard(QWizard):
         self.systems = SystemsPage(self.state, taken)
         self.connections = {side: ConnectionPage(self.state, side, endpoint_tester(resolve)) for side in Side}
         self.entities = EntitiesPage(self.state, _lister(resolve))
+        self.currencies = CurrencyPage(self.state, _currency_reader(resolve))
         self.schedule = SchedulePage(self.state)
         self.summary = SummaryPage(self.state, self._save)
         for page in (self.systems, self.connections[Side.CRM], self.connections[Side.ERP], self.entities,
-                     self.schedule, self.summary):
+                     self.currencies, self.schedule, self.summary):
             self.addPage(page)
         self.customButtonClicked.connect(self._save_and_sync)
         self.currentIdChanged.connect(self._page_shown)
@@ -89,3 +92,17 @@ def _lister(resolve):
             connector.close()
 
     return entities
+
+
+def _currency_reader(resolve):
+    def currencies(endpoint: EndpointConfig, secrets: dict[str, str]) -> dict[str, Any]:
+        connector = kinds()[endpoint.kind].build(resolve(endpoint), EndpointSecrets(secrets))
+        try:
+            if "currencies" not in connector.entities():
+                raise ConfigError(f"{kinds()[endpoint.kind].label} lists no currencies")
+            return {record.id: record.data for page in connector.changes("currencies", None, 200)
+                    for record in page.records}
+        finally:
+            connector.close()
+
+    return currencies
