@@ -37,7 +37,13 @@ def test_a_first_start_shows_the_welcome_page_with_three_ways_on(window):
     assert not window.profile_actions.delete_action.isEnabled()
 
 
+def _crm_clients(start) -> int:
+    with sqlite3.connect(start.crm_path) as db:
+        return db.execute("select count(*) from tblclients").fetchone()[0]
+
+
 def test_from_the_welcome_page_through_the_wizard_to_a_first_sync(qtbot, window, first_start, memory_keyring):
+    before = _crm_clients(first_start)
     qtbot.mouseClick(window.profile_actions.welcome.page.wizard_button, LEFT)
     wizard = window.profile_actions.wizard
     assert wizard is not None and wizard.isVisible()
@@ -47,6 +53,17 @@ def test_from_the_welcome_page_through_the_wizard_to_a_first_sync(qtbot, window,
     _next(qtbot, wizard)  # clients and contacts ticked, as offered
     qtbot.waitUntil(lambda: wizard.currencies.loaded, timeout=15_000)
     assert wizard.state.currency_mapping  # paired by ISO code, both lists read over the wire
+    _next(qtbot, wizard)
+    look = wizard.first_look
+    qtbot.waitUntil(lambda: look.loaded, timeout=60_000)
+    clients_said = look.table.item(0, 1).text()
+    assert look.table.item(0, 0).text() == "Clients" and "create" in clients_said and "in the CRM" in clients_said
+    assert "matched by key" in clients_said and "conflicts" in clients_said
+    assert _crm_clients(first_start) == before  # the first look wrote nothing
+    qtbot.mouseClick(look.table.cellWidget(0, 2), LEFT)
+    assert look.preview.isVisible() and look.preview.apply_button.isHidden() and look.preview.result.plan
+    look.preview.close()
+    assert first_start.ctx.service.config.list_profiles() == []
     _next(qtbot, wizard)
     _next(qtbot, wizard)  # no schedule
     save_and_sync = wizard.button(QWizard.WizardButton.CustomButton1)
@@ -60,9 +77,8 @@ def test_from_the_welcome_page_through_the_wizard_to_a_first_sync(qtbot, window,
     assert window.profiles.currentText() == "Head office" and window.windowTitle().endswith("Head office")
     assert isinstance(window.current_page(), DashboardPage)
     # the sync really wrote: the ERP's clients are now rows of the CRM database, linked
-    with sqlite3.connect(first_start.crm_path) as db:
-        clients = db.execute("select count(*) from tblclients").fetchone()[0]
-    assert clients > 25
+    clients = _crm_clients(first_start)
+    assert clients > before
     from erpsync_gui.app.profile_ops import footprint
 
     assert footprint(first_start.ctx.service, "Head office").links >= clients - 1

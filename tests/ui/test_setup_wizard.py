@@ -142,6 +142,8 @@ def test_save_stores_the_profile_and_puts_the_token_in_the_keyring_only(qtbot, w
     _next(qtbot, wizard)
     qtbot.waitUntil(lambda: wizard.currencies.loaded, timeout=15_000)
     _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.first_look.loaded, timeout=60_000)
+    _next(qtbot, wizard)
     qtbot.mouseClick(wizard.schedule.every, LEFT)
     wizard.schedule.unit.setCurrentText("minutes")
     wizard.schedule.amount.setValue(30)

@@ -45,7 +45,7 @@ class WelcomePage(QWidget):
         self.problem.hide()
         column.addWidget(self.problem)
         holder = QWidget()
-        holder.setMaximumWidth(640)
+        holder.setFixedWidth(600)  # a fixed width lets the wrapped lines take the height they need
         holder.setLayout(column)
         outer.addWidget(holder, 0, Qt.AlignmentFlag.AlignHCenter)
         outer.addStretch(2)

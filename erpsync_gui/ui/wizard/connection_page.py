@@ -37,7 +37,8 @@ Tester = Callable[[EndpointConfig, dict[str, str]], CheckResult]
 def describe_result(result: CheckResult) -> str:
     """A test's outcome in one paragraph: verdict, the system's name or version, the latency, the details."""
     verdict = "Connected" if result.ok else ("Reached, but not signed in" if result.reachable else "Not reached")
-    parts = [f"{verdict}: {result.message}" if result.message else verdict]
+    said = result.message or ""
+    parts = [said if said.startswith(verdict) else f"{verdict}: {said}" if said else verdict]
     if result.server:
         parts.append(f"Server: {result.server}")
     if result.latency_ms is not None:

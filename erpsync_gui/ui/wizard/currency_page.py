@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
+from erpsync_gui.ui.fonts import displayable
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_samples import currency_label
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -46,11 +47,8 @@ class CurrencyPage(QWizardPage):
         self.setSubTitle("Prices and amounts move between systems in the currency paired here. Pairs with the "
                          "same ISO code are filled in; check them.")
         layout = QVBoxLayout(self)
-        self.note = QLabel()
-        self.note.setObjectName("hint")
-        self.note.setWordWrap(True)
-        layout.addWidget(self.note)
         self.editor = CurrencyEditor()
+        self.note = self.editor.lists_note
         layout.addWidget(self.editor, 1)
         self.problems = QLabel()
         self.problems.setObjectName("fieldError")
@@ -88,6 +86,8 @@ class CurrencyPage(QWizardPage):
         for side in Side:
             found = lists.get(side)
             if isinstance(found, dict):
+                # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
+                found = {key: displayable(text) for key, text in found.items()}
                 self.editor.set_known(side, found)
                 notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
             else:

@@ -48,6 +48,7 @@ class EntitiesPage(QWizardPage):
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Entities")
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(36)  # room for the combo boxes' frames
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         header = self.table.horizontalHeader()

@@ -67,12 +67,13 @@ def summary_text(state: WizardState) -> str:
         endpoint = state.endpoints.get(side)
         tested = state.tested.get(side)
         verdict = "tested, connected" if tested is not None and tested.ok else "not tested"
-        secrets = ", ".join(sorted(state.secrets.get(side, {}))) or "none"
+        labels = {spec.name: spec.label for spec in kind.needed_secrets(endpoint)} if endpoint else {}
+        secrets = ", ".join(labels.get(n, n) for n in sorted(state.secrets.get(side, {}))) or "none"
         lines.append(f"{side.value.upper()}: {kind.label} at {endpoint.url if endpoint else '?'} ({verdict}); "
                      f"secrets for the keyring: {secrets}")
     chosen = [c for c in state.entities if c.enabled]
     lines.append("Entities: " + ("; ".join(
-        f"{ENTITIES[c.entity].label} ({DIRECTION_LABELS[c.direction]}, {POLICY_LABELS[c.policy].lower()})"
+        f"{ENTITIES[c.entity].label} ({DIRECTION_LABELS[c.direction]}, {POLICY_LABELS[c.policy]})"
         for c in chosen) or "none"))
     pairs = ", ".join(f"ERP {erp} → CRM {crm}" for erp, crm in state.currency_mapping.items())
     lines.append(f"Currencies: {pairs or 'none paired'}")

@@ -11,6 +11,7 @@ from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QWidget, QWizard
 
 from erpsync_gui import APP_NAME
+from erpsync_gui.app.first_look import first_look
 from erpsync_gui.config.kinds import kinds
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import EndpointConfig, ProfileConfig
@@ -20,6 +21,7 @@ from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.wizard.connection_page import ConnectionPage, endpoint_tester
 from erpsync_gui.ui.wizard.currency_page import CurrencyPage
 from erpsync_gui.ui.wizard.entities_page import EntitiesPage
+from erpsync_gui.ui.wizard.first_look_page import FirstLookPage
 from erpsync_gui.ui.wizard.schedule_page import SchedulePage
 from erpsync_gui.ui.wizard.state import WizardState
 from erpsync_gui.ui.wizard.summary_page import SummaryPage
@@ -41,16 +43,19 @@ class SetupWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Save")
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Save and s&ync now")
         self.setMinimumSize(QSize(760, 520))
+        b = QWizard.WizardButton
+        self.setButtonLayout([b.Stretch, b.BackButton, b.NextButton, b.CustomButton1, b.FinishButton, b.CancelButton])
         taken = [p.name for p in ctx.service.config.list_profiles()]
         resolve = ctx.service.sandbox.resolve
         self.systems = SystemsPage(self.state, taken)
         self.connections = {side: ConnectionPage(self.state, side, endpoint_tester(resolve)) for side in Side}
         self.entities = EntitiesPage(self.state, _lister(resolve))
         self.currencies = CurrencyPage(self.state, _currency_reader(resolve))
+        self.first_look = FirstLookPage(self.state, _looker(resolve, ctx.service.redact))
         self.schedule = SchedulePage(self.state)
         self.summary = SummaryPage(self.state, self._save)
         for page in (self.systems, self.connections[Side.CRM], self.connections[Side.ERP], self.entities,
-                     self.currencies, self.schedule, self.summary):
+                     self.currencies, self.first_look, self.schedule, self.summary):
             self.addPage(page)
         self.customButtonClicked.connect(self._save_and_sync)
         self.currentIdChanged.connect(self._page_shown)
@@ -106,3 +111,14 @@ def _currency_reader(resolve):
             connector.close()
 
     return currencies
+
+
+def _looker(resolve, redact):
+    def look(profile: ProfileConfig, state: WizardState):
+        def connector(side: Side):
+            endpoint = profile.endpoint(side)
+            return kinds()[endpoint.kind].build(resolve(endpoint), EndpointSecrets(state.secrets.get(side, {})))
+
+        return first_look(profile, connector, redact=redact)
+
+    return look
