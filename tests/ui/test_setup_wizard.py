@@ -160,3 +160,17 @@ def test_save_stores_the_profile_and_puts_the_token_in_the_keyring_only(qtbot, w
     for path in first_start.ctx.data_dir.rglob("*"):
         if path.is_file():
             assert DEMO_AUTH_TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_the_test_of_a_crm_database_names_the_tables_it_misses(qtbot, wizard, first_start):
+    import sqlite3
+
+    with sqlite3.connect(first_start.crm_path) as db:
+        db.execute("drop table tblleads")
+    fill_systems(qtbot, wizard)
+    crm = wizard.connections[Side.CRM]
+    _type(qtbot, crm, "url", first_start.crm_url)
+    _test(qtbot, crm)
+    assert crm.result.ok
+    missing = next(line for line in crm.result_label.text().splitlines() if line.startswith("missing: "))
+    assert "tblleads" in missing.removeprefix("missing: ").split(", ")

@@ -50,6 +50,7 @@ class FirstLookPage(QWizardPage):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setWordWrap(True)
         layout.addWidget(self.table, 1)
         self.loaded = False
         self._looked_for: object = None
@@ -82,9 +83,14 @@ class FirstLookPage(QWizardPage):
         self.table.setRowCount(len(looks))
         for row, look in enumerate(looks.values()):
             self.table.setItem(row, 0, QTableWidgetItem(ENTITIES[look.entity].label))
+            waits = [ENTITIES[d].label for d in ENTITIES[look.entity].depends_on if d in looks]
             if look.result is not None:
                 text = plan_words(look.result)
-                if look.result.status == "failed":
+                if look.result.status == "failed" and waits:
+                    # a dry run links nothing, so lookups to an entity planned before it stay unresolved
+                    text = (f"{look.result.counts.get('processed', 0):,} records, planned once "
+                            f"{', '.join(waits)} are linked: the first sync links those first")
+                elif look.result.status == "failed":
                     text = f"cannot be planned: {look.result.message}"
             else:
                 text = f"cannot be planned: {look.problem}"
@@ -95,6 +101,7 @@ class FirstLookPage(QWizardPage):
                 button.setAccessibleName(f"Preview {ENTITIES[look.entity].label}")
                 button.clicked.connect(lambda _c=False, e=look.entity: self.open_preview(e))
                 self.table.setCellWidget(row, 2, button)
+        self.table.resizeRowsToContents()
         self.note.setText("Nothing was written: this is what Save and sync now would do. A click on Preview "
                           "shows each record and field.")
         self.loaded = True

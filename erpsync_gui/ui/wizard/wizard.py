@@ -42,7 +42,7 @@ class SetupWizard(QWizard):
         self.setOption(QWizard.WizardOption.HaveCustomButton1, True)
         self.setButtonText(QWizard.WizardButton.FinishButton, "&Save")
         self.setButtonText(QWizard.WizardButton.CustomButton1, "Save and s&ync now")
-        self.setMinimumSize(QSize(760, 520))
+        self.setMinimumSize(QSize(640, 440))  # fits a 1366x768 screen at 150 % with the taskbar
         b = QWizard.WizardButton
         self.setButtonLayout([b.Stretch, b.BackButton, b.NextButton, b.CustomButton1, b.FinishButton, b.CancelButton])
         taken = [p.name for p in ctx.service.config.list_profiles()]
