@@ -8,8 +8,8 @@ Starts Xvfb (a display number it picks itself) at the screen size given unless -
 demo entity so the pages have content (one CRM client with a country the ERP refuses, a manual-policy conflict
 waiting), then selects each page in turn and saves <page>.png (and <page>-dark.png). The window takes the room a
 maximized window has on that screen (without the taskbar and the title bar). --scale sets QT_SCALE_FACTOR (a
-1920x1080 screen at 150 %: --size 1920x1080 --scale 1.5). --dialogs also saves the preview, value map, help and
-maintenance windows. Needs the Debian packages xvfb and the xcb libraries listed in packaging/quickstart.sh.
+1920x1080 screen at 150 %: --size 1920x1080 --scale 1.5). --dialogs also saves the preview, value map, help,
+maintenance and service windows. Needs the Debian packages xvfb and the xcb libraries listed in packaging/quickstart.sh.
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def _save(app, widget, path: Path, saved: list[Path]) -> None:
 
 def _dialogs(app, window, out: Path, suffix: str, saved: list[Path], data_dir: Path) -> None:
     """The preview of the clients (three edited in the CRM since the sync), the value map of the leads' status,
-    the guide and Tools > Maintenance."""
+    the guide, Tools > Maintenance and Tools > Connect to a service."""
     from erpsync_gui.ui.main_window import PAGES
     from erpsync_gui.ui.pages.mappings import MappingsPage
     from erpsync_gui.ui.pages.sync import SyncPage
@@ -118,6 +118,10 @@ def _dialogs(app, window, out: Path, suffix: str, saved: list[Path], data_dir: P
     maintenance = window.show_maintenance()
     _save(app, maintenance, out / f"maintenance{suffix}.png", saved)
     maintenance.close()
+    service = window.show_service()  # Tools > Connect to a service, before an address is given
+    service.resize(900, 560)
+    _save(app, service, out / f"service{suffix}.png", saved)
+    service.close()
 
 
 def shoot(out: Path, data_dir: Path, size: tuple[int, int] = SIZE, schemes: tuple[str, ...] = ("light", "dark"),

@@ -19,6 +19,8 @@ from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.widgets.worker import running_tasks
 
 RUN_TIMEOUT_MS = 60_000
+#: the window a maximized one gets (without the taskbar and the title bar), in logical pixels
+SCREENS = {"1366x768": (1366, 768 - 40 - 31), "1920x1080 at 150%": (1280, 720 - 32 - 31)}
 
 
 @contextmanager

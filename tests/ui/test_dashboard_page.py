@@ -13,11 +13,10 @@ from erpsync_gui.records import Direction
 from erpsync_gui.ui.main_window import MainWindow
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.when import when_text
-from tests.ui._helpers import RUN_TIMEOUT_MS, break_erp, change_entity, click, crm_database, settle
+from tests.ui._helpers import RUN_TIMEOUT_MS, SCREENS, break_erp, change_entity, click, crm_database, settle
 
 #: the window's room on a 1366x768 screen, and on a 1920x1080 screen at 150 % (1280x720 logical pixels: what
 #: Qt lays out in; the fonts are the same size in those pixels), each without the taskbar and the title bar
-SCREENS = {"1366x768": (1366, 768 - 40 - 31), "1920x1080 at 150%": (1280, 720 - 32 - 31)}
 
 
 class _Schedule:

@@ -69,9 +69,10 @@ def test_copes_with_100k_lines_and_filters_by_level_and_text(qtbot, ui_ctx):
     assert all("needle-42" in e.message for e in page.model.visible())
 
     page.search.clear()
-    page.entity.setCurrentText("leads")
+    page.entity.setCurrentText("Leads")  # entities by their labels, as every other page names them
     qtbot.waitUntil(lambda: page.model.rowCount() == LINES // 2)
     assert {e.entity for e in page.model.visible()} == {"leads"}
+    assert page.model.index(0, 2).data() == "Leads" and page.current_entity() == "leads"
     page.run.setText("8")
     qtbot.waitUntil(lambda: page.model.rowCount() == 0)
     page.run.setText("7")
@@ -127,8 +128,8 @@ def test_retry_warnings_carry_their_runs_entity_and_number(qtbot, ui_ctx):
 
     page = _page(qtbot, ui_ctx)
     page.level.setCurrentText("WARNING")
-    qtbot.waitUntil(lambda: page.entity.findText("leads") >= 0, timeout=RUN_TIMEOUT_MS)
-    page.entity.setCurrentText("leads")
+    qtbot.waitUntil(lambda: page.entity.findData("leads") >= 0, timeout=RUN_TIMEOUT_MS)
+    page.entity.setCurrentIndex(page.entity.findData("leads"))
     qtbot.keyClicks(page.run, str(result.run_id))
     qtbot.waitUntil(lambda: any(e.message.startswith("retrying ") for e in page.model.visible()),
                     timeout=RUN_TIMEOUT_MS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLabel
 
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.ui.main_window import SETTINGS_FILE, MainWindow
@@ -78,6 +79,38 @@ def test_tools_connect_to_a_service_opens_the_service_window_once(qtbot, ui_ctx)
     assert service_window.url.text() == ""  # no address set yet: the admin types it, nothing is connected
     window.menus.connect_service.trigger()
     assert window.service_window is service_window
+
+
+def test_the_service_window_opens_without_a_keyring_and_has_access_keys(qtbot, ui_ctx, monkeypatch, caplog):
+    from erpsync_gui.errors import KeyringUnavailableError
+    from erpsync_gui.secrets import SecretStore
+
+    def no_keyring(*_args, **_kwargs):
+        raise KeyringUnavailableError("No OS keyring is available to hold the connection secrets")
+
+    for method in ("has", "get", "set"):
+        monkeypatch.setattr(SecretStore, method, no_keyring)
+    window = _window(qtbot, ui_ctx)
+    window.menus.connect_service.trigger()
+    service = window.service_window
+    assert service is not None and service.isVisible()
+    assert "erpsync service token" in service.token.placeholderText()
+    buddies = {label.text(): label.buddy() for label in service.findChildren(QLabel) if label.buddy() is not None}
+    assert buddies == {"Service &address": service.url, "&Token": service.token, "&Profile": service.profiles,
+                       "&Entity": service.entity}
+    assert all("&" in b.text() for b in (service.connect_button, service.disconnect_button, service.sync_button,
+                                          service.cancel_button))
+    service.resize(900, 560)
+    settle(qtbot)
+    assert not service.runs.horizontalScrollBar().isVisible()  # the columns fit; the message takes the rest
+    qtbot.keyClicks(service.url, "http://127.0.0.1:9/")
+    qtbot.keyClicks(service.token, "typed-token")
+    with caplog.at_level("WARNING", logger="erpsync.ui"):
+        qtbot.mouseClick(service.connect_button, Qt.MouseButton.LeftButton)
+    assert service.remote is not None  # connected with the typed token, for this window only
+    assert any("not kept" in record.getMessage() for record in caplog.records)
+    assert "typed-token" not in caplog.text
+    service.forget_service()
 
 
 def test_f5_syncs_the_entity_of_the_page_and_ctrl_shift_s_syncs_all(qtbot, ui_ctx):

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import text
 
 from erpsync_gui.records import Direction
 from erpsync_gui.ui import theme
+from erpsync_gui.ui.main_window import MainWindow
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.sync import SyncPage
 from tests.ui._helpers import (
     RUN_TIMEOUT_MS,
+    SCREENS,
     break_erp,
     change_entity,
     click,
@@ -277,3 +280,44 @@ def test_a_run_that_ends_well_still_shows_what_stays_open(qtbot, ui_ctx):
     status = page.rows["clients"].status
     qtbot.waitUntil(lambda: status.text().endswith(" · 1 error open"), timeout=RUN_TIMEOUT_MS)
     assert status.text().startswith("Success: ") and status.colour() == theme.state_colour("partial")
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_a_partial_result_is_read_whole_in_its_row(qtbot, styled, ui_ctx, screen):
+    change_entity(ui_ctx, "clients", policy="manual")
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET city = 'Sibiu' WHERE customer_number = 'C00005'"))
+        conn.execute(text("UPDATE tblclients SET country = 'Romania' WHERE userid = (SELECT MAX(userid) "
+                          "FROM tblclients)"))
+    result = ui_ctx.service.sync("clients", profile_name="demo")
+    assert result.status == "partial" and result.counts["failed"] == 1 and result.counts["conflicts"] > 1
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(*SCREENS[screen])
+    window.show()
+    window.show_page(window.pages.index(next(p for p in window.pages if isinstance(p, SyncPage))))
+    settle(qtbot)
+    status = window.current_page().rows["clients"].status
+    qtbot.waitUntil(lambda: "wait for a decision" in status.text(), timeout=RUN_TIMEOUT_MS)
+    settle(qtbot)
+    lines = status.lines()
+    assert "".join(lines).replace(" ", "") == status.text().replace(" ", ""), lines  # nothing cut off
+    assert not lines[-1].endswith("…")
+
+
+def test_the_preview_shows_each_reason_whole_beside_the_names(qtbot, styled, ui_ctx):
+    ui_ctx.service.sync("clients", profile_name="demo")
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET phonenumber = '+40 700 000 001', city = 'Sibiu' "
+                          "WHERE customer_number = 'C00007'"))
+    page = _page(qtbot, ui_ctx)
+    dialog = _preview(qtbot, page, "clients")
+    settle(qtbot)
+    tree = dialog.tree
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    assert any(row.text(0) == "Update" for row in rows)
+    metrics = tree.fontMetrics()
+    for row in rows:
+        assert metrics.horizontalAdvance(row.text(5)) <= tree.columnWidth(5), row.text(5)
+    assert tree.columnWidth(1) >= 200  # a name still reads
+    dialog.reject()

@@ -70,3 +70,31 @@ def test_the_dark_stylesheet_styles_what_the_light_one_does():
 
     assert selectors(light) == selectors(dark) and len(selectors(light)) > 40
     assert "#ffffff" not in dark.split("QPushButton#primary")[0]  # no white card left in the dark variant
+
+
+
+
+def _order(qtbot, box) -> list[str]:
+    qtbot.addWidget(box.window())
+    box.window().show()  # the box lays its buttons out when it is polished
+    settle(qtbot)
+    widgets = [box.layout().itemAt(i).widget() for i in range(box.layout().count())]
+    return [w.text() for w in widgets if w is not None]
+
+
+@pytest.mark.parametrize("scheme", [theme.LIGHT, theme.DARK])
+def test_dialog_buttons_follow_windows_whatever_the_desktop(qtbot, app, scheme):
+    from PySide6.QtWidgets import QDialogButtonBox, QWidget
+
+    theme.apply(app, scheme)
+    style = (icons.resources_dir() / theme.STYLESHEETS[scheme]).read_text(encoding="utf-8")
+    assert "button-layout: 0" in style and "dialogbuttonbox-buttons-have-icons: 0" in style
+    Ok, Cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
+    # Qt obeys the rule: the GNOME layout (3) puts Cancel first; the app's rule (0) is the Windows order
+    desktop = QWidget()
+    desktop.setStyleSheet("QDialogButtonBox { button-layout: 3; }")
+    gnome = QDialogButtonBox(Cancel | Ok, desktop)
+    assert _order(qtbot, gnome) == ["Cancel", "OK"]
+    ours = QDialogButtonBox(Cancel | Ok)
+    assert _order(qtbot, ours) == ["OK", "Cancel"]
+    assert ours.button(Ok).icon().isNull() and ours.button(Cancel).icon().isNull()

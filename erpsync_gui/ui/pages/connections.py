@@ -140,7 +140,7 @@ class ConnectionsPage(QWidget):
         grid.addWidget(self.results[Side.CRM], 1, 0)
         grid.addWidget(self.results[Side.ERP], 1, 1)
         grid.setRowStretch(2, 1)
-        scroll = QScrollArea()
+        self.body_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
@@ -312,6 +312,7 @@ class ConnectionsPage(QWidget):
         self._testing = False
         for side, result in results.items():
             self.results[side].show_result(result)
+        self._show_results()
         self._update_buttons()
         self._show_expired()
         self.tested.emit(name, results)
@@ -323,7 +324,13 @@ class ConnectionsPage(QWidget):
         failed = CheckResult(False, False, False, None, f"The test could not run: {message}")
         for card in self.results.values():
             card.show_result(failed)
+        self._show_results()
         self._update_buttons()
+
+    def _show_results(self) -> None:
+        """Scroll the test's results into view: on a small or scaled screen they sit below the forms."""
+        for card in self.results.values():
+            self.body_scroll.ensureWidgetVisible(card, 0, 0)
 
     # -- OAuth2 sign-in --------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.entities import label as entity_label
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.store.log_handler import LogEntry, query_log
 from erpsync_gui.ui.context import UiContext
@@ -195,18 +196,17 @@ class LogsPage(QWidget):
     def _add_entities(self, entries: list[LogEntry]) -> None:
         new = sorted({e.entity for e in entries if e.entity} - set(self._entity_items()))
         for name in new:
-            self.entity.addItem(name)
+            self.entity.addItem(entity_label(name), name)  # the label for people, the entity's key to filter by
 
     def _entity_items(self) -> list[str]:
-        return [self.entity.itemText(i) for i in range(1, self.entity.count())]
+        return [self.entity.itemData(i) for i in range(1, self.entity.count())]
 
     # -- filtering -----------------------------------------------------------------------------
     def apply_filter(self) -> None:
-        entity = self.entity.currentText()
         run = self.run.text().strip()
         self.model.set_filter(LogFilter(
             level=self.level.currentText(),
-            entity=None if entity == _ALL else entity,
+            entity=self.current_entity(),
             run_id=int(run) if run.isdigit() else None,
             text=self.search.text().strip(),
             profile_id=self._profile_id,
@@ -217,8 +217,7 @@ class LogsPage(QWidget):
 
     def current_entity(self) -> str | None:
         """The entity F5 syncs from this page: the one the filter shows."""
-        entity = self.entity.currentText()
-        return None if entity == _ALL else entity
+        return self.entity.currentData() or None
 
     def show_run(self, run_id: int) -> None:
         """Show only the lines of one run (the dashboard links here)."""

@@ -80,8 +80,7 @@ class PreviewDialog(QDialog):
         header.setStretchLastSection(True)
         self.tree.itemExpanded.connect(self._fill_changes)
         self._fill(result.plan)
-        # the records' names and ids whole where the dialog has room (the longest names elided, in the tooltip)
-        self.tree.setColumnWidth(1, min(max(280, self.tree.sizeHintForColumn(1) + 16), 460))
+        self._fitted = False
 
         buttons = QDialogButtonBox()
         self.apply_button = QPushButton(icons.icon("sync"), "&Apply the reviewed plan")
@@ -125,6 +124,21 @@ class PreviewDialog(QDialog):
         self.setTabOrder(self.action_filter, self.search)
         self.setTabOrder(self.search, self.tree)
         self._count_shown()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Names and ids whole where the dialog has room, and the reason whole as well: the Record column gives
+        way first (its longest names elided, whole in the tooltip), down to a width where a name still reads."""
+        room = self.tree.viewport().width()
+        others = sum(self.tree.columnWidth(column) for column in (0, 2, 3, 4))
+        why = min(self.tree.sizeHintForColumn(5) + 16, 320)
+        wanted = self.tree.sizeHintForColumn(1) + 16
+        self.tree.setColumnWidth(1, max(200, min(wanted, 460, room - others - why)))
 
     def _fill(self, plan: tuple[PlanItem, ...]) -> None:
         items = []

@@ -167,7 +167,8 @@ class SyncPage(QWidget):
         controls = EntityRow(entity)
         for column, widget in enumerate(controls.widgets()):
             grid.addWidget(widget, row, column)
-        grid.setColumnStretch(3, 2)
+        # the state's words need the room more than the bar does (at 150 % a partial result would be cut)
+        grid.setColumnStretch(3, 1)
         grid.setColumnStretch(4, 3)
         controls.sync.clicked.connect(lambda: self.start(entity))
         controls.preview.clicked.connect(lambda: self.preview(entity))

@@ -30,6 +30,7 @@ class EntityRow:
         self.bar.setTextVisible(True)
         self.bar.setFormat("")
         self.bar.setAccessibleName(f"Progress of {label(entity)}")
+        self.bar.setMinimumWidth(self.bar.fontMetrics().averageCharWidth() * 14)  # room for "100%" and its move
         self.status = ElidedLabel("", max_lines=2)
         self.status.setAccessibleName(f"State of {label(entity)}")
         self.cancel = QPushButton("Cancel")
