@@ -85,7 +85,8 @@ class SideResult(QFrame):
                                       "Signed in" if result.authenticated else "Not signed in")
         self.latency.setText(f"Latency: {result.latency_ms:.0f} ms" if result.latency_ms is not None
                              else "Latency: -")
-        self.cause.setText(result.message)
+        # the findings beside the verdict (the expected tables a database misses, by name)
+        self.cause.setText("\n".join([result.message, *result.details]))
 
 
 class ConnectionsPage(QWidget):
