@@ -170,3 +170,29 @@ def test_duplicate_rename_and_delete(qtbot, window, first_start, monkeypatch, me
     window.profile_actions.delete_action.trigger()  # the last one: the welcome page comes back
     assert first_start.ctx.service.config.list_profiles() == []
     assert window.profile_actions.welcome.shown
+
+
+def test_new_profile_from_the_profiles_menu_beside_an_existing_one(qtbot, window, first_start):
+    qtbot.mouseClick(window.profile_actions.welcome.page.demo_button, LEFT)
+    assert window.profile_actions.switcher_menu.actions()[0] is window.profile_actions.new_action
+    window.profile_actions.new_action.trigger()
+    wizard = window.profile_actions.wizard
+    qtbot.keyClicks(wizard.systems.name_edit, "Demo")  # names are told apart regardless of case
+    wizard.systems.select(Side.CRM, "sql")
+    wizard.systems.select(Side.ERP, "rest")
+    assert "exists already" in wizard.systems.name_error.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    wizard.systems.name_edit.clear()
+    fill_systems(qtbot, wizard, "Branch")
+    fill_connections(qtbot, wizard, first_start)
+    qtbot.waitUntil(lambda: bool(wizard.entities.names), timeout=15_000)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currencies.loaded, timeout=15_000)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.first_look.loaded, timeout=60_000)
+    _next(qtbot, wizard)
+    _next(qtbot, wizard)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), LEFT)
+    assert [window.profiles.itemText(i) for i in range(window.profiles.count())] == ["demo", "Branch"]
+    assert window.profiles.currentText() == "Branch"
+    assert first_start.ctx.runs.running() == []  # Save alone syncs nothing

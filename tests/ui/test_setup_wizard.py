@@ -174,3 +174,28 @@ def test_the_test_of_a_crm_database_names_the_tables_it_misses(qtbot, wizard, fi
     assert crm.result.ok
     missing = next(line for line in crm.result_label.text().splitlines() if line.startswith("missing: "))
     assert "tblleads" in missing.removeprefix("missing: ").split(", ")
+
+
+def _to_summary(qtbot, wizard, start) -> None:
+    fill_systems(qtbot, wizard)
+    fill_connections(qtbot, wizard, start)
+    qtbot.waitUntil(lambda: bool(wizard.entities.names), timeout=15_000)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currencies.loaded, timeout=15_000)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.first_look.loaded, timeout=60_000)
+    _next(qtbot, wizard)
+    _next(qtbot, wizard)
+
+
+def test_without_a_keyring_save_says_so_and_stores_nothing(qtbot, wizard, first_start):
+    import keyring
+    from keyring.backends import fail
+
+    _to_summary(qtbot, wizard, first_start)
+    keyring.set_keyring(fail.Keyring())  # the memory keyring fixture puts its own back afterwards
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), LEFT)
+    assert wizard.isVisible() and wizard.currentPage() is wizard.summary
+    assert "The profile was not saved" in wizard.summary.problems.text()
+    assert "keyring" in wizard.summary.problems.text().lower()
+    assert first_start.ctx.service.config.list_profiles() == []
