@@ -162,7 +162,7 @@ def test_duplicate_rename_and_delete(qtbot, window, first_start, monkeypatch, me
     window.profile_actions.delete_action.trigger()
     said = shown[0].text.text()
     assert "link" in said and "run" in said and "No record in the CRM or the ERP is changed" in said
-    assert "ERP token" in shown[0].remove_secrets.text()
+    assert "ERP access token" in shown[0].remove_secrets.text()
     assert [p.name for p in first_start.ctx.service.config.list_profiles()] == ["demo"]
     assert secrets.get("Branch", Side.ERP, "token") is None and secrets.get("demo", Side.ERP, "token") is not None
     assert window.profiles.currentText() == "demo"

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QInputDialog, QLineEdit, QMenu, QMessageBox, QToolButton
 
 from erpsync_gui.app import profile_ops
-from erpsync_gui.app.connectors import secret_names
+from erpsync_gui.app.connectors import needed_secrets
 from erpsync_gui.config.convert import ProfileFileError
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.records import Side
@@ -183,9 +183,9 @@ class ProfileActions(QObject):
         if name is None:
             return None
         profile = self.ctx.service.profile(name)
-        stored = [f"{side.value.upper()} {secret}" for side in Side
-                  for secret in secret_names(profile, profile.endpoint(side))
-                  if self.ctx.secrets.has(name, side, secret)]
+        stored = [f"{side.value.upper()} {spec.label.lower()}" for side in Side
+                  for spec in needed_secrets(profile, profile.endpoint(side))
+                  if self.ctx.secrets.has(name, side, spec.name)]
         return DeleteProfileDialog(name, profile_ops.footprint(self.ctx.service, name), stored,
                                    profile.schedule.enabled, self.window)
 
