@@ -178,7 +178,7 @@ class _PlanRun(_Run):
     def _recheck_side(self, side: Side, group: list[PlanItem], checksums: Checksums) -> list[PlanItem]:
         other = side.other
         sources = self._read(side, [i.source.id for i in group if _source_exists(i)])
-        twins = self._read(other, [i.target.id for i in group if _twin_exists(i)])
+        twins = self._read(other, [i.target.id for i in group if i.target is not None and _twin_exists(i)])
         links = self.state.links_by_ids(side, [i.source.id for i in group])
         twin_links = self.state.links_by_ids(other, [i.target.id for i in group if i.target is not None])
         kept: list[tuple[PlanItem, PlanItem]] = []
@@ -209,12 +209,13 @@ class _PlanRun(_Run):
         other = side.other
         source, twin = item.source, item.target
         if _source_exists(item):
-            source = sources.get(item.source.id)
-            if source is None:
+            fresh = sources.get(item.source.id)
+            if fresh is None:
                 return f"the {_label(side)} record was deleted since the preview", item
+            source = fresh
             if checksums.of(side, source) != checksums.of(side, item.source):
                 return f"the {_label(side)} record changed since the preview", item
-        if _twin_exists(item):
+        if item.target is not None and _twin_exists(item):
             twin = twins.get(item.target.id)
             if twin is None:
                 return f"its {_label(other)} twin was deleted since the preview", item

@@ -383,6 +383,8 @@ def reset_counts(store: Store, profile_id: int, keep_open_errors: bool = True) -
                                   .where(*_open_error_filter(profile_id))) if keep_open_errors else 0
     except SQLAlchemyError as exc:
         raise _wrap("Counting statistics", exc) from exc
+    # COUNT(*) always answers a number; `or 0` only tells the type checker so
+    runs, daily, outcomes, open_errors, kept = (n or 0 for n in (runs, daily, outcomes, open_errors, kept))
     gone_outcomes = outcomes - (open_errors if keep_open_errors else 0)
     return ResetCounts(runs=runs - kept, daily_figures=daily, outcomes=gone_outcomes, open_errors=open_errors,
                        runs_kept=kept)
