@@ -18,3 +18,45 @@ def test_the_missing_tables_are_named(qtbot, ui_ctx):
     said = page.results[Side.CRM].cause.text().splitlines()
     assert said[0] == crm.message
     assert said[1] == "missing: tblestimates, tblinvoicepaymentrecords, tblwarehouse"
+
+
+def _tested(qtbot, page):
+    with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
+        page.test_button.click()
+    return blocker.args[1]
+
+
+def test_a_green_result_goes_stale_at_the_first_edit(qtbot, ui_ctx):
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    _tested(qtbot, page)
+    card = page.results[Side.ERP]
+    assert card.overall.level == "ok"
+    qtbot.keyClicks(page.forms[Side.ERP].secrets["token"].edit, "x")
+    assert card.overall.level == "warn" and "changed since the last test" in card.overall.text()
+    assert page.results[Side.CRM].overall.level == "ok"  # the other side's result still holds
+
+
+def test_edited_settings_are_tested_before_they_are_saved(qtbot, ui_ctx):
+    from PySide6.QtCore import Qt
+
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    page.forms[Side.ERP].secrets["token"].set_value("a-wrong-token")
+    assert page.test_button.text() == "&Test, then save"
+    qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Not saved" in page.message.text(), timeout=30_000)
+    assert "ERP side failed" in page.message.text()
+    # the working token stays in the keyring; the edit is still there to correct
+    assert ui_ctx.secrets.get("demo", Side.ERP, "token") != "a-wrong-token"
+    assert page.is_dirty()
+    from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN
+
+    page.forms[Side.ERP].secrets["token"].set_value(DEMO_AUTH_TOKEN)
+    page.forms[Side.ERP].timeout.setValue(45)
+    with qtbot.waitSignal(page.tested, timeout=60_000) as blocker:
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    assert all(result.ok for result in blocker.args[1].values())
+    assert not page.is_dirty() and ui_ctx.service.profile("demo").erp.timeout == 45
