@@ -60,3 +60,21 @@ def test_edited_settings_are_tested_before_they_are_saved(qtbot, ui_ctx):
         qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
     assert all(result.ok for result in blocker.args[1].values())
     assert not page.is_dirty() and ui_ctx.service.profile("demo").erp.timeout == 45
+
+
+def test_the_saved_message_does_not_move_the_forms(qtbot, ui_ctx, styled):
+    from PySide6.QtCore import QPoint, Qt
+
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.refresh()
+    url = page.forms[Side.ERP].url
+    qtbot.waitUntil(lambda: url.isVisible())
+    before = url.mapTo(page, QPoint(0, 0))
+    page.forms[Side.ERP].timeout.setValue(40)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.message.isVisible() and page.message.text() == "Saved."
+    qtbot.wait(50)  # the layout settles
+    assert url.mapTo(page, QPoint(0, 0)).y() == before.y()  # not pushed down under the pointer

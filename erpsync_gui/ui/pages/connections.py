@@ -150,14 +150,16 @@ class ConnectionsPage(QWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.test_button)
-        buttons.addStretch(1)
+        # the message sits beside the buttons, not above the forms: showing it never moves a field under the
+        # pointer
+        buttons.addWidget(self.message, 1)
+        buttons.addStretch(0)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
         layout = page_layout(self, self.title, "Where ERPSync reads and writes, and how it signs in. Passwords and "
                                                "tokens are kept in the system keyring, never in the database.")
         layout.addWidget(self.expired)
-        layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
