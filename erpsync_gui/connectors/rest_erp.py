@@ -337,7 +337,7 @@ class RestErpConnector:
             what = f"the ERP rejected the auth token ({exc.status})" if self._token else "no auth token set"
             # the label a person sees in the window first, the keyring name for `erpsync secret set` after it
             return CheckResult(False, True, False, _ms(started),
-                               f"{what}; check the Auth token ({self.endpoint.side.value}.token)")
+                               f"{what}; check the access token ({self.endpoint.side.value}.token)")
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
         except NotFoundError:

@@ -48,7 +48,7 @@ def test_edited_settings_are_tested_before_they_are_saved(qtbot, ui_ctx):
     assert page.test_button.text() == "&Test, then save"
     qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Not saved" in page.message.text(), timeout=30_000)
-    assert "ERP side failed" in page.message.text()
+    assert "the ERP test failed" in page.message.text()
     # the working token stays in the keyring; the edit is still there to correct
     assert ui_ctx.secrets.get("demo", Side.ERP, "token") != "a-wrong-token"
     assert page.is_dirty()

@@ -365,8 +365,8 @@ class ConnectionsPage(QWidget):
             return
         if not all(result.ok for result in results.values()):
             failed = " and ".join(side.value.upper() for side, result in results.items() if not result.ok)
-            self._say(f"Not saved: the test of the {failed} side failed with these settings. Correct them and "
-                      "test again, or Save them anyway.", error=True)
+            self._say(f"Not saved: the {failed} test failed with these settings. Correct them, or Save anyway.",
+                      error=True)
             return
         if self.save():
             self.test_connection()  # the saved settings' test records each side's status and clock offset
