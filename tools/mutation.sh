@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Mutation testing of erpsync_gui/engine and erpsync_gui/mapping with mutmut, run by hand (not in CI: a pass
-# over both packages takes hours on two cores). What is mutated and which tests run: [tool.mutmut] in
+# Mutation testing of erpsync_gui/engine, erpsync_gui/mapping and erpsync_gui/config with mutmut, run by hand
+# (not in CI: a pass over all three takes hours on two cores). What is mutated and which tests run: [tool.mutmut] in
 # pyproject.toml. A surviving mutant is a change of the code that no test notices: a missing test, or a
 # mutation that changes nothing a caller can observe (say which, and why, when you leave one).
 #
-#   tools/mutation.sh                                  every module of engine/ and mapping/
+#   tools/mutation.sh                                  every module of engine/, mapping/ and config/
 #   tools/mutation.sh engine/matcher mapping/mapper    only these modules (the tests still run in full once)
+#   tools/mutation.sh config                           every module of one package
 #   tools/mutation.sh --results [modules]               the table of the last run, without running again
 #
 # Ends with a table per module (killed, survived, other verdicts) and the names of the survivors;
@@ -51,7 +52,7 @@ survivors: list[str] = []
 for line in sys.stdin:
     name, _, status = line.strip().rpartition(": ")
     module = re.split(r"\.x_|\.x\u01c1", name, maxsplit=1)[0]
-    if not name or (wanted and module not in wanted):
+    if not name or (wanted and not any(module == w or module.startswith(w + ".") for w in wanted)):
         continue
     by_module[module][status] += 1
     if status == "survived":
