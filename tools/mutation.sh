@@ -8,6 +8,7 @@
 #   tools/mutation.sh engine/matcher mapping/mapper    only these modules (the tests still run in full once)
 #   tools/mutation.sh config                           every module of one package
 #   tools/mutation.sh --results [modules]               the table of the last run, without running again
+#   tools/mutation.sh --survivors [modules]             the last run's survivors again, after tests were added
 #
 # Ends with a table per module (killed, survived, other verdicts) and the names of the survivors;
 # `.venv/bin/mutmut show NAME` prints one survivor's diff. MUTATION_CHILDREN sets the parallel workers
@@ -21,11 +22,11 @@ if [[ ! -x "$mutmut" ]]; then
 fi
 export QT_QPA_PLATFORM=offscreen
 
-only_results=0
-if [[ "${1:-}" == --results ]]; then
-    only_results=1
-    shift
-fi
+mode=run
+case "${1:-}" in
+    --results) mode=results; shift ;;
+    --survivors) mode=survivors; shift ;;
+esac
 patterns=()
 for module in "$@"; do
     module=${module%.py}
@@ -33,12 +34,29 @@ for module in "$@"; do
     patterns+=("erpsync_gui.${module//\//.}.*")
 done
 
-if [[ $only_results == 0 ]]; then
+if [[ $mode == run ]]; then
     # verdicts kept from an older source or older tests would be wrong: start afresh unless told otherwise
     if [[ "${MUTATION_KEEP:-0}" != 1 ]]; then
         rm -rf mutants
     fi
     nice "$mutmut" run --max-children "${MUTATION_CHILDREN:-2}" "${patterns[@]}"
+elif [[ $mode == survivors ]]; then
+    # only the last run's survivors, against the tests as they are now (the other verdicts stand: the source
+    # must not have changed since, or mutmut starts those modules afresh)
+    mapfile -t survivors < <("$mutmut" results --all true | .venv/bin/python -c '
+import sys
+from fnmatch import fnmatch
+
+for line in sys.stdin:
+    name, _, status = line.strip().rpartition(": ")
+    if status == "survived" and (len(sys.argv) == 1 or any(fnmatch(name, p) for p in sys.argv[1:])):
+        print(name)
+' "${patterns[@]}")
+    if [[ ${#survivors[@]} == 0 ]]; then
+        echo "no survivors to run again" >&2
+    else
+        nice "$mutmut" run --max-children "${MUTATION_CHILDREN:-2}" "${survivors[@]}"
+    fi
 fi
 
 "$mutmut" results --all true | .venv/bin/python -c '
