@@ -9,6 +9,7 @@
 #   tools/mutation.sh config                           every module of one package
 #   tools/mutation.sh --results [modules]               the table of the last run, without running again
 #   tools/mutation.sh --survivors [modules]             the last run's survivors again, after tests were added
+#   MUTATION_KEEP=1 tools/mutation.sh NAME...          these mutants only (names as the table lists them)
 #
 # Ends with a table per module (killed, survived, other verdicts) and the names of the survivors;
 # `.venv/bin/mutmut show NAME` prints one survivor's diff. MUTATION_CHILDREN sets the parallel workers
@@ -29,10 +30,34 @@ case "${1:-}" in
 esac
 patterns=()
 for module in "$@"; do
+    if [[ $module == *__mutmut_* ]]; then  # one mutant, by the name the table lists
+        patterns+=("$module")
+        continue
+    fi
     module=${module%.py}
     module=${module#erpsync_gui/}
     patterns+=("erpsync_gui.${module//\//.}.*")
 done
+
+# mutmut brings the files it does not mutate (the profile schema, a module without functions) into mutants/ only
+# when it starts afresh: a run that keeps the directory gets the current ones here
+if [[ $mode != results && -d mutants/erpsync_gui && ( $mode == survivors || "${MUTATION_KEEP:-0}" == 1 ) ]]; then
+    .venv/bin/python - <<'PY'
+import json
+import shutil
+from pathlib import Path
+
+for source in Path("erpsync_gui").rglob("*"):
+    if not source.is_file() or source.suffix == ".pyc" or "__pycache__" in source.parts:
+        continue
+    copy, meta = Path("mutants") / source, Path("mutants") / f"{source}.meta"
+    if source.suffix == ".py" and meta.exists() and json.loads(meta.read_text())["exit_code_by_key"]:
+        continue  # a mutated module: mutmut generates it again itself when it changed
+    if not copy.exists() or copy.read_bytes() != source.read_bytes():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, copy)
+PY
+fi
 
 if [[ $mode == run ]]; then
     # verdicts kept from an older source or older tests would be wrong: start afresh unless told otherwise
