@@ -23,6 +23,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from erpsync_gui.engine.types import CancelToken
 from erpsync_gui.records import Direction, Side
+from tests.reliability.figures import report
 from tests.sync_harness import EDITABLE, Harness
 
 HISTORIES = int(os.environ.get("ERPSYNC_MODEL_HISTORIES", "1000"))
@@ -315,6 +316,7 @@ def test_no_history_loses_or_duplicates_a_record(shared_harness: Harness) -> Non
     try:
         SyncHistory.TestCase().runTest()
     finally:
-        print(f"\nmodel-based test: {_SHARED.get('histories', 0)} histories in {time.monotonic() - started:.0f} s")
+        report("model-based", histories=_SHARED.get("histories", 0), steps=STEPS,
+               seconds=round(time.monotonic() - started))
 
 
