@@ -6,7 +6,8 @@ The suites of tests/reliability (faults, crashes, concurrency, secrets, every co
 connector suite, the model-based test of whole histories and, where it exists, the configuration fuzz suite
 (tests/config/test_fuzz*.py) run in one pytest session; each suite's figures are collected and printed as a
 Markdown table: load held, faults injected by kind, kills survived, bad inputs tried, canary hits,
-duplicates, lost records. `--full` runs the by-hand sizes (10,000 records, 20 kills, more histories).
+duplicates, lost records. `--full` runs the by-hand sizes (10,000 records, 20 kills, more histories and
+fuzz inputs).
 Exits with pytest's status.
 """
 
@@ -31,6 +32,7 @@ SUITES = ["tests/reliability", "tests/integration/tryton/test_tryton_reliability
           "tests/integration/test_sync_model.py"]
 FUZZ_GLOB = "tests/config/test_fuzz*.py"
 FULL_HISTORIES = "3000"
+FULL_FUZZ = "5000"
 HEADER = ("suite", "result", "load held", "faults injected", "kills survived", "bad inputs tried", "canary hits",
           "duplicates", "lost")
 
@@ -47,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.full:
             env[FULL_ENV] = "1"
             env.setdefault("ERPSYNC_MODEL_HISTORIES", FULL_HISTORIES)
+            env.setdefault("ERPSYNC_FUZZ_EXAMPLES", FULL_FUZZ)
         if args.seed is not None:
             env["ERPSYNC_PROOF_SEED"] = str(args.seed)
         fuzz = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(FUZZ_GLOB))
