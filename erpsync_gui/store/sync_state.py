@@ -11,14 +11,16 @@ import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
 from erpsync_gui.store.daily_upsert import add_run_to_day
-from erpsync_gui.store.db import Store, rows_changed
+from erpsync_gui.store.db import Store
 from erpsync_gui.store.link import TABLE, Link
 from erpsync_gui.store.models import (
     ConflictRow,
@@ -274,9 +276,10 @@ class SyncState:
         try:
             with self.store.session() as s, s.begin():
                 # the status test in the UPDATE makes two processes that start at once close it only once
-                claimed = s.execute(update(RunRow).where(RunRow.id == run_id, RunRow.status == "running")
-                                    .values(status="interrupted", finished_at=now, message=message))
-                if rows_changed(claimed) != 1:
+                claimed = cast(CursorResult, s.execute(
+                    update(RunRow).where(RunRow.id == run_id, RunRow.status == "running")
+                    .values(status="interrupted", finished_at=now, message=message)))
+                if claimed.rowcount != 1:
                     return None
                 rows = s.execute(select(OutcomeRow.action, func.count()).where(OutcomeRow.run_id == run_id)
                                  .group_by(OutcomeRow.action))
@@ -285,8 +288,8 @@ class SyncState:
                     counts[_OUTCOME_COUNTS.get(action, "skipped")] += n
                     counts["processed"] += n
                 run = s.get(RunRow, run_id)
-                if run is None:  # the row was just claimed in this transaction
-                    raise StoreError(f"run {run_id} vanished from the state database")
+                if run is None:  # claimed above in this transaction, so only a concurrent delete of the row
+                    return None
                 started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
                 run.duration_s = max(0.0, (now - started).total_seconds())
                 for name, value in counts.items():

@@ -3,9 +3,9 @@
     python -m tests.reliability [--full] [--seed N]
 
 The suites of tests/reliability (faults, crashes, concurrency, secrets, every connector), the live Tryton
-connector suite, the model-based test of whole histories and, where it exists, the configuration fuzz suite
-(tests/config/test_fuzz*.py) run in one pytest session; each suite's figures are collected and printed as a
-Markdown table: load held, faults injected by kind, kills survived, bad inputs tried, canary hits,
+connector suite, the model-based test of whole histories and the fuzz suite of bad input
+(tests/integration/test_bad_input_fuzz.py) run in one pytest session; each suite's figures are collected and
+printed as a Markdown table: load held, faults injected by kind, kills survived, bad inputs tried, canary hits,
 duplicates, lost records. `--full` runs the by-hand sizes (10,000 records, 20 kills, more histories and
 fuzz inputs).
 Exits with pytest's status.
@@ -30,9 +30,9 @@ from tests.reliability.sizes import FULL_ENV
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ["tests/reliability", "tests/integration/tryton/test_tryton_reliability.py",
           "tests/integration/test_sync_model.py"]
-FUZZ_GLOB = "tests/config/test_fuzz*.py"
+FUZZ_GLOB = "tests/integration/test_bad_input_fuzz.py"
 FULL_HISTORIES = "3000"
-FULL_FUZZ = "5000"
+FULL_FUZZ = "400"
 HEADER = ("suite", "result", "load held", "faults injected", "kills survived", "bad inputs tried", "canary hits",
           "duplicates", "lost")
 
@@ -137,12 +137,12 @@ def _rows(figures: list[dict], results: dict[str, str], fuzz: list[str]) -> list
         rows.append(("model-based histories", outcome, f"{int(histories):,} histories in {seconds} s",
                      "5xx, 429, lost replies, bad ids", "-", f"{int(histories):,} histories", "-", clean, clean))
     if fuzz:
-        outcome = _outcome(results, "test_fuzz")
-        tried = sum(f["inputs"] for f in figures if f["suite"] == "config-fuzz")
-        rows.append(("configuration fuzz", outcome, f"{tried:,} profiles and profile files", "-", "-",
-                     f"{tried:,}", "-", "-", "-"))
+        outcome = _outcome(results, "test_bad_input_fuzz")
+        tried = sum(f["inputs"] for f in figures if f["suite"] == "bad-input")
+        rows.append(("bad input fuzz", outcome, f"{tried:,} profile files, field rows, currency mappings, replies",
+                     "-", "-", f"{tried:,}", "-", "-", "-"))
     else:
-        rows.append(("configuration fuzz", "not present", f"no {FUZZ_GLOB}", "-", "-", "-", "-", "-", "-"))
+        rows.append(("bad input fuzz", "not present", f"no {FUZZ_GLOB}", "-", "-", "-", "-", "-", "-"))
     rows.sort(key=_order)
     rows.append(_total(figures, model))
     return rows
@@ -150,7 +150,7 @@ def _rows(figures: list[dict], results: dict[str, str], fuzz: list[str]) -> list
 
 def _order(row: tuple) -> int:
     """Faults first, then crashes, concurrency, secrets, the connectors and bad input."""
-    for n, start in enumerate(("faults", "crashes", "concurrency", "secrets", "connector", "model", "configuration")):
+    for n, start in enumerate(("faults", "crashes", "concurrency", "secrets", "connector", "model", "bad input")):
         if row[0].startswith(start):
             return n
     return len(HEADER)
@@ -170,7 +170,7 @@ def _total(figures: list[dict], model: list[dict]) -> tuple:
     duplicates = sum(f.get("duplicates", 0) for f in figures)
     lost = sum(f.get("lost", 0) for f in figures)
     histories = int(model[-1]["histories"]) if model else 0
-    fuzzed = sum(f.get("inputs", 0) for f in figures if f["suite"] == "config-fuzz")
+    fuzzed = sum(f.get("inputs", 0) for f in figures if f["suite"] == "bad-input")
     return ("**total**", "", f"{len(figures)} suites with figures", f"{sum(faults.values()):,}", kills,
             f"{histories + fuzzed:,}", hits, duplicates, lost)
 
