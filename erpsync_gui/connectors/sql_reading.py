@@ -37,7 +37,7 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list
         for name, grouped in children.items():
             data[name] = grouped.get(str(key), [])
         updated = row[updated_at] if updated_at is not None else None
-        records.append(Record(id=str(key), data=data, updated_at=_as_datetime(updated)))
+        records.append(Record(id=str(key), data=data, updated_at=as_datetime(updated)))
     return records
 
 
@@ -66,7 +66,8 @@ def _read_value(value: Any, dated: bool) -> Any:
     return value
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def as_datetime(value: Any) -> datetime | None:
+    """An updated column's value as an aware UTC datetime (a date counts from its midnight); None otherwise."""
     if isinstance(value, datetime):
         return from_db(value)
     if isinstance(value, date):

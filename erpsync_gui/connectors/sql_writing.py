@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from erpsync_gui.connectors.base import chunked
-from erpsync_gui.connectors.sql_reading import IN_CHUNK, read_records
-from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, to_db
+from erpsync_gui.connectors.sql_reading import IN_CHUNK, as_datetime, read_records
+from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, from_db, to_db
 from erpsync_gui.errors import NotFoundError, PermanentError
 from erpsync_gui.records import Origin, Record
 
@@ -80,6 +80,10 @@ def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: 
     for row in rows:
         stamp(et, row, now, creating=True)
     keys = _insert_rows(conn, et, rows)
+    if not et.children:
+        # the rows are what was just written: no read-back (columns the insert left to their defaults are
+        # absent from the record; the engine only compares the fields it maps, and it writes all of them)
+        return [written_record(et, key, row) for key, row in zip(keys, rows, strict=True)]
     for child in et.children:
         parents = [(k, r.lines[child.name]) for k, r in zip(keys, rows, strict=True) if child.name in r.lines]
         _insert_lines(conn, child, parents)
@@ -88,6 +92,14 @@ def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: 
         found = conn.execute(select(et.table).where(et.pk.in_(chunk))).all()
         stored.update((r.id, r) for r in read_records(conn, et, found))
     return [stored[str(k)] for k in keys]
+
+
+def written_record(et: EntityTable, key: Any, row: PreparedRow) -> Record:
+    """The record as an insert of `row` under `key` left it, in the form a read gives (aware UTC times)."""
+    data = {name: from_db(value) for name, value in row.values.items()}
+    data[et.pk.name] = key
+    updated = data.get(et.updated.name) if et.updated is not None else None
+    return Record(id=str(key), data=data, updated_at=as_datetime(updated))
 
 
 def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Any]:

@@ -192,7 +192,7 @@ def profile_erpsync(url: str, tmp: Path, page: int, env: dict[str, str], out: Pa
 
 
 def one_rep(url: str, tmp: Path, page: int, rep: int, env: dict[str, str],
-            peers: tuple[str, ...] = PEERS) -> dict[str, dict]:
+            peers: tuple[str, ...] = PEERS, before: Path | None = None) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for peer in peers:
         work = tmp / f"{peer}-{page}-{rep}"
@@ -212,7 +212,10 @@ def one_rep(url: str, tmp: Path, page: int, rep: int, env: dict[str, str],
                            check=True, env=env, capture_output=True)
             subprocess.run(_erpsync_argv(work / "data", "secret", "set", "erp.token"), input=DEMO_TOKEN,
                            check=True, env=env, capture_output=True, text=True)
-            result = _timed(_erpsync_argv(work / "data", "sync", "--entity", "clients", "--json"), env)
+            run_env = env
+            if peer == "erpsync-before" and before is not None:  # the same command from an older source tree
+                run_env = {**env, "PYTHONPATH": os.pathsep.join([str(before), env["PYTHONPATH"]])}
+            result = _timed(_erpsync_argv(work / "data", "sync", "--entity", "clients", "--json"), run_env)
             result["output"] = _sync_summary(result["output"])
         out[peer] = result
     return out
@@ -230,7 +233,8 @@ def _sync_summary(text: str) -> str:
 
 def summarize(reps: list[dict[str, dict]]) -> dict[str, dict]:
     figures: dict[str, dict] = {}
-    for peer in PEERS:
+    peers = tuple(reps[0])
+    for peer in peers:
         walls = [r[peer]["wall"] for r in reps]
         cpus = [r[peer]["cpu"] for r in reps]
         figures[peer] = {"wall_min": min(walls), "wall_median": statistics.median(walls),
@@ -243,7 +247,11 @@ def summarize(reps: list[dict[str, dict]]) -> dict[str, dict]:
         "dlt_over_erpsync_min": d["wall_min"] / e["wall_min"],
         "dlt_over_erpsync_median": d["wall_median"] / e["wall_median"],
     }
-    figures["load"] = [round(r[p]["load"], 2) for r in reps for p in PEERS]
+    if "erpsync-before" in figures:
+        b = figures["erpsync-before"]
+        figures["ratios"]["before_over_erpsync_median"] = b["wall_median"] / e["wall_median"]
+        figures["ratios"]["before_over_floor_median"] = b["wall_median"] / f["wall_median"]
+    figures["load"] = [round(r[p]["load"], 2) for r in reps for p in peers]
     return figures
 
 
@@ -253,12 +261,21 @@ def print_table(clients: int, results: dict[int, dict]) -> None:
     print("|---|---|---|---|---|---|---|")
     for page, fig in results.items():
         cell = {p: f"{fig[p]['wall_min']:.1f} / {fig[p]['wall_median']:.1f} s ({fig[p]['cpu_median']:.1f})"
-                for p in PEERS}
+                for p in fig if p not in ("ratios", "load")}
         r = fig["ratios"]
         load = f"{min(fig['load']):.1f}–{max(fig['load']):.1f}"
         print(f"| {page} | {cell['floor']} | {cell['dlt']} | {cell['erpsync']} | "
               f"{r['erpsync_over_floor_min']:.1f} / {r['erpsync_over_floor_median']:.1f}× | "
               f"{r['dlt_over_erpsync_min']:.2f} / {r['dlt_over_erpsync_median']:.2f}× | {load} |")
+    for page, fig in results.items():
+        if "erpsync-before" in fig:
+            r = fig["ratios"]
+            print(f"page {page}: ERPSync before {cell_of(fig['erpsync-before'])} = "
+                  f"{r['before_over_floor_median']:.1f}× the floor; now {r['before_over_erpsync_median']:.1f}× faster")
+
+
+def cell_of(fig: dict) -> str:
+    return f"{fig['wall_min']:.1f} / {fig['wall_median']:.1f} s"
 
 
 def main() -> None:
@@ -269,6 +286,7 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="the CI size: 10,000 clients")
     p.add_argument("--only", default=",".join(PEERS), help="peers to run (default: all three)")
     p.add_argument("--out", type=Path, default=Path("bench-results.json"))
+    p.add_argument("--before", type=Path, help="also time erpsync from this older source tree (before / after)")
     p.add_argument("--profile", type=Path, help="afterwards, profile one import into this file and print it")
     p.add_argument("--peer", nargs=4, metavar=("KIND", "URL", "TARGET", "PAGE"), help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -280,6 +298,8 @@ def main() -> None:
     if args.quick:
         args.clients = 10_000
     peers = tuple(x for x in PEERS if x in args.only.split(","))
+    if args.before:
+        peers += ("erpsync-before",)
 
     from erpsync_gui.sandbox.server import SandboxServer
 
@@ -303,7 +323,7 @@ def main() -> None:
             pages = [int(x) for x in args.pages.split(",")]
             for rep in range(args.reps):  # repetitions outermost: every page size sees the same drift
                 for page in pages:
-                    r = one_rep(url, tmp_path, page, rep, env, peers)
+                    r = one_rep(url, tmp_path, page, rep, env, peers, args.before)
                     raw.setdefault(page, []).append(r)
                     print(f"rep {rep + 1} page {page}: " + ", ".join(
                         f"{k} {v['wall']:.2f} s (cpu {v['cpu']:.2f}, load {v['load']:.1f})" for k, v in r.items()),
@@ -313,8 +333,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(10)
-    results = {page: summarize(reps) for page, reps in raw.items()} if set(peers) == {"floor", "dlt", "erpsync"} \
-        else {}
+    results = {page: summarize(reps) for page, reps in raw.items()} if set(PEERS) <= set(peers) else {}
     if results:
         print_table(args.clients, results)
     report = {"benchmark": "P1 full import", "clients": args.clients, "reps": args.reps,
