@@ -18,7 +18,7 @@ from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.targets import check_and_bind
-from erpsync_gui.engine.types import Action, PlanItem, ProgressEvent, RunResult
+from erpsync_gui.engine.types import Action, CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
 from erpsync_gui.mapping import EntityMapping
@@ -86,6 +86,7 @@ class SyncEngine:
             raise ConfigError(f"profile {profile.name!r} is not saved yet")
         self.store = store
         self.profile = profile
+        self.profile_id: int = profile.id
         self.connectors = connectors
         self.clock = clock
         self.time_gate = timedelta(seconds=time_gate_s)
@@ -106,7 +107,7 @@ class SyncEngine:
 
     def run(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
             trigger: str = "manual", full: bool = False,
-            progress: Callable[[ProgressEvent], None] | None = None, cancel=None,
+            progress: Callable[[ProgressEvent], None] | None = None, cancel: CancelToken | None = None,
             only: Mapping[Side, Sequence[str]] | None = None,
             partition: tuple[Side, IdRange] | None = None) -> RunResult:
         """One run. `only` limits it to the given source records (retrying selected errors): no cursor
@@ -121,7 +122,8 @@ class SyncEngine:
 
 class _Run:
     def __init__(self, engine: SyncEngine, prepared: PreparedRun, *, dry_run: bool, trigger: str, full: bool,
-                 progress, cancel, only: Mapping[Side, Sequence[str]] | None = None) -> None:
+                 progress: Callable[[ProgressEvent], None] | None, cancel: CancelToken | None,
+                 only: Mapping[Side, Sequence[str]] | None = None) -> None:
         self.only = only
         self.engine = engine
         self.p = prepared
@@ -131,7 +133,7 @@ class _Run:
         self.full = full
         self.progress = progress
         self.cancel = cancel
-        self.state = SyncState(engine.store, engine.profile.id, self.entity)
+        self.state = SyncState(engine.store, engine.profile_id, self.entity)
         self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked"), 0)
         self.plan: list[PlanItem] = []
         self.plan_truncated = 0
@@ -297,7 +299,7 @@ class _Run:
         """Records that failed or were deferred earlier: fetched again and retried first."""
         waiting = self.state.waiting_links(side)
         for chunk in chunked(waiting, self.p.batch_size):
-            ids = [_id_on(link, side) for link in chunk]
+            ids = [i for link in chunk if (i := _id_on(link, side)) is not None]
             found = connector.get_many(name, ids)
             self._gone(side, [link for link in chunk if _id_on(link, side) not in found])
             if found:
@@ -318,7 +320,7 @@ class _Run:
             self._count(retired)
 
     # -- one batch ---------------------------------------------------------------------------
-    def _batch(self, side: Side, records: list[Record], *, cursor, phase: str) -> None:
+    def _batch(self, side: Side, records: list[Record], *, cursor: tuple[Side, str] | None, phase: str) -> None:
         if not records:
             if cursor is not None:
                 self.state.commit(BatchCommit(cursor=cursor))
@@ -349,7 +351,7 @@ class _Run:
         """Carry out planned items and commit them (links, outcomes, conflicts and the cursor together)."""
         engine = self.engine
         applier = Applier(ApplyContext(
-            entity=self.entity, run_id=self.run_id, profile_id=engine.profile.id, txn_id=self.txn_id,
+            entity=self.entity, run_id=self.run_id, profile_id=engine.profile_id, txn_id=self.txn_id,
             mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
             now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
             check_stale_holders=self.fresh is None,

@@ -206,24 +206,26 @@ def grouped_errors(store: Store, profile_id: int, include_resolved: bool = False
     result = []
     try:
         with store.session() as session:
-            for group in session.execute(groups_stmt).all():
+            for signature, count, first_seen, last_seen in session.execute(groups_stmt).all():
+                if signature is None:  # never: the groups are selected by their signature
+                    continue
                 # the newest members, through the (profile_id, signature) index: the representative
                 # message and the capped id lists (one window over all rows was 20x slower on 100k)
                 newest = session.execute(
                     select(OutcomeRow.entity, OutcomeRow.error_kind, OutcomeRow.message,
                            OutcomeRow.crm_id, OutcomeRow.erp_id)
-                    .where(*base, OutcomeRow.signature == group.signature)
+                    .where(*base, OutcomeRow.signature == signature)
                     .order_by(OutcomeRow.id.desc())
                     .limit(GROUP_ID_CAP)
                 ).all()
                 result.append(ErrorGroup(
-                    signature=group.signature,
+                    signature=signature,
                     entity=newest[0].entity,
                     error_kind=newest[0].error_kind,
                     message=newest[0].message,
-                    count=group.count,
-                    first_seen=aware_utc(group.first_seen),
-                    last_seen=aware_utc(group.last_seen),
+                    count=count,
+                    first_seen=aware_utc(first_seen),
+                    last_seen=aware_utc(last_seen),
                     crm_ids=tuple(r.crm_id for r in newest if r.crm_id is not None),
                     erp_ids=tuple(r.erp_id for r in newest if r.erp_id is not None),
                 ))

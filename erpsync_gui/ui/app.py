@@ -129,6 +129,7 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
     from erpsync_gui.app.demo import setup_demo
     from erpsync_gui.app.run_manager import RunManager
     from erpsync_gui.app.service import SyncService
+    from erpsync_gui.http.ratelimit import keep_counts_in
     from erpsync_gui.store.db import open_store
     from erpsync_gui.store.log_handler import StoreLogHandler
     from erpsync_gui.ui.bridge import RunBridge
@@ -144,6 +145,7 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
     except ERPSyncError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
+    keep_counts_in(directory)  # a daily quota spent by a scheduled erpsync or an earlier session stays spent
     # the Logs page and the dashboard read the log table: every run's lines go there, redacted
     store_log = StoreLogHandler(store, secrets=secrets.known_secret_values)
     logging.getLogger("erpsync").addHandler(store_log)
