@@ -15,6 +15,7 @@ from pathlib import Path
 
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
+from erpsync_gui.cli_reports import cmd_help
 from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.errors import ConfigError, ERPSyncError
 
@@ -48,7 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name")
     secret.add_parser("list", help="which secrets the profile needs and which are stored (never the values)")
 
-    sub.add_parser("test", help="test both connections: reachable, authenticated, latency")
+    sub.add_parser("test", help="test both connections: reachable, authenticated, latency, and what the CRM "
+                               "lacks for the profile's entities")
+
+    crm = sub.add_parser("crm", help="changes to the CRM database the product needs").add_subparsers(
+        dest="crm_command", required=True, metavar="ACTION")
+    c = crm.add_parser("add-markers", help="add the origin marker columns (external_id, external_channel) to the "
+                                           "CRM tables that lack them: shows the SQL, asks, then runs it")
+    c.add_argument("--entity", "-e", action="append", help="only this entity's table (repeatable)")
+    c.add_argument("--print-sql", action="store_true", help="only print the SQL (for a DBA); change nothing")
+    c.add_argument("--yes", action="store_true", help="run the SQL without asking")
 
     auth = sub.add_parser("auth", help="log in to an OAuth2 endpoint through the browser").add_subparsers(
         dest="auth_command", required=True, metavar="ACTION")
@@ -83,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="afterwards keep the sandbox ERP serving on --port until Ctrl-C")
     c.add_argument("--port", type=int, default=8765)
     c.add_argument("--no-sync", action="store_true", help="only set up; do not run the first sync")
+
+    c = sub.add_parser("help", help="the user guide (the desktop app's F1 pages) as text")
+    c.add_argument("topic", nargs="?", help="a topic, e.g. troubleshooting; without one: the list of topics")
     add_service_parser(sub)
     return p
 
@@ -92,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = cmd_service if args.command == "service" else COMMANDS[args.command]
+        command = {**COMMANDS, "help": cmd_help, "service": cmd_service}[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

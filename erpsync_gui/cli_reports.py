@@ -1,4 +1,4 @@
-"""The reading commands of `erpsync` (status, errors, log, cleanup) and `demo`."""
+"""The reading commands of `erpsync` (status, errors, log, cleanup, help) and `demo`."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     print("entities:")
     for e in profile.entities:
         run = last.get(e.entity)
-        when = f"last run {run.started_at:%Y-%m-%d %H:%M} {run.status}" if run else "never synced"
+        when = f"last run {run.started_at:%Y-%m-%d %H:%M} {_run_state(run)}" if run else "never synced"
         flag = "" if e.enabled else " (disabled)"
         print(f"  {e.entity:<15} {e.direction.value:<7} {e.policy:<12} {when}{flag}")
     if stats:
@@ -49,6 +49,22 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             print(f"  {s.day} {s.entity:<15} {s.status:<8} inserted {s.inserted}, updated {s.updated}, "
                   f"failed {s.failed} ({s.runs} runs)")
     return EXIT_OK
+
+
+def cmd_help(ctx: Context, args: argparse.Namespace) -> int:
+    """`erpsync help [topic]`: a page of the bundled user guide, or the list of topics."""
+    from erpsync_gui.help_text import topic_text, topics_text
+
+    print(topic_text(args.topic) if args.topic else topics_text(), end="")
+    return EXIT_OK
+
+
+def _run_state(run) -> str:
+    """A run's status; an interrupted run says how far it got (its process ended before it finished)."""
+    if run.status != "interrupted":
+        return run.status
+    return (f"interrupted (its process ended mid-run; {run.inserted} created, {run.updated} updated, "
+            f"{run.failed} failed were recorded; the next run carries on)")
 
 
 def _dc(value) -> dict:

@@ -16,13 +16,18 @@ from pathlib import Path
 
 from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
 from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.db_lock import EntityDbLock
+from erpsync_gui.app.run_context import note_run_id, run_context
+from erpsync_gui.app.run_health import WatchedConnector
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
+from erpsync_gui.app.stale_runs import StaleRunCloser
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.connectors.partitions import IdRange
+from erpsync_gui.engine.apply_plan import apply_plan
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
-from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError
+from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError, StoreError
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction, Side
@@ -40,6 +45,11 @@ class EntityBusyError(ERPSyncError):
 
 
 class SyncService:
+    #: one run of an entity at a time across PCs that share a PostgreSQL store, by a database lock (the
+    #: headless service's workers rely on their task queue's lock instead, which lets a read in parts run its
+    #: parts side by side)
+    guards_runs_in_database = True
+
     def __init__(self, store: Store, secrets: SecretStore, data_dir: Path, *, time_gate_s: float = 10.0) -> None:
         self.store = store
         #: a record changing again this soon after our write waits for the next run (seed 002's third layer)
@@ -50,6 +60,12 @@ class SyncService:
         self.sandbox = SandboxHost(data_dir)
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self.stale_runs = StaleRunCloser(store, by_lock=self.guards_runs_in_database)
+        # runs a killed or crashed process left "running" are closed before anything else looks at them
+        try:
+            self.stale_runs.close()
+        except StoreError as exc:  # the app still starts; the next run of each entity tries again
+            log.warning("Runs left behind by a stopped process could not be closed: %s", exc)
 
     # -- profiles and connectors ---------------------------------------------------------------
     def profile(self, name: str | None = None) -> ProfileConfig:
@@ -85,30 +101,59 @@ class SyncService:
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
              cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
-             partition: tuple[Side, IdRange] | None = None) -> RunResult:
+             partition: tuple[Side, IdRange] | None = None, plan: RunResult | None = None) -> RunResult:
         """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
-        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts)."""
+        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). With `plan`
+        (a dry run's result) the run applies exactly that reviewed plan instead of syncing afresh."""
         profile = self.profile(profile_name)
+        def report(event: ProgressEvent) -> None:
+            note_run_id(event.run_id)
+            if progress is not None:
+                progress(event)
+
+        with self._entity_locks(profile, entity, wait=wait):
+            # holding the entity's database lock, a run of it still open on another PC is a dead one
+            self.stale_runs.close(profile.id, entity, held=self.guards_runs_in_database)
+            with self.connectors(profile) as opened, run_context(profile.id, entity):
+                watched = {side: WatchedConnector(connector) for side, connector in opened.items()}
+                engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
+                if plan is not None:
+                    result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)
+                else:
+                    result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
+                                        progress=report, cancel=cancel, only=only, partition=partition)
+                self._note_health(profile, watched)
+                return result
+
+    @contextmanager
+    def _entity_locks(self, profile: ProfileConfig, entity: str, *, wait: bool) -> Iterator[None]:
+        """One run of the entity at a time: in this process (a thread lock), on this PC (a file lock in the
+        data directory) and, on a PostgreSQL store that several PCs may share, in the database."""
         lock = self._lock(profile.name, entity)
         if not lock.acquire(blocking=wait):
             raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
                                   hint="wait for that run to finish, or cancel it")
-        other_process = self.process_lock(profile.name, entity)
-        if not other_process.acquire():
-            lock.release()
-            raise EntityBusyError(
-                f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
-                hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
         try:
-            with self.connectors(profile) as connectors:
-                engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
-                                    time_gate_s=self.time_gate_s)
-                result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                    progress=progress, cancel=cancel, only=only, partition=partition)
-                self._note_auth(profile, connectors, result.status != "failed")
-                return result
+            other_process = self.process_lock(profile.name, entity)
+            if not other_process.acquire():
+                raise EntityBusyError(
+                    f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
+                    hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
+            try:
+                other_machine = EntityDbLock(self.store, profile.id, entity) if self.guards_runs_in_database \
+                    else None
+                if other_machine is not None and not other_machine.acquire():
+                    raise EntityBusyError(
+                        f"{entity} of profile {profile.name!r} is being synced by another PC that shares the "
+                        "state database", hint="try again when that run is done")
+                try:
+                    yield
+                finally:
+                    if other_machine is not None:
+                        other_machine.release()
+            finally:
+                other_process.release()
         finally:
-            other_process.release()
             lock.release()
 
     def process_lock(self, profile_name: str, entity: str) -> EntityFileLock:
@@ -116,41 +161,84 @@ class SyncService:
         headless service replaces it with its task queue's lock, which holds across machines)."""
         return EntityFileLock(self.data_dir, profile_name, entity)
 
-    def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:
-        """Endpoint status after a run: expired when a refresh token was rejected, error on another auth
-        failure, active again after a run that got through while the status said otherwise."""
+    def _note_health(self, profile: ProfileConfig, connectors: Mapping[Side, WatchedConnector]) -> None:
+        """Endpoint status after a run, so the status bar tells what the run found: expired when a refresh
+        token was rejected, error when the side could not be used (unreachable, sign-in refused, quota),
+        active when it answered."""
         current = self.config.endpoint_status(profile.id)
         for side, connector in connectors.items():
             problem = getattr(connector, "auth_problem", None)
             if problem is not None:
                 status = "expired" if isinstance(problem, CredentialsExpiredError) else "error"
                 self.config.set_endpoint_status(profile.id, side, status, self.redact(str(problem)))
-            elif worked and side in current and current[side].status != "active":
-                self.config.set_endpoint_status(profile.id, side, "active", "the last run connected")
+            elif connector.problem is not None:
+                self.config.set_endpoint_status(profile.id, side, "error",
+                                                f"the last run: {self.redact(str(connector.problem))}")
+            elif connector.reached and connector.reached_at is not None:
+                message = f"the last run connected at {connector.reached_at:%H:%M}"
+                if side not in current or (current[side].status, current[side].message) != ("active", message):
+                    self.config.set_endpoint_status(profile.id, side, "active", message)
 
     # -- connection tests ----------------------------------------------------------------------
     def test_connections(self, profile_name: str | None = None) -> dict[Side, CheckResult]:
-        """Each side: reachable, authenticated, latency; the endpoint's status is stored."""
+        """Each side: reachable, authenticated, latency; then, before any sync, what the CRM lacks for the
+        profile's entities (tables, mapped columns, match keys, marker columns, required columns) and what is
+        wrong with the currency mappings, as detail lines. The endpoint's status is stored."""
         profile = self.profile(profile_name)
         results: dict[Side, CheckResult] = {}
-        for side in Side:
-            problem = None
-            try:
-                connector = self.connector(profile, side)
-            except ERPSyncError as exc:
-                results[side] = CheckResult(False, False, False, None, self.redact(str(exc)))
-            else:
+        problems: dict[Side, BaseException | None] = {}
+        opened: dict[Side, Connector] = {}
+        try:
+            for side in Side:
                 try:
-                    results[side] = connector.check()
-                finally:
-                    connector.close()
-                    problem = getattr(connector, "auth_problem", None)
+                    opened[side] = self.connector(profile, side)
+                except ERPSyncError as exc:
+                    results[side] = CheckResult(False, False, False, None, self.redact(str(exc)))
+                else:
+                    results[side] = opened[side].check()
+                    problems[side] = getattr(opened[side], "auth_problem", None)
+            results = self._with_findings(profile, opened, results)
+        finally:
+            for connector in opened.values():
+                connector.close()
+        for side in Side:
             results[side], profile = self._note_clock(profile, side, results[side])
             result = results[side]
             status = "active" if result.ok else "error"
-            if not result.ok and isinstance(problem, CredentialsExpiredError):
+            if not result.ok and isinstance(problems.get(side), CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
             self.config.set_endpoint_status(profile.id, side, status, result.message)
+            latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
+            verdict = "connected" if result.ok else "reachable, not signed in" if result.reachable else "unreachable"
+            log.log(logging.INFO if result.ok else logging.WARNING,
+                    "Connection test of the %s endpoint of %s: %s%s - %s", side.value.upper(), profile.name, verdict,
+                    latency, self.redact(result.message), extra={"profile_id": profile.id})
+        return results
+
+    def _with_findings(self, profile: ProfileConfig, opened: Mapping[Side, Connector],
+                       results: dict[Side, CheckResult]) -> dict[Side, CheckResult]:
+        """The CRM's result with the findings of the profile's entities; an error among them makes it fail."""
+        from erpsync_gui.app.crm_findings import ERROR, crm_findings
+        from erpsync_gui.app.currency_proposal import currency_findings
+
+        crm = results.get(Side.CRM)
+        # a database describes every column it has: other CRMs describe fields from samples, too loosely to hold
+        # a mapping against (and a test should not read their records)
+        if crm is None or not crm.ok or Side.CRM not in opened or opened[Side.CRM].kind != "sql":
+            return results
+        findings = crm_findings(opened[Side.CRM], profile.entities)
+        lines = [self.redact(f.line()) for f in findings]
+        currency = currency_findings(opened, profile.entities) if results.get(Side.ERP) is not None and \
+            results[Side.ERP].ok and Side.ERP in opened else []
+        lines += [self.redact(line) for line in currency]
+        errors = sum(1 for f in findings if f.severity == ERROR) + len(currency)
+        if not lines:
+            return results
+        message = crm.message
+        if errors:
+            message = f"{message}; {errors} problem{'s' if errors != 1 else ''} to fix before syncing"
+        results[Side.CRM] = dataclasses.replace(crm, ok=crm.ok and not errors, message=message,
+                                                details=(*crm.details, *lines))
         return results
 
     def _note_clock(self, profile: ProfileConfig, side: Side,

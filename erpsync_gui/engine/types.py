@@ -117,6 +117,9 @@ class RunResult:
     plan_truncated: int = 0
     #: the error kind that stopped a failed run ("config" when the settings need fixing)
     error_kind: str | None = None
+    #: applying a reviewed plan: its items whose records changed since the preview, not applied (each
+    #: `reason` says what changed)
+    not_applied: tuple[PlanItem, ...] = ()
 
     @property
     def failed(self) -> int:
