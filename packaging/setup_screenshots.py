@@ -53,7 +53,7 @@ def shoot(out: Path, data_dir: Path, logical: tuple[int, int], suffix: str) -> l
 
     class _Memory(KeyringBackend):
         priority = 1
-        entries: ClassVar[dict] = {}
+        entries: ClassVar[dict] = {}  # one store for every instance keyring makes
 
         def get_password(self, service, username):
             return self.entries.get((service, username))
