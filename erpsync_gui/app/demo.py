@@ -1,5 +1,5 @@
-"""The demo profile: the sandbox ERP and a demo CRM database (a subset of stock Perfex 2.7.3), wired together
-with the default mappings, so a newcomer can sync within a minute."""
+"""The demo profile: the sandbox ERP and a demo CRM database (a subset of stock Perfex 2.7.3 with the tables of
+the advanced entities), wired together with the default mappings, so a newcomer can sync within a minute."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
 
 #: in dependency order: lookups point at entities synced before them
-DEMO_ENTITIES = ("currencies", "client_groups", "clients", "contacts", "leads", "projects", "tickets",
-                 "product_groups", "products", "invoices", "payments", "orders")
+DEMO_ENTITIES = ("currencies", "units", "warehouses", "client_groups", "clients", "contacts", "leads", "projects",
+                 "tickets", "product_groups", "products", "stock", "discount_grids", "invoices", "payments",
+                 "orders")
 #: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the demo CRM holds them under the ERP's ids, as
 #: `erpsync_gui.app.currency_proposal` would propose from the two currency lists
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
@@ -30,7 +31,7 @@ def demo_profile(data_dir: Path) -> ProfileConfig:
     return ProfileConfig(
         name=DEMO_PROFILE,
         demo=True,
-        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": "perfex"}),
+        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": "smartcrm"}),
         erp=EndpointConfig(Side.ERP, "rest", SANDBOX_URL, auth="bearer", options={"paging": "cursor"}),
         entities=tuple(
             EntityConfig(
