@@ -3,6 +3,7 @@ the sandbox ERP into the smartcrm preset's tables of the demo CRM (SQLite), thro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.db import open_store
 from erpsync_gui.store.models import LinkRow
+from erpsync_gui.store.queries import grouped_errors
 
 #: entity -> the CRM table it lands in
 ADVANCED = {"units": schema.UNIT_TYPES, "warehouses": schema.WAREHOUSES, "client_groups": schema.DISCOUNT_GROUPS,
@@ -107,3 +109,29 @@ def test_advanced_entities_import_into_the_module_tables_a_rerun_writes_nothing_
         name = conn.scalar(select(schema.WAREHOUSES.c.warehouse_name).where(
             schema.WAREHOUSES.c.warehouse_id == int(warehouses["1"])))
     assert quantity == "777" and name == "Depozit Brașov Nord"
+
+
+def test_without_a_currency_mapping_prices_stop_with_the_sources_words_and_nothing_is_lost(
+        service: SyncService, crm: Engine) -> None:
+    erp = service.sandbox.start()
+    for entity in ("currencies", "product_groups"):
+        assert service.sync(entity).status == "success"
+    profile = service.profile("demo")
+    products = profile.entity("products")
+    service.config.save_profile(dataclasses.replace(profile, entities=tuple(
+        dataclasses.replace(e, currency_mapping={}) if e.entity == "products" else e for e in profile.entities)))
+    before = _count(crm, schema.ITEMS)
+
+    failed = service.sync("products")
+    assert failed.status != "success" and failed.counts["inserted"] == 0
+    assert _count(crm, schema.ITEMS) == before
+    groups = [g for g in grouped_errors(service.store, profile.id) if g.entity == "products"]
+    assert len(groups) == 1 and groups[0].count == erp.count("products")  # each product, with the reason
+    assert "Prices not synchronizing: the currency mapping is missing or invalid" in groups[0].message
+
+    service.config.save_profile(dataclasses.replace(service.profile("demo"), entities=tuple(
+        dataclasses.replace(e, currency_mapping=dict(products.currency_mapping)) if e.entity == "products" else e
+        for e in service.profile("demo").entities)))
+    fixed = service.sync("products")
+    assert fixed.status == "success" and fixed.counts["failed"] == 0
+    assert len(_links(service, "products")) == erp.count("products")  # every product arrived once
