@@ -110,3 +110,25 @@ def test_cancel_stops_a_run_between_batches_and_an_entity_runs_once(qtbot, ui_ct
     assert result.counts["processed"] < _crm_clients(ui_ctx) + erp.count("clients")
     qtbot.waitUntil(lambda: row.sync.isEnabled())
     assert "Cancelled" in row.status.text()
+
+
+def test_export_new_sends_the_records_made_in_the_crm_and_only_those(qtbot, ui_ctx):
+    page = _page(qtbot, ui_ctx)
+    with crm_database(ui_ctx) as engine, engine.connect() as conn:
+        local = conn.scalar(text("SELECT COUNT(*) FROM tblclients WHERE external_channel IS NULL"))
+    erp = ui_ctx.service.sandbox.start()
+    before = erp.count("clients")
+    assert local > 0 and page.rows["clients"].export.isEnabled()
+
+    with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        page.rows["clients"].export.click()
+    _profile, entity, result = finished.args
+    assert entity == "clients" and result.direction.value == "export"
+    assert result.counts["processed"] == local  # the CRM's own records, none of the others
+    assert erp.count("clients") == before + result.counts["inserted"]
+    qtbot.waitUntil(lambda: page.rows["clients"].export.isEnabled(), timeout=RUN_TIMEOUT_MS)
+
+    page.rows["clients"].export.click()  # all sent (or linked): nothing is left to export
+    qtbot.waitUntil(lambda: "no records made in the CRM" in page.rows["clients"].status.text(),
+                    timeout=RUN_TIMEOUT_MS)
+    assert erp.count("clients") == before + result.counts["inserted"]

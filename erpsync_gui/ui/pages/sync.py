@@ -22,10 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.app.export_unmarked import unmarked_ids
 from erpsync_gui.engine.types import ProgressEvent, RunResult
 from erpsync_gui.entities import ENTITIES, MAIN_ENTITIES
 from erpsync_gui.profile import ProfileConfig
-from erpsync_gui.records import Direction
+from erpsync_gui.records import Direction, Side
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
 from erpsync_gui.ui.pages.schedule_panel import SchedulePanel
@@ -93,9 +94,13 @@ class _EntityRow:
         self.cancel = QPushButton("Cancel")
         self.cancel.setObjectName(f"cancel_{entity}")
         self.cancel.setEnabled(False)
+        self.export = QPushButton("Export new")
+        self.export.setObjectName(f"export_{entity}")
+        self.export.setToolTip("Send to the ERP the records made in the CRM itself (without the origin marker, "
+                               "never sent), and only those")
 
     def widgets(self) -> list[QWidget]:
-        return [self.name, self.sync, self.preview, self.bar, self.status, self.cancel]
+        return [self.name, self.sync, self.preview, self.bar, self.status, self.cancel, self.export]
 
     def set_visible(self, visible: bool) -> None:
         for widget in self.widgets():
@@ -104,6 +109,7 @@ class _EntityRow:
     def set_running(self, running: bool) -> None:
         self.sync.setEnabled(not running)
         self.preview.setEnabled(not running)
+        self.export.setEnabled(not running)
         self.cancel.setEnabled(running)
         if running:
             self.bar.setRange(0, 0)  # busy until the engine knows a total
@@ -215,6 +221,7 @@ class SyncPage(QWidget):
         controls.sync.clicked.connect(lambda: self.start(entity))
         controls.preview.clicked.connect(lambda: self.preview(entity))
         controls.cancel.clicked.connect(lambda: self.cancel(entity))
+        controls.export.clicked.connect(lambda: self.export_unmarked(entity))
         self.rows[entity] = controls
         return controls
 
@@ -237,6 +244,7 @@ class SyncPage(QWidget):
             row.set_running(self.ctx.runs.is_running(profile.name, entity))
             row.sync.setEnabled(known and row.sync.isEnabled())
             row.preview.setEnabled(known and row.preview.isEnabled())
+            row.export.setEnabled(known and row.export.isEnabled())
             row.name.setEnabled(known)
             if not known:
                 row.status.setText("not configured in this profile")
@@ -299,6 +307,33 @@ class SyncPage(QWidget):
                 self.preview(entity)
             else:
                 self.start(entity)
+
+    def export_unmarked(self, entity: str) -> None:
+        """Find the entity's records made in the CRM itself (on a pool thread), then export those only."""
+        profile = self.ctx.profile.name
+        if profile is None:
+            return
+        row = self._row(entity)
+        row.set_visible(True)
+        row.set_running(True)
+        row.cancel.setEnabled(False)
+        row.status.setText("looking for records made in the CRM…")
+        service = self.ctx.service
+        run_in_background(lambda: unmarked_ids(service, entity, profile), owner=self,
+                          on_done=lambda ids: self._export_found(profile, entity, ids),
+                          on_error=lambda exc: self.show_failure(profile, entity, service.redact(str(exc))))
+
+    def _export_found(self, profile: str, entity: str, ids: list[str]) -> None:
+        row = self._row(entity)
+        if not ids:
+            row.show_end("no records made in the CRM to export", "success")
+            return
+        row.set_running(False)
+        if not self.ctx.runs.start(profile, entity, direction=Direction.EXPORT, only={Side.CRM: ids}):
+            row.status.setText("already running")
+            return
+        row.set_running(True)
+        row.status.setText(f"exporting {len(ids)} record(s) made in the CRM…")
 
     def cancel(self, entity: str) -> None:
         profile = self.ctx.profile.name
