@@ -16,9 +16,13 @@ from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
 
 #: in dependency order: lookups point at entities synced before them
-DEMO_ENTITIES = ("currencies", "units", "warehouses", "client_groups", "clients", "contacts", "leads", "projects",
-                 "tickets", "product_groups", "products", "stock", "discount_grids", "invoices", "payments",
-                 "orders")
+DEMO_ENTITIES = ("currencies", "client_groups", "clients", "contacts", "leads", "projects", "tickets",
+                 "product_groups", "products", "invoices", "payments", "orders")
+#: every entity of the catalogue in dependency order: the demo CRM has a table for each (the smartcrm preset);
+#: the demo profile holds DEMO_ENTITIES, as many as the dashboard shows whole on a 1366x768 screen
+ALL_DEMO_ENTITIES = ("currencies", "units", "warehouses", "client_groups", "clients", "contacts", "leads",
+                     "projects", "tickets", "product_groups", "products", "stock", "discount_grids", "invoices",
+                     "payments", "orders")
 #: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the demo CRM holds them under the ERP's ids, as
 #: `erpsync_gui.app.currency_proposal` would propose from the two currency lists
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
@@ -26,7 +30,8 @@ DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TO
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
 
 
-def demo_profile(data_dir: Path) -> ProfileConfig:
+def demo_profile(data_dir: Path, entities: tuple[str, ...] = DEMO_ENTITIES) -> ProfileConfig:
+    """The demo profile with `entities` (in dependency order), each with its default mapping."""
     crm_path = data_dir / "demo" / "crm.sqlite"
     return ProfileConfig(
         name=DEMO_PROFILE,
@@ -42,9 +47,9 @@ def demo_profile(data_dir: Path) -> ProfileConfig:
                 fields=tuple(default_fields(name)),
                 currency_mapping=dict(DEMO_CURRENCY_MAPPING),
             )
-            for name in DEMO_ENTITIES
+            for name in entities
         ),
-        schedule=Schedule(enabled=False, interval_hours=4, entities=DEMO_ENTITIES),
+        schedule=Schedule(enabled=False, interval_hours=4, entities=entities),
     )
 
 

@@ -52,14 +52,16 @@ class RunManager:
             return list(self._active)
 
     def start(self, profile: str, entity: str, *, direction: Direction | None = None, dry_run: bool = False,
-              trigger: str = "manual", only: Mapping[Side, Sequence[str]] | None = None) -> bool:
-        """Queue a run; False (and nothing started) when this entity is already running."""
+              trigger: str = "manual", only: Mapping[Side, Sequence[str]] | None = None,
+              plan: RunResult | None = None) -> bool:
+        """Queue a run; False (and nothing started) when this entity is already running. `plan`: apply that
+        dry run's reviewed plan instead of syncing afresh."""
         key = RunKey(profile, entity)
         token = CancelToken()
         with self._guard:
             if key in self._active:
                 return False
-            future = self._pool.submit(self._run, key, token, direction, dry_run, trigger, only)
+            future = self._pool.submit(self._run, key, token, direction, dry_run, trigger, only, plan)
             self._active[key] = (token, future)
         return True
 
@@ -84,12 +86,12 @@ class RunManager:
         self.wait(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, key: RunKey, token: CancelToken, direction, dry_run, trigger, only) -> None:
+    def _run(self, key: RunKey, token: CancelToken, direction, dry_run, trigger, only, plan) -> None:
         try:
             self._emit(self.listeners.started, key, trigger)
             try:
                 result = self.service.sync(key.entity, profile_name=key.profile, direction=direction,
-                                           dry_run=dry_run, trigger=trigger, cancel=token, only=only,
+                                           dry_run=dry_run, trigger=trigger, cancel=token, only=only, plan=plan,
                                            progress=lambda e: self._emit(self.listeners.progress, e))
             except EntityBusyError as exc:  # a run from another caller (CLI in this process, scheduler)
                 self._emit(self.listeners.failed, key, exc)
@@ -98,6 +100,11 @@ class RunManager:
                 log.error("%s: %s", key.entity, self.service.redact(str(exc)),
                           extra={"entity": key.entity})
                 self._emit(self.listeners.failed, key, exc)
+                return
+            except Exception as exc:  # a bug: the window must still hear that the run ended, and how
+                log.exception("%s: the run crashed", key.entity, extra={"entity": key.entity})
+                failure = ERPSyncError(self.service.redact(f"internal error: {type(exc).__name__}: {exc}"))
+                self._emit(self.listeners.failed, key, failure)
                 return
             self._emit(self.listeners.finished, key, result)
         finally:

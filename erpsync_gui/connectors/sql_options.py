@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from erpsync_gui.config.types import RemoteName, seconds
+from erpsync_gui.config.types import RemoteName, seconds_range
 
 ColumnName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
@@ -68,7 +68,7 @@ class SqlOptions(BaseModel):
     db_schema: ColumnName | None = Field(None, alias="schema", description="a database schema name")
     channel_value: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,50}$")] = Field(
         "erpsync", description="the text our origin marker's channel column carries")
-    cursor_overlap_s: seconds(0, 3600, "seconds re-read before the cursor") = 2.0
+    cursor_overlap_s: Annotated[float, seconds_range(0, 3600, "seconds re-read before the cursor")] = 2.0
     timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = Field(
         None, description="the IANA zone the CRM writes its naive datetimes in (unset: the preset's setting, "
                           "Perfex's tbloptions.default_timezone, else UTC)")

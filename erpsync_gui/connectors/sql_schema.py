@@ -227,7 +227,8 @@ class SchemaCatalog:
 def narrow_columns(table: Table) -> frozenset[str]:
     """Text columns of `table` stored in a character set without 4-byte characters (MySQL's utf8mb3): the
     table's default unless the column names its own."""
-    options = table.dialect_options.get("mysql") if "mysql" in table.dialect_options else None
+    # not .get(): SQLAlchemy's dialect options make an entry for a dialect on its first lookup
+    options: Any = table.dialect_options["mysql"] if "mysql" in table.dialect_options else None  # noqa: SIM401
     default = str((options or {}).get("default charset") or "").lower()
     narrow = set()
     for column in table.columns:

@@ -16,7 +16,7 @@ from sqlalchemy.sql import sqltypes
 from erpsync_gui.errors import PermanentError
 
 
-def _is_type(column: Column, kind: type) -> bool:
+def _is_type(column: Column, kind: type | tuple[type, ...]) -> bool:
     return isinstance(column.type, kind)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from erpsync_gui.app.demo import DEMO_ENTITIES, DEMO_SECRETS, setup_demo
+from erpsync_gui.app.demo import ALL_DEMO_ENTITIES, DEMO_ENTITIES, DEMO_SECRETS, demo_profile, setup_demo
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.sandbox import demo_crm_schema as schema
@@ -30,7 +30,10 @@ ADVANCED = {"units": schema.UNIT_TYPES, "warehouses": schema.WAREHOUSES, "client
 def service(tmp_path: Path) -> Iterator[SyncService]:
     store = open_store(None, data_dir=tmp_path)
     service = SyncService(store, SecretStore(demo_values=DEMO_SECRETS), tmp_path, time_gate_s=0)
-    setup_demo(store, service.secrets, tmp_path)
+    demo = setup_demo(store, service.secrets, tmp_path)
+    # the demo profile with every entity (the demo CRM has a table for each)
+    full = demo_profile(tmp_path, ALL_DEMO_ENTITIES)
+    service.config.save_profile(dataclasses.replace(full, id=demo.id))
     yield service
     service.close()
     store.close()
@@ -57,15 +60,16 @@ def _links(service: SyncService, entity: str) -> dict[str, str]:
 
 
 def test_the_demo_lists_every_entity_in_dependency_order() -> None:
-    assert set(DEMO_ENTITIES) == set(ENTITIES)
-    for position, entity in enumerate(DEMO_ENTITIES):
-        assert set(ENTITIES[entity].depends_on) <= set(DEMO_ENTITIES[:position]), entity
+    assert set(ALL_DEMO_ENTITIES) == set(ENTITIES) and set(DEMO_ENTITIES) <= set(ALL_DEMO_ENTITIES)
+    for entities in (ALL_DEMO_ENTITIES, DEMO_ENTITIES):
+        for position, entity in enumerate(entities):
+            assert set(ENTITIES[entity].depends_on) & set(entities) <= set(entities[:position]), entity
 
 
 def test_advanced_entities_import_into_the_module_tables_a_rerun_writes_nothing_and_an_erp_edit_flows(
         service: SyncService, crm: Engine) -> None:
     erp = service.sandbox.start()
-    results = {e: service.sync(e) for e in DEMO_ENTITIES}
+    results = {e: service.sync(e) for e in ALL_DEMO_ENTITIES}
     assert all(r.status == "success" for r in results.values()), {e: r.message for e, r in results.items()}
     for entity, table in ADVANCED.items():
         assert _count(crm, table) == erp.count(entity) > 0, entity  # every ERP row, once

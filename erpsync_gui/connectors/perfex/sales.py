@@ -172,7 +172,9 @@ def update_statuses(conn: Connection, catalog: SchemaCatalog, invoices: Table, k
             paid[invoice].append(amount)
     query = select(invoices.c.id, invoices.c.total, invoices.c.duedate, invoices.c.status).where(
         invoices.c.id.in_(wanted))
-    for key, total, duedate, current in conn.execute(query).all():
+    row: Any
+    for row in conn.execute(query).all():
+        key, total, duedate, current = row
         due = duedate if isinstance(duedate, date) else None
         status = status_from_payments(total, paid.get(key, []), due, today, current)
         if status != current:
