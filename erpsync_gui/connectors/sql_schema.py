@@ -227,9 +227,9 @@ class SchemaCatalog:
 def narrow_columns(table: Table) -> frozenset[str]:
     """Text columns of `table` stored in a character set without 4-byte characters (MySQL's utf8mb3): the
     table's default unless the column names its own."""
-    # not .get(): SQLAlchemy's dialect options make an entry for a dialect on its first lookup
-    options: Any = table.dialect_options["mysql"] if "mysql" in table.dialect_options else None  # noqa: SIM401
-    default = str((options or {}).get("default charset") or "").lower()
+    # dialect_options fills in a missing key (loading that dialect), so it is asked first, never .get()
+    options: Any = table.dialect_options["mysql"] if "mysql" in table.dialect_options else {}  # noqa: SIM401
+    default = str(options.get("default charset") or "").lower()
     narrow = set()
     for column in table.columns:
         if not isinstance(column.type, sqltypes.String):

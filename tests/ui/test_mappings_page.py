@@ -189,7 +189,8 @@ def test_the_value_map_offers_the_values_a_side_allows(page, qtbot):
 
     from erpsync_gui.records import FieldInfo
 
-    _select(qtbot, page, "projects")  # Perfex leads keep their own statuses: no default row
+    # projects map Perfex's fixed status numbers onto the ERP's status (leads keep theirs in a table of their own)
+    _select(qtbot, page, "projects")
     samples = page.samples["projects"]
     erp_fields = tuple(dataclasses.replace(f, choices=("new", "won", "lost")) if f.name == "status" else f
                        for f in samples.fields[Side.ERP])
@@ -240,3 +241,20 @@ def test_a_row_naming_a_column_the_crm_table_lacks_is_not_saved(page, qtbot, ui_
     assert ui_ctx.service.profile("demo").entity("clients") == before
     page.model.setData(page.model.index(city, cols.CRM), "city")
     assert page.problems.text() == ""
+
+
+def test_at_150_percent_the_rows_being_edited_get_the_larger_share(qtbot, styled, ui_ctx):
+    from erpsync_gui.ui.main_window import MainWindow
+    from tests.ui._helpers import SCREENS, settle
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(*SCREENS["1920x1080 at 150%"])
+    window.show()
+    mappings = next(p for p in window.pages if isinstance(p, MappingsPage))
+    window.show_page(window.pages.index(mappings))
+    settle(qtbot)
+    table, preview = mappings.splitter.widget(0), mappings.splitter.widget(1)
+    assert table.height() > preview.height()
+    rows = mappings.table.viewport().height() // mappings.table.verticalHeader().defaultSectionSize()
+    assert rows >= 5, rows
