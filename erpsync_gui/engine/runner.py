@@ -14,6 +14,7 @@ from erpsync_gui.connectors.partitions import IdRange, Partitioned
 from erpsync_gui.engine.applier import Applier, ApplyContext
 from erpsync_gui.engine.currencies import check_currencies
 from erpsync_gui.engine.matcher import Targets
+from erpsync_gui.engine.merge import snapshots_of
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.targets import check_and_bind
@@ -321,6 +322,7 @@ class _Run:
             names=self.names, state=self.state, resolver=LinkResolver(self.state),
             now=engine.clock(), time_gate=engine.time_gate, checksums=checksums, show_creates=self.dry_run,
             clock_offsets=self.clock_offsets, targets=self.targets, reevaluate=self.reevaluate,
+            merge_fallback=self.p.entity.merge_fallback,
         )
         items = plan_batch(ctx, side, records)
         self._dedupe_conflicts(items)
@@ -345,10 +347,13 @@ class _Run:
             commit = applier.apply(items)
         except BaseException:
             # stop, but keep what this batch already wrote (without moving the cursor)
-            self.state.commit(applier.partial_commit(items))
+            partial = applier.partial_commit(items)
+            partial.snapshots = snapshots_of(self.p.mapping, items)
+            self.state.commit(partial)
             self._count(items)
             raise
         commit.cursor = cursor
+        commit.snapshots = snapshots_of(self.p.mapping, items)
         self.state.commit(commit)
 
     def _dedupe_conflicts(self, items: list[PlanItem]) -> None:

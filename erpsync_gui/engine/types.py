@@ -55,6 +55,8 @@ class PlanItem:
     absorbed_link: Any = None
     #: for RETIRE: the side whose record was deleted
     deleted_side: Side | None = None
+    #: a merge's second write: the fields the source side takes from the twin (UPDATE only)
+    back_payload: dict[str, Any] | None = None
 
     @property
     def crm_id(self) -> str | None:

@@ -24,6 +24,8 @@ from erpsync_gui.store.models import (
     OutcomeRow,
     RunRow,
 )
+from erpsync_gui.store.snapshots import Snapshot
+from erpsync_gui.store.snapshots import save as save_snapshots
 
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
@@ -61,6 +63,8 @@ class BatchCommit:
     #: records that failed before and are synced now: their open errors are resolved
     settled: dict[Side, list[str]] = field(default_factory=dict)
     cursor: tuple[Side, str] | None = None
+    #: the merge base of each pair the batch left in step
+    snapshots: list[tuple[Link, Snapshot]] = field(default_factory=list)
 
 
 class SyncState:
@@ -237,6 +241,8 @@ class SyncState:
                 if batch.deleted_links:
                     s.execute(delete(TABLE).where(TABLE.c.id.in_(batch.deleted_links)))
                 _save_links(s, batch.links)
+                if batch.snapshots:
+                    save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None})
                 if batch.resolved_conflict_links:
                     s.execute(
                         update(ConflictRow)
