@@ -55,6 +55,8 @@ class HttpOptions(BaseModel):
     rate_limit_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, description="a text that endpoints sharing one quota have in common")
     circuit_breaker: CircuitBreakerModel | None = None
+    max_reply_mb: Annotated[int, Field(ge=1, le=2048, description="a whole number of megabytes from 1 to 2048")] | \
+        None = Field(None, description="the largest reply read into memory (default 64 MB)")
     client_cert: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(
         None, description="a client certificate file (PEM, or .p12/.pfx with its password in the keyring)")
     client_key: Annotated[str, StringConstraints(min_length=1, max_length=1000)] | None = Field(

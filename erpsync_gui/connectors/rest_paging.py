@@ -18,6 +18,7 @@ import httpx
 from erpsync_gui.connectors.reply_ids import MAX_ID_LENGTH, record_id_of
 from erpsync_gui.connectors.rest_options import RestOptions
 from erpsync_gui.errors import MalformedReplyError, PermanentError
+from erpsync_gui.http.json_reply import decode_json, shown_url
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.records import Record
 
@@ -25,31 +26,10 @@ from erpsync_gui.records import Record
 Params = list[tuple[str, str | int]]
 
 
-def shown_url(response: httpx.Response) -> str:
-    """The request URL without its query, for messages."""
-    return str(response.request.url.copy_with(query=None))
-
-
 def reply_json(response: httpx.Response, entity: str) -> Any:
     """The parsed body, or a MalformedReplyError saying why it cannot be read (not JSON, not UTF-8,
     truncated, or nested too deep to be a record list)."""
-    try:
-        return response.json()
-    except RecursionError:
-        raise MalformedReplyError(
-            f"The ERP's reply for {entity} at {shown_url(response)} is nested too deep to be read",
-            status=response.status_code,
-        ) from None
-    except UnicodeDecodeError:
-        raise MalformedReplyError(f"The ERP's reply for {entity} at {shown_url(response)} is not UTF-8 text",
-                                  status=response.status_code) from None
-    except ValueError:
-        snippet = response.text[:80].strip() if response.content else "an empty body"
-        raise MalformedReplyError(
-            f"The ERP's reply for {entity} at {shown_url(response)} is not JSON (it may be cut off)",
-            status=response.status_code, hint="check the base URL: it may not point at the ERP API",
-            reply=repr(snippet),
-        ) from None
+    return decode_json(response, "the ERP", entity)
 
 
 def data_of(body: Any, response: httpx.Response, entity: str, key: str) -> Any:

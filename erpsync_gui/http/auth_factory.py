@@ -20,6 +20,7 @@ from erpsync_gui.http.auth_options import AUTH_OPTION_KEYS, AuthOptions
 from erpsync_gui.http.client import HttpClient
 from erpsync_gui.http.client_cert import ClientCertificate
 from erpsync_gui.http.ratelimit import PRESETS, RateLimits
+from erpsync_gui.http.reply_size import MIB
 from erpsync_gui.http.settings import HttpSettings
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.secrets import EndpointSecrets
@@ -101,6 +102,8 @@ def endpoint_settings(endpoint: EndpointConfig, base_url: str, cert: ClientCerti
         extra["total_timeout"] = options.total_timeout_s
     if options.backoff_s is not None:
         extra["backoff_base"] = options.backoff_s
+    if options.max_reply_mb is not None:
+        extra["max_reply_bytes"] = options.max_reply_mb * MIB
     verify = options.verify if options.ca_bundle is None else options.ca_bundle
     return HttpSettings(
         base_url=base_url, timeout=endpoint.timeout, retries=endpoint.retries, verify=verify, proxy=options.proxy,

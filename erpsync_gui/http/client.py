@@ -34,6 +34,7 @@ from erpsync_gui.errors import (
     ConfigError,
     ConnectorError,
     ERPSyncError,
+    MalformedReplyError,
     OutcomeUnknownError,
     RateLimitedError,
     RetryableError,
@@ -46,6 +47,7 @@ from erpsync_gui.http.errors_map import describe_transport_error, error_for_exce
 from erpsync_gui.http.jsonbody import encode_json
 from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter, RateLimits
 from erpsync_gui.http.redact import redact_body, redact_headers, redact_text, redact_url
+from erpsync_gui.http.reply_size import read_within
 from erpsync_gui.http.retry import (
     MAX_RETRY_AFTER,
     backoff_delay,
@@ -253,7 +255,10 @@ class HttpClient:
             self.limiter.enter(self._stop.is_set)
             started = time.perf_counter()
             try:
-                response = self._client.send(request, stream=stream)
+                # always streamed, so a reply larger than the ceiling is stopped before it is held whole
+                response = self._client.send(request, stream=True)
+                if not stream:
+                    read_within(response, self.settings.max_reply_bytes, self.settings.name)
             except httpx.TransportError as exc:
                 failure = exc
             except httpx.HTTPError as exc:  # the answer came but could not be read (decoding)
@@ -277,9 +282,9 @@ class HttpClient:
             if status < 300 or status == 304 or (status in accept and 400 <= status < 500):
                 return response
             if stream:
-                try:
-                    response.read()  # an error reply is small; its text goes into the error's details
-                except httpx.HTTPError:
+                try:  # an error reply is small; its text goes into the error's details
+                    read_within(response, self.settings.max_reply_bytes, self.settings.name)
+                except (httpx.HTTPError, MalformedReplyError):
                     response.close()
             retry_after = None
             if is_retryable_status(status):
@@ -419,7 +424,7 @@ class HttpClient:
                       response.reason_phrase, request.method, redact_url(request.url, secrets),
                       redact_headers(response.headers, secrets))
             return
-        response.read()
+        read_within(response, self.settings.max_reply_bytes, self.settings.name)
         log.debug(
             "HTTP reply %s %s %s %s in %.0f ms headers=%s body=%s", response.status_code,
             response.reason_phrase, request.method, redact_url(request.url, secrets),

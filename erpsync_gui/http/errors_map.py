@@ -82,7 +82,7 @@ def error_details(response: httpx.Response, secrets: Iterable[str | None] = ()) 
         return None
     try:
         parsed = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # an error body nested too deep is quoted as text
         parsed = None
     if parsed is not None:
         clean = redact_json(parsed, secrets)

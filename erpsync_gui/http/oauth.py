@@ -176,7 +176,7 @@ class TokenClient:
     def _parse(self, response: httpx.Response, grant: str, secrets: tuple[str, ...]) -> TokenSet:
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # a reply nested too deep is as unreadable as one that is not JSON
             body = None
         code = str(body.get("error") or "") if isinstance(body, dict) else ""
         where = redact_url(str(response.request.url.copy_with(query=None)), secrets)

@@ -99,7 +99,7 @@ class SessionAuth(httpx.Auth):
         cookies = set_cookies(response)
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # a reply nested too deep is as unreadable as one that is not JSON
             data = {}
         data = data if isinstance(data, dict) else {}
         session = data.get("SessionId") or data.get("session_id") or data.get("sessionId")

@@ -15,6 +15,7 @@ from erpsync_gui.http.circuit import DEFAULT_COOLDOWN, DEFAULT_FAILURES
 from erpsync_gui.http.client_cert import ClientCertificate
 from erpsync_gui.http.ratelimit import RateLimits
 from erpsync_gui.http.redact import redact_url
+from erpsync_gui.http.reply_size import DEFAULT_MAX_REPLY_BYTES
 from erpsync_gui.http.retry import MAX_RETRY_AFTER
 
 LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING, "ERROR": logging.ERROR}
@@ -47,6 +48,8 @@ class HttpSettings:
     #: trust exactly the server certificate with this SHA-256 fingerprint (cert_pin.py), instead of `verify`
     pinned_sha256: str | None = None
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    #: the largest reply body held in memory (reply_size.py); a larger one is a MalformedReplyError
+    max_reply_bytes: int = DEFAULT_MAX_REPLY_BYTES
     #: what the rate limit counts are shared by (default: the base URL)
     rate_limit_key: str | None = None
     #: consecutive failed calls that open the circuit (0: never), and the pause before a trial call

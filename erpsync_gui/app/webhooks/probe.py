@@ -48,7 +48,7 @@ def send_test_event(url: str, kind: str = "payamgostar", *, secret: str | None =
         return ProbeResult(False, None, f"the test event could not be sent: {exc}")
     try:
         events = response.json().get("events") or []
-    except (ValueError, AttributeError):
+    except (ValueError, RecursionError, AttributeError):
         return ProbeResult(False, response.status_code, "the receiver answered, but not as an ERPSync receiver does")
     first = events[0] if events else {}
     return ProbeResult(True, response.status_code, f"the receiver got the test event: {first.get('detail') or 'ok'}",

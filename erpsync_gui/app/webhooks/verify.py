@@ -174,7 +174,7 @@ def _event(event: str, type_: str, record_id: str, subtype: str | None = None) -
 def _json(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError; deep nesting is refused alike
         raise VerificationError(400, "the body is not JSON") from None
 
 

@@ -14,6 +14,7 @@ import httpx
 
 from erpsync_gui.errors import NotFoundError, PermanentError
 from erpsync_gui.http import HttpClient
+from erpsync_gui.http.json_reply import decode_json
 
 API = "api/v2/crmobject/"
 PERSON, ORGANIZATION = 1, 2
@@ -65,12 +66,5 @@ class PayamgostarClient:
 
 
 def _json(response: httpx.Response, what: str) -> Any:
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError):
-        url = response.request.url.copy_with(query=None)
-        raise PermanentError(f"malformed reply from Payamgostar for {what} at {url}: not JSON",
-                             status=response.status_code) from None
+    return decode_json(response, "Payamgostar", what, empty=None)
 

@@ -19,6 +19,7 @@ from erpsync_gui.connectors.quickbooks.entities import Entity
 from erpsync_gui.connectors.quickbooks.errors import fault_error, fault_of
 from erpsync_gui.errors import PermanentError
 from erpsync_gui.http import HttpClient
+from erpsync_gui.http.json_reply import json_object
 from erpsync_gui.http.ratelimit import RateLimiter
 
 
@@ -90,15 +91,7 @@ class QboClient:
 
     @staticmethod
     def _json(response: httpx.Response, what: str) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, dict):
-            raise PermanentError(f"malformed reply from QuickBooks Online for {what} at "
-                                 f"{response.request.url.copy_with(query=None)}: not a JSON object "
-                                 f"(HTTP {response.status_code})")
-        return body
+        return json_object(response, "QuickBooks Online", what)
 
 
 def _time(body: Mapping[str, Any]) -> str | None:

@@ -21,6 +21,7 @@ from erpsync_gui.connectors.sap_b1.odata import next_link
 from erpsync_gui.connectors.sap_b1.options import SapB1Options
 from erpsync_gui.errors import ConfigError, OutcomeUnknownError, PermanentError
 from erpsync_gui.http import HttpClient
+from erpsync_gui.http.json_reply import decode_json
 
 #: characters OData expects literally in a query string
 _SAFE = "$',()"
@@ -73,12 +74,7 @@ class ServiceLayer:
         return str(self.root.join(path)) + query
 
     def _json(self, response: httpx.Response, what: str) -> Any:
-        try:
-            return response.json()
-        except (ValueError, UnicodeDecodeError):
-            raise PermanentError(f"malformed reply from SAP Business One for {what} at "
-                                 f"{response.request.url.copy_with(query=None)}: not JSON",
-                                 status=response.status_code) from None
+        return decode_json(response, "SAP Business One", what)
 
     def _page_header(self, size: int) -> dict[str, str]:
         if self.options.page_size_header == "b1s":

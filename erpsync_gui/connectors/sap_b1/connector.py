@@ -283,7 +283,7 @@ class SapB1Connector:
             try:
                 raw = part.json()
                 record = self._record(spec, Entity(raw, part.headers.get("etag")))
-            except (ValueError, PermanentError, AttributeError):
+            except (ValueError, RecursionError, PermanentError, AttributeError):
                 results.append(BatchItemResult(index=offset + i, error=OutcomeUnknownError(
                     f"malformed reply from SAP Business One for {what}: item {i + 1} is not an entity")))
                 continue

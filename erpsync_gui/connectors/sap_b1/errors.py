@@ -39,7 +39,7 @@ def parse_error(body: bytes | str | None) -> SapError:
         return SapError(None, None)
     try:
         data: Any = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # an error body nested too deep says nothing we can read
         return SapError(None, None)
     error = data.get("error") if isinstance(data, dict) else None
     if not isinstance(error, dict):

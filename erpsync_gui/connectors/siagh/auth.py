@@ -120,7 +120,7 @@ class SiaghAuth(httpx.Auth):
             raise error
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # a reply nested too deep is as unreadable as one that is not JSON
             data = None
         if not isinstance(data, dict):
             raise PermanentError(f"malformed reply from Siagh for the login at {where}: not a JSON object",

@@ -22,7 +22,8 @@ from typing import Any
 
 import httpx
 
-from erpsync_gui.errors import MappingError, PermanentError
+from erpsync_gui.errors import MalformedReplyError, MappingError, PermanentError
+from erpsync_gui.http.json_reply import decode_json
 from erpsync_gui.http.jsonbody import encode_json
 from erpsync_gui.mapping.jalali import ascii_digits
 from erpsync_gui.mapping.types import number_str
@@ -115,8 +116,8 @@ def read_reply(response: httpx.Response, what: str) -> FormReply:
     """The reply of a SaveFormData call; a reply of another shape is a PermanentError naming the endpoint."""
     url = str(response.request.url.copy_with(query=None))
     try:
-        body = response.json()
-    except (ValueError, UnicodeDecodeError):
+        body = decode_json(response, "Siagh", what)
+    except MalformedReplyError:
         body = None
     if not isinstance(body, dict) or "ReturnValue" not in body:
         raise PermanentError(f"malformed reply from Siagh for {what} at {url}", status=response.status_code,

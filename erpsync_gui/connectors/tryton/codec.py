@@ -78,5 +78,9 @@ def _hook(obj: dict[str, Any]) -> Any:
 
 
 def decode(text: str | bytes) -> Any:
-    """A reply body as Python values; ValueError when it is not JSON or a tagged value is unreadable."""
-    return json.loads(text, object_hook=_hook)
+    """A reply body as Python values; ValueError when it is not JSON, is nested too deep to be read, or a
+    tagged value is unreadable."""
+    try:
+        return json.loads(text, object_hook=_hook)
+    except RecursionError:
+        raise ValueError("the reply is nested too deep to be read") from None

@@ -20,6 +20,7 @@ import httpx
 from erpsync_gui.connectors.zoho.errors import item_error
 from erpsync_gui.errors import PermanentError
 from erpsync_gui.http import HttpClient
+from erpsync_gui.http.json_reply import json_object
 
 #: statuses whose body the client reads itself: per-record write errors, request errors with Zoho's code
 _READ_ERRORS = (400, 412)
@@ -78,14 +79,7 @@ class ZohoClient:
                 self.last_date = email.utils.parsedate_to_datetime(stamp)
 
     def _json(self, response: httpx.Response, what: str) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, dict):
-            raise PermanentError(f"malformed reply from Zoho CRM for {what} at {self._shown(response)}: "
-                                 f"not a JSON object (HTTP {response.status_code})")
-        return body
+        return json_object(response, "Zoho CRM", what)
 
     @staticmethod
     def _shown(response: httpx.Response) -> str:
