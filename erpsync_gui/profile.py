@@ -64,6 +64,12 @@ class EntityConfig:
     #: or more than `brake_records` records (whichever is smaller), is held before it writes
     brake_percent: float = 20.0
     brake_records: int = 500
+    #: a run changing at most this many records is never held (a small entity could not sync a single edit
+    #: unattended otherwise: one of four linked records is already 25%)
+    brake_min: int = 10
+    #: the first sync of the entity waits for a person to review its preview (off for a fleet of service
+    #: profiles set up from a known-good template)
+    review_first_sync: bool = True
     on_delete: str = "ignore"
 
     def name_on(self, side: Side) -> str:

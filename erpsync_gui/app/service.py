@@ -27,8 +27,10 @@ from erpsync_gui.http.redact import redact_text
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.secrets import SecretStore
+from erpsync_gui.store import undo_store
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.sync_state import utcnow
 
 log = logging.getLogger("erpsync.app")
 
@@ -77,6 +79,10 @@ class SyncService:
     def is_running(self, profile_name: str, entity: str) -> bool:
         return self._lock(profile_name, entity).locked()
 
+    def entity_lock(self, profile_name: str, entity: str) -> threading.Lock:
+        """The in-process lock of one entity's runs (an undo takes it too)."""
+        return self._lock(profile_name, entity)
+
     def _lock(self, profile_name: str, entity: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault((profile_name, entity), threading.Lock())
@@ -85,9 +91,11 @@ class SyncService:
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
              cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
-             partition: tuple[Side, IdRange] | None = None) -> RunResult:
+             partition: tuple[Side, IdRange] | None = None, approved: bool = False) -> RunResult:
         """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
-        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts)."""
+        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). A first
+        sync, or a run that would change more than the entity's brake allows, comes back held (nothing
+        written) unless `approved`: a person's Apply anyway, or `--yes`."""
         profile = self.profile(profile_name)
         lock = self._lock(profile.name, entity)
         if not lock.acquire(blocking=wait):
@@ -104,9 +112,12 @@ class SyncService:
                 engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
                                     time_gate_s=self.time_gate_s)
                 result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                    progress=progress, cancel=cancel, only=only, partition=partition)
+                                    progress=progress, cancel=cancel, only=only, partition=partition,
+                                    brake=True, approved=approved)
                 self._note_auth(profile, connectors, result.status != "failed")
-                return result
+            # before-images are kept for the retention period only (a run older than that cannot be undone)
+            undo_store.prune(self.store, utcnow())
+            return result
         finally:
             other_process.release()
             lock.release()

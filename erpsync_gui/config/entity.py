@@ -31,6 +31,9 @@ class EntityModel(BaseModel):
                                   "linked records")] = 20.0
     brake_records: Annotated[int, Field(
         ge=0, le=10_000_000, description="hold a run that would update or delete more than this many records")] = 500
+    brake_min: Annotated[int, Field(
+        ge=0, le=10_000_000, description="never hold a run that changes at most this many records")] = 10
+    review_first_sync: StrictBool = True
     on_delete: Literal["ignore", "queue", "propagate"] = Field(
         "ignore", description="a record deleted on one side: leave the twin (ignore), ask a person (queue), or "
                               "delete or archive the twin (propagate)")

@@ -11,7 +11,10 @@ from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
 from erpsync_gui.connectors.partitions import IdRange, Partitioned
+from erpsync_gui.engine import before_images
 from erpsync_gui.engine.applier import Applier, ApplyContext
+from erpsync_gui.engine.brake import BrakeCheck
+from erpsync_gui.engine.brake import check as brake_check
 from erpsync_gui.engine.currencies import check_currencies
 from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.merge import snapshots_of
@@ -26,6 +29,7 @@ from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.link import Link
+from erpsync_gui.store.safety_queries import linked_count, never_synced
 from erpsync_gui.store.sync_state import BatchCommit, SyncState, utcnow
 
 log = logging.getLogger("erpsync.engine")
@@ -108,14 +112,19 @@ class SyncEngine:
             trigger: str = "manual", full: bool = False,
             progress: Callable[[ProgressEvent], None] | None = None, cancel=None,
             only: Mapping[Side, Sequence[str]] | None = None,
-            partition: tuple[Side, IdRange] | None = None) -> RunResult:
+            partition: tuple[Side, IdRange] | None = None, brake: bool = False,
+            approved: bool = False) -> RunResult:
         """One run. `only` limits it to the given source records (retrying selected errors): no cursor
         is read or moved. `partition` reads one id range of one side (a part of a read in parts), likewise
-        without cursor."""
+        without cursor. With `brake`, a whole run is previewed first and held (status "held", nothing
+        written) when it is a first sync or changes more than the entity's brake allows, unless `approved`
+        (a person said apply). The application's runs set it; a run of chosen records or one part does not."""
         prepared = self.prepare(entity, direction)
         run = _Run(self, prepared, dry_run=dry_run, trigger=trigger, full=full,
                    progress=progress, cancel=cancel, only=only)
         run.partition = partition
+        run.brake = brake and not dry_run and only is None and partition is None
+        run.approved = approved
         return run.execute()
 
 
@@ -145,6 +154,9 @@ class _Run:
         self.targets = {side: Targets(engine.connectors[side], self.names[side], side) for side in Side}
         self.reevaluate = False
         self.partition: tuple[Side, IdRange] | None = None
+        self.brake = False
+        self.approved = False
+        self.brake_check: BrakeCheck | None = None
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -158,11 +170,17 @@ class _Run:
         status, message, error_kind = "success", None, None
         try:
             self._describe_targets()
-            for side in self.p.direction.sources():
+            if self.brake:
+                self.brake_check = self._preview()
+            held = self.brake_check is not None and self.brake_check.held
+            for side in () if held else self.p.direction.sources():
                 if self._cancelled():
                     break
                 self._sync_side(side)
-            if self._cancelled():
+            if held:
+                status, message = "held", self.brake_check.message
+                log.warning("%s: held before writing: %s", self.entity, message, extra=self.extra)
+            elif self._cancelled():
                 status, message = "cancelled", "cancelled by the user; the finished batches are kept"
         except QuotaExhaustedError as exc:
             # not a failure of ours: stop cleanly; the cursor holds, so the next run carries on from here
@@ -181,13 +199,16 @@ class _Run:
             # a whole run is not "success" while earlier conflicts wait; a retry of chosen records speaks of them
             waiting = self.state.open_conflicts() if not self.dry_run and self.only is None else 0
             status, message = self._status(waiting)
-        counts = {k: self.counts[k] for k in _RUN_COLUMNS}
-        self.state.finish_run(self.run_id, status, counts, message, count_in_stats=not self.dry_run)
+        # a held run wrote nothing: its row says so (the preview's counts travel in the result)
+        counts = {k: 0 if status == "held" else self.counts[k] for k in _RUN_COLUMNS}
+        self.state.finish_run(self.run_id, status, counts, message,
+                              count_in_stats=not self.dry_run and status != "held")
         duration = time.monotonic() - self.started
         c = self.counts
-        if self.dry_run:  # nothing was written: say what would be
-            log.info("%s: dry run in %.1f s - %d read; would create %d, update %d, link %d; %d would fail, "
-                     "%d conflicts", self.entity, duration, c["processed"], c["inserted"], c["updated"],
+        if self.dry_run or status == "held":  # nothing was written: say what would be
+            log.info("%s: %s in %.1f s - %d read; would create %d, update %d, link %d; %d would fail, "
+                     "%d conflicts", self.entity, "dry run" if self.dry_run else "held", duration, c["processed"],
+                     c["inserted"], c["updated"],
                      c["linked"], c["failed"], c["conflicts"], extra=self.extra)
         else:
             log.info("%s: %s in %.1f s - %d read, %d created, %d updated, %d linked, %d failed, %d conflicts%s",
@@ -195,7 +216,33 @@ class _Run:
                      c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
         self._emit("finished", message or "")
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
-                         duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind)
+                         duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind,
+                         brake=self.brake_check)
+
+    def _preview(self) -> BrakeCheck:
+        """The whole run planned without a write, and the brake's verdict on it. When the run may go on, what
+        the preview counted is forgotten and the run reads again for real."""
+        cfg = self.p.entity
+        profile_id = self.engine.profile.id
+        first = (cfg.review_first_sync and not self.engine.profile.demo
+                 and never_synced(self.engine.store, profile_id, self.entity))
+        linked = linked_count(self.engine.store, profile_id, self.entity)
+        self.dry_run = True
+        try:
+            for side in self.p.direction.sources():
+                if self._cancelled():
+                    break
+                self._sync_side(side)
+        finally:
+            self.dry_run = False
+        verdict = brake_check(self.entity, changes=self.counts["updated"], creates=self.counts["inserted"],
+                              linked=linked, percent=cfg.brake_percent, records=cfg.brake_records,
+                              first_sync=first, approved=self.approved, floor=cfg.brake_min)
+        if not verdict.held:
+            self.counts = dict.fromkeys(self.counts, 0)
+            self.plan, self.plan_truncated, self.total = [], 0, None
+            self.conflict_links = set()
+        return verdict
 
     def _status(self, open_conflicts: int = 0) -> tuple[str, str | None]:
         """success only when nothing waits: a record that failed, or a conflict (this run's or earlier)."""
@@ -343,18 +390,25 @@ class _Run:
             mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
             now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
         ))
+        taken = before_images.capture(items, self.p.mapping)
         try:
             commit = applier.apply(items)
         except BaseException:
             # stop, but keep what this batch already wrote (without moving the cursor)
             partial = applier.partial_commit(items)
-            partial.snapshots = snapshots_of(self.p.mapping, items)
+            self._safety_nets(partial, items, taken)
             self.state.commit(partial)
             self._count(items)
             raise
         commit.cursor = cursor
-        commit.snapshots = snapshots_of(self.p.mapping, items)
+        self._safety_nets(commit, items, taken)
         self.state.commit(commit)
+
+    def _safety_nets(self, commit: BatchCommit, items: list[PlanItem], taken: dict) -> None:
+        """What undo and the merge policy need of a batch: its writes' before-images, its pairs' bases."""
+        commit.snapshots = snapshots_of(self.p.mapping, items)
+        commit.before_images = before_images.rows(items, taken, run_id=self.run_id, profile_id=self.engine.profile.id,
+                                                  entity=self.entity, now=self.engine.clock())
 
     def _dedupe_conflicts(self, items: list[PlanItem]) -> None:
         """In a two-way run a conflict shows up from both sides; it is reported once."""

@@ -6,9 +6,12 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.records import Direction, Record, Side
+
+if TYPE_CHECKING:
+    from erpsync_gui.engine.brake import BrakeCheck
 
 
 class Action(StrEnum):
@@ -108,7 +111,7 @@ class RunResult:
     run_id: int
     entity: str
     direction: Direction
-    status: str  # success | partial | failed | cancelled
+    status: str  # success | partial | failed | cancelled | held (stopped by the brake before writing)
     counts: Mapping[str, int]
     message: str | None
     duration_s: float
@@ -118,6 +121,12 @@ class RunResult:
     plan_truncated: int = 0
     #: the error kind that stopped a failed run ("config" when the settings need fixing)
     error_kind: str | None = None
+    #: the mass-change brake's verdict on the run's preview (None: the run was not braked)
+    brake: BrakeCheck | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
 
     @property
     def failed(self) -> int:

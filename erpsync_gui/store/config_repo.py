@@ -70,7 +70,7 @@ def _entity_from_row(row: EntityConfigRow) -> EntityConfig:
 
 def _safety_from(data: dict[str, Any] | None) -> dict[str, Any]:
     """The safety-net settings kept in the row's `safety` column (a row written before they existed has none)."""
-    names = ("merge_fallback", "brake_percent", "brake_records", "on_delete")
+    names = ("merge_fallback", "brake_percent", "brake_records", "brake_min", "on_delete", "review_first_sync")
     return {name: value for name, value in (data or {}).items() if name in names}
 
 
@@ -81,7 +81,8 @@ def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None
     row.currency_mapping, row.batch_size = dict(cfg.currency_mapping), cfg.batch_size
     row.crm_name, row.erp_name = cfg.crm_name, cfg.erp_name
     row.safety = {"merge_fallback": cfg.merge_fallback, "brake_percent": cfg.brake_percent,
-                  "brake_records": cfg.brake_records, "on_delete": cfg.on_delete}
+                  "brake_records": cfg.brake_records, "brake_min": cfg.brake_min, "on_delete": cfg.on_delete,
+                  "review_first_sync": cfg.review_first_sync}
 
 
 def profile_from_row(row: ProfileRow) -> ProfileConfig:

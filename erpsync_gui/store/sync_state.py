@@ -24,6 +24,7 @@ from erpsync_gui.store.models import (
     OutcomeRow,
     RunRow,
 )
+from erpsync_gui.store.safety_models import BeforeImageRow
 from erpsync_gui.store.snapshots import Snapshot
 from erpsync_gui.store.snapshots import save as save_snapshots
 
@@ -65,6 +66,8 @@ class BatchCommit:
     cursor: tuple[Side, str] | None = None
     #: the merge base of each pair the batch left in step
     snapshots: list[tuple[Link, Snapshot]] = field(default_factory=list)
+    #: before-image rows of the batch's writes (see safety_models.BeforeImageRow)
+    before_images: list[dict] = field(default_factory=list)
 
 
 class SyncState:
@@ -257,6 +260,8 @@ class SyncState:
                     self._resolve_outcomes(s, side, record_ids)
                 if batch.outcomes:
                     s.execute(insert(OutcomeRow.__table__), batch.outcomes)
+                if batch.before_images:
+                    s.execute(insert(BeforeImageRow.__table__), batch.before_images)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
