@@ -15,6 +15,7 @@ from pathlib import Path
 
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
+from erpsync_gui.cli_deletes import add_deletes_parser, cmd_deletes
 from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.cli_undo import add_undo_parser, cmd_undo
 from erpsync_gui.errors import ConfigError, ERPSyncError
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="machine-readable result")
 
     add_undo_parser(sub)
+    add_deletes_parser(sub)
 
     c = sub.add_parser("status", help="profile, endpoints, last runs and today's statistics")
     c.add_argument("--json", action="store_true")
@@ -97,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = {"service": cmd_service, "undo": cmd_undo}.get(args.command) or COMMANDS[args.command]
+        command = {"service": cmd_service, "undo": cmd_undo, "deletes": cmd_deletes}.get(args.command) \
+            or COMMANDS[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
 from erpsync_gui.connectors.partitions import IdRange, Partitioned
-from erpsync_gui.engine import before_images
+from erpsync_gui.engine import before_images, deletes
 from erpsync_gui.engine.applier import Applier, ApplyContext
 from erpsync_gui.engine.brake import BrakeCheck
 from erpsync_gui.engine.brake import check as brake_check
@@ -141,7 +141,7 @@ class _Run:
         self.progress = progress
         self.cancel = cancel
         self.state = SyncState(engine.store, engine.profile.id, self.entity)
-        self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked"), 0)
+        self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked", "deletes"), 0)
         self.plan: list[PlanItem] = []
         self.plan_truncated = 0
         self.total: int | None = None
@@ -235,7 +235,8 @@ class _Run:
                 self._sync_side(side)
         finally:
             self.dry_run = False
-        verdict = brake_check(self.entity, changes=self.counts["updated"], creates=self.counts["inserted"],
+        verdict = brake_check(self.entity, changes=self.counts["updated"] + self.counts["deletes"],
+                              creates=self.counts["inserted"],
                               linked=linked, percent=cfg.brake_percent, records=cfg.brake_records,
                               first_sync=first, approved=self.approved, floor=cfg.brake_min)
         if not verdict.held:
@@ -344,7 +345,14 @@ class _Run:
     def _gone(self, side: Side, links: list[Link]) -> None:
         """Records of `side` that were deleted: a half-link (nothing was synced yet) is dropped with its open
         errors; a link to a twin is retired once, with one outcome, and the twin is left as it is."""
-        if not links or self.dry_run:
+        if not links:
+            return
+        if self.dry_run:
+            if self.p.entity.on_delete == "propagate":  # a delete to write: shown, and counted by the brake
+                planned = [retire(side, _id_on(link, side) or "", link) for link in links
+                           if _id_on(link, side.other) is not None and link.state != "deleted"]
+                self._keep_plan(planned)
+                self._count(planned)
             return
         orphans = [link for link in links if _id_on(link, side.other) is None]
         if orphans:
@@ -391,16 +399,27 @@ class _Run:
             now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
         ))
         taken = before_images.capture(items, self.p.mapping)
+        # the twins of deleted records are dealt with (queued, or deleted) before their links are retired
+        twins = deletes.twins_of(items) if self.p.entity.on_delete != "ignore" else []
+        queued = deletes.handle(self.p.entity.on_delete, twins, engine.connectors, self.names,
+                                profile_id=engine.profile.id, entity=self.entity, now=engine.clock())
+        # the outcome says what became of the twin (the applier's words are those of `ignore`)
+        told = {(item.crm_id, item.erp_id): item.reason for item, _twin in twins}
         try:
             commit = applier.apply(items)
         except BaseException:
             # stop, but keep what this batch already wrote (without moving the cursor)
             partial = applier.partial_commit(items)
+            partial.pending_deletes = queued
             self._safety_nets(partial, items, taken)
             self.state.commit(partial)
             self._count(items)
             raise
         commit.cursor = cursor
+        commit.pending_deletes = queued
+        for outcome in commit.outcomes:
+            if outcome["action"] == "deleted" and (outcome["crm_id"], outcome["erp_id"]) in told:
+                outcome["message"] = told[(outcome["crm_id"], outcome["erp_id"])]
         self._safety_nets(commit, items, taken)
         self.state.commit(commit)
 
@@ -433,6 +452,8 @@ class _Run:
             self.counts[_COUNTED[item.action]] += 1
             if item.action is Action.LINK:
                 self.counts["linked"] += 1
+            elif item.action is Action.RETIRE and self.p.entity.on_delete == "propagate":
+                self.counts["deletes"] += 1
 
     def _log_failures(self, items: list[PlanItem]) -> None:
         for item in items:

@@ -24,7 +24,7 @@ from erpsync_gui.store.models import (
     OutcomeRow,
     RunRow,
 )
-from erpsync_gui.store.safety_models import BeforeImageRow
+from erpsync_gui.store.safety_models import BeforeImageRow, PendingDeleteRow
 from erpsync_gui.store.snapshots import Snapshot
 from erpsync_gui.store.snapshots import save as save_snapshots
 
@@ -68,6 +68,8 @@ class BatchCommit:
     snapshots: list[tuple[Link, Snapshot]] = field(default_factory=list)
     #: before-image rows of the batch's writes (see safety_models.BeforeImageRow)
     before_images: list[dict] = field(default_factory=list)
+    #: twins of deleted records waiting for a person (see safety_models.PendingDeleteRow)
+    pending_deletes: list[dict] = field(default_factory=list)
 
 
 class SyncState:
@@ -262,6 +264,8 @@ class SyncState:
                     s.execute(insert(OutcomeRow.__table__), batch.outcomes)
                 if batch.before_images:
                     s.execute(insert(BeforeImageRow.__table__), batch.before_images)
+                if batch.pending_deletes:
+                    s.execute(insert(PendingDeleteRow.__table__), batch.pending_deletes)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:

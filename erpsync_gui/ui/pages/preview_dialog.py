@@ -25,7 +25,7 @@ from erpsync_gui.engine.types import Action, PlanItem, RunResult
 _ACTION_LABELS = {
     Action.CREATE: "Create", Action.UPDATE: "Update", Action.UPDATE_SOURCE: "Update (source)",
     Action.LINK: "Link", Action.REBASELINE: "Refresh link", Action.CONFLICT: "Conflict",
-    Action.DEFER: "Later", Action.FAILED: "Fails", Action.SKIP: "Skip",
+    Action.DEFER: "Later", Action.FAILED: "Fails", Action.SKIP: "Skip", Action.RETIRE: "Deleted",
 }
 _COLUMNS = ("Action", "Record", "Field", "Before", "After", "Why")
 

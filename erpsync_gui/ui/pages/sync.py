@@ -27,6 +27,7 @@ from erpsync_gui.entities import ENTITIES, MAIN_ENTITIES
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.brake_dialog import BrakeDialog
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
 from erpsync_gui.ui.pages.schedule_panel import SchedulePanel
 from erpsync_gui.ui.widgets.layouts import page_layout
@@ -65,6 +66,8 @@ def progress_text(event: ProgressEvent) -> str:
 
 def result_text(result: RunResult) -> str:
     c = result.counts
+    if result.held:  # nothing was written: the counts are the preview's
+        return f"Held, nothing written — {result.message}"
     head = "Preview ready" if result.dry_run else result.status.capitalize()
     text = (f"{head}: {c.get('inserted', 0)} created, {c.get('updated', 0)} updated, "
             f"{c.get('failed', 0)} failed, {c.get('conflicts', 0)} conflicts in {result.duration_s:.1f} s")
@@ -267,15 +270,17 @@ class SyncPage(QWidget):
     def _chosen_direction(self) -> Direction | None:
         return self.direction.currentData()
 
-    def start(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False) -> bool:
-        """Queue a run of `entity` in the chosen direction; False when it already runs."""
+    def start(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
+              approved: bool = False) -> bool:
+        """Queue a run of `entity` in the chosen direction; False when it already runs. `approved`: the admin
+        reviewed its preview (a held run is not held again)."""
         profile = self.ctx.profile.name
         if profile is None:
             return False
         direction = direction if direction is not None else self._chosen_direction()
         row = self._row(entity)
         row.set_visible(True)
-        if not self.ctx.runs.start(profile, entity, direction=direction, dry_run=dry_run):
+        if not self.ctx.runs.start(profile, entity, direction=direction, dry_run=dry_run, approved=approved):
             row.status.setText("already running")
             return False
         row.set_running(True)
@@ -326,6 +331,18 @@ class SyncPage(QWidget):
         self._row(entity).show_end(result_text(result), "success" if result.dry_run else result.status)
         if result.dry_run and entity in self._previews:
             self.open_preview(result, self._previews.pop(entity))
+        elif result.held:
+            self.open_brake(result)
+
+    def open_brake(self, result: RunResult) -> BrakeDialog:
+        """The brake's prompt for a held run: Review (its preview), Apply anyway, Cancel."""
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        dialog = BrakeDialog(result, result.direction, self)
+        dialog.applied.connect(lambda entity, chosen: self.start(entity, chosen, approved=True))
+        self.preview_dialog = dialog
+        dialog.open()
+        return dialog
 
     def show_failure(self, profile: str, entity: str, message: str) -> None:
         if profile != self.ctx.profile.name:
@@ -337,7 +354,8 @@ class SyncPage(QWidget):
         if self.preview_dialog is not None:
             self.preview_dialog.close()
         dialog = PreviewDialog(result, direction, self)
-        dialog.applied.connect(lambda entity, chosen: self.start(entity, chosen))
+        # the admin has seen the plan: the run it applies is not held for review again
+        dialog.applied.connect(lambda entity, chosen: self.start(entity, chosen, approved=True))
         self.preview_dialog = dialog
         dialog.open()
         return dialog
