@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from erpsync_gui.store import queries
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.undo_dialog import UndoDialog
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -130,7 +131,17 @@ class DashboardPage(QWidget):
         self.recent = _table(["Started", "Entity", "Direction", "Kind", "Status", "Read", "Created",
                               "Updated", "Failed", "Duration", "Message"])
         recent_box = QGroupBox("Recent runs")
-        QVBoxLayout(recent_box).addWidget(self.recent)
+        recent_layout = QVBoxLayout(recent_box)
+        recent_layout.addWidget(self.recent)
+        self.undo_button = QPushButton("Undo this run…")
+        self.undo_button.setToolTip("Show what undoing the selected run would restore, then undo it")
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self.undo_selected)
+        self.recent.itemSelectionChanged.connect(
+            lambda: self.undo_button.setEnabled(bool(self.recent.selectionModel().selectedRows())))
+        recent_layout.addWidget(self.undo_button)
+        self.recent_runs: list[queries.RunSummary] = []
+        self.undo_dialog: UndoDialog | None = None
 
         self.reset_button = QPushButton("Reset statistics…")
         self.reset_button.setToolTip("Forget this profile's runs, daily figures and errors (links stay)")
@@ -285,7 +296,16 @@ class DashboardPage(QWidget):
             for column, cell in enumerate(cells):
                 self.today.setItem(row, column, cell)
 
+    def undo_selected(self) -> UndoDialog | None:
+        rows = self.recent.selectionModel().selectedRows()
+        if not rows:
+            return None
+        self.undo_dialog = UndoDialog(self.ctx, self.recent_runs[rows[0].row()].id, self)
+        self.undo_dialog.open()
+        return self.undo_dialog
+
     def _fill_recent(self, runs: list[queries.RunSummary]) -> None:
+        self.recent_runs = runs
         self.recent.setRowCount(len(runs))
         for row, run in enumerate(runs):
             cells = [

@@ -29,6 +29,7 @@ from erpsync_gui.store import queries
 from erpsync_gui.store.queries import ErrorGroup, OutcomeEntry
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.conflicts import ConflictsPanel
+from erpsync_gui.ui.pages.deletes_panel import DeletesPanel
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
@@ -150,6 +151,9 @@ class ErrorsPage(QWidget):
         self.tabs.addTab(self.conflicts, "Conflicts")
         self.conflicts.count_changed.connect(
             lambda n: self.tabs.setTabText(1, f"Conflicts ({n})" if n else "Conflicts"))
+        self.deletes = DeletesPanel(self.ctx)
+        self.tabs.addTab(self.deletes, "Deletes")
+        self.deletes.count_changed.connect(lambda n: self.tabs.setTabText(2, f"Deletes ({n})" if n else "Deletes"))
         layout = page_layout(self, self.title, "Records that could not sync, grouped by cause, and "
                                                "conflicts waiting for a decision.")
         layout.addWidget(self.tabs)
@@ -179,6 +183,7 @@ class ErrorsPage(QWidget):
 
         run_in_background(load, owner=self, on_done=self._show_groups, on_error=self._failed)
         self.conflicts.refresh()
+        self.deletes.refresh()
 
     def _failed(self, exc: Exception) -> None:
         self.status.setText(f"Cannot read the errors: {exc}")
