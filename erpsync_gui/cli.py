@@ -16,6 +16,7 @@ from pathlib import Path
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
 from erpsync_gui.cli_deletes import add_deletes_parser, cmd_deletes
+from erpsync_gui.cli_reports import cmd_help
 from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.cli_undo import add_undo_parser, cmd_undo
 from erpsync_gui.errors import ConfigError, ERPSyncError
@@ -90,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="afterwards keep the sandbox ERP serving on --port until Ctrl-C")
     c.add_argument("--port", type=int, default=8765)
     c.add_argument("--no-sync", action="store_true", help="only set up; do not run the first sync")
+
+    c = sub.add_parser("help", help="the user guide (the desktop app's F1 pages) as text")
+    c.add_argument("topic", nargs="?", help="a topic, e.g. troubleshooting; without one: the list of topics")
     add_service_parser(sub)
     return p
 
@@ -99,8 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = {"service": cmd_service, "undo": cmd_undo, "deletes": cmd_deletes}.get(args.command) \
-            or COMMANDS[args.command]
+        command = {**COMMANDS, "help": cmd_help, "service": cmd_service, "undo": cmd_undo,
+                   "deletes": cmd_deletes}[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

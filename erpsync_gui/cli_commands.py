@@ -39,6 +39,9 @@ class Context:
         from erpsync_gui.store.db import open_store
 
         store = open_store(self.args.store_url, data_dir=self.data_dir)
+        from erpsync_gui.http.ratelimit import keep_counts_in
+
+        keep_counts_in(self.data_dir)  # a daily quota spent by the tray or an earlier run stays spent
         from erpsync_gui.store.log_handler import StoreLogHandler
 
         self._log_handler = StoreLogHandler(store, secrets=lambda: self.secrets.known_secret_values())

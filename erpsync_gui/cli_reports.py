@@ -1,4 +1,4 @@
-"""The reading commands of `erpsync` (status, errors, log, cleanup) and `demo`."""
+"""The reading commands of `erpsync` (status, errors, log, cleanup, help) and `demo`."""
 
 from __future__ import annotations
 
@@ -48,6 +48,14 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         for s in stats:
             print(f"  {s.day} {s.entity:<15} {s.status:<8} inserted {s.inserted}, updated {s.updated}, "
                   f"failed {s.failed} ({s.runs} runs)")
+    return EXIT_OK
+
+
+def cmd_help(ctx: Context, args: argparse.Namespace) -> int:
+    """`erpsync help [topic]`: a page of the bundled user guide, or the list of topics."""
+    from erpsync_gui.help_text import topic_text, topics_text
+
+    print(topic_text(args.topic) if args.topic else topics_text(), end="")
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import keyring
 from keyring.backend import KeyringBackend
@@ -199,11 +199,12 @@ class SecretStore:
     def _restore(backend: KeyringBackend, profile: str, old: Mapping[str, str | None], keys: list[str]) -> None:
         """Put back the old values of `keys` after a failed `set_many` (best effort, newest first)."""
         for key in reversed(keys):
+            previous = old[key]
             try:
-                if old[key] is None:
+                if previous is None:
                     backend.delete_password(SERVICE, f"{profile}/{key}")
                 else:
-                    backend.set_password(SERVICE, f"{profile}/{key}", old[key])
+                    backend.set_password(SERVICE, f"{profile}/{key}", previous)
             except (KeyringError, PasswordDeleteError):
                 log.error("the keyring entry %s/%s could not be restored after a failed update", profile, key)
 
@@ -256,7 +257,7 @@ class SecretStore:
             return tuple(sorted(self._known, key=len, reverse=True))
 
 
-def _masked(exc: Exception, values: list[str | None]) -> str:
+def _masked(exc: Exception, values: Sequence[str | None]) -> str:
     text = str(exc)
     for value in values:
         if value:
@@ -279,7 +280,13 @@ class EndpointSecrets(dict[str, str]):
     @property
     def persistent(self) -> bool:
         """True when saved values reach the OS keyring."""
-        return self.store is not None and self.profile is not None and self.side is not None
+        return self._keyring() is not None
+
+    def _keyring(self) -> tuple[SecretStore, str, Side] | None:
+        """The store, profile and side that saved values go to, when all three are known."""
+        if self.store is None or self.profile is None or self.side is None:
+            return None
+        return self.store, self.profile, self.side
 
     @property
     def label(self) -> str:
@@ -288,9 +295,11 @@ class EndpointSecrets(dict[str, str]):
     def fetch(self, name: str, *, fresh: bool = False) -> str | None:
         """The value from this view, else from the keyring (None when it is set nowhere). `fresh` reads the
         keyring first: another process may have stored a newer token since."""
-        value = None if fresh and self.persistent else self.get(name)
-        if value is None and self.persistent:
-            value = self.store.get(self.profile, self.side, name)
+        keyring = self._keyring()
+        value = None if fresh and keyring is not None else self.get(name)
+        if value is None and keyring is not None:
+            store, profile, side = keyring
+            value = store.get(profile, side, name)
             if value is not None:
                 self[name] = value
             else:
@@ -299,8 +308,10 @@ class EndpointSecrets(dict[str, str]):
 
     def save(self, values: Mapping[str, str | None]) -> None:
         """Store several values as one step (None deletes); the view follows only when the keyring took them."""
-        if self.persistent:
-            self.store.set_many(self.profile, self.side, values)
+        keyring = self._keyring()
+        if keyring is not None:
+            store, profile, side = keyring
+            store.set_many(profile, side, values)
         for name, value in values.items():
             if value is None:
                 self.pop(name, None)

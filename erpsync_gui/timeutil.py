@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import overload
 
 
+@overload
+def aware_utc(value: datetime) -> datetime: ...
+@overload
+def aware_utc(value: None) -> None: ...
 def aware_utc(value: datetime | None) -> datetime | None:
     """`value` with UTC attached when it came back naive; None stays None."""
     if value is None or value.tzinfo is not None:

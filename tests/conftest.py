@@ -58,6 +58,16 @@ def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[MemoryKeyring]:
 
 
 @pytest.fixture(autouse=True)
+def request_count_ledger() -> Iterator[None]:
+    """A test that opened a data directory (the CLI, the window) leaves no request-count ledger behind in the
+    process, so the next test's rate limits start from its own data directory, not a deleted one."""
+    from erpsync_gui.http import ratelimit
+
+    yield
+    ratelimit.REGISTRY.use_ledger(None)
+
+
+@pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Points ERPSYNC_DATA_DIR at a private directory so no test touches the real user data."""
     path = tmp_path / "erpsync-data"

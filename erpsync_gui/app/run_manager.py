@@ -53,15 +53,16 @@ class RunManager:
 
     def start(self, profile: str, entity: str, *, direction: Direction | None = None, dry_run: bool = False,
               trigger: str = "manual", only: Mapping[Side, Sequence[str]] | None = None,
-              approved: bool = False) -> bool:
-        """Queue a run; False (and nothing started) when this entity is already running. `approved`: a person
-        chose Apply anyway on a held run's preview."""
+              plan: RunResult | None = None, approved: bool = False) -> bool:
+        """Queue a run; False (and nothing started) when this entity is already running. `plan`: apply that
+        dry run's reviewed plan instead of syncing afresh. `approved`: a person chose Apply anyway on a held
+        run's preview."""
         key = RunKey(profile, entity)
         token = CancelToken()
         with self._guard:
             if key in self._active:
                 return False
-            future = self._pool.submit(self._run, key, token, direction, dry_run, trigger, only, approved)
+            future = self._pool.submit(self._run, key, token, direction, dry_run, trigger, only, plan, approved)
             self._active[key] = (token, future)
         return True
 
@@ -86,12 +87,13 @@ class RunManager:
         self.wait(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, key: RunKey, token: CancelToken, direction, dry_run, trigger, only, approved=False) -> None:
+    def _run(self, key: RunKey, token: CancelToken, direction, dry_run, trigger, only, plan,
+             approved: bool = False) -> None:
         try:
             self._emit(self.listeners.started, key, trigger)
             try:
                 result = self.service.sync(key.entity, profile_name=key.profile, direction=direction,
-                                           dry_run=dry_run, trigger=trigger, cancel=token, only=only,
+                                           dry_run=dry_run, trigger=trigger, cancel=token, only=only, plan=plan,
                                            approved=approved,
                                            progress=lambda e: self._emit(self.listeners.progress, e))
             except EntityBusyError as exc:  # a run from another caller (CLI in this process, scheduler)
@@ -101,6 +103,11 @@ class RunManager:
                 log.error("%s: %s", key.entity, self.service.redact(str(exc)),
                           extra={"entity": key.entity})
                 self._emit(self.listeners.failed, key, exc)
+                return
+            except Exception as exc:  # a bug: the window must still hear that the run ended, and how
+                log.exception("%s: the run crashed", key.entity, extra={"entity": key.entity})
+                failure = ERPSyncError(self.service.redact(f"internal error: {type(exc).__name__}: {exc}"))
+                self._emit(self.listeners.failed, key, failure)
                 return
             self._emit(self.listeners.finished, key, result)
         finally:

@@ -37,7 +37,7 @@ from tzlocal import get_localzone
 from erpsync_gui.app.run_manager import RunManager
 from erpsync_gui.app.scheduled_run import ScheduledRunner
 from erpsync_gui.app.service import SyncService
-from erpsync_gui.app.sync_window import SyncWindow, build_trigger, place_run, schedule_signature
+from erpsync_gui.app.sync_window import SyncWindow, build_trigger, interval_text, place_run, schedule_signature
 from erpsync_gui.errors import ConfigError, StoreError
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.store.db import Store
@@ -210,7 +210,7 @@ class SyncScheduler:
     @staticmethod
     def _describe(profile: ProfileConfig) -> str:
         s = profile.schedule
-        text = f"cron {s.cron!r}" if s.cron else f"every {s.interval_hours:g} h"
+        text = f"cron {s.cron!r}" if s.cron else interval_text(s.interval_hours or 0)
         window = SyncWindow.parse(s.window, s.window_days)
         return text + (f", window {window.describe()}" if window else "")
 

@@ -16,10 +16,13 @@ from pathlib import Path
 
 from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
 from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.run_context import note_run_id, run_context
+from erpsync_gui.app.run_health import WatchedConnector
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.connectors.partitions import IdRange
+from erpsync_gui.engine.apply_plan import apply_plan
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
 from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError
@@ -91,11 +94,13 @@ class SyncService:
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
              cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
-             partition: tuple[Side, IdRange] | None = None, approved: bool = False) -> RunResult:
+             partition: tuple[Side, IdRange] | None = None, plan: RunResult | None = None,
+             approved: bool = False) -> RunResult:
         """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
-        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). A first
+        (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). With `plan`
+        (a dry run's result) the run applies exactly that reviewed plan instead of syncing afresh. A first
         sync, or a run that would change more than the entity's brake allows, comes back held (nothing
-        written) unless `approved`: a person's Apply anyway, or `--yes`."""
+        written) unless `approved`: a person's Apply anyway, or `--yes` (a reviewed plan is approved)."""
         profile = self.profile(profile_name)
         lock = self._lock(profile.name, entity)
         if not lock.acquire(blocking=wait):
@@ -107,14 +112,22 @@ class SyncService:
             raise EntityBusyError(
                 f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
                 hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
+        def report(event: ProgressEvent) -> None:
+            note_run_id(event.run_id)
+            if progress is not None:
+                progress(event)
+
         try:
-            with self.connectors(profile) as connectors:
-                engine = SyncEngine(self.store, profile, connectors, redact=self.redact,
-                                    time_gate_s=self.time_gate_s)
-                result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                    progress=progress, cancel=cancel, only=only, partition=partition,
-                                    brake=True, approved=approved)
-                self._note_auth(profile, connectors, result.status != "failed")
+            with self.connectors(profile) as opened, run_context(profile.id, entity):
+                watched = {side: WatchedConnector(connector) for side, connector in opened.items()}
+                engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
+                if plan is not None:
+                    result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)
+                else:
+                    result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
+                                        progress=report, cancel=cancel, only=only, partition=partition,
+                                        brake=True, approved=approved)
+                self._note_health(profile, watched)
             # before-images are kept for the retention period only (a run older than that cannot be undone)
             undo_store.prune(self.store, utcnow())
             return result
@@ -127,17 +140,23 @@ class SyncService:
         headless service replaces it with its task queue's lock, which holds across machines)."""
         return EntityFileLock(self.data_dir, profile_name, entity)
 
-    def _note_auth(self, profile: ProfileConfig, connectors: Mapping[Side, Connector], worked: bool) -> None:
-        """Endpoint status after a run: expired when a refresh token was rejected, error on another auth
-        failure, active again after a run that got through while the status said otherwise."""
+    def _note_health(self, profile: ProfileConfig, connectors: Mapping[Side, WatchedConnector]) -> None:
+        """Endpoint status after a run, so the status bar tells what the run found: expired when a refresh
+        token was rejected, error when the side could not be used (unreachable, sign-in refused, quota),
+        active when it answered."""
         current = self.config.endpoint_status(profile.id)
         for side, connector in connectors.items():
             problem = getattr(connector, "auth_problem", None)
             if problem is not None:
                 status = "expired" if isinstance(problem, CredentialsExpiredError) else "error"
                 self.config.set_endpoint_status(profile.id, side, status, self.redact(str(problem)))
-            elif worked and side in current and current[side].status != "active":
-                self.config.set_endpoint_status(profile.id, side, "active", "the last run connected")
+            elif connector.problem is not None:
+                self.config.set_endpoint_status(profile.id, side, "error",
+                                                f"the last run: {self.redact(str(connector.problem))}")
+            elif connector.reached and connector.reached_at is not None:
+                message = f"the last run connected at {connector.reached_at:%H:%M}"
+                if side not in current or (current[side].status, current[side].message) != ("active", message):
+                    self.config.set_endpoint_status(profile.id, side, "active", message)
 
     # -- connection tests ----------------------------------------------------------------------
     def test_connections(self, profile_name: str | None = None) -> dict[Side, CheckResult]:
@@ -162,6 +181,11 @@ class SyncService:
             if not result.ok and isinstance(problem, CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
             self.config.set_endpoint_status(profile.id, side, status, result.message)
+            latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
+            verdict = "connected" if result.ok else "reachable, not signed in" if result.reachable else "unreachable"
+            log.log(logging.INFO if result.ok else logging.WARNING,
+                    "Connection test of the %s endpoint of %s: %s%s - %s", side.value.upper(), profile.name, verdict,
+                    latency, self.redact(result.message), extra={"profile_id": profile.id})
         return results
 
     def _note_clock(self, profile: ProfileConfig, side: Side,

@@ -122,12 +122,20 @@ def build_trigger(schedule: Schedule, tz: tzinfo, now: datetime) -> BaseTrigger:
     hours = schedule.interval_hours
     if hours is None or hours <= 0:
         raise ConfigError("The schedule needs an interval in hours or a custom cron expression",
-                          hint="choose 1, 2, 4, 12 or 24 hours")
+                          hint="choose every 5, 15 or 30 minutes, or every 1 to 24 hours")
     interval = timedelta(hours=hours)
     window = SyncWindow.parse(schedule.window, schedule.window_days)
     local_now = now.astimezone(tz)
     anchor = window.last_opening(local_now) if window is not None else local_now + interval
     return IntervalTrigger(hours=hours, start_date=anchor, timezone=tz)
+
+
+def interval_text(hours: float) -> str:
+    """ "every 15 min", "every 4 h": an interval as people say it."""
+    minutes = round(hours * 60)
+    if minutes < 60 or minutes % 60:
+        return f"every {minutes} min"
+    return f"every {minutes // 60} h"
 
 
 def schedule_signature(schedule: Schedule) -> str:
@@ -173,3 +181,25 @@ def place_run(moment: datetime, trigger: BaseTrigger, window: SyncWindow | None)
                              f"the next scheduled run at {slot:%a %H:%M} is inside it")
     return Placement("defer", opening, f"outside the sync window {window.describe()}; "
                      f"moved to the window's opening at {opening:%a %H:%M}")
+
+
+def next_slots(schedule: Schedule, tz: tzinfo, now: datetime, count: int = 5,
+               first: datetime | None = None) -> list[datetime]:
+    """The next `count` times a run of the schedule starts, with its window applied (a slot outside it moves to
+    the window's opening, or is skipped when a slot inside comes anyway). `first`: the scheduler's own next
+    run, which anchors an interval that was saved earlier."""
+    interval = timedelta(hours=schedule.interval_hours or 0)
+    anchor_now = first - interval if first is not None and not schedule.cron and interval else now
+    trigger = build_trigger(schedule, tz, anchor_now)
+    window = SyncWindow.parse(schedule.window, schedule.window_days)
+    found: list[datetime] = []
+    start = (first or now).astimezone(tz)
+    slot = trigger.get_next_fire_time(None, start)
+    for _ in range(_SEARCH_STEPS):
+        if slot is None or len(found) >= count:
+            break
+        placement = place_run(slot, trigger, window)
+        if placement.action != "skip" and (not found or placement.when > found[-1]):
+            found.append(placement.when)
+        slot = trigger.get_next_fire_time(slot, slot + timedelta(microseconds=1))
+    return found

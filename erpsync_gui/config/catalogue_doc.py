@@ -8,6 +8,7 @@ exits 1 when they are stale (a test runs it).
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import sys
 from pathlib import Path
@@ -54,12 +55,17 @@ def systems_list() -> str:
 BLOCKS = {"systems": systems_list, "auth-table": auth_table}
 
 
+def _between_marks(match: re.Match[str], body: str) -> str:
+    return match.group(1) + body + "\n" + match.group(2)
+
+
 def rewrite(text: str) -> str:
     for name, make in BLOCKS.items():
         pattern = re.compile(rf"(<!-- {name} -->\n).*?(<!-- /{name} -->)", re.DOTALL)
         if not pattern.search(text):
             raise ValueError(f"the README has no <!-- {name} --> block")
-        text = pattern.sub(lambda m, make=make: m.group(1) + make() + "\n" + m.group(2), text)
+        # a function, not a replacement string: the table's text is taken as it is, backslashes and all
+        text = pattern.sub(functools.partial(_between_marks, body=make()), text)
     return text
 
 

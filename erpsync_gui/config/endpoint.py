@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_mod
 from erpsync_gui.config.http import HttpOptions
 from erpsync_gui.config.kinds import ConnectorKind, kinds
 from erpsync_gui.config.options import option_keys
-from erpsync_gui.config.types import http_url, no_password_in_url, seconds
+from erpsync_gui.config.types import http_url, no_password_in_url, seconds_range
 from erpsync_gui.config.webhook import WebhookSettings
 from erpsync_gui.http.auth_kinds import AUTH_KINDS
 from erpsync_gui.http.auth_options import AuthOptions
@@ -32,10 +32,10 @@ class EndpointBase(BaseModel):
     url: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
         description="the system's address")
     batch_size: int = Field(50, ge=1, le=1000, description="a whole number of records from 1 to 1000")
-    timeout: seconds(1, 600, "a number of seconds") = 30.0
+    timeout: Annotated[float, seconds_range(1, 600, "a number of seconds")] = 30.0
     retries: int = Field(3, ge=0, le=10, description="a whole number of retries from 0 to 10")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    clock_offset_s: seconds(-86400, 86400, "a clock offset in seconds") = 0.0
+    clock_offset_s: Annotated[float, seconds_range(-86400, 86400, "a clock offset in seconds")] = 0.0
 
 
     @field_validator("log_level", mode="before")
@@ -90,11 +90,13 @@ def endpoint_model(name: str, side: Side) -> type[BaseModel]:
     prefix = f"{_camel(name)}{side.value.capitalize()}"
     options = create_model(f"{prefix}Options", __base__=bases, **extra) if len(bases) > 1 or extra \
         else kind.options
-    auth = Literal[tuple(kind.auth_kinds)]  # type: ignore[valid-type]
+    # Literals built from the catalogue at run time: to a type checker they are plain values
+    auth: Any = Literal[tuple(kind.auth_kinds)]
+    kind_name: Any = Literal[name]
     return create_model(
         f"{prefix}Endpoint", __base__=EndpointBase,
         __validators__={"_url_checks": _url_check(kind), "_kind_checks": _check(kind)},
-        kind=(Literal[name], Field(description=kind.label)),  # type: ignore[valid-type]
+        kind=(kind_name, Field(description=kind.label)),
         auth=(auth, kind.default_auth),
         options=(options, Field(default_factory=options)),
     )

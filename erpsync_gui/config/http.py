@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from erpsync_gui.config.types import HttpUrl, no_password_in_url, seconds
+from erpsync_gui.config.types import HttpUrl, no_password_in_url, seconds_range
 
 Count = Annotated[int, Field(ge=1, le=10_000_000, description="a whole number of requests from 1 to 10000000")]
 
@@ -22,7 +22,7 @@ class RateLimitsModel(BaseModel):
     per_hour: Count | None = None
     per_day: Count | None = None
     concurrent: Annotated[int, Field(ge=1, le=1000, description="a whole number from 1 to 1000")] | None = None
-    max_wait: seconds(0, 3600, "the longest wait for a slot in seconds") | None = None
+    max_wait: Annotated[float, seconds_range(0, 3600, "the longest wait for a slot in seconds")] | None = None
 
 
 class CircuitBreakerModel(BaseModel):
@@ -31,7 +31,7 @@ class CircuitBreakerModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     failures: Annotated[int, Field(ge=0, le=1000, description="a whole number from 0 to 1000")] = 5
-    cooldown_s: seconds(0, 3600, "a pause in seconds") = 30.0
+    cooldown_s: Annotated[float, seconds_range(0, 3600, "a pause in seconds")] = 30.0
 
 
 class HttpOptions(BaseModel):
@@ -47,9 +47,9 @@ class HttpOptions(BaseModel):
         Field(None, description="the SHA-256 fingerprint of the one certificate to trust (a self-signed server)")
     proxy: Annotated[HttpUrl, AfterValidator(no_password_in_url)] | None = Field(
         None, description="an http:// or https:// proxy URL (left out: the system's proxy settings)")
-    connect_timeout_s: seconds(0.1, 600, "a connect timeout in seconds") | None = None
-    total_timeout_s: seconds(1, 86400, "a whole call's time budget in seconds") | None = None
-    backoff_s: seconds(0, 60, "a first retry pause in seconds") | None = None
+    connect_timeout_s: Annotated[float, seconds_range(0.1, 600, "a connect timeout in seconds")] | None = None
+    total_timeout_s: Annotated[float, seconds_range(1, 86400, "a whole call's time budget in seconds")] | None = None
+    backoff_s: Annotated[float, seconds_range(0, 60, "a first retry pause in seconds")] | None = None
     rate_limits: RateLimitsModel | None = None
     rate_limit_preset: Literal["quickbooks", "zoho", "sap_b1", "rest"] | None = None
     rate_limit_key: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(

@@ -7,10 +7,11 @@ A name that becomes part of a request path or a SQL identifier is an identifier 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, StringConstraints
+from pydantic.fields import FieldInfo
 
 from erpsync_gui.entities import ENTITIES
 
@@ -23,14 +24,19 @@ FieldName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_$][A-Za-z0-9_$]*
 #: a word of a fixed vocabulary (an entity of the product, an option key)
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$")]
 PositiveInt = Annotated[int, Field(ge=1, le=2**31 - 1)]
-#: an entity of the product's catalogue ("clients", "product_groups" ...)
-EntityName = Literal[tuple(ENTITIES)]  # type: ignore[valid-type]
+if TYPE_CHECKING:
+    # a type checker reads only a written-out Literal; the catalogue is data, so to it the name is text
+    EntityName: TypeAlias = str
+else:
+    #: an entity of the product's catalogue ("clients", "product_groups" ...)
+    EntityName = Literal[tuple(ENTITIES)]
 
 
-def seconds(low: float, high: float, what: str = "a number of seconds") -> Any:
-    """A finite number of seconds from `low` to `high` (1e308 and inf are refused, never overflow later)."""
-    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False,
-                                  description=f"{what} from {low:g} to {high:g}")]
+def seconds_range(low: float, high: float, what: str = "a number of seconds") -> FieldInfo:
+    """The bound of a finite number of seconds from `low` to `high`, for `Annotated[float, seconds_range(...)]`
+    (1e308 and inf are refused, never overflow later)."""
+    bound: FieldInfo = Field(ge=low, le=high, allow_inf_nan=False, description=f"{what} from {low:g} to {high:g}")
+    return bound
 
 
 _USERINFO = re.compile(r"^[a-z][a-z0-9+.-]*://[^/@]*@", re.IGNORECASE)

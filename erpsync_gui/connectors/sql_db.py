@@ -178,14 +178,15 @@ class SqlConnector:
         """Keyset pages (no OFFSET): by (updated, id) with a cursor, else by id; a connection per page.
         `last`: these pages end a read of every row, so the final one says `complete`."""
         previous: Row | None = None
-        order = [et.updated, et.pk] if with_cursor else [et.pk]
+        updated = et.updated if with_cursor else None
+        order = [updated, et.pk] if updated is not None else [et.pk]
         while True:
             query = select(et.table).order_by(*order).limit(size)
             if where is not None:
                 query = query.where(where)
-            if previous is not None and with_cursor:
-                lu, lp = previous._mapping[et.updated], previous._mapping[et.pk]
-                query = query.where(or_(et.updated > lu, (et.updated == lu) & (et.pk > lp)))
+            if previous is not None and updated is not None:
+                lu, lp = previous._mapping[updated], previous._mapping[et.pk]
+                query = query.where(or_(updated > lu, (updated == lu) & (et.pk > lp)))
             elif previous is not None:
                 query = query.where(et.pk > previous._mapping[et.pk])
             with translate_errors(f"reading {et.entity}"), self.engine.connect() as conn:
@@ -197,7 +198,7 @@ class SqlConnector:
                     yield Page((), None, total, complete=True)
                 return
             previous = rows[-1]
-            page_cursor = cursor_text(previous._mapping[et.updated]) if with_cursor else None
+            page_cursor = cursor_text(previous._mapping[updated]) if updated is not None else None
             yield Page(tuple(records), page_cursor, total, complete=last and end)
             if end:
                 return

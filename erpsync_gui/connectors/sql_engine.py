@@ -115,7 +115,7 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _first_line(error: BaseException) -> str:
-    args = getattr(error, "args", ())
+    args: tuple[object, ...] = getattr(error, "args", ())
     if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):  # PyMySQL: (number, text)
         text = f"{args[1].strip()} [{args[0]}]"
     else:

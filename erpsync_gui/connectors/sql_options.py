@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from erpsync_gui.config.types import RemoteName, seconds
+from erpsync_gui.config.types import RemoteName, seconds_range
 
 ColumnName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 
@@ -37,4 +37,4 @@ class SqlOptions(BaseModel):
     db_schema: ColumnName | None = Field(None, alias="schema", description="a database schema name")
     channel_value: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,50}$")] = Field(
         "erpsync", description="the text our origin marker's channel column carries")
-    cursor_overlap_s: seconds(0, 3600, "seconds re-read before the cursor") = 2.0
+    cursor_overlap_s: Annotated[float, seconds_range(0, 3600, "seconds re-read before the cursor")] = 2.0

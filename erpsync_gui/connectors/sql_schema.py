@@ -229,7 +229,7 @@ def _listing(what: str, names: Sequence[str]) -> str:
     return f"{what}: {shown or 'none'}{more}"
 
 
-def _is_type(column: Column, kind: type) -> bool:
+def _is_type(column: Column, kind: type | tuple[type, ...]) -> bool:
     return isinstance(column.type, kind)
 
 

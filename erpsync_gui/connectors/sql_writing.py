@@ -117,7 +117,9 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow])
                 keys[i] = key
         else:
             for i in indexes:
-                keys[i] = conn.execute(et.table.insert().values(rows[i].values)).inserted_primary_key[0]
+                inserted = conn.execute(et.table.insert().values(rows[i].values)).inserted_primary_key
+                assert inserted is not None, "an INSERT without RETURNING still reports its primary key"
+                keys[i] = inserted[0]
     return keys
 
 

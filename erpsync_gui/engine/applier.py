@@ -11,9 +11,11 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from erpsync_gui import CHANNEL
 from erpsync_gui.connectors.base import Connector
+from erpsync_gui.engine.planner import Checksums
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.signature import error_signature
 from erpsync_gui.engine.types import Action, PlanItem
@@ -27,7 +29,7 @@ from erpsync_gui.errors import (
     RetryableError,
 )
 from erpsync_gui.mapping import EntityMapping
-from erpsync_gui.records import Origin, Record, Side
+from erpsync_gui.records import BatchItemResult, Origin, Record, Side
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.sync_state import BatchCommit, NewConflict, SyncState
 
@@ -49,7 +51,7 @@ class ApplyContext:
     now: Callable[[], datetime]
     redact: Callable[[str], str]
     #: the batch's checksum memo (shared with planning)
-    checksums: object = None
+    checksums: Checksums
     #: consecutive retryable write failures that stop the run
     max_consecutive_failures: int = 5
 
@@ -89,7 +91,8 @@ class Applier:
                 by_side.setdefault(item.write_side, {})[item.target.id] = item
         for side, fresh in by_side.items():
             for record_id, link in self.ctx.state.links_by_ids(side, list(fresh)).items():
-                if link.id is not None and link.id != getattr(fresh[record_id].link, "id", None):
+                own = fresh[record_id].link
+                if link.id is not None and link.id != (own.id if own is not None else None):
                     survivor = link.erp_id if side is Side.CRM else link.crm_id
                     stale.append(retire(side, record_id, link, Record(survivor, {}) if survivor else None))
         return stale
@@ -125,7 +128,7 @@ class Applier:
     def _create(self, creates: list[PlanItem]) -> None:
         by_side: dict[Side, list[PlanItem]] = {}
         for item in creates:
-            by_side.setdefault(item.write_side, []).append(item)
+            by_side.setdefault(_write_of(item)[0], []).append(item)
         for side, group in by_side.items():
             connector, name = self.ctx.connectors[side], self.ctx.names[side]
             # a system without batch writes gets one create at a time, so that five failures in a row stop
@@ -133,12 +136,12 @@ class Applier:
             chunks = [group] if connector.capabilities(name).batch else [[item] for item in group]
             for chunk in chunks:
                 results = connector.create_many(
-                    name, [i.payload for i in chunk],
+                    name, [_write_of(i)[1] for i in chunk],
                     origins=[Origin(CHANNEL, i.source.id) for i in chunk], txn_id=self.ctx.txn_id,
                 )
                 self._created(chunk, results)
 
-    def _created(self, chunk: list[PlanItem], results: Sequence) -> None:
+    def _created(self, chunk: list[PlanItem], results: Sequence[BatchItemResult]) -> None:
         """Take in every result before any of them may stop the run: a create counts as created only when
         the target gave its record back."""
         stop: Exception | None = None
@@ -159,12 +162,13 @@ class Applier:
             raise stop
 
     def _update(self, item: PlanItem) -> None:
-        side = item.write_side
+        side, payload = _write_of(item)
         current = item.target if side is not item.source_side else item.source
+        assert current is not None, "an update is planned with the record it updates"
         self._attempted.add(id(item))
         try:
             written = self.ctx.connectors[side].update(
-                self.ctx.names[side], current.id, item.payload, version=current.version, txn_id=self.ctx.txn_id)
+                self.ctx.names[side], current.id, payload, version=current.version, txn_id=self.ctx.txn_id)
         except RUN_STOPPERS:
             raise
         except ERPSyncError as exc:
@@ -220,9 +224,10 @@ class Applier:
             return
         link = item.link or self._new_link(item.source_side, item.source.id)
         item.link = link
-        if item.absorbed_link is not None and action in (Action.LINK, Action.UPDATE, Action.UPDATE_SOURCE,
-                                                         Action.REBASELINE, Action.CONFLICT):
-            commit.deleted_links.append(item.absorbed_link.id)
+        absorbed = item.absorbed_link.id if item.absorbed_link is not None else None
+        if absorbed is not None and action in (Action.LINK, Action.UPDATE, Action.UPDATE_SOURCE, Action.REBASELINE,
+                                               Action.CONFLICT):
+            commit.deleted_links.append(absorbed)
         if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE):
             if link.state in ("pending", "failed") or link.attempts:
                 # it failed before: the errors it left behind are settled by this sync
@@ -269,7 +274,7 @@ class Applier:
         link.expected_side = link.expected_checksum = None
         if wrote:
             link.last_txn_id = self.ctx.txn_id
-            link.last_written_side = item.write_side.value
+            link.last_written_side = _write_of(item)[0].value
 
     def _set_side(self, link: Link, side: Side, record: Record) -> None:
         checksum = self.ctx.checksums.of(side, record)
@@ -340,10 +345,10 @@ class Applier:
                 link.expected_side = item.write_side.value
                 link.expected_checksum = self.ctx.mapping.checksum(item.write_side, expected)
 
-    def _outcome(self, item: PlanItem, now: datetime) -> dict:
+    def _outcome(self, item: PlanItem, now: datetime) -> dict[str, Any]:
         """The outcome row's values (a plain dict: one per written record, inserted in bulk)."""
         error = item.error
-        kind = getattr(error, "kind", type(error).__name__) if error else None
+        kind: str | None = getattr(error, "kind", type(error).__name__) if error else None
         message = self.ctx.redact(str(error)) if error else item.reason
         if item.action is Action.RETIRE:
             kind, message = "deleted", self._deleted_message(item, now)
@@ -357,7 +362,7 @@ class Applier:
             crm_id=item.crm_id, erp_id=item.erp_id, action=action,
             target_side=item.write_side.value if item.write_side else None,
             error_kind=kind, message=message[:4000],
-            signature=error_signature(self.ctx.entity, kind, message) if error or kind == "deleted" else None,
+            signature=error_signature(self.ctx.entity, kind, message) if kind is not None else None,
             payload_excerpt=excerpt,
             resolution="open" if item.action in (Action.FAILED, Action.CONFLICT, Action.RETIRE) else None,
             created_at=now,
@@ -371,6 +376,12 @@ def _deleted_message_of(entity: str, deleted: Side, survivor_id: str | None, whe
             "it is")
 
 
-def _jsonable(value):
+def _write_of(item: PlanItem) -> tuple[Side, dict[str, Any]]:
+    """Where a planned write goes and what it sends: the planner gives both to every write it plans."""
+    assert item.write_side is not None and item.payload is not None, f"a {item.action.value} without its write"
+    return item.write_side, item.payload
+
+
+def _jsonable(value: Any) -> Any:
     """A JSON-safe copy (Decimal, dates and other values become strings)."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))

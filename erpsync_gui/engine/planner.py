@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine import policy as policies
@@ -16,7 +17,7 @@ from erpsync_gui.engine.merge import base_of, plan_merge
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError, OutcomeUnknownError
-from erpsync_gui.mapping import EntityMapping
+from erpsync_gui.mapping import EntityMapping, LookupResolver
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store import snapshots
 from erpsync_gui.store.link import Link
@@ -51,7 +52,7 @@ class PlanContext:
     connectors: dict[Side, Connector]
     names: dict[Side, str]
     state: SyncState
-    resolver: object
+    resolver: LookupResolver
     now: datetime
     time_gate: timedelta
     checksums: Checksums
@@ -90,7 +91,7 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
     if ctx.policy == "merge":
         ctx.snapshots = snapshots.load(ctx.state.store, [links[r.id].id for r in rest if r.id in links])
 
-    payloads: dict[str, dict] = {}
+    payloads: dict[str, dict[str, Any]] = {}
     mapping_errors: dict[str, MappingError] = {}
     for record in rest:
         try:
@@ -147,14 +148,14 @@ def _decided_by_link(ctx: PlanContext, side: Side, record: Record, link: Link | 
 
 
 def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, twins: dict[str, Record],
-              payload: dict | None, mapping_error: MappingError | None, match: Match | None) -> PlanItem:
+              payload: dict[str, Any] | None, mapping_error: MappingError | None, match: Match | None) -> PlanItem:
     target_side = side.other
     twin_id = _twin_id(link, target_side)
     if mapping_error is not None:
         return PlanItem(Action.FAILED, side, record, "cannot be mapped", error=mapping_error)
     assert payload is not None
 
-    if twin_id is not None:
+    if link is not None and twin_id is not None:
         twin = twins.get(twin_id)
         if twin is None:
             return retire(target_side, twin_id, link, survivor=record)
@@ -195,7 +196,7 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
     return _conflict(ctx, side, record, twin, payload, f"matched by {match.how}; values differ")
 
 
-def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict,
+def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict[str, Any],
                   reason: str) -> PlanItem:
     changes = _changes(ctx, side.other, payload, twin.data)
     if not changes:
@@ -204,7 +205,7 @@ def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, pa
                     payload=payload, changes=changes)
 
 
-def _conflict(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict,
+def _conflict(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict[str, Any],
               prefix: str = "", link: Link | None = None) -> PlanItem:
     if ctx.policy == "merge":
         return plan_merge(mapping=ctx.mapping, direction=ctx.direction, side=side, record=record, twin=twin,
@@ -234,13 +235,14 @@ def _conflict(ctx: PlanContext, side: Side, record: Record, twin: Record, payloa
                     payload=back, changes=changes)
 
 
-def _changes(ctx: PlanContext, side: Side, payload: dict, current: dict | None) -> list[FieldChange]:
+def _changes(ctx: PlanContext, side: Side, payload: Mapping[str, Any],
+             current: Mapping[str, Any] | None) -> list[FieldChange]:
     return [FieldChange(d.field, d.before, d.after) for d in ctx.mapping.diff(side, payload, current)]
 
 
 
 
-def _findable(ctx: PlanContext, target_side: Side, payload: dict) -> bool:
+def _findable(ctx: PlanContext, target_side: Side, payload: Mapping[str, Any]) -> bool:
     """Could a record we created on `target_side` be found again: by our origin marker, or a natural key value?"""
     if ctx.connectors[target_side].capabilities(ctx.names[target_side]).origin_marker:
         return True

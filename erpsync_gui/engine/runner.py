@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,7 @@ from erpsync_gui.engine.merge import snapshots_of
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.targets import check_and_bind
-from erpsync_gui.engine.types import Action, PlanItem, ProgressEvent, RunResult
+from erpsync_gui.engine.types import Action, CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
 from erpsync_gui.mapping import EntityMapping
@@ -43,6 +44,10 @@ _COUNTED = {
 _RUN_COLUMNS = ("processed", "inserted", "updated", "skipped", "failed", "conflicts")
 _KIND_WORDS = {"full": "full sync", "incremental": "incremental sync", "dry-run": "dry run"}
 _DIRECTION_WORDS = {Direction.IMPORT: "ERP to CRM", Direction.EXPORT: "CRM to ERP", Direction.BOTH: "both ways"}
+#: the ETA follows the rate of the last this many seconds of work (a slow start or a slow side fades out)
+RATE_WINDOW_S = 30.0
+#: the clock the progress rate is measured with (a test puts in its own)
+progress_clock: Callable[[], float] = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class SyncEngine:
             raise ConfigError(f"profile {profile.name!r} is not saved yet")
         self.store = store
         self.profile = profile
+        self.profile_id: int = profile.id
         self.connectors = connectors
         self.clock = clock
         self.time_gate = timedelta(seconds=time_gate_s)
@@ -110,7 +116,7 @@ class SyncEngine:
 
     def run(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
             trigger: str = "manual", full: bool = False,
-            progress: Callable[[ProgressEvent], None] | None = None, cancel=None,
+            progress: Callable[[ProgressEvent], None] | None = None, cancel: CancelToken | None = None,
             only: Mapping[Side, Sequence[str]] | None = None,
             partition: tuple[Side, IdRange] | None = None, brake: bool = False,
             approved: bool = False) -> RunResult:
@@ -130,7 +136,8 @@ class SyncEngine:
 
 class _Run:
     def __init__(self, engine: SyncEngine, prepared: PreparedRun, *, dry_run: bool, trigger: str, full: bool,
-                 progress, cancel, only: Mapping[Side, Sequence[str]] | None = None) -> None:
+                 progress: Callable[[ProgressEvent], None] | None, cancel: CancelToken | None,
+                 only: Mapping[Side, Sequence[str]] | None = None) -> None:
         self.only = only
         self.engine = engine
         self.p = prepared
@@ -140,12 +147,17 @@ class _Run:
         self.full = full
         self.progress = progress
         self.cancel = cancel
-        self.state = SyncState(engine.store, engine.profile.id, self.entity)
+        self.state = SyncState(engine.store, engine.profile_id, self.entity)
         self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked", "deletes"), 0)
         self.plan: list[PlanItem] = []
         self.plan_truncated = 0
-        self.total: int | None = None
+        #: each source side's count of changed records, once its feed (or the retry list) said it
+        self.side_totals: dict[Side, int] = {}
+        #: records counted from the sides' feeds (the rest - earlier failures retried first, deletions - are
+        #: counted on top of the sides' totals)
+        self.feed_processed = 0
         self.started = time.monotonic()
+        self._rate_samples: deque[tuple[float, int]] = deque()
         self.conflict_links: set[int] = set()
         self.names = {side: prepared.entity.name_on(side) for side in Side}
         self.extra: dict = {"profile_id": engine.profile.id, "entity": self.entity}
@@ -279,9 +291,10 @@ class _Run:
                 self._sync_partition(side, connector, name, self.partition[1])
             return
         if self.only is not None:
+            self.side_totals[side] = len(self.only.get(side, ()))
             for ids in chunked(list(self.only.get(side, ())), self.p.batch_size):
                 found = connector.get_many(name, ids)
-                self._batch(side, [found[i] for i in ids if i in found], cursor=None, phase="retrying")
+                self._batch(side, [found[i] for i in ids if i in found], cursor=None, phase="retrying", feed=True)
                 if self._cancelled():
                     return
             return
@@ -302,14 +315,14 @@ class _Run:
         #: every record a read without a cursor met: a linked record it did not meet was deleted
         seen: set[str] | None = set(retried) if cursor is None else None
         for page in connector.changes(name, cursor, self.p.batch_size):
-            if self.total is None and page.total is not None:
-                self.total = page.total + self.counts["processed"]
+            if side not in self.side_totals and page.total is not None:
+                self.side_totals[side] = page.total
             new_cursor = (side, page.cursor) if page.cursor and not self.dry_run else None
             # a record the retry pass just handled may come again from the (inclusive) cursor: once per run
             fresh = [r for r in page.records if r.id not in retried] if retried else list(page.records)
             if seen is not None:
                 seen.update(r.id for r in page.records)
-            self._batch(side, fresh, cursor=new_cursor, phase="applying")
+            self._batch(side, fresh, cursor=new_cursor, phase="applying", feed=True)
             if page.deleted:
                 self._gone(side, list(self.state.links_by_ids(side, list(page.deleted)).values()))
             if self._cancelled():
@@ -336,7 +349,7 @@ class _Run:
         """Records that failed or were deferred earlier: fetched again and retried first."""
         waiting = self.state.waiting_links(side)
         for chunk in chunked(waiting, self.p.batch_size):
-            ids = [_id_on(link, side) for link in chunk]
+            ids = [i for link in chunk if (i := _id_on(link, side)) is not None]
             found = connector.get_many(name, ids)
             self._gone(side, [link for link in chunk if _id_on(link, side) not in found])
             if found:
@@ -364,7 +377,8 @@ class _Run:
             self._count(retired)
 
     # -- one batch ---------------------------------------------------------------------------
-    def _batch(self, side: Side, records: list[Record], *, cursor, phase: str) -> None:
+    def _batch(self, side: Side, records: list[Record], *, cursor: tuple[Side, str] | None, phase: str,
+               feed: bool = False) -> None:
         if not records:
             if cursor is not None:
                 self.state.commit(BatchCommit(cursor=cursor))
@@ -386,6 +400,8 @@ class _Run:
         else:
             self._apply(items, cursor, checksums)
         self._count(items)
+        if feed:
+            self.feed_processed += len(items)
         self._log_failures(items)
         self._emit(phase)
 
@@ -394,7 +410,7 @@ class _Run:
         """Carry out planned items and commit them (links, outcomes, conflicts and the cursor together)."""
         engine = self.engine
         applier = Applier(ApplyContext(
-            entity=self.entity, run_id=self.run_id, profile_id=engine.profile.id, txn_id=self.txn_id,
+            entity=self.entity, run_id=self.run_id, profile_id=engine.profile_id, txn_id=self.txn_id,
             mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
             now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
         ))
@@ -461,16 +477,40 @@ class _Run:
                 log.warning("%s %s %s: %s", self.entity, item.source_side.value, item.source.id,
                             self.engine.redact(str(item.error)), extra={**self.extra, "per_record": True})
 
+    @property
+    def total(self) -> int | None:
+        """Records this run will have counted: every source side's total plus what was counted outside the
+        feeds; None (an indeterminate bar) until each source side has said how many it has."""
+        sources = self.p.direction.sources()
+        if any(side not in self.side_totals for side in sources):
+            return None
+        outside = self.counts["processed"] - self.feed_processed
+        # a record edited during the run is read again: the count may pass the sides' totals
+        return max(sum(self.side_totals[side] for side in sources) + outside, self.counts["processed"])
+
+    def _eta(self, now: float, total: int | None) -> float | None:
+        """Seconds left at the rate observed over the last RATE_WINDOW_S seconds; None when unknown."""
+        processed = self.counts["processed"]
+        samples = self._rate_samples
+        samples.append((now, processed))
+        while len(samples) > 2 and now - samples[1][0] >= RATE_WINDOW_S:
+            samples.popleft()
+        if total is None or processed >= total or len(samples) < 2:
+            return None
+        first_at, before = samples[0]
+        elapsed = now - first_at
+        if elapsed <= 0 or processed <= before:
+            return None
+        return (total - processed) * elapsed / (processed - before)
+
     def _emit(self, phase: str, message: str = "") -> None:
         if self.progress is None:
             return
         c = self.counts
-        elapsed = time.monotonic() - self.started
-        eta = None
-        if self.total and c["processed"] and phase != "finished":
-            eta = max(0.0, elapsed / c["processed"] * (self.total - c["processed"]))
+        total = self.total
+        eta = None if phase == "finished" else self._eta(progress_clock(), total)
         self.progress(ProgressEvent(
-            run_id=self.run_id, entity=self.entity, phase=phase, processed=c["processed"], total=self.total,
+            run_id=self.run_id, entity=self.entity, phase=phase, processed=c["processed"], total=total,
             inserted=c["inserted"], updated=c["updated"], skipped=c["skipped"], failed=c["failed"],
             conflicts=c["conflicts"], eta_seconds=eta, message=message,
         ))

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.records import Direction, Record, Side
+from erpsync_gui.store.link import Link
 
 if TYPE_CHECKING:
     from erpsync_gui.engine.brake import BrakeCheck
@@ -52,10 +53,10 @@ class PlanItem:
     payload: dict[str, Any] | None = None
     changes: list[FieldChange] = field(default_factory=list)
     error: Exception | None = None
-    #: the link row this item belongs to (LinkRow), when there is one
-    link: Any = None
+    #: the link row this item belongs to, when there is one
+    link: Link | None = None
     #: the twin's half-link, merged into `link` when both halves meet (deleted at commit)
-    absorbed_link: Any = None
+    absorbed_link: Link | None = None
     #: for RETIRE: the side whose record was deleted
     deleted_side: Side | None = None
     #: a merge's second write: the fields the source side takes from the twin (UPDATE only)
@@ -121,6 +122,9 @@ class RunResult:
     plan_truncated: int = 0
     #: the error kind that stopped a failed run ("config" when the settings need fixing)
     error_kind: str | None = None
+    #: applying a reviewed plan: its items whose records changed since the preview, not applied (each
+    #: `reason` says what changed)
+    not_applied: tuple[PlanItem, ...] = ()
     #: the mass-change brake's verdict on the run's preview (None: the run was not braked)
     brake: BrakeCheck | None = None
 

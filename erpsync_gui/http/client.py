@@ -301,7 +301,8 @@ class HttpClient:
                     self._pause(wait)
                     spent, attempt = spent + wait, attempt + 1
                     continue
-            raise error_for_response(response, self.secrets, retry_after=retry_after)
+            raise error_for_response(response, self.secrets, retry_after=retry_after,
+                                     longest_wait=self._max_retry_after, now=self._clock())
 
     def _take_slot(self, limiter: RateLimiter) -> float:
         """Wait for the rate limiter's next slot; returns the seconds waited. QuotaExhaustedError when the

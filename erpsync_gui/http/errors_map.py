@@ -6,9 +6,11 @@ system's own words go to `.details`, redacted and cut to a readable length.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import socket
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +25,7 @@ from erpsync_gui.errors import (
     NotFoundError,
     OutcomeUnknownError,
     PermanentError,
+    QuotaExhaustedError,
     RateLimitedError,
     RetryableError,
     StaleVersionError,
@@ -107,6 +110,11 @@ def _shown(url: httpx.URL, secrets: Iterable[str | None]) -> str:
 
 
 def _seconds(timeout: float) -> str:
+    """A wait as a person reads it: seconds, then minutes, then hours."""
+    if timeout >= 7200:
+        return f"{timeout / 3600:.1f} h".replace(".0 h", " h")
+    if timeout >= 120:
+        return f"{round(timeout / 60)} min"
     return f"{timeout:g} s"
 
 
@@ -115,8 +123,12 @@ def error_for_response(
     secrets: Iterable[str | None] = (),
     *,
     retry_after: float | None = None,
+    longest_wait: float | None = None,
+    now: float | None = None,
 ) -> ConnectorError:
-    """The error for a reply that is not a success, chosen by its status."""
+    """The error for a reply that is not a success, chosen by its status. A 429 or 503 asking for a wait
+    longer than `longest_wait` (what the client waits out itself) is a QuotaExhaustedError: the run ends as
+    partial and says when the server takes requests again, rather than failing every record."""
     secrets = tuple(secrets)
     status = response.status_code
     request = response.request
@@ -133,6 +145,11 @@ def error_for_response(
         return DuplicateError(message, **kw)
     if status == 412:
         return StaleVersionError(message, hint="the record changed since it was read", **kw)
+    if status in (429, 503) and retry_after is not None and longest_wait is not None and retry_after > longest_wait:
+        resumes = datetime.datetime.fromtimestamp((time.time() if now is None else now) + retry_after, datetime.UTC)
+        return QuotaExhaustedError(message, retry_after=retry_after, resumes_at=resumes,
+                                   hint=f"the server asks to come back in {_seconds(retry_after)}; the next run "
+                                        "carries on from where this one stopped", **kw)
     if status == 429:
         hint = f"the server asks to wait {_seconds(retry_after)}" if retry_after is not None else None
         return RateLimitedError(message, retry_after=retry_after, hint=hint, **kw)

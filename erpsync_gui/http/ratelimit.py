@@ -1,8 +1,9 @@
 """Client-side rate limits per endpoint: requests per second / minute / hour / day and concurrent requests.
 
-Each period is a rolling window of request times. The counts live in memory, per process, in `REGISTRY`,
-shared by every client of the same endpoint (so the next run of the same process still knows today's
-count); they start again from zero when the app restarts. A server's own 429 still applies on top.
+Each period is a rolling window of request times, in memory, per process, in `REGISTRY`, shared by every client
+of the same endpoint. The hourly and daily counts are also written to the data directory's QuotaLedger (once the
+app installs it with `REGISTRY.use_ledger`), so a restart of the app or a scheduled `erpsync` process starts
+from the requests already spent. A server's own 429 still applies on top.
 A wait longer than `max_wait` is not waited out: it raises QuotaExhaustedError with the moment the
 next slot opens, so the run ends as partial and the next run carries on from its cursor.
 """
@@ -16,9 +17,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from erpsync_gui.errors import ConfigError, QuotaExhaustedError, RateLimitedError, RetryableError
+from erpsync_gui.http.quota_ledger import BUCKET_SECONDS, QuotaLedger, ledger_in
 
 #: period names, their length in seconds and how messages speak of them
 PERIODS: tuple[tuple[str, float, str], ...] = (
@@ -28,6 +31,8 @@ PERIODS: tuple[tuple[str, float, str], ...] = (
     ("per_day", 86400.0, "day"),
 )
 DEFAULT_MAX_WAIT = 90.0
+#: windows at least this long are kept in the ledger across restarts
+LEDGER_MIN_WINDOW = 3600.0
 #: the longest wait for a free concurrent slot before the request gives up (a RateLimitedError)
 DEFAULT_CONCURRENCY_WAIT = 120.0
 
@@ -89,12 +94,15 @@ class RateLimiter:
     """The rolling windows and the concurrency count of one endpoint; thread-safe."""
 
     def __init__(self, limits: RateLimits, *, name: str = "the endpoint",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, ledger: QuotaLedger | None = None,
+                 key: str = "") -> None:
         self.name = name
         self._clock = clock
         self._cond = threading.Condition()
         self._active = 0
         self._stamps: dict[float, deque[float]] = {}
+        self._ledger = ledger
+        self._key = key
         self.limits = limits
         self.update(limits)
 
@@ -103,8 +111,23 @@ class RateLimiter:
         with self._cond:
             self.limits = limits
             for _limit, seconds, _word in limits.windows:
-                self._stamps.setdefault(seconds, deque())
+                if seconds not in self._stamps:
+                    self._stamps[seconds] = self._spent(seconds)
             self._cond.notify_all()
+
+    def _spent(self, seconds: float) -> deque[float]:
+        """The requests of the last `seconds` another process (or an earlier run) recorded in the ledger.
+        Only hours and days: a per-minute ledger cannot speak for a per-second window, and a short window
+        lost at a restart costs nothing. Each request counts at its minute's end, so none expires early."""
+        stamps: deque[float] = deque()
+        if self._ledger is None or seconds < LEDGER_MIN_WINDOW:
+            return stamps
+        now = self._clock()
+        for start, requests in self._ledger.recent(self._key):
+            at = min(start + BUCKET_SECONDS, now)
+            if at > now - seconds:
+                stamps.extend([at] * requests)
+        return stamps
 
     def reserve(self) -> float:
         """Take a slot now and return 0, or return the seconds until one opens. Raises
@@ -123,6 +146,8 @@ class RateLimiter:
             if blocking is None:
                 for _limit, seconds, _word in self.limits.windows:
                     self._stamps[seconds].append(now)
+                if self._ledger is not None and any(s >= LEDGER_MIN_WINDOW for _l, s, _w in self.limits.windows):
+                    self._ledger.add(self._key, now)
                 return 0.0
             if wait > self.limits.max_wait:
                 limit, word = blocking
@@ -175,12 +200,26 @@ class LimiterRegistry:
         self.clock = clock
         self._lock = threading.Lock()
         self._limiters: dict[str, RateLimiter] = {}
+        self.ledger: QuotaLedger | None = None
+
+    def use_ledger(self, ledger: QuotaLedger | None) -> None:
+        """Keep hourly and daily counts in `ledger` from now on (the app does this once it knows its data
+        directory). Limiters made before are dropped, so the next client starts from the ledger's counts."""
+        with self._lock:
+            if ledger is not None and self.ledger is not None and ledger.path == self.ledger.path:
+                ledger.close()
+                return
+            if self.ledger is not None:
+                self.ledger.close()
+            self.ledger = ledger
+            self._limiters.clear()
 
     def get(self, key: str, limits: RateLimits, name: str = "the endpoint") -> RateLimiter:
         with self._lock:
             limiter = self._limiters.get(key)
             if limiter is None:
-                limiter = self._limiters[key] = RateLimiter(limits, name=name, clock=self.clock)
+                limiter = self._limiters[key] = RateLimiter(limits, name=name, clock=self.clock,
+                                                            ledger=self.ledger, key=key)
             elif limiter.limits != limits:
                 limiter.update(limits)
             return limiter
@@ -191,3 +230,8 @@ class LimiterRegistry:
 
 
 REGISTRY = LimiterRegistry()
+
+
+def keep_counts_in(data_dir: Path) -> None:
+    """Keep this process's hourly and daily request counts in the data directory's ledger."""
+    REGISTRY.use_ledger(ledger_in(data_dir))

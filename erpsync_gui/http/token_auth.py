@@ -48,7 +48,7 @@ class _TokenAuth(httpx.Auth, ABC):
     @property
     def secrets(self) -> tuple[str, ...]:
         current = self._current
-        values = [*self._tokens.secrets, *(self._extra_secrets())]
+        values: list[str | None] = [*self._tokens.secrets, *(self._extra_secrets())]
         if current is not None:
             values += [current.access_token, current.refresh_token]
         return tuple(v for v in values if v)

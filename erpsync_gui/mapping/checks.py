@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping.mapper import EntityMapping
-from erpsync_gui.mapping.spec import MappingConfigError, parse_fields
+from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
 from erpsync_gui.profile import EntityConfig
 
 
@@ -19,7 +19,7 @@ def currency_problems(cfg: EntityConfig) -> list[str]:
 def entity_problems(cfg: EntityConfig, currency: list[str] | None = None) -> list[str]:
     """Every problem of the field rows, the currency mapping and the match keys, all at once."""
     problems: list[str] = []
-    fields = ()
+    fields: tuple[FieldMap, ...] = ()
     try:
         fields = parse_fields(list(cfg.fields))
     except MappingConfigError as exc:

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, overload
 
 TYPES = (
     "text", "number", "integer", "date", "datetime", "boolean",
@@ -72,6 +72,10 @@ def _unlocalize(text: str) -> str:
     return text
 
 
+@overload
+def to_decimal(value: float | Decimal) -> Decimal: ...
+@overload
+def to_decimal(value: Any) -> Decimal | None: ...
 def to_decimal(value: Any) -> Decimal | None:
     number = _read_decimal(value)
     # wide enough for any float; the bound keeps a stray "1e999999999" from becoming a huge text
@@ -229,6 +233,10 @@ def to_id(value: Any) -> str | None:
     return None if text in ("", "0") else text
 
 
+@overload
+def key(value: str | float | Decimal) -> str: ...
+@overload
+def key(value: Any) -> str | None: ...
 def key(value: Any) -> str | None:
     """The text a value is looked up by in a value map (JSON object keys are always text)."""
     if value is None:

@@ -40,7 +40,7 @@ def _schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
 
 def _schedule_from_dict(data: dict[str, Any] | None) -> Schedule:
     names = {f.name for f in dataclasses.fields(Schedule)}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in (data or {}).items() if k in names}
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in (data or {}).items() if k in names}
     return Schedule(**values)
 
 
@@ -167,11 +167,11 @@ class ConfigRepo:
         # deletes must reach the database before inserts that may reuse their (profile, entity) key
         session.flush()
         for position, entity in enumerate(cfg.entities):
-            erow = by_entity.get(entity.entity)
-            if erow is None:
-                erow = EntityConfigRow(entity=entity.entity)
-                row.entity_configs.append(erow)
-            _fill_entity(erow, entity, position)
+            entity_row = by_entity.get(entity.entity)
+            if entity_row is None:
+                entity_row = EntityConfigRow(entity=entity.entity)
+                row.entity_configs.append(entity_row)
+            _fill_entity(entity_row, entity, position)
 
     def get_profile(self, name: str | None = None) -> ProfileConfig:
         """The named profile, or with no name the only (else the first created) one."""

@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import ConfigError, StoreError
-from erpsync_gui.store.db import Store
+from erpsync_gui.store.db import Store, rows_changed
 from erpsync_gui.store.models import ConflictRow, LinkRow, OutcomeRow
 from erpsync_gui.timeutil import aware_utc
 
@@ -110,11 +110,11 @@ def settle_conflict(store: Store, conflict: OpenConflict, sides: LinkSides) -> N
                 state="synced", pending_side=None, create_unknown=False, attempts=0, last_error=None,
                 last_txn_id=sides.txn_id, last_written_side=None, last_synced_at=now,
             ))
-            done = session.execute(
+            done = rows_changed(session.execute(
                 update(ConflictRow)
                 .where(ConflictRow.id == conflict.id, ConflictRow.resolved_at.is_(None))
                 .values(resolved_at=now)
-            ).rowcount
+            ))
             if not done:
                 raise ConfigError(f"Conflict {conflict.id} was resolved meanwhile",
                                   hint="refresh the conflict list")

@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -191,3 +191,10 @@ def open_store(url: str | None = None, *, data_dir: Path | None = None) -> Store
         reason = getattr(exc, "orig", None) or exc
         raise StoreError(f"Cannot open the state database {where}: {reason}") from exc
     return Store(url, engine)
+
+
+def rows_changed(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE without RETURNING touched. Session.execute types every result as a
+    Result; for such a statement it is a CursorResult, which has the count."""
+    assert isinstance(result, CursorResult), type(result)
+    return result.rowcount or 0

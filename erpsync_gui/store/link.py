@@ -6,12 +6,13 @@ a record's work, so links travel as this dataclass and `sync_state` moves them w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from erpsync_gui.store.models import LinkRow
+from sqlalchemy import RowMapping
+
+from erpsync_gui.store.models import LinkRow, table_of
 
 
 @dataclass(slots=True)
@@ -41,7 +42,7 @@ class Link:
     expected_checksum: str | None = None
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Link:
+    def from_row(cls, row: RowMapping) -> Link:
         return cls(**{name: row[name] for name in COLUMNS})
 
     def values(self) -> dict[str, Any]:
@@ -50,5 +51,5 @@ class Link:
 
 
 COLUMNS = tuple(f.name for f in fields(Link))
-TABLE = LinkRow.__table__
+TABLE = table_of(LinkRow)
 assert set(COLUMNS) == {c.key for c in TABLE.columns}, "Link and the links table disagree"

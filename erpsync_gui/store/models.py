@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -21,6 +22,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a mapped class, for bulk statements (the declarative base types it as a FromClause)."""
+    table = model.__table__
+    assert isinstance(table, Table), model
+    return table
 
 
 class ProfileRow(Base):

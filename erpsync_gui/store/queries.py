@@ -1,12 +1,14 @@
-"""The read side for the dashboard, the error views and the CLI: daily stats, runs, grouped errors,
-plus the few maintenance writes those views trigger (resolve, reset statistics, log retention).
+"""The read side for the dashboard, the error views and the CLI: daily stats, runs, grouped errors, plus the
+few maintenance writes those views trigger (resolve and its undo, reset statistics, log retention). What waits
+for a person (badges, the tray) is counted in `open_work`.
 
 Aggregation happens in SQL (GROUP BY, window functions) so views stay fast on 100,000 outcomes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,9 +23,13 @@ from erpsync_gui.timeutil import aware_utc
 #: how many of its newest outcomes an error group lists ids of (errors_in_group gives them all)
 GROUP_ID_CAP = 20
 _CHUNK = 500
-
-
-
+#: the kind of the runs a dry run records: a preview, never a result
+PREVIEW_KIND = "dry-run"
+# a record's id in a message: after the name of a kind of record ("client 27", "record C00012", "id 4711")
+_RECORD_ID = re.compile(
+    r"\b(client|contact|lead|project|ticket|invoice|product|group|unit|currency|warehouse|order|payment|party|"
+    r"customer|item|account|record|id|twin)(s?)(\s+(?:no\.?\s*|#\s*)?)([A-Za-z]{0,4}[-_]?\d[\w.-]*)",
+    re.IGNORECASE)
 
 @dataclass(frozen=True)
 class DayStat:
@@ -93,6 +99,22 @@ class ErrorGroup:
     crm_ids: tuple[str, ...]
     erp_ids: tuple[str, ...]
 
+    @property
+    def title(self) -> str:
+        """The group's cause in one line, with no one record's id in it (the newest message stands for the
+        whole group)."""
+        return group_title(self.message or "", (*self.crm_ids[:1], *self.erp_ids[:1]))
+
+
+def group_title(message: str, own_ids: Iterable[str] = ()) -> str:
+    """The first line of a message with record ids replaced by "#": what the records of a group share
+    ("client # is not synced yet"), not what one of them says. The record's own ids go wherever they stand;
+    other numbers (an ISO standard, an HTTP status) stay."""
+    text = re.sub(r"\s+", " ", message.strip().split("\n", 1)[0])
+    for own in sorted({i for i in own_ids if i}, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w-]){re.escape(own)}(?![\w-])", "#", text)
+    return _RECORD_ID.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}#", text)
+
 
 @dataclass(frozen=True)
 class OutcomeEntry:
@@ -158,8 +180,12 @@ def recent_runs(
         raise _wrap("Reading runs", exc) from exc
 
 
-def last_runs_per_entity(store: Store, profile_id: int) -> dict[str, RunSummary]:
-    """The newest run of every entity that has one."""
+def last_runs_per_entity(store: Store, profile_id: int, include_previews: bool = False) -> dict[str, RunSummary]:
+    """The newest run of every entity that has one; a dry run (a preview, not a result) only with
+    `include_previews`."""
+    where = [RunRow.profile_id == profile_id]
+    if not include_previews:
+        where.append(RunRow.kind != PREVIEW_KIND)
     ranked = (
         select(
             RunRow.id,
@@ -167,7 +193,7 @@ def last_runs_per_entity(store: Store, profile_id: int) -> dict[str, RunSummary]
             .over(partition_by=RunRow.entity, order_by=(RunRow.started_at.desc(), RunRow.id.desc()))
             .label("rank"),
         )
-        .where(RunRow.profile_id == profile_id)
+        .where(*where)
         .subquery()
     )
     stmt = (
@@ -206,24 +232,26 @@ def grouped_errors(store: Store, profile_id: int, include_resolved: bool = False
     result = []
     try:
         with store.session() as session:
-            for group in session.execute(groups_stmt).all():
+            for signature, count, first_seen, last_seen in session.execute(groups_stmt).all():
+                if signature is None:  # never: the groups are selected by their signature
+                    continue
                 # the newest members, through the (profile_id, signature) index: the representative
                 # message and the capped id lists (one window over all rows was 20x slower on 100k)
                 newest = session.execute(
                     select(OutcomeRow.entity, OutcomeRow.error_kind, OutcomeRow.message,
                            OutcomeRow.crm_id, OutcomeRow.erp_id)
-                    .where(*base, OutcomeRow.signature == group.signature)
+                    .where(*base, OutcomeRow.signature == signature)
                     .order_by(OutcomeRow.id.desc())
                     .limit(GROUP_ID_CAP)
                 ).all()
                 result.append(ErrorGroup(
-                    signature=group.signature,
+                    signature=signature,
                     entity=newest[0].entity,
                     error_kind=newest[0].error_kind,
                     message=newest[0].message,
-                    count=group.count,
-                    first_seen=aware_utc(group.first_seen),
-                    last_seen=aware_utc(group.last_seen),
+                    count=count,
+                    first_seen=aware_utc(first_seen),
+                    last_seen=aware_utc(last_seen),
                     crm_ids=tuple(r.crm_id for r in newest if r.crm_id is not None),
                     erp_ids=tuple(r.erp_id for r in newest if r.erp_id is not None),
                 ))
@@ -267,6 +295,46 @@ def mark_resolved(store: Store, outcome_ids: Iterable[int]) -> int:
     return changed
 
 
+def resolve_for_undo(store: Store, outcome_ids: Iterable[int]) -> dict[int, str | None]:
+    """Mark outcomes resolved, as `mark_resolved` does, and return each changed one's previous resolution:
+    what `reopen` needs to undo it."""
+    ids = sorted(set(outcome_ids))
+    previous: dict[int, str | None] = {}
+    try:
+        with store.engine.begin() as conn:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start:start + _CHUNK]
+                rows = conn.execute(select(OutcomeRow.id, OutcomeRow.resolution).where(
+                    OutcomeRow.id.in_(chunk), *_open_filter(False))).all()
+                previous.update({row.id: row.resolution for row in rows})
+                if rows:
+                    conn.execute(update(OutcomeRow).where(OutcomeRow.id.in_([r.id for r in rows]))
+                                 .values(resolution="resolved"))
+    except SQLAlchemyError as exc:
+        raise _wrap("Marking errors resolved", exc) from exc
+    return previous
+
+
+def reopen(store: Store, previous: Mapping[int, str | None]) -> int:
+    """Undo `resolve_for_undo`: outcomes still resolved get their earlier resolution back; returns how many."""
+    by_value: dict[str | None, list[int]] = {}
+    for outcome_id, value in previous.items():
+        by_value.setdefault(value, []).append(outcome_id)
+    changed = 0
+    try:
+        with store.engine.begin() as conn:
+            for value, ids in by_value.items():
+                for start in range(0, len(ids), _CHUNK):
+                    changed += conn.execute(
+                        update(OutcomeRow)
+                        .where(OutcomeRow.id.in_(ids[start:start + _CHUNK]), OutcomeRow.resolution == "resolved")
+                        .values(resolution=value)
+                    ).rowcount
+    except SQLAlchemyError as exc:
+        raise _wrap("Reopening errors", exc) from exc
+    return changed
+
+
 def mark_group_resolved(store: Store, profile_id: int, signature: str) -> int:
     """Mark every open outcome of one error group resolved; returns how many changed."""
     stmt = (
@@ -281,13 +349,65 @@ def mark_group_resolved(store: Store, profile_id: int, signature: str) -> int:
         raise _wrap("Marking errors resolved", exc) from exc
 
 
-def reset_statistics(store: Store, profile_id: int) -> int:
-    """Forget the profile's daily stats, runs and outcomes (links and cursors stay); returns rows deleted."""
+@dataclass(frozen=True)
+class ResetCounts:
+    """What resetting a profile's statistics deletes and what it keeps: the confirmation names these."""
+
+    runs: int
+    daily_figures: int
+    #: recorded outcomes that go: writes, conflicts seen, and resolved errors (with open errors when not kept)
+    outcomes: int
+    #: open errors: kept unless the reset includes them
+    open_errors: int
+    #: runs kept because open errors belong to them
+    runs_kept: int
+
+
+def _open_error_filter(profile_id: int) -> list:
+    """Open errors of a profile: outcomes with an error signature that nobody marked resolved."""
+    return [OutcomeRow.profile_id == profile_id, OutcomeRow.signature.is_not(None), *_open_filter(False)]
+
+
+def reset_counts(store: Store, profile_id: int, keep_open_errors: bool = True) -> ResetCounts:
+    """How many rows `reset_statistics` would delete (and keep) with the same choice."""
+    try:
+        with store.session() as session:
+            runs = session.scalar(select(func.count()).select_from(RunRow).where(RunRow.profile_id == profile_id))
+            daily = session.scalar(select(func.count()).select_from(DailyStatRow)
+                                   .where(DailyStatRow.profile_id == profile_id))
+            outcomes = session.scalar(select(func.count()).select_from(OutcomeRow)
+                                      .where(OutcomeRow.profile_id == profile_id))
+            open_errors = session.scalar(select(func.count()).select_from(OutcomeRow)
+                                         .where(*_open_error_filter(profile_id)))
+            kept = session.scalar(select(func.count(func.distinct(OutcomeRow.run_id)))
+                                  .where(*_open_error_filter(profile_id))) if keep_open_errors else 0
+    except SQLAlchemyError as exc:
+        raise _wrap("Counting statistics", exc) from exc
+    # COUNT(*) always answers a number; `or 0` only tells the type checker so
+    runs, daily, outcomes, open_errors, kept = (n or 0 for n in (runs, daily, outcomes, open_errors, kept))
+    gone_outcomes = outcomes - (open_errors if keep_open_errors else 0)
+    return ResetCounts(runs=runs - kept, daily_figures=daily, outcomes=gone_outcomes, open_errors=open_errors,
+                       runs_kept=kept)
+
+
+def reset_statistics(store: Store, profile_id: int, keep_open_errors: bool = False) -> int:
+    """Forget the profile's daily stats, runs and outcomes (links, cursors and waiting conflicts stay); returns
+    rows deleted. With `keep_open_errors` the open errors stay, and the runs they belong to."""
     try:
         with store.engine.begin() as conn:
             deleted = 0
-            for model in (OutcomeRow, RunRow, DailyStatRow):
-                deleted += conn.execute(delete(model).where(model.profile_id == profile_id)).rowcount
+            if keep_open_errors:
+                keep = [OutcomeRow.signature.is_not(None), *_open_filter(False)]
+                kept_runs = select(OutcomeRow.run_id).where(OutcomeRow.profile_id == profile_id, *keep)
+                deleted += conn.execute(delete(OutcomeRow).where(
+                    OutcomeRow.profile_id == profile_id,
+                    or_(OutcomeRow.signature.is_(None), OutcomeRow.resolution == "resolved"))).rowcount
+                deleted += conn.execute(delete(RunRow).where(RunRow.profile_id == profile_id,
+                                                             RunRow.id.not_in(kept_runs))).rowcount
+            else:
+                for model in (OutcomeRow, RunRow):
+                    deleted += conn.execute(delete(model).where(model.profile_id == profile_id)).rowcount
+            deleted += conn.execute(delete(DailyStatRow).where(DailyStatRow.profile_id == profile_id)).rowcount
     except SQLAlchemyError as exc:
         raise _wrap("Resetting statistics", exc) from exc
     return deleted

@@ -23,6 +23,7 @@ from erpsync_gui.store.models import (
     CursorRow,
     OutcomeRow,
     RunRow,
+    table_of,
 )
 from erpsync_gui.store.safety_models import BeforeImageRow, PendingDeleteRow
 from erpsync_gui.store.snapshots import Snapshot
@@ -93,7 +94,9 @@ class SyncState:
                 ))
                 for row in rows.mappings():
                     link = Link.from_row(row)
-                    found[link.crm_id if side is Side.CRM else link.erp_id] = link
+                    record_id = link.crm_id if side is Side.CRM else link.erp_id
+                    if record_id is not None:  # always: the rows were selected by it
+                        found[record_id] = link
         return found
 
     def waiting_links(self, side: Side, limit: int = 100_000) -> list[Link]:
@@ -125,7 +128,7 @@ class SyncState:
         """Drop half-links whose record on `side` was deleted before it ever synced, with their open errors
         (there is nothing left to retry)."""
         ids = [link.id for link in links if link.id is not None]
-        record_ids = [i for link in links if (i := link.crm_id if side is Side.CRM else link.erp_id)]
+        record_ids = [rid for link in links if (rid := link.crm_id if side is Side.CRM else link.erp_id)]
         try:
             with self.store.session() as s, s.begin():
                 for i in range(0, len(ids), _IN_CHUNK):
@@ -261,11 +264,11 @@ class SyncState:
                 for side, record_ids in batch.settled.items():
                     self._resolve_outcomes(s, side, record_ids)
                 if batch.outcomes:
-                    s.execute(insert(OutcomeRow.__table__), batch.outcomes)
+                    s.execute(insert(table_of(OutcomeRow)), batch.outcomes)
                 if batch.before_images:
-                    s.execute(insert(BeforeImageRow.__table__), batch.before_images)
+                    s.execute(insert(table_of(BeforeImageRow)), batch.before_images)
                 if batch.pending_deletes:
-                    s.execute(insert(PendingDeleteRow.__table__), batch.pending_deletes)
+                    s.execute(insert(table_of(PendingDeleteRow)), batch.pending_deletes)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
@@ -278,7 +281,7 @@ class SyncState:
         s.execute(delete(ConflictRow).where(ConflictRow.profile_id == self.profile_id,
                                             ConflictRow.entity == self.entity, ConflictRow.link_id.in_(ids)))
         latest = {link.id: conflict for link, conflict in conflicts}  # one per link, the last one seen
-        s.execute(insert(ConflictRow.__table__), [
+        s.execute(insert(table_of(ConflictRow)), [
             {"profile_id": self.profile_id, "entity": self.entity, "link_id": link_id,
              "crm_values": c.crm_values, "erp_values": c.erp_values, "reason": c.reason,
              "created_at": c.created_at, "resolved_at": None}

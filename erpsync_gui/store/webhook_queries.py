@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
-from erpsync_gui.store.db import Store
+from erpsync_gui.store.db import Store, rows_changed
 from erpsync_gui.store.webhook_models import EVENT_STATUSES, WebhookEventRow
 from erpsync_gui.timeutil import aware_utc
 
@@ -90,7 +90,8 @@ def set_status(store: Store, ids: Sequence[int], status: str, detail: str | None
         raise ValueError(f"unknown event status {status!r}")
     if not ids:
         return
-    values = {"status": status, "detail": (detail or None) and detail[:_DETAIL_MAX], "updated_at": at}
+    values: dict[str, object] = {"status": status, "detail": (detail or None) and detail[:_DETAIL_MAX],
+                                 "updated_at": at}
     if run_id is not None:
         values["run_id"] = run_id
     try:
@@ -132,6 +133,6 @@ def prune(store: Store, before: datetime) -> int:
         with store.session() as session:
             result = session.execute(delete(WebhookEventRow).where(WebhookEventRow.received_at < before))
             session.commit()
-            return result.rowcount or 0
+            return rows_changed(result)
     except SQLAlchemyError as exc:
         raise _fail("Pruning webhook events", exc) from exc

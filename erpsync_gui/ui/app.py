@@ -17,20 +17,22 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from erpsync_gui import APP_NAME, __version__
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.secrets import SecretStore
-from erpsync_gui.ui.icons import app_icon, resources_dir
+from erpsync_gui.ui.icons import app_icon
 
 log = logging.getLogger("erpsync.ui")
 
 
-def load_style(app: QApplication) -> None:
-    """Fusion (the same on every OS) with our light stylesheet from resources/style.qss."""
-    app.setStyle("Fusion")
-    path = resources_dir() / "style.qss"
-    try:
-        style = path.read_text(encoding="utf-8")
-        app.setStyleSheet(style.replace("%ICONS%", (resources_dir() / "icons").as_posix()))
-    except OSError as exc:
-        log.warning("stylesheet %s not loaded: %s", path, exc)
+def load_style(app: QApplication, scheme: str | None = None) -> str:
+    """Fusion (the same on every OS) with our stylesheet of the OS's colour scheme, light or dark (or the
+    one given), followed when the OS setting changes; fonts that can draw every currency sign behind the
+    app's own. Returns the scheme shown."""
+    from erpsync_gui.ui import fonts, theme
+
+    fonts.install_fallbacks(app)
+    if scheme is not None:
+        return theme.apply(app, scheme)
+    theme.follow_os(app)
+    return theme.current()
 
 
 def tune_garbage_collection() -> None:
@@ -127,8 +129,10 @@ def run_gui(args: argparse.Namespace) -> int:
 
 def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, secrets: SecretStore) -> int:
     from erpsync_gui.app.demo import setup_demo
+    from erpsync_gui.app.run_context import RunContextFilter
     from erpsync_gui.app.run_manager import RunManager
     from erpsync_gui.app.service import SyncService
+    from erpsync_gui.http.ratelimit import keep_counts_in
     from erpsync_gui.store.db import open_store
     from erpsync_gui.store.log_handler import StoreLogHandler
     from erpsync_gui.ui.bridge import RunBridge
@@ -144,8 +148,11 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
     except ERPSyncError as exc:
         QMessageBox.critical(None, APP_NAME, str(exc))
         return 2
+    keep_counts_in(directory)  # a daily quota spent by a scheduled erpsync or an earlier session stays spent
     # the Logs page and the dashboard read the log table: every run's lines go there, redacted
     store_log = StoreLogHandler(store, secrets=secrets.known_secret_values)
+    # lines of code that knows nothing of runs (HTTP retries) still name the run they belong to
+    store_log.addFilter(RunContextFilter())
     logging.getLogger("erpsync").addHandler(store_log)
     logging.getLogger("erpsync").setLevel(logging.INFO)
     service = SyncService(store, secrets, directory)

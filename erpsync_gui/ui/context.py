@@ -3,7 +3,7 @@ pages never reach for a global application object."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -41,6 +41,25 @@ class UiContext:
     data_dir: Path
     #: the SyncScheduler (erpsync_gui.app.scheduler), when the app runs one
     scheduler: object | None = None
+    _shared: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def open_work(self):
+        """The profile's open work as the whole window shows it (an OpenWorkWatch, made on first use)."""
+        if "open_work" not in self._shared:
+            from erpsync_gui.ui.open_work_watch import OpenWorkWatch
+
+            self._shared["open_work"] = OpenWorkWatch(self)
+        return self._shared["open_work"]
+
+    @property
+    def sync_all(self):
+        """The one Sync all queue the Sync page, the menus and the tray share (a SyncAllQueue)."""
+        if "sync_all" not in self._shared:
+            from erpsync_gui.ui.sync_all import SyncAllQueue
+
+            self._shared["sync_all"] = SyncAllQueue(self)
+        return self._shared["sync_all"]
 
     @property
     def store(self) -> Store:

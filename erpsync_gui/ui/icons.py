@@ -6,7 +6,6 @@ colour when selected and greyed when disabled. Coloured icons (app, tray, status
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -14,28 +13,21 @@ from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from erpsync_gui.resource_files import resources_dir
+
 TEXT_COLOR = "#445266"
 ACCENT_COLOR = "#1f5fbf"
 DISABLED_COLOR = "#a9b2bd"
+#: the tints of monochrome icons per colour scheme: text, selected (accent), disabled
+TINTS = {"light": (TEXT_COLOR, ACCENT_COLOR, DISABLED_COLOR), "dark": ("#c3cbd6", "#8ab4f8", "#5d6672")}
+_tint = list(TINTS["light"])
 #: pixel sizes rendered into every icon; Qt picks the nearest for the screen's device pixel ratio
 _SIZES = (16, 20, 24, 32, 40, 48, 64, 96, 128, 256)
 
 #: the sidebar icon of each page, and the other names the app uses
-PAGE_ICONS = ("dashboard", "sync", "connections", "mappings", "logs", "errors")
+PAGE_ICONS = ("dashboard", "sync", "connections", "mappings", "logs", "errors", "conflicts")
 TRAY_ICONS = {"idle": "tray-idle", "running": "tray-running", "error": "tray-error"}
 STATUS_LEVELS = ("ok", "warn", "error", "idle", "busy")
-
-
-def resources_dir() -> Path:
-    """`resources/`: inside a frozen (PyInstaller) bundle, next to the package in a source tree, or where a
-    wheel put it (the data files under `<prefix>/share/erpsync/resources`)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle) / "resources"
-    source = Path(__file__).resolve().parents[2] / "resources"
-    if source.is_dir():
-        return source
-    return Path(sys.prefix) / "share" / "erpsync" / "resources"
 
 
 def icon_path(name: str) -> Path:
@@ -67,17 +59,27 @@ def render(name: str, size: int, color: str | None = None, dpr: float = 1.0) -> 
     return pixmap
 
 
-@cache
+def set_scheme(scheme: str) -> None:
+    """Tint monochrome icons for the "light" or "dark" colour scheme (icons made from now on)."""
+    _tint[:] = TINTS.get(scheme, TINTS["light"])
+    _icon.cache_clear()
+
+
 def icon(name: str, color: str | None = None) -> QIcon:
     """The named icon; monochrome ones get `color` (default: the text colour) plus selected/disabled tints."""
+    return _icon(name, color, *_tint)
+
+
+@cache
+def _icon(name: str, color: str | None, text: str, accent: str, disabled: str) -> QIcon:
     result = QIcon()
     tinted = "currentColor" in _svg(name)
-    normal = (color or TEXT_COLOR) if tinted else None
+    normal = (color or text) if tinted else None
     for size in _SIZES:
         result.addPixmap(render(name, size, normal), QIcon.Mode.Normal)
         if tinted:
-            result.addPixmap(render(name, size, ACCENT_COLOR), QIcon.Mode.Selected)
-            result.addPixmap(render(name, size, DISABLED_COLOR), QIcon.Mode.Disabled)
+            result.addPixmap(render(name, size, accent), QIcon.Mode.Selected)
+            result.addPixmap(render(name, size, disabled), QIcon.Mode.Disabled)
     return result
 
 

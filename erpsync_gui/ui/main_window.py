@@ -1,14 +1,16 @@
-"""The main window: a sidebar of pages with the profile switcher above it, the pages in a stack, and a
-status bar with both sides' connection health and the next scheduled run."""
+"""The main window: a menu bar (File, Profiles, Sync, Tools, Help), a sidebar of pages with the profile
+switcher above it and count badges where work waits, the pages in a stack, and a status bar with both sides'
+health (from connection tests and from runs) and the next scheduled run."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFrame,
     QHBoxLayout,
@@ -16,44 +18,43 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from erpsync_gui import APP_NAME
+from erpsync_gui.app.attention import plural
+from erpsync_gui.entities import label
 from erpsync_gui.errors import ERPSyncError
-from erpsync_gui.records import Side
-from erpsync_gui.ui import icons
+from erpsync_gui.store.open_work import OpenWork
+from erpsync_gui.ui import icons, theme
 from erpsync_gui.ui.about_dialog import AboutDialog
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.help_window import HelpWindow
+from erpsync_gui.ui.maintenance_dialog import MaintenanceDialog
+from erpsync_gui.ui.pages.conflicts import ConflictsPage
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from erpsync_gui.ui.pages.dashboard import DashboardPage
 from erpsync_gui.ui.pages.errors import ErrorsPage
-from erpsync_gui.ui.pages.expired_banner import expired_text
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
-from erpsync_gui.ui.when import when_text
-from erpsync_gui.ui.widgets.status_badge import StatusBadge
+from erpsync_gui.ui.quit_guard import confirm_quit
+from erpsync_gui.ui.self_test_launcher import SelfTestLauncher
+from erpsync_gui.ui.status_health import StatusHealth
+from erpsync_gui.ui.widgets.sidebar import BadgeDelegate, set_badge
+from erpsync_gui.ui.window_menus import build_menus, connect_menus, fill_profiles
 
 log = logging.getLogger("erpsync.ui")
 
-PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage)
+PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage)
 SETTINGS_FILE = "erpsync-gui.ini"
-_HEALTH = {"active": ("ok", "connected"), "expired": ("warn", "sign-in expired"), "error": ("error", "error")}
 
 
 def ui_settings(data_dir: Path) -> QSettings:
     """The window's remembered state, in the data directory (never the registry), so tests stay isolated."""
     return QSettings(str(Path(data_dir) / SETTINGS_FILE), QSettings.Format.IniFormat)
-
-
-class _Relay(QObject):
-    """Carries scheduler callbacks (any thread) onto the GUI thread."""
-
-    next_runs_changed = Signal()
 
 
 class MainWindow(QMainWindow):
@@ -64,9 +65,11 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.settings = ui_settings(ctx.data_dir)
         self.tray = None
+        self.help_window: HelpWindow | None = None
         self._quitting = False
         self._shut_down = False
-        self._last_tests: dict[str, dict[Side, object]] = {}
+        self._self_test: SelfTestLauncher | None = None
+        self.service_window = None
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(icons.app_icon())
         self.setMinimumSize(QSize(760, 520))
@@ -78,6 +81,7 @@ class MainWindow(QMainWindow):
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setIconSize(QSize(20, 20))
         self.sidebar.setAccessibleName("Pages")
+        self.sidebar.setItemDelegate(BadgeDelegate(self.sidebar))
         self.stack = QStackedWidget()
         self.pages: list[QWidget] = []
         for number, page_class in enumerate(PAGES, start=1):
@@ -89,6 +93,8 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(0, 40))
             self.sidebar.addItem(item)
             QShortcut(QKeySequence(f"Ctrl+{number}"), self, activated=lambda n=number - 1: self.show_page(n))
+            if hasattr(page, "open_page_requested"):
+                page.open_page_requested.connect(self.show_page_named)
 
         side = QFrame()
         side.setObjectName("sidePanel")
@@ -98,7 +104,7 @@ class MainWindow(QMainWindow):
         side_layout.setSpacing(8)
         brand = QLabel(APP_NAME)
         brand.setObjectName("brand")
-        caption = QLabel("Profile")
+        caption = QLabel("&Profile")
         caption.setObjectName("sideCaption")
         caption.setBuddy(self.profiles)
         side_layout.addWidget(brand)
@@ -116,56 +122,47 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(body)
         self.setTabOrder(self.profiles, self.sidebar)
 
-        self.health = {side_: StatusBadge(f"{side_.value.upper()}: -", "idle") for side_ in Side}
-        self.next_run = StatusBadge("Next run: -", "idle")
-        self.expired_notice = QPushButton(icons.status_dot("warn"), "")
-        self.expired_notice.setObjectName("expiredNotice")
-        self.expired_notice.setFlat(True)
-        self.expired_notice.setToolTip("Open Connections to sign in again")
-        self.expired_notice.clicked.connect(self.show_connections)
-        self.expired_notice.hide()
-        status = self.statusBar()
-        status.setSizeGripEnabled(True)
-        status.addWidget(self.expired_notice)
-        for badge in (*self.health.values(), self.next_run):
-            badge.setContentsMargins(8, 0, 8, 0)
-            status.addPermanentWidget(badge)
-
-        self._relay = _Relay(self)
-        self._relay.next_runs_changed.connect(self.update_next_run)
-        scheduler = ctx.scheduler
-        if scheduler is not None and hasattr(scheduler, "listeners_changed"):
-            scheduler.listeners_changed.append(self._relay.next_runs_changed.emit)
-        self._clock = QTimer(self, interval=30_000)
-        self._clock.timeout.connect(self.update_next_run)
-        self._clock.start()
+        self.status_health = StatusHealth(ctx, self.statusBar(), self)
+        self.status_health.sign_in_wanted.connect(self.show_connections)
+        #: each side's badge in the status bar
+        self.health = self.status_health.badges
+        self.next_run = self.status_health.next_run
+        self.expired_notice = self.status_health.expired_notice
 
         self.sidebar.currentRowChanged.connect(self._page_chosen)
         self.profiles.currentIndexChanged.connect(self._profile_chosen)
         ctx.profile.changed.connect(self._profile_changed)
         ctx.profile.saved.connect(self._profile_saved)
-        ctx.bridge.run_finished.connect(lambda *_: self.update_health())
-        ctx.bridge.run_failed.connect(lambda *_: self.update_health())
+        ctx.bridge.run_finished.connect(self._run_ended)
+        ctx.bridge.run_failed.connect(self._run_ended)
+        ctx.open_work.changed.connect(self.show_open_work)
+        theme.notifier.changed.connect(self._retint)
         for page in self.pages:
             if isinstance(page, ConnectionsPage):
-                page.tested.connect(self._tested)
-                page.signed_in.connect(self._signed_in)
+                page.tested.connect(self.status_health.tested)
+                page.signed_in.connect(self.status_health.signed_in)
 
-        self._add_help_menu()
+        self._build_menus()
         self.load_profiles()
         self._restore()
+        ctx.open_work.refresh()
 
-    # -- help ------------------------------------------------------------------------------------
+    # -- menus -----------------------------------------------------------------------------------
 
-    def _add_help_menu(self) -> None:
-        service_menu = self.menuBar().addMenu("&Service")
-        self.service_action = service_menu.addAction("&Connect to a service…")
-        self.service_action.setToolTip("Show and control the runs of an ERPSync service on a server")
-        self.service_action.triggered.connect(self.show_service)
-        self.service_window = None
-        help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = help_menu.addAction(icons.app_icon(), f"&About {APP_NAME}")
-        self.about_action.triggered.connect(self.show_about)
+    def _build_menus(self) -> None:
+        self.menus = build_menus(self)
+        self.about_action = self.menus.about
+        self.service_action = self.menus.connect_service
+        connect_menus(self, self.menus)
+
+    def page_of(self, page_class) -> QWidget:
+        return next(p for p in self.pages if isinstance(p, page_class))
+
+    def open_page_of(self, page_class) -> QWidget:
+        """Show the page of that class and return it (the menus' commands that act on a page)."""
+        page = self.page_of(page_class)
+        self.show_page(self.pages.index(page))
+        return page
 
     def show_about(self) -> AboutDialog:
         """The About dialog (window-modal, closed with the window)."""
@@ -173,6 +170,27 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         return dialog
+
+    def show_help(self, topic: str | None = None) -> HelpWindow:
+        """The user guide at `topic`, else at the page shown (F1)."""
+        if self.help_window is None:
+            self.help_window = HelpWindow(self)
+        page = self.current_page()
+        self.help_window.show_topic(topic or getattr(page, "help_topic", None) or type(page).title.lower())
+        return self.help_window
+
+    def show_maintenance(self) -> MaintenanceDialog:
+        dialog = MaintenanceDialog(self.ctx, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.statistics_reset.connect(lambda: self._refresh(self.page_of(DashboardPage)))
+        dialog.open()
+        return dialog
+
+    def run_self_test(self) -> None:
+        """The installation's self-test in a process of its own; its report shown when it ends."""
+        if self._self_test is None or not self._self_test.running:
+            self._self_test = SelfTestLauncher(self)
+            self._self_test.start()
 
     def show_service(self):
         """The window of the headless service this PC connects to (erpsync_gui.ui.service_window)."""
@@ -190,6 +208,12 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(self.pages):
             self.sidebar.setCurrentRow(index)
 
+    def show_page_named(self, name: str) -> None:
+        """Open the page of that name ("errors", "conflicts", "sync" …)."""
+        for index, page_class in enumerate(PAGES):
+            if page_class.title.lower() == name.lower():
+                self.show_page(index)
+
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
 
@@ -205,6 +229,41 @@ class MainWindow(QMainWindow):
             page.refresh()
         except ERPSyncError as exc:  # a page that cannot load says so; the window stays usable
             log.error("%s: %s", type(page).__name__, exc)
+
+    # -- syncing from the menu and the keyboard --------------------------------------------------
+
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs: the one the page shown is about, else the one the Sync page used last."""
+        page = self.current_page()
+        entity = page.current_entity() if hasattr(page, "current_entity") else None
+        return entity or self.page_of(SyncPage).last_entity
+
+    def sync_current_entity(self) -> bool:
+        entity = self.current_entity()
+        if entity is None:
+            self.statusBar().showMessage("Choose an entity first: F5 syncs the entity of the page shown", 8000)
+            return False
+        started = self.page_of(SyncPage).start(entity)
+        self.statusBar().showMessage(f"Syncing {label(entity)}…" if started else
+                                     f"{label(entity)} is already syncing", 8000)
+        return started
+
+    def sync_all(self) -> bool:
+        order = self.ctx.sync_all.start()
+        if not order:
+            self.statusBar().showMessage("Sync all is already running" if self.ctx.sync_all.running else
+                                         "Nothing to sync in this profile", 8000)
+            return False
+        self.statusBar().showMessage(f"Syncing all: {', '.join(label(e) for e in order)}", 10_000)
+        return True
+
+    def cancel_runs(self) -> int:
+        """Cancel Sync all and every run of the profile; returns how many runs were told to stop."""
+        self.ctx.sync_all.cancel()
+        count = sum(1 for key in self.ctx.runs.running() if self.ctx.runs.cancel(key.profile, key.entity))
+        self.statusBar().showMessage(f"Cancelling {plural(count, 'run')} after the current batch…" if count else
+                                     "No sync is running", 8000)
+        return count
 
     # -- profiles --------------------------------------------------------------------------------
 
@@ -224,6 +283,7 @@ class MainWindow(QMainWindow):
         if wanted:
             self.profiles.setCurrentText(wanted)
         self.profiles.blockSignals(False)
+        fill_profiles(self.menus, names, wanted, self.ctx.profile.select)
         if wanted:
             self.ctx.profile.select(wanted)
         self._update_title()
@@ -239,6 +299,8 @@ class MainWindow(QMainWindow):
             self.profiles.blockSignals(True)
             self.profiles.setCurrentText(name)
             self.profiles.blockSignals(False)
+        for action in self.menus.profile_group.actions():
+            action.setChecked(action.data() == name)
         self.settings.setValue("last_profile", name)
         self._update_title()
         self.update_health()
@@ -261,69 +323,36 @@ class MainWindow(QMainWindow):
         name = self.ctx.profile.name
         self.setWindowTitle(f"{APP_NAME} — {name}" if name else APP_NAME)
 
-    # -- status bar ------------------------------------------------------------------------------
+    # -- badges and the status bar ---------------------------------------------------------------
 
-    def _tested(self, name: str, results: dict) -> None:
-        self._last_tests[name] = results
-        self.update_health()
+    def show_open_work(self, work: OpenWork) -> None:
+        """Count badges on Errors (open errors and failed runs) and Conflicts (decisions waiting)."""
+        for index, page_class in enumerate(PAGES):
+            item = self.sidebar.item(index)
+            if page_class is ErrorsPage:
+                failed = len(work.run_failures)
+                what = f"open ({plural(failed, 'failed run')})" if failed else "open"
+                set_badge(item, work.open_errors + failed, "error", page_class.title, what, f"Ctrl+{index + 1}")
+            elif page_class is ConflictsPage:
+                set_badge(item, work.open_conflicts, "warn", page_class.title, "waiting", f"Ctrl+{index + 1}")
+        self.sidebar.viewport().update()
 
-    def _signed_in(self, name: str, side: Side) -> None:
-        self._last_tests.get(name, {}).pop(side, None)  # the stored status says "active" now
-        self.update_health()
+    def _retint(self, _scheme: str) -> None:
+        """The OS turned light or dark while the app ran: the sidebar's icons take the new tint."""
+        for index, page_class in enumerate(PAGES):
+            self.sidebar.item(index).setIcon(icons.icon(page_class.icon))
+
+    def _run_ended(self, profile: str, *_args: object) -> None:
+        self.status_health.run_ended(profile)
 
     def show_connections(self) -> None:
-        for index, page in enumerate(self.pages):
-            if isinstance(page, ConnectionsPage):
-                self.show_page(index)
+        self.show_page(self.pages.index(self.page_of(ConnectionsPage)))
 
     def update_health(self) -> None:
-        """Each side's state: this session's last test, else the status stored with the endpoint."""
-        name = self.ctx.profile.name
-        if name is None:
-            return
-        try:
-            profile = self.ctx.service.profile(name)
-            stored = self.ctx.service.config.endpoint_status(profile.id)
-        except ERPSyncError as exc:
-            self.statusBar().showMessage(str(exc))
-            return
-        self._show_expired([side for side, status in stored.items() if status.status == "expired"])
-        tested = self._last_tests.get(name, {})
-        for side, badge in self.health.items():
-            label = side.value.upper()
-            result = tested.get(side)
-            if result is not None:
-                level = "ok" if result.ok else ("warn" if result.reachable else "error")
-                word = "connected" if result.ok else ("not signed in" if result.reachable else "unreachable")
-                latency = f", {result.latency_ms:.0f} ms" if result.ok and result.latency_ms is not None else ""
-                badge.set_status(level, f"{label}: {word}{latency}", result.message)
-                continue
-            status = stored.get(side)
-            if status is None or (status.status == "active" and not status.message):
-                badge.set_status("idle", f"{label}: not tested", "Test it on the Connections page")
-            else:
-                level, word = _HEALTH.get(status.status, ("error", status.status))
-                badge.set_status(level, f"{label}: {word}", status.message)
-
-    def _show_expired(self, sides: list[Side]) -> None:
-        """A warning in the status bar that leads to the Connections page while a sign-in has expired."""
-        text = expired_text(sides)
-        self.expired_notice.setText(text)
-        self.expired_notice.setVisible(bool(text))
+        self.status_health.update()
 
     def update_next_run(self) -> None:
-        scheduler, name = self.ctx.scheduler, self.ctx.profile.name
-        if scheduler is None or name is None or not hasattr(scheduler, "next_run"):
-            self.next_run.set_status("idle", "Next run: no scheduler")
-            return
-        try:
-            moment = scheduler.next_run(name)
-        except Exception as exc:  # the status bar must not break on a scheduler hiccup
-            log.warning("next run of %s unknown: %s", name, exc)
-            moment = None
-        paused = bool(getattr(scheduler, "paused", False))
-        text = "Next run: paused" if paused else f"Next run: {when_text(moment)}"
-        self.next_run.set_status("warn" if paused else ("busy" if moment else "idle"), text)
+        self.status_health.update_next_run()
 
     # -- tray, geometry and closing --------------------------------------------------------------
 
@@ -331,19 +360,23 @@ class MainWindow(QMainWindow):
         """Use the tray: closing then hides the window; the tray's Quit really quits."""
         self.tray = tray
         if hasattr(tray, "quit_requested"):
-            tray.quit_requested.connect(self.quit_app)
+            # the tray asked already while a sync ran
+            tray.quit_requested.connect(lambda: self.quit_app(confirmed=True))
 
     def bring_to_front(self) -> None:
         self.showNormal()
         self.raise_()
         self.activateWindow()
 
-    def quit_app(self) -> None:
+    def quit_app(self, confirmed: bool = False) -> bool:
+        """Quit, after asking while a sync runs (finished batches are kept) unless that was `confirmed`; False
+        when the admin keeps it running."""
+        if not confirmed and not confirm_quit(self if self.isVisible() else None, self.ctx.runs):
+            return False
         self._quitting = True
         self.close()
-        from PySide6.QtWidgets import QApplication
-
         QApplication.quit()
+        return True
 
     def _restore(self) -> None:
         geometry = self.settings.value("geometry")
@@ -371,6 +404,10 @@ class MainWindow(QMainWindow):
             self.hide()
             self.tray.notify_hidden_once()
             return
+        # without a tray, closing the window quits: it asks first while a sync runs, as Quit does
+        if not self._quitting and not self._shut_down and not confirm_quit(self, self.ctx.runs):
+            event.ignore()
+            return
         self.shutdown()
         super().closeEvent(event)
 
@@ -379,7 +416,8 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self._clock.stop()
+        self.status_health.stop()
+        self.ctx.sync_all.cancel()
         self.ctx.runs.shutdown()
         scheduler = self.ctx.scheduler
         if scheduler is not None and hasattr(scheduler, "shutdown"):

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -79,24 +80,26 @@ class ServiceWindow(QWidget):
         self.secrets = secrets
         self.remote: RemoteService | None = None
         self.setWindowTitle("ERPSync service")
+        self.setObjectName("serviceWindow")  # the stylesheet gives it the app's background
         self.resize(980, 640)
         self.url = QLineEdit(service_url(settings))
         self.url.setPlaceholderText("https://erpsync.office.lan:8780/")
         self.url.setAccessibleName("Service address")
         self.token = QLineEdit()
         self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setPlaceholderText("stored" if secrets.has(TOKEN_OWNER, Side.CRM, TOKEN_SECRET)
+        self.token.setPlaceholderText("stored" if self._token_stored()
                                       else "from `erpsync service token` on the server")
         self.token.setAccessibleName("Service token")
-        self.connect_button = QPushButton("Connect")
+        self.connect_button = QPushButton("&Connect")
+        self.connect_button.setToolTip("Connect to the service at this address with this token")
         self.connect_button.clicked.connect(self.connect_service)
-        self.disconnect_button = QPushButton("Use this PC's own scheduler")
+        self.disconnect_button = QPushButton("&Use this PC's own scheduler")
         self.disconnect_button.setToolTip("Forget the service: the app syncs on this PC again (after a restart)")
         self.disconnect_button.clicked.connect(self.forget_service)
         self.state = QLabel("Not connected")
         form = QFormLayout()
-        form.addRow("Service address", self.url)
-        form.addRow("Token", self.token)
+        form.addRow("Service &address", self.url)  # the form's labels take the fields as buddies: Alt+A, Alt+T
+        form.addRow("&Token", self.token)
         buttons = QHBoxLayout()
         buttons.addWidget(self.connect_button)
         buttons.addWidget(self.disconnect_button)
@@ -106,12 +109,17 @@ class ServiceWindow(QWidget):
         self.profiles.setAccessibleName("Profile on the service")
         self.entity = QComboBox()
         self.entity.setAccessibleName("Entity")
-        self.sync_button = QPushButton("Sync on the service")
+        self.sync_button = QPushButton("S&ync on the service")
+        self.sync_button.setToolTip("Queue a sync of the entity on the service")
         self.sync_button.clicked.connect(self.sync_entity)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton("Ca&ncel run")
+        self.cancel_button.setToolTip("Stop the entity's run on the service after its current batch")
         self.cancel_button.clicked.connect(self.cancel_entity)
         controls = QHBoxLayout()
-        for widget in (QLabel("Profile"), self.profiles, QLabel("Entity"), self.entity, self.sync_button,
+        profile_label, entity_label = QLabel("&Profile"), QLabel("&Entity")
+        profile_label.setBuddy(self.profiles)
+        entity_label.setBuddy(self.entity)
+        for widget in (profile_label, self.profiles, entity_label, self.entity, self.sync_button,
                        self.cancel_button):
             controls.addWidget(widget)
         controls.addStretch(1)
@@ -141,12 +149,18 @@ class ServiceWindow(QWidget):
     # -- connecting ------------------------------------------------------------------------------
     def connect_service(self) -> None:
         url = self.url.text().strip()
-        if self.token.text():
-            self.secrets.set(TOKEN_OWNER, Side.CRM, TOKEN_SECRET, self.token.text())
-            self.token.clear()
-            self.token.setPlaceholderText("stored")
+        typed = self.token.text()
+        kept = ""
+        if typed:
+            try:
+                self.secrets.set(TOKEN_OWNER, Side.CRM, TOKEN_SECRET, typed)
+                self.token.clear()
+                self.token.setPlaceholderText("stored")
+            except ERPSyncError as exc:  # no keyring on this PC: the token serves this window only
+                kept = f" (the token is not kept: {exc})"
+                log.warning("The service token is not kept on this PC: %s", exc)
         try:
-            token = self.secrets.get(TOKEN_OWNER, Side.CRM, TOKEN_SECRET) or ""
+            token = typed or self.secrets.get(TOKEN_OWNER, Side.CRM, TOKEN_SECRET) or ""
             if self.remote is not None:
                 self.remote.close()
             self.remote = RemoteService(url, token)
@@ -155,9 +169,17 @@ class ServiceWindow(QWidget):
             return
         self.settings.setValue(URL_KEY, url)
         self.settings.sync()
-        self._say(f"Connecting to {self.remote.url} …")
+        self._say(f"Connecting to {self.remote.url} …{kept}")
         self.refresh()
         self._timer.start()
+
+    def _token_stored(self) -> bool:
+        """Whether this PC's keyring holds the service token (False when there is no keyring to ask)."""
+        try:
+            return self.secrets.has(TOKEN_OWNER, Side.CRM, TOKEN_SECRET)
+        except ERPSyncError as exc:
+            log.warning("The service token cannot be looked up: %s", exc)
+            return False
 
     def forget_service(self) -> None:
         self._timer.stop()
@@ -235,7 +257,11 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
+    header = table.horizontalHeader()
+    # each column as wide as its header and values, the last one (a message) taking the rest: no sideways
+    # scrolling of an empty table
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
     table.verticalHeader().setVisible(False)
     return table
 

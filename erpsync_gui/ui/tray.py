@@ -1,4 +1,6 @@
-"""The tray icon: shows idle / running / error, offers Open, Sync now, Pause/Resume schedule and Quit, and
+"""The tray icon: shows idle / running / error and, in its tooltip and at the top of its menu, a status line
+from the store ("3 conflicts wait · last run 08:00 partial"); offers Open, Sync now (per entity), Sync all,
+Cancel running sync, Pause/Resume schedule, Start at login and Quit (which asks first while a sync runs), and
 tells the user when a scheduled run fails or leaves conflicts. Copes with desktops that have no tray."""
 
 from __future__ import annotations
@@ -13,9 +15,13 @@ from PySide6.QtWidgets import QApplication, QMenu, QStyle, QSystemTrayIcon, QWid
 
 from erpsync_gui import APP_NAME
 from erpsync_gui.app import autostart
+from erpsync_gui.app.attention import status_line
 from erpsync_gui.app.service import EntityBusyError
+from erpsync_gui.entities import label
 from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.store.open_work import OpenWork
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.quit_guard import confirm_quit
 
 log = logging.getLogger("erpsync.ui")
 
@@ -66,13 +72,26 @@ class TrayController(QObject):
         self._failed: set[tuple[str, str]] = set()
         self._paused = bool(scheduler.paused) if scheduler is not None else False
         self._next_run: datetime | None = None
+        self._work: OpenWork | None = ctx.open_work.work
         self._settings = QSettings(str(ctx.data_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
 
         self.icon = QSystemTrayIcon(state_icon("idle"), self)
         self.menu = QMenu(window)
-        self.open_action = self.menu.addAction("Open")
+        #: what waits and how the last run ended, at the top of the menu (not a command)
+        self.status_action = self.menu.addAction(status_line(self._work))
+        self.status_action.setEnabled(False)
+        self.menu.addSeparator()
+        self.open_action = self.menu.addAction("&Open")
         self.open_action.triggered.connect(self.show_window)
-        self.sync_menu = self.menu.addMenu("Sync now")
+        self.sync_menu = self.menu.addMenu("&Sync now")
+        self.sync_all_action = self.menu.addAction("Sync &all")
+        self.sync_all_action.setToolTip("Every enabled entity, one after another in dependency order")
+        self.sync_all_action.triggered.connect(self.sync_all)
+        self.cancel_action = self.menu.addAction("&Cancel running sync")
+        self.cancel_action.setToolTip("Stop after the current batch; finished batches are kept")
+        self.cancel_action.triggered.connect(self.cancel_running)
+        self.cancel_action.setEnabled(bool(self._triggers))
+        self.menu.addSeparator()
         self.pause_action = self.menu.addAction("Pause schedule")
         self.pause_action.triggered.connect(self.toggle_pause)
         self.pause_action.setEnabled(scheduler is not None)
@@ -83,8 +102,8 @@ class TrayController(QObject):
         self.menu.aboutToShow.connect(self.refresh_autostart)
         self.refresh_autostart()
         self.menu.addSeparator()
-        self.quit_action = self.menu.addAction("Quit")
-        self.quit_action.triggered.connect(self.quit_requested)
+        self.quit_action = self.menu.addAction("&Quit")
+        self.quit_action.triggered.connect(self.request_quit)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
 
@@ -96,6 +115,9 @@ class TrayController(QObject):
         ctx.runs.listeners.failed.append(self._failed_hook)
         ctx.profile.changed.connect(self.rebuild_sync_menu)
         ctx.profile.saved.connect(self.rebuild_sync_menu)
+        ctx.open_work.changed.connect(self._show_work)
+        ctx.sync_all.progressed.connect(self._sync_all_moved)
+        ctx.open_work.refresh()
         if scheduler is not None:
             self._schedule_changed.connect(self._show_schedule)
             scheduler.listeners_changed.append(self._scheduler_changed)
@@ -120,8 +142,12 @@ class TrayController(QObject):
             self.scheduler.listeners_changed.remove(self._scheduler_changed)
 
     # -- menu ------------------------------------------------------------------------------------
+    def menu_texts(self) -> list[str]:
+        """The menu's entries as shown, without their access-key ampersands."""
+        return [a.text().replace("&", "") for a in self.menu.actions() if a.text()]
+
     def rebuild_sync_menu(self, *_args: object) -> None:
-        """One Sync now entry per enabled entity of the current profile."""
+        """One Sync now entry per enabled entity of the current profile, by its label ("Product groups")."""
         self.sync_menu.clear()
         name = self.ctx.profile.name
         try:
@@ -130,7 +156,8 @@ class TrayController(QObject):
             entities = []
             log.warning("The tray menu cannot list the entities of profile %r: %s", name, exc)
         for entity in entities:
-            action = self.sync_menu.addAction(entity)
+            action = self.sync_menu.addAction(label(entity))
+            action.setData(entity)
             action.setObjectName(f"tray-sync-{entity}")
             action.triggered.connect(lambda _checked=False, e=entity: self.sync_now(e))
         self.sync_menu.setEnabled(bool(entities))
@@ -143,9 +170,31 @@ class TrayController(QObject):
         if profile is None:
             return False
         if not self.ctx.runs.start(profile, entity, trigger="manual"):
-            self._notify(f"{entity} is already syncing", "Its run has to finish first.",
+            self._notify(f"{label(entity)} is already syncing", "Its run has to finish first.",
                          QSystemTrayIcon.MessageIcon.Information)
             return False
+        return True
+
+    def sync_all(self) -> bool:
+        """Every enabled entity of the profile, one after another in dependency order."""
+        if not self.ctx.sync_all.start():
+            self._notify("Sync all is already running" if self.ctx.sync_all.running else "Nothing to sync",
+                         "Cancel it from this menu to start again." if self.ctx.sync_all.running else
+                         "No entity of this profile is enabled.", QSystemTrayIcon.MessageIcon.Information)
+            return False
+        return True
+
+    def cancel_running(self) -> int:
+        """Stop Sync all and every run going on after its current batch; returns how many runs were told."""
+        self.ctx.sync_all.cancel()
+        return sum(1 for key in self.ctx.runs.running() if self.ctx.runs.cancel(key.profile, key.entity))
+
+    def request_quit(self) -> bool:
+        """Quit, after asking while a sync runs (the finished batches are kept); False when the admin stays."""
+        parent = self.window if self.window.isVisible() else None
+        if not confirm_quit(parent, self.ctx.runs):
+            return False
+        self.quit_requested.emit()
         return True
 
     def show_window(self) -> None:
@@ -208,13 +257,13 @@ class TrayController(QObject):
         if result.status == "failed":
             self._failed.add(key)
             if trigger == SCHEDULED:
-                self._notify(f"Scheduled sync of {entity} failed", result.message or "See the Errors page.",
+                self._notify(f"Scheduled sync of {label(entity)} failed", result.message or "See the Errors page.",
                              QSystemTrayIcon.MessageIcon.Critical)
         else:
             self._failed.discard(key)
             if trigger == SCHEDULED and conflicts:
-                self._notify(f"Scheduled sync of {entity} left {conflicts} conflict{'s' * (conflicts != 1)}",
-                             "Decide them on the Errors page.", QSystemTrayIcon.MessageIcon.Warning)
+                self._notify(f"Scheduled sync of {label(entity)} left {conflicts} conflict{'s' * (conflicts != 1)}",
+                             "Decide them on the Conflicts page.", QSystemTrayIcon.MessageIcon.Warning)
         self._show_state()
 
     def _show_failure(self, profile: str, entity: str, exc: ERPSyncError) -> None:
@@ -225,19 +274,40 @@ class TrayController(QObject):
             return
         self._failed.add(key)
         if trigger == SCHEDULED:
-            self._notify(f"Scheduled sync of {entity} could not start", str(exc),
+            self._notify(f"Scheduled sync of {label(entity)} could not start", str(exc),
                          QSystemTrayIcon.MessageIcon.Critical)
         self._show_state()
 
+    def _sync_all_moved(self, *_args: object) -> None:
+        self._show_state()
+
+    def _show_work(self, work: OpenWork) -> None:
+        self._work = work
+        self._show_state()
+
+    def status_text(self) -> str:
+        """The status line of the tooltip and the menu: what waits (from the store) and the last run."""
+        return status_line(self._work)
+
     def _show_state(self) -> None:
-        # driven by the run signals alone: the run manager forgets a run only after its last signal
-        state = "running" if self._triggers else ("error" if self._failed else "idle")
-        lines = [APP_NAME, {"idle": "Idle", "running": "Syncing…", "error": "The last run failed"}[state]]
+        # the run signals say what runs; the store says what waits: open errors or a failed run show the error icon
+        work = self._work
+        waiting = work is not None and (work.run_failures or work.open_errors)
+        state = "running" if self._triggers else ("error" if self._failed or waiting else "idle")
+        lines = [APP_NAME]
+        if self._triggers:
+            names = ", ".join(label(entity) for _profile, entity in self._triggers)
+            lines.append(f"Syncing {names}…")
+        elif self._failed:
+            lines.append("The last run failed")
+        lines.append(self.status_text())
         if self._paused:
             lines.append("Schedule paused")
         elif self._next_run is not None:
             lines.append(f"Next run {self._next_run.astimezone():%a %H:%M}")
         self.icon.setToolTip("\n".join(lines))
+        self.status_action.setText(self.status_text())
+        self.cancel_action.setEnabled(bool(self._triggers) or self.ctx.sync_all.running)
         if state != self.state:
             self.state = state
             self.icon.setIcon(state_icon(state))

@@ -12,5 +12,5 @@ def when_text(moment: datetime | None, now: datetime | None = None) -> str:
     local = moment.astimezone() if moment.tzinfo else moment
     today = (now or datetime.now(local.tzinfo)).date()
     days = (local.date() - today).days
-    day = {0: "today", 1: "tomorrow"}.get(days, local.strftime("%a %d %b"))
+    day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(days, local.strftime("%a %d %b"))
     return f"{day} {local:%H:%M}"

@@ -173,3 +173,35 @@ def test_cleanup_within_the_range_keeps_recent_lines(demo_dir, capsys):
     run(demo_dir, "sync", "-e", "leads", capsys=capsys)
     code, out, _ = run(demo_dir, "cleanup", "--days", "1", capsys=capsys)
     assert code == 0 and out.startswith("0 log lines older than 1 day deleted")
+
+
+def test_a_daily_quota_stays_spent_when_the_next_sync_is_a_new_process(tmp_path):
+    """A scheduled `erpsync sync` is a new process each time: the day's requests spent by the one before count."""
+    env = {**os.environ, "ERPSYNC_DATA_DIR": str(tmp_path), "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
+           "ERPSYNC_TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}
+
+    def erpsync(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "erpsync_gui.cli", *args], capture_output=True, text=True,
+                              timeout=180, env=env)
+        assert "Traceback" not in done.stderr, done.stderr
+        return done
+
+    assert erpsync("demo", "--no-sync").returncode == 0
+    profile = tmp_path / "quota.toml"
+    assert erpsync("config", "export", str(profile)).returncode == 0
+    text = profile.read_text(encoding="utf-8").replace(
+        "[erp.options]\n", '[erp.options]\nrate_limit_key = "demo-erp"\nrate_limits = { per_day = 3 }\n', 1)
+    profile.write_text(text, encoding="utf-8")
+    assert erpsync("config", "import", str(profile)).returncode == 0
+
+    def sync() -> dict:
+        result = json.loads(erpsync("sync", "-e", "clients", "--direction", "import", "--json").stdout)
+        assert isinstance(result, list), result
+        return result[0]
+
+    first = sync()
+    assert first["status"] == "partial" and "3 requests per day" in first["message"], first
+    assert first["counts"]["processed"] > 0
+    second = sync()
+    assert second["status"] == "partial" and "resumes after" in second["message"], second
+    assert second["counts"]["processed"] == 0  # not one more request: the day's three were spent before

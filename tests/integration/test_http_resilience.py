@@ -6,6 +6,7 @@ refresh token setting the endpoint status, and no secret in any log line."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 import time
 from pathlib import Path
@@ -146,6 +147,27 @@ def test_a_daily_quota_ends_the_run_as_partial_and_the_next_run_resumes(service:
     assert result.status == "success", result.message
     # every ERP client was read, and each run resumed from the cursor instead of starting over
     assert total <= processed < 2 * total
+
+
+def test_a_429_asking_for_an_hour_ends_the_run_as_partial_with_when_it_resumes(service: SyncService) -> None:
+    erp = service.sandbox.start()
+    _set_erp(service, batch_size=50)
+    first = service.sync("clients", direction=Direction.IMPORT)
+    assert first.status == "success", first.message
+    for record in erp.records("clients")[:3]:
+        erp.edit("clients", record["id"], phone="+40 700 000 111")
+    erp.faults.configure(rate_limit_every=1, retry_after=3600)
+
+    throttled = service.sync("clients", direction=Direction.IMPORT)
+
+    assert throttled.status == "partial", throttled.message
+    # the client's own clock (not the limiters' test clock) dates the server's pause
+    soon = [datetime.datetime.now().astimezone() + datetime.timedelta(seconds=3600 - s) for s in (0, 60)]
+    assert any(f"resumes after {when:%H:%M}" in throttled.message for when in soon), throttled.message
+    assert "answered 429" in throttled.message and "come back in 60 min" in throttled.message
+    assert throttled.counts["failed"] == 0  # no record is blamed for the server's pause
+    erp.faults.clear()
+    assert service.sync("clients", direction=Direction.IMPORT).counts["updated"] == 3
 
 
 def test_the_circuit_breaker_stops_a_run_with_one_clear_error(service: SyncService,

@@ -49,3 +49,15 @@ def ui_ctx(qtbot, demo_service: SyncService, ui_data_dir: Path) -> Iterator[UiCo
     from PySide6.QtCore import QThreadPool
 
     QThreadPool.globalInstance().waitForDone(30_000)
+
+
+@pytest.fixture
+def styled(qapp):
+    """The app's own look (Fusion, the light stylesheet and its paddings), as the window measures it; plain
+    again afterwards."""
+    from erpsync_gui.ui import theme
+    from erpsync_gui.ui.app import load_style
+
+    load_style(qapp, theme.LIGHT)
+    yield qapp
+    qapp.setStyleSheet("")

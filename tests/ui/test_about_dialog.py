@@ -83,7 +83,8 @@ def test_help_about_in_the_main_window_opens_the_dialog(qtbot, ui_ctx):
     qtbot.addWidget(window)
     window.show()
     help_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Help")
-    assert [a.text() for a in help_menu.actions()] == ["&About ERPSync"]
+    assert [a.text() for a in help_menu.actions() if not a.isSeparator()] == [
+        "&User guide", "&Troubleshooting", "&About ERPSync"]
     window.about_action.trigger()
     dialog = window.findChild(AboutDialog)
     assert dialog is not None and dialog.isVisible() and dialog.windowTitle() == "About ERPSync"

@@ -114,3 +114,25 @@ def test_settings_the_form_does_not_show_survive_a_save(qtbot, ui_ctx):
     saved = ui_ctx.service.profile("demo").erp
     assert saved.batch_size == 40 and saved.options["client_cert"] == "/etc/erpsync/me.p12"
     assert saved.options["paging"] == "cursor"
+
+
+def test_the_results_of_a_test_are_scrolled_into_view_at_150_percent(qtbot, styled, ui_ctx):
+    from PySide6.QtCore import QPoint
+
+    from erpsync_gui.ui.main_window import MainWindow
+    from tests.ui._helpers import SCREENS, settle
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(*SCREENS["1920x1080 at 150%"])
+    window.show()
+    page = next(p for p in window.pages if isinstance(p, ConnectionsPage))
+    window.show_page(window.pages.index(page))
+    settle(qtbot)
+    viewport = page.body_scroll.viewport()
+    with qtbot.waitSignal(page.tested, timeout=30_000):
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    settle(qtbot)
+    for card in page.results.values():
+        top = card.mapTo(viewport, QPoint(0, 0)).y()
+        assert top >= 0 and top + card.height() <= viewport.height(), (top, card.height(), viewport.height())

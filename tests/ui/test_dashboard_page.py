@@ -1,20 +1,22 @@
-"""The Dashboard page over real runs: chart, today's status, last/next run, recent runs, and the two
-maintenance actions behind their confirmation."""
+"""The Dashboard page over real runs: Needs attention (from the store, each line opening its page), today's
+status of every entity in view at 1366x768 and at 1920x1080 with 150 % scaling, a preview never counted as
+a run, the chart that folds away, and empty states that say what to do next."""
 
 from __future__ import annotations
 
-import logging
-import time
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtWidgets import QMessageBox
+import pytest
+from sqlalchemy import text
 
 from erpsync_gui.records import Direction
-from erpsync_gui.store.log_handler import StoreLogHandler, query_log
+from erpsync_gui.ui.main_window import MainWindow
 from erpsync_gui.ui.pages.dashboard import DashboardPage
-from tests.ui._helpers import settle
+from erpsync_gui.ui.when import when_text
+from tests.ui._helpers import RUN_TIMEOUT_MS, SCREENS, break_erp, change_entity, click, crm_database, settle
 
-Yes, No = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
+#: the window's room on a 1366x768 screen, and on a 1920x1080 screen at 150 % (1280x720 logical pixels: what
+#: Qt lays out in; the fonts are the same size in those pixels), each without the taskbar and the title bar
 
 
 class _Schedule:
@@ -29,9 +31,23 @@ class _Schedule:
         return self.when
 
 
+def _whole(widget, top) -> bool:
+    """Whether every ancestor up to `top` has room for the whole widget (nothing of it is clipped away)."""
+    rect, child = widget.rect(), widget
+    while child is not top:
+        parent = child.parentWidget()
+        rect = rect.translated(child.pos())
+        if not parent.rect().contains(rect):
+            return False
+        child = parent
+    return True
+
+
 def _page(qtbot, ctx) -> DashboardPage:
     page = DashboardPage(ctx)
     qtbot.addWidget(page)
+    page.resize(1150, 700)
+    page.show()
     page.refresh()
     settle(qtbot)
     return page
@@ -50,65 +66,102 @@ def test_shows_the_days_figures_last_and_next_runs(qtbot, ui_ctx):
     page = _page(qtbot, ui_ctx)
 
     today = _today(page)
-    assert today["clients"][1] in ("SUCCESS", "PARTIAL") and int(today["clients"][2]) > 0
-    assert "(" in today["clients"][5]  # last run: time and status
-    assert today["clients"][6] == f"{when.astimezone():%Y-%m-%d %H:%M}"
-    assert today["leads"][1] == "no runs" and today["leads"][5] == "never"
+    assert today["Clients"][1] in ("SUCCESS", "PARTIAL") and int(today["Clients"][2]) > 0
+    assert today["Clients"][5].startswith("today ")  # last run: when and how it ended
+    assert today["Clients"][6] == when_text(when)
+    assert today["Leads"][1] == "no runs" and today["Leads"][5] == "never"
     assert ui_ctx.scheduler.asked == ["demo"]
-    assert page.recent.rowCount() == 1 and page.recent.item(0, 1).text() == "clients"
+    assert page.recent.rowCount() == 1 and page.recent.item(0, 1).text() == "Clients"
     assert page.recent.item(0, 9).text().endswith("s")  # the duration
     sets = page.chart.series()[0].barSets()
     assert [s.label() for s in sets] == ["Created", "Updated", "Failed"]
-    assert sets[0].at(sets[0].count() - 1) == int(today["clients"][2])  # today's bar
+    assert sets[0].at(sets[0].count() - 1) == int(today["Clients"][2])  # today's bar
 
-    page.entity_filter.setCurrentText("leads")
+    page.entity_filter.setCurrentIndex(page.entity_filter.findData("leads"))
     sets = page.chart.series()[0].barSets()
     assert sum(sets[0].at(i) for i in range(sets[0].count())) == 0
 
 
-def test_without_a_scheduler_nothing_is_scheduled(qtbot, ui_ctx):
+def test_a_preview_is_not_a_run(qtbot, ui_ctx):
+    result = ui_ctx.service.sync("leads", profile_name="demo", dry_run=True)
+    assert result.dry_run and result.counts["inserted"] > 0
     page = _page(qtbot, ui_ctx)
-    assert {row[6] for row in _today(page).values()} == {"not scheduled"}
+    today = _today(page)
+    assert today["Leads"][5] == "never" and today["Leads"][1] == "no runs"
+    assert page.recent.item(0, 4).text() == "preview" and page.recent.item(0, 10).text() == "nothing was written"
 
 
-def test_reset_statistics_asks_first(qtbot, ui_ctx, monkeypatch):
+def test_needs_attention_counts_from_the_store_and_opens_the_page(qtbot, ui_ctx):
+    change_entity(ui_ctx, "clients", policy="manual")
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET city = 'Sibiu' WHERE customer_number = 'C00005'"))
+    first = ui_ctx.service.sync("clients", profile_name="demo", direction=Direction.EXPORT)
+    waiting = first.counts["conflicts"]
+    assert waiting > 1
+    again = ui_ctx.service.sync("clients", profile_name="demo", direction=Direction.EXPORT)
+    assert again.counts["conflicts"] == 0  # this run saw nothing new; the conflicts still wait
+    break_erp(ui_ctx)
+    assert ui_ctx.service.sync("leads", profile_name="demo").status == "failed"
+
+    page = _page(qtbot, ui_ctx)
+    qtbot.waitUntil(lambda: len(page.attention.items) == 2, timeout=RUN_TIMEOUT_MS)
+    failed, conflicts = page.attention.texts()
+    assert failed.startswith("Leads: the last run failed") and "connection refused" in failed
+    assert conflicts == f"{waiting} conflicts wait for a decision (Clients {waiting})"
+    opened: list[str] = []
+    page.open_page_requested.connect(opened.append)
+    click(qtbot, page.attention.buttons[1])
+    click(qtbot, page.attention.buttons[0])
+    assert opened == ["conflicts", "errors"]
+
+
+def test_empty_states_say_what_to_do(qtbot, ui_ctx):
+    page = _page(qtbot, ui_ctx)
+    qtbot.waitUntil(lambda: page.attention.title.text() == "Getting started", timeout=RUN_TIMEOUT_MS)
+    assert page.recent_stack.currentWidget() is page.recent_empty
+    assert "Sync all (Ctrl+Shift+S)" in page.recent_empty.text()
+    assert page.chart_stack.currentWidget() is page.chart_empty
+    assert [b.text() for b in page.attention.buttons] == ["Sync all"]
+    with qtbot.waitSignal(ui_ctx.sync_all.finished, timeout=RUN_TIMEOUT_MS * 3):
+        click(qtbot, page.attention.buttons[0])
+    qtbot.waitUntil(lambda: page.recent_stack.currentWidget() is page.recent, timeout=RUN_TIMEOUT_MS)
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+def test_every_entity_is_in_view_without_scrolling(qtbot, styled, ui_ctx, screen):
+    for entity in ("clients", "leads"):
+        ui_ctx.service.sync(entity, profile_name="demo")
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(*SCREENS[screen])
+    window.show()
+    window.show_page(0)
+    settle(qtbot)
+    page = window.current_page()
+    assert isinstance(page, DashboardPage)
+    qtbot.waitUntil(lambda: page.today.rowCount() == len(ui_ctx.service.profile("demo").entities))
+    settle(qtbot)
+    qtbot.waitUntil(lambda: ui_ctx.open_work.work is not None)  # the panel's lines take their room too
+    table = page.today
+    # once the layout has taken in the rows and the panel's lines: nothing of the table is cut off by the page
+    # around it, and the recent runs keep room for rows
+    qtbot.waitUntil(lambda: _whole(table, window) and _whole(page.recent, window) and _whole(page.attention, window),
+                    timeout=5000)
+    assert not table.verticalScrollBar().isVisible() and not table.horizontalScrollBar().isVisible()
+    last = table.rowCount() - 1
+    assert table.rowViewportPosition(last) + table.rowHeight(last) <= table.viewport().height()
+    assert page.recent.height() >= page.recent.verticalHeader().defaultSectionSize() * 3
+    for column in range(table.columnCount() - 1):  # every column's text whole (the last one stretches)
+        for row in range(table.rowCount()):
+            item = table.item(row, column)
+            assert table.fontMetrics().horizontalAdvance(item.text()) <= table.columnWidth(column), item.text()
+
+
+def test_the_chart_folds_away(qtbot, ui_ctx):
     ui_ctx.service.sync("leads", profile_name="demo")
     page = _page(qtbot, ui_ctx)
-    assert page.recent.rowCount() == 1
-    asked = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or No)
-
-    page.reset_button.click()
-    settle(qtbot)
-    assert asked and "cannot be undone" in asked[0]
-    page.refresh()
-    settle(qtbot)
-    assert page.recent.rowCount() == 1
-
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: Yes)
-    page.reset_button.click()
-    qtbot.waitUntil(lambda: "Statistics reset" in page.status.text())
-    settle(qtbot)
-    assert page.recent.rowCount() == 0 and _today(page)["leads"][1] == "no runs"
-
-
-def test_clean_up_logs_asks_first_and_keeps_recent_lines(qtbot, ui_ctx, monkeypatch):
-    handler = StoreLogHandler(ui_ctx.store)
-    for age_days, text in ((40, "old line"), (0, "new line")):
-        record = logging.LogRecord("erpsync.test", logging.INFO, __file__, 1, text, None, None)
-        record.created = time.time() - age_days * 86400
-        handler.handle(record)
-    handler.close()
-    page = _page(qtbot, ui_ctx)
-    page.days.setValue(30)
-
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: No)
-    page.cleanup_button.click()
-    settle(qtbot)
-    assert len(query_log(ui_ctx.store)) == 2
-
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: Yes)
-    page.cleanup_button.click()
-    qtbot.waitUntil(lambda: "1 log lines deleted" in page.status.text())
-    settle(qtbot)
-    assert [e.message for e in query_log(ui_ctx.store)] == ["new line"]
+    assert page.chart_body.isVisible()
+    click(qtbot, page.chart_toggle)
+    assert not page.chart_body.isVisible() and not page.entity_filter.isVisible()
+    click(qtbot, page.chart_toggle)
+    assert page.chart_body.isVisible()

@@ -145,6 +145,63 @@ def test_the_empty_value_rule_is_shown_and_chosen_per_row(page, qtbot, ui_ctx):
     assert next(r for r in saved.fields if r["crm"] == "city")["empty"] == "omit"
 
 
+def test_the_rial_sign_no_font_draws_is_spelled_out_not_a_box(page):
+    from erpsync_gui.ui.fonts import drawable
+
+    note = page.currencies.lists_note.text()
+    labels = " ".join(page.currencies.known[Side.CRM].values())
+    assert "IRR" in labels
+    if not drawable("\ufdfc"):  # this machine has no font with the rial sign (DejaVu has none)
+        assert "\ufdfc" not in labels and "\ufdfc" not in note
+        assert "IRR (ریال)" in labels  # the sign's compatibility form, which the Arabic script fonts draw
+    else:
+        assert "\ufdfc" in labels
+
+
+def test_the_value_map_offers_the_values_a_side_allows(page, qtbot):
+    import dataclasses
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QComboBox
+
+    from erpsync_gui.records import FieldInfo
+
+    _select(qtbot, page, "leads")
+    samples = page.samples["leads"]
+    erp_fields = tuple(dataclasses.replace(f, choices=("new", "won", "lost")) if f.name == "status" else f
+                       for f in samples.fields[Side.ERP])
+    page.samples["leads"] = dataclasses.replace(samples, fields={**samples.fields, Side.ERP: erp_fields})
+    assert any(f.choices for f in erp_fields if isinstance(f, FieldInfo))
+    row = next(r for r in range(page.model.rowCount()) if page.model.row(r).get("erp") == "status")
+    opened: list[ValueMapDialog] = []
+    original = ValueMapDialog.exec
+    ValueMapDialog.exec = lambda self: opened.append(self) or 0  # the dialog stays open for the test to use
+    try:
+        page.table.selectRow(row)
+        qtbot.mouseClick(page.value_map_button, Qt.MouseButton.LeftButton)
+    finally:
+        ValueMapDialog.exec = original
+    dialog = opened[0]
+    qtbot.addWidget(dialog)
+    assert dialog.allowed.text() == "The ERP allows: new, won, lost" and not dialog.allowed.isHidden()
+    dialog.show()
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)  # a new row, its CRM cell being edited
+    row = dialog.table.rowCount() - 1
+    qtbot.keyClicks(dialog.table.focusWidget(), "zz-new")
+    qtbot.keyClick(dialog.table.focusWidget(), Qt.Key.Key_Return)
+    dialog.table.setCurrentCell(row, 1)
+    dialog.table.editItem(dialog.table.item(row, 1))
+    editor = dialog.table.findChild(QComboBox)
+    assert editor is not None and [editor.itemText(i) for i in range(editor.count())] == ["new", "won", "lost"]
+    editor.setCurrentIndex(editor.findText("won"))
+    dialog.table.setCurrentCell(row, 0)  # leaving the cell writes the choice, as a click elsewhere does
+    assert dialog.pairs()[row] == ("zz-new", "won")
+    dialog.table.item(row, 1).setText("maybe")
+    assert "the ERP does not list 'maybe'" in dialog.problem.text()
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert ok.isEnabled() == (not dialog.problems())  # an unlisted value is a hint, not a refusal
+
+
 def test_a_row_naming_a_column_the_crm_table_lacks_is_not_saved(page, qtbot, ui_ctx):
     from PySide6.QtCore import Qt
 

@@ -1,10 +1,13 @@
 """The Sync page's Schedule panel against the real scheduler (APScheduler with its job store in the state
-database): a saved schedule lands in the database and the scheduler, a bad cron line is refused inline,
-Pause/Resume follows the scheduler, and start at login writes the XDG autostart entry."""
+database): a saved schedule lands in the database and the scheduler, minute presets and the next five run
+times, a bad cron line is refused inline, Pause/Resume follows the scheduler, the entities caption says what
+is covered, and start at login writes the XDG autostart entry."""
 
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
+from itertools import pairwise
 
 import pytest
 from PySide6.QtCore import Qt, QTime
@@ -118,3 +121,51 @@ def test_start_at_login_writes_and_removes_the_autostart_entry(qtbot, panel, tmp
     assert "[Desktop Entry]" in text and "erpsync_gui" in text
     panel.autostart.click()
     assert not entry.exists() and not panel.autostart.isChecked()
+
+
+def test_minute_presets_are_saved_and_the_next_five_runs_listed(qtbot, panel, ui_ctx, scheduler):
+    offered = [panel.interval.itemText(i) for i in range(panel.interval.count())]
+    assert offered[:3] == ["Every 5 minutes", "Every 15 minutes", "Every 30 minutes"]
+    assert "Every 1 hour" in offered and "Every 4 hours" in offered
+    assert not panel.next_slots.isVisible()  # the schedule is off: no run times to list
+    qtbot.mouseClick(panel.enabled, Qt.MouseButton.LeftButton)
+    panel.interval.setCurrentIndex(panel.interval.findText("Every 15 minutes"))
+    slots = panel.upcoming()
+    assert len(slots) == 5
+    assert all((b - a).total_seconds() == 15 * 60 for a, b in pairwise(slots))
+    assert panel.next_slots.isVisible() and panel.next_slots.text().startswith("Next runs: ")
+    assert panel.next_slots.text().count(",") == 4
+
+    with qtbot.waitSignal(panel.saved, timeout=10_000):
+        qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    stored = ConfigRepo(ui_ctx.store).get_profile("demo").schedule
+    assert stored.interval_hours == pytest.approx(0.25)
+    moment = scheduler.next_run("demo")
+    assert moment is not None and 0 < (moment - datetime.now(moment.tzinfo)).total_seconds() <= 15 * 60
+    # saved, the list starts at the scheduler's own next run
+    assert panel.upcoming()[0] == moment
+    panel.load(ConfigRepo(ui_ctx.store).get_profile("demo"))
+    assert panel.interval.currentText() == "Every 15 minutes"
+
+
+def test_the_window_moves_the_listed_runs_into_it(qtbot, panel):
+    qtbot.mouseClick(panel.enabled, Qt.MouseButton.LeftButton)
+    panel.interval.setCurrentIndex(panel.interval.findData(4))
+    qtbot.mouseClick(panel.window_on, Qt.MouseButton.LeftButton)
+    panel.window_from.setTime(QTime(19, 0))
+    panel.window_to.setTime(QTime(7, 0))
+    window = SyncWindow.parse("19:00-07:00")
+    assert all(window.contains(slot.astimezone()) for slot in panel.upcoming())
+
+
+def test_the_entities_caption_says_what_the_schedule_covers(qtbot, panel):
+    count = panel.entities.count()
+    assert count > 2
+    for row in range(count):
+        panel.entities.item(row).setCheckState(Qt.CheckState.Checked)
+    assert panel.entities_caption.text() == "&Entities: all enabled"
+    _check_only(panel, "clients")
+    assert panel.entities_caption.text() == f"&Entities: 1 of {count}"
+    for row in range(count):
+        panel.entities.item(row).setCheckState(Qt.CheckState.Unchecked)
+    assert panel.entities_caption.text() == "&Entities: all enabled"

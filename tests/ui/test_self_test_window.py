@@ -26,7 +26,7 @@ def test_every_check_passes_on_this_installation(qtbot, tmp_path, memory_keyring
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines[:-1]] == [f"ok   {name}" for name in CHECKS]
     assert lines[-1].startswith("self-test passed: 10 checks")
-    assert "6 pages and the About dialog drawn" in out.getvalue()
+    assert "7 pages and the About dialog drawn" in out.getvalue()
     assert report.read_text(encoding="utf-8") == out.getvalue()
     assert memory_keyring.entries == {}  # the user's keyring was never written
     assert not data_dir.exists()  # nor the user's data directory: all of it happened in a temporary one

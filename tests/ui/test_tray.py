@@ -1,6 +1,8 @@
-"""The tray: its menu drives real runs of the demo, a scheduled job fires and a scheduled failure is
-notified. Offscreen (no tray host) in this process, and again under a real tray host (Xvfb + trayer) in a
-subprocess, which is skipped when those programs are missing - except on CI, where it must run."""
+"""The tray: its menu (a status line from the store, entity labels, Sync all, Cancel running sync) drives real
+runs of the demo, a scheduled job fires and a scheduled failure is notified, the tooltip says what waits, and
+Quit asks first while a sync runs. Offscreen (no tray host) in this process, and again under a real tray host
+(Xvfb + trayer) in a subprocess, which is skipped when those programs are missing - except on CI, where it
+must run."""
 
 from __future__ import annotations
 
@@ -13,13 +15,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from erpsync_gui.app.scheduler import SyncScheduler
+from erpsync_gui.entities import label
 from erpsync_gui.profile import Schedule
+from erpsync_gui.records import Direction
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.ui.tray import TrayController
+from tests.ui._helpers import answering, change_entity, crm_database
 
 RUN_TIMEOUT_MS = 60_000
+MENU = ["Open", "Sync now", "Sync all", "Cancel running sync", "Pause schedule", "Start at login", "Quit"]
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -46,19 +53,75 @@ def tray(qtbot, ui_ctx, scheduler):
     controller.close()
 
 
-def test_without_a_tray_host_it_says_so_and_still_offers_its_menu(tray, ui_ctx):
+def test_without_a_tray_host_it_says_so_and_still_offers_its_menu(qtbot, tray, ui_ctx):
     assert not tray.available  # offscreen has no tray: the window's close must quit instead
-    menu = [a.text() for a in tray.menu.actions() if a.text()]
-    assert menu == ["Open", "Sync now", "Pause schedule", "Start at login", "Quit"]
+    qtbot.waitUntil(lambda: tray.menu_texts()[0] == "Nothing waits · no run yet", timeout=RUN_TIMEOUT_MS)
+    assert tray.menu_texts()[1:] == MENU
+    assert not tray.status_action.isEnabled()  # a line to read, not a command
     enabled = [cfg.entity for cfg in ui_ctx.service.profile("demo").entities if cfg.enabled]
-    assert [a.text() for a in tray.sync_actions()] == enabled
+    assert [a.text() for a in tray.sync_actions()] == [label(e) for e in enabled]
+    assert "Product groups" in [a.text() for a in tray.sync_actions()]
     assert not tray.notify_hidden_once()
+
+
+def test_the_status_line_says_what_waits_after_a_run_that_ended_well(qtbot, tray, ui_ctx):
+    change_entity(ui_ctx, "clients", policy="manual")
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET city = 'Sibiu' WHERE customer_number = 'C00005'"))
+    waiting = ui_ctx.service.sync("clients", profile_name="demo", direction=Direction.EXPORT).counts["conflicts"]
+    assert waiting > 1
+    with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        next(a for a in tray.sync_actions() if a.data() == "leads").trigger()
+    assert finished.args[2].status == "success"  # leads ended well; the clients' conflicts still wait
+    line = f"{waiting} conflicts wait · last run "
+    qtbot.waitUntil(lambda: tray.menu_texts()[0].startswith(line), timeout=RUN_TIMEOUT_MS)
+    assert tray.menu_texts()[0].endswith(" success")
+    tooltip = tray.icon.toolTip()
+    assert line in tooltip and "Idle" not in tooltip
+
+
+def test_sync_all_and_cancel_from_the_menu(qtbot, tray, ui_ctx):
+    change_entity(ui_ctx, "clients", batch_size=5)
+    erp = ui_ctx.service.sandbox.start()
+    erp.faults.configure(latency_ms=40)
+    assert not tray.cancel_action.isEnabled()
+    with qtbot.waitSignal(ui_ctx.bridge.run_progressed, timeout=RUN_TIMEOUT_MS,
+                          check_params_cb=lambda e: e.entity == "clients" and e.processed > 0):
+        tray.sync_all_action.trigger()
+    assert tray.cancel_action.isEnabled() and ui_ctx.sync_all.running
+    assert "Syncing Clients…" in tray.icon.toolTip()
+    with qtbot.waitSignal(ui_ctx.sync_all.finished, timeout=RUN_TIMEOUT_MS) as done:
+        tray.cancel_action.trigger()
+    erp.faults.clear()
+    outcomes = done.args[1]
+    assert outcomes["clients"] == "cancelled" and set(outcomes.values()) == {"cancelled"}
+    qtbot.waitUntil(lambda: not tray.cancel_action.isEnabled(), timeout=RUN_TIMEOUT_MS)
+
+
+def test_quit_during_a_sync_asks_first(qtbot, tray, ui_ctx):
+    change_entity(ui_ctx, "clients", batch_size=5)
+    erp = ui_ctx.service.sandbox.start()
+    erp.faults.configure(latency_ms=40)
+    quits: list[bool] = []
+    tray.quit_requested.connect(lambda: quits.append(True))
+    with qtbot.waitSignal(ui_ctx.bridge.run_progressed, timeout=RUN_TIMEOUT_MS,
+                          check_params_cb=lambda e: e.processed > 0):
+        next(a for a in tray.sync_actions() if a.data() == "clients").trigger()
+    with answering("Keep running") as asked:
+        tray.quit_action.trigger()
+    assert quits == [] and "finished are kept" in asked[0]
+    with answering("Quit"):
+        tray.quit_action.trigger()
+    assert quits == [True]
+    erp.faults.clear()
+    with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS):
+        tray.cancel_running()
 
 
 def test_sync_now_in_the_menu_runs_the_entity(qtbot, tray, ui_ctx):
     states: list[str] = []
     tray.state_changed.connect(states.append)
-    clients = next(a for a in tray.sync_actions() if a.text() == "clients")
+    clients = next(a for a in tray.sync_actions() if a.text() == "Clients")
     with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         clients.trigger()
     profile, entity, result = finished.args
@@ -83,10 +146,11 @@ def test_a_failed_scheduled_run_is_notified_and_shows_the_error_icon(qtbot, tray
     scheduler.trigger_now("demo")
     qtbot.waitUntil(lambda: bool(tray.notifications), timeout=RUN_TIMEOUT_MS)
     title, message = tray.notifications[0]
-    assert title == "Scheduled sync of clients failed"
+    assert title == "Scheduled sync of Clients failed"
     assert "connection refused" in message
     assert tray.state == "error"
     assert "The last run failed" in tray.icon.toolTip()
+    qtbot.waitUntil(lambda: tray.menu_texts()[0].startswith("Clients failed · last run "), timeout=RUN_TIMEOUT_MS)
 
 
 def test_pause_and_resume_from_the_menu(qtbot, tray, scheduler):
@@ -158,8 +222,8 @@ def test_under_a_real_tray_host(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found["tray_available"] and found["icon_visible"], done.stderr[-3000:]
-    assert found["menu"] == ["Open", "Sync now", "Pause schedule", "Start at login", "Quit"]
-    assert "clients" in found["sync_entries"]
+    assert found["menu"][1:] == MENU
+    assert "Clients" in found["sync_entries"]
     assert found["menu_run"]["started"] == [["clients", "manual"]]
     assert found["menu_run"]["finished"] == [["clients", "success"]]
     assert found["menu_run"]["states"][:2] == ["running", "idle"]
@@ -167,7 +231,7 @@ def test_under_a_real_tray_host(tmp_path):
     assert found["scheduled_run"]["started"] == [["clients", "scheduled"]]
     assert found["scheduled_run"]["finished"] == [["clients", "success"]]
     assert found["failure"]["finished"] == [["clients", "failed"]]
-    assert found["failure"]["notifications"][0][0] == "Scheduled sync of clients failed"
+    assert found["failure"]["notifications"][0][0] == "Scheduled sync of Clients failed"
     assert found["failure"]["state"] == "error"
     assert found["failure"]["balloon"], "no notification balloon appeared"
     assert found["hidden_notice"] == [True, False, False]

@@ -71,11 +71,11 @@ def main(data_dir: Path) -> dict:
     bridge.run_started.connect(lambda _p, entity, trigger: started.append((entity, trigger)))
     try:
         found["icon_visible"] = wait_for(app, tray.icon.isVisible, "the tray icon")
-        found["menu"] = [a.text() for a in tray.menu.actions() if a.text()]
+        found["menu"] = tray.menu_texts()
         found["sync_entries"] = [a.text() for a in tray.sync_actions()]
 
-        # Sync now > clients from the tray menu
-        next(a for a in tray.sync_actions() if a.text() == "clients").trigger()
+        # Sync now > Clients from the tray menu
+        next(a for a in tray.sync_actions() if a.data() == "clients").trigger()
         wait_for(app, lambda: finished, "the run started from the menu")
         found["menu_run"] = {"started": started[:1], "finished": finished[:1], "states": list(states)}
 

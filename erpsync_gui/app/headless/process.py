@@ -21,6 +21,7 @@ from erpsync_gui.app.webhooks.listener import WebhookListener
 from erpsync_gui.app.webhooks.settings import WebhookSettings
 from erpsync_gui.app.webhooks.wiring import build_listener
 from erpsync_gui.errors import ConfigError, ERPSyncError
+from erpsync_gui.http.ratelimit import keep_counts_in
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.db import Store, open_store
 from erpsync_gui.store.log_handler import StoreLogHandler
@@ -56,6 +57,7 @@ class HeadlessService:
     def start(self) -> HeadlessService:
         url = str(self.settings.store_url)
         self.store = open_store(url, data_dir=self.data_dir)
+        keep_counts_in(self.data_dir)  # a daily quota spent before a restart of the service stays spent
         try:
             # the control API's log view reads the log table: every run's lines go there, redacted
             self._store_log = StoreLogHandler(self.store, secrets=self.secrets.known_secret_values)

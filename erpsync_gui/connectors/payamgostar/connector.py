@@ -209,9 +209,9 @@ class PayamgostarConnector:
                             found.setdefault(value, []).append(record)
             return found
         for record in self._all_identities():
-            value = record.data.get(field)
-            if value is not None and str(value).strip() in wanted:
-                found.setdefault(str(value).strip(), []).append(record)
+            held = record.data.get(field)
+            if held is not None and str(held).strip() in wanted:
+                found.setdefault(str(held).strip(), []).append(record)
         return found
 
     def find_by_origin(self, entity: str, channel: str, source_ids: Sequence[str]) -> dict[str, Record]:

@@ -50,8 +50,8 @@ def run_batches(api: QboClient, entity: Entity, operation: str, bodies: Sequence
             answer = by_id.get(str(index))
             fault = fault_of(answer)
             if answer is None:
-                error = PermanentError(f"malformed reply from QuickBooks Online for {what}: no answer for item "
-                                       f"{index + 1}")
+                error: ERPSyncError = PermanentError(
+                    f"malformed reply from QuickBooks Online for {what}: no answer for item {index + 1}")
                 results.append((BatchItemResult(index=index, error=error), None))
             elif fault is not None:
                 error = fault_error(fault, f"{operation} of {entity.name} #{index + 1}", entity,

@@ -79,7 +79,8 @@ class QboClient:
                 items = reply.get(entity.name, []) if isinstance(reply, dict) else None
                 if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                     _malformed(where, f"{entity.name} is not a list of objects")
-                found += items
+                else:
+                    found += items
         return found, _time(body)
 
     def _note(self, response: httpx.Response) -> None:

@@ -282,7 +282,7 @@ class QuickBooksConnector:
         field = duplicate_field(fault, entity) if fault is not None else None
         value = payload.get(field) if field else None
         existing = None
-        if value not in (None, ""):
+        if field and value not in (None, ""):
             try:
                 holders = self.find_by_keys(entity.name, field, [value]).get(str(value).strip(), [])
             except ERPSyncError:
@@ -325,7 +325,8 @@ class QuickBooksConnector:
             if getattr(exc, "status", None) is not None:
                 return CheckResult(False, True, False, _ms(started), f"QuickBooks Online answered with an error: {exc}")
             return CheckResult(False, False, False, None, f"QuickBooks Online cannot be reached: {exc}")
-        info = body.get("CompanyInfo") if isinstance(body.get("CompanyInfo"), dict) else {}
+        company = body.get("CompanyInfo")
+        info = company if isinstance(company, dict) else {}
         name = info.get("CompanyName") or f"company {realm}"
         latency = api.http.last_latency_ms if api.http.last_latency_ms is not None else _ms(started)
         return CheckResult(True, True, True, latency, f"Connected to QuickBooks Online ({name}) in {latency:.0f} ms",

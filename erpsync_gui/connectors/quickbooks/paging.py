@@ -35,6 +35,12 @@ def where(entity: Entity, conditions: Sequence[str]) -> str:
     return f" WHERE {' AND '.join(parts)}" if parts else ""
 
 
+def _later(a: str | None, b: str) -> bool:
+    """LastUpdatedTime `a` is after `b` (a time that does not read as one is after none)."""
+    first, second = parse_time(a), parse_time(b)
+    return first is not None and second is not None and first > second
+
+
 def changed_objects(api: QboClient, entity: Entity, since: str | None, per_page: int) -> Iterator[QueryPage]:
     """Every object updated at `since` or later (all when None), oldest change first."""
     seen: dict[str, str] = {}
@@ -54,7 +60,7 @@ def changed_objects(api: QboClient, entity: Entity, since: str | None, per_page:
         yield QueryPage(fresh, newest, stamp)
         if len(items) < per_page:
             return
-        if frontier is None or parse_time(newest) > parse_time(frontier):
+        if frontier is None or _later(newest, frontier):
             frontier, start = newest, 1  # start again from the newest change read
         else:
             start += per_page  # a page of objects in one second: page deeper in the same window

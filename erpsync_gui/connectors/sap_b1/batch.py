@@ -109,6 +109,7 @@ def _http(block: bytes, content_id: str | None) -> SubReply:
     match = _STATUS.match(first.strip())
     if not match:
         raise BatchFormatError(f"a batch part has no HTTP status line ({first[:40]!r})")
+    headers: dict[str, str]
     if rest.startswith(b"\n"):
         headers, body = {}, rest[1:]
     else:

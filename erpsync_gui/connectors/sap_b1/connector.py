@@ -274,7 +274,7 @@ class SapB1Connector:
             error = OutcomeUnknownError(f"malformed reply from SAP Business One for {what}: "
                                         f"{len(reply.parts)} answers to {len(chunk)} creates")
             return [BatchItemResult(index=offset + i, error=error) for i in range(len(chunk))]
-        ordered = sorted(reply.parts, key=lambda p: int(p.content_id) if (p.content_id or "").isdigit() else 0)
+        ordered = sorted(reply.parts, key=lambda p: int(p.content_id) if p.content_id and p.content_id.isdigit() else 0)
         results = []
         for i, part in enumerate(ordered):
             if part.status >= 300:

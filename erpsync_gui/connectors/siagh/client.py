@@ -7,7 +7,7 @@ the server filters is unverified, so it is not used) and `BpmsApi/SaveFormData` 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from erpsync_gui.connectors.siagh.auth import LOGIN_PATH, SiaghAuth, SiaghSession
@@ -39,7 +39,7 @@ class SiaghClient:
         """The current login's reply, logging in first when there is none."""
         return self.auth.session if self.auth.session is not None else self.login()
 
-    def contacts(self) -> Iterator[dict[str, Any]]:
+    def contacts(self) -> Generator[dict[str, Any]]:
         """Every contact row, parsed from the reply as it arrives; the reply is closed when the iterator is."""
         with self.http.stream("GET", CONTACTS_PATH, headers={"Accept": "application/json"}) as response:
             url = str(response.request.url.copy_with(query=None))

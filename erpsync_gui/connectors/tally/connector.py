@@ -78,7 +78,7 @@ class TallyConnector:
     # -- reading -----------------------------------------------------------------------------------------
     def _collection(self, spec: Spec, formula: str | None, span: tuple[date, date] | None = None) -> Collection:
         parts = [formula] if formula else []
-        if spec.voucher:
+        if spec.voucher_type is not None:
             parts.insert(0, f"$VoucherTypeName = {tdl_string(getattr(self.options, spec.voucher_type))}")
         joined = " AND ".join(f"({p})" for p in parts) if len(parts) > 1 else (parts[0] if parts else None)
         return Collection(spec.type, spec.fetch, joined, self.options.debtors_group if spec.under_debtors else None,
@@ -201,7 +201,7 @@ class TallyConnector:
     def _object(self, spec: Spec, payload: Mapping[str, Any], action: str, current: Record | None = None,
                 ) -> ImportObject:
         fields = writable(payload)
-        if spec.voucher:
+        if spec.voucher_type is not None:
             vtype = getattr(self.options, spec.voucher_type)
             fields = {"VOUCHERTYPENAME": vtype, **fields}
             if isinstance(fields.get("DATE"), str):
@@ -226,14 +226,14 @@ class TallyConnector:
                 raise result.error
             assert result.record is not None
             return result.record
-        result = self._tally.import_(spec.report, [self._object(spec, payload, "Create")], f"the create of {entity}")
-        if result.created != 1 or result.errors:
-            raise _refusal(f"the create of {entity}", result.line_errors)
-        if result.last_voucher_id is None:
+        imported = self._tally.import_(spec.report, [self._object(spec, payload, "Create")], f"the create of {entity}")
+        if imported.created != 1 or imported.errors:
+            raise _refusal(f"the create of {entity}", imported.line_errors)
+        if imported.last_voucher_id is None:
             raise PermanentError(f"malformed reply from Tally for the create of {entity}: no LASTVCHID")
-        made = self._export(spec, f"$MasterID = {result.last_voucher_id}", chunks=False)
+        made = self._export(spec, f"$MasterID = {imported.last_voucher_id}", chunks=False)
         if not made:
-            raise PermanentError(f"Tally created the {entity} voucher {result.last_voucher_id} but it cannot be "
+            raise PermanentError(f"Tally created the {entity} voucher {imported.last_voucher_id} but it cannot be "
                                  "read back", hint="check the from_date/to_date window")
         return made[0]
 

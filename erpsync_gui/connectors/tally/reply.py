@@ -137,11 +137,15 @@ def import_result(root: etree._Element) -> ImportResult:
     values: dict[str, int] = {}
     for tag, name in _COUNTERS.items():
         node = holder.find(tag)
-        if node is not None and (node.text or "").strip().lstrip("-").isdigit():
-            values[name] = int(node.text.strip())
-    ids: dict[str, int | None] = {}
-    for tag, name in (("LASTVCHID", "last_voucher_id"), ("LASTMID", "last_master_id")):
-        node = holder.find(tag)
-        text = (node.text or "").strip() if node is not None else ""
-        ids[name] = int(text) if text.isdigit() and int(text) > 0 else None
-    return ImportResult(**values, **ids, line_errors=tuple(line_errors(root)))
+        count = (node.text or "").strip() if node is not None else ""
+        if count.lstrip("-").isdigit():
+            values[name] = int(count)
+    return ImportResult(**values, last_voucher_id=_positive(holder, "LASTVCHID"),
+                        last_master_id=_positive(holder, "LASTMID"), line_errors=tuple(line_errors(root)))
+
+
+def _positive(holder: etree._Element, tag: str) -> int | None:
+    """A counter's id above 0 (Tally answers 0 when it made none)."""
+    node = holder.find(tag)
+    text = (node.text or "").strip() if node is not None else ""
+    return int(text) if text.isdigit() and int(text) > 0 else None

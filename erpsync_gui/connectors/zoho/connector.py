@@ -30,7 +30,7 @@ from erpsync_gui.connectors.zoho.cursor import ZohoCursor, server_stamp, with_la
 from erpsync_gui.connectors.zoho.modules import MODULES, Module
 from erpsync_gui.connectors.zoho.options import ZohoOptions
 from erpsync_gui.connectors.zoho.paging import changed_records, deleted_records
-from erpsync_gui.connectors.zoho.shape import parse_time, to_record
+from erpsync_gui.connectors.zoho.shape import moment, to_record
 from erpsync_gui.errors import (
     AuthError,
     ConfigError,
@@ -109,7 +109,7 @@ class ZohoConnector:
         return module
 
     def _fields(self, module: Module) -> str:
-        return ",".join(dict.fromkeys((*module.api_fields, *self.options.extra_fields.get(module.name, ()))))
+        return ",".join(dict.fromkeys((*module.api_fields, *self.options.extra_fields.get(module.name, []))))
 
     # -- the Connector protocol ------------------------------------------------------------------
     def capabilities(self, entity: str) -> Capabilities:
@@ -123,7 +123,7 @@ class ZohoConnector:
     def describe(self, entity: str) -> EntityInfo:
         """The documented fields (plus the configured extra ones) and the natural keys."""
         module = self._module(entity)
-        extra = tuple(FieldInfo(name) for name in self.options.extra_fields.get(module.name, ()))
+        extra = tuple(FieldInfo(name) for name in self.options.extra_fields.get(module.name, []))
         return EntityInfo(module.name, module.info() + extra, has_cursor=True, key_fields=module.keys)
 
     def changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
@@ -141,7 +141,7 @@ class ZohoConnector:
             gone = deleted_records(lambda p, h: api.get(f"{module.name}/deleted", p, h, what=f"deleted {module.name}"),
                                    state.deleted, self.options.page_size, self.options.deleted_type, f"deleted {where}")
             if gone:
-                deleted_since = max((when for _rid, when in gone), key=parse_time)
+                deleted_since = max((when for _rid, when in gone), key=moment)
                 ids = list(dict.fromkeys(rid for rid, _when in gone))
                 for chunk, last in with_last(chunked(ids, page_size)):
                     done = ZohoCursor(state.modified, deleted_since).dump() if last else None

@@ -20,10 +20,15 @@ from erpsync_gui.http.redact import redact_text
 _AUTH = frozenset({"INVALID_TOKEN", "AUTHENTICATION_FAILURE", "OAUTH_SCOPE_MISMATCH", "NO_PERMISSION"})
 
 
+def _object(value: Any) -> Mapping[str, Any]:
+    """A member that should hold a JSON object; an empty one when it is absent or of another shape."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _text(item: Mapping[str, Any]) -> str:
     code = str(item.get("code") or "error")
     message = str(item.get("message") or "").strip()
-    details = item.get("details") if isinstance(item.get("details"), Mapping) else {}
+    details = _object(item.get("details"))
     where = details.get("api_name") or details.get("param_name")
     text = f"{code}: {message}" if message else code
     return f"{text} ({where})" if where else text
@@ -32,11 +37,11 @@ def _text(item: Mapping[str, Any]) -> str:
 def item_error(item: Mapping[str, Any], what: str, secrets: tuple[str, ...] = ()) -> ERPSyncError:
     """The error for one failed record (or request) of `what` ("insert of Contacts #3")."""
     code = str(item.get("code") or "")
-    details = item.get("details") if isinstance(item.get("details"), Mapping) else {}
+    details = _object(item.get("details"))
     text = redact_text(_text(item), secrets)
     message = f"Zoho CRM refused the {what}: {text}"
     if code == "DUPLICATE_DATA":
-        holder = details.get("duplicate_record") if isinstance(details.get("duplicate_record"), Mapping) else {}
+        holder = _object(details.get("duplicate_record"))
         existing = holder.get("id") or details.get("id")
         field = details.get("api_name")
         return DuplicateError(f"Zoho CRM already holds a record with this {field or 'value'} ({what})",

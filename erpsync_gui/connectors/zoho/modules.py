@@ -9,8 +9,12 @@ names the top-level API names below plus the endpoint's `extra_fields` (at most 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from erpsync_gui.records import FieldInfo
+
+#: the modules the connector syncs, by their API names
+ModuleName = Literal["Accounts", "Contacts", "Leads", "Deals", "Products", "Quotes", "Invoices"]
 
 #: Zoho reads at most this many field names per list request
 MAX_FIELDS = 50
@@ -32,7 +36,7 @@ class Field:
 
 @dataclass(frozen=True)
 class Module:
-    name: str
+    name: ModuleName
     fields: tuple[Field, ...]
     #: natural keys, most specific first (searchable with `equals`)
     keys: tuple[str, ...] = ()

@@ -8,11 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from erpsync_gui.connectors.zoho.modules import MAX_FIELDS, MODULES
+from erpsync_gui.connectors.zoho.modules import MAX_FIELDS, MODULES, ModuleName
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.http.auth_factory import HTTP_OPTION_KEYS
 
-ModuleName = Literal["Accounts", "Contacts", "Leads", "Deals", "Products", "Quotes", "Invoices"]
 FieldName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z$][A-Za-z0-9_$]{0,99}$")]
 Trigger = Literal["workflow", "approval", "blueprint", "pathfinder", "orchestration"]
 

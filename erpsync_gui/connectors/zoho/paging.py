@@ -58,8 +58,9 @@ def changed_records(get: Get, fields: str, per_page: int, since: str | None, wha
         if body is None:
             return
         data, info = _items(body, what)
-        stamps = [parse_time(r.get("Modified_Time")) for r in data]
-        if any(s is None for s in stamps):
+        times = [parse_time(r.get("Modified_Time")) for r in data]
+        stamps = [t for t in times if t is not None]
+        if len(stamps) != len(times):
             raise PermanentError(f"malformed reply from Zoho CRM for {what}: a record without Modified_Time")
         if any(b < a for a, b in itertools.pairwise(stamps)):
             raise PermanentError(f"malformed reply from Zoho CRM for {what}: records not in Modified_Time order",
@@ -67,7 +68,7 @@ def changed_records(get: Get, fields: str, per_page: int, since: str | None, wha
         fresh = [r for r in data if seen.get(str(r.get("id"))) != r.get("Modified_Time")]
         seen.update((str(r.get("id")), str(r.get("Modified_Time"))) for r in fresh)
         newest = data[-1]["Modified_Time"] if data else frontier
-        moved = newest is not None and (frontier is None or parse_time(newest) > parse_time(frontier))
+        moved = newest is not None and (frontier is None or _later(newest, frontier))
         yield ServerPage(fresh, newest)
         if not info.get("more_records") or not data:
             return
@@ -81,6 +82,12 @@ def changed_records(get: Get, fields: str, per_page: int, since: str | None, wha
                 raise PermanentError(f"malformed reply from Zoho CRM for {what}: more records but no next_page_token")
         else:
             page += 1
+
+
+def _later(a: str, b: str) -> bool:
+    """Zoho time `a` is after `b` (a time that does not read as one is after none)."""
+    first, second = parse_time(a), parse_time(b)
+    return first is not None and second is not None and first > second
 
 
 def deleted_records(get: Get, since: str | None, per_page: int, kind: str, what: str) -> list[tuple[str, str]]:

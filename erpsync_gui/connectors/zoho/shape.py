@@ -73,6 +73,13 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def moment(value: str) -> datetime:
+    """The moment of a Zoho time already checked to be readable (deleted records' times are)."""
+    when = parse_time(value)
+    assert when is not None, value
+    return when
+
+
 def earlier(text: str, seconds: int = 1) -> str:
     """The ISO text `seconds` before `text`, in the same offset (Zoho compares to the second)."""
     moment = parse_time(text)

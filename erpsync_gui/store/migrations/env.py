@@ -45,7 +45,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure_and_run(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("nothing to migrate: the Alembic config has neither a connection nor sqlalchemy.url")
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.begin() as conn:
         _configure_and_run(conn)
     engine.dispose()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
+from erpsync_gui.entities import label
 from erpsync_gui.store.log_handler import LEVELS, LogEntry
 
 COLUMNS = ("Time", "Level", "Entity", "Run", "Message")
@@ -94,7 +95,7 @@ class LogTableModel(QAbstractTableModel):
             if column == 1:
                 return entry.level
             if column == 2:
-                return entry.entity or ""
+                return label(entry.entity) if entry.entity else ""
             if column == 3:
                 return "" if entry.run_id is None else str(entry.run_id)
             # one line in the table; the tooltip and copy carry the whole text

@@ -1,5 +1,5 @@
-"""The conflict queue of the `manual` policy: both records' values side by side per field; the admin picks
-the CRM's or the ERP's value of each differing field and applies the decision to both systems."""
+"""The conflict queue of the `manual` policy, a page of its own: both records' values side by side per field;
+the admin picks the CRM's or the ERP's value of each differing field and applies the decision to both systems."""
 
 from __future__ import annotations
 
@@ -24,8 +24,11 @@ from PySide6.QtWidgets import (
 )
 
 from erpsync_gui.app import conflicts as conflict_service
+from erpsync_gui.entities import display_name, label
 from erpsync_gui.store.conflict_queries import OpenConflict
+from erpsync_gui.ui import theme
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 _SAME = QColor("#757575")
@@ -63,8 +66,11 @@ class ConflictsPanel(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.queue = QTableWidget(0, 6)
-        self.queue.setHorizontalHeaderLabels(["Entity", "CRM id", "ERP id", "Differing fields", "Since", "Why"])
+        self.queue = QTableWidget(0, 7)
+        self.queue.setHorizontalHeaderLabels(["Entity", "CRM id", "ERP id", "Name", "Differing fields", "Since",
+                                              "Why"])
+        self.queue.setAccessibleName("Conflicts waiting for a decision")
+        self.queue.setTabKeyNavigation(False)
         self.queue.verticalHeader().setVisible(False)
         self.queue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.queue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -73,6 +79,7 @@ class ConflictsPanel(QWidget):
         self.queue.itemSelectionChanged.connect(self._selected)
 
         self.fields = QTableWidget(0, 5)
+        self.fields.setTabKeyNavigation(False)
         self.fields.setHorizontalHeaderLabels(["Field", "CRM value", "ERP value", "Use CRM", "Use ERP"])
         self.fields.verticalHeader().setVisible(False)
         self.fields.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -84,9 +91,11 @@ class ConflictsPanel(QWidget):
         self.fields.setColumnWidth(3, 80)
         self.fields.setColumnWidth(4, 80)
 
-        self.all_crm = QPushButton("All from CRM")
-        self.all_erp = QPushButton("All from ERP")
-        self.apply_button = QPushButton("Apply decision")
+        self.all_crm = QPushButton("All from &CRM")
+        self.all_crm.setToolTip("Keep the CRM's value of every field that differs")
+        self.all_erp = QPushButton("All from &ERP")
+        self.all_erp.setToolTip("Keep the ERP's value of every field that differs")
+        self.apply_button = QPushButton("&Apply decision")
         self.apply_button.setToolTip("Write the chosen values to both systems and close the conflict")
         self.apply_button.setEnabled(False)
         self.status = QLabel("")
@@ -129,8 +138,10 @@ class ConflictsPanel(QWidget):
         self.queue.blockSignals(True)
         self.queue.setRowCount(len(found))
         for row, c in enumerate(found):
-            for column, text in enumerate((c.entity, c.crm_id or "—", c.erp_id or "—", ", ".join(c.differing),
-                                           f"{c.created_at.astimezone():%Y-%m-%d %H:%M}", c.reason)):
+            name = display_name(c.entity, c.crm_values) or display_name(c.entity, c.erp_values) or "—"
+            for column, text in enumerate((label(c.entity), c.crm_id or "—", c.erp_id or "—", name,
+                                           ", ".join(c.differing), f"{c.created_at.astimezone():%Y-%m-%d %H:%M}",
+                                           c.reason)):
                 self.queue.setItem(row, column, _cell(text))
         self.queue.blockSignals(False)
         self.count_changed.emit(len(found))
@@ -152,8 +163,9 @@ class ConflictsPanel(QWidget):
         if conflict is None:
             self.heading.setText("Select a conflict to decide it" if self.conflicts else "No open conflicts")
             return
-        self.heading.setText(f"{conflict.entity}: CRM {conflict.crm_id} ↔ ERP {conflict.erp_id} — pick the value "
-                             "to keep for each field that differs")
+        name = display_name(conflict.entity, conflict.crm_values) or ""
+        self.heading.setText(f"{label(conflict.entity)} {name}: CRM {conflict.crm_id} ↔ ERP {conflict.erp_id} — "
+                             "pick the value to keep for each field that differs")
         names = list(dict.fromkeys([*conflict.crm_values, *conflict.erp_values]))
         differing = set(conflict.differing)
         self.fields.setRowCount(len(names))
@@ -204,14 +216,49 @@ class ConflictsPanel(QWidget):
                           on_done=self._applied,
                           on_error=self._apply_failed)
 
+    def current_entity(self) -> str | None:
+        return self.current.entity if self.current is not None else None
+
     def _applied(self, done: conflict_service.ResolvedConflict) -> None:
         self.status.setStyleSheet("")
         self.status.setText(f"Conflict on {done.entity} resolved: CRM {done.crm.id} and ERP {done.erp.id} "
                             "now hold the same values")
         self.current = None
         self.refresh()
+        self.ctx.open_work.refresh()
 
     def _apply_failed(self, exc: Exception) -> None:
         self.apply_button.setEnabled(self.current is not None)
         self.status.setText(f"Not resolved: {exc}")
-        self.status.setStyleSheet("color: #c62828")
+        self.status.setStyleSheet(f"color: {theme.state_colour('failed')}")
+
+
+class ConflictsPage(QWidget):
+    """The conflict queue as a page of the sidebar (its badge counts what waits)."""
+
+    title = "Conflicts"
+    icon = "conflicts"
+    help_topic = "conflicts"
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.panel = ConflictsPanel(ctx)
+        layout = page_layout(self, self.title, "Records changed on both sides since the last sync (manual "
+                                               "policy): pick each field's value to keep, then apply it.")
+        layout.addWidget(self.panel, 1)
+        ctx.profile.changed.connect(self._profile_changed)
+        ctx.bridge.run_finished.connect(self._run_finished)
+
+    def _profile_changed(self, _name: str) -> None:
+        self.refresh()
+
+    def _run_finished(self, *_args: object) -> None:
+        if self.isVisible():  # a run may have queued new conflicts
+            self.refresh()
+
+    def refresh(self) -> None:
+        self.panel.refresh()
+
+    def current_entity(self) -> str | None:
+        return self.panel.current_entity()

@@ -29,6 +29,7 @@ from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.connection_changes import setting_changes
 from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.widgets.layouts import page_layout
@@ -92,6 +93,7 @@ class ConnectionsPage(QWidget):
 
     title = "Connections"
     icon = "connections"
+    help_topic = "connections"
     #: (profile name, {Side: CheckResult}) after a connection test
     tested = Signal(str, object)
     #: the profile's settings were saved
@@ -119,9 +121,12 @@ class ConnectionsPage(QWidget):
         self.message.setObjectName("banner")
         self.message.setWordWrap(True)
         self.message.hide()
-        self.test_button = QPushButton(icons.icon("test"), "Test connection")
-        self.revert_button = QPushButton("Revert")
-        self.save_button = QPushButton(icons.icon("save"), "Save")
+        self.test_button = QPushButton(icons.icon("test"), "&Test connection")
+        self.test_button.setToolTip("Save pending edits, then check both sides: reachable, signed in, latency")
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.setToolTip("Show the settings as saved")
+        self.save_button = QPushButton(icons.icon("save"), "&Save")
+        self.save_button.setToolTip("Settings to the database, secrets to the system keyring")
         self.save_button.setObjectName("primary")
         self.save_button.setDefault(True)
 
@@ -135,7 +140,7 @@ class ConnectionsPage(QWidget):
         grid.addWidget(self.results[Side.CRM], 1, 0)
         grid.addWidget(self.results[Side.ERP], 1, 1)
         grid.setRowStretch(2, 1)
-        scroll = QScrollArea()
+        self.body_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(body)
@@ -236,7 +241,7 @@ class ConnectionsPage(QWidget):
         self.save_button.setEnabled(dirty and valid)
         self.revert_button.setEnabled(dirty)
         self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
-        self.test_button.setText("Save and test" if dirty else "Test connection")
+        self.test_button.setText("Save and &test" if dirty else "&Test connection")
         for side, form in self.forms.items():
             form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self._signing_in)
             form.sign_in_button.setText("Save and sign in…" if dirty else "Sign in…")
@@ -257,6 +262,8 @@ class ConnectionsPage(QWidget):
             self._update_buttons()
             return False
         name = self.profile.name
+        before = self.profile
+        secrets_changed: list[str] = []
         try:
             for side, form in self.forms.items():
                 for secret, change in form.secret_changes().items():
@@ -264,12 +271,19 @@ class ConnectionsPage(QWidget):
                         self.ctx.secrets.delete(name, side, secret)
                     else:
                         self.ctx.secrets.set(name, side, secret, change.value)
+                    done = "removed" if change.removes else "replaced"
+                    secrets_changed.append(f"{side.value.upper()} {secret} {done}")
             updated = dataclasses.replace(self.profile, crm=self.forms[Side.CRM].endpoint(),
                                           erp=self.forms[Side.ERP].endpoint())
             self.profile = self.ctx.service.config.save_profile(updated)
         except ERPSyncError as exc:
             self._say(f"Not saved: {self.ctx.service.redact(str(exc))}", error=True)
+            log.warning("Connection settings of %s not saved: %s", name, self.ctx.service.redact(str(exc)),
+                        extra={"profile_id": before.id})
             return False
+        changes = [*setting_changes(before, self.profile), *secrets_changed]
+        said = self.ctx.service.redact("; ".join(changes)) or "nothing changed"
+        log.info("Connection settings of %s saved: %s", name, said, extra={"profile_id": self.profile.id})
         self.reload()
         self._say("Saved.")
         self.saved.emit(name)
@@ -298,6 +312,7 @@ class ConnectionsPage(QWidget):
         self._testing = False
         for side, result in results.items():
             self.results[side].show_result(result)
+        self._show_results()
         self._update_buttons()
         self._show_expired()
         self.tested.emit(name, results)
@@ -309,7 +324,13 @@ class ConnectionsPage(QWidget):
         failed = CheckResult(False, False, False, None, f"The test could not run: {message}")
         for card in self.results.values():
             card.show_result(failed)
+        self._show_results()
         self._update_buttons()
+
+    def _show_results(self) -> None:
+        """Scroll the test's results into view: on a small or scaled screen they sit below the forms."""
+        for card in self.results.values():
+            self.body_scroll.ensureWidgetVisible(card, 0, 0)
 
     # -- OAuth2 sign-in --------------------------------------------------------------------------
 

@@ -69,6 +69,7 @@ class CurrencyEditor(QWidget):
         #: {side: {id: label}} once that side's list was read; absent means free entry
         self.known: dict[Side, dict[str, str]] = {}
         self.table = QTableWidget(0, 3)
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["ERP currency id", "CRM currency id", "Currencies"])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)

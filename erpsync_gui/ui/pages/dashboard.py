@@ -1,5 +1,6 @@
-"""The dashboard: records per day per entity as stacked bars, today's status per entity with its last and
-next run, the recent runs with their duration, and the two maintenance actions (each confirmed first)."""
+"""The dashboard: what needs attention (each line opens its page), today's status of every entity with its
+last and next run (all entities in view, never a scroll bar), records per day as stacked bars (a chart that
+folds away), and the recent runs. Maintenance (reset statistics, clean up logs) lives in Tools > Maintenance."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, QMargins, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -16,27 +17,30 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
-    QSpinBox,
-    QSplitter,
+    QStackedLayout,
     QTableWidget,
     QTableWidgetItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from erpsync_gui.entities import label
 from erpsync_gui.store import queries
+from erpsync_gui.ui import theme
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.attention_panel import AttentionPanel
 from erpsync_gui.ui.pages.undo_dialog import UndoDialog
+from erpsync_gui.ui.when import when_text
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 CHART_DAYS = 14
 _ALL = "All entities"
 _SERIES = (("inserted", "Created", "#2e7d32"), ("updated", "Updated", "#1565c0"), ("failed", "Failed", "#c62828"))
-_STATUS_COLOURS = {"SUCCESS": "#2e7d32", "PARTIAL": "#b26a00", "FAILED": "#c62828",
-                   "success": "#2e7d32", "partial": "#b26a00", "failed": "#c62828", "cancelled": "#616161"}
+#: the narrowest the recent runs get before the chart folds away
+RECENT_MIN_ROWS = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,11 @@ def _duration(seconds: float | None) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
+def run_state(run: queries.RunSummary) -> str:
+    """A run's state as the dashboard says it: a dry run is a preview, never a result."""
+    return "preview" if run.kind == queries.PREVIEW_KIND else run.status
+
+
 def _item(text: object, colour: str | None = None, align_right: bool = False) -> QTableWidgetItem:
     item = QTableWidgetItem(str(text))
     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -76,6 +85,7 @@ def _item(text: object, colour: str | None = None, align_right: bool = False) ->
 
 def _table(headers: list[str]) -> QTableWidget:
     table = QTableWidget(0, len(headers))
+    table.setTabKeyNavigation(False)  # Tab goes on to the next control; the arrows move in the table
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -86,9 +96,20 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
+def _empty_note(text: str) -> QLabel:
+    note = QLabel(text)
+    note.setObjectName("emptyState")
+    note.setWordWrap(True)
+    note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return note
+
+
 class DashboardPage(QWidget):
     title = "Dashboard"
     icon = "dashboard"
+    help_topic = "dashboard"
+    #: a page the admin asked to open from the Needs attention panel
+    open_page_requested = Signal(str)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,34 +126,77 @@ class DashboardPage(QWidget):
         ctx.bridge.run_finished.connect(lambda *_: self._soon.start())
         ctx.bridge.run_failed.connect(lambda *_: self._soon.start())
         ctx.profile.changed.connect(lambda _name: self.refresh())
+        ctx.open_work.changed.connect(self.attention.show_work)
+        # a bound method, so the connection goes with the page
+        theme.notifier.changed.connect(self._scheme_changed)
 
     def _build(self) -> None:
+        self.attention = AttentionPanel()
+        self.attention.open_page_requested.connect(self.open_page_requested)
+        self.attention.sync_all_requested.connect(self.ctx.sync_all.start)
+
+        self.today = _table(["Entity", "Today", "Created", "Updated", "Failed", "Last run", "Next run"])
+        self.today.setAccessibleName("Today per entity")
+        # every entity in view: the table is as tall and as wide as its rows, and never scrolls
+        self.today.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.today.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.today.horizontalHeader().setStretchLastSection(False)
+        self.today.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        today_box = QGroupBox("Today")
+        QVBoxLayout(today_box).addWidget(self.today)
+
         self.entity_filter = QComboBox()
         self.entity_filter.addItem(_ALL)
+        self.entity_filter.setAccessibleName("Entity of the chart")
         self.entity_filter.currentTextChanged.connect(lambda _t: self._draw_chart())
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.setMargins(QMargins(0, 0, 0, 0))
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(220)
-        chart_box = QGroupBox(f"Records per day (last {CHART_DAYS} days)")
+        self.chart_view.setMinimumHeight(150)
+        self.chart_empty = _empty_note("Nothing synced in the last 14 days yet: the bars appear after the first run.")
+        self.chart_stack = QStackedLayout()
+        holder = QWidget()
+        holder.setLayout(self.chart_stack)
+        self.chart_stack.addWidget(self.chart_view)
+        self.chart_stack.addWidget(self.chart_empty)
+        self.chart_toggle = QToolButton()
+        self.chart_toggle.setObjectName("foldButton")
+        self.chart_toggle.setCheckable(True)
+        self.chart_toggle.setChecked(True)
+        self.chart_toggle.setArrowType(Qt.ArrowType.DownArrow)
+        self.chart_toggle.setText("Records per day")
+        self.chart_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.chart_toggle.setToolTip(f"Created, updated and failed records of the last {CHART_DAYS} days; "
+                                     "click to show or fold away the chart")
+        self.chart_toggle.setAccessibleName("Records per day chart")
+        self.chart_toggle.toggled.connect(self.set_chart_shown)
+        chart_box = QGroupBox()
         chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(8, 4, 8, 8)
         picker = QHBoxLayout()
-        picker.addWidget(QLabel("Entity"))
-        picker.addWidget(self.entity_filter)
+        picker.addWidget(self.chart_toggle)
         picker.addStretch(1)
+        picker.addWidget(self.entity_filter)
         chart_layout.addLayout(picker)
-        chart_layout.addWidget(self.chart_view)
+        chart_layout.addWidget(holder, 1)
+        self.chart_body = holder
 
-        self.today = _table(["Entity", "Today", "Created", "Updated", "Failed", "Last run", "Next run"])
-        today_box = QGroupBox("Today")
-        QVBoxLayout(today_box).addWidget(self.today)
         self.recent = _table(["Started", "Entity", "Direction", "Kind", "Status", "Read", "Created",
                               "Updated", "Failed", "Duration", "Message"])
+        self.recent.setAccessibleName("Recent runs")
+        self.recent_empty = _empty_note("No runs yet. Sync all (Ctrl+Shift+S) runs every entity in dependency order; "
+                                        "the Sync page runs or previews one.")
         recent_box = QGroupBox("Recent runs")
+        self.recent_stack = QStackedLayout()
+        recent_holder = QWidget()
+        recent_holder.setLayout(self.recent_stack)
+        self.recent_stack.addWidget(self.recent)
+        self.recent_stack.addWidget(self.recent_empty)
         recent_layout = QVBoxLayout(recent_box)
-        recent_layout.addWidget(self.recent)
+        recent_layout.addWidget(recent_holder)
         self.undo_button = QPushButton("Undo this run…")
         self.undo_button.setToolTip("Show what undoing the selected run would restore, then undo it")
         self.undo_button.setEnabled(False)
@@ -143,38 +207,54 @@ class DashboardPage(QWidget):
         self.recent_runs: list[queries.RunSummary] = []
         self.undo_dialog: UndoDialog | None = None
 
-        self.reset_button = QPushButton("Reset statistics…")
-        self.reset_button.setToolTip("Forget this profile's runs, daily figures and errors (links stay)")
-        self.days = QSpinBox()
-        self.days.setRange(1, 3650)
-        self.days.setValue(30)
-        self.days.setSuffix(" days")
-        self.cleanup_button = QPushButton("Clean up logs…")
-        self.cleanup_button.setToolTip("Delete log lines older than the number of days given")
         self.status = QLabel("")
-        actions = QHBoxLayout()
-        actions.addWidget(self.reset_button)
-        actions.addSpacing(24)
-        actions.addWidget(QLabel("Log lines older than"))
-        actions.addWidget(self.days)
-        actions.addWidget(self.cleanup_button)
-        actions.addStretch(1)
-        actions.addWidget(self.status)
-        self.reset_button.clicked.connect(self.reset_statistics)
-        self.cleanup_button.clicked.connect(self.clean_up_logs)
+        self.status.setWordWrap(True)
+        middle = QHBoxLayout()
+        middle.setSpacing(12)
+        middle.addWidget(today_box, 0)
+        middle.addWidget(chart_box, 1)
+        chart_box.setMinimumWidth(240)
+        layout = page_layout(self, self.title, "What needs you, what was synced today per entity, and when each "
+                                               "entity runs next.")
+        layout.addWidget(self.attention)
+        layout.addLayout(middle)
+        layout.addWidget(recent_box, 1)
+        layout.addWidget(self.status)
+        self.status.hide()
+        self.setTabOrder(self.today, self.chart_toggle)
+        self.setTabOrder(self.chart_toggle, self.entity_filter)
+        self.setTabOrder(self.entity_filter, self.recent)
+        self._fit_today()
 
-        lower = QSplitter(Qt.Orientation.Vertical)
-        lower.addWidget(today_box)
-        lower.addWidget(recent_box)
-        top = QSplitter(Qt.Orientation.Vertical)
-        top.addWidget(chart_box)
-        top.addWidget(lower)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 4)
-        layout = page_layout(self, self.title, "What was synced, day by day and per entity, "
-                                               "and when each entity runs next.")
-        layout.addWidget(top, 1)
-        layout.addLayout(actions)
+    def _scheme_changed(self, _scheme: str) -> None:
+        self._draw_chart()
+
+    def set_chart_shown(self, shown: bool) -> None:
+        """Fold the chart away (or show it again): the recent runs get the room."""
+        self.chart_toggle.blockSignals(True)
+        self.chart_toggle.setChecked(shown)
+        self.chart_toggle.blockSignals(False)
+        self.chart_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.chart_body.setVisible(shown)
+        self.entity_filter.setVisible(shown)
+
+    def _fit_today(self) -> None:
+        """As tall as the header and every row, as wide as its columns: all entities in view at any font size
+        or screen scale (rows one text line high, so eight entities fit a small screen)."""
+        table = self.today
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        rows = max(table.rowCount(), 1)
+        height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        height += table.verticalHeader().defaultSectionSize() * rows
+        table.setFixedHeight(height)
+        table.setMinimumWidth(table.horizontalHeader().length() + 2 * table.frameWidth())
+
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs from here: the row selected in Today."""
+        rows = self.today.selectionModel().selectedRows()
+        if rows and self.data is not None and rows[0].row() < len(self.data.entities):
+            return self.data.entities[rows[0].row()]
+        return None
 
     # -- loading -------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -186,6 +266,7 @@ class DashboardPage(QWidget):
             return
         self._loading = True
         run_in_background(lambda: self._load(name), owner=self, on_done=self._show, on_error=self._load_failed)
+        self.ctx.open_work.refresh()
 
     def _load(self, name: str) -> DashboardData:
         profile = self.ctx.service.profile(name)
@@ -208,12 +289,13 @@ class DashboardPage(QWidget):
         except Exception as exc:  # the scheduler's trouble must not blank the dashboard
             return dict.fromkeys(entities, f"unknown ({exc})")
         scheduled = set(profile.schedule.entities or entities)
-        text = _when(moment) if moment is not None else "not scheduled"
+        text = when_text(moment) if moment is not None else "not scheduled"
         return {e: text if e in scheduled else "not scheduled" for e in entities}
 
     def _load_failed(self, exc: Exception) -> None:
         self._loading = False
         self.status.setText(f"Cannot read the statistics: {exc}")
+        self.status.show()
         self._repeat()
 
     def _repeat(self) -> None:
@@ -225,6 +307,7 @@ class DashboardPage(QWidget):
         self._loading = False
         if data.profile == self.ctx.profile.name:
             self.data = data
+            self.status.hide()
             self._fill_entity_filter(data.entities)
             self._draw_chart()
             self._fill_today(data)
@@ -232,45 +315,55 @@ class DashboardPage(QWidget):
         self._repeat()
 
     def _fill_entity_filter(self, entities: tuple[str, ...]) -> None:
-        current = self.entity_filter.currentText()
-        wanted = [_ALL, *entities]
-        if [self.entity_filter.itemText(i) for i in range(self.entity_filter.count())] != wanted:
+        current = self.entity_filter.currentData()
+        wanted = [(_ALL, None), *((label(e), e) for e in entities)]
+        if [self.entity_filter.itemData(i) for i in range(self.entity_filter.count())] != [w[1] for w in wanted]:
             self.entity_filter.blockSignals(True)
             self.entity_filter.clear()
-            self.entity_filter.addItems(wanted)
-            self.entity_filter.setCurrentText(current if current in wanted else _ALL)
+            for text, value in wanted:
+                self.entity_filter.addItem(text, value)
+            self.entity_filter.setCurrentIndex(max(0, self.entity_filter.findData(current)) if current else 0)
             self.entity_filter.blockSignals(False)
 
     def _draw_chart(self) -> None:
         self.chart.removeAllSeries()
         for axis in self.chart.axes():
             self.chart.removeAxis(axis)
+        dark = theme.current() == theme.DARK
+        self.chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
+        self.chart.setBackgroundVisible(False)
         if self.data is None:
             return
-        entity = self.entity_filter.currentText()
+        entity = self.entity_filter.currentData()
         today = datetime.now(UTC).date()
         days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
         totals: dict[date, dict[str, int]] = {d: dict.fromkeys(("inserted", "updated", "failed"), 0) for d in days}
         for stat in self.data.stats:
-            if stat.day in totals and (entity == _ALL or stat.entity == entity):
+            if stat.day in totals and (entity is None or stat.entity == entity):
                 for key in totals[stat.day]:
                     totals[stat.day][key] += getattr(stat, key)
+        peak = max((sum(v.values()) for v in totals.values()), default=0)
+        self.chart_stack.setCurrentWidget(self.chart_view if peak else self.chart_empty)
         series = QStackedBarSeries()
-        for key, label, colour in _SERIES:
-            bar = QBarSet(label)
-            bar.setColor(QColor(colour))
+        for key, text, colour in _SERIES:
+            bar = QBarSet(text)
+            bar.setColor(QColor(theme.state_colour({"inserted": "success", "failed": "failed"}.get(key, "preview"))
+                                if dark else colour))
             bar.append([totals[d][key] for d in days])
             series.append(bar)
         self.chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append([f"{d:%d.%m}" for d in days])
+        # fourteen dates do not fit under a narrow chart (they would all end in "…"): the range says it, a bar a
+        # day with today on the right
+        axis_x.setLabelsVisible(False)
+        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}")
         axis_y = QValueAxis()
-        peak = max((sum(v.values()) for v in totals.values()), default=0)
         # whole records only: a range under 5 with six ticks would print the same integer twice ("0 0 1")
         axis_y.setRange(0, max(peak, 5))
         axis_y.setLabelFormat("%d")
         axis_y.applyNiceNumbers()
-        axis_y.setTickCount(min(6, int(axis_y.max()) + 1))
+        axis_y.setTickCount(min(5, int(axis_y.max()) + 1))
         self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_x)
@@ -284,17 +377,20 @@ class DashboardPage(QWidget):
             stat = todays.get(entity)
             last = data.last_runs.get(entity)
             status = stat.status if stat else "no runs"
-            last_text = "never" if last is None else f"{_when(last.started_at)} ({last.status})"
+            last_text = "never" if last is None else f"{when_text(last.started_at)} {last.status}"
             cells = [
-                _item(entity), _item(status, _STATUS_COLOURS.get(status)),
+                _item(label(entity)), _item(status, theme.state_colour(status if stat else "muted")),
                 _item(stat.inserted if stat else 0, align_right=True),
                 _item(stat.updated if stat else 0, align_right=True),
-                _item(stat.failed if stat else 0, "#c62828" if stat and stat.failed else None, align_right=True),
-                _item(last_text, _STATUS_COLOURS.get(last.status) if last else None),
+                _item(stat.failed if stat else 0, theme.state_colour("failed") if stat and stat.failed else None,
+                      align_right=True),
+                _item(last_text, theme.state_colour(last.status) if last else theme.state_colour("muted")),
                 _item(data.next_runs.get(entity, "not scheduled")),
             ]
+            cells[0].setData(Qt.ItemDataRole.UserRole, entity)
             for column, cell in enumerate(cells):
                 self.today.setItem(row, column, cell)
+        self._fit_today()
 
     def undo_selected(self) -> UndoDialog | None:
         rows = self.recent.selectionModel().selectedRows()
@@ -306,48 +402,23 @@ class DashboardPage(QWidget):
 
     def _fill_recent(self, runs: list[queries.RunSummary]) -> None:
         self.recent_runs = runs
+        self.recent_stack.setCurrentWidget(self.recent if runs else self.recent_empty)
         self.recent.setRowCount(len(runs))
         for row, run in enumerate(runs):
+            state = run_state(run)
+            message = run.message or ("nothing was written" if state == "preview" else "")
             cells = [
-                _item(_when(run.started_at)), _item(run.entity), _item(run.direction), _item(run.kind),
-                _item(run.status, _STATUS_COLOURS.get(run.status)), _item(run.processed, align_right=True),
+                _item(_when(run.started_at)), _item(label(run.entity)), _item(run.direction), _item(run.kind),
+                _item(state, theme.state_colour(state)), _item(run.processed, align_right=True),
                 _item(run.inserted, align_right=True), _item(run.updated, align_right=True),
                 _item(run.failed, align_right=True), _item(_duration(run.duration_s), align_right=True),
-                _item(run.message or ""),
+                _item(message),
             ]
+            cells[10].setToolTip(message)
             for column, cell in enumerate(cells):
                 self.recent.setItem(row, column, cell)
 
-    # -- maintenance ---------------------------------------------------------------------------
-    def reset_statistics(self) -> None:
-        name = self.ctx.profile.name
-        if name is None:
-            return
-        answer = QMessageBox.question(
-            self, "Reset statistics",
-            f"Forget every run, daily figure and recorded error of profile {name!r}?\n"
-            "Links between records and sync positions stay. This cannot be undone.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        service, store = self.ctx.service, self.ctx.store
-        self.reset_button.setEnabled(False)
-        run_in_background(lambda: queries.reset_statistics(store, service.profile(name).id), owner=self,
-                          on_done=lambda n: self._done(self.reset_button, f"Statistics reset ({n} rows removed)"),
-                          on_error=lambda exc: self._done(self.reset_button, f"Reset failed: {exc}"))
-
-    def clean_up_logs(self) -> None:
-        days = self.days.value()
-        answer = QMessageBox.question(self, "Clean up logs",
-                                      f"Delete every log line older than {days} days? This cannot be undone.")
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        store = self.ctx.store
-        self.cleanup_button.setEnabled(False)
-        run_in_background(lambda: queries.cleanup_logs(store, days), owner=self,
-                          on_done=lambda n: self._done(self.cleanup_button, f"{n} log lines deleted"),
-                          on_error=lambda exc: self._done(self.cleanup_button, f"Clean-up failed: {exc}"))
-
-    def _done(self, button: QPushButton, message: str) -> None:
-        button.setEnabled(True)
-        self.status.setText(message)
-        self.refresh()
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_today()

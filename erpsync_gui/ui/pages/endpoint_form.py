@@ -172,6 +172,8 @@ class EndpointForm(QGroupBox):
         self.kind.setCurrentIndex(self.kind.findData(endpoint.kind))
         self.auth.setCurrentIndex(max(0, self.auth.findData(endpoint.auth)))
         self.url.setText(endpoint.url)
+        self.url.setCursorPosition(0)  # a long address shows from its start (the scheme), not its end
+        self.url.setToolTip(endpoint.url)
         for name, edit in self.options.items():
             edit.setText(str(endpoint.options.get(name) or ""))
         self.batch_size.setValue(endpoint.batch_size)

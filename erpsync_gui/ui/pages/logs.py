@@ -3,6 +3,7 @@ model/view table with level, entity, run and text filters, follow-tail, copy and
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -21,12 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.entities import label as entity_label
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.store.log_handler import LogEntry, query_log
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.models.log_model import LogFilter, LogTableModel, format_line
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
+
+log = logging.getLogger("erpsync.ui")
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _ALL = "All entities"
@@ -35,6 +39,7 @@ _ALL = "All entities"
 class LogsPage(QWidget):
     title = "Logs"
     icon = "logs"
+    help_topic = "logs"
 
     #: lines per query; a full chunk asks for the next one at once (catching up), a short one waits a tick
     chunk = 5000
@@ -74,15 +79,17 @@ class LogsPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search the messages")
         self.search.setClearButtonEnabled(True)
-        self.follow = QCheckBox("Follow")
+        self.follow = QCheckBox("F&ollow")
         self.follow.setChecked(True)
         self.follow.setToolTip("Keep the newest line in view")
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton("&Copy")
         self.copy_button.setToolTip("Copy the selected lines (Ctrl+C)")
-        self.export_button = QPushButton("Export…")
+        self.export_button = QPushButton("E&xport…")
         self.export_button.setToolTip("Save the lines the filter shows to a text file")
         bar = QHBoxLayout()
-        for label, widget in (("Level", self.level), ("Entity", self.entity), ("Run", self.run)):
+        self.search.setAccessibleName("Search the messages")
+        self.run.setAccessibleName("Run number")
+        for label, widget in (("&Level", self.level), ("&Entity", self.entity), ("R&un", self.run)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             bar.addWidget(caption)
@@ -93,6 +100,7 @@ class LogsPage(QWidget):
         bar.addWidget(self.export_button)
 
         self.view = QTableView()
+        self.view.setTabKeyNavigation(False)
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -122,7 +130,8 @@ class LogsPage(QWidget):
         self.search.textChanged.connect(self._debounce.start)
         self.follow.toggled.connect(lambda on: on and self.view.scrollToBottom())
         self.copy_button.clicked.connect(self.copy_selected)
-        self.export_button.clicked.connect(self.export)
+        # clicked(bool) would hand its `checked` to the path: the button asks where, always
+        self.export_button.clicked.connect(lambda _checked=False: self.export())
         QShortcut(QKeySequence.StandardKey.Copy, self.view, self.copy_selected)
         self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
 
@@ -187,18 +196,17 @@ class LogsPage(QWidget):
     def _add_entities(self, entries: list[LogEntry]) -> None:
         new = sorted({e.entity for e in entries if e.entity} - set(self._entity_items()))
         for name in new:
-            self.entity.addItem(name)
+            self.entity.addItem(entity_label(name), name)  # the label for people, the entity's key to filter by
 
     def _entity_items(self) -> list[str]:
-        return [self.entity.itemText(i) for i in range(1, self.entity.count())]
+        return [self.entity.itemData(i) for i in range(1, self.entity.count())]
 
     # -- filtering -----------------------------------------------------------------------------
     def apply_filter(self) -> None:
-        entity = self.entity.currentText()
         run = self.run.text().strip()
         self.model.set_filter(LogFilter(
             level=self.level.currentText(),
-            entity=None if entity == _ALL else entity,
+            entity=self.current_entity(),
             run_id=int(run) if run.isdigit() else None,
             text=self.search.text().strip(),
             profile_id=self._profile_id,
@@ -206,6 +214,10 @@ class LogsPage(QWidget):
         if self.follow.isChecked():
             self.view.scrollToBottom()
         self._show_counts()
+
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs from this page: the one the filter shows."""
+        return self.entity.currentData() or None
 
     def show_run(self, run_id: int) -> None:
         """Show only the lines of one run (the dashboard links here)."""
@@ -242,7 +254,7 @@ class LogsPage(QWidget):
 
     def export(self, path: str | None = None) -> None:
         """Write the visible lines to a text file (asks where when no path is given), off the GUI thread."""
-        if path is None:
+        if not isinstance(path, str) or not path:
             path, _ = QFileDialog.getSaveFileName(self, "Export the log", "erpsync-log.txt",
                                                   "Text files (*.txt *.log);;All files (*)")
             if not path:
@@ -266,3 +278,4 @@ class LogsPage(QWidget):
     def _export_failed(self, exc: Exception) -> None:
         self.export_button.setEnabled(True)
         self.status.setText(f"Export failed: {exc}")
+        log.error("exporting the log failed: %s", exc)

@@ -55,6 +55,7 @@ class _DirectionTable(QGroupBox):
         self.source = source
         target = source.other.value.upper()
         self.table = QTableWidget(0, 3)
+        self.table.setTabKeyNavigation(False)
         self.table.setHorizontalHeaderLabels(["Field", f"{source.value.upper()} value", f"→ {target} value"])
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)

@@ -32,6 +32,7 @@ from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.fonts import displayable
 from erpsync_gui.ui.pages import mapping_model as cols
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
@@ -52,6 +53,7 @@ POLICY_LABELS = {"crm_wins": "CRM wins", "erp_wins": "ERP wins", "newest_wins": 
 class MappingsPage(QWidget):
     title = "Mappings"
     icon = "mappings"
+    help_topic = "mappings"
     #: entity name, after its sample records arrived (or failed)
     samples_loaded = Signal(str)
     currencies_loaded = Signal()
@@ -80,13 +82,17 @@ class MappingsPage(QWidget):
         self.match_keys.setPlaceholderText("CRM fields tried in order, e.g. vat, customer_number")
         for combo in (self.entity, self.direction, self.policy):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(11)
-            combo.setMaximumWidth(165)
-        self.match_keys.setMinimumWidth(120)
+            combo.setMinimumContentsLength(10)
+            combo.setMaximumWidth(150)
+        # the policies' names are longer ("Ask me (conflict queue)"): shown whole
+        self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.policy.setMaximumWidth(16_777_215)
+        # the keys shown whole at 1280 logical pixels (a 1920 px screen at 150 %) next to the three choices
+        self.match_keys.setMinimumWidth(190)
         settings = QHBoxLayout()
         settings.setSpacing(8)
-        for label, widget in (("Entity", self.entity), ("Direction", self.direction), ("Conflicts", self.policy),
-                              ("Match keys", self.match_keys)):
+        for label, widget in (("E&ntity", self.entity), ("D&irection", self.direction), ("&Conflicts", self.policy),
+                              ("Match &keys", self.match_keys)):
             caption = QLabel(label)
             caption.setBuddy(widget)
             settings.addSpacing(0 if widget is self.entity else 12)
@@ -95,6 +101,7 @@ class MappingsPage(QWidget):
 
         self.model = FieldMappingModel()
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab leaves the grid; the arrows move in it
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
@@ -104,7 +111,10 @@ class MappingsPage(QWidget):
         for column, width in ((cols.CRM, 130), (cols.ERP, 130), (cols.TYPE, 86), (cols.TRANSFORM, 130),
                               (cols.VALUE_MAP, 100), (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84),
                               (cols.EMPTY, 90)):
-            self.table.setColumnWidth(column, width)
+            # never narrower than its heading (bold in the stylesheet: a fifth wider than the plain font)
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+            heading = round(self.table.horizontalHeader().fontMetrics().horizontalAdvance(title) * 1.2) + 24
+            self.table.setColumnWidth(column, max(width, heading))
         self.table.setItemDelegateForColumn(cols.CRM, ChoiceDelegate(lambda: self._field_names(Side.CRM),
                                                                      editable=True, parent=self))
         self.table.setItemDelegateForColumn(cols.ERP, ChoiceDelegate(lambda: self._field_names(Side.ERP),
@@ -112,11 +122,11 @@ class MappingsPage(QWidget):
         self.table.setItemDelegateForColumn(cols.TYPE, ChoiceDelegate(lambda: cols.TYPE_CHOICES, parent=self))
         self.table.setItemDelegateForColumn(cols.DIRECTION, ChoiceDelegate(lambda: cols.DIRECTIONS, parent=self))
         self.table.setItemDelegateForColumn(cols.EMPTY, ChoiceDelegate(lambda: cols.EMPTY_CHOICES, parent=self))
-        self.add_button = QPushButton(icons.icon("add"), "Add field")
-        self.remove_button = QPushButton(icons.icon("remove"), "Remove")
-        self.value_map_button = QPushButton(icons.icon("edit"), "Value map…")
-        self.suggest_button = QPushButton(icons.icon("suggest"), "Suggest pairs")
-        self.sample_button = QPushButton(icons.icon("refresh"), "New sample")
+        self.add_button = QPushButton(icons.icon("add"), "&Add field")
+        self.remove_button = QPushButton(icons.icon("remove"), "&Remove")
+        self.value_map_button = QPushButton(icons.icon("edit"), "&Value map…")
+        self.suggest_button = QPushButton(icons.icon("suggest"), "Su&ggest pairs")
+        self.sample_button = QPushButton(icons.icon("refresh"), "New sa&mple")
         tools = QHBoxLayout()
         for button in (self.add_button, self.remove_button, self.value_map_button):
             tools.addWidget(button)
@@ -154,8 +164,8 @@ class MappingsPage(QWidget):
 
         self.message = QLabel()
         self.message.setObjectName("hint")
-        self.revert_button = QPushButton("Revert")
-        self.save_button = QPushButton(icons.icon("save"), "Save")
+        self.revert_button = QPushButton("Rev&ert")
+        self.save_button = QPushButton(icons.icon("save"), "&Save")
         self.save_button.setObjectName("primary")
         footer = QHBoxLayout()
         footer.addWidget(self.message, 1)
@@ -360,9 +370,21 @@ class MappingsPage(QWidget):
         if not 0 <= row < self.model.rowCount():
             return
         data = self.model.row(row)
-        dialog = ValueMapDialog(f"{data.get('crm')} ↔ {data.get('erp')}", dict(data.get("value_map") or {}), self)
+        dialog = ValueMapDialog(f"{data.get('crm')} ↔ {data.get('erp')}", dict(data.get("value_map") or {}), self,
+                                crm_choices=self._choices(Side.CRM, data.get("crm")),
+                                erp_choices=self._choices(Side.ERP, data.get("erp")))
         if dialog.exec():
             self.model.set_value_map(row, dialog.value_map())
+
+    def current_entity(self) -> str | None:
+        """The entity F5 syncs from this page: the one being edited."""
+        return self.current
+
+    def _choices(self, side: Side, field_name: object) -> tuple:
+        """The values the side's field allows, where its connector's describe() lists them."""
+        samples = self.samples.get(self.current or "")
+        fields = samples.fields.get(side, ()) if samples else ()
+        return next((f.choices for f in fields if f.name == field_name), ())
 
     def _field_names(self, side: Side) -> list[str]:
         samples = self.samples.get(self.current or "")
@@ -434,6 +456,8 @@ class MappingsPage(QWidget):
         for side in Side:
             found = lists.get(side)
             if isinstance(found, dict):
+                # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
+                found = {key: displayable(text) for key, text in found.items()}
                 self.currencies.set_known(side, found)
                 notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
             else:

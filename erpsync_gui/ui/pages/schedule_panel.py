@@ -1,5 +1,6 @@
-"""The Sync page's Schedule panel: when scheduled syncs run (an interval or a custom cron line, an optional
-sync window and weekdays), which entities they cover, the next run, Pause/Resume, and start at login.
+"""The Sync page's Schedule panel: when scheduled syncs run (every 5, 15 or 30 minutes, every 1 to 24 hours or a
+custom cron line, an optional sync window and weekdays), which entities they cover, the next five run times,
+Pause/Resume, and start at login.
 
 Save writes the profile's Schedule to the state database and hands it to the scheduler on a pool thread.
 """
@@ -10,7 +11,6 @@ import dataclasses
 import logging
 from datetime import datetime
 
-from apscheduler.triggers.cron import CronTrigger
 from PySide6.QtCore import QObject, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,45 +28,29 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from tzlocal import get_localzone
 
 from erpsync_gui.app import autostart
-from erpsync_gui.app.sync_window import DAY_NAMES, SyncWindow
+from erpsync_gui.app.sync_window import DAY_NAMES, SyncWindow, next_slots
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import ProfileConfig, Schedule
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
-from erpsync_gui.ui.when import when_text
+from erpsync_gui.ui.pages.schedule_texts import cron_problem, interval_label, next_run_text, slots_text
 from erpsync_gui.ui.widgets.layouts import with_message
 from erpsync_gui.ui.widgets.validation import FormValidator
 from erpsync_gui.ui.widgets.worker import run_in_background
 
 log = logging.getLogger("erpsync.ui")
 
-INTERVALS = (1, 2, 4, 12, 24)
+#: the presets, in hours: 5, 15 and 30 minutes, then hours
+INTERVALS = (5 / 60, 15 / 60, 30 / 60, 1, 2, 4, 12, 24)
 CUSTOM = "cron"
+#: how many coming run times the panel lists
+NEXT_SLOTS = 5
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DEFAULT_WINDOW = (QTime(19, 0), QTime(7, 0))
-
-
-def cron_problem(text: str) -> str | None:
-    """None when `text` is a valid five-field cron line (APScheduler's reading), else what is wrong."""
-    text = text.strip()
-    if not text:
-        return "Enter a cron line: minute hour day month weekday, e.g. 0 */4 * * *"
-    try:
-        CronTrigger.from_crontab(text)
-    except ValueError as exc:
-        return f"Not a valid cron line ({exc}); e.g. 0 */4 * * *"
-    return None
-
-
-def next_run_text(moment: datetime | None, *, paused: bool, enabled: bool) -> str:
-    if paused:
-        return "Next run: schedule paused"
-    if not enabled or moment is None:
-        return "Next run: not scheduled"
-    return f"Next run: {when_text(moment)}"
 
 
 class _Relay(QObject):
@@ -100,16 +84,17 @@ class SchedulePanel(QGroupBox):
 
     # -- building ---------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.enabled = QCheckBox("Run syncs on a schedule")
+        self.enabled = QCheckBox("Run syncs on a &schedule")
         self.interval = QComboBox()
+        self.interval.setAccessibleName("How often")
         for hours in INTERVALS:
-            self.interval.addItem(f"Every {hours} hour{'s' * (hours != 1)}", hours)
+            self.interval.addItem(interval_label(hours), hours)
         self.interval.addItem("Custom (cron)", CUSTOM)
         self.interval.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         self.cron = QLineEdit()
         self.cron.setPlaceholderText("minute hour day month weekday, e.g. 0 */4 * * *")
         self.cron_error = QLabel()
-        self.window_on = QCheckBox("Only between")
+        self.window_on = QCheckBox("Only &between")
         self.window_from = QTimeEdit(_DEFAULT_WINDOW[0])
         self.window_to = QTimeEdit(_DEFAULT_WINDOW[1])
         for edit in (self.window_from, self.window_to):
@@ -119,15 +104,22 @@ class SchedulePanel(QGroupBox):
         self.days = {name: QCheckBox(label) for name, label in zip(DAY_NAMES, DAY_LABELS, strict=True)}
         self.entities = QListWidget()
         self.entities.setMaximumHeight(76)
-        self.entities.setToolTip("Leave all unchecked to sync every enabled entity")
+        self.entities.setAccessibleName("Entities the schedule runs")
+        self.entities.setToolTip("Check the entities the schedule runs; none or all checked: every enabled entity")
         self.next_run = QLabel("Next run: -")
         self.next_run.setObjectName("cardTitle")
-        self.autostart = QCheckBox("Start ERPSync when I log in")
+        self.next_slots = QLabel("")
+        self.next_slots.setObjectName("hint")
+        self.next_slots.setWordWrap(True)
+        self.next_slots.setToolTip("When the schedule as shown here runs next (its window applied)")
+        self.autostart = QCheckBox("Start ERPSync when I &log in")
         self.notice = QLabel()
         self.notice.setWordWrap(True)
-        self.pause_button = QPushButton("Pause schedule")
-        self.revert_button = QPushButton("Revert")
-        self.save_button = QPushButton(icons.icon("save"), "Save schedule")
+        self.pause_button = QPushButton("&Pause schedule")
+        self.pause_button.setToolTip("No scheduled runs until resumed (the tray menu does the same)")
+        self.revert_button = QPushButton("Re&vert")
+        self.revert_button.setToolTip("Show the schedule as saved")
+        self.save_button = QPushButton(icons.icon("save"), "Save sc&hedule")
         self.save_button.setObjectName("primary")
 
         form = QFormLayout()
@@ -155,6 +147,7 @@ class SchedulePanel(QGroupBox):
         left = QVBoxLayout()
         left.setSpacing(4)
         left.addLayout(form)
+        left.addWidget(self.next_slots)
         left.addWidget(self.notice)
         left.addStretch(1)
         buttons = QHBoxLayout()
@@ -164,9 +157,9 @@ class SchedulePanel(QGroupBox):
         buttons.addWidget(self.save_button)
         right = QVBoxLayout()
         right.setSpacing(4)
-        caption = QLabel("Entities (none checked: all)")
-        caption.setBuddy(self.entities)
-        right.addWidget(caption)
+        self.entities_caption = QLabel("&Entities")
+        self.entities_caption.setBuddy(self.entities)
+        right.addWidget(self.entities_caption)
         right.addWidget(self.entities)
         right.addLayout(buttons)
 
@@ -221,7 +214,7 @@ class SchedulePanel(QGroupBox):
         custom = bool(schedule.cron and schedule.cron.strip())
         hours = schedule.interval_hours
         if not custom and hours and self.interval.findData(hours) < 0:  # an interval set in a config file
-            self.interval.insertItem(self.interval.count() - 1, f"Every {hours:g} hours", hours)
+            self.interval.insertItem(self.interval.count() - 1, interval_label(hours), hours)
         self.interval.setCurrentIndex(self.interval.findData(CUSTOM if custom else (hours or 4)))
         self.cron.setText(schedule.cron or "")
         try:
@@ -290,6 +283,37 @@ class SchedulePanel(QGroupBox):
         self.window_to.setEnabled(self.window_on.isChecked())
         self.validator.validate()
         self._update_buttons()
+        self._show_entities_caption()
+        self._show_slots()
+
+    def _show_entities_caption(self) -> None:
+        total = self.entities.count()
+        checked = sum(1 for i in range(total) if self.entities.item(i).checkState() == Qt.CheckState.Checked)
+        words = "all enabled" if checked in (0, total) else f"{checked} of {total}"
+        self.entities_caption.setText(f"&Entities: {words}")
+
+    def upcoming(self) -> list[datetime]:
+        """The next run times of the schedule as edited (nothing when it is off or not valid)."""
+        if not self.enabled.isChecked() or not self.validator.valid:
+            return []
+        schedule = self.schedule()
+        first = None
+        scheduler = self.ctx.scheduler
+        if not self.is_dirty() and scheduler is not None and hasattr(scheduler, "next_run") and self.profile:
+            try:
+                first = scheduler.next_run(self.profile.name)
+            except Exception as exc:  # the list must not break on the scheduler's trouble
+                log.warning("next run of %s unknown: %s", self.profile.name, exc)
+        try:
+            return next_slots(schedule, get_localzone(), datetime.now(get_localzone()), NEXT_SLOTS, first=first)
+        except ConfigError:
+            return []
+
+    def _show_slots(self) -> None:
+        paused = bool(getattr(self.ctx.scheduler, "paused", False))
+        slots = [] if paused else self.upcoming()
+        self.next_slots.setText(slots_text(slots))
+        self.next_slots.setVisible(bool(slots))
 
     def _update_buttons(self) -> None:
         dirty = self.profile is not None and self.is_dirty()
@@ -353,6 +377,7 @@ class SchedulePanel(QGroupBox):
         self.next_run.setText(next_run_text(moment, paused=bool(getattr(scheduler, "paused", False)),
                                             enabled=self.profile.schedule.enabled))
         self._update_buttons()
+        self._show_slots()
 
     def toggle_pause(self) -> None:
         """Pause or resume the schedule, as the tray's menu entry does; the job store is written off the GUI thread."""
