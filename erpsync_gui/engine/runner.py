@@ -253,8 +253,10 @@ class _Run:
                               first_sync=first, approved=self.approved, floor=cfg.brake_min)
         if not verdict.held:
             self.counts = dict.fromkeys(self.counts, 0)
-            self.plan, self.plan_truncated, self.total = [], 0, None
+            self.plan, self.plan_truncated = [], 0
+            self.side_totals, self.feed_processed = {}, 0
             self.conflict_links = set()
+            self._rate_samples.clear()
         return verdict
 
     def _status(self, open_conflicts: int = 0) -> tuple[str, str | None]:
