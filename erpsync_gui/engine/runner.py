@@ -239,14 +239,15 @@ class _Run:
         first = (cfg.review_first_sync and not self.engine.profile.demo
                  and never_synced(self.engine.store, profile_id, self.entity))
         linked = linked_count(self.engine.store, profile_id, self.entity)
-        self.dry_run = True
+        # the preview reports no progress of its own: the run's counts and bar start when it writes
+        self.dry_run, progress, self.progress = True, self.progress, None
         try:
             for side in self.p.direction.sources():
                 if self._cancelled():
                     break
                 self._sync_side(side)
         finally:
-            self.dry_run = False
+            self.dry_run, self.progress = False, progress
         verdict = brake_check(self.entity, changes=self.counts["updated"] + self.counts["deletes"],
                               creates=self.counts["inserted"],
                               linked=linked, percent=cfg.brake_percent, records=cfg.brake_records,

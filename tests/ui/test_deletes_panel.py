@@ -1,4 +1,4 @@
-"""Errors -> Deletes: the queue of twins of deleted records; Approve deletes the twin, Keep leaves it."""
+"""Errors -> Deletes waiting for approval: twins of deleted records; Approve deletes the twin, Keep leaves it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def test_queued_deletes_are_approved_and_kept_from_the_window(qtbot, ui_ctx):
     page.refresh()
     settle(qtbot)
     panel = page.deletes
-    assert page.tabs.tabText(2) == "Deletes (2)"
+    assert page.deletes_box.title() == "Deletes waiting for approval (2)" and not page.deletes_box.isHidden()
     assert panel.queue.rowCount() == 2 and not panel.approve_button.isEnabled()
     first, second = panel.pending
     assert panel.queue.item(0, 1).text() == f"CRM ({first.deleted_id})"
@@ -42,4 +42,4 @@ def test_queued_deletes_are_approved_and_kept_from_the_window(qtbot, ui_ctx):
     after = {str(r["id"]) for r in erp.records("clients")}
     assert before - after == {first.twin_id}
     assert second.twin_id in after
-    assert page.tabs.tabText(2) == "Deletes"
+    assert page.deletes_box.isHidden()  # nothing waits: the box is not shown
