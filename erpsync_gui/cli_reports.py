@@ -40,7 +40,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     print("entities:")
     for e in profile.entities:
         run = last.get(e.entity)
-        when = f"last run {run.started_at:%Y-%m-%d %H:%M} {run.status}" if run else "never synced"
+        when = f"last run {run.started_at:%Y-%m-%d %H:%M} {_run_state(run)}" if run else "never synced"
         flag = "" if e.enabled else " (disabled)"
         print(f"  {e.entity:<15} {e.direction.value:<7} {e.policy:<12} {when}{flag}")
     if stats:
@@ -57,6 +57,14 @@ def cmd_help(ctx: Context, args: argparse.Namespace) -> int:
 
     print(topic_text(args.topic) if args.topic else topics_text(), end="")
     return EXIT_OK
+
+
+def _run_state(run) -> str:
+    """A run's status; an interrupted run says how far it got (its process ended before it finished)."""
+    if run.status != "interrupted":
+        return run.status
+    return (f"interrupted (its process ended mid-run; {run.inserted} created, {run.updated} updated, "
+            f"{run.failed} failed were recorded; the next run carries on)")
 
 
 def _dc(value) -> dict:

@@ -16,16 +16,18 @@ from pathlib import Path
 
 from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
 from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.db_lock import EntityDbLock
 from erpsync_gui.app.run_context import note_run_id, run_context
 from erpsync_gui.app.run_health import WatchedConnector
 from erpsync_gui.app.run_lock import EntityFileLock
 from erpsync_gui.app.sandbox_host import SandboxHost
+from erpsync_gui.app.stale_runs import StaleRunCloser
 from erpsync_gui.connectors.base import CheckResult, Connector
 from erpsync_gui.connectors.partitions import IdRange
 from erpsync_gui.engine.apply_plan import apply_plan
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent, RunResult
-from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError
+from erpsync_gui.errors import CredentialsExpiredError, ERPSyncError, StoreError
 from erpsync_gui.http.redact import redact_text
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction, Side
@@ -45,6 +47,11 @@ class EntityBusyError(ERPSyncError):
 
 
 class SyncService:
+    #: one run of an entity at a time across PCs that share a PostgreSQL store, by a database lock (the
+    #: headless service's workers rely on their task queue's lock instead, which lets a read in parts run its
+    #: parts side by side)
+    guards_runs_in_database = True
+
     def __init__(self, store: Store, secrets: SecretStore, data_dir: Path, *, time_gate_s: float = 10.0) -> None:
         self.store = store
         #: a record changing again this soon after our write waits for the next run (seed 002's third layer)
@@ -55,6 +62,12 @@ class SyncService:
         self.sandbox = SandboxHost(data_dir)
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self.stale_runs = StaleRunCloser(store, by_lock=self.guards_runs_in_database)
+        # runs a killed or crashed process left "running" are closed before anything else looks at them
+        try:
+            self.stale_runs.close()
+        except StoreError as exc:  # the app still starts; the next run of each entity tries again
+            log.warning("Runs left behind by a stopped process could not be closed: %s", exc)
 
     # -- profiles and connectors ---------------------------------------------------------------
     def profile(self, name: str | None = None) -> ProfileConfig:
@@ -82,9 +95,9 @@ class SyncService:
     def is_running(self, profile_name: str, entity: str) -> bool:
         return self._lock(profile_name, entity).locked()
 
-    def entity_lock(self, profile_name: str, entity: str) -> threading.Lock:
-        """The in-process lock of one entity's runs (an undo takes it too)."""
-        return self._lock(profile_name, entity)
+    def entity_locks(self, profile: ProfileConfig, entity: str, *, wait: bool = False):
+        """The locks of one entity's runs, as a context manager (an undo takes them too)."""
+        return self._entity_locks(profile, entity, wait=wait)
 
     def _lock(self, profile_name: str, entity: str) -> threading.Lock:
         with self._locks_guard:
@@ -102,22 +115,14 @@ class SyncService:
         sync, or a run that would change more than the entity's brake allows, comes back held (nothing
         written) unless `approved`: a person's Apply anyway, or `--yes` (a reviewed plan is approved)."""
         profile = self.profile(profile_name)
-        lock = self._lock(profile.name, entity)
-        if not lock.acquire(blocking=wait):
-            raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
-                                  hint="wait for that run to finish, or cancel it")
-        other_process = self.process_lock(profile.name, entity)
-        if not other_process.acquire():
-            lock.release()
-            raise EntityBusyError(
-                f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
-                hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
         def report(event: ProgressEvent) -> None:
             note_run_id(event.run_id)
             if progress is not None:
                 progress(event)
 
-        try:
+        with self._entity_locks(profile, entity, wait=wait):
+            # holding the entity's database lock, a run of it still open on another PC is a dead one
+            self.stale_runs.close(profile.id, entity, held=self.guards_runs_in_database)
             with self.connectors(profile) as opened, run_context(profile.id, entity):
                 watched = {side: WatchedConnector(connector) for side, connector in opened.items()}
                 engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
@@ -128,11 +133,39 @@ class SyncService:
                                         progress=report, cancel=cancel, only=only, partition=partition,
                                         brake=True, approved=approved)
                 self._note_health(profile, watched)
-            # before-images are kept for the retention period only (a run older than that cannot be undone)
-            undo_store.prune(self.store, utcnow())
-            return result
+                # before-images are kept for the retention period only (a run older than that cannot be undone)
+                undo_store.prune(self.store, utcnow())
+                return result
+
+    @contextmanager
+    def _entity_locks(self, profile: ProfileConfig, entity: str, *, wait: bool) -> Iterator[None]:
+        """One run of the entity at a time: in this process (a thread lock), on this PC (a file lock in the
+        data directory) and, on a PostgreSQL store that several PCs may share, in the database."""
+        lock = self._lock(profile.name, entity)
+        if not lock.acquire(blocking=wait):
+            raise EntityBusyError(f"{entity} of profile {profile.name!r} is already being synced",
+                                  hint="wait for that run to finish, or cancel it")
+        try:
+            other_process = self.process_lock(profile.name, entity)
+            if not other_process.acquire():
+                raise EntityBusyError(
+                    f"{entity} of profile {profile.name!r} is being synced by another ERPSync process",
+                    hint="the app in the tray or a scheduled `erpsync sync` is running it; try again when it is done")
+            try:
+                other_machine = EntityDbLock(self.store, profile.id, entity) if self.guards_runs_in_database \
+                    else None
+                if other_machine is not None and not other_machine.acquire():
+                    raise EntityBusyError(
+                        f"{entity} of profile {profile.name!r} is being synced by another PC that shares the "
+                        "state database", hint="try again when that run is done")
+                try:
+                    yield
+                finally:
+                    if other_machine is not None:
+                        other_machine.release()
+            finally:
+                other_process.release()
         finally:
-            other_process.release()
             lock.release()
 
     def process_lock(self, profile_name: str, entity: str) -> EntityFileLock:

@@ -3,7 +3,7 @@ under the entity's run lock like any other run."""
 
 from __future__ import annotations
 
-from erpsync_gui.app.service import EntityBusyError, SyncService
+from erpsync_gui.app.service import SyncService
 from erpsync_gui.engine.undo import UndoPlan, UndoResult, apply_undo, plan_undo
 from erpsync_gui.store import undo_store
 from erpsync_gui.store.sync_state import utcnow
@@ -20,19 +20,9 @@ def undo_run(service: SyncService, run_id: int, profile_name: str | None = None)
     profile = service.profile(profile_name)
     assert profile.id is not None
     entity = undo_store.run_of(service.store, profile.id, run_id).entity
-    lock = service.entity_lock(profile.name, entity)
-    if not lock.acquire(blocking=False):
-        raise EntityBusyError(f"{entity} of profile {profile.name!r} is being synced", hint="undo when it is done")
-    other = service.process_lock(profile.name, entity)
-    if not other.acquire():
-        lock.release()
-        raise EntityBusyError(f"{entity} of profile {profile.name!r} is being synced by another ERPSync process")
-    try:
-        with service.connectors(profile) as connectors:
-            plan = plan_undo(service.store, profile, connectors, run_id)
-            result = apply_undo(service.store, profile, connectors, plan, now=utcnow())
-        undo_store.prune(service.store, utcnow())
-        return result
-    finally:
-        other.release()
-        lock.release()
+    # one run of the entity at a time, in this process, on this PC and on a shared store (EntityBusyError)
+    with service.entity_locks(profile, entity), service.connectors(profile) as connectors:
+        plan = plan_undo(service.store, profile, connectors, run_id)
+        result = apply_undo(service.store, profile, connectors, plan, now=utcnow())
+    undo_store.prune(service.store, utcnow())
+    return result

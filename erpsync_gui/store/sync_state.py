@@ -6,11 +6,15 @@ committed in one transaction: the cursor never moves past work that is not recor
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
@@ -29,12 +33,46 @@ from erpsync_gui.store.safety_models import BeforeImageRow, PendingDeleteRow
 from erpsync_gui.store.snapshots import Snapshot
 from erpsync_gui.store.snapshots import save as save_snapshots
 
+#: the run column an outcome's action counts in
+_OUTCOME_COUNTS = {"create": "inserted", "update": "updated", "link": "skipped", "deleted": "skipped",
+                   "conflict": "conflicts", "failed": "failed"}
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def this_process() -> tuple[str, int]:
+    """The host name and process id a run records, so that a run left behind by a dead process can be told."""
+    return socket.gethostname()[:255], os.getpid()
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """A run the state store still shows as running, with the process that recorded it."""
+
+    id: int
+    profile_id: int
+    entity: str
+    trigger: str
+    host: str | None
+    pid: int | None
+    started_at: datetime
+
+
+def open_runs(store: Store) -> list[OpenRun]:
+    """Every run still marked running, oldest first."""
+    try:
+        with store.session() as s:
+            rows = s.execute(select(RunRow.id, RunRow.profile_id, RunRow.entity, RunRow.trigger, RunRow.host,
+                                    RunRow.pid, RunRow.started_at).where(RunRow.status == "running")
+                             .order_by(RunRow.id))
+            return [OpenRun(r.id, r.profile_id, r.entity, r.trigger, r.host, r.pid,
+                            r.started_at if r.started_at.tzinfo else r.started_at.replace(tzinfo=UTC)) for r in rows]
+    except SQLAlchemyError as exc:
+        raise StoreError(f"could not read the running runs from the state database: {exc}") from exc
 
 
 def _id_column(side: Side):
@@ -205,8 +243,11 @@ class SyncState:
 
     # -- runs ----------------------------------------------------------------------------------
     def start_run(self, direction: str, trigger: str, kind: str) -> int:
+        host, pid = this_process()
         with self.store.session() as s, s.begin():
             run = RunRow(
+                host=host,
+                pid=pid,
                 profile_id=self.profile_id,
                 entity=self.entity,
                 direction=direction,
@@ -235,6 +276,38 @@ class SyncState:
                 setattr(run, name, value)
             if count_in_stats:
                 self._bump_daily(s, now, counts, failed_run=status == "failed")
+
+    def close_interrupted(self, run_id: int, message: str) -> dict[str, int] | None:
+        """Close a run whose process is gone as interrupted, its counts rebuilt from the outcomes it recorded
+        (skips leave no outcome: they count only where a link was recorded). None when the run was no longer
+        running (another process closed it first)."""
+        now = utcnow()
+        try:
+            with self.store.session() as s, s.begin():
+                # the status test in the UPDATE makes two processes that start at once close it only once
+                claimed = cast(CursorResult, s.execute(
+                    update(RunRow).where(RunRow.id == run_id, RunRow.status == "running")
+                    .values(status="interrupted", finished_at=now, message=message)))
+                if claimed.rowcount != 1:
+                    return None
+                rows = s.execute(select(OutcomeRow.action, func.count()).where(OutcomeRow.run_id == run_id)
+                                 .group_by(OutcomeRow.action))
+                counts = dict.fromkeys(("processed", "inserted", "updated", "skipped", "failed", "conflicts"), 0)
+                for action, n in rows:
+                    counts[_OUTCOME_COUNTS.get(action, "skipped")] += n
+                    counts["processed"] += n
+                run = s.get(RunRow, run_id)
+                if run is None:  # claimed above in this transaction, so only a concurrent delete of the row
+                    return None
+                started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
+                run.duration_s = max(0.0, (now - started).total_seconds())
+                for name, value in counts.items():
+                    setattr(run, name, value)
+                if run.kind != "dry-run":
+                    self._bump_daily(s, now, counts, failed_run=False)
+                return counts
+        except SQLAlchemyError as exc:
+            raise StoreError(f"could not close interrupted run {run_id} in the state database: {exc}") from exc
 
     def _bump_daily(self, s, now: datetime, counts: dict[str, int], failed_run: bool) -> None:
         add_run_to_day(s, self.profile_id, now.date(), self.entity,

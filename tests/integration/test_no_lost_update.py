@@ -204,18 +204,26 @@ def test_a_waiting_linked_record_deleted_at_its_source_stops_failing(make_harnes
     assert harness.links()[0].state == "deleted"
 
 
-def test_a_conflict_over_a_record_deleted_since_closes_and_the_run_succeeds(make_harness):
+@pytest.mark.parametrize("deleted", ["crm", "erp"])
+def test_a_conflict_over_a_record_deleted_since_closes_and_the_run_succeeds(make_harness, deleted):
     # found by the model-based test: the conflict waited for a record that no longer existed
     harness = make_harness()
     crm_id = harness.crm_create(customer_number="N001", company="Nord Impex", city="Brașov")
     erp_id = harness.erp_create(customer_number="N001", company="Aryan Co", city="Cluj")
     waiting = harness.sync(direction=Direction.IMPORT, policy="manual")
     assert waiting.counts["conflicts"] == 1 and len(harness.open_conflicts()) == 1
-    harness.crm_delete(crm_id)
+    if deleted == "crm":
+        harness.crm_delete(crm_id)
+    else:
+        harness.erp_delete(erp_id)
+    harness.advance(60)
 
     settled = harness.sync(direction=Direction.BOTH, policy="crm_wins", full=True)
 
     assert settled.status == "success", settled.message
     assert harness.open_conflicts() == []
     assert harness.links()[0].state == "deleted"
-    assert harness.erp_rows()[erp_id]["company"] == "Aryan Co"  # the survivor is left as it is
+    if deleted == "crm":
+        assert harness.erp_rows()[erp_id]["company"] == "Aryan Co"  # the survivor is left as it is
+    else:
+        assert harness.crm_rows()[crm_id]["company"] == "Nord Impex"

@@ -111,10 +111,16 @@ class Workers:
         command = [sys.executable, "-m", "erpsync_gui.cli", "--data-dir", str(data), "--store-url", self.store_url,
                    "service", "run", "--worker-only", "--concurrency", str(self.concurrency), "--name", name]
         proc = subprocess.Popen(command, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        line = proc.stdout.readline() if proc.stdout else ""
-        if "running" not in line:
+        # a worker may log first (a run a dead worker of this host left open is closed at start)
+        said = []
+        while proc.stdout and len(said) < 20:
+            said.append(proc.stdout.readline())
+            if not said[-1] or "running" in said[-1]:
+                break
+        if not said or "running" not in said[-1]:
             proc.kill()
-            raise RuntimeError(f"worker {name} did not start: {line}{proc.stdout.read() if proc.stdout else ''}")
+            raise RuntimeError(f"worker {name} did not start: {''.join(said)}"
+                               f"{proc.stdout.read() if proc.stdout else ''}")
         self.procs[name] = proc
         return proc
 

@@ -28,6 +28,8 @@ class WorkerSyncService(SyncService):
     """The application service as workers use it: one entity's runs are kept apart by the task queue's lock
     instead of a file lock, which would only hold on one machine."""
 
+    guards_runs_in_database = False
+
     def process_lock(self, profile_name: str, entity: str) -> Any:
         return _NoLock()
 
