@@ -51,7 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("name")
     secret.add_parser("list", help="which secrets the profile needs and which are stored (never the values)")
 
-    sub.add_parser("test", help="test both connections: reachable, authenticated, latency")
+    sub.add_parser("test", help="test both connections: reachable, authenticated, latency, and what the CRM "
+                               "lacks for the profile's entities")
+
+    crm = sub.add_parser("crm", help="changes to the CRM database the product needs").add_subparsers(
+        dest="crm_command", required=True, metavar="ACTION")
+    c = crm.add_parser("add-markers", help="add the origin marker columns (external_id, external_channel) to the "
+                                           "CRM tables that lack them: shows the SQL, asks, then runs it")
+    c.add_argument("--entity", "-e", action="append", help="only this entity's table (repeatable)")
+    c.add_argument("--print-sql", action="store_true", help="only print the SQL (for a DBA); change nothing")
+    c.add_argument("--yes", action="store_true", help="run the SQL without asking")
 
     auth = sub.add_parser("auth", help="log in to an OAuth2 endpoint through the browser").add_subparsers(
         dest="auth_command", required=True, metavar="ACTION")

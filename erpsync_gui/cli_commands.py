@@ -140,7 +140,36 @@ def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
         mark = "OK  " if r.ok else "FAIL"
         print(f"{mark} {side.value.upper()}: reachable={'yes' if r.reachable else 'no'} "
               f"authenticated={'yes' if r.authenticated else 'no'} latency={latency} - {r.message}")
+        for line in r.details:
+            print(f"       {line}")
     return EXIT_OK if all(r.ok for r in results.values()) else EXIT_FAILED
+
+
+def cmd_crm(ctx: Context, args: argparse.Namespace) -> int:
+    """`crm add-markers`: the DDL that adds the origin marker columns, shown first, run only when confirmed."""
+    from erpsync_gui.app.crm_schema import add_markers, marker_plan
+
+    profile = ctx.service.profile(args.profile)
+    plan = marker_plan(ctx.service, profile, args.entity)
+    if not plan.changes:
+        print("every table already has the marker columns external_id and external_channel")
+        return EXIT_OK
+    if args.print_sql:
+        sys.stdout.write(plan.sql_text())
+        return EXIT_OK
+    print("These statements add the marker columns external_id and external_channel:")
+    for change in plan.changes:
+        print(f"  {change.table} ({change.entity}): {', '.join(change.missing)}")
+    print()
+    sys.stdout.write(plan.sql_text())
+    if not args.yes:
+        print("\nRun them on the CRM database now? Type yes to go on: ", end="", flush=True)
+        if sys.stdin.readline().strip().lower() != "yes":
+            print("nothing was changed")
+            return EXIT_FAILED
+    done = add_markers(ctx.service, profile, args.entity)
+    print(f"added the marker columns to {len(done.changes)} table{'s' if len(done.changes) != 1 else ''}")
+    return EXIT_OK
 
 
 def open_browser(url: str) -> bool:
@@ -254,6 +283,7 @@ def _result_json(r: RunResult) -> dict:
 
 
 COMMANDS: dict[str, Callable[[Context, argparse.Namespace], int]] = {
-    "config": cmd_config, "secret": cmd_secret, "test": cmd_test, "auth": cmd_auth, "sync": cmd_sync,
+    "config": cmd_config, "secret": cmd_secret, "test": cmd_test, "crm": cmd_crm, "auth": cmd_auth,
+    "sync": cmd_sync,
     "status": cmd_status, "errors": cmd_errors, "log": cmd_log, "cleanup": cmd_cleanup, "demo": cmd_demo,
 }

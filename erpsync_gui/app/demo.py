@@ -1,5 +1,5 @@
-"""The demo profile: the sandbox ERP and a Perfex-style CRM database, wired together with default mappings,
-so a newcomer can sync within a minute."""
+"""The demo profile: the sandbox ERP and a demo CRM database (a subset of stock Perfex 2.7.3), wired together
+with the default mappings, so a newcomer can sync within a minute."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
 
 #: in dependency order: lookups point at entities synced before them
-DEMO_ENTITIES = ("clients", "contacts", "leads", "projects", "tickets", "product_groups", "products", "invoices")
-#: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the same ids on both demo sides
+DEMO_ENTITIES = ("currencies", "client_groups", "clients", "contacts", "leads", "projects", "tickets",
+                 "product_groups", "products", "invoices", "payments", "orders")
+#: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the demo CRM holds them under the ERP's ids, as
+#: `erpsync_gui.app.currency_proposal` would propose from the two currency lists
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
 DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TOKEN}
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}

@@ -193,25 +193,31 @@ class SyncService:
 
     # -- connection tests ----------------------------------------------------------------------
     def test_connections(self, profile_name: str | None = None) -> dict[Side, CheckResult]:
-        """Each side: reachable, authenticated, latency; the endpoint's status is stored."""
+        """Each side: reachable, authenticated, latency; then, before any sync, what the CRM lacks for the
+        profile's entities (tables, mapped columns, match keys, marker columns, required columns) and what is
+        wrong with the currency mappings, as detail lines. The endpoint's status is stored."""
         profile = self.profile(profile_name)
         results: dict[Side, CheckResult] = {}
-        for side in Side:
-            problem = None
-            try:
-                connector = self.connector(profile, side)
-            except ERPSyncError as exc:
-                results[side] = CheckResult(False, False, False, None, self.redact(str(exc)))
-            else:
+        problems: dict[Side, BaseException | None] = {}
+        opened: dict[Side, Connector] = {}
+        try:
+            for side in Side:
                 try:
-                    results[side] = connector.check()
-                finally:
-                    connector.close()
-                    problem = getattr(connector, "auth_problem", None)
+                    opened[side] = self.connector(profile, side)
+                except ERPSyncError as exc:
+                    results[side] = CheckResult(False, False, False, None, self.redact(str(exc)))
+                else:
+                    results[side] = opened[side].check()
+                    problems[side] = getattr(opened[side], "auth_problem", None)
+            results = self._with_findings(profile, opened, results)
+        finally:
+            for connector in opened.values():
+                connector.close()
+        for side in Side:
             results[side], profile = self._note_clock(profile, side, results[side])
             result = results[side]
             status = "active" if result.ok else "error"
-            if not result.ok and isinstance(problem, CredentialsExpiredError):
+            if not result.ok and isinstance(problems.get(side), CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
             self.config.set_endpoint_status(profile.id, side, status, result.message)
             latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
@@ -219,6 +225,32 @@ class SyncService:
             log.log(logging.INFO if result.ok else logging.WARNING,
                     "Connection test of the %s endpoint of %s: %s%s - %s", side.value.upper(), profile.name, verdict,
                     latency, self.redact(result.message), extra={"profile_id": profile.id})
+        return results
+
+    def _with_findings(self, profile: ProfileConfig, opened: Mapping[Side, Connector],
+                       results: dict[Side, CheckResult]) -> dict[Side, CheckResult]:
+        """The CRM's result with the findings of the profile's entities; an error among them makes it fail."""
+        from erpsync_gui.app.crm_findings import ERROR, crm_findings
+        from erpsync_gui.app.currency_proposal import currency_findings
+
+        crm = results.get(Side.CRM)
+        # a database describes every column it has: other CRMs describe fields from samples, too loosely to hold
+        # a mapping against (and a test should not read their records)
+        if crm is None or not crm.ok or Side.CRM not in opened or opened[Side.CRM].kind != "sql":
+            return results
+        findings = crm_findings(opened[Side.CRM], profile.entities)
+        lines = [self.redact(f.line()) for f in findings]
+        currency = currency_findings(opened, profile.entities) if results.get(Side.ERP) is not None and \
+            results[Side.ERP].ok and Side.ERP in opened else []
+        lines += [self.redact(line) for line in currency]
+        errors = sum(1 for f in findings if f.severity == ERROR) + len(currency)
+        if not lines:
+            return results
+        message = crm.message
+        if errors:
+            message = f"{message}; {errors} problem{'s' if errors != 1 else ''} to fix before syncing"
+        results[Side.CRM] = dataclasses.replace(crm, ok=crm.ok and not errors, message=message,
+                                                details=(*crm.details, *lines))
         return results
 
     def _note_clock(self, profile: ProfileConfig, side: Side,

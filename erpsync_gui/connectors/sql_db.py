@@ -1,8 +1,9 @@
-"""The SQL connector: a CRM database (Perfex/CRMConnect by default) read and written with SQLAlchemy Core.
+"""The SQL connector: a CRM database (Perfex CRM by default) read and written with SQLAlchemy Core.
 
 Tables with an "updated" column are read by cursor (keyset paging on updated, id); tables without one
 are read whole, by id, and the engine compares checksums. Writes run in one transaction per batch; a
-failing batch is redone row by row so one bad row gets its own error and the others are written.
+failing batch is redone row by row so one bad row gets its own error and the others are written. A
+preset's rules (`sql_rules`) take part in every read and write; the options are listed in `sql_options`.
 """
 
 from __future__ import annotations
@@ -10,55 +11,43 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, timedelta, tzinfo
+from typing import Any
 
 from sqlalchemy import Connection, func, inspect, or_, select
 from sqlalchemy.engine import Engine, Row
-from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors import sql_partitions
 from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
 from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
-from erpsync_gui.connectors.sql_clock import overlap_start, server_time, source_now
+from erpsync_gui.connectors.sql_clock import overlap_start, server_time
+from erpsync_gui.connectors.sql_db_markers import SqlMarkers
+from erpsync_gui.connectors.sql_db_writes import SqlWrites
 from erpsync_gui.connectors.sql_defaults import column_default
-from erpsync_gui.connectors.sql_engine import (
-    build_engine,
-    parse_url,
-    safe_url,
-    sqlite_file,
-    translate,
-    translate_errors,
-)
-from erpsync_gui.connectors.sql_options import SqlOptions
+from erpsync_gui.connectors.sql_engine import build_engine, parse_url, safe_url, sqlite_file, translate_errors
+from erpsync_gui.connectors.sql_options import SqlOptions, zone
+from erpsync_gui.connectors.sql_presets import rules_for
 from erpsync_gui.connectors.sql_reading import IN_CHUNK, cursor_text, cursor_value, key_norm, read_records
+from erpsync_gui.connectors.sql_references import ReferenceCache
 from erpsync_gui.connectors.sql_schema import EntityTable, SchemaCatalog, field_type, to_db
-from erpsync_gui.connectors.sql_writing import PreparedRow, delete_row, insert, prepare, update_row
-from erpsync_gui.errors import (
-    AuthError,
-    ConfigError,
-    ERPSyncError,
-    NotFoundError,
-    OutcomeUnknownError,
-    PermanentError,
-    RetryableError,
-)
+from erpsync_gui.connectors.sql_writing import Shaping
+from erpsync_gui.errors import AuthError, ConfigError, ERPSyncError, PermanentError
 from erpsync_gui.profile import EndpointConfig
-from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
+from erpsync_gui.records import Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
-class SqlConnector:
+class SqlConnector(SqlWrites, SqlMarkers):
     """A CRM whose database we reach directly (SQLite, PostgreSQL, MySQL/MariaDB)."""
 
     kind = "sql"
 
     def __init__(self, endpoint: EndpointConfig, secrets: Mapping[str, str]) -> None:
         options = own_options(endpoint, SqlOptions, "CRM database")
+        self.options = options
         self._url = parse_url(endpoint.url, secrets.get("db_password") or None)
         self._timeout = endpoint.timeout
         self.channel = options.channel_value
@@ -69,8 +58,10 @@ class SqlConnector:
         #: how far before the stored cursor a read starts again: an edit stamped in the same second as (or a
         #: little before) the newest stamp read is still read; the checksums skip what did not change
         self._overlap = timedelta(seconds=options.cursor_overlap_s)
+        self.rules = rules_for(self._preset, options.model_dump())
         self._engine: Engine | None = None
         self._catalog: SchemaCatalog | None = None
+        self._references: ReferenceCache | None = None
         self._lock = threading.Lock()
         SchemaCatalog.validate(self._preset, self._overrides)
 
@@ -90,16 +81,72 @@ class SqlConnector:
         engine = self.engine
         with self._lock:
             if self._catalog is None:
-                self._catalog = SchemaCatalog(engine, self._preset, self._overrides, self._schema)
+                catalog = SchemaCatalog(engine, self._preset, self._overrides, self._schema)
+                catalog.tz = self._zone(engine, catalog)
+                self._references = ReferenceCache(engine, catalog)
+                self._catalog = catalog
             return self._catalog
+
+    def _zone(self, engine: Engine, catalog: SchemaCatalog) -> tzinfo:
+        """The endpoint's time zone option, else the one the CRM application keeps, else UTC."""
+        name = self.options.timezone
+        if name is None:
+            with translate_errors("reading the CRM's time zone"), engine.connect() as conn:
+                name = self.rules.timezone(conn, catalog)
+        if not name:
+            return UTC
+        try:
+            return zone(name)
+        except ValueError as exc:
+            raise ConfigError(f"The CRM's time zone setting is not usable: {exc}",
+                              hint="set the endpoint option timezone to an IANA name") from None
+
+    @property
+    def tz(self) -> tzinfo:
+        """The time zone the CRM's naive datetimes are in."""
+        return self.catalog.tz
+
+    @property
+    def references(self) -> ReferenceCache:
+        """The reference tables' codes, read once (built with the catalog)."""
+        if self._references is None:
+            self.catalog  # noqa: B018  (builds both)
+        assert self._references is not None
+        return self._references
 
     def _resolve(self, entity: str) -> EntityTable:
         return self.catalog.resolve(entity)
+
+    def _shaping(self, et: EntityTable) -> Shaping:
+        return Shaping(self.rules.virtual(et), {c.name: self.rules.line_virtual(et, c) for c in et.children},
+                       self.references, self.options.replace_4byte_chars)
+
+    def _read(self, conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list[Record]:
+        """Rows as records the way the CRM shows them: reference codes, the rules' computed fields."""
+        records = read_records(conn, et, rows)
+        if et.references:
+            for record in records:
+                self.references.present(et.references, record.data)  # type: ignore[arg-type]
+        return self.rules.present(conn, et, records) if records else records
 
     # --- description ----------------------------------------------------------------------------
 
     def entities(self) -> Sequence[str]:
         return self.catalog.entities()
+
+    def table_of(self, entity: str) -> str:
+        """The name of the table `entity` lives in."""
+        return self._resolve(entity).table.name
+
+    def preset_table(self, entity: str) -> str | None:
+        """The table the preset proposes for `entity` (whether or not the database has it)."""
+        preset = self.catalog.preset(entity)
+        return preset.table if preset is not None else None
+
+    def creates_need_marker(self, entity: str) -> bool:
+        """Whether records of `entity` are only created where its table carries the origin marker (no
+        natural key could find a lost create again)."""
+        return self._resolve(entity).keyless
 
     def capabilities(self, entity: str) -> Capabilities:
         et = self._resolve(entity)
@@ -109,15 +156,19 @@ class SqlConnector:
     def describe(self, entity: str) -> EntityInfo:
         et = self._resolve(entity)
         filled = {et.pk.name} | {c.name for c in (et.updated, et.created) if c is not None}
-        fields = [
-            FieldInfo(c.name, field_type(c),
-                      required=not c.nullable and c.server_default is None and c.name not in filled,
-                      nullable=bool(c.nullable), default=column_default(c))
-            for c in et.table.columns
-        ]
+        fields = []
+        for c in et.table.columns:
+            if c.name in et.references:  # shown by its code; an empty one is stored as the "none" id
+                fields.append(FieldInfo(c.name, "text", nullable=True))
+                continue
+            fields.append(FieldInfo(c.name, field_type(c),
+                                    required=not c.nullable and c.server_default is None and c.name not in filled,
+                                    nullable=bool(c.nullable), default=column_default(c)))
         fields += [FieldInfo(child.name, "list", nullable=False) for child in et.children]
-        return EntityInfo(entity, tuple(fields), has_cursor=et.updated is not None, key_fields=et.key_fields,
+        info = EntityInfo(entity, tuple(fields), has_cursor=et.updated is not None, key_fields=et.key_fields,
                           fields_complete=True)
+        with translate_errors(f"describing {entity}"), self.engine.connect() as conn:
+            return self.rules.describe(conn, et, info)
 
     def check(self) -> CheckResult:
         start = time.perf_counter()
@@ -133,6 +184,7 @@ class SqlConnector:
                 clock = server_time(conn)
                 names = inspect(conn).get_table_names(schema=self._schema)
             found, expected = self.catalog.preset_tables(names)
+            details = self._check_details(names) if found else []
         except AuthError as exc:
             return CheckResult(False, True, False, None, str(exc))
         except ERPSyncError as exc:
@@ -143,7 +195,20 @@ class SqlConnector:
             return CheckResult(False, True, True, latency, f"Connected, but none of the {self._preset} "
                                "tables are in this database", server)
         tables = f"{found} of {expected} {self._preset} tables found" if expected else f"{len(names)} tables"
-        return CheckResult(True, True, True, latency, f"Connected; {tables}", server, server_time=clock)
+        return CheckResult(True, True, True, latency, f"Connected; {tables}", server, server_time=clock,
+                           details=tuple(details))
+
+    def _check_details(self, names: Sequence[str]) -> list[str]:
+        """What the preset expects and this database lacks, by name; the rules' own findings."""
+        details = [f"missing table {table} (entity {entity})" for entity, table in self.catalog.missing_tables(names)]
+        unmarked = [change.table for change in self.marker_plan()]
+        if unmarked:
+            details.append("marker columns external_id, external_channel missing on: " + ", ".join(unmarked))
+        with translate_errors("checking the CRM's settings"), self.engine.connect() as conn:
+            details += self.rules.findings(conn, self.catalog)
+        if self.tz is not UTC:
+            details.append(f"datetimes are read and written in the CRM's time zone {self.tz}")
+        return details
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -155,7 +220,7 @@ class SqlConnector:
         if et.updated is None:
             yield from self._pages(et, size, self._count(et, None), with_cursor=False, last=True)
             return
-        since = cursor_value(et.updated, cursor) if cursor else None
+        since = cursor_value(et.updated, cursor, et.tz) if cursor else None
         if since is not None:
             since = overlap_start(et.updated, since, self._overlap)
         total = self._count(et, et.updated >= since if since is not None else None)
@@ -191,14 +256,15 @@ class SqlConnector:
                 query = query.where(et.pk > previous._mapping[et.pk])
             with translate_errors(f"reading {et.entity}"), self.engine.connect() as conn:
                 rows = conn.execute(query).all()
-                records = read_records(conn, et, rows)
+                records = self._read(conn, et, rows)
             end = len(rows) < size
             if not rows:
                 if last:
                     yield Page((), None, total, complete=True)
                 return
             previous = rows[-1]
-            page_cursor = cursor_text(previous._mapping[updated]) if updated is not None else None
+            page_cursor = (cursor_text(previous._mapping[et.updated], et.tz)
+                           if with_cursor and et.updated is not None else None)
             yield Page(tuple(records), page_cursor, total, complete=last and end)
             if end:
                 return
@@ -208,7 +274,7 @@ class SqlConnector:
         return sql_partitions.plan(self.engine, self._resolve(entity), count)
 
     def read_partition(self, entity: str, part: IdRange, page_size: int) -> Iterator[Page]:
-        return sql_partitions.read(self.engine, self._resolve(entity), part, page_size)
+        return sql_partitions.read(self.engine, self._resolve(entity), part, page_size, self._read)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         et = self._resolve(entity)
@@ -217,18 +283,22 @@ class SqlConnector:
         with translate_errors(f"reading {entity}"), self.engine.connect() as conn:
             for chunk in chunked(dict.fromkeys(keys), IN_CHUNK):
                 rows = conn.execute(select(et.table).where(et.pk.in_(chunk)).order_by(et.pk)).all()
-                found.update((r.id, r) for r in read_records(conn, et, rows))
+                found.update((r.id, r) for r in self._read(conn, et, rows))
         return found
 
     def find_by_keys(self, entity: str, field: str, values: Sequence[Any]) -> dict[str, list[Record]]:
         et = self._resolve(entity)
+        if field in self.rules.virtual(et):
+            return self._find_virtual(et, field, values)
         column = et.column(field)
+        ref = et.references.get(column.name)
         wanted: dict[Any, list[str]] = {}
         for value in values:
             if value is None or value == "":
                 continue
             try:
-                stored = to_db(column, value)
+                stored = self.references.to_id(column.name, ref, value) if ref is not None else value
+                stored = to_db(column, stored, et.tz)
             except PermanentError:
                 continue  # a value the column cannot hold matches nothing
             wanted.setdefault(stored, []).append(str(value))
@@ -239,9 +309,27 @@ class SqlConnector:
         with translate_errors(f"searching {entity}"), self.engine.connect() as conn:
             for chunk in chunked(wanted, IN_CHUNK):
                 rows = conn.execute(select(et.table).where(column.in_(chunk)).order_by(et.pk)).all()
-                for record in read_records(conn, et, rows):
-                    for label in sorted(by_norm.get(key_norm(record.get(column.name)), ())):
+                raw = {str(r._mapping[et.pk]): key_norm(r._mapping[column]) for r in rows}
+                for record in self._read(conn, et, rows):
+                    for label in sorted(by_norm.get(raw[record.id], ())):
                         result.setdefault(label, []).append(record)
+        return result
+
+    def _find_virtual(self, et: EntityTable, field: str, values: Sequence[Any]) -> dict[str, list[Record]]:
+        """find_by_keys on a field the preset's rules present (Perfex's formatted invoice number)."""
+        wanted = [v for v in values if v is not None and v != ""]
+        result: dict[str, list[Record]] = {}
+        with translate_errors(f"searching {et.entity}"), self.engine.connect() as conn:
+            keys = self.rules.search(conn, et, field, wanted)
+            every = sorted({k for ks in keys.values() for k in ks})
+            records: dict[str, Record] = {}
+            for chunk in chunked(every, IN_CHUNK):
+                rows = conn.execute(select(et.table).where(et.pk.in_(chunk)).order_by(et.pk)).all()
+                records.update((r.id, r) for r in self._read(conn, et, rows))
+        for label, ks in keys.items():
+            found = [records[str(k)] for k in ks if str(k) in records]
+            if found:
+                result[label] = found
         return result
 
     def find_by_origin(self, entity: str, channel: str, source_ids: Sequence[str]) -> dict[str, Record]:
@@ -252,7 +340,7 @@ class SqlConnector:
         wanted: dict[Any, str] = {}
         for source_id in source_ids:
             try:
-                wanted[to_db(id_col, source_id)] = str(source_id)
+                wanted[to_db(id_col, source_id, et.tz)] = str(source_id)
             except PermanentError:
                 continue  # an id the column cannot hold was never stamped
         labels = {key_norm(stored): label for stored, label in wanted.items()}
@@ -260,7 +348,7 @@ class SqlConnector:
         with translate_errors(f"searching {entity}"), self.engine.connect() as conn:
             for chunk in chunked(wanted, IN_CHUNK):
                 query = select(et.table).where(channel_col == channel, id_col.in_(chunk)).order_by(et.pk)
-                for record in read_records(conn, et, conn.execute(query).all()):
+                for record in self._read(conn, et, conn.execute(query).all()):
                     label = labels.get(key_norm(record.get(id_col.name)))
                     if label is not None:
                         found.setdefault(label, record)  # the oldest twin wins if there are two
@@ -273,107 +361,10 @@ class SqlConnector:
         id_col, channel_col = et.marker
         return origin_from(record.data.get(channel_col.name), record.data.get(id_col.name))
 
-    # --- writing --------------------------------------------------------------------------------
-
-    def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
-               txn_id: str | None = None) -> Record:
-        result = self.create_many(entity, [payload], origins=[origin], txn_id=txn_id)[0]
-        if result.error is not None:
-            raise result.error
-        assert result.record is not None
-        return result.record
-
-    def create_many(self, entity: str, payloads: Sequence[Mapping[str, Any]], *,
-                    origins: Sequence[Origin | None] | None = None,
-                    txn_id: str | None = None) -> list[BatchItemResult]:
-        et = self._resolve(entity)
-        results: dict[int, BatchItemResult] = {}
-        valid: list[tuple[int, PreparedRow]] = []
-        for i, payload in enumerate(payloads):
-            origin = origins[i] if origins else None
-            try:
-                valid.append((i, prepare(et, payload, creating=True, origin=origin, channel=self.channel)))
-            except PermanentError as exc:
-                results[i] = BatchItemResult(index=i, error=exc)
-        if valid:
-            try:
-                records = self._insert(et, [row for _, row in valid])
-                results.update((i, BatchItemResult(index=i, record=r))
-                               for (i, _), r in zip(valid, records, strict=True))
-            except (AuthError, ConfigError):
-                raise
-            except ERPSyncError as exc:
-                # a database that is away fails every row alike; only a refused row is worth isolating
-                if len(valid) == 1 or isinstance(exc, RetryableError):
-                    results.update((i, BatchItemResult(index=i, error=exc)) for i, _ in valid)
-                else:
-                    results.update((i, self._insert_one(et, i, row)) for i, row in valid)
-        return [results[i] for i in range(len(payloads))]
-
-    def _insert_one(self, et: EntityTable, index: int, row: PreparedRow) -> BatchItemResult:
-        try:
-            return BatchItemResult(index=index, record=self._insert(et, [row])[0])
-        except (AuthError, ConfigError):
-            raise
-        except ERPSyncError as exc:
-            return BatchItemResult(index=index, error=exc)
-
-    def _insert(self, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
-        return self._transaction(f"creating {et.entity}", lambda conn: insert(conn, et, rows, self._now(conn)))
-
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
-               version: str | None = None, txn_id: str | None = None) -> Record:
-        et = self._resolve(entity)
-        key = et.pk_value(str(record_id))
-        missing = NotFoundError(f"{entity} record {record_id} does not exist")
-        if key is None:
-            raise missing
-        row = prepare(et, payload, creating=False)
-        return self._transaction(f"updating {entity}",
-                                 lambda conn: update_row(conn, et, key, row, missing, self._now(conn)))
-
-    def _now(self, conn: Connection) -> datetime:
-        """The CRM's own clock: the database server's where there is one, else this machine's corrected by
-        the endpoint's clock offset (a SQLite file has no clock; the application writing it does)."""
-        return source_now(conn, self._clock_offset)
-
-    def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
-        et = self._resolve(entity)
-        key = et.pk_value(str(record_id))
-        if key is None:
-            return  # an id the key column cannot hold names no row
-        self._transaction(f"deleting {entity}", lambda conn: delete_row(conn, et, key))
-
-    def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
-        et = self._resolve(entity)
-        if et.archive is None:
-            raise PermanentError(f"{entity} records cannot be archived in this database",
-                                 hint=f"the table {et.table.name} has no active column")
-        return self.update(entity, record_id, {et.archive.name: 0})
-
-    def _transaction(self, action: str, work: Callable[[Connection], T]) -> T:
-        """Run `work(conn)` in one transaction. A lost commit on a server database is an unknown outcome."""
-        with translate_errors(action), self.engine.connect() as conn:
-            transaction = conn.begin()
-            try:
-                result = work(conn)
-            except BaseException:
-                transaction.rollback()
-                raise
-            try:
-                transaction.commit()
-            except SQLAlchemyError as exc:
-                error = translate(exc, action)
-                if conn.dialect.name == "sqlite" or not isinstance(error, RetryableError):
-                    raise error from exc
-                raise OutcomeUnknownError(f"{action}: the outcome of the commit is unknown",
-                                          details=error.message) from exc
-            return result
-
     def close(self) -> None:
         with self._lock:
             if self._engine is not None:
                 self._engine.dispose()
                 self._engine = None
                 self._catalog = None
-
+                self._references = None

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.sql import sqltypes
 
 from erpsync_gui.connectors.partitions import IdRange, PartitionPlan, split_ids
@@ -13,7 +13,10 @@ from erpsync_gui.connectors.sql_engine import translate_errors
 from erpsync_gui.connectors.sql_reading import cursor_text, read_records
 from erpsync_gui.connectors.sql_schema import EntityTable
 from erpsync_gui.errors import ConfigError
-from erpsync_gui.records import Page
+from erpsync_gui.records import Page, Record
+
+#: turns a page of rows into records (the connector's own reader: reference codes, its preset's fields)
+Reader = Callable[[Connection, EntityTable, Sequence[Row]], list[Record]]
 
 
 def plan(engine: Engine, et: EntityTable, count: int) -> PartitionPlan:
@@ -25,19 +28,20 @@ def plan(engine: Engine, et: EntityTable, count: int) -> PartitionPlan:
         columns.append(func.max(et.updated))
     with translate_errors(f"planning the parts of {et.entity}"), engine.connect() as conn:
         row = conn.execute(select(*columns).select_from(et.table)).one()
-    cursor = cursor_text(row[2]) if et.updated is not None else None
+    cursor = cursor_text(row[2], et.tz) if et.updated is not None else None
     return PartitionPlan(split_ids(row[0], row[1], count), cursor)
 
 
-def read(engine: Engine, et: EntityTable, part: IdRange, page_size: int) -> Iterator[Page]:
-    """The range's rows by key, a page (and a connection) at a time."""
+def read(engine: Engine, et: EntityTable, part: IdRange, page_size: int,
+         reader: Reader = read_records) -> Iterator[Page]:
+    """The range's rows by key, a page (and a connection) at a time, read as `reader` reads them."""
     last = part.lo - 1
     size = max(1, page_size)
     while True:
         query = (select(et.table).where(et.pk > last, et.pk < part.hi).order_by(et.pk).limit(size))
         with translate_errors(f"reading {et.entity}"), engine.connect() as conn:
             rows = conn.execute(query).all()
-            records = read_records(conn, et, rows)
+            records = reader(conn, et, rows)
         if rows:
             last = rows[-1]._mapping[et.pk]
             yield Page(tuple(records))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -29,19 +29,21 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list
     key_at = names.index(et.pk.name)
     updated_at = names.index(et.updated.name) if et.updated is not None else None
     keys = [row[key_at] for row in rows]
-    children = {child.name: _children(conn, child, keys) for child in et.children}
+    tz = et.tz
+    children = {child.name: _children(conn, child, keys, tz) for child in et.children}
     dated = _dated(et.table.columns)
     records = []
     for row, key in zip(rows, keys, strict=True):
-        data: dict[str, Any] = {n: _read_value(v, n in dated) for n, v in zip(names, row, strict=True)}
+        data: dict[str, Any] = {n: _read_value(v, n in dated, tz) for n, v in zip(names, row, strict=True)}
         for name, grouped in children.items():
             data[name] = grouped.get(str(key), [])
         updated = row[updated_at] if updated_at is not None else None
-        records.append(Record(id=str(key), data=data, updated_at=_as_datetime(updated)))
+        records.append(Record(id=str(key), data=data, updated_at=_as_datetime(updated, tz)))
     return records
 
 
-def _children(conn: Connection, child: ChildTable, keys: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
+def _children(conn: Connection, child: ChildTable, keys: Sequence[Any],
+              tz: tzinfo) -> dict[str, list[dict[str, Any]]]:
     order = [child.fk, *(c for c in (child.order_by, child.pk) if c is not None)]
     names = [c.name for c in child.table.columns]
     fk_at = names.index(child.fk.name)
@@ -49,7 +51,7 @@ def _children(conn: Connection, child: ChildTable, keys: Sequence[Any]) -> dict[
     grouped: dict[str, list[dict[str, Any]]] = {}
     for chunk in chunked(keys, IN_CHUNK):
         for row in conn.execute(select(child.table).where(child.of_parents(chunk)).order_by(*order)):
-            line = {n: _read_value(v, n in dated) for n, v in zip(names, row, strict=True)}
+            line = {n: _read_value(v, n in dated, tz) for n, v in zip(names, row, strict=True)}
             grouped.setdefault(str(row[fk_at]), []).append(line)
     return grouped
 
@@ -58,35 +60,38 @@ def _dated(columns: Any) -> frozenset[str]:
     return frozenset(c.name for c in columns if field_type(c) in ("date", "datetime"))
 
 
-def _read_value(value: Any, dated: bool) -> Any:
+def _read_value(value: Any, dated: bool, tz: tzinfo = UTC) -> Any:
     if isinstance(value, datetime):
-        return from_db(value)
+        return from_db(value, tz)
     if dated and isinstance(value, str) and value.startswith(ZERO_DATE):
         return None
     return value
 
 
-def _as_datetime(value: Any) -> datetime | None:
+def _as_datetime(value: Any, tz: tzinfo = UTC) -> datetime | None:
     if isinstance(value, datetime):
-        return from_db(value)
+        return from_db(value, tz)
     if isinstance(value, date):
-        return from_db(datetime(value.year, value.month, value.day))
+        return from_db(datetime(value.year, value.month, value.day), tz)
     return None
 
 
-def cursor_text(value: Any) -> str | None:
-    """The stored form of a cursor: ISO text of the last row's updated value (UTC for datetimes)."""
+def cursor_text(value: Any, tz: tzinfo = UTC) -> str | None:
+    """The stored form of a cursor: ISO text of the last row's updated value (UTC for datetimes; a naive
+    one is in the database's time zone `tz`)."""
     if value is None or (isinstance(value, str) and value.startswith(ZERO_DATE)):
         return None
-    if isinstance(value, (datetime, date)):
+    if isinstance(value, datetime):
+        return from_db(value, tz).isoformat()
+    if isinstance(value, date):
         return from_db(value).isoformat()
     return str(value)
 
 
-def cursor_value(column: Column, text: str) -> Any:
-    """A stored cursor as a value comparable with `column`."""
+def cursor_value(column: Column, text: str, tz: tzinfo = UTC) -> Any:
+    """A stored cursor as a value comparable with `column` (in the database's time zone `tz`)."""
     try:
-        return to_db(column, text)
+        return to_db(column, text, tz)
     except PermanentError:
         raise ConfigError(f"The stored cursor {text!r} is not a value of {column.table.name}.{column.name}",
                           hint="reset the entity's cursor to read everything once") from None

@@ -10,8 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, and_
@@ -26,13 +25,20 @@ from erpsync_gui.connectors.sql_presets import (
     MARKER_ID,
     UPDATED_CANDIDATES,
     EntityPreset,
+    Reference,
     preset_named,
 )
-from erpsync_gui.errors import ConfigError, PermanentError
+from erpsync_gui.connectors.sql_values import _is_type, field_type, fraction_digits, from_db, to_db
+from erpsync_gui.errors import ConfigError
+
+__all__ = ["ChildTable", "EntityTable", "SchemaCatalog", "field_type", "find_column", "fraction_digits",
+           "from_db", "to_db"]
 
 #: the column that marks a row inactive in Perfex-style tables
 ARCHIVE_COLUMN = "active"
 OVERRIDE_KEYS = frozenset({"table", "id", "updated", "created", "keys"})
+#: MySQL/MariaDB character sets that hold no 4-byte character (utf8 is utf8mb3 on every version we meet)
+NARROW_CHARSETS = frozenset({"utf8", "utf8mb3"})
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,8 @@ class ChildTable:
     fixed: Mapping[str, Any]
     order_by: Column | None
     pk: Column | None
+    #: text columns whose character set holds no 4-byte character
+    narrow: frozenset[str] = frozenset()
 
     def of_parents(self, parent_ids: Sequence[Any]) -> ColumnElement[bool]:
         return and_(self.fk.in_(parent_ids), *(self.table.c[k] == v for k, v in self.fixed.items()))
@@ -65,6 +73,16 @@ class EntityTable:
     children: tuple[ChildTable, ...]
     #: the flag column that makes a row inactive (Perfex's `active`), when the table has one
     archive: Column | None = None
+    #: columns read and written by a code of a lookup table that exists in this database
+    references: Mapping[str, Reference] = field(default_factory=dict)
+    #: no natural key: records are created only where the table carries the origin marker
+    keyless: bool = False
+    #: the time zone naive datetimes of this database are written in
+    tz: tzinfo = UTC
+    #: text columns whose character set holds no 4-byte character (MySQL's utf8mb3)
+    narrow: frozenset[str] = frozenset()
+    #: the catalog that resolved it: a preset's rules find the other tables they write through it
+    catalog: SchemaCatalog | None = field(default=None, compare=False, repr=False)
     #: payload names already resolved to their column (asked for every value of every row written)
     _columns: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
@@ -100,6 +118,8 @@ class SchemaCatalog:
         self._metadata: MetaData | None = None
         self._resolved: dict[str, EntityTable] = {}
         self._lock = threading.Lock()
+        #: the time zone of the database's naive datetimes; set before the first entity is resolved
+        self.tz: tzinfo = UTC
 
     @staticmethod
     def validate(preset: str, overrides: Mapping[str, Mapping[str, Any]]) -> None:
@@ -140,6 +160,14 @@ class SchemaCatalog:
         wanted = {p.table.lower() for p in self._preset.values()}
         return len(wanted & names), len(wanted)
 
+    def missing_tables(self, table_names: Iterable[str] | None = None) -> list[tuple[str, str]]:
+        """(entity, table) of each preset entity whose table the database lacks, in preset order."""
+        names = {n.lower() for n in (self.tables() if table_names is None else table_names)}
+        return [(e, p.table) for e, p in self._preset.items() if p.table.lower() not in names]
+
+    def preset(self, entity: str) -> EntityPreset | None:
+        return self._preset.get(entity)
+
     def entities(self) -> list[str]:
         """Entities whose table exists: the preset's, the overrides', in that order."""
         names = {n.lower() for n in self.tables()}
@@ -178,8 +206,11 @@ class SchemaCatalog:
         marker_id, marker_channel = _maybe_column(table, MARKER_ID), _maybe_column(table, MARKER_CHANNEL)
         marker = (marker_id, marker_channel) if marker_id is not None and marker_channel is not None else None
         children = tuple(self._child(c) for c in base.children if self._has_table(c.table))
+        references = {c.name: ref for name, ref in base.references.items()
+                      if (c := _maybe_column(table, name)) is not None and self._has_table(ref.table)}
         return EntityTable(entity, table, pk, updated, created, key_fields, marker, children,
-                           _maybe_column(table, ARCHIVE_COLUMN))
+                           _maybe_column(table, ARCHIVE_COLUMN), references, base.keyless, self.tz,
+                           narrow_columns(table), self)
 
     def _has_table(self, name: str) -> bool:
         return name.lower() in {n.lower() for n in self.tables()}
@@ -190,7 +221,23 @@ class SchemaCatalog:
         order_by = _maybe_column(table, preset.order_by) if preset.order_by else None
         pks = list(table.primary_key.columns)
         return ChildTable(preset.name, table, find_column(table, preset.fk), fixed, order_by,
-                          pks[0] if len(pks) == 1 else None)
+                          pks[0] if len(pks) == 1 else None, narrow_columns(table))
+
+
+def narrow_columns(table: Table) -> frozenset[str]:
+    """Text columns of `table` stored in a character set without 4-byte characters (MySQL's utf8mb3): the
+    table's default unless the column names its own."""
+    # dialect_options fills in a missing key (loading that dialect), so it is asked first, never .get()
+    options: Any = table.dialect_options["mysql"] if "mysql" in table.dialect_options else {}  # noqa: SIM401
+    default = str(options.get("default charset") or "").lower()
+    narrow = set()
+    for column in table.columns:
+        if not isinstance(column.type, sqltypes.String):
+            continue
+        charset = str(getattr(column.type, "charset", None) or default).lower()
+        if charset in NARROW_CHARSETS:
+            narrow.add(column.name)
+    return frozenset(narrow)
 
 
 def find_column(table: Table, name: str) -> Column:
@@ -227,122 +274,3 @@ def _listing(what: str, names: Sequence[str]) -> str:
     shown = ", ".join(names[:60])
     more = f" … and {len(names) - 60} more" if len(names) > 60 else ""
     return f"{what}: {shown or 'none'}{more}"
-
-
-def _is_type(column: Column, kind: type | tuple[type, ...]) -> bool:
-    return isinstance(column.type, kind)
-
-
-#: field types by column identity: asked for every value written, worked out once per column
-_FIELD_TYPES: dict[int, tuple[Column, str]] = {}
-
-
-def field_type(column: Column) -> str:
-    """The product's field type (text/number/date/datetime/boolean) of a reflected column."""
-    hit = _FIELD_TYPES.get(id(column))
-    if hit is None or hit[0] is not column:
-        hit = _FIELD_TYPES[id(column)] = (column, _field_type(column))
-    return hit[1]
-
-
-def _field_type(column: Column) -> str:
-    if _is_type(column, sqltypes.Boolean):
-        return "boolean"
-    if _is_type(column, sqltypes.DateTime):
-        return "datetime"
-    if _is_type(column, sqltypes.Date):
-        return "date"
-    if _is_type(column, (sqltypes.Integer, sqltypes.Numeric)):
-        return "number"
-    return "text"
-
-
-def from_db(value: Any) -> Any:
-    """A value as read, with datetimes made timezone-aware UTC (naive ones in the database are UTC)."""
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
-
-
-def to_db(column: Column, value: Any) -> Any:
-    """`value` converted to what `column` stores; PermanentError when it cannot be (per-record, no value
-    in the message so errors group by column)."""
-    if value is None:
-        return None
-    try:
-        return _convert(column, value)
-    except (TypeError, ValueError, KeyError, ArithmeticError):
-        raise PermanentError(
-            f"Column {column.table.name}.{column.name} cannot store a {type(value).__name__} value "
-            f"as {field_type(column)}"
-        ) from None
-
-
-def fraction_digits(column: Column) -> int:
-    """Digits of a second a datetime column keeps: MySQL's DATETIME(fsp) (0 when not given), PostgreSQL's
-    TIMESTAMP(p) (6 when not given); 6 where the type does not say (SQLite keeps what it is given)."""
-    kind = column.type
-    if hasattr(kind, "fsp"):
-        return int(kind.fsp or 0)
-    precision = getattr(kind, "precision", None)
-    return int(precision) if isinstance(precision, int) else 6
-
-
-def _truncated(column: Column, value: datetime) -> datetime:
-    """`value` cut to what the column keeps, as MariaDB does: MySQL and PostgreSQL would round, and a
-    stamp rounded up lands in the future (a cursor or a comparison would see a time that never was)."""
-    digits = fraction_digits(column)
-    if digits >= 6 or not value.microsecond:
-        return value
-    step = 10 ** (6 - digits)
-    return value.replace(microsecond=value.microsecond - value.microsecond % step)
-
-
-def _convert(column: Column, value: Any) -> Any:
-    kind = field_type(column)
-    if kind == "text" and type(value) is str:
-        return value  # most values: nothing to convert
-    if kind == "datetime":
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        elif isinstance(value, date) and not isinstance(value, datetime):
-            value = datetime(value.year, value.month, value.day)
-        if not isinstance(value, datetime):
-            raise TypeError
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC)
-            if not getattr(column.type, "timezone", False):
-                value = value.replace(tzinfo=None)
-        elif getattr(column.type, "timezone", False):
-            value = value.replace(tzinfo=UTC)
-        return _truncated(column, value)
-    if kind == "date":
-        if isinstance(value, datetime):
-            return value.astimezone(UTC).date() if value.tzinfo else value.date()
-        if isinstance(value, str):
-            text = value.strip()
-            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text).date()
-        if not isinstance(value, date):
-            raise TypeError
-        return value
-    if kind == "boolean":
-        if isinstance(value, str):
-            return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}[
-                value.strip().lower()]
-        return bool(value)
-    if _is_type(column, sqltypes.Integer):
-        if isinstance(value, bool):
-            return int(value)
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-        if number != number.to_integral_value():
-            raise ValueError
-        return int(number)
-    if kind == "number":
-        if isinstance(value, bool):
-            raise TypeError
-        return Decimal(value.strip()) if isinstance(value, str) else value
-    if isinstance(value, (dict, list, tuple, set)):
-        raise TypeError
-    if isinstance(value, (int, float, Decimal)) and _is_type(column, sqltypes.String):
-        return str(value)
-    return value

@@ -1,6 +1,8 @@
 """Payloads checked against the reflected table, and the INSERT/UPDATE statements that write them.
 
-Everything here runs inside a transaction the connector owns; nothing commits.
+Everything here runs inside a transaction the connector owns; nothing commits. Names a preset's rules
+write themselves (fields they present) are kept apart in `PreparedRow.extras`; reference columns take the
+id of the code given; text for a utf8mb3 column is checked for 4-byte characters.
 """
 
 from __future__ import annotations
@@ -10,60 +12,97 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Column, Connection, delete, func, select, update
 
-from erpsync_gui.connectors.base import chunked
-from erpsync_gui.connectors.sql_reading import IN_CHUNK, read_records
+from erpsync_gui.connectors.sql_charset import narrow_text
+from erpsync_gui.connectors.sql_references import ReferenceCache
 from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, to_db
 from erpsync_gui.errors import NotFoundError, PermanentError
-from erpsync_gui.records import Origin, Record
+from erpsync_gui.records import Origin
 
 
 @dataclass
 class PreparedRow:
-    """A payload checked against the table: column values and child lines, ready to write."""
+    """A payload checked against the table: column values and child lines, ready to write, plus the values
+    of the fields a preset's rules write themselves (`extras`, and per line `line_extras`)."""
 
     values: dict[str, Any]
     lines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+    line_extras: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shaping:
+    """How payload values become column values beyond their type: rule-written names, reference codes and
+    the 4-byte-character policy."""
+
+    virtual: frozenset[str] = frozenset()
+    line_virtual: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    references: ReferenceCache | None = None
+    replace_4byte: bool = False
+
+
+PLAIN = Shaping()
 
 
 def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, origin: Origin | None = None,
-            channel: str = "erpsync") -> PreparedRow:
+            channel: str = "erpsync", shape: Shaping = PLAIN) -> PreparedRow:
     """Payload -> column values; unknown names are ConfigError, unstorable values PermanentError.
     On create the origin marker is stamped; the time columns are stamped at write time (`stamp`)."""
     row = PreparedRow({})
     for key, value in payload.items():
         child = et.child(key)
         if child is not None:
-            row.lines[child.name] = _prepare_lines(child, value)
+            row.lines[child.name], row.line_extras[child.name] = _prepare_lines(
+                et, child, value, shape, shape.line_virtual.get(child.name, frozenset()))
+        elif key in shape.virtual:
+            row.extras[key] = value
         else:
             column = et.column(key)
-            row.values[column.name] = to_db(column, value)
+            row.values[column.name] = _value(et, column, value, shape, et.narrow)
     if creating and origin is not None and et.marker is not None:
         id_col, channel_col = et.marker
-        row.values[id_col.name] = to_db(id_col, origin.source_id)
-        row.values[channel_col.name] = to_db(channel_col, origin.channel or channel)
+        row.values[id_col.name] = to_db(id_col, origin.source_id, et.tz)
+        row.values[channel_col.name] = to_db(channel_col, origin.channel or channel, et.tz)
     return row
 
 
-def _prepare_lines(child: ChildTable, lines: Any) -> list[dict[str, Any]]:
-    """Child lines -> column values; the parent key and fixed columns are set on insert."""
+def _value(et: EntityTable, column: Column, value: Any, shape: Shaping, narrow: frozenset[str]) -> Any:
+    ref = et.references.get(column.name) if column.table is et.table else None
+    if ref is not None and shape.references is not None:
+        value = shape.references.to_id(column.name, ref, value)
+    stored = to_db(column, value, et.tz)
+    if isinstance(stored, str) and column.name in narrow:
+        stored = narrow_text(column.table.name, column.name, stored, replace=shape.replace_4byte)
+    return stored
+
+
+def _prepare_lines(et: EntityTable, child: ChildTable, lines: Any, shape: Shaping,
+                   virtual: frozenset[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Child lines -> column values (and the rule-written values of each line); the parent key and fixed
+    columns are set on insert."""
     if not isinstance(lines, Sequence) or isinstance(lines, (str, bytes)):
         raise PermanentError(f"{child.name} must be a list of rows")
     skip = {child.fk.name, *child.fixed, *([child.pk.name] if child.pk is not None else [])}
-    prepared = []
+    prepared, extras = [], []
     for position, line in enumerate(lines, start=1):
         if not isinstance(line, Mapping):
             raise PermanentError(f"Each of {child.name} must be a row of named values")
-        values = {}
+        values: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
         for key, value in line.items():
+            if key in virtual:
+                extra[key] = value
+                continue
             column = find_column(child.table, key)
             if column.name not in skip:
-                values[column.name] = to_db(column, value)
+                values[column.name] = _value(et, column, value, shape, child.narrow)
         if child.order_by is not None and child.order_by.name not in values:
             values[child.order_by.name] = position
         prepared.append(values)
-    return prepared
+        extras.append(extra)
+    return prepared, extras
 
 
 def stamp(et: EntityTable, row: PreparedRow, now: datetime, *, creating: bool) -> None:
@@ -72,22 +111,18 @@ def stamp(et: EntityTable, row: PreparedRow, now: datetime, *, creating: bool) -
     person makes after our write, whatever this machine's clock says."""
     for column in [et.updated, et.created] if creating else [et.updated]:
         if column is not None and column.name not in row.values:
-            row.values[column.name] = to_db(column, now)
+            row.values[column.name] = to_db(column, now, et.tz)
 
 
-def insert(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: datetime) -> list[Record]:
-    """Insert rows and their lines; returns them as now stored, in order."""
+def insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: datetime) -> list[Any]:
+    """Insert rows and their lines; returns their new keys, in order."""
     for row in rows:
         stamp(et, row, now, creating=True)
     keys = _insert_rows(conn, et, rows)
     for child in et.children:
         parents = [(k, r.lines[child.name]) for k, r in zip(keys, rows, strict=True) if child.name in r.lines]
-        _insert_lines(conn, child, parents)
-    stored: dict[str, Record] = {}
-    for chunk in chunked(keys, IN_CHUNK):
-        found = conn.execute(select(et.table).where(et.pk.in_(chunk))).all()
-        stored.update((r.id, r) for r in read_records(conn, et, found))
-    return [stored[str(k)] for k in keys]
+        insert_lines(conn, child, parents)
+    return keys
 
 
 def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Any]:
@@ -132,7 +167,7 @@ def _marker_key(et: EntityTable, names: tuple[str, ...], rows: Sequence[Prepared
     return et.marker if len(seen) == len(rows) and all(None not in pair for pair in seen) else None
 
 
-def _insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[Any, list[dict]]]) -> None:
+def insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[Any, list[dict]]]) -> None:
     params = [{**line, child.fk.name: key, **child.fixed} for key, lines in parents for line in lines]
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for line in params:
@@ -141,8 +176,8 @@ def _insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[A
         conn.execute(child.table.insert(), group)
 
 
-def update_row(conn: Connection, et: EntityTable, key: Any, row: PreparedRow,
-               missing: NotFoundError, now: datetime) -> Record:
+def update_values(conn: Connection, et: EntityTable, key: Any, row: PreparedRow,
+                  missing: NotFoundError, now: datetime) -> None:
     """UPDATE the given columns and replace the child lines given; `missing` when no row has `key`."""
     stamp(et, row, now, creating=False)
     if row.values.get(et.pk.name, key) != key:
@@ -157,8 +192,7 @@ def update_row(conn: Connection, et: EntityTable, key: Any, row: PreparedRow,
         child = et.child(name)
         assert child is not None
         conn.execute(delete(child.table).where(child.of_parents([key])))
-        _insert_lines(conn, child, [(key, lines)])
-    return read_records(conn, et, conn.execute(select(et.table).where(et.pk == key)).all())[0]
+        insert_lines(conn, child, [(key, lines)])
 
 
 def delete_row(conn: Connection, et: EntityTable, key: Any) -> None:

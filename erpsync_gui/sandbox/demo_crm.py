@@ -1,20 +1,24 @@
-"""The demo CRM database: a Perfex/CRMConnect-style SQLite file the demo profile syncs with the sandbox ERP.
+"""The demo CRM database: a SQLite file with a subset of stock Perfex 2.7.3 (plus the CRM module's columns)
+that the demo profile syncs with the sandbox ERP.
 
-Tables are defined in `demo_crm_schema`. The "updated" columns, realistically few as in Perfex:
-tblleads.last_updated, tbltickets.updated_at and tblinvoices.dateupdated (the SQL connector reads these
-entities by cursor); tblclients, tblcontacts, tblprojects, tblitems and the lookup tables have none
-(read whole and compared by checksum). About 40 clients:
+Tables are defined in `demo_crm_schema`; as in Perfex none has an updated-at column, so the SQL connector
+reads every entity whole and the engine compares checksums. The rows are the ones Perfex's own code would
+have written: countries as tblcountries ids, invoices numbered from tbloptions with a prefix and a hash,
+each client with one primary contact whose portal permissions are set, projects with their settings and
+a member, tickets in a department with a random key. About 40 clients:
 the `overlap` clients (ERP client dicts, passed in by the caller) share the ERP's customer numbers;
 every fifth of them (`varied_overlap`) differs slightly in one mapped value (phone, spelling of the
 company, address or the active flag), the others are identical, so a first import shows both links
 and conflicts. The primary contact of an overlapping client carries the ERP client's e-mail.
-Deterministic for a given seed; names mix Romanian diacritics, Persian script and German umlauts.
+Deterministic for a given seed (but for the random hashes and ticket keys); names mix Romanian
+diacritics, Persian script and German umlauts.
 """
 
 from __future__ import annotations
 
 import random
 import re
+import secrets
 import unicodedata
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -26,6 +30,15 @@ from sqlalchemy import Connection, Table, create_engine, func, select
 from sqlalchemy.engine import Engine
 
 from erpsync_gui.sandbox import demo_crm_schema as s
+from erpsync_gui.sandbox.demo_crm_perfex import (
+    COUNTRY_IDS,
+    PREFIX,
+    VAT_RATE,
+    contact_permissions,
+    project_settings,
+    seed_reference_rows,
+    write_options,
+)
 from erpsync_gui.sandbox.demo_crm_schema import create_schema
 
 __all__ = ["create_demo_crm", "create_schema", "seed", "varied_overlap"]
@@ -92,6 +105,7 @@ def seed(engine: Engine, overlap: Sequence[Mapping[str, Any]], *, seed: int = 7)
 def _fill(engine: Engine, overlap: Sequence[Mapping[str, Any]], seed_value: int) -> dict[str, int]:
     rng = random.Random(f"{seed_value}:demo-crm")
     with engine.begin() as conn:
+        seed_reference_rows(conn)
         currencies = _insert(conn, s.CURRENCIES, [
             {"symbol": "lei", "name": "RON", "decimal_separator": ",", "thousand_separator": ".",
              "placement": "after", "isdefault": 1},
@@ -105,15 +119,16 @@ def _fill(engine: Engine, overlap: Sequence[Mapping[str, Any]], seed_value: int)
         by_country = {"RO": currencies[0], "DE": currencies[1], "IR": currencies[3]}
         groups = _insert(conn, s.CUSTOMERS_GROUPS, [{"name": n} for n in
                                                     ("VIP", "Distribuitori", "Großhandel", "مشتریان عمده")])
-        statuses = ("Nou", "Contactat", "Ofertă trimisă", "Pierdut")
-        _insert(conn, s.LEADS_STATUS, [{"name": n, "statusorder": i, "isdefault": int(i == 1)}
+        # Perfex's converted-customer status (isdefault) first, then the statuses this company uses
+        statuses = ("Client", "Nou", "Contactat", "Ofertă trimisă", "Pierdut")
+        _insert(conn, s.LEADS_STATUS, [{"name": n, "statusorder": 1000 if i == 1 else i, "isdefault": int(i == 1)}
                                        for i, n in enumerate(statuses, 1)])
         _insert(conn, s.LEADS_SOURCES, [{"name": n} for n in ("Website", "Recomandare", "Messe", "Telefon")])
         item_groups = _insert(conn, s.ITEMS_GROUPS, [{"name": n}
                                                      for n in ("Hardware", "Servicii", "Zubehör")])
         items = _insert(conn, s.ITEMS, [
-            {"description": name, "unit": unit, "rate": Decimal(rate), "group_id": item_groups[i % 3],
-             "commodity_code": f"CRM-{i + 1:04d}", "tax": 1}
+            {"description": name, "long_description": "", "unit": unit, "rate": Decimal(rate),
+             "group_id": item_groups[i % 3], "tax": 1}
             for i, (name, unit, rate) in enumerate(PRODUCTS)])
 
         client_rows = [_overlap_client(c, i, by_country, rng) for i, c in enumerate(overlap)]
@@ -125,7 +140,8 @@ def _fill(engine: Engine, overlap: Sequence[Mapping[str, Any]], seed_value: int)
         _leads(conn, rng)
         _projects(conn, clients, rng)
         _tickets(conn, clients, primaries, rng)
-        _invoices(conn, clients, client_rows, currencies, items, rng)
+        next_invoice = _invoices(conn, clients, client_rows, currencies, items, rng)
+        write_options(conn, next_invoice, 1)
     with engine.connect() as conn:
         return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
                 for t in s.METADATA.sorted_tables}
@@ -142,11 +158,11 @@ def _when(rng: random.Random, days: int = 200) -> datetime:
 def _overlap_client(erp: Mapping[str, Any], i: int, by_country: Mapping[str, int],
                     rng: random.Random) -> dict[str, Any]:
     row = {"company": erp["company"], "vat": erp.get("vat"), "phonenumber": erp.get("phone"),
-           "country": erp.get("country"), "city": erp.get("city"), "zip": erp.get("zip"),
+           "country": COUNTRY_IDS.get(str(erp.get("country")), 0), "city": erp.get("city"), "zip": erp.get("zip"),
            "state": erp.get("county") or erp.get("state"), "address": erp.get("address"),
            "website": erp.get("website"), "active": 1 if erp.get("active", True) else 0,
            "customer_number": erp["customer_number"], "datecreated": _when(rng),
-           "default_currency": by_country.get(str(erp.get("country")), 0)}
+           "default_currency": by_country.get(str(erp.get("country")), 0), "addedfrom": 1}
     if i % VARIED_EVERY == VARIED_EVERY - 1:
         _vary(row, i // VARIED_EVERY, rng)
     return row
@@ -176,9 +192,9 @@ def _crm_client(j: int, by_country: Mapping[str, int], rng: random.Random) -> di
     return {"company": COMPANIES[(j - 1) % len(COMPANIES)],
             "vat": f"{country}{rng.randint(1_000_000, 99_999_999)}" if rng.random() < 0.7 else None,
             "phonenumber": f"+40 2{rng.randint(10, 69)} {rng.randint(100, 999)} {rng.randint(100, 999)}",
-            "country": country, "city": city, "zip": zip_code, "state": state,
+            "country": COUNTRY_IDS[country], "city": city, "zip": zip_code, "state": state,
             "address": f"{street} {rng.randint(1, 90)}", "website": f"https://client{j}.crm-demo.example",
-            "datecreated": _when(rng), "active": 1, "default_currency": by_country.get(country, 0),
+            "datecreated": _when(rng), "active": 1, "default_currency": by_country.get(country, 0), "addedfrom": 1,
             # half of the CRM's own clients have no customer number yet (an export assigns one)
             "customer_number": f"CRM-{j:04d}" if j % 2 else None}
 
@@ -189,7 +205,8 @@ def _person(rng: random.Random) -> tuple[str, str]:
 
 def _contacts(conn: Connection, clients: list[int], rows: list[dict[str, Any]],
               overlap: Sequence[Mapping[str, Any]], rng: random.Random) -> dict[int, int]:
-    """A primary contact per client (overlaps get the ERP e-mail), a second one for every third."""
+    """A primary contact per client (overlaps get the ERP e-mail), a second one for every third; each with
+    every portal permission, as Perfex's default contact permissions give."""
     contacts, owners = [], []
     for n, (client, row) in enumerate(zip(clients, rows, strict=True)):
         first, last = _person(rng)
@@ -200,11 +217,12 @@ def _contacts(conn: Connection, clients: list[int], rows: list[dict[str, Any]],
                 first, last = _person(rng)
                 email = f"contact{n + 1}.b@crm-demo.example"
             contacts.append({"userid": client, "is_primary": 0 if extra else 1, "firstname": first,
-                             "lastname": last, "email": email, "phonenumber": row["phonenumber"],
-                             "title": rng.choice(TITLES),
-                             "datecreated": row["datecreated"], "active": 1})
+                             "lastname": last, "email": email, "phonenumber": row["phonenumber"] or "",
+                             "title": rng.choice(TITLES), "datecreated": row["datecreated"],
+                             "email_verified_at": row["datecreated"], "active": 1})
             owners.append((client, extra))
     ids = _insert(conn, s.CONTACTS, contacts)
+    conn.execute(s.CONTACT_PERMISSIONS.insert(), contact_permissions(ids))
     return {client: cid for (client, extra), cid in zip(owners, ids, strict=True) if not extra}
 
 
@@ -214,15 +232,15 @@ def _leads(conn: Connection, rng: random.Random) -> None:
         first, last = _person(rng)
         city, state, country, zip_code, street = rng.choice(PLACES)
         added = _when(rng)
-        rows.append({"name": f"{first} {last}", "company": rng.choice(COMPANIES), "title": "Achiziții",
+        rows.append({"hash": secrets.token_hex(16), "name": f"{first} {last}", "company": rng.choice(COMPANIES),
+                     "title": "Achiziții",
                      "description": "Interesat de o ofertă anuală." if n % 2 else "Möchte ein Angebot.",
-                     "country": country, "city": city, "state": state, "zip": zip_code,
-                     "address": f"{street} {n}", "dateadded": added, "status": rng.randint(1, 4),
-                     "source": rng.randint(1, 4), "email": f"lead{n}@leads-demo.example",
+                     "country": COUNTRY_IDS[country], "city": city, "state": state, "zip": zip_code,
+                     "address": f"{street} {n}", "dateadded": added, "status": rng.randint(2, 5),
+                     "source": rng.randint(1, 4), "addedfrom": 1, "email": f"lead{n}@leads-demo.example",
                      "phonenumber": f"+40 73{n % 10} {rng.randint(100, 999)} {rng.randint(100, 999)}",
                      "lead_value": Decimal(rng.randint(500, 40_000)),
-                     "lastcontact": added + timedelta(days=2) if n % 3 == 0 else None,
-                     "last_updated": added + timedelta(hours=rng.randint(1, 300))})
+                     "lastcontact": added + timedelta(days=2) if n % 3 == 0 else None})
     _insert(conn, s.LEADS, rows)
 
 
@@ -236,8 +254,10 @@ def _projects(conn: Connection, clients: list[int], rng: random.Random) -> None:
                      "clientid": rng.choice(clients), "billing_type": rng.randint(1, 3), "start_date": start,
                      "deadline": start + timedelta(days=rng.randint(20, 120)), "project_created": start,
                      "progress": rng.choice([0, 25, 50, 80, 100]),
-                     "project_cost": Decimal(rng.randint(20, 400)) * 100})
-    _insert(conn, s.PROJECTS, rows)
+                     "project_cost": Decimal(rng.randint(20, 400)) * 100, "addedfrom": 1})
+    projects = _insert(conn, s.PROJECTS, rows)
+    conn.execute(s.PROJECT_SETTINGS.insert(), project_settings(projects))
+    conn.execute(s.PROJECT_MEMBERS.insert(), [{"project_id": p, "staff_id": 1} for p in projects])
 
 
 def _tickets(conn: Connection, clients: list[int], primaries: Mapping[int, int], rng: random.Random) -> None:
@@ -248,31 +268,43 @@ def _tickets(conn: Connection, clients: list[int], primaries: Mapping[int, int],
         opened = _when(rng)
         reply = opened + timedelta(hours=rng.randint(1, 72)) if n % 4 else None
         rows.append({"userid": client, "contactid": primaries[client], "subject": subject, "message": message,
-                     "priority": rng.randint(1, 3), "status": rng.randint(1, 5), "date": opened,
-                     "ticketkey": f"{rng.getrandbits(128):032x}", "lastreply": reply,
-                     "updated_at": reply or opened})
+                     "department": 1, "priority": rng.randint(1, 3), "status": rng.randint(1, 5), "date": opened,
+                     "ticketkey": secrets.token_hex(16), "lastreply": reply})
     _insert(conn, s.TICKETS, rows)
 
 
 def _invoices(conn: Connection, clients: list[int], rows: list[dict[str, Any]], currencies: list[int],
-              items: list[int], rng: random.Random) -> None:
+              items: list[int], rng: random.Random) -> int:
+    """Six invoices numbered INV-000001.. with 19% VAT on every line; every third one paid by a bank transfer.
+    Returns the next invoice number."""
     catalogue = dict(zip(items, PRODUCTS, strict=True))
+    number = 0
     for number in range(1, 7):
         n = rng.randrange(len(clients))
         lines = []
         for order in range(1, rng.randint(1, 4) + 1):
             name, unit, rate = catalogue[rng.choice(items)]
-            lines.append({"rel_type": "invoice", "description": name, "qty": Decimal(rng.randint(1, 12)),
-                          "rate": Decimal(rate), "unit": unit, "item_order": order})
+            lines.append({"rel_type": "invoice", "description": name, "long_description": "",
+                          "qty": Decimal(rng.randint(1, 12)), "rate": Decimal(rate), "unit": unit,
+                          "item_order": order})
         subtotal = sum((line["qty"] * line["rate"] for line in lines), Decimal("0"))
-        tax = (subtotal * Decimal("0.19")).quantize(Decimal("0.01"))
+        tax = sum(((line["qty"] * line["rate"] * VAT_RATE / 100).quantize(Decimal("0.01")) for line in lines),
+                  Decimal("0"))
         created = _when(rng)
         day: date = created.date()
-        invoice = {"clientid": clients[n], "number": number, "prefix": "INV-", "datecreated": created,
-                   "date": day, "duedate": day + timedelta(days=30),
+        paid = number % 3 == 0
+        invoice = {"clientid": clients[n], "number": number, "prefix": PREFIX, "number_format": 1,
+                   "datecreated": created, "date": day, "duedate": day + timedelta(days=30),
                    "currency": rows[n]["default_currency"] or currencies[0], "subtotal": subtotal,
-                   "total_tax": tax, "total": subtotal + tax, "adjustment": Decimal("0"),
-                   "hash": f"{rng.getrandbits(128):032x}", "status": 2 if number % 3 == 0 else 1,
-                   "dateupdated": created + timedelta(hours=rng.randint(0, 48))}
+                   "total_tax": tax, "total": subtotal + tax, "adjustment": Decimal("0"), "addedfrom": 1,
+                   "hash": secrets.token_hex(16), "status": 2 if paid else 1, "discount_type": "",
+                   "include_shipping": 0}
         invoice_id = _insert(conn, s.INVOICES, [invoice])[0]
-        _insert(conn, s.ITEMABLE, [{**line, "rel_id": invoice_id} for line in lines])
+        line_ids = _insert(conn, s.ITEMABLE, [{**line, "rel_id": invoice_id} for line in lines])
+        conn.execute(s.ITEM_TAX.insert(), [{"itemid": line_id, "rel_id": invoice_id, "rel_type": "invoice",
+                                            "taxrate": VAT_RATE, "taxname": "TVA"} for line_id in line_ids])
+        if paid:
+            _insert(conn, s.PAYMENTS, [{"invoiceid": invoice_id, "amount": subtotal + tax, "paymentmode": "1",
+                                        "date": day + timedelta(days=3), "daterecorded": created + timedelta(days=3),
+                                        "note": "", "transactionid": f"TRX-{number:04d}"}])
+    return number + 1

@@ -1,18 +1,18 @@
-"""The demo CRM's Perfex-style tables (as CRMConnect extends them), portable to any SQLAlchemy engine.
+"""The demo CRM's tables: a faithful subset of stock Perfex CRM 2.7.3, plus the columns the CRM module adds.
 
-Which tables carry an "updated" column, and so which entities the SQL connector reads by cursor:
-  - tblleads.last_updated, tbltickets.updated_at, tblinvoices.dateupdated  -> cursor mode;
-  - tblclients, tblcontacts, tblprojects, tblitems, tblitems_groups, tblcurrencies,
-    tblcustomers_groups have none (as in Perfex)                            -> checksum mode.
-The origin marker (external_id + external_channel) is on the tables CRMConnect syncs: clients,
-contacts, leads, projects, tickets, invoices, items and item groups. Like Perfex, no foreign keys are
-declared; countries are ISO codes (Perfex proper keeps a tblcountries id). On MySQL/MariaDB the DateTime
-columns are DATETIME with whole seconds, as in Perfex (the SQL connector cuts what it writes to that).
+Every table and column here is Perfex 2.7.3's own, with its type, NOT NULL and default (so a row the
+demo accepts is one stock Perfex accepts), with two kinds of additions, both the CRM module's:
+  - the origin marker, external_id + external_channel, on each table it syncs;
+  - tblclients.customer_number, where the module keeps the ERP's customer number (stock Perfex has no
+    such column; the default mappings do not need it).
+As in Perfex: no foreign keys are declared, no table has an updated-at column (every entity is read whole
+and compared by checksum), countries are tblcountries ids, the next invoice and estimate numbers live in
+tbloptions. On MySQL/MariaDB the DateTime columns are DATETIME with whole seconds, as in Perfex.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, String, Table, Text
+from sqlalchemy import CHAR, Column, Date, DateTime, Integer, MetaData, Numeric, String, Table, Text
 from sqlalchemy.engine import Engine
 
 METADATA = MetaData()
@@ -26,95 +26,137 @@ def _marker() -> list[Column]:
     return [Column("external_id", String(64), index=True), Column("external_channel", String(50))]
 
 
-def _money(name: str, nullable: bool = True) -> Column:
-    return Column(name, Numeric(15, 2), nullable=nullable)
+def _money(name: str, nullable: bool = True, default: str | None = None) -> Column:
+    return Column(name, Numeric(15, 2), nullable=nullable, server_default=default)
 
 
-def _flag(name: str, default: int) -> Column:
-    return Column(name, Integer, nullable=False, server_default=str(default))
+def _flag(name: str, default: int, nullable: bool = False) -> Column:
+    return Column(name, Integer, nullable=nullable, server_default=str(default))
+
+
+def _text(name: str, length: int, nullable: bool = True) -> Column:
+    return Column(name, String(length), nullable=nullable)
+
+
+def _int(name: str, nullable: bool = False) -> Column:
+    return Column(name, Integer, nullable=nullable)
 
 
 CLIENTS = Table(
-    "tblclients", METADATA, _id("userid"),
-    Column("company", String(191), nullable=False), Column("vat", String(50)),
-    Column("phonenumber", String(30)), Column("country", String(50)), Column("city", String(100)),
-    Column("zip", String(15)), Column("state", String(50)), Column("address", String(191)),
-    Column("website", String(150)), Column("datecreated", DateTime, nullable=False), _flag("active", 1),
-    _flag("default_currency", 0), Column("customer_number", String(50), unique=True), *_marker(),
+    "tblclients", METADATA, _id("userid"), _text("company", 191), _text("vat", 50), _text("phonenumber", 30),
+    _flag("country", 0), _text("city", 100), _text("zip", 15), _text("state", 50), _text("address", 191),
+    _text("website", 150), Column("datecreated", DateTime, nullable=False), _flag("active", 1),
+    _flag("billing_country", 0, True), _flag("shipping_country", 0, True), _flag("default_currency", 0),
+    _flag("addedfrom", 0), Column("customer_number", String(50), unique=True), *_marker(),
 )
 CONTACTS = Table(
-    "tblcontacts", METADATA, _id(), Column("userid", Integer, nullable=False, index=True),
-    _flag("is_primary", 1), Column("firstname", String(191), nullable=False),
-    Column("lastname", String(191), nullable=False), Column("email", String(100), nullable=False),
-    Column("phonenumber", String(30)), Column("title", String(100)),
-    Column("datecreated", DateTime, nullable=False), _flag("active", 1), *_marker(),
+    "tblcontacts", METADATA, _id(), _int("userid"), _flag("is_primary", 1), _text("firstname", 191, False),
+    _text("lastname", 191, False), _text("email", 100, False), _text("phonenumber", 100, False),
+    _text("title", 100), Column("datecreated", DateTime, nullable=False), Column("email_verified_at", DateTime),
+    _flag("active", 1), *(_flag(f"{kind}_emails", 1) for kind in ("invoice", "estimate", "credit_note",
+                                                                   "contract", "task", "project", "ticket")),
+    *_marker(),
 )
+CONTACT_PERMISSIONS = Table("tblcontact_permissions", METADATA, _id(), _int("permission_id"), _int("userid"))
 LEADS_STATUS = Table(
-    "tblleads_status", METADATA, _id(), Column("name", String(50), nullable=False),
-    _flag("statusorder", 0), Column("color", String(10)), _flag("isdefault", 0),
+    "tblleads_status", METADATA, _id(), _text("name", 50, False), _int("statusorder", True),
+    Column("color", String(10), server_default="#28B8DA"), _flag("isdefault", 0),
 )
-LEADS_SOURCES = Table("tblleads_sources", METADATA, _id(), Column("name", String(150), nullable=False))
+LEADS_SOURCES = Table("tblleads_sources", METADATA, _id(), _text("name", 150, False))
 LEADS = Table(
-    "tblleads", METADATA, _id(), Column("name", String(191), nullable=False), Column("title", String(100)),
-    Column("company", String(191)), Column("description", Text), Column("country", String(50)),
-    Column("zip", String(15)), Column("city", String(100)), Column("state", String(50)),
-    Column("address", String(191)), _flag("assigned", 0), Column("dateadded", DateTime, nullable=False),
-    _flag("status", 1), _flag("source", 1), Column("lastcontact", DateTime),
-    Column("email", String(100)), Column("website", String(150)), Column("phonenumber", String(30)),
-    _money("lead_value"), Column("last_updated", DateTime, index=True), *_marker(),
+    "tblleads", METADATA, _id(), _text("hash", 65), _text("name", 191, False), _text("title", 100),
+    _text("company", 191), Column("description", Text), _flag("country", 0), _text("zip", 15),
+    _text("city", 100), _text("state", 50), _text("address", 100), _flag("assigned", 0),
+    Column("dateadded", DateTime, nullable=False), _int("status"), _int("source"), Column("lastcontact", DateTime),
+    _int("addedfrom"), _text("email", 100), _text("website", 150), _text("phonenumber", 50), _flag("lost", 0),
+    _money("lead_value"), *_marker(),
+)
+STAFF = Table(
+    "tblstaff", METADATA, _id("staffid"), _text("email", 100, False), _text("firstname", 50, False),
+    _text("lastname", 50, False), _text("password", 250, False), Column("datecreated", DateTime, nullable=False),
+    _flag("admin", 0),
+    _flag("active", 1),
 )
 PROJECTS = Table(
-    "tblprojects", METADATA, _id(), Column("name", String(191), nullable=False),
-    Column("description", Text), _flag("status", 1), Column("clientid", Integer, nullable=False),
-    _flag("billing_type", 1), Column("start_date", Date, nullable=False), Column("deadline", Date),
+    "tblprojects", METADATA, _id(), _text("name", 191, False), Column("description", Text), _flag("status", 0),
+    _int("clientid"), _int("billing_type"), Column("start_date", Date, nullable=False), Column("deadline", Date),
     Column("project_created", Date, nullable=False), Column("date_finished", DateTime),
-    _flag("progress", 0), _money("project_cost"), _flag("addedfrom", 0), *_marker(),
+    _flag("progress", 0, True), _money("project_cost"), _int("addedfrom"), *_marker(),
 )
+PROJECT_SETTINGS = Table("tblproject_settings", METADATA, _id(), _int("project_id"), _text("name", 100, False),
+                         Column("value", Text))
+PROJECT_MEMBERS = Table("tblproject_members", METADATA, _id(), _int("project_id"), _int("staff_id"))
+DEPARTMENTS = Table(
+    "tbldepartments", METADATA, _id("departmentid"), _text("name", 100, False), _text("email", 100),
+    Column("folder", String(191), nullable=False, server_default="INBOX"), _flag("hidefromclient", 0),
+)
+TICKETS_STATUS = Table(
+    "tbltickets_status", METADATA, _id("ticketstatusid"), _text("name", 50, False), _flag("isdefault", 0),
+    _text("statuscolor", 7), _int("statusorder", True),
+)
+TICKETS_PRIORITIES = Table("tbltickets_priorities", METADATA, _id("priorityid"), _text("name", 50, False))
 TICKETS = Table(
-    "tbltickets", METADATA, _id("ticketid"), _flag("adminreplying", 0),
-    Column("userid", Integer, nullable=False), _flag("contactid", 0), Column("email", Text),
-    Column("name", Text), _flag("department", 1), _flag("priority", 2), _flag("status", 1),
-    Column("service", Integer), Column("ticketkey", String(32)),
-    Column("subject", String(191), nullable=False),
-    Column("message", Text), Column("date", DateTime, nullable=False), _flag("project_id", 0),
-    Column("lastreply", DateTime), _flag("clientread", 0), _flag("adminread", 0),
-    Column("updated_at", DateTime, index=True), *_marker(),
+    "tbltickets", METADATA, _id("ticketid"), _flag("adminreplying", 0), _int("userid"), _flag("contactid", 0),
+    Column("email", Text), Column("name", Text), _int("department"), _int("priority"), _int("status"),
+    _int("service", True), _text("ticketkey", 32, False), _text("subject", 191, False), Column("message", Text),
+    Column("date", DateTime, nullable=False), _flag("project_id", 0), Column("lastreply", DateTime),
+    _flag("clientread", 0), _flag("adminread", 0), *_marker(),
 )
 INVOICES = Table(
-    "tblinvoices", METADATA, _id(), _flag("sent", 0), Column("datesend", DateTime),
-    Column("clientid", Integer, nullable=False), Column("number", Integer, nullable=False),
-    Column("prefix", String(50)), _flag("number_format", 1), Column("datecreated", DateTime, nullable=False),
-    Column("date", Date, nullable=False), Column("duedate", Date),
-    Column("currency", Integer, nullable=False),
-    _money("subtotal", False), _money("total_tax"), _money("total", False), _money("adjustment"),
-    Column("hash", String(32)), _flag("status", 1), Column("clientnote", Text), Column("adminnote", Text),
-    Column("dateupdated", DateTime, index=True), *_marker(),
+    "tblinvoices", METADATA, _id(), _flag("sent", 0), Column("datesend", DateTime), _int("clientid"),
+    _int("number"), _text("prefix", 50), _flag("number_format", 0), Column("datecreated", DateTime, nullable=False),
+    Column("date", Date, nullable=False), Column("duedate", Date), _int("currency"), _money("subtotal", False),
+    _money("total_tax", False, "0.00"), _money("total", False), _money("adjustment"), _int("addedfrom", True),
+    _text("hash", 32, False), _flag("status", 1, True), Column("clientnote", Text), Column("adminnote", Text),
+    _money("discount_percent", True, "0.00"), _money("discount_total", True, "0.00"),
+    _text("discount_type", 30, False), _int("billing_country", True), _int("shipping_country", True),
+    _int("include_shipping"), _flag("show_shipping_on_invoice", 1), *_marker(),
+)
+ESTIMATES = Table(
+    "tblestimates", METADATA, _id(), _flag("sent", 0), _int("clientid"), _flag("project_id", 0), _int("number"),
+    _text("prefix", 50), _flag("number_format", 0), _text("hash", 32), Column("datecreated", DateTime, nullable=False),
+    Column("date", Date, nullable=False), Column("expirydate", Date), _int("currency"), _money("subtotal", False),
+    _money("total_tax", False, "0.00"), _money("total", False), _money("adjustment"), _int("addedfrom"),
+    _flag("status", 1), Column("clientnote", Text), Column("adminnote", Text), _text("reference_no", 100),
+    _int("billing_country", True), _int("shipping_country", True), _int("include_shipping"), *_marker(),
 )
 ITEMABLE = Table(
-    "tblitemable", METADATA, _id(), Column("rel_id", Integer, nullable=False, index=True),
-    Column("rel_type", String(15), nullable=False), Column("description", Text, nullable=False),
-    Column("long_description", Text), _money("qty", False), _money("rate", False), Column("unit", String(40)),
-    Column("item_order", Integer),
+    "tblitemable", METADATA, _id(), _int("rel_id"), _text("rel_type", 15, False), Column("description", Text,
+                                                                                            nullable=False),
+    Column("long_description", Text), _money("qty", False), _money("rate", False), _text("unit", 40),
+    _int("item_order", True),
 )
+ITEM_TAX = Table("tblitem_tax", METADATA, _id(), _int("itemid"), _int("rel_id"), _text("rel_type", 20, False),
+                 _money("taxrate", False), _text("taxname", 100, False))
+TAXES = Table("tbltaxes", METADATA, _id(), _text("name", 100, False), _money("taxrate", False))
 ITEMS = Table(
-    "tblitems", METADATA, _id(), Column("description", Text, nullable=False),
-    Column("long_description", Text),
-    _money("rate", False), Column("tax", Integer), Column("tax2", Integer), Column("unit", String(40)),
-    _flag("group_id", 0), Column("commodity_code", String(100), index=True), *_marker(),
+    "tblitems", METADATA, _id(), Column("description", Text, nullable=False), Column("long_description", Text),
+    _money("rate", False), _int("tax", True), _int("tax2", True), _text("unit", 40), _flag("group_id", 0),
+    *_marker(),
 )
-ITEMS_GROUPS = Table(
-    "tblitems_groups", METADATA, _id(), Column("name", String(191), nullable=False), *_marker(),
-)
+ITEMS_GROUPS = Table("tblitems_groups", METADATA, _id(), _text("name", 50, False), *_marker())
 CURRENCIES = Table(
-    "tblcurrencies", METADATA, _id(), Column("symbol", String(10), nullable=False),
-    Column("name", String(100), nullable=False), Column("decimal_separator", String(5)),
-    Column("thousand_separator", String(5)), Column("placement", String(10)), _flag("isdefault", 0),
+    "tblcurrencies", METADATA, _id(), _text("symbol", 10, False), _text("name", 100, False),
+    _text("decimal_separator", 5), _text("thousand_separator", 5), _text("placement", 10), _flag("isdefault", 0),
+    *_marker(),
 )
-CUSTOMERS_GROUPS = Table("tblcustomers_groups", METADATA, _id(), Column("name", String(191), nullable=False))
-CUSTOMER_GROUPS = Table(
-    "tblcustomer_groups", METADATA, _id(), Column("groupid", Integer, nullable=False),
-    Column("customer_id", Integer, nullable=False),
+CUSTOMERS_GROUPS = Table("tblcustomers_groups", METADATA, _id(), _text("name", 191, False), *_marker())
+CUSTOMER_GROUPS = Table("tblcustomer_groups", METADATA, _id(), _int("groupid"), _int("customer_id"))
+PAYMENTS = Table(
+    "tblinvoicepaymentrecords", METADATA, _id(), _int("invoiceid"), _money("amount", False),
+    _text("paymentmode", 40), _text("paymentmethod", 191), Column("date", Date, nullable=False),
+    Column("daterecorded", DateTime, nullable=False), Column("note", Text, nullable=False),
+    Column("transactionid", Text), *_marker(),
 )
+PAYMENT_MODES = Table("tblpayment_modes", METADATA, _id(), _text("name", 100, False), Column("description", Text),
+                      _flag("active", 1))
+COUNTRIES = Table(
+    "tblcountries", METADATA, _id("country_id"), Column("iso2", CHAR(2)),
+    Column("short_name", String(80), nullable=False, server_default=""),
+    Column("long_name", String(80), nullable=False, server_default=""), Column("iso3", CHAR(3)),
+)
+OPTIONS = Table("tbloptions", METADATA, _id(), _text("name", 191, False), Column("value", Text, nullable=False),
+                _flag("autoload", 1))
 
 
 # MySQL never hands a deleted row's id to a new row; SQLite does, unless a table asks for AUTOINCREMENT. The

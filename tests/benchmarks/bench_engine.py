@@ -44,11 +44,13 @@ def _peak_mb() -> float:
 def _fresh_crm(path: Path) -> None:
     from sqlalchemy import create_engine, text
 
+    from erpsync_gui.sandbox.demo_crm_perfex import seed_reference_rows
     from erpsync_gui.sandbox.demo_crm_schema import create_schema
 
     engine = create_engine(f"sqlite:///{path}")
     create_schema(engine)
     with engine.begin() as conn:  # a CRM indexes its customer number; the marker index is ours to suggest
+        seed_reference_rows(conn)  # Perfex's countries (clients keep a tblcountries id), statuses, ...
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_bench_cn ON tblclients (customer_number)"))
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_bench_ext ON tblclients (external_id)"))
     engine.dispose()
@@ -103,7 +105,10 @@ def child_engine(url: str, crm: Path, page: int, data_dir: Path) -> dict:
         crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm}", batch_size=page, options={"preset": "perfex"}),
         erp=EndpointConfig(Side.ERP, "rest", url, auth="bearer", batch_size=page, options={"paging": "cursor"}),
         entities=(EntityConfig("clients", direction=Direction.IMPORT, policy="erp_wins",
-                               match_keys=("customer_number",), fields=tuple(default_fields("clients")),
+                               match_keys=("customer_number",),
+                               # the demo CRM keeps the ERP's customer number (the CRM module's column)
+                               fields=({"crm": "customer_number", "erp": "customer_number", "type": "text"},
+                                       *default_fields("clients")),
                                currency_mapping={"1": 1, "2": 2, "3": 3, "4": 4}),),
     ))
     secrets = SecretStore(demo_values={"erp.token": DEMO_AUTH_TOKEN})

@@ -1,4 +1,8 @@
-"""The SQL connector against real databases: the demo CRM schema on SQLite files, PostgreSQL and MariaDB."""
+"""The SQL connector against real databases: the demo CRM schema on SQLite files, PostgreSQL and MariaDB.
+
+Stock Perfex has no updated-at column; here three tables get one, as a developer might add them, so the
+connector's cursor mode is exercised beside its checksum mode.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +38,27 @@ from erpsync_gui.sandbox.demo_crm import create_demo_crm, create_schema, seed
 from erpsync_gui.sandbox.seed_data import overlap_clients
 
 OVERLAP = overlap_clients(25)
+#: updated-at columns added to the demo CRM (column, the created column whose value they start from)
+UPDATED_COLUMNS = {"tblleads": ("last_updated", "dateadded"), "tbltickets": ("updated_at", "date"),
+                   "tblinvoices": ("dateupdated", "datecreated")}
+#: the columns stock Perfex requires on a new lead that these tests do not care about
+LEAD = {"status": 2, "source": 1, "addedfrom": 0}
+
+
+def add_updated_columns(engine) -> None:
+    """Give tblleads, tbltickets and tblinvoices an updated-at column, stamped like their created one."""
+    kind = "TIMESTAMP" if engine.dialect.name == "postgresql" else "DATETIME"
+    with engine.begin() as conn:
+        for table, (column, created) in UPDATED_COLUMNS.items():
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind} NULL")
+            conn.exec_driver_sql(f"UPDATE {table} SET {column} = {created}")
+
+
+def updated_table(engine, name: str):
+    """The reflected table (with its added updated-at column)."""
+    from sqlalchemy import MetaData, Table
+
+    return Table(name, MetaData(), autoload_with=engine)
 
 
 def _connector(url: str, **options) -> SqlConnector:
@@ -45,11 +70,14 @@ def _connector(url: str, **options) -> SqlConnector:
 def crm_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A demo CRM database (schema + seed rows), on a SQLite file or a fresh PostgreSQL or MariaDB database."""
     if request.param == "sqlite":
-        return f"sqlite:///{create_demo_crm(tmp_path / 'crm.db', OVERLAP)}"
-    url = request.getfixturevalue("pg_store_url" if request.param == "postgres" else "mysql_db_url")
+        url = f"sqlite:///{create_demo_crm(tmp_path / 'crm.db', OVERLAP)}"
+    else:
+        url = request.getfixturevalue("pg_store_url" if request.param == "postgres" else "mysql_db_url")
     engine = create_engine(url, poolclass=NullPool)
-    create_schema(engine)
-    seed(engine, OVERLAP)
+    if request.param != "sqlite":
+        create_schema(engine)
+        seed(engine, OVERLAP)
+    add_updated_columns(engine)
     engine.dispose()
     return url
 
@@ -76,19 +104,20 @@ def _count(db, table) -> int:
 
 def test_is_a_connector_and_describes_from_reflection(crm: SqlConnector) -> None:
     assert isinstance(crm, Connector)
-    assert {"clients", "contacts", "leads", "tickets", "invoices", "products"} <= set(crm.entities())
-    assert "orders" not in crm.entities()  # tblestimates is not in this database
+    assert {"clients", "contacts", "leads", "tickets", "invoices", "products", "orders"} <= set(crm.entities())
+    assert "warehouses" not in crm.entities()  # tblwarehouse (the Warehouse module's) is not in this database
     info = crm.describe("invoices")
     types = {f.name: f.type for f in info.fields}
     assert types["datecreated"] == "datetime" and types["date"] == "date"
     assert types["total"] == "number" and types["prefix"] == "text" and types["lines"] == "list"
-    assert info.has_cursor and info.key_fields == ("number",)
+    assert types["own_number"] == "text"  # computed by the perfex preset's rules
+    assert info.has_cursor and info.key_fields == ("own_number", "number")
     clients = crm.describe("clients")
     assert clients.key_fields == ("customer_number", "vat", "company")
-    required = {f.name for f in clients.fields if f.required}
-    assert required == {"company"}  # id, created stamp and defaulted flags are filled for the caller
+    assert not [f.name for f in clients.fields if f.required]  # id, created stamp and defaults are filled
+    assert {f.name for f in crm.describe("leads").fields if f.required} == {"name"}  # status, source: defaults
     assert not crm.capabilities("clients").cursor and crm.capabilities("leads").cursor
-    assert crm.capabilities("clients").origin_marker and not crm.capabilities("currencies").origin_marker
+    assert crm.capabilities("clients").origin_marker and not crm.capabilities("product_groups").cursor
 
 
 def test_checksum_mode_pages_every_row_once(crm: SqlConnector, db) -> None:
@@ -112,11 +141,11 @@ def test_checksum_mode_reads_page_by_page(crm: SqlConnector) -> None:
 
 def test_cursor_mode_keyset_with_ties_and_resume(crm: SqlConnector, db) -> None:
     base = datetime(2024, 1, 1, 12, 0)  # before every seeded lead
-    rows = [{"name": f"Lead {i}", "dateadded": base, "last_updated": base + timedelta(minutes=i // 10)}
+    rows = [{"name": f"Lead {i}", "dateadded": base, "last_updated": base + timedelta(minutes=i // 10), **LEAD}
             for i in range(104)]
-    rows.append({"name": "Fără dată", "dateadded": base, "last_updated": None})
+    rows.append({"name": "Fără dată", "dateadded": base, "last_updated": None, **LEAD})
     with db.begin() as conn:
-        conn.execute(insert(schema.LEADS), rows)
+        conn.execute(insert(updated_table(db, "tblleads")), rows)
     total = _count(db, schema.LEADS)
 
     pages = list(crm.changes("leads", None, 7))
@@ -159,11 +188,11 @@ def test_invoice_lines_come_with_invoices(crm: SqlConnector, db) -> None:
 
 def test_create_many_one_bad_row_does_not_stop_the_others(crm: SqlConnector, db) -> None:
     before = _count(db, schema.CLIENTS)
-    payloads = [{"company": "Unu SRL"}, {"company": "Doi SRL"}, {"company": None, "vat": "RO0"},
+    payloads = [{"company": "Unu SRL"}, {"company": "Doi SRL"}, {"company": "Ieri SRL", "datecreated": "ieri"},
                 {"company": "Trei GmbH", "city": "Köln"}, {"company": "چهار", "customer_number": "C00001"}]
     results = crm.create_many("clients", payloads)
     assert [r.index for r in results] == [0, 1, 2, 3, 4]
-    assert isinstance(results[2].error, PermanentError) and "company" in str(results[2].error)
+    assert isinstance(results[2].error, PermanentError) and "datecreated" in str(results[2].error)
     assert isinstance(results[4].error, DuplicateError) and "customer_number" in str(results[4].error)
     written = [r.record for r in results if r.record is not None]
     assert [w.data["company"] for w in written] == ["Unu SRL", "Doi SRL", "Trei GmbH"]
@@ -189,13 +218,17 @@ def test_create_writes_lines_in_the_same_transaction(crm: SqlConnector, db) -> N
     assert not crm.find_by_keys("invoices", "number", [901])
 
 
-def test_origin_marker_is_stamped_and_found(crm: SqlConnector) -> None:
+def test_origin_marker_is_stamped_and_found(crm: SqlConnector, crm_url: str) -> None:
     record = crm.create("clients", {"company": "Importat din ERP SRL"}, origin=Origin("erpsync", "E-17"))
     assert record.data["external_id"] == "E-17" and record.data["external_channel"] == "erpsync"
     found = crm.find_by_origin("clients", "erpsync", ["E-17", "E-404"])
     assert list(found) == ["E-17"] and found["E-17"].id == record.id
     assert crm.find_by_origin("clients", "another-channel", ["E-17"]) == {}
     assert crm.find_by_origin("currencies", "erpsync", ["1"]) == {}
+    crm.close()
+    plain = _connector(crm_url, tables={"statuses": {"table": "tblleads_status"}})
+    assert not plain.capabilities("statuses").origin_marker and plain.find_by_origin("statuses", "erpsync", ["1"]) == {}
+    plain.close()
 
 
 def test_find_by_keys_and_get_many(crm: SqlConnector) -> None:
@@ -271,7 +304,8 @@ def test_a_column_dropped_behind_our_back_is_a_config_error(crm: SqlConnector, d
 def test_check_reports_server_and_tables(crm: SqlConnector) -> None:
     result = crm.check()
     assert result.ok and result.reachable and result.authenticated and result.latency_ms is not None
-    assert "10 of 13 perfex tables" in result.message and result.server
+    assert "12 of 13 perfex tables" in result.message and result.server
+    assert "missing table tblwarehouse (entity warehouses)" in result.details
 
 
 def test_check_on_a_missing_sqlite_file_does_not_create_it(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from erpsync_gui.records import Side
 from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.sandbox.demo_crm import create_schema, seed
 from erpsync_gui.sandbox.seed_data import overlap_clients
+from tests.integration.test_sql_connector import LEAD, add_updated_columns, updated_table
 
 pytestmark = pytest.mark.mysql
 OVERLAP = overlap_clients(5)
@@ -45,10 +46,12 @@ def _connector(url: str, secrets: dict[str, str] | None = None, timeout: float =
 
 @pytest.fixture
 def db(mysql_db_url: str) -> Iterator[Engine]:
-    """The demo CRM on a fresh MariaDB database, seen through an engine of its own (the CRM application)."""
+    """The demo CRM on a fresh MariaDB database (with updated-at columns on three tables), seen through an
+    engine of its own (the CRM application)."""
     engine = create_engine(mysql_db_url, poolclass=NullPool)
     create_schema(engine)
     seed(engine, OVERLAP)
+    add_updated_columns(engine)
     yield engine
     engine.dispose()
 
@@ -93,8 +96,8 @@ def test_without_returning_each_row_is_inserted_with_its_id_from_lastrowid(crm: 
             line["description"] for line in sent["lines"]]
         assert all(line["rel_id"] == int(record.id) for line in record.data["lines"])
     # a refused row in a batch: the others are still written, each with its own id
-    good, bad = crm.create_many("invoices", [{**invoices[0], "number": 710}, {**invoices[0], "number": None}])
-    assert isinstance(bad.error, PermanentError) and "number" in str(bad.error)
+    good, bad = crm.create_many("invoices", [{**invoices[0], "number": 710}, {**invoices[0], "clientid": None}])
+    assert isinstance(bad.error, PermanentError) and "clientid" in str(bad.error)
     assert good.record is not None and int(good.record.id) > max(stored.values())
 
 
@@ -113,7 +116,7 @@ def test_second_precision_datetime_is_cut_not_rounded_and_the_cursor_sees_same_s
     try:
         assert fraction_digits(crm.catalog.resolve("leads").updated) == 0
         lead = crm.create("leads", {"name": "Rotunjit", "dateadded": "2025-03-04T05:06:07.9Z",
-                                    "last_updated": "2025-03-04T05:06:07.999999Z"})
+                                    "last_updated": "2025-03-04T05:06:07.999999Z", **LEAD})
         assert lead.data["dateadded"] == datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)  # MySQL would say :08
         assert lead.updated_at == datetime(2025, 3, 4, 5, 6, 7, tzinfo=UTC)
         stamped = crm.update("leads", lead.id, {"title": "Șef achiziții"})
@@ -124,8 +127,9 @@ def test_second_precision_datetime_is_cut_not_rounded_and_the_cursor_sees_same_s
         assert cursor == stamped.updated_at.isoformat()
         # the CRM application edits another lead within the same second as the cursor
         other = next(r for p in pages for r in p.records if r.id != lead.id)
+        leads = updated_table(db, "tblleads")
         with db.begin() as conn:
-            conn.execute(update(schema.LEADS).where(schema.LEADS.c.id == int(other.id))
+            conn.execute(update(leads).where(leads.c.id == int(other.id))
                          .values(last_updated=stamped.updated_at.replace(tzinfo=None)))
         resumed = {r.id for p in crm.changes("leads", cursor, 4) for r in p.records}
         assert resumed == {lead.id, other.id}
@@ -139,8 +143,8 @@ def test_microsecond_datetime_keeps_its_fraction_through_the_cursor(mysql_db_url
     crm = _connector(mysql_db_url, cursor_overlap_s=0)  # exactly from the cursor, to see the fraction count
     try:
         assert fraction_digits(crm.catalog.resolve("leads").updated) == 6
-        early = crm.create("leads", {"name": "Devreme", "last_updated": "2030-01-01T10:00:00.123456Z"})
-        late = crm.create("leads", {"name": "Târziu", "last_updated": "2030-01-01T10:00:00.123457Z"})
+        early = crm.create("leads", {"name": "Devreme", "last_updated": "2030-01-01T10:00:00.123456Z", **LEAD})
+        late = crm.create("leads", {"name": "Târziu", "last_updated": "2030-01-01T10:00:00.123457Z", **LEAD})
         assert early.updated_at == datetime(2030, 1, 1, 10, 0, 0, 123456, tzinfo=UTC)
         pages = list(crm.changes("leads", None, 3))
         assert pages[-1].cursor == "2030-01-01T10:00:00.123457+00:00"
@@ -154,7 +158,7 @@ def test_microsecond_datetime_keeps_its_fraction_through_the_cursor(mysql_db_url
 def test_zero_dates_read_as_no_date(crm: SqlConnector, db: Engine) -> None:
     with db.begin() as conn:
         conn.execute(text("SET SESSION sql_mode = ''"))
-        conn.execute(insert(schema.LEADS).values(name="Dată zero", dateadded=datetime(2025, 1, 1)))
+        conn.execute(insert(schema.LEADS).values(name="Dată zero", dateadded=datetime(2025, 1, 1), **LEAD))
         conn.execute(text("UPDATE tblleads SET lastcontact = '0000-00-00 00:00:00', "
                           "last_updated = '0000-00-00 00:00:00' WHERE name = 'Dată zero'"))
     pages = list(crm.changes("leads", None, 1))

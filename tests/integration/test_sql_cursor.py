@@ -11,9 +11,15 @@ from sqlalchemy.pool import NullPool
 from erpsync_gui.connectors.sql_db import SqlConnector
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
-from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.sandbox.demo_crm import create_demo_crm
-from tests.integration.test_sql_connector import OVERLAP, crm, crm_url, db  # noqa: F401  (fixtures)
+from tests.integration.test_sql_connector import (  # noqa: F401  (fixtures)
+    OVERLAP,
+    add_updated_columns,
+    crm,
+    crm_url,
+    db,
+    updated_table,
+)
 
 
 def _cursor_after(connector: SqlConnector, cursor: str | None) -> str:
@@ -22,16 +28,18 @@ def _cursor_after(connector: SqlConnector, cursor: str | None) -> str:
 
 
 def _lead_ids(engine) -> list[int]:
+    leads = updated_table(engine, "tblleads")
     with engine.connect() as conn:
-        return [row[0] for row in conn.execute(select(schema.LEADS.c.id).order_by(schema.LEADS.c.id))]
+        return [row[0] for row in conn.execute(select(leads.c.id).order_by(leads.c.id))]
 
 
 def _php_edit(engine, lead_id: int, stamp: datetime) -> None:
-    """An edit as Perfex's PHP writes it: whole-second stamp, in the database's naive datetime form."""
+    """An edit as Perfex's PHP writes it: whole-second stamp, in the database's naive datetime form (the demo
+    CRM's time zone is UTC)."""
     naive = stamp.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+    leads = updated_table(engine, "tblleads")
     with engine.begin() as conn:
-        conn.execute(update(schema.LEADS).where(schema.LEADS.c.id == lead_id)
-                     .values(name="Edited by a person", last_updated=naive))
+        conn.execute(update(leads).where(leads.c.id == lead_id).values(name="Edited by a person", last_updated=naive))
 
 
 def _read_ids(connector: SqlConnector, cursor: str) -> set[str]:
@@ -51,8 +59,9 @@ def test_an_edit_stamped_in_the_same_second_as_our_write_is_read(crm, db) -> Non
 def test_an_edit_on_a_crm_clock_behind_ours_is_read(tmp_path) -> None:
     # a SQLite CRM has no clock of its own: its application's clock is 120 s behind this PC's
     url = f"sqlite:///{create_demo_crm(tmp_path / 'crm.db', OVERLAP)}"
-    connector = SqlConnector(EndpointConfig(Side.CRM, "sql", url, clock_offset_s=-120), {})
     db = create_engine(url, poolclass=NullPool)  # noqa: F811
+    add_updated_columns(db)
+    connector = SqlConnector(EndpointConfig(Side.CRM, "sql", url, clock_offset_s=-120), {})
     try:
         ours, theirs = _lead_ids(db)[:2]
         cursor = _cursor_after(connector, None)

@@ -7,14 +7,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, insert
+from sqlalchemy import MetaData, Table, create_engine, insert
 from sqlalchemy.pool import NullPool
 
 from erpsync_gui.app.headless import jobs
 from erpsync_gui.app.headless.partition_plan import queue_partitions
 from erpsync_gui.app.headless.process import HeadlessService
 from erpsync_gui.records import Side
-from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.sandbox.server import SandboxServer
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.sync_state import SyncState
@@ -24,14 +23,19 @@ from tests.service.test_service import quick_settings
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 LEADS = 240
 NEWEST = datetime(2026, 11, 30, 12, 0, 0)
+#: the columns stock Perfex requires on a new lead
+LEAD = {"status": 2, "source": 1, "addedfrom": 0}
 
 
 def _add_leads(crm_url: str) -> None:
+    """Leads with the values stock Perfex requires, in a tblleads given an updated-at column (stock has none)."""
     engine = create_engine(crm_url, poolclass=NullPool)
-    rows = [{"name": f"Lead {i}", "email": f"lead{i}@example.com", "dateadded": NEWEST,
+    rows = [{"name": f"Lead {i}", "email": f"lead{i}@example.com", "dateadded": NEWEST, **LEAD,
              "last_updated": NEWEST - timedelta(minutes=LEADS - i)} for i in range(1, LEADS + 1)]
     with engine.begin() as conn:
-        conn.execute(insert(schema.LEADS), rows)
+        conn.exec_driver_sql("ALTER TABLE tblleads ADD COLUMN last_updated DATETIME NULL")
+        leads = Table("tblleads", MetaData(), autoload_with=conn)
+        conn.execute(insert(leads), rows)
     engine.dispose()
 
 

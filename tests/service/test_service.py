@@ -63,7 +63,7 @@ def test_a_webhook_is_synced_by_a_queued_task_and_reported_through_the_control_a
                                for r in remote.recent_runs("office")), 60, "the webhook's run")
         run = next(r for r in remote.recent_runs("office") if r.trigger == "webhook")
         assert (run.entity, run.processed, run.inserted) == ("clients", 1, 1)
-        assert [r["customer_number"] for r in erp.records("clients")] == ["C00001"]  # that record only
+        assert [r["company"] for r in erp.records("clients")] == ["Company 1"]  # that record only
         wait_until(lambda: not pending(pg_store, profile.id), 10, "the event to be marked")
         wait_until(lambda: any(line.entity == "clients" and "webhook" in line.message
                                for line in remote.logs("office")), 10, "the run's log lines (written in batches)")
@@ -73,7 +73,7 @@ def test_a_webhook_is_synced_by_a_queued_task_and_reported_through_the_control_a
         assert job_id is not None
         wait_until(lambda: any(r.trigger == "manual" and r.status == "success" for r in remote.recent_runs("office")),
                    60, "the manual run queued through the API")
-        assert sorted(r["customer_number"] for r in erp.records("clients")) == ["C00001", "C00002"]
+        assert sorted(r["company"] for r in erp.records("clients")) == ["Company 1", "Company 2"]
         assert remote.status().profiles == ("office",)
     finally:
         remote.close()

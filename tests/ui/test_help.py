@@ -30,6 +30,20 @@ def test_the_troubleshooting_table_covers_the_common_problems():
     assert "What to do: On Connections, enter the ERP's Client token" in page
 
 
+def test_the_menus_page_names_every_entry_of_the_tools_menu(qtbot, ui_ctx):
+    from erpsync_gui.ui.main_window import MainWindow
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    page = " ".join(topic_text("keyboard").lower().split())
+    words = {"&Test connections": "test the connections", "&Maintenance…": "maintenance",
+             "&Connect to a service…": "connect to an erpsync service", "&Self-test…": "self-test"}
+    entries = [a.text() for a in window.menus.tools.actions() if not a.isSeparator()]
+    assert sorted(entries) == sorted(words)
+    for entry in entries:
+        assert words[entry] in page, entry
+
+
 def test_the_command_line_prints_a_topic_and_the_list(capsys):
     assert cli_main(["help", "troubleshooting"]) == 0
     out = capsys.readouterr().out

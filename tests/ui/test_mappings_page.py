@@ -62,8 +62,8 @@ def test_currency_editor_rejects_a_duplicate_and_an_unknown_id(page):
 
 
 def test_preview_shows_a_real_sample_record_both_ways(page, qtbot, ui_ctx):
-    _select(qtbot, page, "leads")
-    samples = page.samples["leads"]
+    _select(qtbot, page, "projects")  # Perfex's project statuses are the same codes on every installation
+    samples = page.samples["projects"]
     crm_record, erp_record = samples.records[Side.CRM], samples.records[Side.ERP]
     assert crm_record is not None and erp_record is not None
     page._refresh_preview()
@@ -71,22 +71,22 @@ def test_preview_shows_a_real_sample_record_both_ways(page, qtbot, ui_ctx):
     name_row = next(r for r in crm_rows if r[0] == "name → name")
     assert name_row[1] == crm_record.data["name"] and name_row[2] == crm_record.data["name"].strip()
     status_row = next(r for r in crm_rows if r[0] == "status → status")
-    assert status_row[2] in {"new", "contacted", "qualified", "lost"}
+    assert status_row[2] in {"not_started", "in_progress", "on_hold", "finished", "cancelled"}
     erp_rows = page.preview.tables[Side.ERP].texts()
     erp_status = next(r for r in erp_rows if r[0] == "status → status")
-    assert erp_status[1] == erp_record.data["status"] and erp_status[2] in {"1", "2", "3", "4"}
+    assert erp_status[1] == erp_record.data["status"] and erp_status[2] in {"1", "2", "3", "4", "5"}
     assert f"#{crm_record.id}" in page.preview.tables[Side.CRM].title()
 
 
 def test_field_mapping_is_validated_before_save(page, qtbot, ui_ctx):
-    _select(qtbot, page, "leads")
-    before = ui_ctx.service.profile("demo").entity("leads")
-    row = page.model.add_row({"crm": "email", "erp": "email2", "type": "text"})  # writes CRM email twice
-    assert page.model.problems_of(row) and page.model.problems_of(2)
-    assert "both write CRM field 'email'" in page.problems.text()
+    _select(qtbot, page, "projects")
+    before = ui_ctx.service.profile("demo").entity("projects")
+    row = page.model.add_row({"crm": "name", "erp": "title", "type": "text"})  # writes CRM name twice
+    assert page.model.problems_of(row) and page.model.problems_of(1)
+    assert "both write CRM field 'name'" in page.problems.text()
     assert not page.save_button.isEnabled()
     assert page.save() is False
-    assert ui_ctx.service.profile("demo").entity("leads") == before
+    assert ui_ctx.service.profile("demo").entity("projects") == before
 
     page.model.remove_rows([row])
     status = next(i for i, r in enumerate(page.model.rows()) if r["crm"] == "status")
@@ -101,15 +101,15 @@ def test_field_mapping_is_validated_before_save(page, qtbot, ui_ctx):
     dialog.table.removeRow(1)
     dialog._append("2", "contacted")
     page.model.set_value_map(status, dialog.value_map())
-    page.match_keys.setText("email, nonexistent")
+    page.match_keys.setText("name, nonexistent")
     page.match_keys.textEdited.emit(page.match_keys.text())
     assert page.match_keys.property("invalid") is True and page.save() is False
-    page.match_keys.setText("email")
-    page.match_keys.textEdited.emit("email")
+    page.match_keys.setText("name")
+    page.match_keys.textEdited.emit("name")
     assert page.save_button.isEnabled()
     assert page.save() is True
-    saved = ui_ctx.service.profile("demo").entity("leads")
-    assert saved.match_keys == ("email",)
+    saved = ui_ctx.service.profile("demo").entity("projects")
+    assert saved.match_keys == ("name",)
     assert next(r for r in saved.fields if r["crm"] == "status")["value_map"] == {"1": "new", "2": "contacted"}
 
 
@@ -166,11 +166,12 @@ def test_the_value_map_offers_the_values_a_side_allows(page, qtbot):
 
     from erpsync_gui.records import FieldInfo
 
-    _select(qtbot, page, "leads")
-    samples = page.samples["leads"]
+    # projects map Perfex's fixed status numbers onto the ERP's status (leads keep theirs in a table of their own)
+    _select(qtbot, page, "projects")
+    samples = page.samples["projects"]
     erp_fields = tuple(dataclasses.replace(f, choices=("new", "won", "lost")) if f.name == "status" else f
                        for f in samples.fields[Side.ERP])
-    page.samples["leads"] = dataclasses.replace(samples, fields={**samples.fields, Side.ERP: erp_fields})
+    page.samples["projects"] = dataclasses.replace(samples, fields={**samples.fields, Side.ERP: erp_fields})
     assert any(f.choices for f in erp_fields if isinstance(f, FieldInfo))
     row = next(r for r in range(page.model.rowCount()) if page.model.row(r).get("erp") == "status")
     opened: list[ValueMapDialog] = []
@@ -217,3 +218,20 @@ def test_a_row_naming_a_column_the_crm_table_lacks_is_not_saved(page, qtbot, ui_
     assert ui_ctx.service.profile("demo").entity("clients") == before
     page.model.setData(page.model.index(city, cols.CRM), "city")
     assert page.problems.text() == ""
+
+
+def test_at_150_percent_the_rows_being_edited_get_the_larger_share(qtbot, styled, ui_ctx):
+    from erpsync_gui.ui.main_window import MainWindow
+    from tests.ui._helpers import SCREENS, settle
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(*SCREENS["1920x1080 at 150%"])
+    window.show()
+    mappings = next(p for p in window.pages if isinstance(p, MappingsPage))
+    window.show_page(window.pages.index(mappings))
+    settle(qtbot)
+    table, preview = mappings.splitter.widget(0), mappings.splitter.widget(1)
+    assert table.height() > preview.height()
+    rows = mappings.table.viewport().height() // mappings.table.verticalHeader().defaultSectionSize()
+    assert rows >= 5, rows

@@ -1,4 +1,4 @@
-"""Default mappings between the generic REST ERP and a Perfex-style CRM."""
+"""Default mappings between the generic REST ERP and a stock Perfex CRM 2.7.3 database."""
 
 from __future__ import annotations
 
@@ -19,8 +19,12 @@ WITH_DEFAULTS = (
     "projects",
     "tickets",
     "invoices",
+    "orders",
     "products",
     "product_groups",
+    "currencies",
+    "client_groups",
+    "payments",
 )
 
 
@@ -47,11 +51,11 @@ def test_every_known_entity_has_an_answer_and_unknown_ones_are_refused():
 
 
 def test_defaults_are_fresh_copies():
-    rows = default_fields("leads")
+    rows = default_fields("tickets")
     rows[-1]["value_map"]["9"] = "changed"
     rows.append({"crm": "x", "erp": "y"})
-    assert "9" not in default_fields("leads")[-1]["value_map"]
-    assert len(default_fields("leads")) == len(rows) - 1
+    assert "9" not in default_fields("tickets")[-1]["value_map"]
+    assert len(default_fields("tickets")) == len(rows) - 1
 
 
 def test_perfex_column_names():
@@ -59,11 +63,13 @@ def test_perfex_column_names():
     assert {"phonenumber", "state", "default_currency", "company", "vat"} <= crm["clients"]
     assert "email" not in crm["clients"]  # Perfex keeps e-mail on contacts
     assert {"userid", "firstname", "lastname", "title", "is_primary"} <= crm["contacts"]
-    assert {"lead_value", "phonenumber", "status"} <= crm["leads"]
+    assert {"lead_value", "phonenumber"} <= crm["leads"] and "status" not in crm["leads"]  # per-install rows
     assert {"clientid", "project_cost", "deadline", "start_date"} <= crm["projects"]
     assert {"userid", "priority", "status", "subject", "message"} <= crm["tickets"]
-    assert {"clientid", "duedate", "currency", "total", "number", "lines"} <= crm["invoices"]
-    assert {"commodity_code", "description", "long_description", "group_id", "rate"} <= crm["products"]
+    assert {"clientid", "duedate", "currency", "total", "own_number", "lines"} <= crm["invoices"]
+    assert {"description", "long_description", "group_id", "rate"} <= crm["products"]
+    # stock Perfex has neither column (they belong to modules): the defaults must not need them
+    assert "customer_number" not in crm["clients"] and "commodity_code" not in crm["products"]
 
 
 def test_default_client_export_and_import():
@@ -74,16 +80,16 @@ def test_default_client_export_and_import():
     )
     crm = {
         "userid": 5,
-        "customer_number": " C-1 ",
         "company": "Acme   Trading ",
         "vat": "RO123",
         "phonenumber": "0721",
         "state": "Cluj",
+        "country": "RO",
         "default_currency": 3,
     }
     payload = given(m.map_record(crm, to=Side.ERP))
     assert payload == {
-        "customer_number": "C-1",
+        "country": "RO",
         "company": "Acme Trading",
         "vat": "RO123",
         "phone": "0721",
@@ -103,13 +109,15 @@ def given(payload: dict) -> dict:
 def test_default_ticket_and_project_picklists_use_perfex_codes():
     tickets = EntityMapping("tickets", parse_fields(default_fields("tickets")), None)
     assert given(tickets.map_record(
-        {"subject": "Help", "priority": 4, "status": 1, "userid": 1}, to=Side.ERP, resolver=Links()
-    )) == {"subject": "Help", "priority": "urgent", "status": "open", "client_id": 101}
+        {"subject": "Help", "priority": 3, "status": 1, "userid": 1}, to=Side.ERP, resolver=Links()
+    )) == {"subject": "Help", "status": "open", "client_id": 101}  # the priority flows ERP -> CRM only
     assert given(tickets.map_record(
         {"subject": "Help", "priority": "high", "status": "closed", "client_id": None},
         to=Side.CRM,
         resolver=Links(),
     )) == {"subject": "Help", "priority": 3, "status": 5, "userid": 0}
+    # stock Perfex has no Urgent priority: the ERP's arrives as High
+    assert tickets.map_record({"subject": "S", "priority": "urgent"}, to=Side.CRM)["priority"] == 3
     projects = EntityMapping("projects", parse_fields(default_fields("projects")), None)
     assert (
         projects.map_record(
@@ -117,26 +125,35 @@ def test_default_ticket_and_project_picklists_use_perfex_codes():
         )["status"]
         == 3
     )
+    # Perfex's project statuses: 4 Finished, 5 Cancelled
+    assert projects.map_record({"status": "finished", "name": "P", "client_id": 101}, to=Side.CRM,
+                               resolver=Links())["status"] == 4
 
 
 def test_default_invoice_with_lines_and_product_prices():
     invoices = EntityMapping("invoices", parse_fields(default_fields("invoices")), {"1": 1, "2": 3})
     payload = invoices.map_record(
         {
+            "own_number": "INV-000007",
             "number": 7,
             "clientid": 1,
             "date": "2024-02-01",
             "duedate": "01.03.2024",
             "currency": 3,
             "total": "25.00",
-            "lines": [{"description": "Work", "qty": "2", "rate": "12.5"}],
+            "status": 2,
+            "lines": [{"description": "Work", "qty": "2", "rate": "12.5", "taxrate": "19.00"}],
         },
         to=Side.ERP,
         resolver=Links(),
     )
     assert [given(line) for line in payload["lines"]] == [
-        {"description": "Work", "qty": Decimal("2"), "unit_price": Decimal("12.5")}]
-    assert (payload["client_id"], payload["currency_id"], payload["number"]) == (101, 2, "7")
+        {"description": "Work", "qty": Decimal("2"), "unit_price": Decimal("12.5"), "tax_rate": Decimal("19")}]
+    assert (payload["client_id"], payload["currency_id"], payload["number"]) == (101, 2, "INV-000007")
+    assert "status" not in payload  # Perfex derives it from its payments: it flows ERP -> CRM only
+    back = invoices.map_record({"number": "INV-2026-00001", "client_id": 101, "status": "paid"}, to=Side.CRM,
+                               resolver=Links())
+    assert back["status"] == 2 and "own_number" not in back and "number" not in back
     products = EntityMapping("products", parse_fields(default_fields("products")), {"1": 1, "2": 3})
     crm = given(products.map_record(
         {
@@ -148,7 +165,13 @@ def test_default_invoice_with_lines_and_product_prices():
         to=Side.CRM,
         resolver=Links(),
     ))
-    assert crm == {"commodity_code": "A-1", "description": "Bolt", "group_id": 0, "rate": Decimal("4.20")}
+    assert crm == {"description": "Bolt", "group_id": 0, "rate": Decimal("4.20")}
+
+
+#: fields the perfex preset's rules present beside the columns (see erpsync_gui/connectors/perfex/)
+PRESENTED = {"invoices": {"own_number", "formatted_number"}, "orders": {"own_number", "formatted_number"},
+             "clients": {"customer_group"}}
+PRESENTED_ON_LINES = {"taxrate"}
 
 
 @pytest.mark.parametrize("entity", WITH_DEFAULTS)
@@ -160,12 +183,12 @@ def test_default_crm_fields_are_columns_of_the_demo_crm(entity):
     children = {c.name: METADATA.tables[c.table] for c in PERFEX[entity].children}
     for row in default_fields(entity):
         if row["type"] == "lines":
-            assert {sub["crm"] for sub in row["fields"]} <= set(children[row["crm"]].columns.keys())
+            columns = set(children[row["crm"]].columns.keys()) | PRESENTED_ON_LINES
+            assert {sub["crm"] for sub in row["fields"]} <= columns
         else:
-            assert row["crm"] in table.columns, f"{entity}.{row['crm']}"
+            assert row["crm"] in table.columns or row["crm"] in PRESENTED.get(entity, set()), f"{entity}.{row['crm']}"
 
 
-def test_default_lead_statuses_follow_the_demo_crm_rows():
+def test_lead_statuses_are_left_to_each_perfex_installation():
     leads = EntityMapping("leads", parse_fields(default_fields("leads")), None)
-    assert given(leads.map_record({"name": "N", "status": "lost"}, to=Side.CRM)) == {"name": "N", "status": 4}
-    assert given(leads.map_record({"name": "N", "status": 1}, to=Side.ERP)) == {"name": "N", "status": "new"}
+    assert given(leads.map_record({"name": "N", "status": "lost"}, to=Side.CRM)) == {"name": "N"}

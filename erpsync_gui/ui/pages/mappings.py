@@ -147,9 +147,12 @@ class MappingsPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(upper)
         splitter.addWidget(self.preview)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 300])
+        # the rows being edited get the larger share (at 150 % an even split left four rows in view); the
+        # handle moves the line
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
+        splitter.setSizes([600, 400])
         fields_tab = QWidget()
         fields_layout = QVBoxLayout(fields_tab)
         fields_layout.setContentsMargins(12, 12, 12, 12)

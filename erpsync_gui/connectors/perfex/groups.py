@@ -1,0 +1,58 @@
+"""A client's customer group, kept by Perfex as tblcustomer_groups rows (groupid, customer_id).
+
+Perfex lets a client be in several groups; the ERP's client has one group. The connector presents the
+field `customer_group` as the client's group (the lowest group id when there are several) and, when it is
+written, makes that group the client's only one (none for an empty value), as Clients_model's
+handle of `groups_in` replaces the memberships with the ones the form posts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select
+
+from erpsync_gui.connectors.perfex.settings import row_exists, table
+from erpsync_gui.connectors.sql_schema import SchemaCatalog
+from erpsync_gui.errors import PermanentError
+from erpsync_gui.records import Record
+
+FIELD = "customer_group"
+MEMBERSHIP = "tblcustomer_groups"
+
+
+def present(conn: Connection, catalog: SchemaCatalog, records: Sequence[Record]) -> None:
+    found = table(catalog, MEMBERSHIP)
+    groups: dict[str, Any] = {}
+    if found is not None and records:
+        keys = [int(r.id) for r in records]
+        query = (select(found.c.customer_id, func.min(found.c.groupid)).where(found.c.customer_id.in_(keys))
+                 .group_by(found.c.customer_id))
+        groups = {str(customer): group for customer, group in conn.execute(query)}
+    for record in records:
+        record.data[FIELD] = groups.get(record.id)  # type: ignore[index]
+
+
+def write(conn: Connection, catalog: SchemaCatalog, key: Any, value: Any) -> None:
+    """Make `value` the client's only group (no group for an empty value or 0)."""
+    found = table(catalog, MEMBERSHIP)
+    if found is None:
+        return
+    group = None if value in (None, "", 0, "0") else value
+    if group is not None:
+        try:
+            group = int(group)
+        except (TypeError, ValueError):
+            raise PermanentError(f"{FIELD}: a customer group is given by its id") from None
+        if not row_exists(conn, catalog, "tblcustomers_groups", "id", group):
+            raise PermanentError(f"{FIELD}: customer group {group} does not exist in tblcustomers_groups")
+    conn.execute(delete(found).where(found.c.customer_id == key))
+    if group is not None:
+        conn.execute(found.insert().values(groupid=group, customer_id=key))
+
+
+def forget(conn: Connection, catalog: SchemaCatalog, key: Any) -> None:
+    found = table(catalog, MEMBERSHIP)
+    if found is not None:
+        conn.execute(delete(found).where(found.c.customer_id == key))

@@ -1,0 +1,193 @@
+"""The SQL connector's writes: creates, updates, deletes and archives, each in one transaction with the
+side rows the preset's rules write around it.
+
+A record is stamped with the CRM's own clock. A create of an entity without a natural key is refused
+while its table lacks the origin marker: if the answer to such a create were lost, nothing could find the
+row again, and the next run would make a second one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from erpsync_gui.connectors.sql_clock import source_now
+from erpsync_gui.connectors.sql_engine import translate, translate_errors
+from erpsync_gui.connectors.sql_rules import WriteContext
+from erpsync_gui.connectors.sql_schema import EntityTable
+from erpsync_gui.connectors.sql_writing import PreparedRow, delete_row, insert_rows, prepare, update_values
+from erpsync_gui.errors import (
+    AuthError,
+    ConfigError,
+    ERPSyncError,
+    NotFoundError,
+    OutcomeUnknownError,
+    PermanentError,
+    RetryableError,
+)
+from erpsync_gui.records import BatchItemResult, Origin, Record
+
+if TYPE_CHECKING:
+    from erpsync_gui.connectors.sql_db import SqlConnector
+
+T = TypeVar("T")
+
+
+class SqlWrites:
+    """The write half of SqlConnector (kept apart to keep each file to one job)."""
+
+    def create(self: SqlConnector, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
+               txn_id: str | None = None) -> Record:
+        result = self.create_many(entity, [payload], origins=[origin], txn_id=txn_id)[0]
+        if result.error is not None:
+            raise result.error
+        assert result.record is not None
+        return result.record
+
+    def create_many(self: SqlConnector, entity: str, payloads: Sequence[Mapping[str, Any]], *,
+                    origins: Sequence[Origin | None] | None = None,
+                    txn_id: str | None = None) -> list[BatchItemResult]:
+        et = self._resolve(entity)
+        refused = self._refusal(et) if payloads else None
+        if refused is not None:
+            # every item fails with the reason, and the run stops on it: nothing was sent
+            return [BatchItemResult(index=i, error=refused) for i in range(len(payloads))]
+        results: dict[int, BatchItemResult] = {}
+        valid: list[tuple[int, PreparedRow]] = []
+        shape = self._shaping(et)
+        for i, payload in enumerate(payloads):
+            origin = origins[i] if origins else None
+            try:
+                valid.append((i, prepare(et, payload, creating=True, origin=origin, channel=self.channel,
+                                         shape=shape)))
+            except PermanentError as exc:
+                results[i] = BatchItemResult(index=i, error=exc)
+        if valid:
+            try:
+                records = self._insert(et, [row for _, row in valid])
+                results.update((i, BatchItemResult(index=i, record=r))
+                               for (i, _), r in zip(valid, records, strict=True))
+            except (AuthError, ConfigError):
+                raise
+            except ERPSyncError as exc:
+                # a database that is away fails every row alike; only a refused row is worth isolating
+                if len(valid) == 1 or isinstance(exc, RetryableError):
+                    results.update((i, BatchItemResult(index=i, error=exc)) for i, _ in valid)
+                else:
+                    results.update((i, self._insert_one(et, i, row)) for i, row in valid)
+        return [results[i] for i in range(len(payloads))]
+
+    def _refusal(self: SqlConnector, et: EntityTable) -> ConfigError | None:
+        """Why no record of `et` may be created now, or None."""
+        if et.keyless and et.marker is None:
+            return ConfigError(
+                f"{et.entity} cannot be created in {et.table.name} until the table has the marker columns "
+                "external_id and external_channel: they have no natural key, so a create whose answer is lost "
+                "could not be found again and would be made twice",
+                hint="add the columns with `erpsync crm add-markers` (it shows the SQL first)")
+        with translate_errors(f"checking {et.entity}"), self.engine.connect() as conn:
+            return self.rules.refuse_create(conn, et)
+
+    def _insert_one(self: SqlConnector, et: EntityTable, index: int, row: PreparedRow) -> BatchItemResult:
+        try:
+            return BatchItemResult(index=index, record=self._insert(et, [row])[0])
+        except (AuthError, ConfigError):
+            raise
+        except ERPSyncError as exc:
+            return BatchItemResult(index=index, error=exc)
+
+    def _insert(self: SqlConnector, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
+        # a row redone alone starts from its payload again, not from what the failed batch filled in
+        rows = [_copy(row) for row in rows]
+
+        def work(conn: Connection) -> list[Record]:
+            ctx = self._context(conn)
+            self.rules.before_write(conn, et, rows, ctx, creating=True)
+            keys = insert_rows(conn, et, rows, ctx.now)
+            self.rules.after_write(conn, et, keys, rows, ctx, creating=True)
+            return self._read_back(conn, et, keys)
+
+        return self._transaction(f"creating {et.entity}", work)
+
+    def _read_back(self: SqlConnector, conn: Connection, et: EntityTable, keys: Sequence[Any]) -> list[Record]:
+        rows = conn.execute(select(et.table).where(et.pk.in_(list(keys)))).all()
+        stored = {r.id: r for r in self._read(conn, et, rows)}
+        return [stored[str(k)] for k in keys]
+
+    def update(self: SqlConnector, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               version: str | None = None, txn_id: str | None = None) -> Record:
+        et = self._resolve(entity)
+        key = et.pk_value(str(record_id))
+        missing = NotFoundError(f"{entity} record {record_id} does not exist")
+        if key is None:
+            raise missing
+        row = prepare(et, payload, creating=False, shape=self._shaping(et))
+
+        def work(conn: Connection) -> Record:
+            ctx = self._context(conn)
+            self.rules.before_write(conn, et, [row], ctx, creating=False, keys=[key])
+            update_values(conn, et, key, row, missing, ctx.now)
+            self.rules.after_write(conn, et, [key], [row], ctx, creating=False)
+            return self._read_back(conn, et, [key])[0]
+
+        return self._transaction(f"updating {entity}", work)
+
+    def _context(self: SqlConnector, conn: Connection) -> WriteContext:
+        now = self._now(conn)
+        if self.rules.whole_seconds:
+            # cut, never rounded: a stamp must not lie in the future (the cursor re-reads the overlap)
+            now = now.replace(microsecond=0)
+        return WriteContext(self.catalog, self.tz, now)
+
+    def _now(self: SqlConnector, conn: Connection) -> datetime:
+        """The CRM's own clock: the database server's where there is one, else this machine's corrected by
+        the endpoint's clock offset (a SQLite file has no clock; the application writing it does)."""
+        return source_now(conn, self._clock_offset)
+
+    def delete(self: SqlConnector, entity: str, record_id: str, *, version: str | None = None) -> None:
+        et = self._resolve(entity)
+        key = et.pk_value(str(record_id))
+        if key is None:
+            return  # an id the key column cannot hold names no row
+
+        def work(conn: Connection) -> None:
+            before = self.rules.before_delete(conn, et, key)
+            delete_row(conn, et, key)
+            self.rules.after_delete(conn, et, key, before, self._context(conn))
+
+        self._transaction(f"deleting {entity}", work)
+
+    def archive(self: SqlConnector, entity: str, record_id: str, *, version: str | None = None) -> Record:
+        et = self._resolve(entity)
+        if et.archive is None:
+            raise PermanentError(f"{entity} records cannot be archived in this database",
+                                 hint=f"the table {et.table.name} has no active column")
+        return self.update(entity, record_id, {et.archive.name: 0})
+
+    def _transaction(self: SqlConnector, action: str, work: Callable[[Connection], T]) -> T:
+        """Run `work(conn)` in one transaction. A lost commit on a server database is an unknown outcome."""
+        with translate_errors(action), self.engine.connect() as conn:
+            transaction = conn.begin()
+            try:
+                result = work(conn)
+            except BaseException:
+                transaction.rollback()
+                raise
+            try:
+                transaction.commit()
+            except SQLAlchemyError as exc:
+                error = translate(exc, action)
+                if conn.dialect.name == "sqlite" or not isinstance(error, RetryableError):
+                    raise error from exc
+                raise OutcomeUnknownError(f"{action}: the outcome of the commit is unknown",
+                                          details=error.message) from exc
+            return result
+
+
+def _copy(row: PreparedRow) -> PreparedRow:
+    return PreparedRow(dict(row.values), {k: [dict(line) for line in v] for k, v in row.lines.items()},
+                       dict(row.extras), {k: [dict(x) for x in v] for k, v in row.line_extras.items()})
