@@ -26,9 +26,10 @@ def test_a_run_is_undone_from_the_recent_runs(qtbot, ui_ctx):
     qtbot.addWidget(page)
     page.refresh()
     settle(qtbot)
-    assert not page.undo_button.isEnabled()
+    assert not page.undo_button.isEnabled() and page.undo_button.isHidden()
     row = next(i for i, r in enumerate(page.recent_runs) if r.id == run.run_id)
     page.recent.selectRow(row)
+    assert page.undo_button.isEnabled() and not page.undo_button.isHidden()
     qtbot.mouseClick(page.undo_button, Qt.MouseButton.LeftButton)
     dialog = page.undo_dialog
     qtbot.waitUntil(lambda: dialog.plan is not None, timeout=RUN_TIMEOUT_MS)

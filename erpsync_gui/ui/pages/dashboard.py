@@ -200,10 +200,11 @@ class DashboardPage(QWidget):
         self.undo_button = QPushButton("Undo this run…")
         self.undo_button.setToolTip("Show what undoing the selected run would restore, then undo it")
         self.undo_button.setEnabled(False)
+        # shown once a run is selected: until then the recent runs keep all of the box's room
+        self.undo_button.setVisible(False)
         self.undo_button.clicked.connect(self.undo_selected)
-        self.recent.itemSelectionChanged.connect(
-            lambda: self.undo_button.setEnabled(bool(self.recent.selectionModel().selectedRows())))
-        recent_layout.addWidget(self.undo_button)
+        self.recent.itemSelectionChanged.connect(self._run_selected)
+        recent_layout.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignRight)
         self.recent_runs: list[queries.RunSummary] = []
         self.undo_dialog: UndoDialog | None = None
 
@@ -240,9 +241,11 @@ class DashboardPage(QWidget):
 
     def _fit_today(self) -> None:
         """As tall as the header and every row, as wide as its columns: all entities in view at any font size
-        or screen scale (rows one text line high, so eight entities fit a small screen)."""
+        or screen scale (rows one text line high with little padding, so the demo's twelve entities fit 1366x768)."""
         table = self.today
-        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+        table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 4)
+        # the recent runs under it read one line a row too, so a 150 % screen still shows several
+        self.recent.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 4)
         rows = max(table.rowCount(), 1)
         height = table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
         height += table.verticalHeader().defaultSectionSize() * rows
@@ -391,6 +394,11 @@ class DashboardPage(QWidget):
             for column, cell in enumerate(cells):
                 self.today.setItem(row, column, cell)
         self._fit_today()
+
+    def _run_selected(self) -> None:
+        chosen = bool(self.recent.selectionModel().selectedRows())
+        self.undo_button.setEnabled(chosen)
+        self.undo_button.setVisible(chosen)
 
     def undo_selected(self) -> UndoDialog | None:
         rows = self.recent.selectionModel().selectedRows()
