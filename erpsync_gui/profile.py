@@ -100,6 +100,16 @@ class ProfileConfig:
     demo: bool = False
     id: int | None = None
 
+    @property
+    def stored_id(self) -> int:
+        """The profile's id in the state database, which every profile read from the store has."""
+        if self.id is None:
+            from erpsync_gui.errors import ConfigError
+
+            raise ConfigError(f"the profile {self.name!r} is not saved in the state database",
+                              hint="save the profile first")
+        return self.id
+
     def endpoint(self, side: Side) -> EndpointConfig:
         return self.crm if side is Side.CRM else self.erp
 

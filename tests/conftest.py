@@ -289,6 +289,16 @@ def mysql_db_url(mysql_url: str) -> Iterator[str]:
 
 # -- ending the session -------------------------------------------------------------------------------
 
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The figures of each proof suite that ran (tests/reliability/figures.py), passed or not."""
+    from tests.reliability.figures import SHOWN
+
+    if SHOWN:
+        terminalreporter.section("proof figures")
+        for line in SHOWN:
+            terminalreporter.write_line(line)
+
+
 _exit_status = {"code": 0}
 
 

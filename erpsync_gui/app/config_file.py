@@ -49,6 +49,8 @@ def loads_profile(text: str, fmt: str, *, source: str = "the profile file") -> P
     if fmt == "toml":
         try:
             doc = tomllib.loads(text)
+        except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+            raise ConfigError(f"{source} is nested too deep to be a profile") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{source} is not valid TOML: {exc}") from None
     elif fmt == "json":

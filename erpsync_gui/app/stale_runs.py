@@ -73,6 +73,9 @@ def _linux_start(ticks: int) -> datetime | None:
 
 
 def _windows_alive(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
+    # never taken (the caller asks on Windows only); past it the type checker knows ctypes' Windows parts
+    if sys.platform != "win32":
+        return False
     import ctypes
 
     kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)

@@ -335,7 +335,9 @@ class RestErpConnector:
             if self.endpoint.auth not in ("bearer", "api_key", "none"):
                 return CheckResult(False, True, False, _ms(started), f"the ERP refused the login: {exc}")
             what = f"the ERP rejected the auth token ({exc.status})" if self._token else "no auth token set"
-            return CheckResult(False, True, False, _ms(started), f"{what}; check erp.token")
+            # the label a person sees in the window first, the keyring name for `erpsync secret set` after it
+            return CheckResult(False, True, False, _ms(started),
+                               f"{what}; check the access token ({self.endpoint.side.value}.token)")
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
         except NotFoundError:

@@ -206,7 +206,7 @@ class SqlConnector(SqlWrites, SqlMarkers):
             details.append("marker columns external_id, external_channel missing on: " + ", ".join(unmarked))
         with translate_errors("checking the CRM's settings"), self.engine.connect() as conn:
             details += self.rules.findings(conn, self.catalog)
-        if self.tz is not UTC:
+        if self.tz is not UTC and getattr(self.tz, "key", None) not in ("UTC", "Etc/UTC"):  # a zone named UTC too
             details.append(f"datetimes are read and written in the CRM's time zone {self.tz}")
         return details
 

@@ -168,8 +168,6 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
         if instance is not None:
             instance.activation_requested.connect(window.bring_to_front)
             instance.activation_requested.connect(lambda: log.info("Another launch brought the window forward"))
-        if ctx.profile.name is None:
-            window.statusBar().showMessage("No profile yet: start with --demo, or run `erpsync config import FILE`")
         if getattr(args, "minimized", False) and tray is not None and tray.available:
             log.info("%s started in the tray", APP_NAME)
         else:

@@ -40,6 +40,7 @@ from erpsync_gui.ui.pages.errors import ErrorsPage
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
+from erpsync_gui.ui.profiles.actions import ProfileActions
 from erpsync_gui.ui.quit_guard import confirm_quit
 from erpsync_gui.ui.self_test_launcher import SelfTestLauncher
 from erpsync_gui.ui.status_health import StatusHealth
@@ -144,6 +145,8 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         self.load_profiles()
+        # the Profiles menu's commands and, while there is no profile, the welcome page in front of the pages
+        self.profile_actions = ProfileActions(self)
         self._restore()
         ctx.open_work.refresh()
 

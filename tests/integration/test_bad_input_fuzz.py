@@ -1,12 +1,15 @@
 """Fuzzing what an admin or a server can hand the app: profile files with any value at any place, field rows,
-currency mappings, and server replies of any shape. Whatever comes in, `erpsync` answers with a typed error and
-its exit code (2: the configuration, 1: records or the run) or does the job; it never raises a traceback, never
-hangs, never reports an "internal error", and a refused profile leaves the stored one exactly as it was."""
+currency mappings, and server replies of any shape; profile files cut and garbled, and secrets pasted into one.
+Whatever comes in, `erpsync` answers with a typed error and its exit code (2: the configuration, 1: records or the
+run) or does the job; it never raises a traceback, never hangs, never reports an "internal error", a refused
+profile leaves the stored one exactly as it was, and a refusal never quotes a secret back. The inputs tried are
+printed with the other proof figures (ERPSYNC_FUZZ_EXAMPLES examples a test; 40 in CI)."""
 
 from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from erpsync_gui.cli import main
+from tests.reliability.figures import report
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
+FUZZ = settings(max_examples=int(os.environ.get("ERPSYNC_FUZZ_EXAMPLES", "40")), deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 #: values that each broke some parser before: huge, infinite, negative, empty, wrong types, paths, injections
@@ -32,6 +36,18 @@ NASTY_SCALARS = st.one_of(
 )
 NASTY = st.recursive(NASTY_SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=6)
+
+
+CANARY = "cnry-fuzz-secret-3e9a1b"
+SECRET_KEYS = ("password", "token", "client_secret", "api_key", "db_password", "refresh_token")
+#: inputs tried; of the profile files, how many `erpsync` took and refused; of them all, the server replies
+_TRIED: dict[str, int] = {"inputs": 0, "taken": 0, "refused": 0, "replies": 0}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures() -> Iterator[None]:
+    yield
+    report("bad-input", **_TRIED)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +92,16 @@ def _put(doc: Any, path: tuple, value: Any) -> Any:
 
 
 def _check_import(directory: Path, capsys: pytest.CaptureFixture[str], doc: Any, before: dict[str, Any]) -> int:
-    path = directory / "fuzzed.json"
-    path.write_text(json.dumps(doc, ensure_ascii=False, allow_nan=True), encoding="utf-8")
+    return _check_text(directory, capsys, json.dumps(doc, ensure_ascii=False, allow_nan=True), "json", before)
+
+
+def _check_text(directory: Path, capsys: pytest.CaptureFixture[str], text: str, fmt: str,
+                before: dict[str, Any]) -> int:
+    path = directory / f"fuzzed.{fmt}"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
     code, _out, err = _cli(directory, capsys, "config", "import", str(path))
+    _TRIED["inputs"] += 1
+    _TRIED["taken" if code == EXIT_OK else "refused"] += 1
     assert code in (EXIT_OK, EXIT_CONFIG), err
     if code == EXIT_CONFIG:
         assert err.startswith("configuration error: ") and len(err) > 30, err
@@ -123,6 +146,61 @@ def test_any_currency_mapping(demo: Path, capsys: pytest.CaptureFixture[str], ma
     doc = copy.deepcopy(before)
     doc["entities"]["clients"]["currency_mapping"] = mapping
     _check_import(demo, capsys, doc, before)
+
+
+@st.composite
+def _garbled(draw: st.DrawFn, texts: dict[str, str]) -> tuple[str, str]:
+    """A profile file cut, with text put in or taken out, or nested deeper than a parser recurses."""
+    fmt = draw(st.sampled_from(sorted(texts)))
+    text = texts[fmt]
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(text)))
+        how = draw(st.sampled_from(("cut", "insert", "delete", "deep")))
+        if how == "cut":
+            text = text[:at]
+        elif how == "insert":
+            text = text[:at] + draw(st.text(max_size=8)) + text[at:]
+        elif how == "delete":
+            text = text[:at] + text[at + draw(st.integers(1, 20)):]
+        else:
+            text = text[:at] + ("[" * 5000 if fmt == "json" else "\na = " + "[" * 5000) + text[at:]
+    return fmt, text
+
+
+@FUZZ
+@given(data=st.data())
+def test_any_garbled_profile_file(demo: Path, capsys: pytest.CaptureFixture[str], data) -> None:
+    before = _stored(demo, capsys)
+    exported = demo / "stored.toml"
+    assert _cli(demo, capsys, "config", "export", str(exported))[0] == EXIT_OK
+    texts = {"json": json.dumps(before, ensure_ascii=False, indent=2), "toml": exported.read_text(encoding="utf-8")}
+    fmt, text = data.draw(_garbled(texts))
+    _check_text(demo, capsys, text, fmt, before)
+
+
+@FUZZ
+@given(data=st.data())
+def test_a_secret_pasted_into_a_profile_file_is_refused_and_never_quoted(
+        demo: Path, capsys: pytest.CaptureFixture[str], data) -> None:
+    before = _stored(demo, capsys)
+    tables = [place for place in sorted(_places(before), key=repr) if isinstance(_at(before, place), dict)]
+    place = data.draw(st.sampled_from(tables))
+    doc = _put(before, (*place, data.draw(st.sampled_from(SECRET_KEYS))), CANARY)
+    path = demo / "pasted.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    code, out, err = _cli(demo, capsys, "config", "import", str(path))
+    _TRIED["inputs"] += 1
+    _TRIED["refused" if code == EXIT_CONFIG else "taken"] += 1
+    assert code == EXIT_CONFIG, out + err
+    assert "never stored in the profile file" in err, err
+    assert CANARY not in out + err
+    assert _stored(demo, capsys) == before
+
+
+def _at(doc: Any, path: tuple) -> Any:
+    for step in path:
+        doc = doc[step]
+    return doc
 
 
 # -- server replies -----------------------------------------------------------------------------------------------
@@ -178,6 +256,8 @@ def test_any_server_reply(demo: Path, garbage: str, capsys: pytest.CaptureFixtur
     pointed["erp"].update(url=garbage, retries=0)
     _restore(demo, capsys, pointed)
     _Replies.reply = (status, body)
+    _TRIED["inputs"] += 1
+    _TRIED["replies"] += 1
     try:
         code, out, err = _cli(demo, capsys, "sync", "-e", "clients", "--direction", "both", "--json")
     finally:

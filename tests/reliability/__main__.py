@@ -3,10 +3,11 @@
     python -m tests.reliability [--full] [--seed N]
 
 The suites of tests/reliability (faults, crashes, concurrency, secrets, every connector), the live Tryton
-connector suite, the model-based test of whole histories and, where it exists, the configuration fuzz suite
-(tests/config/test_fuzz*.py) run in one pytest session; each suite's figures are collected and printed as a
-Markdown table: load held, faults injected by kind, kills survived, bad inputs tried, canary hits,
-duplicates, lost records. `--full` runs the by-hand sizes (10,000 records, 20 kills, more histories).
+connector suite, the model-based test of whole histories and the fuzz suite of bad input
+(tests/integration/test_bad_input_fuzz.py) run in one pytest session; each suite's figures are collected and
+printed as a Markdown table: load held, faults injected by kind, kills survived, bad inputs tried, canary hits,
+duplicates, lost records. `--full` runs the by-hand sizes (10,000 records, 20 kills, more histories and
+fuzz inputs).
 Exits with pytest's status.
 """
 
@@ -29,11 +30,9 @@ from tests.reliability.sizes import FULL_ENV
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = ["tests/reliability", "tests/integration/tryton/test_tryton_reliability.py",
           "tests/integration/test_sync_model.py"]
-FUZZ_GLOB = "tests/config/test_fuzz*.py"
+FUZZ_GLOB = "tests/integration/test_bad_input_fuzz.py"
 FULL_HISTORIES = "3000"
-_MODEL = re.compile(r"model-based test: (\d+) histories in (\d+) s")
-#: how a fuzz suite may print what it tried ("fuzz: 2,000 inputs", "500 configurations tried", ...)
-_FUZZ = re.compile(r"(\d[\d,]*)\s+(?:bad\s+)?(?:inputs|configurations|configs|cases|examples|files)\b", re.I)
+FULL_FUZZ = "400"
 HEADER = ("suite", "result", "load held", "faults injected", "kills survived", "bad inputs tried", "canary hits",
           "duplicates", "lost")
 
@@ -50,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.full:
             env[FULL_ENV] = "1"
             env.setdefault("ERPSYNC_MODEL_HISTORIES", FULL_HISTORIES)
+            env.setdefault("ERPSYNC_FUZZ_EXAMPLES", FULL_FUZZ)
         if args.seed is not None:
             env["ERPSYNC_PROOF_SEED"] = str(args.seed)
         fuzz = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob(FUZZ_GLOB))
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = [json.loads(line) for line in figures_file.read_text().splitlines()] if figures_file.exists() \
             else []
         results = _results(junit)
-    rows = _rows(figures, results, output, fuzz)
+    rows = _rows(figures, results, fuzz)
     print()
     print(render(rows))
     return done.returncode
@@ -97,7 +97,7 @@ def _kinds(faults: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in faults.items()) if faults else "-"
 
 
-def _rows(figures: list[dict], results: dict[str, str], output: str, fuzz: list[str]) -> list[tuple]:
+def _rows(figures: list[dict], results: dict[str, str], fuzz: list[str]) -> list[tuple]:
     rows: list[tuple] = []
     for f in figures:
         suite = f["suite"]
@@ -129,22 +129,20 @@ def _rows(figures: list[dict], results: dict[str, str], output: str, fuzz: list[
             rows.append((f"connector {name}", _outcome(results, *where),
                          f"{f['records']:,} records, {f['requests']:,} requests, {f['runs']} runs",
                          _kinds(f["faults"]), "-", "-", "-", f["duplicates"], f["lost"]))
-    model = _MODEL.findall(output)
+    model = [f for f in figures if f["suite"] == "model-based"]
     if model:
-        histories, seconds = model[-1]
+        histories, seconds = model[-1]["histories"], model[-1]["seconds"]
         outcome = _outcome(results, "test_sync_model")
         clean = 0 if outcome == "passed" else "see failure"
         rows.append(("model-based histories", outcome, f"{int(histories):,} histories in {seconds} s",
                      "5xx, 429, lost replies, bad ids", "-", f"{int(histories):,} histories", "-", clean, clean))
     if fuzz:
-        tried = sum(int(n.replace(",", "")) for line in output.splitlines() if "fuzz" in line.lower()
-                    for n in _FUZZ.findall(line))
-        outcome = _outcome(results, "test_fuzz")
-        cases = sum(1 for k in results if "test_fuzz" in k)
-        rows.append(("configuration fuzz", outcome, f"{cases} tests", "-", "-",
-                     f"{tried:,}" if tried else f"{cases} tests", "-", "-", "-"))
+        outcome = _outcome(results, "test_bad_input_fuzz")
+        tried = sum(f["inputs"] for f in figures if f["suite"] == "bad-input")
+        rows.append(("bad input fuzz", outcome, f"{tried:,} profile files, field rows, currency mappings, replies",
+                     "-", "-", f"{tried:,}", "-", "-", "-"))
     else:
-        rows.append(("configuration fuzz", "not present", f"no {FUZZ_GLOB}", "-", "-", "-", "-", "-", "-"))
+        rows.append(("bad input fuzz", "not present", f"no {FUZZ_GLOB}", "-", "-", "-", "-", "-", "-"))
     rows.sort(key=_order)
     rows.append(_total(figures, model))
     return rows
@@ -152,7 +150,7 @@ def _rows(figures: list[dict], results: dict[str, str], output: str, fuzz: list[
 
 def _order(row: tuple) -> int:
     """Faults first, then crashes, concurrency, secrets, the connectors and bad input."""
-    for n, start in enumerate(("faults", "crashes", "concurrency", "secrets", "connector", "model", "configuration")):
+    for n, start in enumerate(("faults", "crashes", "concurrency", "secrets", "connector", "model", "bad input")):
         if row[0].startswith(start):
             return n
     return len(HEADER)
@@ -163,7 +161,7 @@ def _kind(name: str) -> str:
             "Payamgostar": "payamgostar", "Siagh": "siagh"}.get(name, name.lower())
 
 
-def _total(figures: list[dict], model: list) -> tuple:
+def _total(figures: list[dict], model: list[dict]) -> tuple:
     faults: Counter[str] = Counter()
     for f in figures:
         faults.update(f.get("faults") if isinstance(f.get("faults"), dict) else {})
@@ -171,9 +169,10 @@ def _total(figures: list[dict], model: list) -> tuple:
     hits = sum(f.get("hits", 0) for f in figures if f["suite"] == "secrets")
     duplicates = sum(f.get("duplicates", 0) for f in figures)
     lost = sum(f.get("lost", 0) for f in figures)
-    histories = int(model[-1][0]) if model else 0
+    histories = int(model[-1]["histories"]) if model else 0
+    fuzzed = sum(f.get("inputs", 0) for f in figures if f["suite"] == "bad-input")
     return ("**total**", "", f"{len(figures)} suites with figures", f"{sum(faults.values()):,}", kills,
-            f"{histories:,}", hits, duplicates, lost)
+            f"{histories + fuzzed:,}", hits, duplicates, lost)
 
 
 def render(rows: list[tuple]) -> str:

@@ -274,3 +274,9 @@ def test_export_never_contains_secrets(fmt: str) -> None:
     with pytest.raises(ConfigError) as refused:
         dump_profile(leaky, fmt)
     assert "secrets are never stored" in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+@pytest.mark.parametrize("fmt, text", [("toml", "a = " + "[" * 5000), ("json", "[" * 100_000)])
+def test_a_profile_nested_too_deep_is_a_config_error(fmt: str, text: str) -> None:
+    with pytest.raises(ConfigError, match="nested too deep"):
+        loads_profile(text, fmt)

@@ -183,3 +183,64 @@ def test_a_marker_whose_twin_now_has_another_key_is_not_trusted(tmp_path, store)
 def _outcomes(store) -> list[OutcomeRow]:
     with store.session() as s:
         return list(s.scalars(select(OutcomeRow).order_by(OutcomeRow.id)))
+
+
+# the ERP's numbers carry a prefix the CRM drops: mapped toward the CRM, "INV-2026-00200" becomes "202600200"
+LOSSY_FIELDS = (
+    {"crm": "customer_number", "erp": "number", "type": "text", "transform_to_crm": ["digits_only"]},
+    {"crm": "company", "erp": "name", "type": "text", "required": True},
+    {"crm": "city", "erp": "city", "type": "text"},
+)
+
+
+def test_a_key_the_mapping_shortens_finds_its_twin_in_the_targets_records(store, crm, erp):
+    eid = erp.put("clients", {"number": "INV-2026-00200", "name": "Alfa", "city": "Iași"})
+    erp.put("clients", {"number": "INV-2026-00300", "name": "Beta", "city": "Arad"})
+    rid = crm.put("clients", {"customer_number": "202600200", "company": "Alfa", "city": "Iași"})
+    engine = engine_for(store, crm, erp, direction=Direction.EXPORT, fields=LOSSY_FIELDS)
+
+    result = engine.run("clients")
+
+    assert result.counts["inserted"] == 0 and result.counts["failed"] == 0
+    assert {(link.crm_id, link.erp_id) for link in links(store)} == {(rid, eid)}
+    assert len(erp.rows("clients")) == 2 and [w for w in erp.writes if w[0] == "create"] == []
+    # the pair then differs in the number's form, and the CRM's form is written over (crm_wins)
+    (outcome,) = _outcomes(store)
+    assert outcome.message.startswith("matched by number = '202600200'; values differ")
+
+
+def test_the_targets_records_are_read_once_per_run_however_many_batches(store, crm, erp):
+    for n in (100, 200, 300):
+        erp.put("clients", {"number": f"INV-2026-00{n}", "name": f"Firma {n}", "city": "Iași"})
+        crm.put("clients", {"customer_number": f"202600{n}", "company": f"Firma {n}", "city": "Iași"})
+    reads: list[str] = []
+    read_changes = erp.changes
+
+    def counted(entity, cursor, page_size):
+        reads.append(entity)
+        return read_changes(entity, cursor, page_size)
+
+    erp.changes = counted  # type: ignore[method-assign]
+    engine = engine_for(store, crm, erp, direction=Direction.EXPORT, fields=LOSSY_FIELDS, batch_size=1)
+
+    result = engine.run("clients")
+
+    assert result.counts["inserted"] == 0 and len(links(store)) == 3
+    assert reads == ["clients"]  # one index for three batches
+
+
+def test_a_marker_rules_when_its_twin_no_longer_has_a_key_to_compare(tmp_path, store):
+    crm, erp = MemoryConnector(), MemoryConnector()
+    eid = erp.put("clients", {"number": "C6", "name": "Eta", "city": "Cluj"})
+    engine_for(store, crm, erp, direction=Direction.IMPORT).run("clients")
+    erp.put("clients", {"number": None}, eid)  # a person cleared the ERP record's number
+    fresh = _lost_state(tmp_path, "fresh.db")
+    try:
+        result = engine_for(fresh, crm, erp, direction=Direction.EXPORT).run("clients")
+
+        assert result.counts["inserted"] == 0 and len(erp.rows("clients")) == 1
+        assert [link.erp_id for link in links(fresh)] == [eid]
+        (outcome,) = _outcomes(fresh)
+        assert outcome.message.startswith("matched by its origin marker")
+    finally:
+        fresh.close()

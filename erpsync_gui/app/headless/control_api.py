@@ -94,7 +94,7 @@ class ControlApi:
 
     # -- reading ---------------------------------------------------------------------------------
     def _profile_id(self, query: Query) -> int:
-        return int(self.runtime.service.profile(_one(query, "profile")).id)
+        return self.runtime.service.profile(_one(query, "profile")).stored_id
 
     def status(self, _query: Query) -> dict[str, Any]:
         return {"version": __version__, "worker": self.worker_name, "profiles": self.profiles(_query),
@@ -190,6 +190,7 @@ class ControlServer:
         if self._http is None:
             raise RuntimeError("the control API is not started")
         host, port = self._http.server_address[:2]
+        assert isinstance(host, str)  # an IP server's address; bytes only for a UNIX socket
         return f"{'https' if self.settings.tls else 'http'}://{host}:{port}/"
 
     def start(self) -> ControlServer:

@@ -60,4 +60,4 @@ def queue_partitions(client: Any, service: SyncService, profile_name: str, entit
 def store_cursor(store: Store, profile: ProfileConfig, entity: str, side: Side, cursor: str | None) -> None:
     """The planned cursor of a read in parts, stored once every part committed (none: the side has none)."""
     if cursor:
-        SyncState(store, profile.id, entity).commit(BatchCommit(cursor=(side, cursor)))
+        SyncState(store, profile.stored_id, entity).commit(BatchCommit(cursor=(side, cursor)))

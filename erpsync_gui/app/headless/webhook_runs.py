@@ -18,14 +18,14 @@ def queued_sync(runtime: Runtime, profile_name: str, *, side: Side = Side.CRM, w
 
     def sync(entity: str, ids: list[str]) -> SyncOutcome:
         profile = runtime.service.profile(profile_name)
-        earlier = recent_runs(runtime.store, profile.id, limit=1, entity=entity)
+        earlier = recent_runs(runtime.store, profile.stored_id, limit=1, entity=entity)
         floor = earlier[0].id if earlier else 0
         job_id = jobs.defer_sync(runtime.client, profile.name, entity, trigger="webhook", only={side.value: ids})
         assert job_id is not None  # only scheduled runs have a queueing lock
         status = jobs.wait_for_job(runtime.client, job_id, timeout=wait_s)
         if status in ("todo", "doing"):
             return SyncOutcome(None, "queued", f"queued as job {job_id}; not done after {wait_s:.0f} s")
-        runs = [r for r in recent_runs(runtime.store, profile.id, limit=20, entity=entity)
+        runs = [r for r in recent_runs(runtime.store, profile.stored_id, limit=20, entity=entity)
                 if r.id > floor and r.trigger == "webhook"]
         if status != "succeeded" or not runs:
             return SyncOutcome(runs[0].id if runs else None, "failed", f"job {job_id} {status}")

@@ -8,9 +8,16 @@ import functools
 import json
 import typing
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
-T = TypeVar("T")
+
+class _Dataclass(Protocol):
+    """Any dataclass, as the type checker knows one."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
+T = TypeVar("T", bound=_Dataclass)
 
 
 def _plain(value: Any) -> Any:
@@ -56,7 +63,7 @@ def _field(kind: Any, value: Any) -> Any:
 def load(cls: type[T], data: dict[str, Any]) -> T:
     """One dataclass from its JSON object (fields it does not know are left out: a newer service may send more)."""
     hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    names = {f.name for f in dataclasses.fields(cls)}
     return cls(**{name: _field(hints[name], value) for name, value in data.items() if name in names})
 
 

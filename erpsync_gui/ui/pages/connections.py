@@ -35,6 +35,7 @@ from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
+from erpsync_gui.ui.wizard.connection_page import endpoint_tester
 
 log = logging.getLogger("erpsync.ui")
 
@@ -85,7 +86,8 @@ class SideResult(QFrame):
                                       "Signed in" if result.authenticated else "Not signed in")
         self.latency.setText(f"Latency: {result.latency_ms:.0f} ms" if result.latency_ms is not None
                              else "Latency: -")
-        self.cause.setText(result.message)
+        # the findings beside the verdict (the expected tables a database misses, by name)
+        self.cause.setText("\n".join([result.message, *result.details]))
 
 
 class ConnectionsPage(QWidget):
@@ -122,7 +124,8 @@ class ConnectionsPage(QWidget):
         self.message.setWordWrap(True)
         self.message.hide()
         self.test_button = QPushButton(icons.icon("test"), "&Test connection")
-        self.test_button.setToolTip("Save pending edits, then check both sides: reachable, signed in, latency")
+        self.test_button.setToolTip("Check both sides (edited settings first, saved only when they pass): "
+                                    "reachable, signed in, latency")
         self.revert_button = QPushButton("Re&vert")
         self.revert_button.setToolTip("Show the settings as saved")
         self.save_button = QPushButton(icons.icon("save"), "&Save")
@@ -147,19 +150,22 @@ class ConnectionsPage(QWidget):
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.test_button)
-        buttons.addStretch(1)
+        # the message sits beside the buttons, not above the forms: showing it never moves a field under the
+        # pointer
+        buttons.addWidget(self.message, 1)
+        buttons.addStretch(0)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.save_button)
 
         layout = page_layout(self, self.title, "Where ERPSync reads and writes, and how it signs in. Passwords and "
                                                "tokens are kept in the system keyring, never in the database.")
         layout.addWidget(self.expired)
-        layout.addWidget(self.message)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
 
         for side, form in self.forms.items():
             form.changed.connect(self._update_buttons)
+            form.changed.connect(lambda s=side: self._stale(s))
             form.sign_in_requested.connect(lambda s=side: self._sign_in_clicked(s))
         self.expired.sign_in_requested.connect(self._sign_in_clicked)
         self._login_url.connect(self._show_login_url)
@@ -241,11 +247,18 @@ class ConnectionsPage(QWidget):
         self.save_button.setEnabled(dirty and valid)
         self.revert_button.setEnabled(dirty)
         self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
-        self.test_button.setText("Save and &test" if dirty else "&Test connection")
+        self.test_button.setText("&Test, then save" if dirty else "&Test connection")
         for side, form in self.forms.items():
             form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self._signing_in)
             form.sign_in_button.setText("Save and sign in…" if dirty else "Sign in…")
             self.expired.set_busy(side, side in self._signing_in)
+
+    def _stale(self, side: Side) -> None:
+        """A shown test result no longer holds once a setting of its side is edited."""
+        if self.forms[side].is_dirty() and not self._testing:
+            card = self.results[side]
+            card.overall.set_status("warn", f"{side.value.upper()}: changed since the last test")
+            card.cause.setText("Test the connection again: the result shown was for the settings before the edit.")
 
     def _say(self, text: str | None, *, error: bool = False) -> None:
         self.message.setVisible(bool(text))
@@ -293,10 +306,11 @@ class ConnectionsPage(QWidget):
     # -- testing ---------------------------------------------------------------------------------
 
     def test_connection(self) -> None:
-        """Save pending edits, then test both sides on a pool thread."""
+        """Test both sides on a pool thread; edited settings are tested before they are saved."""
         if self.profile is None or self._testing:
             return
-        if self.is_dirty() and not self.save():
+        if self.is_dirty():
+            self._test_typed()
             return
         name = self.profile.name
         self._testing = True
@@ -307,6 +321,55 @@ class ConnectionsPage(QWidget):
         run_in_background(lambda: service.test_connections(name), owner=self,
                           on_done=lambda results: self._tested(name, results),
                           on_error=lambda exc: self._test_failed(name, exc))
+
+    def _test_typed(self) -> None:
+        """Test the edited settings before anything is stored; save them only when both sides pass, so a wrong
+        URL or token never replaces working settings."""
+        if not self.is_valid():
+            self._update_buttons()
+            return
+        assert self.profile is not None
+        name = self.profile.name
+        try:
+            typed = {side: (form.endpoint(), self._typed_secrets(side)) for side, form in self.forms.items()}
+        except ERPSyncError as exc:
+            self._say(f"Not tested: {self.ctx.service.redact(str(exc))}", error=True)
+            return
+        self._testing = True
+        for card in self.results.values():
+            card.show_busy()
+        self._update_buttons()
+        test = endpoint_tester(self.ctx.service.sandbox.resolve)
+        run_in_background(lambda: {side: test(*typed[side]) for side in Side}, owner=self,
+                          on_done=lambda results: self._typed_tested(name, results),
+                          on_error=lambda exc: self._test_failed(name, exc))
+
+    def _typed_secrets(self, side: Side) -> dict[str, str]:
+        """The side's secrets as they would be after Save: the stored ones with the typed changes over them."""
+        assert self.profile is not None
+        values = {n: v for n in SECRET_LABELS if (v := self.ctx.secrets.get(self.profile.name, side, n))}
+        for secret, change in self.forms[side].secret_changes().items():
+            if change.removes:
+                values.pop(secret, None)
+            else:
+                values[secret] = change.value or ""
+        return values
+
+    def _typed_tested(self, name: str, results: dict[Side, CheckResult]) -> None:
+        self._testing = False
+        for side, result in results.items():
+            self.results[side].show_result(result)
+        self._show_results()
+        self._update_buttons()
+        if self.profile is None or self.profile.name != name:
+            return
+        if not all(result.ok for result in results.values()):
+            failed = " and ".join(side.value.upper() for side, result in results.items() if not result.ok)
+            self._say(f"Not saved: the {failed} test failed with these settings. Correct them, or Save anyway.",
+                      error=True)
+            return
+        if self.save():
+            self.test_connection()  # the saved settings' test records each side's status and clock offset
 
     def _tested(self, name: str, results: dict[Side, CheckResult]) -> None:
         self._testing = False

@@ -1,0 +1,159 @@
+"""Step 3: the entities both systems offer, each with the product's default field mapping, its direction and
+its conflict policy, explained in plain words with a recommendation of which system should be the master."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWizardPage,
+)
+
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.errors import ERPSyncError
+from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.profile import EndpointConfig
+from erpsync_gui.records import Direction, Side
+from erpsync_gui.ui.widgets.worker import run_in_background
+from erpsync_gui.ui.wizard.policy_words import DIRECTION_LABELS, POLICY_LABELS, POLICY_WORDS, advice
+from erpsync_gui.ui.wizard.state import EntityChoice, WizardState, default_choice
+
+#: the entities one side offers, asked of its connector built from the typed settings
+Lister = Callable[[EndpointConfig, dict[str, str]], Sequence[str]]
+COLUMNS = ("Sync", "Entity", "Direction", "When both sides changed", "Mapped fields", "Matched by")
+
+
+class EntitiesPage(QWizardPage):
+    def __init__(self, state: WizardState, lister: Lister) -> None:
+        super().__init__()
+        self.state = state
+        self.lister = lister
+        self.setTitle("What do you sync?")
+        self.setSubTitle("Tick the entities to sync. Decide per entity which system is the master when a record "
+                         "was changed on both sides.")
+        layout = QVBoxLayout(self)
+        self.note = QLabel()
+        self.note.setObjectName("hint")
+        self.note.setWordWrap(True)
+        layout.addWidget(self.note)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName("Entities")
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(36)  # room for the combo boxes' frames
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        self.explanation = QLabel()
+        self.explanation.setObjectName("banner")
+        self.explanation.setWordWrap(True)
+        layout.addWidget(self.explanation)
+        self.table.currentCellChanged.connect(lambda row, *_: self._explain(row))
+        self.table.itemChanged.connect(lambda _item: self._collect())
+        self._loaded_for: tuple | None = None
+        self.names: list[str] = []
+
+    def initializePage(self) -> None:
+        key = tuple((side, self.state.endpoints.get(side)) for side in Side)
+        if key == self._loaded_for:
+            return
+        self._loaded_for = key
+        self.table.setRowCount(0)
+        self.note.setText("Asking both systems which entities they offer…")
+        endpoints = {side: self.state.endpoints[side] for side in Side}
+        secrets = {side: dict(self.state.secrets.get(side, {})) for side in Side}
+
+        def offered() -> tuple[list[str], str]:
+            known = [name for name in ENTITIES if default_fields(name)]
+            found: dict[Side, set[str]] = {}
+            problems: list[str] = []
+            for side in Side:
+                try:
+                    found[side] = set(self.lister(endpoints[side], secrets[side]))
+                except ERPSyncError as exc:
+                    problems.append(f"the {side.value.upper()} could not say ({exc})")
+            both = [name for name in known if all(name in names for names in found.values())]
+            return both, "; ".join(problems)
+
+        run_in_background(offered, owner=self, on_done=lambda result: self.show_entities(*result),
+                          on_error=lambda exc: self.show_entities([n for n in ENTITIES if default_fields(n)],
+                                                                  str(exc)))
+
+    def show_entities(self, names: Sequence[str], problem: str = "") -> None:
+        self.names = list(names)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(names))
+        for row, name in enumerate(names):
+            choice = default_choice(name)
+            tick = QTableWidgetItem()
+            tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+            tick.setCheckState(Qt.CheckState.Checked if choice.enabled else Qt.CheckState.Unchecked)
+            tick.setData(Qt.ItemDataRole.AccessibleTextRole, f"Sync {ENTITIES[name].label}")
+            self.table.setItem(row, 0, tick)
+            self.table.setItem(row, 1, _read_only(ENTITIES[name].label))
+            direction = QComboBox()
+            for value, text in DIRECTION_LABELS.items():
+                direction.addItem(text, value.value)
+            direction.setCurrentIndex(direction.findData(choice.direction.value))
+            direction.setAccessibleName(f"Direction of {ENTITIES[name].label}")
+            direction.currentIndexChanged.connect(lambda _i: self._collect())
+            self.table.setCellWidget(row, 2, direction)
+            policy = QComboBox()
+            for value, text in POLICY_LABELS.items():
+                policy.addItem(text, value)
+            policy.setCurrentIndex(policy.findData(choice.policy))
+            policy.setAccessibleName(f"Conflict policy of {ENTITIES[name].label}")
+            policy.currentIndexChanged.connect(lambda _i, r=row: (self._collect(), self._explain(r)))
+            self.table.setCellWidget(row, 3, policy)
+            self.table.setItem(row, 4, _read_only(str(len(default_fields(name)))))
+            self.table.setItem(row, 5, _read_only(", ".join(default_match_keys(name)) or "links only"))
+        self.table.blockSignals(False)
+        offered = f"Both systems offer {len(names)} entities the product maps by default."
+        self.note.setText(offered + (f" Not every side could be asked: {problem}." if problem else ""))
+        self._collect()
+        if names:
+            self.table.setCurrentCell(0, 1)
+            self._explain(0)
+
+    def _explain(self, row: int) -> None:
+        if not 0 <= row < len(self.names):
+            return
+        name = self.names[row]
+        policy = self.table.cellWidget(row, 3).currentData()
+        self.explanation.setText(f"{ENTITIES[name].label}: {POLICY_WORDS[policy]}\n{advice(name)}")
+
+    def row_of(self, entity: str) -> int:
+        return self.names.index(entity)
+
+    def _collect(self) -> None:
+        choices = []
+        for row, name in enumerate(self.names):
+            tick = self.table.item(row, 0)
+            direction = self.table.cellWidget(row, 2)
+            policy = self.table.cellWidget(row, 3)
+            if tick is None or direction is None or policy is None:
+                continue
+            choices.append(EntityChoice(name, tick.checkState() == Qt.CheckState.Checked,
+                                        Direction(direction.currentData()), policy.currentData()))
+        self.state.entities = choices
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return any(choice.enabled for choice in self.state.entities)
+
+
+def _read_only(text: str) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+    return item

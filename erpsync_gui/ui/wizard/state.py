@@ -1,0 +1,80 @@
+"""What the connection wizard has gathered so far, and the profile it makes of it. Nothing here is stored
+until the wizard saves: then the secrets go to the keyring and the profile to the state database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from erpsync_gui.config.convert import check
+from erpsync_gui.connectors.base import CheckResult
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.errors import ConfigError
+from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
+from erpsync_gui.records import Direction, Side
+from erpsync_gui.secrets import SecretStore
+
+
+@dataclass(frozen=True)
+class EntityChoice:
+    """One entity as the Entities step shows it: ticked or not, its direction and conflict policy."""
+
+    entity: str
+    enabled: bool
+    direction: Direction
+    policy: str
+
+
+@dataclass
+class WizardState:
+    name: str = ""
+    kinds: dict[Side, str] = field(default_factory=dict)
+    endpoints: dict[Side, EndpointConfig] = field(default_factory=dict)
+    secrets: dict[Side, dict[str, str]] = field(default_factory=dict)
+    tested: dict[Side, CheckResult] = field(default_factory=dict)
+    entities: list[EntityChoice] = field(default_factory=list)
+    #: ERP currency id -> CRM currency id, for every entity that carries amounts
+    currency_mapping: dict[str, int | str] = field(default_factory=dict)
+    schedule: Schedule = field(default_factory=lambda: Schedule(enabled=False))
+
+    def profile(self) -> ProfileConfig:
+        """The profile to save, checked by the typed model (ConfigError listing its problems)."""
+        if Side.CRM not in self.endpoints or Side.ERP not in self.endpoints:
+            raise ConfigError("Both sides need their connection settings first")
+        chosen = [c for c in self.entities if c.enabled]
+        entities = tuple(EntityConfig(
+            entity=c.entity, enabled=True, direction=c.direction, policy=c.policy,
+            match_keys=tuple(default_match_keys(c.entity)), fields=tuple(default_fields(c.entity)),
+            currency_mapping=dict(self.currency_mapping))
+            for c in chosen)
+        schedule = self.schedule
+        if schedule.enabled:
+            schedule = Schedule(enabled=True, interval_hours=schedule.interval_hours, window=schedule.window,
+                                entities=tuple(c.entity for c in chosen))
+        profile = ProfileConfig(name=self.name.strip(), crm=self.endpoints[Side.CRM], erp=self.endpoints[Side.ERP],
+                                entities=entities, schedule=schedule)
+        return check(profile, f"profile {self.name.strip()!r}")
+
+    def store_secrets(self, store: SecretStore, profile: str) -> None:
+        """Each side's typed secrets into the OS keyring, one write per side."""
+        for side, values in self.secrets.items():
+            if values:
+                store.set_many(profile, side, dict(values))
+
+
+def default_choice(entity: str, offered: bool = True) -> EntityChoice:
+    """The starting choice of an entity: the product's default direction, and as policy the system that is
+    the usual master of such records (the ERP for what is made there, the CRM for people and companies,
+    the newest edit for work both sides change)."""
+    spec = ENTITIES[entity]
+    return EntityChoice(entity, offered and entity in ("clients", "contacts"), spec.default_direction,
+                        recommended_policy(entity))
+
+
+def recommended_policy(entity: str) -> str:
+    spec = ENTITIES[entity]
+    if spec.default_direction is Direction.IMPORT or entity in ("invoices", "payments", "products"):
+        return "erp_wins"
+    if entity in ("leads", "tickets", "projects"):
+        return "newest_wins"
+    return "crm_wins"

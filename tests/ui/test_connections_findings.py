@@ -1,0 +1,80 @@
+"""The Connections page names what a connection test found beside its verdict: the expected tables a CRM
+database misses, by name (the demo CRM has 12 of stock Perfex's 13)."""
+
+from __future__ import annotations
+
+from erpsync_gui.records import Side
+from erpsync_gui.ui.pages.connections import ConnectionsPage
+
+
+def test_the_missing_tables_are_named(qtbot, ui_ctx):
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
+        page.test_button.click()
+    crm = blocker.args[1][Side.CRM]
+    assert crm.ok and "12 of 13 perfex tables found" in crm.message
+    said = page.results[Side.CRM].cause.text().splitlines()
+    assert said[0] == crm.message
+    assert said[1:] == ["missing table tblwarehouse (entity warehouses)"]
+
+
+def _tested(qtbot, page):
+    with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
+        page.test_button.click()
+    return blocker.args[1]
+
+
+def test_a_green_result_goes_stale_at_the_first_edit(qtbot, ui_ctx):
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    _tested(qtbot, page)
+    card = page.results[Side.ERP]
+    assert card.overall.level == "ok"
+    qtbot.keyClicks(page.forms[Side.ERP].secrets["token"].edit, "x")
+    assert card.overall.level == "warn" and "changed since the last test" in card.overall.text()
+    assert page.results[Side.CRM].overall.level == "ok"  # the other side's result still holds
+
+
+def test_edited_settings_are_tested_before_they_are_saved(qtbot, ui_ctx):
+    from PySide6.QtCore import Qt
+
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    page.forms[Side.ERP].secrets["token"].set_value("a-wrong-token")
+    assert page.test_button.text() == "&Test, then save"
+    qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Not saved" in page.message.text(), timeout=30_000)
+    assert "the ERP test failed" in page.message.text()
+    # the working token stays in the keyring; the edit is still there to correct
+    assert ui_ctx.secrets.get("demo", Side.ERP, "token") != "a-wrong-token"
+    assert page.is_dirty()
+    from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN
+
+    page.forms[Side.ERP].secrets["token"].set_value(DEMO_AUTH_TOKEN)
+    page.forms[Side.ERP].timeout.setValue(45)
+    with qtbot.waitSignal(page.tested, timeout=60_000) as blocker:
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    assert all(result.ok for result in blocker.args[1].values())
+    assert not page.is_dirty() and ui_ctx.service.profile("demo").erp.timeout == 45
+
+
+def test_the_saved_message_does_not_move_the_forms(qtbot, ui_ctx, styled):
+    from PySide6.QtCore import QPoint, Qt
+
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.refresh()
+    url = page.forms[Side.ERP].url
+    qtbot.waitUntil(lambda: url.isVisible())
+    before = url.mapTo(page, QPoint(0, 0))
+    page.forms[Side.ERP].timeout.setValue(40)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.message.isVisible() and page.message.text() == "Saved."
+    qtbot.wait(50)  # the layout settles
+    assert url.mapTo(page, QPoint(0, 0)).y() == before.y()  # not pushed down under the pointer
