@@ -15,8 +15,10 @@ from pathlib import Path
 
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
+from erpsync_gui.cli_deletes import add_deletes_parser, cmd_deletes
 from erpsync_gui.cli_reports import cmd_help
 from erpsync_gui.cli_service import add_service_parser, cmd_service
+from erpsync_gui.cli_undo import add_undo_parser, cmd_undo
 from erpsync_gui.errors import ConfigError, ERPSyncError
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
@@ -78,7 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="import = ERP to CRM, export = CRM to ERP (default: the entity's setting)")
     c.add_argument("--dry-run", action="store_true", help="show the plan, write nothing")
     c.add_argument("--full", action="store_true", help="ignore the stored cursors and compare everything")
+    c.add_argument("--yes", action="store_true",
+                   help="apply without the preview a first sync, or a run past the mass-change brake, stops for")
     c.add_argument("--json", action="store_true", help="machine-readable result")
+
+    add_undo_parser(sub)
+    add_deletes_parser(sub)
 
     c = sub.add_parser("status", help="profile, endpoints, last runs and today's statistics")
     c.add_argument("--json", action="store_true")
@@ -109,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
-        command = {**COMMANDS, "help": cmd_help, "service": cmd_service}[args.command]
+        command = {**COMMANDS, "help": cmd_help, "service": cmd_service, "undo": cmd_undo,
+                   "deletes": cmd_deletes}[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

@@ -17,6 +17,8 @@ from erpsync_gui.errors import ConfigError
 from erpsync_gui.records import Direction, Side
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+#: a run held by the mass-change brake or a first sync's preview: nothing was written
+EXIT_HELD = 3
 
 
 class Context:
@@ -251,7 +253,7 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     results: list[RunResult] = []
     for entity in _entities(ctx, args):
         result = ctx.service.sync(entity, profile_name=args.profile, direction=direction,
-                                  dry_run=args.dry_run, trigger="cli", full=args.full,
+                                  dry_run=args.dry_run, trigger="cli", full=args.full, approved=args.yes,
                                   progress=_progress_printer(sys.stderr.isatty() and not args.json))
         results.append(result)
         if not args.json:
@@ -260,12 +262,14 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
         print_json([_result_json(r) for r in results])
     if any(r.error_kind == "config" for r in results):
         return EXIT_CONFIG  # the settings need fixing before anything can sync
+    if any(r.held for r in results):
+        return EXIT_HELD  # nothing written: a person reviews the preview and runs again with --yes
     return EXIT_OK if all(r.status == "success" for r in results) else EXIT_FAILED
 
 
 def _print_result(r: RunResult) -> None:
     c = r.counts
-    title = "DRY RUN " if r.dry_run else ""
+    title = "DRY RUN " if r.dry_run else ("PREVIEW " if r.held else "")
     print(f"{title}{r.entity} ({r.direction.value}): {r.status.upper()} in {r.duration_s:.1f} s - "
           f"{c['processed']} read, {c['inserted']} created, {c['updated']} updated, {c['linked']} linked, "
           f"{c['skipped'] - c['linked']} unchanged, {c['conflicts']} conflicts, {c['failed']} failed")
@@ -293,6 +297,9 @@ def _result_json(r: RunResult) -> dict:
                   "changes": [{"field": c.field, "before": c.before, "after": c.after} for c in i.changes],
                   "error": str(i.error) if i.error else None} for i in r.plan],
         "plan_truncated": r.plan_truncated, "error_kind": r.error_kind,
+        "brake": None if r.brake is None else {"changes": r.brake.changes, "linked": r.brake.linked,
+                                               "limit": r.brake.limit, "first_sync": r.brake.first_sync,
+                                               "held": r.brake.held},
     }
 
 

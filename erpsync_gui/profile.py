@@ -12,7 +12,11 @@ from typing import Any
 
 from erpsync_gui.records import Direction, Side
 
-CONFLICT_POLICIES = ("crm_wins", "erp_wins", "newest_wins", "manual")
+CONFLICT_POLICIES = ("crm_wins", "erp_wins", "newest_wins", "manual", "merge")
+#: how the merge policy decides a field both sides changed: a side, the newer record, or a person
+MERGE_RULES = ("crm_wins", "erp_wins", "newest_wins", "ask")
+#: what a delete on one side does to the twin
+ON_DELETE = ("ignore", "queue", "propagate")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -54,6 +58,19 @@ class EntityConfig:
     #: the name of this entity on each side when it differs (table, module or path)
     crm_name: str | None = None
     erp_name: str | None = None
+    #: under the merge policy: the rule for a field both sides changed, unless its row sets its own
+    merge_fallback: str = "ask"
+    #: the mass-change brake: a run that would update or delete more than this share of the linked records,
+    #: or more than `brake_records` records (whichever is smaller), is held before it writes
+    brake_percent: float = 20.0
+    brake_records: int = 500
+    #: a run changing at most this many records is never held (a small entity could not sync a single edit
+    #: unattended otherwise: one of four linked records is already 25%)
+    brake_min: int = 10
+    #: the first sync of the entity waits for a person to review its preview (off for a fleet of service
+    #: profiles set up from a known-good template)
+    review_first_sync: bool = True
+    on_delete: str = "ignore"
 
     def name_on(self, side: Side) -> str:
         own = self.crm_name if side is Side.CRM else self.erp_name

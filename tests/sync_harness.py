@@ -41,6 +41,7 @@ from erpsync_gui.store.models import (
     OutcomeRow,
     RunRow,
 )
+from erpsync_gui.store.safety_models import BeforeImageRow, LinkSnapshotRow, PendingDeleteRow
 
 CLIENT_FIELDS = (
     {"crm": "customer_number", "erp": "customer_number", "type": "text", "transform": ["strip"]},
@@ -120,7 +121,8 @@ class Harness:
     def forget_state(self) -> None:
         """Lose everything the state store knows about syncs (as after a lost or new state database)."""
         with self.store.session() as s, s.begin():
-            for model in (ConflictRow, OutcomeRow, RunRow, LinkRow, CursorRow, DailyStatRow, LogRow):
+            for model in (LinkSnapshotRow, BeforeImageRow, PendingDeleteRow, ConflictRow, OutcomeRow, RunRow, LinkRow,
+                          CursorRow, DailyStatRow, LogRow):
                 s.execute(delete(model))
 
     def close(self) -> None:
@@ -135,12 +137,15 @@ class Harness:
 
     def sync(self, *, direction: Direction = Direction.BOTH, policy: str = "crm_wins", batch: int = 50,
              full: bool = False, time_gate_s: float = 10.0, progress=None, cancel=None, paging: str | None = None,
-             only: Mapping[Side, Sequence[str]] | None = None) -> RunResult:
-        entity = dataclasses.replace(self.profile.entities[0], policy=policy, direction=direction, batch_size=batch)
+             only: Mapping[Side, Sequence[str]] | None = None, settings: Mapping[str, Any] | None = None,
+             **run: Any) -> RunResult:
+        """One run; `settings` replace entity settings (merge_fallback, fields, ...), `run` goes to the engine."""
+        entity = dataclasses.replace(self.profile.entities[0], policy=policy, direction=direction, batch_size=batch,
+                                     **dict(settings or {}))
         profile = dataclasses.replace(self.profile, entities=(entity,))
         engine = SyncEngine(self.store, profile, self.connectors(paging), clock=lambda: self.now,
                             time_gate_s=time_gate_s)
-        return engine.run("clients", direction, full=full, progress=progress, cancel=cancel, only=only)
+        return engine.run("clients", direction, full=full, progress=progress, cancel=cancel, only=only, **run)
 
     # -- the ERP, as a person uses it ----------------------------------------------------------
     def erp_create(self, **fields: Any) -> str:

@@ -53,15 +53,16 @@ class RunManager:
 
     def start(self, profile: str, entity: str, *, direction: Direction | None = None, dry_run: bool = False,
               trigger: str = "manual", only: Mapping[Side, Sequence[str]] | None = None,
-              plan: RunResult | None = None) -> bool:
+              plan: RunResult | None = None, approved: bool = False) -> bool:
         """Queue a run; False (and nothing started) when this entity is already running. `plan`: apply that
-        dry run's reviewed plan instead of syncing afresh."""
+        dry run's reviewed plan instead of syncing afresh. `approved`: a person chose Apply anyway on a held
+        run's preview."""
         key = RunKey(profile, entity)
         token = CancelToken()
         with self._guard:
             if key in self._active:
                 return False
-            future = self._pool.submit(self._run, key, token, direction, dry_run, trigger, only, plan)
+            future = self._pool.submit(self._run, key, token, direction, dry_run, trigger, only, plan, approved)
             self._active[key] = (token, future)
         return True
 
@@ -86,12 +87,14 @@ class RunManager:
         self.wait(timeout)
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _run(self, key: RunKey, token: CancelToken, direction, dry_run, trigger, only, plan) -> None:
+    def _run(self, key: RunKey, token: CancelToken, direction, dry_run, trigger, only, plan,
+             approved: bool = False) -> None:
         try:
             self._emit(self.listeners.started, key, trigger)
             try:
                 result = self.service.sync(key.entity, profile_name=key.profile, direction=direction,
                                            dry_run=dry_run, trigger=trigger, cancel=token, only=only, plan=plan,
+                                           approved=approved,
                                            progress=lambda e: self._emit(self.listeners.progress, e))
             except EntityBusyError as exc:  # a run from another caller (CLI in this process, scheduler)
                 self._emit(self.listeners.failed, key, exc)

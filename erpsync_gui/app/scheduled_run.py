@@ -67,6 +67,12 @@ class ProfileOutcome:
         return [e for e, r in self.results.items() if r.status == "failed"] + list(self.errors)
 
     @property
+    def held(self) -> list[str]:
+        """Entities the mass-change brake (or a first sync's preview) held: they wait for a person, since a
+        scheduled run never applies a held run by itself."""
+        return [e for e, r in self.results.items() if r.status == "held"]
+
+    @property
     def conflicts(self) -> int:
         return sum(r.counts.get("conflicts", 0) for r in self.results.values())
 

@@ -32,8 +32,10 @@ from erpsync_gui.http.redact import redact_text
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.secrets import SecretStore
+from erpsync_gui.store import undo_store
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.sync_state import utcnow
 
 log = logging.getLogger("erpsync.app")
 
@@ -93,6 +95,10 @@ class SyncService:
     def is_running(self, profile_name: str, entity: str) -> bool:
         return self._lock(profile_name, entity).locked()
 
+    def entity_locks(self, profile: ProfileConfig, entity: str, *, wait: bool = False):
+        """The locks of one entity's runs, as a context manager (an undo takes them too)."""
+        return self._entity_locks(profile, entity, wait=wait)
+
     def _lock(self, profile_name: str, entity: str) -> threading.Lock:
         with self._locks_guard:
             return self._locks.setdefault((profile_name, entity), threading.Lock())
@@ -101,10 +107,13 @@ class SyncService:
              dry_run: bool = False, trigger: str = "manual", full: bool = False, wait: bool = False,
              progress: Callable[[ProgressEvent], None] | None = None,
              cancel: CancelToken | None = None, only: Mapping[Side, Sequence[str]] | None = None,
-             partition: tuple[Side, IdRange] | None = None, plan: RunResult | None = None) -> RunResult:
+             partition: tuple[Side, IdRange] | None = None, plan: RunResult | None = None,
+             approved: bool = False) -> RunResult:
         """Run one entity (or one id range of it: `partition`). Raises EntityBusyError when it already runs
         (unless `wait`), ConfigError when the settings are wrong (checked before anything starts). With `plan`
-        (a dry run's result) the run applies exactly that reviewed plan instead of syncing afresh."""
+        (a dry run's result) the run applies exactly that reviewed plan instead of syncing afresh. A first
+        sync, or a run that would change more than the entity's brake allows, comes back held (nothing
+        written) unless `approved`: a person's Apply anyway, or `--yes` (a reviewed plan is approved)."""
         profile = self.profile(profile_name)
         def report(event: ProgressEvent) -> None:
             note_run_id(event.run_id)
@@ -121,8 +130,11 @@ class SyncService:
                     result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)
                 else:
                     result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                        progress=report, cancel=cancel, only=only, partition=partition)
+                                        progress=report, cancel=cancel, only=only, partition=partition,
+                                        brake=True, approved=approved)
                 self._note_health(profile, watched)
+                # before-images are kept for the retention period only (a run older than that cannot be undone)
+                undo_store.prune(self.store, utcnow())
                 return result
 
     @contextmanager

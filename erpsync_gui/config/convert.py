@@ -100,6 +100,9 @@ def _entity(name: str, model: Any) -> EntityConfig:
         fields=tuple(row.model_dump(mode="json", exclude_unset=True) for row in model.fields),
         currency_mapping={str(k): v for k, v in model.currency_mapping.items()},
         batch_size=model.batch_size, crm_name=model.crm_name, erp_name=model.erp_name,
+        merge_fallback=model.merge_fallback, brake_percent=float(model.brake_percent),
+        brake_records=model.brake_records, brake_min=model.brake_min, on_delete=model.on_delete,
+        review_first_sync=model.review_first_sync,
     )
 
 
@@ -121,6 +124,8 @@ def document(profile: ProfileConfig) -> dict[str, Any]:
         for key in ("batch_size", "crm_name", "erp_name"):
             if getattr(e, key) is not None:
                 data[key] = getattr(e, key)
+        data.update(merge_fallback=e.merge_fallback, brake_percent=e.brake_percent, brake_records=e.brake_records,
+                    brake_min=e.brake_min, on_delete=e.on_delete, review_first_sync=e.review_first_sync)
         return data
 
     s = profile.schedule

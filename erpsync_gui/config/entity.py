@@ -22,7 +22,21 @@ class EntityModel(BaseModel):
 
     enabled: StrictBool = True
     direction: Literal["import", "export", "both"] | None = None
-    policy: Literal["crm_wins", "erp_wins", "newest_wins", "manual"] = "crm_wins"
+    policy: Literal["crm_wins", "erp_wins", "newest_wins", "manual", "merge"] = "crm_wins"
+    merge_fallback: Literal["crm_wins", "erp_wins", "newest_wins", "ask"] = Field(
+        "ask", description="under the merge policy: who wins a field both sides changed (a row's own 'merge' "
+                           "rule comes first)")
+    brake_percent: Annotated[float, Field(
+        ge=0, le=100, description="hold a run that would update or delete more than this percentage of the "
+                                  "linked records")] = 20.0
+    brake_records: Annotated[int, Field(
+        ge=0, le=10_000_000, description="hold a run that would update or delete more than this many records")] = 500
+    brake_min: Annotated[int, Field(
+        ge=0, le=10_000_000, description="never hold a run that changes at most this many records")] = 10
+    review_first_sync: StrictBool = True
+    on_delete: Literal["ignore", "queue", "propagate"] = Field(
+        "ignore", description="a record deleted on one side: leave the twin (ignore), ask a person (queue), or "
+                              "delete or archive the twin (propagate)")
     match_keys: list[FieldName] | None = Field(None, min_length=1, description="CRM field names, tried in order "
                                                                                "(leave it out for none)")
     fields: list[FieldRowModel] = Field(default_factory=list)

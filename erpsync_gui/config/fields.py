@@ -61,6 +61,8 @@ class FieldRowModel(BaseModel):
         None, description="a CRM currency id")
     fields: list[FieldRowModel] | None = None
     empty: EmptyRule | dict[Literal["crm", "erp"], EmptyRule] | None = None
+    merge: Literal["crm_wins", "erp_wins", "newest_wins", "ask"] | None = Field(
+        None, description="under the merge policy: who wins when both sides changed this field")
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldRowModel:

@@ -80,6 +80,8 @@ class Applier:
         for item in items:
             if item.action in (Action.UPDATE, Action.UPDATE_SOURCE):
                 self._update(item)
+                if item.back_payload and item.action is Action.UPDATE:
+                    self._update_back(item)
         for item in [*extra, *items]:
             self._record(item, commit)
         return commit
@@ -196,6 +198,19 @@ class Applier:
             item.source = written
         else:
             item.target = written
+
+    def _update_back(self, item: PlanItem) -> None:
+        """A merge's second write: the source takes the fields the twin won. Should it fail, the twin's write
+        stands and the pair is retried (the merge then finds the twin's side already in step)."""
+        side = item.source_side
+        try:
+            item.source = self.ctx.connectors[side].update(
+                self.ctx.names[side], item.source.id, item.back_payload or {}, version=item.source.version,
+                txn_id=self.ctx.txn_id)
+        except RUN_STOPPERS:
+            raise
+        except ERPSyncError as exc:
+            self._failed(item, exc)
 
     def _failed(self, item: PlanItem, error: Exception) -> None:
         if isinstance(error, RUN_STOPPERS):

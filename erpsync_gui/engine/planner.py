@@ -15,12 +15,15 @@ from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine import policy as policies
 from erpsync_gui.engine.fresh import FreshTarget
 from erpsync_gui.engine.matcher import Match, Targets, find_twins
+from erpsync_gui.engine.merge import base_of, plan_merge
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError, OutcomeUnknownError
 from erpsync_gui.mapping import EntityMapping, LookupResolver
 from erpsync_gui.records import Direction, Origin, Record, Side
+from erpsync_gui.store import snapshots
 from erpsync_gui.store.link import Link
+from erpsync_gui.store.snapshots import Snapshot
 from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.timeutil import aware_utc
 
@@ -65,6 +68,9 @@ class PlanContext:
     reevaluate: bool = False
     #: set while the target was empty and the entity had no links when this side's read began
     fresh: FreshTarget | None = None
+    #: under the merge policy: the rule for a field both sides changed, and the batch's merge bases by link id
+    merge_fallback: str = "ask"
+    snapshots: Mapping[int, Snapshot] = field(default_factory=dict)
 
 
 def _sum(link: Link, side: Side) -> str | None:
@@ -88,6 +94,9 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
     rest = [r for r in records if r.id not in early]
     twin_ids = [i for i in (_twin_id(links.get(r.id), target_side) for r in rest) if i]
     twins = ctx.connectors[target_side].get_many(ctx.names[target_side], twin_ids) if twin_ids else {}
+    if ctx.policy == "merge":
+        ctx.snapshots = snapshots.load(ctx.state.store, [i for r in rest if r.id in links
+                                                         if (i := links[r.id].id) is not None])
 
     payloads: dict[str, dict[str, Any]] = {}
     mapping_errors: dict[str, MappingError] = {}
@@ -174,7 +183,7 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
             return _write_target(ctx, side, record, twin, payload, "changed since the last sync")
         if not _changes(ctx, target_side, payload, twin.data):
             return PlanItem(Action.REBASELINE, side, record, "both sides changed to the same values", target=twin)
-        return _conflict(ctx, side, record, twin, payload)
+        return _conflict(ctx, side, record, twin, payload, link=link)
 
     if match is not None and match.error is not None:
         return PlanItem(Action.FAILED, side, record, "no unique twin", error=match.error)
@@ -208,7 +217,11 @@ def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, pa
 
 
 def _conflict(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict[str, Any],
-              prefix: str = "") -> PlanItem:
+              prefix: str = "", link: Link | None = None) -> PlanItem:
+    if ctx.policy == "merge":
+        return plan_merge(mapping=ctx.mapping, direction=ctx.direction, side=side, record=record, twin=twin,
+                          payload=payload, base=base_of(link, ctx.snapshots), fallback=ctx.merge_fallback,
+                          resolver=ctx.resolver, offsets=ctx.clock_offsets, prefix=prefix)
     winner, why = policies.decide(ctx.policy, side, record, twin, ctx.clock_offsets)
     reason = f"{prefix}; {why}" if prefix else why
     if winner is None:

@@ -12,10 +12,14 @@ from datetime import datetime, timedelta
 
 from erpsync_gui.connectors.base import Connector, chunked
 from erpsync_gui.connectors.partitions import IdRange, Partitioned
+from erpsync_gui.engine import before_images, deletes
 from erpsync_gui.engine.applier import Applier, ApplyContext
+from erpsync_gui.engine.brake import BrakeCheck
+from erpsync_gui.engine.brake import check as brake_check
 from erpsync_gui.engine.currencies import check_currencies
 from erpsync_gui.engine.fresh import FreshTarget, fresh_target
 from erpsync_gui.engine.matcher import Targets
+from erpsync_gui.engine.merge import snapshots_of
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.targets import check_and_bind
@@ -27,6 +31,7 @@ from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.link import Link
+from erpsync_gui.store.safety_queries import linked_count, never_synced
 from erpsync_gui.store.sync_state import BatchCommit, SyncState, utcnow
 
 log = logging.getLogger("erpsync.engine")
@@ -114,14 +119,19 @@ class SyncEngine:
             trigger: str = "manual", full: bool = False,
             progress: Callable[[ProgressEvent], None] | None = None, cancel: CancelToken | None = None,
             only: Mapping[Side, Sequence[str]] | None = None,
-            partition: tuple[Side, IdRange] | None = None) -> RunResult:
+            partition: tuple[Side, IdRange] | None = None, brake: bool = False,
+            approved: bool = False) -> RunResult:
         """One run. `only` limits it to the given source records (retrying selected errors): no cursor
         is read or moved. `partition` reads one id range of one side (a part of a read in parts), likewise
-        without cursor."""
+        without cursor. With `brake`, a whole run is previewed first and held (status "held", nothing
+        written) when it is a first sync or changes more than the entity's brake allows, unless `approved`
+        (a person said apply). The application's runs set it; a run of chosen records or one part does not."""
         prepared = self.prepare(entity, direction)
         run = _Run(self, prepared, dry_run=dry_run, trigger=trigger, full=full,
                    progress=progress, cancel=cancel, only=only)
         run.partition = partition
+        run.brake = brake and not dry_run and only is None and partition is None
+        run.approved = approved
         return run.execute()
 
 
@@ -139,7 +149,7 @@ class _Run:
         self.progress = progress
         self.cancel = cancel
         self.state = SyncState(engine.store, engine.profile_id, self.entity)
-        self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked"), 0)
+        self.counts = dict.fromkeys((*_RUN_COLUMNS, "linked", "deletes"), 0)
         self.plan: list[PlanItem] = []
         self.plan_truncated = 0
         #: each source side's count of changed records, once its feed (or the retry list) said it
@@ -159,6 +169,9 @@ class _Run:
         self.partition: tuple[Side, IdRange] | None = None
         #: the side being read, when its target was empty and the entity had no links as the read began
         self.fresh: FreshTarget | None = None
+        self.brake = False
+        self.approved = False
+        self.brake_check: BrakeCheck | None = None
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -172,11 +185,18 @@ class _Run:
         status, message, error_kind = "success", None, None
         try:
             self._describe_targets()
-            for side in self.p.direction.sources():
+            if self.brake:
+                self.brake_check = self._preview()
+            brake = self.brake_check
+            held = brake is not None and brake.held
+            for side in () if held else self.p.direction.sources():
                 if self._cancelled():
                     break
                 self._sync_side(side)
-            if self._cancelled():
+            if brake is not None and held:
+                status, message = "held", brake.message
+                log.warning("%s: held before writing: %s", self.entity, message, extra=self.extra)
+            elif self._cancelled():
                 status, message = "cancelled", "cancelled by the user; the finished batches are kept"
         except QuotaExhaustedError as exc:
             # not a failure of ours: stop cleanly; the cursor holds, so the next run carries on from here
@@ -195,13 +215,16 @@ class _Run:
             # a whole run is not "success" while earlier conflicts wait; a retry of chosen records speaks of them
             waiting = self.state.open_conflicts() if not self.dry_run and self.only is None else 0
             status, message = self._status(waiting)
-        counts = {k: self.counts[k] for k in _RUN_COLUMNS}
-        self.state.finish_run(self.run_id, status, counts, message, count_in_stats=not self.dry_run)
+        # a held run wrote nothing: its row says so (the preview's counts travel in the result)
+        counts = {k: 0 if status == "held" else self.counts[k] for k in _RUN_COLUMNS}
+        self.state.finish_run(self.run_id, status, counts, message,
+                              count_in_stats=not self.dry_run and status != "held")
         duration = time.monotonic() - self.started
         c = self.counts
-        if self.dry_run:  # nothing was written: say what would be
-            log.info("%s: dry run in %.1f s - %d read; would create %d, update %d, link %d; %d would fail, "
-                     "%d conflicts", self.entity, duration, c["processed"], c["inserted"], c["updated"],
+        if self.dry_run or status == "held":  # nothing was written: say what would be
+            log.info("%s: %s in %.1f s - %d read; would create %d, update %d, link %d; %d would fail, "
+                     "%d conflicts", self.entity, "dry run" if self.dry_run else "held", duration, c["processed"],
+                     c["inserted"], c["updated"],
                      c["linked"], c["failed"], c["conflicts"], extra=self.extra)
         else:
             log.info("%s: %s in %.1f s - %d read, %d created, %d updated, %d linked, %d failed, %d conflicts%s",
@@ -209,7 +232,37 @@ class _Run:
                      c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
         self._emit("finished", message or "")
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
-                         duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind)
+                         duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind,
+                         brake=self.brake_check)
+
+    def _preview(self) -> BrakeCheck:
+        """The whole run planned without a write, and the brake's verdict on it. When the run may go on, what
+        the preview counted is forgotten and the run reads again for real."""
+        cfg = self.p.entity
+        profile_id = self.engine.profile_id
+        first = (cfg.review_first_sync and not self.engine.profile.demo
+                 and never_synced(self.engine.store, profile_id, self.entity))
+        linked = linked_count(self.engine.store, profile_id, self.entity)
+        # the preview reports no progress of its own: the run's counts and bar start when it writes
+        self.dry_run, progress, self.progress = True, self.progress, None
+        try:
+            for side in self.p.direction.sources():
+                if self._cancelled():
+                    break
+                self._sync_side(side)
+        finally:
+            self.dry_run, self.progress = False, progress
+        verdict = brake_check(self.entity, changes=self.counts["updated"] + self.counts["deletes"],
+                              creates=self.counts["inserted"],
+                              linked=linked, percent=cfg.brake_percent, records=cfg.brake_records,
+                              first_sync=first, approved=self.approved, floor=cfg.brake_min)
+        if not verdict.held:
+            self.counts = dict.fromkeys(self.counts, 0)
+            self.plan, self.plan_truncated = [], 0
+            self.side_totals, self.feed_processed = {}, 0
+            self.conflict_links = set()
+            self._rate_samples.clear()
+        return verdict
 
     def _status(self, open_conflicts: int = 0) -> tuple[str, str | None]:
         """success only when nothing waits: a record that failed, or a conflict (this run's or earlier)."""
@@ -319,7 +372,14 @@ class _Run:
     def _gone(self, side: Side, links: list[Link]) -> None:
         """Records of `side` that were deleted: a half-link (nothing was synced yet) is dropped with its open
         errors; a link to a twin is retired once, with one outcome, and the twin is left as it is."""
-        if not links or self.dry_run:
+        if not links:
+            return
+        if self.dry_run:
+            if self.p.entity.on_delete == "propagate":  # a delete to write: shown, and counted by the brake
+                planned = [retire(side, _id_on(link, side) or "", link) for link in links
+                           if _id_on(link, side.other) is not None and link.state != "deleted"]
+                self._keep_plan(planned)
+                self._count(planned)
             return
         orphans = [link for link in links if _id_on(link, side.other) is None]
         if orphans:
@@ -345,6 +405,7 @@ class _Run:
             names=self.names, state=self.state, resolver=LinkResolver(self.state),
             now=engine.clock(), time_gate=engine.time_gate, checksums=checksums, show_creates=self.dry_run,
             clock_offsets=self.clock_offsets, targets=self.targets, reevaluate=self.reevaluate, fresh=self.fresh,
+            merge_fallback=self.p.entity.merge_fallback,
         )
         items = plan_batch(ctx, side, records)
         self._dedupe_conflicts(items)
@@ -370,15 +431,36 @@ class _Run:
             now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
             check_stale_holders=self.fresh is None,
         ))
+        taken = before_images.capture(items, self.p.mapping)
+        # the twins of deleted records are dealt with (queued, or deleted) before their links are retired
+        twins = deletes.twins_of(items) if self.p.entity.on_delete != "ignore" else []
+        queued = deletes.handle(self.p.entity.on_delete, twins, engine.connectors, self.names,
+                                profile_id=engine.profile_id, entity=self.entity, now=engine.clock())
+        # the outcome says what became of the twin (the applier's words are those of `ignore`)
+        told = {(item.crm_id, item.erp_id): item.reason for item, _twin in twins}
         try:
             commit = applier.apply(items)
         except BaseException:
             # stop, but keep what this batch already wrote (without moving the cursor)
-            self.state.commit(applier.partial_commit(items))
+            partial = applier.partial_commit(items)
+            partial.pending_deletes = queued
+            self._safety_nets(partial, items, taken)
+            self.state.commit(partial)
             self._count(items)
             raise
         commit.cursor = cursor
+        commit.pending_deletes = queued
+        for outcome in commit.outcomes:
+            if outcome["action"] == "deleted" and (outcome["crm_id"], outcome["erp_id"]) in told:
+                outcome["message"] = told[(outcome["crm_id"], outcome["erp_id"])]
+        self._safety_nets(commit, items, taken)
         self.state.commit(commit)
+
+    def _safety_nets(self, commit: BatchCommit, items: list[PlanItem], taken: dict) -> None:
+        """What undo and the merge policy need of a batch: its writes' before-images, its pairs' bases."""
+        commit.snapshots = snapshots_of(self.p.mapping, items)
+        commit.before_images = before_images.rows(items, taken, run_id=self.run_id, profile_id=self.engine.profile_id,
+                                                  entity=self.entity, now=self.engine.clock())
 
     def _dedupe_conflicts(self, items: list[PlanItem]) -> None:
         """In a two-way run a conflict shows up from both sides; it is reported once."""
@@ -403,6 +485,8 @@ class _Run:
             self.counts[_COUNTED[item.action]] += 1
             if item.action is Action.LINK:
                 self.counts["linked"] += 1
+            elif item.action is Action.RETIRE and self.p.entity.on_delete == "propagate":
+                self.counts["deletes"] += 1
 
     def _log_failures(self, items: list[PlanItem]) -> None:
         for item in items:

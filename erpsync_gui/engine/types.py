@@ -6,10 +6,13 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.link import Link
+
+if TYPE_CHECKING:
+    from erpsync_gui.engine.brake import BrakeCheck
 
 
 class Action(StrEnum):
@@ -56,6 +59,8 @@ class PlanItem:
     absorbed_link: Link | None = None
     #: for RETIRE: the side whose record was deleted
     deleted_side: Side | None = None
+    #: a merge's second write: the fields the source side takes from the twin (UPDATE only)
+    back_payload: dict[str, Any] | None = None
 
     @property
     def crm_id(self) -> str | None:
@@ -107,7 +112,7 @@ class RunResult:
     run_id: int
     entity: str
     direction: Direction
-    status: str  # success | partial | failed | cancelled
+    status: str  # success | partial | failed | cancelled | held (stopped by the brake before writing)
     counts: Mapping[str, int]
     message: str | None
     duration_s: float
@@ -120,6 +125,12 @@ class RunResult:
     #: applying a reviewed plan: its items whose records changed since the preview, not applied (each
     #: `reason` says what changed)
     not_applied: tuple[PlanItem, ...] = ()
+    #: the mass-change brake's verdict on the run's preview (None: the run was not braked)
+    brake: BrakeCheck | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.status == "held"
 
     @property
     def failed(self) -> int:

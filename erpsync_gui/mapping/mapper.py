@@ -122,7 +122,8 @@ class EntityMapping:
     @property
     def fingerprint(self) -> str:
         """A digest of the rows and the currency mapping: it changes when what a record maps to changes."""
-        return checksum_of({"fields": [f.to_row() for f in self.fields],
+        # the merge rule decides conflicts only; what a record maps to stays the same
+        return checksum_of({"fields": [{k: v for k, v in f.to_row().items() if k != "merge"} for f in self.fields],
                             "currencies": dict(self.currencies.to_crm_ids)})
 
     def field_names(self, side: Side) -> tuple[str, ...]:

@@ -53,6 +53,8 @@ class FieldMap:
     #: the empty-value rule per target side the row sets ("null" | "omit" | "default"); a side it leaves
     #: out is decided from the target field's description (EntityMapping.bind_targets)
     empty: Mapping[Side, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: under the merge policy: who wins when both sides changed this field (None: the entity's fallback)
+    merge: str | None = None
 
     def name_on(self, side: Side) -> str:
         return self.crm if side is Side.CRM else self.erp
@@ -98,6 +100,8 @@ class FieldMap:
             rules = set(self.empty.values())
             row["empty"] = (next(iter(rules)) if len(rules) == 1 and len(self.empty) == 2
                             else {side.value: rule for side, rule in self.empty.items()})
+        if self.merge is not None:
+            row["merge"] = self.merge
         return row
 
 
@@ -177,6 +181,7 @@ def _field_map(model: Any) -> FieldMap:
         default=model.default, required=model.required, direction=Direction(model.direction), lookup=model.lookup,
         currency=None if model.currency is None else str(model.currency),
         fields=tuple(_field_map(sub) for sub in model.fields or ()), empty=MappingProxyType(rules),
+        merge=model.merge,
     )
 
 

@@ -64,8 +64,14 @@ def _entity_from_row(row: EntityConfigRow) -> EntityConfig:
         entity=row.entity, enabled=row.enabled, direction=Direction(row.direction), policy=row.policy,
         match_keys=tuple(row.match_keys or ()), fields=tuple(dict(f) for f in row.fields or ()),
         currency_mapping=dict(row.currency_mapping or {}), batch_size=row.batch_size,
-        crm_name=row.crm_name, erp_name=row.erp_name,
+        crm_name=row.crm_name, erp_name=row.erp_name, **_safety_from(row.safety),
     )
+
+
+def _safety_from(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The safety-net settings kept in the row's `safety` column (a row written before they existed has none)."""
+    names = ("merge_fallback", "brake_percent", "brake_records", "brake_min", "on_delete", "review_first_sync")
+    return {name: value for name, value in (data or {}).items() if name in names}
 
 
 def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None:
@@ -74,6 +80,9 @@ def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None
     row.match_keys, row.fields = list(cfg.match_keys), [dict(f) for f in cfg.fields]
     row.currency_mapping, row.batch_size = dict(cfg.currency_mapping), cfg.batch_size
     row.crm_name, row.erp_name = cfg.crm_name, cfg.erp_name
+    row.safety = {"merge_fallback": cfg.merge_fallback, "brake_percent": cfg.brake_percent,
+                  "brake_records": cfg.brake_records, "brake_min": cfg.brake_min, "on_delete": cfg.on_delete,
+                  "review_first_sync": cfg.review_first_sync}
 
 
 def profile_from_row(row: ProfileRow) -> ProfileConfig:

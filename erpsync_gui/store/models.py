@@ -94,6 +94,8 @@ class EntityConfigRow(Base):
     batch_size: Mapped[int | None] = mapped_column()
     crm_name: Mapped[str | None] = mapped_column(String(100))
     erp_name: Mapped[str | None] = mapped_column(String(100))
+    #: merge fallback, brake threshold and on_delete (see profile.EntityConfig)
+    safety: Mapped[dict | None] = mapped_column(JSON)
 
     profile: Mapped[ProfileRow] = relationship(back_populates="entity_configs")
 
@@ -264,4 +266,5 @@ class LogRow(Base):
 
 
 # tables defined in modules of their own, imported here so that Base.metadata (Alembic, the schema test) sees them
+import erpsync_gui.store.safety_models  # noqa: E402
 import erpsync_gui.store.webhook_models  # noqa: E402, F401

@@ -29,6 +29,9 @@ from erpsync_gui.store.models import (
     RunRow,
     table_of,
 )
+from erpsync_gui.store.safety_models import BeforeImageRow, PendingDeleteRow
+from erpsync_gui.store.snapshots import Snapshot
+from erpsync_gui.store.snapshots import save as save_snapshots
 
 #: the run column an outcome's action counts in
 _OUTCOME_COUNTS = {"create": "inserted", "update": "updated", "link": "skipped", "deleted": "skipped",
@@ -100,6 +103,12 @@ class BatchCommit:
     #: records that failed before and are synced now: their open errors are resolved
     settled: dict[Side, list[str]] = field(default_factory=dict)
     cursor: tuple[Side, str] | None = None
+    #: the merge base of each pair the batch left in step
+    snapshots: list[tuple[Link, Snapshot]] = field(default_factory=list)
+    #: before-image rows of the batch's writes (see safety_models.BeforeImageRow)
+    before_images: list[dict] = field(default_factory=list)
+    #: twins of deleted records waiting for a person (see safety_models.PendingDeleteRow)
+    pending_deletes: list[dict] = field(default_factory=list)
 
 
 class SyncState:
@@ -319,6 +328,8 @@ class SyncState:
                 if batch.deleted_links:
                     s.execute(delete(TABLE).where(TABLE.c.id.in_(batch.deleted_links)))
                 _save_links(s, batch.links)
+                if batch.snapshots:
+                    save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None})
                 if batch.resolved_conflict_links:
                     s.execute(
                         update(ConflictRow)
@@ -333,6 +344,10 @@ class SyncState:
                     self._resolve_outcomes(s, side, record_ids)
                 if batch.outcomes:
                     s.execute(insert(table_of(OutcomeRow)), batch.outcomes)
+                if batch.before_images:
+                    s.execute(insert(table_of(BeforeImageRow)), batch.before_images)
+                if batch.pending_deletes:
+                    s.execute(insert(table_of(PendingDeleteRow)), batch.pending_deletes)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:

@@ -39,6 +39,7 @@ class SyncAllQueue(QObject):
         self.queue: list[str] = []
         self.current: str | None = None
         self.outcomes: dict[str, str] = {}
+        self.approved = False
         ctx.bridge.run_finished.connect(self._finished)
         ctx.bridge.run_failed.connect(self._failed)
 
@@ -46,9 +47,10 @@ class SyncAllQueue(QObject):
     def running(self) -> bool:
         return self.profile is not None
 
-    def start(self, profile: str | None = None) -> list[str]:
+    def start(self, profile: str | None = None, *, approved: bool = False) -> list[str]:
         """Queue every enabled entity of the profile in dependency order and start the first; the order, or []
-        when a Sync all is going on already or the profile cannot be read."""
+        when a Sync all is going on already or the profile cannot be read. `approved`: the admin has reviewed
+        what the runs do (the setup wizard's first look), so a first sync is not held for review again."""
         profile = profile or self.ctx.profile.name
         if profile is None or self.running:
             return []
@@ -58,6 +60,7 @@ class SyncAllQueue(QObject):
             return []
         order = dependency_order(entities)
         self.profile, self.queue, self.outcomes, self.current = profile, list(order), {}, None
+        self.approved = approved
         self._next()
         return order
 
@@ -81,7 +84,7 @@ class SyncAllQueue(QObject):
             if blocker is not None:
                 self.outcomes[entity] = f"skipped: {label(blocker)} failed"
                 continue
-            if self.ctx.runs.start(self.profile, entity, trigger="manual"):
+            if self.ctx.runs.start(self.profile, entity, trigger="manual", approved=self.approved):
                 self.current = entity
                 self.progressed.emit(entity, len(self.queue))
                 return

@@ -74,7 +74,9 @@ def _profile(crm_url: str, erp_url: str, currency_mapping: dict[str, Any] | None
         erp=EndpointConfig(Side.ERP, "rest", erp_url, auth="bearer", options={"paging": "cursor"}),
         entities=tuple(EntityConfig(entity=name, direction=Direction.BOTH, policy="erp_wins",
                                     match_keys=default_match_keys(name), fields=tuple(default_fields(name)),
-                                    currency_mapping=dict(currency_mapping or {})) for name in ENTITIES))
+                                    currency_mapping=dict(currency_mapping or {}),
+                                    # what is proven here is the mapping; the first sync's review is not
+                                    review_first_sync=False) for name in ENTITIES))
 
 
 def _made_in_perfex(app: stock.PerfexApp, department: int) -> dict[str, int]:

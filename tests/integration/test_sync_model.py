@@ -21,15 +21,18 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from sqlalchemy import select
 
 from erpsync_gui.engine.types import CancelToken
 from erpsync_gui.records import Direction, Side
+from erpsync_gui.store.safety_models import PendingDeleteRow
 from tests.reliability.figures import report
 from tests.sync_harness import EDITABLE, Harness
 
 HISTORIES = int(os.environ.get("ERPSYNC_MODEL_HISTORIES", "200"))
 STEPS = int(os.environ.get("ERPSYNC_MODEL_STEPS", "14"))
 POLICIES = ("crm_wins", "erp_wins", "newest_wins", "manual")
+ON_DELETE = ("ignore", "queue", "propagate")
 # newest_wins may leave a first link to a person (a CRM table without modification times): it is used
 # between settles, not to settle
 SETTLE_POLICIES = ("crm_wins", "erp_wins")
@@ -72,9 +75,15 @@ class SyncHistory(RuleBasedStateMachine):
         self.fault = "none"
         #: records deleted since that side was last read in full (a link may still name them)
         self.unnoticed: dict[Side, set[str]] = {Side.CRM: set(), Side.ERP: set()}
+        #: what a delete does to the twin in this history (ignore, queue or propagate)
+        self.on_delete = "ignore"
         _SHARED["histories"] = _SHARED.get("histories", 0) + 1
 
     # -- people ----------------------------------------------------------------------------------
+    @initialize(on_delete=st.sampled_from(ON_DELETE))
+    def a_delete_setting(self, on_delete: str) -> None:
+        self.on_delete = on_delete
+
     @initialize()
     def a_few_records(self) -> None:
         for side in (Side.CRM, Side.ERP, Side.CRM):
@@ -183,7 +192,10 @@ class SyncHistory(RuleBasedStateMachine):
         # an admin reinstalled Windows: nothing is known of earlier syncs; what differs is for the policy to
         # decide, and a deleted record may come back from its surviving twin
         self.h.forget_state()
-        for pair in self.pairs.values():
+        for number, pair in list(self.pairs.items()):
+            if pair.deleted is not None and self._row(pair.deleted.other, number) is None:
+                del self.pairs[number]  # its twin was deleted too (propagate): nothing is left of it
+                continue
             # every pair is linked anew, and where the two records differ the policy decides
             pair.contested = True
             if pair.deleted is not None and not self._marked(pair):
@@ -209,7 +221,7 @@ class SyncHistory(RuleBasedStateMachine):
                 cancel.cancel()
 
         result = self.h.sync(direction=direction, policy=policy, batch=batch, full=full, paging=paging,
-                             progress=stop_after_a_batch, cancel=cancel)
+                             progress=stop_after_a_batch, cancel=cancel, settings=self._settings)
         assert result.status in ("success", "partial", "failed", "cancelled"), result
         assert "internal error" not in (result.message or ""), result.message
         if result.status in ("success", "partial"):
@@ -221,6 +233,10 @@ class SyncHistory(RuleBasedStateMachine):
     @rule(policy=st.sampled_from(SETTLE_POLICIES))
     def settle(self, policy: str) -> None:
         self._settle(policy)
+
+    @property
+    def _settings(self) -> dict[str, Any]:
+        return {"on_delete": self.on_delete}
 
     def teardown(self) -> None:
         self._settle("crm_wins")
@@ -248,7 +264,7 @@ class SyncHistory(RuleBasedStateMachine):
         self.fault = "none"
         for _ in range(2):  # the second run takes what the first deferred (changed right after our write)
             self.h.advance(60)
-            result = self.h.sync(direction=Direction.BOTH, policy=policy, full=True)
+            result = self.h.sync(direction=Direction.BOTH, policy=policy, full=True, settings=self._settings)
             assert result.status == "success", (result.status, result.message)
         self.unnoticed = {Side.CRM: set(), Side.ERP: set()}
         self._check_links()
@@ -260,12 +276,16 @@ class SyncHistory(RuleBasedStateMachine):
         # a repeat sync with no edits in between writes nothing
         writes, crm_before = self.h.writes(), self.h.crm_rows()
         self.h.advance(60)
-        again = self.h.sync(direction=Direction.BOTH, policy=policy)
+        again = self.h.sync(direction=Direction.BOTH, policy=policy, settings=self._settings)
         assert again.counts["inserted"] == again.counts["updated"] == 0, again.counts
         assert self.h.writes() == writes and self.h.crm_rows() == crm_before
         for pair in self.pairs.values():
             pair.edits = {Side.CRM: {}, Side.ERP: {}}
             pair.contested = False
+
+    def _queued(self, side: Side) -> set[str]:
+        """Ids of the `side` records waiting in the delete approval queue."""
+        return _queued_twins(self.h, side)
 
     def _check_pair(self, pair: Pair) -> None:
         crm, erp = self._row(Side.CRM, pair.number), self._row(Side.ERP, pair.number)
@@ -277,6 +297,11 @@ class SyncHistory(RuleBasedStateMachine):
                 # survivor is a record of its own again
                 return
             assert gone is None, f"{pair.number} was deleted in the {pair.deleted.value} and came back"
+            if self.on_delete == "propagate":
+                assert kept is None, f"{pair.number}: deleted in the {pair.deleted.value}, its twin was not"
+                return
+            if self.on_delete == "queue" and kept is not None:
+                assert kept[0] in self._queued(pair.deleted.other), f"{pair.number}: the delete was not queued"
             if kept is not None and pair.survivor is not None:
                 survivor = {**pair.survivor, **{k: _blank(v) for k, v in pair.edits[pair.deleted.other].items()}}
                 assert _mapped(kept[1], pair.deleted.other) == survivor, f"{pair.number}: the twin was changed"
@@ -291,6 +316,11 @@ class SyncHistory(RuleBasedStateMachine):
                 for name, value in pair.edits[side].items():
                     assert crm_values[name] == _blank(value), (
                         f"{pair.number}: the {side.value} change of {name} to {value!r} was lost")
+
+
+def _queued_twins(harness: Harness, side: Side) -> set[str]:
+    with harness.store.session() as s:
+        return set(s.scalars(select(PendingDeleteRow.twin_id).where(PendingDeleteRow.deleted_side == side.other.value)))
 
 
 def _mapped(row: dict, side: Side) -> dict[str, Any]:

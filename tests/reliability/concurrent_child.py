@@ -39,7 +39,9 @@ def main(argv: list[str]) -> int:
     busy_messages: list[str] = []
     for _ in range(rounds):
         try:
-            service.sync("clients", profile_name=profile, direction=Direction.BOTH, trigger="cli", progress=progress)
+            # approved as with --yes: what is proven here is one run at a time, not the brake's review
+            service.sync("clients", profile_name=profile, direction=Direction.BOTH, trigger="cli", progress=progress,
+                         approved=True)
             ran += 1
         except EntityBusyError as exc:
             busy += 1

@@ -42,7 +42,8 @@ def main(argv: list[str]) -> int:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     print("started", flush=True)
-    result = service.sync("clients", profile_name=profile, direction=Direction.BOTH, trigger="cli")
+    # approved as with --yes: what is proven here is a crash mid-run, not the brake's review
+    result = service.sync("clients", profile_name=profile, direction=Direction.BOTH, trigger="cli", approved=True)
     print(json.dumps({"status": result.status, "counts": dict(result.counts)}), flush=True)
     return 0
 

@@ -64,7 +64,8 @@ def make_profile(store: Store, secrets: SecretStore, root: Path, name: str, sand
                            batch_size=batch),
         erp=EndpointConfig(Side.ERP, "rest", sandbox.url, auth="bearer", batch_size=batch, retries=3, timeout=10,
                            options={"paging": "cursor", "backoff_s": 0.01}),
-        entities=tuple(e for e in base.entities if e.entity in entities),
+        # set up from a known-good template: their first syncs need no review
+        entities=tuple(dataclasses.replace(e, review_first_sync=False) for e in base.entities if e.entity in entities),
         schedule=dataclasses.replace(base.schedule, enabled=True, entities=tuple(entities)))
     saved = ConfigRepo(store).save_profile(profile)
     secrets.set(name, Side.ERP, "token", DEMO_AUTH_TOKEN)

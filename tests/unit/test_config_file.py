@@ -128,7 +128,7 @@ EXPECTED_PROBLEMS = [
     "erp.timeout: 'fast' is not a number of seconds from 1 to 600",
     "erp.retries: -1 is not a whole number of retries from 0 to 10",
     "entities.clients.direction: 'sideways' is not one of 'import', 'export' or 'both'",
-    "entities.clients.policy: 'loudest_wins' is not one of 'crm_wins', 'erp_wins', 'newest_wins' or 'manual'",
+    "entities.clients.policy: 'loudest_wins' is not one of 'crm_wins', 'erp_wins', 'newest_wins', 'manual' or 'merge'",
     "entities.clients.match_keys: 'email' is not a list",
     "entities.clients.extra: unknown key",
     "entities.clients.fields[1].erp: required",

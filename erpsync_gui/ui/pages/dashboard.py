@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QStackedLayout,
     QTableWidget,
     QTableWidgetItem,
@@ -30,6 +31,7 @@ from erpsync_gui.store import queries
 from erpsync_gui.ui import theme
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.attention_panel import AttentionPanel
+from erpsync_gui.ui.pages.undo_dialog import UndoDialog
 from erpsync_gui.ui.when import when_text
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -193,7 +195,18 @@ class DashboardPage(QWidget):
         recent_holder.setLayout(self.recent_stack)
         self.recent_stack.addWidget(self.recent)
         self.recent_stack.addWidget(self.recent_empty)
-        QVBoxLayout(recent_box).addWidget(recent_holder)
+        recent_layout = QVBoxLayout(recent_box)
+        recent_layout.addWidget(recent_holder)
+        self.undo_button = QPushButton("Undo this run…")
+        self.undo_button.setToolTip("Show what undoing the selected run would restore, then undo it")
+        self.undo_button.setEnabled(False)
+        # shown once a run is selected: until then the recent runs keep all of the box's room
+        self.undo_button.setVisible(False)
+        self.undo_button.clicked.connect(self.undo_selected)
+        self.recent.itemSelectionChanged.connect(self._run_selected)
+        recent_layout.addWidget(self.undo_button, 0, Qt.AlignmentFlag.AlignRight)
+        self.recent_runs: list[queries.RunSummary] = []
+        self.undo_dialog: UndoDialog | None = None
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -382,7 +395,21 @@ class DashboardPage(QWidget):
                 self.today.setItem(row, column, cell)
         self._fit_today()
 
+    def _run_selected(self) -> None:
+        chosen = bool(self.recent.selectionModel().selectedRows())
+        self.undo_button.setEnabled(chosen)
+        self.undo_button.setVisible(chosen)
+
+    def undo_selected(self) -> UndoDialog | None:
+        rows = self.recent.selectionModel().selectedRows()
+        if not rows:
+            return None
+        self.undo_dialog = UndoDialog(self.ctx, self.recent_runs[rows[0].row()].id, self)
+        self.undo_dialog.open()
+        return self.undo_dialog
+
     def _fill_recent(self, runs: list[queries.RunSummary]) -> None:
+        self.recent_runs = runs
         self.recent_stack.setCurrentWidget(self.recent if runs else self.recent_empty)
         self.recent.setRowCount(len(runs))
         for row, run in enumerate(runs):

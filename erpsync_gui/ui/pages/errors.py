@@ -12,12 +12,14 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
     QTableWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -29,6 +31,7 @@ from erpsync_gui.store.open_work import OpenWork, run_failures
 from erpsync_gui.store.queries import ErrorGroup, OutcomeEntry
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.deletes_panel import DeletesPanel
 from erpsync_gui.ui.pages.error_names import ErrorNames
 from erpsync_gui.ui.pages.error_rows import (
     RunGroup,
@@ -144,6 +147,13 @@ class ErrorsPage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(split, 1)
         layout.addLayout(actions)
+        # deletes waiting for approval (on_delete = queue): shown while there are any
+        self.deletes = DeletesPanel(self.ctx)
+        self.deletes_box = QGroupBox("Deletes waiting for approval")
+        QVBoxLayout(self.deletes_box).addWidget(self.deletes)
+        self.deletes_box.setVisible(False)
+        self.deletes.count_changed.connect(self._show_deletes)
+        layout.addWidget(self.deletes_box)
         for first, second in ((self.show_resolved, self.export_button), (self.export_button, self.refresh_button),
                               (self.refresh_button, self.group_table), (self.group_table, self.record_table),
                               (self.record_table, self.detail), (self.detail, self.retry_button),
@@ -165,6 +175,11 @@ class ErrorsPage(QWidget):
                     queries.grouped_errors(service.store, profile.id, include_resolved=include))
 
         run_in_background(load, owner=self, on_done=self._show_groups, on_error=self._failed)
+        self.deletes.refresh()
+
+    def _show_deletes(self, count: int) -> None:
+        self.deletes_box.setTitle(f"Deletes waiting for approval ({count})")
+        self.deletes_box.setVisible(count > 0)
 
     def _failed(self, exc: BaseException) -> None:
         self.status.setText(f"Cannot read the errors: {exc}")

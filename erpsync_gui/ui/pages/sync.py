@@ -31,6 +31,7 @@ from erpsync_gui.store import queries
 from erpsync_gui.store.open_work import OpenWork
 from erpsync_gui.ui import icons, theme
 from erpsync_gui.ui.context import UiContext
+from erpsync_gui.ui.pages.brake_dialog import BrakeDialog
 from erpsync_gui.ui.pages.preview_dialog import PreviewDialog
 from erpsync_gui.ui.pages.schedule_panel import SchedulePanel
 from erpsync_gui.ui.pages.stale_plan_dialog import StalePlanDialog
@@ -275,9 +276,10 @@ class SyncPage(QWidget):
         return Direction(value) if value else None
 
     def start(self, entity: str, direction: Direction | None = None, *, dry_run: bool = False,
-              plan: RunResult | None = None, only: dict[Side, list[str]] | None = None) -> bool:
+              plan: RunResult | None = None, only: dict[Side, list[str]] | None = None,
+              approved: bool = False) -> bool:
         """Queue a run of `entity` in the chosen direction (or apply a reviewed `plan`); False when it already
-        runs."""
+        runs. `approved`: the admin chose Apply anyway on a held run's preview."""
         profile = self.ctx.profile.name
         if profile is None:
             return False
@@ -285,7 +287,8 @@ class SyncPage(QWidget):
         row = self._row(entity)
         row.set_visible(True)
         self.last_entity = entity
-        if not self.ctx.runs.start(profile, entity, direction=direction, dry_run=dry_run, plan=plan, only=only):
+        if not self.ctx.runs.start(profile, entity, direction=direction, dry_run=dry_run, plan=plan, only=only,
+                                   approved=approved):
             row.say("already running")
             return False
         row.set_running(True)
@@ -399,10 +402,22 @@ class SyncPage(QWidget):
             self._row(entity).show_open(work.errors_by_entity.get(entity, 0), work.conflicts_by_entity.get(entity, 0))
         if result.dry_run and entity in self._previews:
             self.open_preview(result, self._previews.pop(entity))
+        elif result.held:
+            self.open_brake(result)
         if entity in self._applying:
             self._applying.discard(entity)
             if result.not_applied:
                 self.open_stale(result)
+
+    def open_brake(self, result: RunResult) -> BrakeDialog:
+        """The brake's prompt for a held run: Review (its preview), Apply anyway, Cancel."""
+        if self.preview_dialog is not None:
+            self.preview_dialog.close()
+        dialog = BrakeDialog(result, result.direction, self)
+        dialog.applied.connect(lambda entity, held: self.start(entity, held.direction, approved=True))
+        self.preview_dialog = dialog
+        dialog.open()
+        return dialog
 
     def show_failure(self, profile: str, entity: str, message: str) -> None:
         if profile != self.ctx.profile.name:

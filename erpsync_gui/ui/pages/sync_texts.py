@@ -49,6 +49,8 @@ def result_text(result: RunResult) -> tuple[str, str]:
     """(text, state) of a finished run; the state picks the colour: success, partial, failed, cancelled or
     preview (a dry run wrote nothing and is never shown as a success)."""
     c = result.counts
+    if result.held:  # nothing was written: the counts are the preview's
+        return f"Held, nothing written — {result.message}", "preview"
     if result.dry_run:
         plan = [f"create {c.get('inserted', 0):,}", f"update {c.get('updated', 0):,}"]
         if c.get("linked"):

@@ -128,7 +128,8 @@ class ProfileActions(QObject):
         self.window.statusBar().showMessage(f"Profile {profile.name} saved", 8000)
         if wizard.sync_now:
             self.window.show_page_named("dashboard")
-            self.ctx.sync_all.start(profile.name)
+            # the wizard's first look was the preview: its first syncs are not held for review again
+            self.ctx.sync_all.start(profile.name, approved=True)
 
     def start_demo(self) -> None:
         """The demo profile (the sandbox ERP and the demo CRM database), as `--demo` makes it."""

@@ -1,0 +1,73 @@
+"""Before-images of a run's writes: for an update, the written fields as they were and as the write left them;
+for a create, the fact of it. Taken around the applier, so that undo knows what to restore and can tell
+whether a field changed since."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from erpsync_gui.engine.types import Action, PlanItem
+from erpsync_gui.mapping import EntityMapping
+from erpsync_gui.records import Record, Side
+
+
+@dataclass(frozen=True)
+class _Before:
+    side: Side
+    record_id: str
+    values: dict[str, Any]
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def _writes(item: PlanItem) -> list[tuple[Side, Record | None, dict[str, Any]]]:
+    """(side, record as read, payload) of each write an item makes."""
+    out = []
+    if item.action is Action.UPDATE and item.write_side is not None and item.payload is not None:
+        out.append((item.write_side, item.target, item.payload))
+        if item.back_payload:
+            out.append((item.source_side, item.source, item.back_payload))
+    elif item.action is Action.UPDATE_SOURCE and item.payload is not None:
+        out.append((item.source_side, item.source, item.payload))
+    return out
+
+
+def capture(items: Sequence[PlanItem], mapping: EntityMapping) -> dict[int, list[_Before]]:
+    """The fields every planned update changes, as they are before the write (keyed by the item's id()); a
+    field the payload carries with its value unchanged is not kept."""
+    taken: dict[int, list[_Before]] = {}
+    for item in items:
+        for side, record, payload in _writes(item):
+            if record is not None:
+                names = [d.field for d in mapping.diff(side, payload, record.data)]
+                taken.setdefault(id(item), []).append(
+                    _Before(side, record.id, _jsonable({name: record.data.get(name) for name in names})))
+    return taken
+
+
+def rows(items: Sequence[PlanItem], taken: dict[int, list[_Before]], *, run_id: int, profile_id: int,
+         entity: str, now: datetime) -> list[dict[str, Any]]:
+    """Before-image rows of the writes that happened (a failed write changed nothing to undo)."""
+    out: list[dict[str, Any]] = []
+    base = {"run_id": run_id, "profile_id": profile_id, "entity": entity, "created_at": now}
+    for item in items:
+        if item.action is Action.CREATE and item.target is not None and item.write_side is not None:
+            out.append({**base, "side": item.write_side.value, "record_id": item.target.id, "action": "create",
+                        "before": None, "after": _jsonable({n: item.target.data.get(n) for n in item.payload or {}})})
+            continue
+        if item.action not in (Action.UPDATE, Action.UPDATE_SOURCE):
+            continue
+        for before in taken.get(id(item), ()):
+            written = item.source if before.side is item.source_side else item.target
+            if written is None or not before.values:
+                continue
+            out.append({**base, "side": before.side.value, "record_id": before.record_id, "action": "update",
+                        "before": before.values,
+                        "after": _jsonable({n: written.data.get(n, before.values.get(n)) for n in before.values})})
+    return out

@@ -1,0 +1,56 @@
+"""The merge base of each pair: its mapped fields' digests as of the last sync, kept and read in bulk."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select
+
+from erpsync_gui.records import Side
+from erpsync_gui.store.db import Store
+from erpsync_gui.store.models import table_of
+from erpsync_gui.store.safety_models import LinkSnapshotRow
+from erpsync_gui.timeutil import aware_utc
+
+_TABLE = table_of(LinkSnapshotRow)
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Per side, each mapped field's digest (that side's field names), as the last sync left the pair."""
+
+    synced_at: str
+    digests: Mapping[str, Mapping[str, str]]
+
+    def digest(self, side: Side, name: str) -> str | None:
+        return self.digests.get(side.value, {}).get(name)
+
+
+def stamp(when: datetime | None) -> str:
+    """The link's last sync time in the one text form a snapshot is matched by."""
+    value = aware_utc(when)
+    return value.isoformat() if value is not None else ""
+
+
+def load(store: Store, link_ids: Sequence[int]) -> dict[int, Snapshot]:
+    found: dict[int, Snapshot] = {}
+    ids = [i for i in link_ids if i is not None]
+    with store.session() as s:
+        for i in range(0, len(ids), _IN_CHUNK):
+            for row in s.execute(select(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK]))).mappings():
+                found[row["link_id"]] = Snapshot(row["synced_at"], row["digests"] or {})
+    return found
+
+
+def save(session, snapshots: Mapping[int, Snapshot]) -> None:
+    """Replace the snapshots of these links (inside the caller's transaction)."""
+    if not snapshots:
+        return
+    ids = list(snapshots)
+    for i in range(0, len(ids), _IN_CHUNK):
+        session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))
+    session.execute(insert(_TABLE), [{"link_id": link_id, "synced_at": snap.synced_at, "digests": dict(snap.digests)}
+                                     for link_id, snap in snapshots.items()])

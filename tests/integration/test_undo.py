@@ -1,0 +1,167 @@
+"""Undo a run, end to end: sandbox ERP over HTTP, SQL CRM, the real engine and its before-images."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from erpsync_gui.engine.undo import apply_undo, plan_undo
+from erpsync_gui.records import Direction, Side
+from erpsync_gui.store import undo_store
+from erpsync_gui.store.models import RunRow
+from erpsync_gui.store.safety_models import BeforeImageRow
+from tests.sync_harness import Harness
+
+
+@pytest.fixture
+def harness(tmp_path) -> Iterator[Harness]:
+    made = Harness(tmp_path / "h")
+    yield made
+    made.close()
+
+
+def _plan(harness: Harness, run_id: int):
+    return plan_undo(harness.store, harness.profile, harness.connectors(), run_id)
+
+
+def _undo(harness: Harness, run_id: int):
+    return apply_undo(harness.store, harness.profile, harness.connectors(), _plan(harness, run_id), now=harness.now)
+
+
+def _linked_pair(harness: Harness) -> tuple[str, str]:
+    crm_id = harness.crm_create(customer_number="C01", company="Firma", phonenumber="0211", city="Brașov")
+    harness.sync(direction=Direction.EXPORT)
+    harness.advance(60)
+    return crm_id, harness.links()[0].erp_id
+
+
+def test_undo_restores_the_fields_a_run_changed_and_the_next_sync_keeps_them(harness):
+    crm_id, erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, phonenumber="0722", city="Cluj")
+    run = harness.sync(direction=Direction.EXPORT)
+    assert harness.erp_rows()[erp_id]["phone"] == "0722"
+    harness.advance(60)
+
+    result = _undo(harness, run.run_id)
+
+    assert result.status == "success" and result.done == 1
+    erp = harness.erp_rows()[erp_id]
+    assert (erp["phone"], erp["city"]) == ("0211", "Brașov")
+    assert harness.crm_rows()[crm_id]["city"] == "Cluj"  # the other side keeps its own values
+    harness.advance(60)
+    writes = harness.writes()
+    again = harness.sync(direction=Direction.EXPORT)
+    assert again.counts["updated"] == 0 and harness.writes() == writes
+    assert harness.erp_rows()[erp_id]["city"] == "Brașov"
+
+
+def test_the_dry_run_lists_the_plan_and_changes_nothing(harness):
+    crm_id, erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, city="Cluj")
+    run = harness.sync(direction=Direction.EXPORT)
+    writes = harness.writes()
+
+    plan = _plan(harness, run.run_id)
+
+    [step] = plan.steps
+    assert (step.side, step.record_id, step.action) == (Side.ERP, erp_id, "restore")
+    assert dict(step.fields) == {"city": "Brașov"} and dict(step.current) == {"city": "Cluj"}
+    assert plan.cannot == ()
+    assert harness.writes() == writes and harness.erp_rows()[erp_id]["city"] == "Cluj"
+
+
+def test_a_field_changed_since_is_left_and_listed_and_the_rest_restored(harness):
+    crm_id, erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, phonenumber="0722", city="Cluj")
+    run = harness.sync(direction=Direction.EXPORT)
+    harness.erp_edit(erp_id, city="Iași")  # Finance changed it after the run
+
+    plan = _plan(harness, run.run_id)
+    _undo(harness, run.run_id)
+
+    [cannot] = plan.cannot
+    assert cannot.record_id == erp_id and "city" in cannot.reason and "changed since" in cannot.reason
+    erp = harness.erp_rows()[erp_id]
+    assert (erp["phone"], erp["city"]) == ("0211", "Iași")
+
+
+def test_undo_deletes_what_the_run_created_unless_it_changed_since(harness):
+    first = harness.crm_create(customer_number="C01", company="Eins")
+    second = harness.crm_create(customer_number="C02", company="Zwei")
+    run = harness.sync(direction=Direction.EXPORT)
+    assert run.counts["inserted"] == 2
+    by_crm = {link.crm_id: link.erp_id for link in harness.links()}
+    harness.erp_edit(by_crm[second], city="Cluj")
+    harness.advance(60)
+
+    plan = _plan(harness, run.run_id)
+    result = _undo(harness, run.run_id)
+
+    assert [(s.record_id, s.action) for s in plan.steps] == [(by_crm[first], "delete")]
+    assert [c.record_id for c in plan.cannot] == [by_crm[second]]
+    assert result.done == 1
+    assert set(harness.erp_rows()) == {by_crm[second]}
+    # the CRM record stays, and the next sync does not create its twin again
+    harness.advance(60)
+    again = harness.sync(direction=Direction.EXPORT)
+    assert again.counts["inserted"] == 0 and set(harness.erp_rows()) == {by_crm[second]}
+    assert first in harness.crm_rows()
+
+
+def test_an_undo_is_a_run_that_can_be_undone(harness):
+    crm_id, erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, city="Cluj")
+    run = harness.sync(direction=Direction.EXPORT)
+    harness.advance(60)
+    undone = _undo(harness, run.run_id)
+    assert harness.erp_rows()[erp_id]["city"] == "Brașov"
+    with harness.store.session() as s:
+        row = s.get(RunRow, undone.run_id)
+        assert (row.trigger, row.kind, row.status) == ("undo", "undo", "success")
+    harness.advance(60)
+
+    redo = _undo(harness, undone.run_id)
+
+    assert redo.done == 1 and harness.erp_rows()[erp_id]["city"] == "Cluj"
+
+
+def test_a_merge_writes_both_sides_and_undo_restores_both(harness):
+    crm_id, erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, phonenumber="0722")
+    harness.erp_edit(erp_id, city="Cluj")
+    harness.advance(60)
+    run = harness.sync(policy="merge")
+    assert harness.crm_rows()[crm_id]["city"] == "Cluj" and harness.erp_rows()[erp_id]["phone"] == "0722"
+    harness.advance(60)
+
+    result = _undo(harness, run.run_id)
+
+    assert result.done == 2
+    assert harness.crm_rows()[crm_id]["city"] == "Brașov"
+    assert harness.erp_rows()[erp_id]["phone"] == "0211"
+
+
+def test_before_images_are_kept_for_the_retention_period(harness):
+    crm_id, _erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, city="Cluj")
+    run = harness.sync(direction=Direction.EXPORT)
+
+    assert undo_store.prune(harness.store, harness.now + timedelta(days=29)) == 0
+    assert len(_plan(harness, run.run_id).steps) == 1
+    assert undo_store.prune(harness.store, harness.now + timedelta(days=31)) >= 1
+    with harness.store.session() as s:
+        assert s.scalars(select(BeforeImageRow).where(BeforeImageRow.run_id == run.run_id)).all() == []
+    assert _plan(harness, run.run_id).steps == ()
+
+
+def test_before_images_keep_only_the_written_fields(harness):
+    crm_id, erp_id = _linked_pair(harness)
+    harness.crm_edit(crm_id, city="Cluj")
+    run = harness.sync(direction=Direction.EXPORT)
+    with harness.store.session() as s:
+        [image] = s.scalars(select(BeforeImageRow).where(BeforeImageRow.run_id == run.run_id)).all()
+    assert (image.side, image.record_id, image.action) == ("erp", erp_id, "update")
+    assert image.before == {"city": "Brașov"} and image.after == {"city": "Cluj"}
