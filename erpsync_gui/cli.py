@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--entity", "-e", action="append", help="only this entity's table (repeatable)")
     c.add_argument("--print-sql", action="store_true", help="only print the SQL (for a DBA); change nothing")
     c.add_argument("--yes", action="store_true", help="run the SQL without asking")
+    c = crm.add_parser("export-unmarked", help="send to the ERP the records made in the CRM itself (no origin "
+                                               "marker, never sent), per entity, and only those")
+    c.add_argument("--entity", "-e", action="append", required=True, help="entity to export (repeatable)")
+    c.add_argument("--dry-run", action="store_true", help="only count them; send nothing")
 
     auth = sub.add_parser("auth", help="log in to an OAuth2 endpoint through the browser").add_subparsers(
         dest="auth_command", required=True, metavar="ACTION")

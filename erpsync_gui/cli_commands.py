@@ -146,7 +146,10 @@ def cmd_test(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_crm(ctx: Context, args: argparse.Namespace) -> int:
-    """`crm add-markers`: the DDL that adds the origin marker columns, shown first, run only when confirmed."""
+    """`crm add-markers`: the DDL that adds the origin marker columns, shown first, run only when confirmed;
+    `crm export-unmarked`: the records made in the CRM itself sent to the ERP, per entity."""
+    if args.crm_command == "export-unmarked":
+        return _export_unmarked(ctx, args)
     from erpsync_gui.app.crm_schema import add_markers, marker_plan
 
     profile = ctx.service.profile(args.profile)
@@ -170,6 +173,24 @@ def cmd_crm(ctx: Context, args: argparse.Namespace) -> int:
     done = add_markers(ctx.service, profile, args.entity)
     print(f"added the marker columns to {len(done.changes)} table{'s' if len(done.changes) != 1 else ''}")
     return EXIT_OK
+
+
+def _export_unmarked(ctx: Context, args: argparse.Namespace) -> int:
+    from erpsync_gui.app.export_unmarked import export_unmarked
+
+    ok = True
+    for entity in args.entity:
+        done = export_unmarked(ctx.service, entity, args.profile, dry_run=args.dry_run)
+        if done.run is None:
+            verb = "would be sent" if done.crm_ids else "nothing to send"
+            print(f"{entity}: {len(done.crm_ids)} unmarked record(s); {verb}")
+            continue
+        counts = done.run.counts
+        print(f"{entity}: {len(done.crm_ids)} unmarked record(s): {counts.get('inserted', 0)} created in the ERP, "
+              f"{counts.get('linked', 0)} linked to an existing one, {counts.get('failed', 0)} failed"
+              + (f" ({done.run.message})" if done.run.message and counts.get("failed") else ""))
+        ok = ok and done.run.status == "success"
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def open_browser(url: str) -> bool:

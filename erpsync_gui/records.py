@@ -116,6 +116,9 @@ class Capabilities:
     origin_marker: bool = False
     #: the changes feed reports deletes (Page.deleted)
     reports_deletes: bool = False
+    #: a create either commits with its record given back or fails having written nothing (one database
+    #: transaction): its outcome is never unknown, so the engine announces no write-ahead for it
+    atomic_create: bool = False
 
 
 @dataclass(frozen=True)

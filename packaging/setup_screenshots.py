@@ -15,6 +15,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,7 +53,7 @@ def shoot(out: Path, data_dir: Path, logical: tuple[int, int], suffix: str) -> l
 
     class _Memory(KeyringBackend):
         priority = 1
-        entries: dict = {}
+        entries: ClassVar[dict] = {}  # one store for every instance keyring makes
 
         def get_password(self, service, username):
             return self.entries.get((service, username))

@@ -1,5 +1,5 @@
-"""The demo profile: the sandbox ERP and a demo CRM database (a subset of stock Perfex 2.7.3), wired together
-with the default mappings, so a newcomer can sync within a minute."""
+"""The demo profile: the sandbox ERP and a demo CRM database (a subset of stock Perfex 2.7.3 with the tables of
+the advanced entities), wired together with the default mappings, so a newcomer can sync within a minute."""
 
 from __future__ import annotations
 
@@ -18,6 +18,11 @@ from erpsync_gui.store.db import Store
 #: in dependency order: lookups point at entities synced before them
 DEMO_ENTITIES = ("currencies", "client_groups", "clients", "contacts", "leads", "projects", "tickets",
                  "product_groups", "products", "invoices", "payments", "orders")
+#: every entity of the catalogue in dependency order: the demo CRM has a table for each (the smartcrm preset);
+#: the demo profile holds DEMO_ENTITIES, as many as the dashboard shows whole on a 1366x768 screen
+ALL_DEMO_ENTITIES = ("currencies", "units", "warehouses", "client_groups", "clients", "contacts", "leads",
+                     "projects", "tickets", "product_groups", "products", "stock", "discount_grids", "invoices",
+                     "payments", "orders")
 #: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the demo CRM holds them under the ERP's ids, as
 #: `erpsync_gui.app.currency_proposal` would propose from the two currency lists
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
@@ -25,12 +30,13 @@ DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TO
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
 
 
-def demo_profile(data_dir: Path) -> ProfileConfig:
+def demo_profile(data_dir: Path, entities: tuple[str, ...] = DEMO_ENTITIES) -> ProfileConfig:
+    """The demo profile with `entities` (in dependency order), each with its default mapping."""
     crm_path = data_dir / "demo" / "crm.sqlite"
     return ProfileConfig(
         name=DEMO_PROFILE,
         demo=True,
-        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": "perfex"}),
+        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": "smartcrm"}),
         erp=EndpointConfig(Side.ERP, "rest", SANDBOX_URL, auth="bearer", options={"paging": "cursor"}),
         entities=tuple(
             EntityConfig(
@@ -41,9 +47,9 @@ def demo_profile(data_dir: Path) -> ProfileConfig:
                 fields=tuple(default_fields(name)),
                 currency_mapping=dict(DEMO_CURRENCY_MAPPING),
             )
-            for name in DEMO_ENTITIES
+            for name in entities
         ),
-        schedule=Schedule(enabled=False, interval_hours=4, entities=DEMO_ENTITIES),
+        schedule=Schedule(enabled=False, interval_hours=4, entities=entities),
     )
 
 

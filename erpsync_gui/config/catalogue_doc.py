@@ -1,4 +1,4 @@
-"""The README's tables of connector kinds and auth kinds, written from the catalogues themselves, so the
+"""The README's tables of connector kinds, auth kinds and entities, written from the catalogues themselves, so the
 documentation cannot drift from what a profile may say.
 
 `python -m erpsync_gui.config.catalogue_doc` rewrites the blocks between the README's markers; `--check`
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from erpsync_gui.config.kinds import kinds
 from erpsync_gui.config.options import option_keys
+from erpsync_gui.entities import ENTITIES
 from erpsync_gui.http.auth_kinds import AUTH_KINDS, SecretSpec
 from erpsync_gui.records import Side
 
@@ -52,7 +53,25 @@ def systems_list() -> str:
     return "\n".join(lines)
 
 
-BLOCKS = {"systems": systems_list, "auth-table": auth_table}
+def entities_table() -> str:
+    """Each entity of the catalogue, its default direction and its table in each Perfex preset."""
+    from erpsync_gui.connectors.sql_presets import PRESETS, EntityPreset
+
+    def where(preset: EntityPreset | None) -> str:
+        if preset is None:
+            return "—"
+        return " + ".join(f"`{t}`" for t in (preset.table, *(c.table for c in preset.children)))
+
+    rows = ["| entity | default direction | CRM table (`perfex` preset) | CRM table (`smartcrm` preset) "
+            "| needs the client token |", "|---|---|---|---|---|"]
+    for name, entity in ENTITIES.items():
+        tables = [where(PRESETS[p].get(name)) for p in ("perfex", "smartcrm")]
+        rows.append(f"| `{name}` | {entity.default_direction.value} | {tables[0]} | {tables[1]} | "
+                    f"{'yes' if entity.advanced else 'no'} |")
+    return "\n".join(rows)
+
+
+BLOCKS = {"systems": systems_list, "auth-table": auth_table, "entities": entities_table}
 
 
 def _between_marks(match: re.Match[str], body: str) -> str:

@@ -23,6 +23,7 @@ import httpx
 from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origin_from
 from erpsync_gui.connectors.rest_changes import read_changes
+from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup
 from erpsync_gui.connectors.rest_paging import (
     ListPage,
     Params,
@@ -115,6 +116,8 @@ class RestErpConnector:
         self._auth: AuthSetup | None = None
         self._check_auth_problem: AuthError | None = None
         self._http = http if http is not None else self._build()
+        #: entities whose server ignored a lookup filter, with their list read once
+        self._lists = FilterlessLists(self._read_all)
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _build(self, adjust: Callable[[HttpSettings], HttpSettings] | None = None) -> HttpClient:
@@ -206,34 +209,60 @@ class RestErpConnector:
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         wanted = list(dict.fromkeys(str(i) for i in ids))
         found: dict[str, Record] = {}
-        for chunk in chunked(wanted, LOOKUP_CHUNK):
-            for page in self._list(entity, [("id", i) for i in chunk], len(chunk)):
-                found.update((r.id, r) for r in page.records if r.id in chunk)
+
+        def take(record: Record) -> bool:
+            if record.id in wanted_set:
+                found[record.id] = record
+                return True
+            return False
+
+        wanted_set = set(wanted)
+        self._lookup(entity, "id", [[("id", i) for i in chunk] for chunk in chunked(wanted, LOOKUP_CHUNK)], take)
         return found
 
     def find_by_keys(self, entity: str, field: str, values: Sequence[Any]) -> dict[str, list[Record]]:
         forms = {_param(v): str(v) for v in values if v is not None and v != ""}
         found: dict[str, list[Record]] = {}
-        for chunk in chunked(forms, LOOKUP_CHUNK):
-            for page in self._list(entity, [(field, f) for f in chunk], len(chunk)):
-                for record in page.records:
-                    key = forms.get(_param(record.data.get(field)))
-                    if key is not None:
-                        found.setdefault(key, []).append(record)
+
+        def take(record: Record) -> bool:
+            key = forms.get(_param(record.data.get(field)))
+            if key is not None:
+                same = found.setdefault(key, [])
+                if all(r.id != record.id for r in same):  # offered again once the list is read whole
+                    same.append(record)
+            return key is not None
+
+        self._lookup(entity, field, [[(field, f) for f in chunk] for chunk in chunked(forms, LOOKUP_CHUNK)], take)
         return found
 
     def find_by_origin(self, entity: str, channel: str, source_ids: Sequence[str]) -> dict[str, Record]:
         id_field, channel_field = self.options.origin_fields
-        wanted = list(dict.fromkeys(str(s) for s in source_ids))
+        wanted = set(str(s) for s in source_ids)
         found: dict[str, Record] = {}
-        for chunk in chunked(wanted, LOOKUP_CHUNK):
-            params: Params = [(channel_field, channel), *((id_field, s) for s in chunk)]
-            for page in self._list(entity, params, len(chunk)):
-                for record in page.records:
-                    source = record.data.get(id_field)
-                    if record.data.get(channel_field) == channel and str(source) in chunk:
-                        found[str(source)] = record
+
+        def take(record: Record) -> bool:
+            source = record.data.get(id_field)
+            if record.data.get(channel_field) == channel and str(source) in wanted:
+                found[str(source)] = record
+                return True
+            return False
+
+        queries: list[Params] = [[(channel_field, channel), *((id_field, s) for s in chunk)]
+                                 for chunk in chunked(list(dict.fromkeys(str(s) for s in source_ids)), LOOKUP_CHUNK)]
+        self._lookup(entity, id_field, queries, take)
         return found
+
+    def _lookup(self, entity: str, parameter: str, queries: Sequence[Params],
+                take: Callable[[Record], bool]) -> None:
+        lookup(self._lists, lambda params, n: self._list(entity, params, n), entity, parameter, queries, take)
+
+    def _read_all(self, entity: str) -> Iterator[Record]:
+        for page in self._list(entity, [], self.options.page_size_max):
+            yield from page.records
+
+    def _written(self, entity: str, record: Record) -> Record:
+        self._lists.put(entity, record)
+        return record
 
     def origin_of(self, entity: str, record: Record) -> Origin | None:
         id_field, channel_field = self.options.origin_fields
@@ -254,7 +283,7 @@ class RestErpConnector:
         except PermanentError as exc:
             raise self._refined(entity, "create", exc) from exc
         try:
-            return self._one(response, entity)
+            return self._written(entity, self._one(response, entity))
         except MalformedReplyError as exc:
             # the ERP took the POST (2xx) but its answer names no usable record: the record may exist, so
             # it is reconciled by our origin marker before anything is created again
@@ -289,18 +318,20 @@ class RestErpConnector:
                                 details=exc.details) from exc
         except PermanentError as exc:
             raise self._refined(entity, f"update of {record_id}", exc) from exc
-        return self._one(response, entity)
+        return self._written(entity, self._one(response, entity))
 
     def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
         headers = {"If-Match": str(version)} if version is not None and self.options.send_if_match else None
         try:
             self._request("DELETE", entity, self._path(entity, record_id), headers=headers)
         except NotFoundError:
+            self._lists.drop(entity, str(record_id))
             return  # already gone: what a delete wants
         except StaleVersionError as exc:
             raise StaleVersionError(f"{entity} {record_id} changed in the ERP since it was read (version {version})",
                                     status=exc.status, details=exc.details, hint="it is read again on the next run",
                                     ) from exc
+        self._lists.drop(entity, str(record_id))
 
     def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
         if not self.options.archive_field:

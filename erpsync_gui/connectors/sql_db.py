@@ -151,7 +151,7 @@ class SqlConnector(SqlWrites, SqlMarkers):
     def capabilities(self, entity: str) -> Capabilities:
         et = self._resolve(entity)
         return Capabilities(cursor=et.updated is not None, batch=True, delete=True, archive=et.archive is not None,
-                            origin_marker=et.marker is not None)
+                            origin_marker=et.marker is not None, atomic_create=True)
 
     def describe(self, entity: str) -> EntityInfo:
         et = self._resolve(entity)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.connectors.sql_engine import translate_errors
 from erpsync_gui.connectors.sql_markers import MarkerChange, MarkerResult, marker_statements, missing_markers
-
-if TYPE_CHECKING:
-    from erpsync_gui.connectors.sql_db import SqlConnector
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +16,15 @@ log = logging.getLogger(__name__)
 class SqlMarkers:
     """The marker-column half of SqlConnector."""
 
-    def marker_plan(self: SqlConnector, entities: Sequence[str] | None = None) -> list[MarkerChange]:
+    if TYPE_CHECKING:
+        # the rest of SqlConnector (engine, catalog, rules, the read helpers) as the type checker sees it from
+        # here: the class that mixes this in has them
+        _catalog: Any
+        _references: Any
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    def marker_plan(self, entities: Sequence[str] | None = None) -> list[MarkerChange]:
         """The tables of `entities` (default: all this database offers) that lack marker columns, with the
         DDL that would add them. Nothing is changed."""
         wanted = list(entities) if entities is not None else list(self.entities())
@@ -33,7 +38,7 @@ class SqlMarkers:
                 changes.append(MarkerChange(entity, table.name, missing, tuple(statements)))
         return changes
 
-    def add_marker_columns(self: SqlConnector, entities: Sequence[str] | None = None, *,
+    def add_marker_columns(self, entities: Sequence[str] | None = None, *,
                            confirm: bool = False) -> MarkerResult:
         """Add the origin marker columns to the tables of `entities` that lack them. Only with `confirm`;
         without it the DDL is returned, not run (show it first, or hand it to a DBA). MySQL commits each
@@ -50,7 +55,7 @@ class SqlMarkers:
             self._forget_schema()  # some statements may have run even when a later one failed
         return MarkerResult(changes, executed=True)
 
-    def _forget_schema(self: SqlConnector) -> None:
+    def _forget_schema(self) -> None:
         """Reflect the database again on next use (after a schema change)."""
         with self._lock:
             self._catalog = None

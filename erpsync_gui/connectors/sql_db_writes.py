@@ -31,16 +31,18 @@ from erpsync_gui.errors import (
 )
 from erpsync_gui.records import BatchItemResult, Origin, Record
 
-if TYPE_CHECKING:
-    from erpsync_gui.connectors.sql_db import SqlConnector
-
 T = TypeVar("T")
 
 
 class SqlWrites:
     """The write half of SqlConnector (kept apart to keep each file to one job)."""
 
-    def create(self: SqlConnector, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
+    if TYPE_CHECKING:
+        # the rest of SqlConnector (engine, catalog, rules, the read helpers) as the type checker sees it from
+        # here: the class that mixes this in has them
+        def __getattr__(self, name: str) -> Any: ...
+
+    def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
                txn_id: str | None = None) -> Record:
         result = self.create_many(entity, [payload], origins=[origin], txn_id=txn_id)[0]
         if result.error is not None:
@@ -48,7 +50,7 @@ class SqlWrites:
         assert result.record is not None
         return result.record
 
-    def create_many(self: SqlConnector, entity: str, payloads: Sequence[Mapping[str, Any]], *,
+    def create_many(self, entity: str, payloads: Sequence[Mapping[str, Any]], *,
                     origins: Sequence[Origin | None] | None = None,
                     txn_id: str | None = None) -> list[BatchItemResult]:
         et = self._resolve(entity)
@@ -81,7 +83,7 @@ class SqlWrites:
                     results.update((i, self._insert_one(et, i, row)) for i, row in valid)
         return [results[i] for i in range(len(payloads))]
 
-    def _refusal(self: SqlConnector, et: EntityTable) -> ConfigError | None:
+    def _refusal(self, et: EntityTable) -> ConfigError | None:
         """Why no record of `et` may be created now, or None."""
         if et.keyless and et.marker is None:
             return ConfigError(
@@ -92,7 +94,7 @@ class SqlWrites:
         with translate_errors(f"checking {et.entity}"), self.engine.connect() as conn:
             return self.rules.refuse_create(conn, et)
 
-    def _insert_one(self: SqlConnector, et: EntityTable, index: int, row: PreparedRow) -> BatchItemResult:
+    def _insert_one(self, et: EntityTable, index: int, row: PreparedRow) -> BatchItemResult:
         try:
             return BatchItemResult(index=index, record=self._insert(et, [row])[0])
         except (AuthError, ConfigError):
@@ -100,7 +102,7 @@ class SqlWrites:
         except ERPSyncError as exc:
             return BatchItemResult(index=index, error=exc)
 
-    def _insert(self: SqlConnector, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
+    def _insert(self, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
         # a row redone alone starts from its payload again, not from what the failed batch filled in
         rows = [_copy(row) for row in rows]
 
@@ -113,12 +115,12 @@ class SqlWrites:
 
         return self._transaction(f"creating {et.entity}", work)
 
-    def _read_back(self: SqlConnector, conn: Connection, et: EntityTable, keys: Sequence[Any]) -> list[Record]:
+    def _read_back(self, conn: Connection, et: EntityTable, keys: Sequence[Any]) -> list[Record]:
         rows = conn.execute(select(et.table).where(et.pk.in_(list(keys)))).all()
         stored = {r.id: r for r in self._read(conn, et, rows)}
         return [stored[str(k)] for k in keys]
 
-    def update(self: SqlConnector, entity: str, record_id: str, payload: Mapping[str, Any], *,
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
                version: str | None = None, txn_id: str | None = None) -> Record:
         et = self._resolve(entity)
         key = et.pk_value(str(record_id))
@@ -136,19 +138,19 @@ class SqlWrites:
 
         return self._transaction(f"updating {entity}", work)
 
-    def _context(self: SqlConnector, conn: Connection) -> WriteContext:
+    def _context(self, conn: Connection) -> WriteContext:
         now = self._now(conn)
         if self.rules.whole_seconds:
             # cut, never rounded: a stamp must not lie in the future (the cursor re-reads the overlap)
             now = now.replace(microsecond=0)
         return WriteContext(self.catalog, self.tz, now)
 
-    def _now(self: SqlConnector, conn: Connection) -> datetime:
+    def _now(self, conn: Connection) -> datetime:
         """The CRM's own clock: the database server's where there is one, else this machine's corrected by
         the endpoint's clock offset (a SQLite file has no clock; the application writing it does)."""
         return source_now(conn, self._clock_offset)
 
-    def delete(self: SqlConnector, entity: str, record_id: str, *, version: str | None = None) -> None:
+    def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
         et = self._resolve(entity)
         key = et.pk_value(str(record_id))
         if key is None:
@@ -161,14 +163,14 @@ class SqlWrites:
 
         self._transaction(f"deleting {entity}", work)
 
-    def archive(self: SqlConnector, entity: str, record_id: str, *, version: str | None = None) -> Record:
+    def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
         et = self._resolve(entity)
         if et.archive is None:
             raise PermanentError(f"{entity} records cannot be archived in this database",
                                  hint=f"the table {et.table.name} has no active column")
         return self.update(entity, record_id, {et.archive.name: 0})
 
-    def _transaction(self: SqlConnector, action: str, work: Callable[[Connection], T]) -> T:
+    def _transaction(self, action: str, work: Callable[[Connection], T]) -> T:
         """Run `work(conn)` in one transaction. A lost commit on a server database is an unknown outcome."""
         with translate_errors(action), self.engine.connect() as conn:
             transaction = conn.begin()

@@ -63,7 +63,7 @@ class SqlOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     preset: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")] = Field(
-        "perfex", description="a known table preset (perfex or none)")
+        "perfex", description="a known table preset (perfex, smartcrm or none)")
     tables: dict[RemoteName, TableOverride] = Field(default_factory=dict)
     db_schema: ColumnName | None = Field(None, alias="schema", description="a database schema name")
     channel_value: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,50}$")] = Field(

@@ -1,7 +1,8 @@
 """Table presets for the SQL connector: which table and columns hold each entity in a known CRM schema.
 
 A preset only proposes names; `sql_schema` checks every one against the reflected database and keeps
-what exists. "perfex" follows Perfex CRM 2.7.3 as its own installer creates it; the CRM module of the
+what exists. "perfex" follows Perfex CRM 2.7.3 as its own installer creates it ("smartcrm" adds the tables of
+the advanced entities the product's CRM module syncs, with Perfex's rules); the CRM module of the
 product's source adds the origin marker (external_id + external_channel) to the tables it syncs, which
 stock Perfex has not (`sql_markers` writes the DDL that adds them). A preset may bring rules of its own
 (defaults, numbering, side rows): `rules_for` builds them; the generic connector only calls their hooks.
@@ -99,7 +100,19 @@ PERFEX: dict[str, EntityPreset] = {
     "warehouses": EntityPreset("tblwarehouse", "warehouse_id", ("warehouse_code", "warehouse_name")),
 }
 
-PRESETS: dict[str, dict[str, EntityPreset]] = {"perfex": PERFEX, "none": {}}
+#: Perfex with the tables the product's CRM module syncs its advanced entities into: the Warehouse module's
+#: units (tblware_unit_type), warehouses and stock (tblinventory_manage: one row per product and warehouse,
+#: its quantity in inventory_number), and the module's own client groups (tbldiscount_groups) and discount
+#: grids (tblitem_client_group_discounts: one row per client group and product or product group)
+SMARTCRM: dict[str, EntityPreset] = {
+    **PERFEX,
+    "units": EntityPreset("tblware_unit_type", "unit_type_id", ("unit_code", "unit_name")),
+    "stock": EntityPreset("tblinventory_manage", "id", (), keyless=True),
+    "client_groups": EntityPreset("tbldiscount_groups", "id", ("name",)),
+    "discount_grids": EntityPreset("tblitem_client_group_discounts", "id", (), keyless=True),
+}
+
+PRESETS: dict[str, dict[str, EntityPreset]] = {"perfex": PERFEX, "smartcrm": SMARTCRM, "none": {}}
 
 
 def preset_named(name: str) -> dict[str, EntityPreset]:
@@ -115,7 +128,7 @@ def preset_named(name: str) -> dict[str, EntityPreset]:
 def rules_for(name: str, options: Mapping[str, Any]) -> PresetRules:
     """The preset's own rules (Perfex's defaults, numbering and side rows); no-op rules for the others."""
     preset_named(name)
-    if name == "perfex":
+    if name in ("perfex", "smartcrm"):
         from erpsync_gui.connectors.perfex.rules import PerfexRules
 
         return PerfexRules(options)

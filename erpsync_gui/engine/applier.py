@@ -54,6 +54,9 @@ class ApplyContext:
     checksums: Checksums
     #: consecutive retryable write failures that stop the run
     max_consecutive_failures: int = 5
+    #: look for older links naming the ids creates were given (False while the run started with no links:
+    #: then every link names a record of this run)
+    check_stale_holders: bool = True
 
 
 class Applier:
@@ -62,6 +65,8 @@ class Applier:
         self._consecutive = 0
         #: ids of the items whose write was carried out (or refused) - the rest never reached the target
         self._attempted: set[int] = set()
+        #: per target side: can a create's outcome be unknown there
+        self._unknowable: dict[Side, bool] = {}
 
     def apply(self, items: Sequence[PlanItem]) -> BatchCommit:
         """Carry out the writes of `items` (updating each item's action/error) and return the commit."""
@@ -69,9 +74,9 @@ class Applier:
         creates = [i for i in items if i.action is Action.CREATE]
         extra: list[PlanItem] = []
         if creates:
-            self._announce(creates)
+            self._announce([i for i in creates if self._outcome_may_be_unknown(i)])
             self._create(creates)
-            extra = self._stale_holders(creates)
+            extra = self._stale_holders(creates) if self.ctx.check_stale_holders else []
         for item in items:
             if item.action in (Action.UPDATE, Action.UPDATE_SOURCE):
                 self._update(item)
@@ -114,7 +119,21 @@ class Applier:
         return commit
 
     # -- writes ------------------------------------------------------------------------------
+    def _outcome_may_be_unknown(self, item: PlanItem) -> bool:
+        """A create needs its write-ahead unless the target commits it atomically and marks it with our origin:
+        a crash after the target's commit and before ours then leaves a record that the next run finds again
+        by its marker and links."""
+        side = item.write_side
+        if side is None:  # not a write: nothing to announce
+            return False
+        if side not in self._unknowable:
+            caps = self.ctx.connectors[side].capabilities(self.ctx.names[side])
+            self._unknowable[side] = not (caps.atomic_create and caps.origin_marker)
+        return self._unknowable[side]
+
     def _announce(self, creates: list[PlanItem]) -> None:
+        if not creates:
+            return
         pending = []
         for item in creates:
             link = item.link or self._new_link(item.source_side, item.source.id)
@@ -229,8 +248,9 @@ class Applier:
                                                Action.CONFLICT):
             commit.deleted_links.append(absorbed)
         if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE):
-            if link.state in ("pending", "failed") or link.attempts:
-                # it failed before: the errors it left behind are settled by this sync
+            if link.id is not None and (link.state in ("pending", "failed") or link.attempts):
+                # it failed before: the errors it left behind are settled by this sync (a link not stored
+                # yet has none: a failure is always recorded with its link)
                 commit.settled.setdefault(item.source_side, []).append(item.source.id)
             self._synced(link, item, now, wrote=action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE))
             if link.id is not None and link.state == "synced":
@@ -256,8 +276,8 @@ class Applier:
         elif action is Action.FAILED:
             self._failure(link, item)
         commit.links.append(link)
-        if action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.CONFLICT,
-                      Action.FAILED):
+        # a routine create is counted in the run's totals, not given a row of its own
+        if action in (Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.CONFLICT, Action.FAILED):
             commit.outcomes.append(self._outcome(item, now))
 
     def _synced(self, link: Link, item: PlanItem, now: datetime, *, wrote: bool) -> None:

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from erpsync_gui import CHANNEL
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine import policy as policies
+from erpsync_gui.engine.fresh import FreshTarget
 from erpsync_gui.engine.matcher import Match, Targets, find_twins
 from erpsync_gui.engine.merge import base_of, plan_merge
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError, OutcomeUnknownError
 from erpsync_gui.mapping import EntityMapping, LookupResolver
-from erpsync_gui.records import Direction, Record, Side
+from erpsync_gui.records import Direction, Origin, Record, Side
 from erpsync_gui.store import snapshots
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.snapshots import Snapshot
@@ -67,6 +69,8 @@ class PlanContext:
     #: under the merge policy: the rule for a field both sides changed, and the batch's merge bases by link id
     merge_fallback: str = "ask"
     snapshots: Mapping[int, Snapshot] = field(default_factory=dict)
+    #: set while the target was empty and the entity had no links when this side's read began
+    fresh: FreshTarget | None = None
 
 
 def _sum(link: Link, side: Side) -> str | None:
@@ -81,7 +85,9 @@ def _twin_id(link: Link | None, side: Side) -> str | None:
 
 def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -> list[PlanItem]:
     target_side = source_side.other
-    links = ctx.state.links_by_ids(source_side, [r.id for r in records])
+    fresh = ctx.fresh
+    asked = [r.id for r in records if fresh is None or fresh.may_have_link(r.id)]
+    links = ctx.state.links_by_ids(source_side, asked) if asked else {}
     # decided from the link alone (unchanged, our own echo, ...): no mapping, no twin fetched - this keeps a
     # re-sync that reads everything again cheap
     early = {r.id: item for r in records if (item := _decided_by_link(ctx, source_side, r, links.get(r.id)))}
@@ -100,6 +106,10 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
             mapping_errors[record.id] = exc
 
     unlinked = [r for r in rest if _twin_id(links.get(r.id), target_side) is None]
+    if fresh is not None and unlinked:
+        source = ctx.connectors[source_side]
+        unlinked = [r for r in unlinked if fresh.may_have_twin(r.id, payloads.get(r.id))
+                    or _ours(source.origin_of(ctx.names[source_side], r))]
     matches = find_twins(
         state=ctx.state, source=ctx.connectors[source_side], source_entity=ctx.names[source_side],
         target=ctx.targets[target_side], sources=[r for r in unlinked if r.id in payloads],
@@ -240,6 +250,9 @@ def _changes(ctx: PlanContext, side: Side, payload: Mapping[str, Any],
     return [FieldChange(d.field, d.before, d.after) for d in ctx.mapping.diff(side, payload, current)]
 
 
+
+def _ours(origin: Origin | None) -> bool:
+    return origin is not None and origin.channel == CHANNEL
 
 
 def _findable(ctx: PlanContext, target_side: Side, payload: Mapping[str, Any]) -> bool:

@@ -17,6 +17,7 @@ from erpsync_gui.engine.applier import Applier, ApplyContext
 from erpsync_gui.engine.brake import BrakeCheck
 from erpsync_gui.engine.brake import check as brake_check
 from erpsync_gui.engine.currencies import check_currencies
+from erpsync_gui.engine.fresh import FreshTarget, fresh_target
 from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.merge import snapshots_of
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
@@ -169,6 +170,8 @@ class _Run:
         self.brake = False
         self.approved = False
         self.brake_check: BrakeCheck | None = None
+        #: the side being read, when its target was empty and the entity had no links as the read began
+        self.fresh: FreshTarget | None = None
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -315,6 +318,12 @@ class _Run:
             log.info("%s: the mapping changed since the last sync; every %s record is compared again", self.entity,
                      side.value.upper(), extra=self.extra)
         cursor = None if self.full or self.reevaluate else self.state.cursor(side)
+        if self.p.direction.writes_to(side.other):
+            self.fresh = fresh_target(self.engine.connectors[side.other], self.names[side.other], self.p.key_fields,
+                                      side.other, has_links=self.state.has_links())
+        if self.fresh is not None:
+            log.info("%s: the %s holds no %s yet; new records are created without looking for twins", self.entity,
+                     side.other.value.upper(), self.names[side.other], extra=self.extra)
         #: every record a read without a cursor met: a linked record it did not meet was deleted
         seen: set[str] | None = set(retried) if cursor is None else None
         for page in connector.changes(name, cursor, self.p.batch_size):
@@ -337,6 +346,7 @@ class _Run:
         if stored is None and not self.dry_run and not self._cancelled():
             self.state.set_mapping_fingerprint(side, fingerprint)
         self.reevaluate = False
+        self.fresh = None
 
     def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
         """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:
@@ -393,7 +403,7 @@ class _Run:
             direction=self.p.direction, key_fields=self.p.key_fields, connectors=engine.connectors,
             names=self.names, state=self.state, resolver=LinkResolver(self.state),
             now=engine.clock(), time_gate=engine.time_gate, checksums=checksums, show_creates=self.dry_run,
-            clock_offsets=self.clock_offsets, targets=self.targets, reevaluate=self.reevaluate,
+            clock_offsets=self.clock_offsets, targets=self.targets, reevaluate=self.reevaluate, fresh=self.fresh,
             merge_fallback=self.p.entity.merge_fallback,
         )
         items = plan_batch(ctx, side, records)
@@ -402,6 +412,8 @@ class _Run:
             self._keep_plan(items)
         else:
             self._apply(items, cursor, checksums)
+        if self.fresh is not None:
+            self.fresh.remember(items)
         self._count(items)
         if feed:
             self.feed_processed += len(items)
@@ -416,6 +428,7 @@ class _Run:
             entity=self.entity, run_id=self.run_id, profile_id=engine.profile_id, txn_id=self.txn_id,
             mapping=self.p.mapping, connectors=engine.connectors, names=self.names, state=self.state,
             now=engine.clock, redact=engine.redact, checksums=checksums or Checksums(self.p.mapping),
+            check_stale_holders=self.fresh is None,
         ))
         taken = before_images.capture(items, self.p.mapping)
         # the twins of deleted records are dealt with (queued, or deleted) before their links are retired

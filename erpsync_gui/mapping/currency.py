@@ -82,8 +82,11 @@ class CurrencyMap:
 
     def _require(self, what: str) -> None:
         if not self.to_crm_ids:
+            # prices are worded as the CRM module of the product's source words them, which its users know
+            message = ("Prices not synchronizing: the currency mapping is missing or invalid" if what == "Prices"
+                       else f"{what} need a currency mapping")
             raise CurrencyMappingError(
-                f"{what} need a currency mapping",
+                message,
                 hint=f'set the currency mapping of entity {self.entity}, e.g. {{"1": 1}}',
             )
 

@@ -19,6 +19,9 @@ the demo CRM. Decisions worth knowing:
 - tickets: stock Perfex has Low/Medium/High priorities: the ERP's "urgent" arrives as High, and the
   priority flows ERP -> CRM only (Perfex's High sent back would downgrade an urgent ERP ticket).
 - `userid` 0 on tickets and `group_id` 0 on products mean "none" in Perfex: used as defaults on import.
+- units, warehouses, stock and discount grids live in the smartcrm preset's tables (tblware_unit_type,
+  tblwarehouse, tblinventory_manage, tblitem_client_group_discounts); a stock row is one product in one
+  warehouse, its quantity kept as Perfex's Warehouse module keeps it, as text in inventory_number.
 """
 
 from __future__ import annotations
@@ -142,6 +145,25 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
         "client_groups": [
             _text("name", required=True),
         ],
+        # the smartcrm preset's tables (the Warehouse module's and the CRM module's)
+        "units": [
+            _text("unit_code", "code", required=True),
+            _text("unit_name", "name"),
+        ],
+        "warehouses": [
+            _text("warehouse_code", "code", required=True),
+            _text("warehouse_name", "name"),
+        ],
+        "stock": [
+            _lookup("commodity_id", "product_id", "products", required=True),
+            _lookup("warehouse_id", "warehouse_id", "warehouses", required=True),
+            _text("inventory_number", "quantity"),
+        ],
+        "discount_grids": [
+            _lookup("client_group_id", "client_group_id", "client_groups", required=True),
+            _lookup("item_group_id", "product_group_id", "product_groups"),
+            _typed("discount_percent", "discount_percent", "number"),
+        ],
         "payments": [
             _lookup("invoiceid", "invoice_id", "invoices", required=True),
             _typed("amount", "amount", "number", required=True),
@@ -164,6 +186,10 @@ _MATCH_KEYS: dict[str, tuple[str, ...]] = {
     "currencies": ("name",),
     "client_groups": ("name",),
     "payments": (),
+    "units": ("unit_code",),
+    "warehouses": ("warehouse_code",),
+    "stock": (),
+    "discount_grids": (),
 }
 
 

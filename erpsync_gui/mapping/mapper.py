@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.mapping.checksum import checksum_of
+from erpsync_gui.mapping.compiled import canonical_step, map_step
 from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
 from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
 from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
@@ -100,6 +101,13 @@ class EntityMapping:
         # the empty-value rule per field and target side: the row's own, else "null" until bind_targets
         self._empty: dict[tuple[int, Side], tuple[str, Any]] = {
             (id(f), side): (f.empty.get(side, "null"), None) for f in self.fields for side in Side}
+        self._canon = {side: tuple((name, canonical_step(self, f, side)) for name, f in self._named[side])
+                       for side in Side}
+        self._compile()
+
+    def _compile(self) -> None:
+        """Each direction's mapping as one step per field, chosen once (again when the empty rules change)."""
+        self._steps = {side: tuple(map_step(self, f, side, _SKIP) for f in self._flows[side]) for side in Side}
 
     @classmethod
     def from_config(cls, cfg: EntityConfig) -> EntityMapping:
@@ -128,10 +136,8 @@ class EntityMapping:
         """The payload for `to`, in its field names, from a record of the other side. A field absent from
         `data` is empty: its default, or the empty-value rule, applies."""
         out: dict[str, Any] = {}
-        for f in self._flows[to]:
-            value = self._map_field(f, data, to, resolver)
-            if value is not _SKIP:
-                out[self._names[(id(f), to)][1]] = value
+        for step in self._steps[to]:
+            step(data, out, resolver)
         return out
 
     def _map_field(self, f: FieldMap, data: Mapping[str, Any], to: Side,
@@ -182,6 +188,7 @@ class EntityMapping:
                     self._empty[(id(f), side)] = ("default", target.default if target is not None else None)
         for sub in self._lines.values():
             sub.bind_targets({})
+        self._compile()
 
     def empty_rule(self, f: FieldMap, to: Side) -> tuple[str, Any]:
         """(rule, default value) that applies when `f` maps to an empty value on the way to `to`."""
@@ -271,7 +278,7 @@ class EntityMapping:
 
     def canonical(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """Every mapped field of `side` in canonical JSON-safe form; never raises."""
-        return {name: self._canonical_field(f, side, data.get(name)) for name, f in self._named[side]}
+        return {name: step(data.get(name)) for name, step in self._canon[side]}
 
     def checksum(self, side: Side, data: Mapping[str, Any]) -> str:
         return checksum_of(self.canonical(side, data))

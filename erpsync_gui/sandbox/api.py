@@ -75,6 +75,9 @@ class Api:
         self.storage = storage
         self.auth_token = auth_token
         self.client_token = client_token
+        #: act as a server that keeps only the dialect's promise (page, per_page, updated_since) and answers
+        #: every other filter parameter with the unfiltered list
+        self.ignore_filters = False
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answer one request. `headers` must be case-insensitive (http.client's message)."""
@@ -154,6 +157,8 @@ class Api:
             if not _FIELD_NAME.match(name):
                 raise _Refused(400, {"error": f"Unknown filter {name!r}"})
             filters[name] = values
+        if self.ignore_filters:
+            filters = {}
         result = self.storage.list(entity, filters=filters, updated_since=since, after=after,
                                    offset=offset, limit=per_page)
         next_cursor = _encode_cursor(result.last_key) if result.more and result.last_key else None

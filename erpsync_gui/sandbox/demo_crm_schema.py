@@ -1,7 +1,10 @@
 """The demo CRM's tables: a faithful subset of stock Perfex CRM 2.7.3, plus the columns the CRM module adds.
 
 Every table and column here is Perfex 2.7.3's own, with its type, NOT NULL and default (so a row the
-demo accepts is one stock Perfex accepts), with two kinds of additions, both the CRM module's:
+demo accepts is one stock Perfex accepts), with the tables of the advanced entities (the Warehouse module's
+units, warehouses and stock as its installer creates them; the CRM module's client groups and discount grids,
+whose columns are this product's choice: no public schema of them was found), and two kinds of additions,
+both the CRM module's:
   - the origin marker, external_id + external_channel, on each table it syncs;
   - tblclients.customer_number, where the module keeps the ERP's customer number (stock Perfex has no
     such column; the default mappings do not need it).
@@ -157,6 +160,33 @@ COUNTRIES = Table(
 )
 OPTIONS = Table("tbloptions", METADATA, _id(), _text("name", 191, False), Column("value", Text, nullable=False),
                 _flag("autoload", 1))
+
+# -- the tables of the advanced entities (the smartcrm preset) ------------------------------------------------
+# the Warehouse module's, as its installer creates them (tblinventory_manage's key there is (id, commodity_id,
+# warehouse_id); id alone is unique, being auto-increment)
+UNIT_TYPES = Table(
+    "tblware_unit_type", METADATA, _id("unit_type_id"), _text("unit_code", 100), Column("unit_name", Text),
+    Column("unit_symbol", Text), _int("order", True), _int("display", True), Column("note", Text), *_marker(),
+)
+WAREHOUSES = Table(
+    "tblwarehouse", METADATA, _id("warehouse_id"), _text("warehouse_code", 100), Column("warehouse_name", Text),
+    Column("warehouse_address", Text), _int("order", True), _int("display", True), Column("note", Text),
+    *_marker(),
+)
+INVENTORY = Table(
+    "tblinventory_manage", METADATA, _id(), _int("warehouse_id"), _int("commodity_id"),
+    _text("inventory_number", 100), *_marker(),
+)
+# the CRM module's own: client groups with a discount, and the grid of discounts per group
+DISCOUNT_GROUPS = Table("tbldiscount_groups", METADATA, _id(), _text("name", 191, False), *_marker())
+GROUP_DISCOUNTS = Table(
+    "tblitem_client_group_discounts", METADATA, _id(), _int("client_group_id"), _int("item_id", True),
+    _int("item_group_id", True), _money("discount_percent", False, "0.00"), *_marker(),
+)
+
+#: the tables that are not stock Perfex's (the Warehouse module's and the CRM module's)
+MODULE_TABLES = frozenset({"tblware_unit_type", "tblwarehouse", "tblinventory_manage", "tbldiscount_groups",
+                           "tblitem_client_group_discounts"})
 
 
 # MySQL never hands a deleted row's id to a new row; SQLite does, unless a table asks for AUTOINCREMENT. The

@@ -9,16 +9,12 @@ advisory lock: one process migrates, the others wait and then find the schema cu
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -27,6 +23,10 @@ from sqlalchemy.pool import StaticPool
 
 from erpsync_gui import paths
 from erpsync_gui.errors import StoreError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ def _create_engine(url: str) -> Engine:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic config for the packaged migrations; no alembic.ini needed."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -114,7 +116,38 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
+_REVISION = re.compile(r'^revision\s*=\s*["\']([^"\']+)["\']', re.M)
+_DOWN_REVISION = re.compile(r'^down_revision\s*=\s*["\']([^"\']+)["\']', re.M)
+
+
+def packaged_head() -> str | None:
+    """The newest revision of the packaged migrations, read from their files without importing Alembic (about
+    a second of start-up); None when the files do not name exactly one head (then Alembic decides)."""
+    revisions, parents = set(), set()
+    try:
+        for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            if (found := _REVISION.search(source)) is not None:
+                revisions.add(found.group(1))
+                parents.update(_DOWN_REVISION.findall(source))
+    except OSError:
+        return None
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def _stored_revisions(engine: Engine) -> set[str] | None:
+    """The revisions the database records, by a plain query; None when it records none (new or foreign)."""
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))} or None
+    except SQLAlchemyError:
+        return None
+
+
 def _current_revisions(engine: Engine) -> tuple[str, ...]:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return tuple(MigrationContext.configure(conn).get_current_heads())
 
@@ -149,7 +182,15 @@ def advisory_lock(engine: Engine, key: int = MIGRATION_LOCK_KEY) -> Iterator[Con
 
 
 def migrate(engine: Engine, where: str) -> None:
-    """Bring the schema to the newest revision; refuse a database from a newer version."""
+    """Bring the schema to the newest revision; refuse a database from a newer version. A database already at
+    the packaged head is left without loading Alembic at all."""
+    head = packaged_head()
+    if head is not None and _stored_revisions(engine) == {head}:
+        return
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     script = ScriptDirectory.from_config(alembic_config())
     _check_not_newer(_current_revisions(engine), script, where)
     if set(_current_revisions(engine)) == set(script.get_heads()):

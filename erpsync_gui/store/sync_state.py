@@ -137,6 +137,12 @@ class SyncState:
                         found[record_id] = link
         return found
 
+    def has_links(self) -> bool:
+        """Whether the entity has any link at all (of any state)."""
+        with self.store.session() as s:
+            return s.scalar(select(TABLE.c.id).where(TABLE.c.profile_id == self.profile_id,
+                                                     TABLE.c.entity == self.entity).limit(1)) is not None
+
     def waiting_links(self, side: Side, limit: int = 100_000) -> list[Link]:
         """Records of `side` that failed or wait for a retry: they are tried again before new changes."""
         with self.store.session() as s:

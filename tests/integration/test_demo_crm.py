@@ -47,8 +47,13 @@ def _kind(column) -> str:
 
 def test_the_schema_is_stock_perfex_plus_the_modules_columns() -> None:
     """Every demo table is a stock Perfex 2.7.3 table and every column a stock column of the same kind,
-    nullability and default; the only others are the CRM module's marker columns and customer number."""
+    nullability and default; the only others are the CRM module's marker columns and customer number, and
+    the tables of the modules."""
+    assert set(schema.METADATA.tables) >= schema.MODULE_TABLES
     for name, table in schema.METADATA.tables.items():
+        if name in schema.MODULE_TABLES:
+            assert not set(stock.METADATA.tables) & {name}, name
+            continue
         assert name in stock.METADATA.tables, name
         original = stock.METADATA.tables[name]
         for column in table.columns:
@@ -138,13 +143,17 @@ def test_is_idempotent_and_deterministic(tmp_path: Path) -> None:
 
 def test_as_in_perfex_every_entity_is_read_whole_and_compared_by_checksum(tmp_path: Path) -> None:
     url = f"sqlite:///{create_demo_crm(tmp_path / 'crm.db', OVERLAP)}"
-    crm = SqlConnector(EndpointConfig(Side.CRM, "sql", url), {})
+    crm = SqlConnector(EndpointConfig(Side.CRM, "sql", url, options={"preset": "smartcrm"}), {})
     cursor = {e: crm.capabilities(e).cursor for e in crm.entities()}
     marked = {e: crm.capabilities(e).origin_marker for e in crm.entities()}
+    tables = {e: crm.table_of(e) for e in ("units", "warehouses", "stock", "client_groups", "discount_grids")}
     crm.close()
     assert cursor == dict.fromkeys(["clients", "contacts", "leads", "projects", "tickets", "invoices", "orders",
-                                    "products", "product_groups", "currencies", "client_groups", "payments"], False)
+                                    "products", "product_groups", "currencies", "client_groups", "payments",
+                                    "warehouses", "units", "stock", "discount_grids"], False)
     assert all(marked.values())
+    assert tables == {"units": "tblware_unit_type", "warehouses": "tblwarehouse", "stock": "tblinventory_manage",
+                      "client_groups": "tbldiscount_groups", "discount_grids": "tblitem_client_group_discounts"}
 
 
 @pytest.mark.postgres

@@ -3,15 +3,18 @@ connection tests on a pool thread against the sandbox."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from PySide6.QtCore import Qt
-from sqlalchemy import select
+from sqlalchemy import create_engine, inspect, select
+from sqlalchemy.pool import NullPool
 
 from erpsync_gui.records import Side
 from erpsync_gui.secrets import SERVICE
 from erpsync_gui.store.models import EndpointRow
 from erpsync_gui.ui.pages.connections import ConnectionsPage
+from tests import perfex_schema as stock
 
 NEW_TOKEN = "tok-replaced-7f3a9c"
 
@@ -114,6 +117,52 @@ def test_settings_the_form_does_not_show_survive_a_save(qtbot, ui_ctx):
     saved = ui_ctx.service.profile("demo").erp
     assert saved.batch_size == 40 and saved.options["client_cert"] == "/etc/erpsync/me.p12"
     assert saved.options["paging"] == "cursor"
+
+
+def _stock_perfex_crm(ctx, path) -> object:
+    """The demo profile's CRM pointed at a stock Perfex database (no marker columns)."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool)
+    stock.create_stock(engine)
+    profile = ctx.service.profile("demo")
+    ctx.service.config.save_profile(dataclasses.replace(
+        profile, crm=dataclasses.replace(profile.crm, url=f"sqlite:///{path}")))
+    return engine
+
+
+def _marked(engine) -> set[str]:
+    return {t for t in ("tblclients", "tbltickets", "tblinvoicepaymentrecords")
+            if "external_id" in {c["name"] for c in inspect(engine).get_columns(t)}}
+
+
+def test_a_crm_without_marker_columns_is_offered_the_ddl_shown_first_and_run_only_when_confirmed(
+        qtbot, ui_ctx, tmp_path):
+    engine = _stock_perfex_crm(ui_ctx, tmp_path / "perfex.db")
+    shown: list[str] = []
+    answers = [False, True]
+
+    def confirm(_parent, plan) -> bool:
+        shown.append(plan.sql_text())
+        return answers.pop(0)
+
+    page = _page(qtbot, ui_ctx)
+    page.markers.confirm = confirm
+    with qtbot.waitSignal(page.tested, timeout=30_000):
+        page.test_button.click()
+    assert page.markers.isVisibleTo(page) and "tbltickets" in page.markers.note.text()
+
+    page.markers.button.click()
+    qtbot.waitUntil(lambda: len(shown) == 1 and page.markers.button.isEnabled(), timeout=30_000)
+    assert "ALTER TABLE" in shown[0] and "CREATE INDEX" in shown[0]
+    assert _marked(engine) == set() and "Nothing was changed" in page.markers.note.text()
+
+    with qtbot.waitSignal(page.markers.done, timeout=30_000):
+        page.markers.button.click()
+    assert _marked(engine) == {"tblclients", "tbltickets", "tblinvoicepaymentrecords"}
+    assert "Added the marker columns" in page.markers.note.text()
+    with qtbot.waitSignal(page.tested, timeout=30_000):
+        page.test_button.click()
+    assert not page.markers.isVisibleTo(page)
+    engine.dispose()
 
 
 def test_the_results_of_a_test_are_scrolled_into_view_at_150_percent(qtbot, styled, ui_ctx):

@@ -61,6 +61,29 @@ def test_currency_editor_rejects_a_duplicate_and_an_unknown_id(page):
     assert editor.problems() == []
 
 
+def test_currency_editor_flags_a_pair_of_two_iso_codes_and_proposes_the_mapping_by_code(page):
+    editor = page.currencies
+    assert editor.propose_button.isEnabled()  # both lists were read
+    editor.set_mapping({"1": 3, "3": 1})  # RON onto USD, USD onto RON
+    warnings = editor.warnings()
+    assert len(warnings) == 2 and "amounts in RON would be written as USD" in warnings[0]
+    assert not editor.warning.isHidden() and editor.problems() == []  # flagged, not refused
+    assert editor.propose() == []  # every ERP currency has its CRM twin
+    erp_codes = {c.id: c.code for c in editor.codes(Side.ERP)}
+    crm_codes = {c.id: c.code for c in editor.codes(Side.CRM)}
+    pairs = editor.mapping()
+    assert set(pairs) == set(erp_codes) and all(erp_codes[e] == crm_codes[str(c)] for e, c in pairs.items())
+    assert editor.warnings() == [] and editor.warning.isHidden()
+
+
+def test_a_proposal_names_the_erp_currencies_the_crm_lacks(page):
+    editor = page.currencies
+    editor.set_known(Side.CRM, {"7": "EUR Euro"})
+    notes = editor.propose()
+    assert editor.pairs() == [("2", "7")]
+    assert len(notes) == 3 and all("has no CRM currency with that code" in n for n in notes)
+
+
 def test_preview_shows_a_real_sample_record_both_ways(page, qtbot, ui_ctx):
     _select(qtbot, page, "projects")  # Perfex's project statuses are the same codes on every installation
     samples = page.samples["projects"]

@@ -321,3 +321,26 @@ def test_the_preview_shows_each_reason_whole_beside_the_names(qtbot, styled, ui_
         assert metrics.horizontalAdvance(row.text(5)) <= tree.columnWidth(5), row.text(5)
     assert tree.columnWidth(1) >= 200  # a name still reads
     dialog.reject()
+
+
+def test_export_new_sends_the_records_made_in_the_crm_and_only_those(qtbot, ui_ctx):
+    page = _page(qtbot, ui_ctx)
+    with crm_database(ui_ctx) as engine, engine.connect() as conn:
+        local = conn.scalar(text("SELECT COUNT(*) FROM tblclients WHERE external_channel IS NULL"))
+    erp = ui_ctx.service.sandbox.start()
+    before = erp.count("clients")
+    page.export_entity.setCurrentIndex(page.export_entity.findData("clients"))
+    assert local > 0 and page.export_button.isEnabled()
+
+    with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        page.export_button.click()
+    _profile, entity, result = finished.args
+    assert entity == "clients" and result.direction.value == "export"
+    assert result.counts["processed"] == local  # the CRM's own records, none of the others
+    assert erp.count("clients") == before + result.counts["inserted"]
+    qtbot.waitUntil(lambda: page.rows["clients"].sync.isEnabled(), timeout=RUN_TIMEOUT_MS)
+
+    page.export_button.click()  # all sent (or linked): nothing is left to export
+    qtbot.waitUntil(lambda: "no records made in the CRM" in page.rows["clients"].status.text(),
+                    timeout=RUN_TIMEOUT_MS)
+    assert erp.count("clients") == before + result.counts["inserted"]

@@ -26,9 +26,18 @@ def _refuse_outcomes(store, erp_id: str | None = None) -> None:
                           "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
 
 
-def _allow_outcomes(store) -> None:
+def _refuse_synced_link(store, erp_id: str) -> None:
+    """The database refuses to record one ERP record's link as synced (the batch's own commit), as a full disk
+    would."""
     with store.engine.begin() as conn:
-        conn.execute(text("DROP TRIGGER refuse_outcomes"))
+        conn.execute(text("CREATE TRIGGER refuse_links BEFORE UPDATE ON links "
+                          f"WHEN NEW.erp_id = '{erp_id}' AND NEW.state = 'synced' "
+                          "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"))
+
+
+def _allow_links(store) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER refuse_links"))
 
 
 def _outcome(state: SyncState, run_id: int, erp_id: str) -> dict:
@@ -57,7 +66,7 @@ def test_a_run_whose_batch_cannot_be_recorded_reads_that_batch_again(store):
     ids = [erp.put("clients", {"number": f"C{i:02d}", "name": f"Firma {i}", "city": "Arad"}) for i in range(20)]
     engine = engine_for(store, crm, erp, direction=Direction.IMPORT, batch_size=10)
     state = SyncState(store, engine.profile.id, "clients")
-    _refuse_outcomes(store, erp_id=ids[14])  # a record of the second batch
+    _refuse_synced_link(store, erp_id=ids[14])  # a record of the second batch
 
     stopped = engine.run("clients")
 
@@ -66,7 +75,7 @@ def test_a_run_whose_batch_cannot_be_recorded_reads_that_batch_again(store):
     assert state.cursor(Side.ERP) == first_batch_end
     assert len([link for link in links(store) if link.state == "synced"]) == 10
 
-    _allow_outcomes(store)
+    _allow_links(store)
     again = engine.run("clients")
 
     assert again.status == "success"

@@ -92,9 +92,9 @@ def test_prices_without_a_currency_mapping_are_refused_with_a_hint():
     m = mapping([PRICE_ROW], {})
     with pytest.raises(CurrencyMappingError) as info:
         m.map_record({"prices": [{"currency_id": 1, "price": "3"}]}, to=Side.CRM)
-    assert "Prices need a currency mapping" in info.value.message
+    assert "Prices not synchronizing: the currency mapping is missing or invalid" in info.value.message
     assert info.value.hint == 'set the currency mapping of entity products, e.g. {"1": 1}'
-    with pytest.raises(CurrencyMappingError, match="Prices need a currency mapping"):
+    with pytest.raises(CurrencyMappingError, match="Prices not synchronizing: the currency mapping is missing"):
         m.map_record({"rate": 3}, to=Side.ERP)
 
 

@@ -32,6 +32,7 @@ from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.connection_changes import setting_changes
 from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
+from erpsync_gui.ui.pages.marker_offer import MarkerOffer
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -123,6 +124,7 @@ class ConnectionsPage(QWidget):
         self.message.setObjectName("banner")
         self.message.setWordWrap(True)
         self.message.hide()
+        self.markers = MarkerOffer(ctx)
         self.test_button = QPushButton(icons.icon("test"), "&Test connection")
         self.test_button.setToolTip("Check both sides (edited settings first, saved only when they pass): "
                                     "reachable, signed in, latency")
@@ -142,7 +144,8 @@ class ConnectionsPage(QWidget):
         grid.addWidget(self.forms[Side.ERP], 0, 1)
         grid.addWidget(self.results[Side.CRM], 1, 0)
         grid.addWidget(self.results[Side.ERP], 1, 1)
-        grid.setRowStretch(2, 1)
+        grid.addWidget(self.markers, 2, 0, 1, 2)
+        grid.setRowStretch(3, 1)
         self.body_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -375,6 +378,9 @@ class ConnectionsPage(QWidget):
         self._testing = False
         for side, result in results.items():
             self.results[side].show_result(result)
+        crm = results.get(Side.CRM)
+        self.markers.button.show()
+        self.markers.show_for(name, tuple(crm.details) if crm is not None else ())
         self._show_results()
         self._update_buttons()
         self._show_expired()

@@ -1,5 +1,6 @@
 """The currency mapping editor: ERP currency -> CRM currency, checked against both sides' currency lists
-when they could be read (free entry otherwise), imported and exported in the seed's JSON form."""
+when they could be read (free entry otherwise), proposed from them by ISO code, imported and exported in the
+seed's JSON form. A pair whose ISO codes differ (RON sent as USD) is flagged beside the table."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.app.currency_proposal import Currency, propose_currency_mapping
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping import validate_currency_mapping
 from erpsync_gui.records import Side
@@ -81,6 +83,9 @@ class CurrencyEditor(QWidget):
         self.table.setItemDelegateForColumn(1, _CurrencyDelegate(self))
         self.add_button = QPushButton(icons.icon("add"), "Add")
         self.remove_button = QPushButton(icons.icon("remove"), "Remove")
+        self.propose_button = QPushButton("Propose by ISO code")
+        self.propose_button.setToolTip("Pair each ERP currency with the CRM currency of the same ISO code")
+        self.propose_button.setEnabled(False)
         self.import_button = QPushButton(icons.icon("import"), "Import JSON…")
         self.export_button = QPushButton(icons.icon("export"), "Export JSON…")
         self.lists_note = QLabel("Reading both sides' currency lists…")
@@ -90,8 +95,12 @@ class CurrencyEditor(QWidget):
         self.problem.setObjectName("fieldError")
         self.problem.setWordWrap(True)
         self.problem.hide()
+        self.warning = QLabel()
+        self.warning.setObjectName("fieldError")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
         tools = QHBoxLayout()
-        for button in (self.add_button, self.remove_button):
+        for button in (self.add_button, self.remove_button, self.propose_button):
             tools.addWidget(button)
         tools.addStretch(1)
         for button in (self.import_button, self.export_button):
@@ -102,7 +111,9 @@ class CurrencyEditor(QWidget):
         layout.addLayout(tools)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.problem)
+        layout.addWidget(self.warning)
         self.add_button.clicked.connect(self.add_row)
+        self.propose_button.clicked.connect(self.propose)
         self.remove_button.clicked.connect(self._remove_selected)
         self.table.itemChanged.connect(self._edited)
 
@@ -152,7 +163,31 @@ class CurrencyEditor(QWidget):
             self.known.pop(side, None)
         else:
             self.known[side] = dict(currencies)
+        self.propose_button.setEnabled(all(side in self.known for side in Side))
         self._edited()
+
+    def codes(self, side: Side) -> list[Currency]:
+        """The side's listed currencies with their ISO codes (a label starts with the code)."""
+        return [Currency(cid, label.split()[0].upper()) for cid, label in (self.known.get(side) or {}).items()
+                if label.split()]
+
+    def propose(self) -> list[str]:
+        """Replace the table with the mapping by ISO code from both lists; what stays unmapped, in words."""
+        proposal = propose_currency_mapping(self.codes(Side.ERP), self.codes(Side.CRM))
+        self.set_mapping(proposal.mapping)
+        self.lists_note.setText("\n".join(("Proposed by ISO code.", *proposal.notes)))
+        return list(proposal.notes)
+
+    def warnings(self) -> list[str]:
+        """Pairs whose ISO codes differ on the two sides: saved if wanted, but amounts change currency."""
+        codes = {side: {c.id: c.code for c in self.codes(side)} for side in Side}
+        found = []
+        for number, (erp_id, crm_id) in enumerate(self.pairs(), start=1):
+            erp_code, crm_code = codes[Side.ERP].get(erp_id), codes[Side.CRM].get(crm_id)
+            if erp_code and crm_code and erp_code != crm_code:
+                found.append(f"row {number}: ERP currency {erp_id} ({erp_code}) is mapped to CRM currency {crm_id} "
+                             f"({crm_code}): amounts in {erp_code} would be written as {crm_code}")
+        return found
 
     # -- checking ---------------------------------------------------------------------------------
 
@@ -229,4 +264,7 @@ class CurrencyEditor(QWidget):
         problems = self.problems()
         self.problem.setText("\n".join(problems))
         self.problem.setVisible(bool(problems))
+        warnings = self.warnings()
+        self.warning.setText("\n".join(warnings))
+        self.warning.setVisible(bool(warnings))
         self.changed.emit()

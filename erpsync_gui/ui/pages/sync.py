@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from erpsync_gui.app.export_unmarked import unmarked_ids
 from erpsync_gui.engine.types import ProgressEvent, RunResult
 from erpsync_gui.entities import MAIN_ENTITIES, label
 from erpsync_gui.profile import ProfileConfig
@@ -110,6 +111,19 @@ class SyncPage(QWidget):
         self.main_grid = QGridLayout(self.main_box)
         for row, entity in enumerate(MAIN_ENTITIES):
             self._add_row(self.main_grid, row, entity)
+        # the records made in the CRM itself, per entity (a line of its own: the rows' columns keep their room)
+        self.export_entity = QComboBox()
+        self.export_entity.setAccessibleName("Entity to export")
+        self.export_button = QPushButton("Export new")
+        self.export_button.setToolTip("Send to the ERP the records of this entity made in the CRM itself (without "
+                                      "the origin marker, never sent), and only those")
+        self.export_button.clicked.connect(lambda: self.export_unmarked(self.export_entity.currentData()))
+        export_line = QHBoxLayout()
+        export_line.addWidget(QLabel("Records made in the CRM:"))
+        export_line.addWidget(self.export_entity)
+        export_line.addWidget(self.export_button)
+        export_line.addStretch(1)
+        self.main_grid.addLayout(export_line, len(MAIN_ENTITIES), 0, 1, -1)
 
         self.other_box = QGroupBox("Other entities")
         other = QVBoxLayout(self.other_box)
@@ -214,6 +228,13 @@ class SyncPage(QWidget):
             row.name.setEnabled(known)
             if not known:
                 row.say("not configured in this profile", "muted")
+        chosen = self.export_entity.currentData()
+        self.export_entity.clear()
+        for entity in self.configured:
+            self.export_entity.addItem(label(entity), entity)
+        if chosen in self.configured:
+            self.export_entity.setCurrentIndex(self.export_entity.findData(chosen))
+        self.export_button.setEnabled(bool(self.configured))
         others = [e for e in self.configured if e not in MAIN_ENTITIES]
         self.others.clear()
         for entity in others:
@@ -323,6 +344,33 @@ class SyncPage(QWidget):
                 self.preview(entity)
             else:
                 self.start(entity)
+
+    def export_unmarked(self, entity: str | None) -> None:
+        """Find the entity's records made in the CRM itself (on a pool thread), then export those only."""
+        profile = self.ctx.profile.name
+        if profile is None or entity is None:
+            return
+        row = self._row(entity)
+        row.set_visible(True)
+        row.set_running(True)
+        row.cancel.setEnabled(False)
+        row.say("looking for records made in the CRM…")
+        service = self.ctx.service
+        run_in_background(lambda: unmarked_ids(service, entity, profile), owner=self,
+                          on_done=lambda ids: self._export_found(profile, entity, ids),
+                          on_error=lambda exc: self.show_failure(profile, entity, service.redact(str(exc))))
+
+    def _export_found(self, profile: str, entity: str, ids: list[str]) -> None:
+        row = self._row(entity)
+        if not ids:
+            row.show_end("no records made in the CRM to export", "success")
+            return
+        row.set_running(False)
+        if not self.ctx.runs.start(profile, entity, direction=Direction.EXPORT, only={Side.CRM: ids}):
+            row.say("already running", "partial")
+            return
+        row.set_running(True)
+        row.say(f"exporting {len(ids)} record(s) made in the CRM…")
 
     def cancel(self, entity: str) -> None:
         profile = self.ctx.profile.name

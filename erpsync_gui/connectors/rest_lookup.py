@@ -1,0 +1,70 @@
+"""Lookups against a server that ignores filter parameters.
+
+The dialect promises only `page`, `per_page` and `updated_since`; lookups by id, origin marker or natural key
+send `?field=value` and filter the reply again on this side. A server that ignores the filter answers with rows
+that do not match it: then every lookup would page through the whole list. Once that is seen for an entity, its
+list is read once (for the connector's life: one run) and every later lookup of the entity is answered from
+that copy, kept current with what this connector itself creates and updates. The run's log says so once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+from erpsync_gui.records import Record
+
+log = logging.getLogger("erpsync.connectors.rest")
+
+
+class FilterlessLists:
+    """Per entity: the whole list, read once, after the server was seen ignoring a filter."""
+
+    def __init__(self, read_all: Callable[[str], Iterable[Record]]) -> None:
+        self._read_all = read_all
+        self._lists: dict[str, dict[str, Record]] = {}
+
+    def ignored(self, entity: str) -> bool:
+        return entity in self._lists
+
+    def notice(self, entity: str, parameter: str) -> None:
+        """The server answered a `parameter` filter with rows that do not match it: read the list once."""
+        if entity in self._lists:
+            return
+        records = {r.id: r for r in self._read_all(entity)}
+        self._lists[entity] = records
+        log.warning("the ERP ignores the %r filter of %s: lookups are answered from one read of its %d records "
+                    "for this run instead of one read of the whole list per batch", parameter, entity, len(records))
+
+    def records(self, entity: str) -> Iterator[Record]:
+        return iter(list(self._lists.get(entity, {}).values()))
+
+    def put(self, entity: str, record: Record) -> None:
+        """A record this connector wrote, as the server gave it back: later lookups see it."""
+        if entity in self._lists:
+            self._lists[entity][record.id] = record
+
+    def drop(self, entity: str, record_id: str) -> None:
+        if entity in self._lists:
+            self._lists[entity].pop(record_id, None)
+
+
+def lookup(lists: FilterlessLists, list_pages: Callable[[list, int], Iterable[Any]], entity: str, parameter: str,
+           queries: Sequence[list], take: Callable[[Record], bool]) -> None:
+    """Each filtered query's rows offered to `take` (which keeps the matching ones and says whether the row
+    matched). A row that does not match shows the server ignores the filter: from then on the entity's list,
+    read once, answers instead."""
+    if not lists.ignored(entity):
+        for params in queries:
+            asked = sum(1 for name, _ in params if name == parameter) or 1
+            for page in list_pages(params, asked):
+                if not all([take(record) for record in page.records]):
+                    lists.notice(entity, parameter)
+                    break
+            if lists.ignored(entity):
+                break
+        else:
+            return
+    for record in lists.records(entity):
+        take(record)

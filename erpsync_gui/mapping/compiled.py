@@ -1,0 +1,145 @@
+"""Per field and direction, the mapping's steps chosen once: the hot path runs no type dispatch per value.
+
+`map_step` gives a function that maps one field of a record into a payload, `canonical_step` one that gives a
+field's canonical form for checksums. Both behave exactly as the general code in `EntityMapping` they stand in
+for; fields whose mapping needs more (lookups, currencies, prices, lines, defaults) keep the general code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from erpsync_gui.errors import MappingError
+from erpsync_gui.mapping.transforms import apply
+from erpsync_gui.mapping.types import (
+    ConversionError,
+    datetime_str,
+    is_empty,
+    key,
+    number_str,
+    parse_scalar,
+    to_bool,
+    to_date,
+    to_datetime,
+    to_decimal,
+    to_int,
+    to_text,
+)
+from erpsync_gui.records import Side
+
+if TYPE_CHECKING:
+    from erpsync_gui.mapping.mapper import EntityMapping
+    from erpsync_gui.mapping.spec import FieldMap
+
+#: a payload step: (source data, payload being built, lookup resolver) -> None
+MapStep = Callable[[Mapping[str, Any], dict[str, Any], Any], None]
+
+
+def _picklist(value: Any) -> Any:
+    return parse_scalar("picklist", value)
+
+
+_READERS: dict[str, Callable[[Any], Any]] = {
+    "text": to_text, "number": to_decimal, "integer": to_int, "boolean": to_bool, "date": to_date,
+    "datetime": to_datetime, "picklist": _picklist,
+}
+
+
+def _canonical_number(value: Any) -> Any:
+    number = to_decimal(value)
+    return None if number is None else number_str(number)
+
+
+def _canonical_date(value: Any) -> Any:
+    day = to_date(value)
+    return None if day is None else day.isoformat()
+
+
+def _canonical_datetime(value: Any) -> Any:
+    moment = to_datetime(value)
+    return None if moment is None else datetime_str(moment)
+
+
+def _canonical_text(value: Any) -> Any:
+    return to_text(value) or None
+
+
+def _canonical_picklist(value: Any) -> Any:
+    return key(value) or None
+
+
+_CANONICAL: dict[str, Callable[[Any], Any]] = {
+    "number": _canonical_number, "date": _canonical_date, "datetime": _canonical_datetime,
+    "text": _canonical_text, "picklist": _canonical_picklist, "integer": to_int, "boolean": to_bool,
+}
+
+
+def canonical_step(mapping: EntityMapping, f: FieldMap, side: Side) -> Callable[[Any], Any]:
+    """The field's canonical form as a function of its raw value; never raises (as `_canonical_field`)."""
+    form = _CANONICAL.get(f.type)
+    if form is None:
+        return lambda value: mapping._canonical_field(f, side, value)
+
+    def step(value: Any) -> Any:
+        # broad on purpose: a value we cannot read still has to give a stable checksum
+        try:
+            return form(value)
+        except Exception:
+            return str(value)
+
+    return step
+
+
+def map_step(mapping: EntityMapping, f: FieldMap, to: Side, skip: object) -> MapStep:
+    """The step that maps field `f` of a record into the payload for `to` (as `_map_field` does)."""
+    source_name, target_name = mapping._names[(id(f), to)]
+    read = _READERS.get(f.type)
+    if read is None or f.default is not None:
+        def general(data: Mapping[str, Any], out: dict[str, Any], resolver: Any) -> None:
+            value = mapping._map_field(f, data, to, resolver)
+            if value is not skip:
+                out[target_name] = value
+
+        return general
+    label = mapping._labels[(id(f), to)]
+    transforms = mapping._transforms[(id(f), to)]
+    # without transforms the value read is already of the type; a picklist value stays as the transforms leave it
+    reread = read if transforms and f.type != "picklist" else None
+    values = mapping._value_maps[(id(f), to)]
+    required = f.required
+    rule, fallback = mapping.empty_rule(f, to)
+    omit = rule == "omit" or (rule == "default" and fallback is None)
+
+    def step(data: Mapping[str, Any], out: dict[str, Any], resolver: Any) -> None:
+        raw = data.get(source_name)
+        try:
+            value = read(raw)
+            for t in transforms:
+                value = apply(t, value)
+            if reread is not None:
+                value = reread(value)
+            if values and value is not None:
+                value = mapping._value_map(f, value, to)
+        except ConversionError as exc:
+            raise MappingError(f"{label}: value {_shorten(raw)} {exc}", field=source_name) from None
+        except MappingError as exc:
+            if exc.field is not None:
+                raise
+            raise type(exc)(f"{label}: {exc.message}", field=source_name, hint=exc.hint) from None
+        if required and is_empty(value):
+            raise MappingError(f"{label} is required but the value is empty ({_shorten(raw)})", field=source_name)
+        if value is None or value == "":
+            if omit:
+                return
+            if rule == "default":
+                value = fallback
+        out[target_name] = value
+
+    return step
+
+
+def _shorten(value: Any) -> str:
+    from erpsync_gui.mapping.mapper import shorten
+
+    return shorten(value)
