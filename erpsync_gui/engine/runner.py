@@ -185,7 +185,7 @@ class _Run:
         status, message, error_kind = "success", None, None
         try:
             self._describe_targets()
-            if self.brake:
+            if self.brake and not self.approved:  # an approved run has nothing to decide: no second read
                 self.brake_check = self._preview()
             brake = self.brake_check
             held = brake is not None and brake.held

@@ -163,13 +163,13 @@ def test_no_canary_reaches_a_file_an_output_or_the_screen(tmp_path, data_dir, ca
 
     try:
         cli("test")
-        cli("sync", "-e", "clients")
+        cli("sync", "-e", "clients", "--yes")  # the profile's first sync, approved as after its review
         crm = create_engine(f"sqlite:///{crm_path}", poolclass=NullPool)
         with crm.begin() as conn:  # people edit CRM clients: their changes are written to the ERP
             conn.execute(update(schema.CLIENTS).where(schema.CLIENTS.c.userid <= 20).values(city="Brașov"))
         crm.dispose()
         plan.configure(0.6)  # the gateway fails most writes, quoting the request's headers
-        cli("sync", "-e", "clients", "--json", codes=(0, 1))
+        cli("sync", "-e", "clients", "--json", "--yes", codes=(0, 1))
         plan.configure(0.0)
         cli("errors", codes=(0, 1))
         cli("errors", "--json", "--all", codes=(0, 1))
@@ -178,7 +178,7 @@ def test_no_canary_reaches_a_file_an_output_or_the_screen(tmp_path, data_dir, ca
         cli("secret", "list")
         cli("config", "export", str(exports / "profile.toml"))
         cli("config", "export", str(exports / "profile.json"), "--format", "json")
-        cli("sync", "-e", "clients")
+        cli("sync", "-e", "clients", "--yes")
         features += 1
         from erpsync_gui.__main__ import _log_uncaught
 

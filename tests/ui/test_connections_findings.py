@@ -1,5 +1,5 @@
 """The Connections page names what a connection test found beside its verdict: the expected tables a CRM
-database misses, by name (the demo CRM has 12 of stock Perfex's 13)."""
+database misses, by name."""
 
 from __future__ import annotations
 
@@ -8,16 +8,21 @@ from erpsync_gui.ui.pages.connections import ConnectionsPage
 
 
 def test_the_missing_tables_are_named(qtbot, ui_ctx):
+    import sqlite3
+
+    crm_file = ui_ctx.service.profile("demo").crm.url.removeprefix("sqlite:///")
+    with sqlite3.connect(crm_file) as db:  # a CRM without the Warehouse module's stock table
+        db.execute("DROP TABLE tblinventory_manage")
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
     with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
         page.test_button.click()
     crm = blocker.args[1][Side.CRM]
-    assert crm.ok and "12 of 13 perfex tables found" in crm.message
+    assert crm.ok and "15 of 16 smartcrm tables found" in crm.message
     said = page.results[Side.CRM].cause.text().splitlines()
     assert said[0] == crm.message
-    assert said[1:] == ["missing table tblwarehouse (entity warehouses)"]
+    assert said[1:] == ["missing table tblinventory_manage (entity stock)"]
 
 
 def _tested(qtbot, page):

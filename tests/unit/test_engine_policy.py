@@ -69,4 +69,4 @@ def test_an_unknown_policy_is_a_configuration_error_that_lists_the_known_ones() 
     with pytest.raises(ConfigError) as caught:
         decide("oldest_wins", Side.CRM, _at(NOON), _at(NOON))
     assert caught.value.message == "Unknown conflict policy 'oldest_wins'"
-    assert caught.value.hint == "use one of crm_wins, erp_wins, newest_wins, manual"
+    assert caught.value.hint == "use one of crm_wins, erp_wins, newest_wins, manual, merge"
