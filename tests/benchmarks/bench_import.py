@@ -59,14 +59,21 @@ def _wait(port: int, timeout: float = 30.0) -> None:
 
 
 def fresh_crm(path: Path) -> None:
-    """An empty demo CRM with the customer-number index a CRM has."""
-    from sqlalchemy import create_engine, text
+    """A demo CRM without clients: Perfex's reference rows (countries, options) and the four currencies the
+    mapping names, with the customer-number index a CRM has."""
+    from sqlalchemy import create_engine, insert, text
 
-    from erpsync_gui.sandbox.demo_crm_schema import create_schema
+    from erpsync_gui.sandbox import demo_crm_schema as schema
+    from erpsync_gui.sandbox.demo_crm_perfex import seed_reference_rows
 
     engine = create_engine(f"sqlite:///{path}")
-    create_schema(engine)
+    schema.create_schema(engine)
     with engine.begin() as conn:
+        seed_reference_rows(conn)
+        conn.execute(insert(schema.CURRENCIES), [
+            {"symbol": sym, "name": code, "decimal_separator": ".", "thousand_separator": ",",
+             "placement": "before", "isdefault": int(code == "RON")}
+            for code, sym in (("RON", "lei"), ("EUR", "€"), ("USD", "$"), ("IRR", "﷼"))])
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_bench_cn ON tblclients (customer_number)"))
     engine.dispose()
 
@@ -132,9 +139,9 @@ def dlt_peer(url: str, target: Path, page: int) -> int:
 
 
 def profile_text(url: str, crm: Path, page: int) -> str:
-    """The import a user would set up: the default client fields, matched on the customer number."""
+    """The import a user would set up: the default client fields, matched on their default natural keys."""
     from erpsync_gui.app.config_file import dump_profile
-    from erpsync_gui.mapping.defaults import default_fields
+    from erpsync_gui.mapping.defaults import default_fields, default_match_keys
     from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig
     from erpsync_gui.records import Direction, Side
 
@@ -143,7 +150,7 @@ def profile_text(url: str, crm: Path, page: int) -> str:
         crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm}", batch_size=page, options={"preset": "perfex"}),
         erp=EndpointConfig(Side.ERP, "rest", url, auth="bearer", batch_size=page, options={"paging": "cursor"}),
         entities=(EntityConfig("clients", direction=Direction.IMPORT, policy="erp_wins",
-                               match_keys=("customer_number",), fields=tuple(default_fields("clients")),
+                               match_keys=default_match_keys("clients"), fields=tuple(default_fields("clients")),
                                currency_mapping={"1": 1, "2": 2, "3": 3, "4": 4}),),
     ))
 
@@ -183,7 +190,8 @@ def profile_erpsync(url: str, tmp: Path, page: int, env: dict[str, str], out: Pa
                    check=True, env=env, capture_output=True)
     subprocess.run(_erpsync_argv(work / "data", "secret", "set", "erp.token"), input=DEMO_TOKEN,
                    check=True, env=env, capture_output=True, text=True)
-    argv = _erpsync_argv(work / "data", "sync", "--entity", "clients")
+    # --yes: the profile's first sync, approved as a user does after its review (else it waits, held)
+    argv = _erpsync_argv(work / "data", "sync", "--entity", "clients", "--yes")
     subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), *argv], check=True, env=env,
                    capture_output=True)
     print(f"\nprofile of the import at page size {page} ({out}):")
@@ -215,7 +223,9 @@ def one_rep(url: str, tmp: Path, page: int, rep: int, env: dict[str, str],
             run_env = env
             if peer == "erpsync-before" and before is not None:  # the same command from an older source tree
                 run_env = {**env, "PYTHONPATH": os.pathsep.join([str(before), env["PYTHONPATH"]])}
-            result = _timed(_erpsync_argv(work / "data", "sync", "--entity", "clients", "--json"), run_env)
+            # --yes approves the first sync (held for review otherwise); a tree from before the brake lacks it
+            approve = ["--yes"] if peer != "erpsync-before" else []
+            result = _timed(_erpsync_argv(work / "data", "sync", "--entity", "clients", "--json", *approve), run_env)
             result["output"] = _sync_summary(result["output"])
         out[peer] = result
     return out
