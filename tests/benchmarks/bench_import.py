@@ -138,10 +138,14 @@ def dlt_peer(url: str, target: Path, page: int) -> int:
         return int(db.execute("SELECT count(*) FROM clients").fetchone()[0])
 
 
+CUSTOMER_NUMBER = ({"crm": "customer_number", "erp": "customer_number", "type": "text"},)
+
+
 def profile_text(url: str, crm: Path, page: int) -> str:
-    """The import a user would set up: the default client fields, matched on their default natural keys."""
+    """The import a user would set up: the default client fields and the customer number they match on (the
+    seeded VAT numbers repeat at 10,000 clients, and a repeated key is rightly refused as a second twin)."""
     from erpsync_gui.app.config_file import dump_profile
-    from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+    from erpsync_gui.mapping.defaults import default_fields
     from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig
     from erpsync_gui.records import Direction, Side
 
@@ -150,7 +154,7 @@ def profile_text(url: str, crm: Path, page: int) -> str:
         crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm}", batch_size=page, options={"preset": "perfex"}),
         erp=EndpointConfig(Side.ERP, "rest", url, auth="bearer", batch_size=page, options={"paging": "cursor"}),
         entities=(EntityConfig("clients", direction=Direction.IMPORT, policy="erp_wins",
-                               match_keys=default_match_keys("clients"), fields=tuple(default_fields("clients")),
+                               match_keys=("customer_number",), fields=(*CUSTOMER_NUMBER, *default_fields("clients")),
                                currency_mapping={"1": 1, "2": 2, "3": 3, "4": 4}),),
     ))
 
