@@ -20,7 +20,7 @@ from erpsync_gui.engine.matcher import find_twins
 from erpsync_gui.engine.planner import Checksums
 from erpsync_gui.engine.runner import LinkResolver, SyncEngine, _Run
 from erpsync_gui.engine.types import WRITES, Action, CancelToken, PlanItem, ProgressEvent, RunResult
-from erpsync_gui.errors import ConfigError, ERPSyncError, MappingError, QuotaExhaustedError
+from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.records import Record, Side
 from erpsync_gui.store.link import Link
 
@@ -89,17 +89,8 @@ class _PlanRun(_Run):
             self._apply_reviewed()
             if self._cancelled():
                 status, message = "cancelled", "cancelled by the user; the finished batches are kept"
-        except QuotaExhaustedError as exc:
-            status, message = "partial", self.engine.redact(str(exc))
-            log.warning("%s: applying the plan paused: %s", self.entity, message, extra=self.extra)
-        except ERPSyncError as exc:
-            status, message, error_kind = "failed", self.engine.redact(str(exc)), exc.kind
-            log.error("%s: applying the plan stopped: %s", self.entity, message, extra=self.extra)
-            if isinstance(exc, ConfigError):
-                error_kind = "config"
-        except Exception as exc:  # a bug must not take the app down; the run says what happened
-            status, message = "failed", self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
-            log.exception("%s: applying the plan crashed", self.entity, extra=self.extra)
+        except Exception as exc:  # a bug must not take the app down either: the run says what happened
+            status, message, error_kind = self._stopped_by(exc, "%s: applying the plan")
         if status == "success":
             status, message = self._status(self.state.open_conflicts())
         if self.not_applied and status in ("success", "partial"):

@@ -198,19 +198,8 @@ class _Run:
                 log.warning("%s: held before writing: %s", self.entity, message, extra=self.extra)
             elif self._cancelled():
                 status, message = "cancelled", "cancelled by the user; the finished batches are kept"
-        except QuotaExhaustedError as exc:
-            # not a failure of ours: stop cleanly; the cursor holds, so the next run carries on from here
-            when = f"; resumes after {exc.resumes_at.astimezone():%H:%M}" if exc.resumes_at else ""
-            status, message = "partial", self.engine.redact(f"{exc}{when}")
-            log.warning("%s sync paused: %s", self.entity, message, extra=self.extra)
-        except ERPSyncError as exc:
-            status, message, error_kind = "failed", self.engine.redact(str(exc)), exc.kind
-            log.error("%s sync stopped: %s", self.entity, message, extra=self.extra)
-            if isinstance(exc, ConfigError):
-                error_kind = "config"
-        except Exception as exc:  # a bug must not take the app down; the run says what happened
-            status, message = "failed", self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
-            log.exception("%s sync crashed", self.entity, extra=self.extra)
+        except Exception as exc:  # a bug must not take the app down either: the run says what happened
+            status, message, error_kind = self._stopped_by(exc, "%s sync")
         if status == "success":
             # a whole run is not "success" while earlier conflicts wait; a retry of chosen records speaks of them
             waiting = self.state.open_conflicts() if not self.dry_run and self.only is None else 0
@@ -234,6 +223,23 @@ class _Run:
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
                          duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind,
                          brake=self.brake_check)
+
+    def _stopped_by(self, exc: Exception, what: str) -> tuple[str, str, str | None]:
+        """The status, message and error kind of a run ended by `exc`, logged as `what` (e.g. "%s sync")
+        paused, stopped or crashed: the same words in the window, the CLI and the log."""
+        if isinstance(exc, QuotaExhaustedError):
+            # not a failure of ours: stop cleanly; the cursor holds, so the next run carries on from here
+            when = f"; resumes after {exc.resumes_at.astimezone():%H:%M}" if exc.resumes_at else ""
+            message = self.engine.redact(f"{exc}{when}")
+            log.warning(what + " paused: %s", self.entity, message, extra=self.extra)
+            return "partial", message, None
+        if isinstance(exc, ERPSyncError):
+            message = self.engine.redact(str(exc))
+            log.error(what + " stopped: %s", self.entity, message, extra=self.extra)
+            return "failed", message, "config" if isinstance(exc, ConfigError) else exc.kind
+        message = self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
+        log.exception(what + " crashed", self.entity, extra=self.extra)
+        return "failed", message, None
 
     def _preview(self) -> BrakeCheck:
         """The whole run planned without a write, and the brake's verdict on it. When the run may go on, what
