@@ -5,6 +5,7 @@ seed's JSON form. A pair whose ISO codes differ (RON sent as USD) is flagged bes
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -28,6 +29,7 @@ from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping import validate_currency_mapping
 from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
+from erpsync_gui.ui.fonts import displayable
 
 _COLUMN_SIDE = {0: Side.ERP, 1: Side.CRM}
 
@@ -165,6 +167,22 @@ class CurrencyEditor(QWidget):
             self.known[side] = dict(currencies)
         self.propose_button.setEnabled(all(side in self.known for side in Side))
         self._edited()
+
+    def show_lists(self, lists: Mapping[Side, dict[str, str] | str]) -> str:
+        """Take both sides' currency lists as read (a side's text: why it could not be read, so any id is
+        accepted there); the line that says what was found, for the note beside the editor."""
+        notes = []
+        for side in Side:
+            found = lists.get(side)
+            if isinstance(found, dict):
+                # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
+                found = {key: displayable(text) for key, text in found.items()}
+                self.set_known(side, found)
+                notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
+            else:
+                self.set_known(side, None)
+                notes.append(f"{side.value.upper()}: the list could not be read, any id is accepted ({found})")
+        return "  ·  ".join(notes)
 
     def codes(self, side: Side) -> list[Currency]:
         """The side's listed currencies with their ISO codes (a label starts with the code)."""

@@ -32,7 +32,6 @@ from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
-from erpsync_gui.ui.fonts import displayable
 from erpsync_gui.ui.pages import mapping_model as cols
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
@@ -455,18 +454,7 @@ class MappingsPage(QWidget):
                           on_error=lambda exc: self._currencies_arrived({s: str(exc) for s in Side}))
 
     def _currencies_arrived(self, lists: dict) -> None:
-        notes = []
-        for side in Side:
-            found = lists.get(side)
-            if isinstance(found, dict):
-                # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
-                found = {key: displayable(text) for key, text in found.items()}
-                self.currencies.set_known(side, found)
-                notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
-            else:
-                self.currencies.set_known(side, None)
-                notes.append(f"{side.value.upper()}: list unavailable, any id accepted ({found})")
-        self.currencies.lists_note.setText("  ·  ".join(notes))
+        self.currencies.lists_note.setText(self.currencies.show_lists(lists))
         self._edited()
         self.currencies_loaded.emit()
 

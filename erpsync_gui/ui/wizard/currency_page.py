@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
-from erpsync_gui.ui.fonts import displayable
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_samples import currency_label
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -82,21 +81,11 @@ class CurrencyPage(QWizardPage):
                           on_error=lambda exc: self._arrived({side: str(exc) for side in Side}))
 
     def _arrived(self, lists: Mapping[Side, dict[str, str] | str]) -> None:
-        notes = []
-        for side in Side:
-            found = lists.get(side)
-            if isinstance(found, dict):
-                # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
-                found = {key: displayable(text) for key, text in found.items()}
-                self.editor.set_known(side, found)
-                notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
-            else:
-                self.editor.set_known(side, None)
-                notes.append(f"{side.value.upper()}: the list could not be read, any id is accepted ({found})")
+        note = self.editor.show_lists(lists)
         erp, crm = lists.get(Side.ERP), lists.get(Side.CRM)
         if isinstance(erp, dict) and isinstance(crm, dict):
             self.editor.set_mapping(paired_by_code(erp, crm))
-        self.note.setText("  ·  ".join(notes))
+        self.note.setText(note)
         self.loaded = True
         self._edited()
 
