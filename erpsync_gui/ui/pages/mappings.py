@@ -83,9 +83,10 @@ class MappingsPage(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(10)
             combo.setMaximumWidth(150)
-        # the policies' names are longer ("Ask me (conflict queue)"): shown whole
-        self.policy.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.policy.setMaximumWidth(16_777_215)
+        # the policies' and the directions' names are longer ("Ask me (conflict queue)", "ERP → CRM only"): whole
+        for combo in (self.policy, self.direction):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMaximumWidth(16_777_215)
         # the keys shown whole at 1280 logical pixels (a 1920 px screen at 150 %) next to the three choices
         self.match_keys.setMinimumWidth(190)
         settings = QHBoxLayout()
