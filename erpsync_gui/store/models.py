@@ -73,6 +73,8 @@ class EndpointRow(Base):
     #: active | error | expired (set by connection tests and auth failures)
     status: Mapped[str] = mapped_column(String(20), default="active")
     status_message: Mapped[str | None] = mapped_column(Text)
+    #: when the last connection test ran (whatever its verdict); None until one has
+    last_tested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     profile: Mapped[ProfileRow] = relationship(back_populates="endpoints")
 
@@ -183,6 +185,8 @@ class RunRow(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     #: the run-level error (auth, config, quota ...) when the run did not finish normally
     message: Mapped[str | None] = mapped_column(Text)
+    #: the kind of that error (quota, auth, config, outage ...), as errors.SyncError.kind names it
+    error_kind: Mapped[str | None] = mapped_column(String(40))
     #: the machine and process running it: a run whose process is gone is closed as interrupted
     host: Mapped[str | None] = mapped_column(String(255))
     pid: Mapped[int | None] = mapped_column(Integer)
