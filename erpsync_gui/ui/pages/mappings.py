@@ -42,6 +42,7 @@ from erpsync_gui.ui.widgets.choice_delegate import ChoiceDelegate
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.validation import set_invalid
 from erpsync_gui.ui.widgets.worker import run_in_background
+from erpsync_gui.ui.widgets.wrap_row import WrapRow
 
 DIRECTION_LABELS = {Direction.BOTH: "Both ways", Direction.EXPORT: "CRM → ERP only (export)",
                     Direction.IMPORT: "ERP → CRM only (import)"}
@@ -89,15 +90,12 @@ class MappingsPage(QWidget):
             combo.setMaximumWidth(16_777_215)
         # the keys shown whole at 1280 logical pixels (a 1920 px screen at 150 %) next to the three choices
         self.match_keys.setMinimumWidth(190)
-        settings = QHBoxLayout()
-        settings.setSpacing(8)
+        # the choices never narrower than their names; where the line is too short for the keys too, they move
+        # beside the tabs (a line of their own would take rows from the table at 150 %)
+        settings = WrapRow()
         for label, widget in (("E&ntity", self.entity), ("D&irection", self.direction), ("&Conflicts", self.policy),
                               ("Match &keys", self.match_keys)):
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            settings.addSpacing(0 if widget is self.entity else 12)
-            settings.addWidget(caption)
-            settings.addWidget(widget, 2 if widget is self.match_keys else 0)
+            settings.add(label, widget, wraps=widget is self.match_keys)
 
         self.model = FieldMappingModel()
         self.table = QTableView()
@@ -176,7 +174,8 @@ class MappingsPage(QWidget):
         footer.addWidget(self.save_button)
         layout = page_layout(self, self.title, "How each entity's fields and currencies correspond, which way "
                                                "it syncs, how twins are found and who wins a conflict.")
-        layout.addLayout(settings)
+        settings.spill_into(self.tabs)
+        layout.addWidget(settings)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)
 
