@@ -1,6 +1,7 @@
-"""The dashboard: what needs attention (each line opens its page), today's status of every entity with its
-last and next run (all entities in view, never a scroll bar), records per day as stacked bars (a chart that
-folds away), and the recent runs. Maintenance (reset statistics, clean up logs) lives in Tools > Maintenance."""
+"""The dashboard: today's status of every entity with its last and next run (all entities in view, never a
+scroll bar), beside it what needs attention (each line opens its page) and records per day as stacked bars (a
+chart that folds away), and under them the recent runs (five in view at 1366x768 and at 150 %). Maintenance
+(reset statistics, clean up logs) lives in Tools > Maintenance."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStackedLayout,
     QTableWidget,
     QTableWidgetItem,
@@ -143,7 +145,9 @@ class DashboardPage(QWidget):
         self.today.horizontalHeader().setStretchLastSection(False)
         self.today.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         today_box = QGroupBox("Today")
-        QVBoxLayout(today_box).addWidget(self.today)
+        today_layout = QVBoxLayout(today_box)
+        today_layout.addWidget(self.today)
+        today_layout.addStretch(1)
 
         self.entity_filter = QComboBox()
         self.entity_filter.addItem(_ALL)
@@ -151,11 +155,13 @@ class DashboardPage(QWidget):
         self.entity_filter.currentTextChanged.connect(lambda _t: self._draw_chart())
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        # beside the bars, not under them: the chart beside Needs attention has more width than height
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.chart.setMargins(QMargins(0, 0, 0, 0))
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(150)
+        # small beside Needs attention; it folds away for more room
+        self.chart_view.setMinimumHeight(110)
         self.chart_empty = _empty_note("Nothing synced in the last 14 days yet: the bars appear after the first run.")
         self.chart_stack = QStackedLayout()
         holder = QWidget()
@@ -210,14 +216,23 @@ class DashboardPage(QWidget):
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        # Needs attention and the chart beside the Today table (as tall as every entity's row) rather than above
+        # it: the recent runs under them keep room for five runs at 1366x768 and at 150 %
+        side_box = QWidget()
+        # as tall as the Today table, never taller: the chart takes what Needs attention leaves
+        side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        side = QVBoxLayout(side_box)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(12)
+        side.addWidget(self.attention, 0)
+        side.addWidget(chart_box, 1)
         middle = QHBoxLayout()
         middle.setSpacing(12)
         middle.addWidget(today_box, 0)
-        middle.addWidget(chart_box, 1)
+        middle.addWidget(side_box, 1)
         chart_box.setMinimumWidth(240)
         layout = page_layout(self, self.title, "What needs you, what was synced today per entity, and when each "
                                                "entity runs next.")
-        layout.addWidget(self.attention)
         layout.addLayout(middle)
         layout.addWidget(recent_box, 1)
         layout.addWidget(self.status)
@@ -357,16 +372,16 @@ class DashboardPage(QWidget):
         self.chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append([f"{d:%d.%m}" for d in days])
-        # fourteen dates do not fit under a narrow chart (they would all end in "…"): the range says it, a bar a
-        # day with today on the right
+        # fourteen dates do not fit under a narrow chart (they would all end in "…"): a bar a day with today on the
+        # right, the range in the chart's tooltip (an axis title would take the small chart's height)
         axis_x.setLabelsVisible(False)
-        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}")
+        self.chart_view.setToolTip(f"Records per day from {days[0]:%d.%m} to {days[-1]:%d.%m}, today on the right")
         axis_y = QValueAxis()
         # whole records only: a range under 5 with six ticks would print the same integer twice ("0 0 1")
         axis_y.setRange(0, max(peak, 5))
         axis_y.setLabelFormat("%d")
         axis_y.applyNiceNumbers()
-        axis_y.setTickCount(min(5, int(axis_y.max()) + 1))
+        axis_y.setTickCount(min(3, int(axis_y.max()) + 1))  # three lines read in the small chart
         self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_x)
