@@ -16,9 +16,10 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from erpsync_gui.connectors.base import chunked
+from erpsync_gui.engine.link_resolver import LinkResolver
 from erpsync_gui.engine.matcher import find_twins
 from erpsync_gui.engine.planner import Checksums
-from erpsync_gui.engine.runner import LinkResolver, SyncEngine, _Run
+from erpsync_gui.engine.runner import SyncEngine, _Run
 from erpsync_gui.engine.types import WRITES, Action, CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.records import Record, Side

@@ -71,7 +71,11 @@ def _entity_from_row(row: EntityConfigRow) -> EntityConfig:
 def _safety_from(data: dict[str, Any] | None) -> dict[str, Any]:
     """The safety-net settings kept in the row's `safety` column (a row written before they existed has none)."""
     names = ("merge_fallback", "brake_percent", "brake_records", "brake_min", "on_delete", "review_first_sync")
-    return {name: value for name, value in (data or {}).items() if name in names}
+    values = {name: value for name, value in (data or {}).items() if name in names}
+    first = (data or {}).get("first_direction")
+    if first:
+        values["first_direction"] = Direction(first)
+    return values
 
 
 def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None:
@@ -82,7 +86,8 @@ def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None
     row.crm_name, row.erp_name = cfg.crm_name, cfg.erp_name
     row.safety = {"merge_fallback": cfg.merge_fallback, "brake_percent": cfg.brake_percent,
                   "brake_records": cfg.brake_records, "brake_min": cfg.brake_min, "on_delete": cfg.on_delete,
-                  "review_first_sync": cfg.review_first_sync}
+                  "review_first_sync": cfg.review_first_sync,
+                  "first_direction": Direction(cfg.first_direction).value if cfg.first_direction else None}
 
 
 def profile_from_row(row: ProfileRow) -> ProfileConfig:
