@@ -10,6 +10,7 @@ stock Perfex has not (`sql_markers` writes the DDL that adds them). A preset may
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -111,6 +112,10 @@ SMARTCRM: dict[str, EntityPreset] = {
     "stock": EntityPreset("tblinventory_manage", "id", (), keyless=True),
     "client_groups": EntityPreset("tbldiscount_groups", "id", ("name",)),
     "discount_grids": EntityPreset("tblitem_client_group_discounts", "id", (), keyless=True),
+    # a product's prices per warehouse and currency: one row of the CRM module's tblitem_prices each, written with
+    # the product as its child rows (tblitems.rate keeps Perfex's one price in its default currency)
+    "products": dataclasses.replace(PERFEX["products"],
+                                    children=(ChildPreset("prices", "tblitem_prices", "item_id"),)),
     # the Omni Sales module's sales orders: the ERP's orders and proformas, numbered by the ERP (order_number),
     # dated by datecreator, their lines in tblcart_detailt (cart_id: the order's id), written with the order
     "orders": EntityPreset("tblcart", "id", ("order_number",), created=("datecreator", *CREATED_CANDIDATES),

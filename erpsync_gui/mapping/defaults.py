@@ -212,9 +212,10 @@ def default_fields(entity: str, preset: str = "perfex") -> list[dict[str, Any]]:
     """Fresh default mapping rows for `entity` in the CRM tables of `preset` ([] for a known entity without
     defaults); the smartcrm preset has rows of its own where its tables differ from Perfex's."""
     spec(entity)  # unknown names raise ConfigError
-    if preset == "smartcrm" and entity in smartcrm.rows():
-        return smartcrm.rows()[entity]
-    return _rows().get(entity, [])
+    rows = _rows()
+    if preset == "smartcrm":
+        rows.update(smartcrm.rows(rows))
+    return rows.get(entity, [])
 
 
 def default_match_keys(entity: str, preset: str = "perfex") -> tuple[str, ...]:

@@ -4,10 +4,14 @@
   orders): the ERP's number in order_number, the client in userid, the date in datecreator, the total as the
   module keeps it (text); each line in tblcart_detailt with the CRM's product id, its name, quantity, unit
   price (`prices`) and tax rate.
+- products keep Perfex's rows (`rate`: the price in the CRM's default currency) and add every ERP price as a row of
+  the module's tblitem_prices: one per (warehouse, currency), the ERP's currency turned into the CRM's by the
+  currency mapping, the warehouse by its link. Without a currency mapping no product is written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
@@ -19,9 +23,18 @@ def _lookup(crm: str, erp: str, entity: str, **extra: Any) -> dict[str, Any]:
     return {"crm": crm, "erp": erp, "type": "lookup", "lookup": entity, **extra}
 
 
-def rows() -> dict[str, list[dict[str, Any]]]:
-    """entity -> the preset's rows for it (entities not named keep the Perfex rows)."""
+def rows(perfex: Mapping[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """entity -> the preset's rows for it, from the Perfex rows `perfex` (entities not named keep those)."""
     return {
+        "products": [
+            # both rows read the ERP's price list: neither writes it back (products flow ERP -> CRM)
+            *({**r, "direction": "import"} if r["erp"] == "prices" else r for r in perfex["products"]),
+            _row("prices", "prices", "lines", direction="import", fields=[
+                _lookup("warehouse_id", "warehouse_id", "warehouses", required=True),
+                _row("currency_id", "currency_id", "currency", required=True),
+                _row("price", "price", "number", required=True),
+            ]),
+        ],
         "orders": [
             _row("order_number", "number", "text", transform=["strip"], required=True),
             _lookup("userid", "client_id", "clients", required=True),

@@ -205,9 +205,16 @@ CART_DETAIL = Table(
     _text("unit_name", 255),
 )
 
+# the CRM module's prices of a product: one row per (product, warehouse, currency), written with the product;
+# tblitems.rate keeps Perfex's own one price (in its default currency). The columns are this product's choice
+ITEM_PRICES = Table(
+    "tblitem_prices", METADATA, _id(), _int("item_id"), _int("warehouse_id"), _int("currency_id"),
+    _money("price", False, "0.00"),
+)
+
 #: the tables that are not stock Perfex's (the Warehouse module's, the Omni Sales module's and the CRM module's)
 MODULE_TABLES = frozenset({"tblware_unit_type", "tblwarehouse", "tblinventory_manage", "tbldiscount_groups",
-                           "tblitem_client_group_discounts", "tblcart", "tblcart_detailt"})
+                           "tblitem_client_group_discounts", "tblcart", "tblcart_detailt", "tblitem_prices"})
 
 
 # MySQL never hands a deleted row's id to a new row; SQLite does, unless a table asks for AUTOINCREMENT. The

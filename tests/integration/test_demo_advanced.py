@@ -81,7 +81,7 @@ def test_advanced_entities_import_into_the_module_tables_a_rerun_writes_nothing_
 def test_without_a_currency_mapping_prices_stop_with_the_sources_words_and_nothing_is_lost(
         service: SyncService, crm: Engine) -> None:
     erp = service.sandbox.start()
-    for entity in ("currencies", "product_groups"):
+    for entity in ("currencies", "warehouses", "product_groups"):
         assert service.sync(entity).status == "success"
     profile = service.profile("demo")
     products = profile.entity("products")
