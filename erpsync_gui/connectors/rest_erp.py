@@ -9,13 +9,10 @@ the errors with what the dialect tells (missing client token, which key is dupli
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -23,6 +20,7 @@ import httpx
 from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origin_from
 from erpsync_gui.connectors.rest_changes import read_changes
+from erpsync_gui.connectors.rest_check import check_connection, no_retries
 from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup
 from erpsync_gui.connectors.rest_paging import (
     ListPage,
@@ -38,8 +36,6 @@ from erpsync_gui.connectors.rest_paging import (
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import (
     AuthError,
-    ConfigError,
-    CredentialsExpiredError,
     DuplicateError,
     ERPSyncError,
     MalformedReplyError,
@@ -58,7 +54,6 @@ log = logging.getLogger(__name__)
 
 CLIENT_TOKEN_HINT = "set the ERP endpoint's client token (erpsync secret set erp.client_token)"
 LOOKUP_CHUNK = 100
-CHECK_TIMEOUT = 15.0
 _DUPLICATE = re.compile(r"Duplicate (\w+)")
 #: the dialect's natural keys per entity (all filterable), most specific first
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -345,8 +340,8 @@ class RestErpConnector:
         http: HttpClient | None = None
         self._check_auth_problem = None
         try:
-            http = self._build(_no_retries) if self._owns_http else self._http
-            return self._check(http, started)
+            http = self._build(no_retries) if self._owns_http else self._http
+            return check_connection(self, http, started)
         except Exception as exc:  # the contract: a connection test reports, it does not raise
             log.debug("connection check failed", exc_info=True)
             return CheckResult(False, False, False, None, f"Connection test failed: {exc}")
@@ -355,46 +350,6 @@ class RestErpConnector:
                 self._check_auth_problem = http.auth_problem
             if http is not None and http is not self._http:
                 http.close()
-
-    def _check(self, http: HttpClient, started: float) -> CheckResult:
-        try:
-            response = self._request("GET", "clients", self._path("clients"), http=http,
-                                     params={"per_page": 1})
-        except CredentialsExpiredError as exc:
-            return CheckResult(False, True, False, _ms(started), f"{exc.message}; {exc.hint}")
-        except AuthError as exc:
-            if self.endpoint.auth not in ("bearer", "api_key", "none"):
-                return CheckResult(False, True, False, _ms(started), f"the ERP refused the login: {exc}")
-            what = f"the ERP rejected the auth token ({exc.status})" if self._token else "no auth token set"
-            # the label a person sees in the window first, the keyring name for `erpsync secret set` after it
-            return CheckResult(False, True, False, _ms(started),
-                               f"{what}; check the access token ({self.endpoint.side.value}.token)")
-        except ConfigError as exc:
-            return CheckResult(False, False, False, None, str(exc))
-        except NotFoundError:
-            return CheckResult(False, True, False, _ms(started),
-                               "no ERP API at this URL; check the base URL")
-        except ERPSyncError as exc:
-            if getattr(exc, "status", None) is not None:  # it answered, with an error
-                return CheckResult(False, True, False, _ms(started), f"The ERP answered with an error: {exc}")
-            return CheckResult(False, False, False, None, f"The ERP cannot be reached: {exc}")
-        latency = http.last_latency_ms if http.last_latency_ms is not None else _ms(started)
-        server = response.headers.get("server")
-        try:
-            data_of(reply_json(response, "clients"), response, "clients", self.options.list_key)
-        except PermanentError as exc:
-            return CheckResult(False, True, False, latency, f"{exc.message}; check the base URL", server)
-        message = f"Connected to the ERP in {latency:.0f} ms"
-        if self._client_token:
-            try:
-                self._request("GET", "units", self._path("units"), http=http, params={"per_page": 1})
-            except (AuthError, MissingClientTokenError) as exc:
-                return CheckResult(False, True, True, latency, f"{message}, but {exc.message.lower()}"
-                                   "; check erp.client_token", server)
-            message += "; the client token works"
-        else:
-            message += "; no client token, so products, orders and the other advanced entities are off"
-        return CheckResult(True, True, True, latency, message, server, server_time=http_date(response))
 
     def close(self) -> None:
         if self._owns_http:
@@ -435,19 +390,3 @@ class RestErpConnector:
             return current
         return None
 
-
-def http_date(response: httpx.Response) -> datetime | None:
-    """The server's clock from its Date header (whole seconds), None when it sends none."""
-    try:
-        moment = parsedate_to_datetime(response.headers.get("date", ""))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)

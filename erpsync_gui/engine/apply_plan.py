@@ -16,9 +16,10 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from erpsync_gui.connectors.base import chunked
+from erpsync_gui.engine.link_resolver import LinkResolver
 from erpsync_gui.engine.matcher import find_twins
 from erpsync_gui.engine.planner import Checksums
-from erpsync_gui.engine.runner import LinkResolver, SyncEngine, _Run
+from erpsync_gui.engine.runner import SyncEngine, _Run
 from erpsync_gui.engine.types import WRITES, Action, CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.records import Record, Side
@@ -98,7 +99,7 @@ class _PlanRun(_Run):
                     "the preview and were not applied")
             status, message = "partial", f"{note}; {message}" if message else note
         counts = {k: self.counts[k] for k in ("processed", "inserted", "updated", "skipped", "failed", "conflicts")}
-        self.state.finish_run(self.run_id, status, counts, message)
+        self.state.finish_run(self.run_id, status, counts, message, error_kind=error_kind)
         c = self.counts
         log.info("%s: reviewed plan %s - %d applied, %d created, %d updated, %d failed, %d not applied%s",
                  self.entity, status, c["processed"], c["inserted"], c["updated"], c["failed"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,9 +17,11 @@ from erpsync_gui.engine.brake import BrakeCheck
 from erpsync_gui.engine.brake import check as brake_check
 from erpsync_gui.engine.currencies import check_currencies
 from erpsync_gui.engine.fresh import FreshTarget, fresh_target
+from erpsync_gui.engine.link_resolver import LinkResolver
 from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.merge import snapshots_of
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
+from erpsync_gui.engine.rate_window import RateWindow
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.targets import check_and_bind
 from erpsync_gui.engine.types import Action, CancelToken, PlanItem, ProgressEvent, RunResult
@@ -70,20 +71,6 @@ def _id_on(link: Link | None, side: Side) -> str | None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-class LinkResolver:
-    """Lookup fields: translates ids of already-synced records (clients for contacts, ...)."""
-
-    def __init__(self, state: SyncState) -> None:
-        self.state = state
-        self._cache: dict[tuple[str, Side, str], str | None] = {}
-
-    def resolve(self, entity: str, from_side: Side, source_id: str) -> str | None:
-        key = (entity, from_side, str(source_id))
-        if key not in self._cache:
-            self._cache[key] = self.state.translate(entity, from_side, str(source_id))
-        return self._cache[key]
 
 
 class SyncEngine:
@@ -158,7 +145,7 @@ class _Run:
         #: counted on top of the sides' totals)
         self.feed_processed = 0
         self.started = time.monotonic()
-        self._rate_samples: deque[tuple[float, int]] = deque()
+        self._rate = RateWindow(RATE_WINDOW_S)
         self.conflict_links: set[int] = set()
         self.names = {side: prepared.entity.name_on(side) for side in Side}
         self.extra: dict = {"profile_id": engine.profile.id, "entity": self.entity}
@@ -207,7 +194,7 @@ class _Run:
         # a held run wrote nothing: its row says so (the preview's counts travel in the result)
         counts = {k: 0 if status == "held" else self.counts[k] for k in _RUN_COLUMNS}
         self.state.finish_run(self.run_id, status, counts, message,
-                              count_in_stats=not self.dry_run and status != "held")
+                              count_in_stats=not self.dry_run and status != "held", error_kind=error_kind)
         duration = time.monotonic() - self.started
         c = self.counts
         if self.dry_run or status == "held":  # nothing was written: say what would be
@@ -232,14 +219,14 @@ class _Run:
             when = f"; resumes after {exc.resumes_at.astimezone():%H:%M}" if exc.resumes_at else ""
             message = self.engine.redact(f"{exc}{when}")
             log.warning(what + " paused: %s", self.entity, message, extra=self.extra)
-            return "partial", message, None
+            return "partial", message, exc.kind
         if isinstance(exc, ERPSyncError):
             message = self.engine.redact(str(exc))
             log.error(what + " stopped: %s", self.entity, message, extra=self.extra)
             return "failed", message, "config" if isinstance(exc, ConfigError) else exc.kind
         message = self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
         log.exception(what + " crashed", self.entity, extra=self.extra)
-        return "failed", message, None
+        return "failed", message, "internal"
 
     def _preview(self) -> BrakeCheck:
         """The whole run planned without a write, and the brake's verdict on it. When the run may go on, what
@@ -267,7 +254,7 @@ class _Run:
             self.plan, self.plan_truncated = [], 0
             self.side_totals, self.feed_processed = {}, 0
             self.conflict_links = set()
-            self._rate_samples.clear()
+            self._rate.clear()
         return verdict
 
     def _status(self, open_conflicts: int = 0) -> tuple[str, str | None]:
@@ -511,27 +498,12 @@ class _Run:
         # a record edited during the run is read again: the count may pass the sides' totals
         return max(sum(self.side_totals[side] for side in sources) + outside, self.counts["processed"])
 
-    def _eta(self, now: float, total: int | None) -> float | None:
-        """Seconds left at the rate observed over the last RATE_WINDOW_S seconds; None when unknown."""
-        processed = self.counts["processed"]
-        samples = self._rate_samples
-        samples.append((now, processed))
-        while len(samples) > 2 and now - samples[1][0] >= RATE_WINDOW_S:
-            samples.popleft()
-        if total is None or processed >= total or len(samples) < 2:
-            return None
-        first_at, before = samples[0]
-        elapsed = now - first_at
-        if elapsed <= 0 or processed <= before:
-            return None
-        return (total - processed) * elapsed / (processed - before)
-
     def _emit(self, phase: str, message: str = "") -> None:
         if self.progress is None:
             return
         c = self.counts
         total = self.total
-        eta = None if phase == "finished" else self._eta(progress_clock(), total)
+        eta = None if phase == "finished" else self._rate.eta(progress_clock(), self.counts["processed"], total)
         self.progress(ProgressEvent(
             run_id=self.run_id, entity=self.entity, phase=phase, processed=c["processed"], total=total,
             inserted=c["inserted"], updated=c["updated"], skipped=c["skipped"], failed=c["failed"],

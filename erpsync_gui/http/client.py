@@ -43,10 +43,11 @@ from erpsync_gui.http import ratelimit
 from erpsync_gui.http.auth import auth_secrets
 from erpsync_gui.http.circuit import CircuitBreaker
 from erpsync_gui.http.client_cert import ssl_context
+from erpsync_gui.http.client_log import STREAMED, HttpLog
 from erpsync_gui.http.errors_map import describe_transport_error, error_for_exception, error_for_response
 from erpsync_gui.http.jsonbody import encode_json
 from erpsync_gui.http.ratelimit import LimiterRegistry, RateLimiter, RateLimits
-from erpsync_gui.http.redact import redact_body, redact_headers, redact_text, redact_url
+from erpsync_gui.http.redact import redact_text, redact_url
 from erpsync_gui.http.reply_size import read_within
 from erpsync_gui.http.retry import (
     MAX_RETRY_AFTER,
@@ -58,11 +59,9 @@ from erpsync_gui.http.retry import (
     retry_for_exception,
     retry_for_response,
 )
-from erpsync_gui.http.settings import LEVELS, HttpSettings
+from erpsync_gui.http.settings import HttpSettings
 
 __all__ = ["HttpClient", "HttpSettings", "build_client", "encode_json"]
-
-log = logging.getLogger("erpsync.http")
 
 # httpx and httpcore log URLs (query keys included) and reply headers (cookies) unredacted; this module
 # writes its own redacted lines instead, so theirs stay quiet unless someone asked for them explicitly.
@@ -97,7 +96,7 @@ class HttpClient:
         self._clock = clock
         self._jitter = jitter
         self._max_retry_after = max_retry_after
-        self._level = LEVELS[settings.log_level.upper()]
+        self._http_log = HttpLog(settings, lambda: self.secrets)
         self._auth = auth
         self._close_auth = close_auth
         self._secrets: tuple[str, ...] = ()
@@ -124,12 +123,12 @@ class HttpClient:
                 auth=auth,
                 transport=transport,
                 follow_redirects=False,  # a redirect could carry API-key headers to another host
-                event_hooks={"request": [self._log_request], "response": [self._log_response]},
+                event_hooks={"request": [self._http_log.request], "response": [self._http_log.response]},
             )
         except (ValueError, TypeError, ImportError, httpx.InvalidURL) as exc:  # ImportError: SOCKS support
             raise ConfigError(redact_text(f"cannot set up the connection: {exc}", self.secrets)) from exc
         if settings.verify is False and not settings.pinned_sha256:
-            self._log(logging.WARNING, "TLS certificate checks are off for %s", redact_url(settings.base_url))
+            self._http_log.line(logging.WARNING, "TLS certificate checks are off for %s", redact_url(settings.base_url))
 
     def limiter_for(self, name: str, limits: RateLimits) -> RateLimiter:
         """A second limiter of this endpoint for one kind of call (shared like the main one), to pass as
@@ -241,7 +240,7 @@ class HttpClient:
                   headers: Mapping[str, str] | None, also_limit: RateLimiter | None = None,
                   accept: frozenset[int] = frozenset(), *, stream: bool = False) -> httpx.Response:
         attempt, spent = 0, 0.0
-        extensions = {_STREAMED: True} if stream else None
+        extensions = {STREAMED: True} if stream else None
         while True:
             try:
                 request = self._client.build_request(method, url, params=params, content=content, headers=headers,
@@ -271,7 +270,7 @@ class HttpClient:
                 if attempt < self.settings.retries and retry_for_exception(method, failure):
                     wait = self._backoff(attempt)
                     if spent + wait <= self.settings.total_timeout:
-                        self._warn_retry(request, attempt, wait, describe_transport_error(
+                        self._http_log.retry(request, attempt, wait, describe_transport_error(
                             failure, request.url, self.settings.timeout))
                         self._pause(wait)
                         spent, attempt = spent + wait, attempt + 1
@@ -296,7 +295,7 @@ class HttpClient:
             ):
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
                 if spent + wait <= self.settings.total_timeout:
-                    self._warn_retry(request, attempt, wait, f"answered {status} {response.reason_phrase}")
+                    self._http_log.retry(request, attempt, wait, f"answered {status} {response.reason_phrase}")
                     response.close()
                     self._pause(wait)
                     spent, attempt = spent + wait, attempt + 1
@@ -316,7 +315,7 @@ class HttpClient:
                 raise RateLimitedError(
                     f"no request slot for {self.settings.label} after {waited:.0f} s of waiting",
                     retry_after=wait, hint="other connections to the same endpoint use up its rate limit")
-            self._log(logging.INFO, "rate limit of %s reached: waiting %.1f s", limiter.name, wait)
+            self._http_log.line(logging.INFO, "rate limit of %s reached: waiting %.1f s", limiter.name, wait)
             self._pause(wait)
             waited += wait
 
@@ -363,7 +362,7 @@ class HttpClient:
             try:
                 self._client.send(request, auth=_NO_AUTH).close()
             except httpx.HTTPError as exc:  # the session times out by itself; nothing else to do
-                self._log(logging.INFO, "logging out of %s failed: %s", self.settings.label,
+                self._http_log.line(logging.INFO, "logging out of %s failed: %s", self.settings.label,
                           redact_text(str(exc), self.secrets))
         closer = getattr(self._auth, "close", None)
         if callable(closer):
@@ -388,51 +387,6 @@ class HttpClient:
             secrets=self.secrets, unknown_outcome=unknown,
         )
 
-    def _enabled(self, level: int) -> bool:
-        return level >= self._level and log.isEnabledFor(level)
-
-    def _log(self, level: int, msg: str, *args: Any) -> None:
-        if self._enabled(level):
-            log.log(level, msg, *args)
-
-    def _warn_retry(self, request: httpx.Request, attempt: int, wait: float, cause: str) -> None:
-        self._log(
-            logging.WARNING, "retrying %s %s in %.1f s (retry %d of %d): %s",
-            request.method, redact_url(request.url.copy_with(query=None), self.secrets), wait,
-            attempt + 1, self.settings.retries, redact_text(cause, self.secrets),
-        )
-
-    def _log_request(self, request: httpx.Request) -> None:
-        if not self._enabled(logging.DEBUG):
-            return
-        try:
-            body: bytes | str = request.content
-        except httpx.RequestNotRead:
-            body = "<streamed body>"
-        secrets = self.secrets
-        log.debug(
-            "HTTP request %s %s headers=%s body=%s", request.method, redact_url(request.url, secrets),
-            redact_headers(request.headers, secrets), redact_body(body, secrets),
-        )
-
-    def _log_response(self, response: httpx.Response) -> None:
-        if not self._enabled(logging.DEBUG):
-            return
-        request = response.request
-        secrets = self.secrets
-        if request.extensions.get(_STREAMED) and response.status_code < 300:
-            log.debug("HTTP reply %s %s %s %s headers=%s body=<streamed>", response.status_code,
-                      response.reason_phrase, request.method, redact_url(request.url, secrets),
-                      redact_headers(response.headers, secrets))
-            return
-        read_within(response, self.settings.max_reply_bytes, self.settings.name)
-        log.debug(
-            "HTTP reply %s %s %s %s in %.0f ms headers=%s body=%s", response.status_code,
-            response.reason_phrase, request.method, redact_url(request.url, secrets),
-            response.elapsed.total_seconds() * 1000.0, redact_headers(response.headers, secrets),
-            redact_body(response.content, secrets),
-        )
-
 
 def build_client(
     settings: HttpSettings,
@@ -447,10 +401,6 @@ def build_client(
     """The client for one endpoint; connectors build one and keep it for the connector's life."""
     return HttpClient(settings, auth=auth, headers=headers, secrets=secrets, transport=transport, sleep=sleep,
                       close_auth=close_auth)
-
-
-#: request extension that marks a streamed exchange (its reply body is not read for the debug log)
-_STREAMED = "erpsync_streamed"
 
 
 class _NoAuth(httpx.Auth):
