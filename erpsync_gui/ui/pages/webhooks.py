@@ -115,6 +115,7 @@ class WebhooksPage(QWidget):
         layout.addWidget(self.poll_note)
         layout.addWidget(self.empty)
         layout.addWidget(self.table, 1)
+        layout.addStretch(0)  # takes the room while the table is hidden (no events yet)
 
         self.copy_button.clicked.connect(self.copy_address)
         self.test_button.clicked.connect(self.send_test)
@@ -138,8 +139,13 @@ class WebhooksPage(QWidget):
     def _host_state(self) -> HostState:
         host = self.ctx.webhooks
         if host is None:
-            return HostState(self.ctx.profile.name, "service",
-                             "this PC is connected to an ERPSync service, which hosts the receivers")
+            from erpsync_gui.ui.main_window import ui_settings
+            from erpsync_gui.ui.service_window import service_url
+
+            if service_url(ui_settings(self.ctx.data_dir)):
+                return HostState(self.ctx.profile.name, "service",
+                                 "this PC is connected to an ERPSync service, which hosts the receivers")
+            return HostState(self.ctx.profile.name, "stopped", "this window hosts no receiver")
         state = host.state  # type: ignore[attr-defined]
         assert isinstance(state, HostState)
         return state
@@ -151,8 +157,8 @@ class WebhooksPage(QWidget):
         elif state.state == ERROR:
             self.state.set_status("error", f"Error: {state.message}")
         elif state.state == OFF:
-            self.state.set_status("idle", "Off: the receiver is not enabled for this profile (Connections › CRM "
-                                          "options › webhook)")
+            self.state.set_status("idle", "Off: the receiver is not enabled for this profile (webhook.enabled in "
+                                          "the CRM endpoint's options)")
         elif state.state == "service":
             self.state.set_status("idle", f"Hosted by the service: {state.message}")
         else:
@@ -187,8 +193,11 @@ class WebhooksPage(QWidget):
 
     def _tested(self, result: ProbeResult) -> None:
         self.test_button.setEnabled(self._url is not None)
-        number = f" (event {result.event_id})" if result.event_id is not None else ""
-        self.test_result.setText(("✔ " if result.ok else "✘ ") + result.message + number)
+        if result.ok:
+            number = f" (event {result.event_id}, listed below)" if result.event_id is not None else ""
+            self.test_result.setText(f"✔ The receiver got the test event{number}; a test syncs nothing.")
+        else:
+            self.test_result.setText(f"✘ {result.message}")
         self.load_events()
 
     def _test_failed(self, exc: BaseException) -> None:
@@ -221,8 +230,8 @@ class WebhooksPage(QWidget):
             record = entry.record_id or ""
             if entry.entity:
                 record = f"{entry.entity} {record}".strip()
-            values = (aware_utc(entry.received_at).astimezone().strftime("%Y-%m-%d %H:%M:%S"), entry.source, entry.event,
-                      record, entry.status, entry.detail or "")
+            when = aware_utc(entry.received_at).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            values = (when, entry.source, entry.event, record, entry.status, entry.detail or "")
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if column == len(values) - 1:
