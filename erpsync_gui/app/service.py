@@ -59,6 +59,8 @@ class SyncService:
         self.time_gate_s = time_gate_s
         self.secrets = secrets
         self.data_dir = data_dir
+        #: the time a connection test is stored with (a test puts in its own)
+        self.clock: Callable[[], datetime] = utcnow
         self.config = ConfigRepo(store)
         self.sandbox = SandboxHost(data_dir)
         self._locks: dict[tuple[str, str], threading.Lock] = {}
@@ -231,7 +233,7 @@ class SyncService:
             status = "active" if result.ok else "error"
             if not result.ok and isinstance(problems.get(side), CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
-            self.config.set_endpoint_status(profile.id, side, status, result.message)
+            self.config.set_endpoint_status(profile.id, side, status, result.message, tested_at=self.clock())
             latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
             verdict = "connected" if result.ok else "reachable, not signed in" if result.reachable else "unreachable"
             log.log(logging.INFO if result.ok else logging.WARNING,

@@ -194,7 +194,7 @@ class _Run:
         # a held run wrote nothing: its row says so (the preview's counts travel in the result)
         counts = {k: 0 if status == "held" else self.counts[k] for k in _RUN_COLUMNS}
         self.state.finish_run(self.run_id, status, counts, message,
-                              count_in_stats=not self.dry_run and status != "held")
+                              count_in_stats=not self.dry_run and status != "held", error_kind=error_kind)
         duration = time.monotonic() - self.started
         c = self.counts
         if self.dry_run or status == "held":  # nothing was written: say what would be
@@ -219,14 +219,14 @@ class _Run:
             when = f"; resumes after {exc.resumes_at.astimezone():%H:%M}" if exc.resumes_at else ""
             message = self.engine.redact(f"{exc}{when}")
             log.warning(what + " paused: %s", self.entity, message, extra=self.extra)
-            return "partial", message, None
+            return "partial", message, exc.kind
         if isinstance(exc, ERPSyncError):
             message = self.engine.redact(str(exc))
             log.error(what + " stopped: %s", self.entity, message, extra=self.extra)
             return "failed", message, "config" if isinstance(exc, ConfigError) else exc.kind
         message = self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
         log.exception(what + " crashed", self.entity, extra=self.extra)
-        return "failed", message, None
+        return "failed", message, "internal"
 
     def _preview(self) -> BrakeCheck:
         """The whole run planned without a write, and the brake's verdict on it. When the run may go on, what

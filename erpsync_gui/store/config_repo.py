@@ -22,6 +22,7 @@ from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Sch
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import EndpointRow, EntityConfigRow, ProfileRow
+from erpsync_gui.timeutil import aware_utc
 
 ENDPOINT_STATUSES = ("active", "error", "expired")
 _NO_PROFILE_HINT = "run `erpsync demo` or `erpsync config import FILE`"
@@ -29,8 +30,12 @@ _NO_PROFILE_HINT = "run `erpsync demo` or `erpsync config import FILE`"
 
 @dataclass(frozen=True)
 class EndpointStatus:
+    """What the last connection test, sign-in or run found of an endpoint; `tested_at` is when a connection
+    test last ended with a verdict (None: never tested)."""
+
     status: str
     message: str | None
+    tested_at: datetime | None = None
 
 
 def _schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
@@ -222,9 +227,11 @@ class ConfigRepo:
             raise StoreError(f"Deleting profile {name!r} failed: {exc}") from exc
 
     def set_endpoint_status(
-        self, profile_id: int, side: Side | str, status: str, message: str | None
+        self, profile_id: int, side: Side | str, status: str, message: str | None, *,
+        tested_at: datetime | None = None,
     ) -> None:
-        """Record the result of a connection test or an auth failure on one endpoint."""
+        """Record the result of a connection test or an auth failure on one endpoint; `tested_at` (given by a
+        connection test only) becomes the time of its last test, which a run or a sign-in leaves as it is."""
         if status not in ENDPOINT_STATUSES:
             raise ConfigError(f"Unknown endpoint status {status!r}",
                               hint=f"use {', '.join(ENDPOINT_STATUSES)}")
@@ -241,6 +248,8 @@ class ConfigRepo:
                 if row is None:
                     raise ConfigError(f"Profile #{profile_id} has no {side_value} endpoint")
                 row.status, row.status_message = status, message
+                if tested_at is not None:
+                    row.last_tested_at = tested_at
                 session.commit()
         except SQLAlchemyError as exc:
             raise StoreError(f"Saving the endpoint status failed: {exc}") from exc
@@ -250,6 +259,7 @@ class ConfigRepo:
         try:
             with self.store.session() as session:
                 rows = session.scalars(select(EndpointRow).where(EndpointRow.profile_id == profile_id)).all()
-                return {Side(r.side): EndpointStatus(r.status, r.status_message) for r in rows}
+                return {Side(r.side): EndpointStatus(r.status, r.status_message, aware_utc(r.last_tested_at))
+                        for r in rows}
         except SQLAlchemyError as exc:
             raise StoreError(f"Reading endpoint status failed: {exc}") from exc

@@ -335,7 +335,9 @@ class MainWindow(QMainWindow):
             item = self.sidebar.item(index)
             if page_class is ErrorsPage:
                 failed = len(work.run_failures)
-                what = f"open ({plural(failed, 'failed run')})" if failed else "open"
+                paused = sum(f.quota for f in work.run_failures)
+                runs = [plural(n, word) for n, word in ((failed - paused, "failed run"), (paused, "paused run")) if n]
+                what = f"open ({', '.join(runs)})" if runs else "open"
                 set_badge(item, work.open_errors + failed, "error", page_class.title, what, f"Ctrl+{index + 1}")
             elif page_class is ConflictsPage:
                 set_badge(item, work.open_conflicts, "warn", page_class.title, "waiting", f"Ctrl+{index + 1}")

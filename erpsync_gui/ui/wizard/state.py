@@ -4,6 +4,7 @@ until the wizard saves: then the secrets go to the keyring and the profile to th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from erpsync_gui.config.convert import check
 from erpsync_gui.connectors.base import CheckResult
@@ -32,6 +33,8 @@ class WizardState:
     endpoints: dict[Side, EndpointConfig] = field(default_factory=dict)
     secrets: dict[Side, dict[str, str]] = field(default_factory=dict)
     tested: dict[Side, CheckResult] = field(default_factory=dict)
+    #: when each side's test in `tested` ended (stored with the profile as the endpoint's last test)
+    tested_at: dict[Side, datetime] = field(default_factory=dict)
     entities: list[EntityChoice] = field(default_factory=list)
     #: ERP currency id -> CRM currency id, for every entity that carries amounts
     currency_mapping: dict[str, int | str] = field(default_factory=dict)
