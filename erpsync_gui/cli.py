@@ -16,6 +16,7 @@ from pathlib import Path
 from erpsync_gui import __version__
 from erpsync_gui.cli_commands import COMMANDS, Context
 from erpsync_gui.cli_deletes import add_deletes_parser, cmd_deletes
+from erpsync_gui.cli_profile import add_profile_parser, cmd_profile
 from erpsync_gui.cli_reports import cmd_help
 from erpsync_gui.cli_service import add_service_parser, cmd_service
 from erpsync_gui.cli_undo import add_undo_parser, cmd_undo
@@ -42,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--format", choices=("toml", "json"))
     c = config.add_parser("schema", help="write the profile file's JSON Schema (for an editor to check a file)")
     c.add_argument("file", type=Path, nargs="?")
+
+    add_profile_parser(sub)
 
     secret = sub.add_parser("secret", help="store connection secrets in the OS keyring").add_subparsers(
         dest="secret_command", required=True, metavar="ACTION")
@@ -117,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx = Context(args)
     try:
         command = {**COMMANDS, "help": cmd_help, "service": cmd_service, "undo": cmd_undo,
-                   "deletes": cmd_deletes}[args.command]
+                   "deletes": cmd_deletes, "profile": cmd_profile}[args.command]
         return command(ctx, args)
     except ConfigError as exc:
         _fail(args, exc, "configuration")

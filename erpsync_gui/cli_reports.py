@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from erpsync_gui.cli_commands import Context
+    from erpsync_gui.store.config_repo import EndpointStatus
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -24,10 +25,12 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
     profile = ctx.service.profile(args.profile)
     last = last_runs_per_entity(ctx.store, profile.id)
     stats = daily_stats(ctx.store, profile.id, days=7)
+    health = ctx.service.config.endpoint_status(profile.id)
     if args.json:
         print_json({
             "profile": profile.name,
-            "endpoints": {e.side.value: {"kind": e.kind, "url": e.url} for e in (profile.crm, profile.erp)},
+            "endpoints": {e.side.value: {"kind": e.kind, "url": e.url, **_health_json(health.get(e.side))}
+                          for e in (profile.crm, profile.erp)},
             "entities": [{"entity": e.entity, "enabled": e.enabled, "direction": e.direction.value,
                           "policy": e.policy, "last_run": _run_json(last.get(e.entity))}
                          for e in profile.entities],
@@ -36,7 +39,7 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"profile {profile.name!r}{' (demo)' if profile.demo else ''}")
     for e in (profile.crm, profile.erp):
-        print(f"  {e.side.value.upper()}: {e.kind} {e.url}")
+        print(f"  {e.side.value.upper()}: {e.kind} {e.url} - {_health_text(health.get(e.side))}")
     print("entities:")
     for e in profile.entities:
         run = last.get(e.entity)
@@ -49,6 +52,24 @@ def cmd_status(ctx: Context, args: argparse.Namespace) -> int:
             print(f"  {s.day} {s.entity:<15} {s.status:<8} inserted {s.inserted}, updated {s.updated}, "
                   f"failed {s.failed} ({s.runs} runs)")
     return EXIT_OK
+
+
+def _health_json(status: EndpointStatus | None) -> dict[str, object]:
+    if status is None:
+        return {"status": None, "message": None, "last_tested_at": None}
+    tested = status.tested_at.isoformat() if status.tested_at else None
+    return {"status": status.status, "message": status.message, "last_tested_at": tested}
+
+
+def _health_text(status: EndpointStatus | None) -> str:
+    """"connected, tested 2026-12-01 14:02 (message)" in local time; "never tested" before the first test."""
+    if status is None:
+        return "never tested"
+    word = {"active": "connected", "expired": "sign-in expired"}.get(status.status, status.status)
+    when = f"tested {status.tested_at.astimezone():%Y-%m-%d %H:%M}" if status.tested_at else "never tested"
+    if status.tested_at is None and status.status == "active" and not status.message:
+        return when
+    return f"{word}, {when}" + (f" ({status.message})" if status.message else "")
 
 
 def cmd_help(ctx: Context, args: argparse.Namespace) -> int:

@@ -71,6 +71,9 @@ class EntityConfig:
     #: profiles set up from a known-good template)
     review_first_sync: bool = True
     on_delete: str = "ignore"
+    #: the direction of the entity's runs while it has never synced (no link, no cursor), then `direction`:
+    #: a one-time initial import (ERP -> CRM) before the CRM becomes the source of truth (export)
+    first_direction: Direction | None = None
 
     def name_on(self, side: Side) -> str:
         own = self.crm_name if side is Side.CRM else self.erp_name

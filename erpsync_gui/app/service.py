@@ -35,6 +35,7 @@ from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store import undo_store
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.safety_queries import never_synced
 from erpsync_gui.store.sync_state import utcnow
 
 log = logging.getLogger("erpsync.app")
@@ -58,6 +59,8 @@ class SyncService:
         self.time_gate_s = time_gate_s
         self.secrets = secrets
         self.data_dir = data_dir
+        #: the time a connection test is stored with (a test puts in its own)
+        self.clock: Callable[[], datetime] = utcnow
         self.config = ConfigRepo(store)
         self.sandbox = SandboxHost(data_dir)
         self._locks: dict[tuple[str, str], threading.Lock] = {}
@@ -123,6 +126,8 @@ class SyncService:
         with self._entity_locks(profile, entity, wait=wait):
             # holding the entity's database lock, a run of it still open on another PC is a dead one
             self.stale_runs.close(profile.id, entity, held=self.guards_runs_in_database)
+            if direction is None and plan is None and only is None and partition is None:
+                direction = self._first_direction(profile, entity)
             with self.connectors(profile) as opened, run_context(profile.id, entity):
                 watched = {side: WatchedConnector(connector) for side, connector in opened.items()}
                 engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
@@ -136,6 +141,15 @@ class SyncService:
                 # before-images are kept for the retention period only (a run older than that cannot be undone)
                 undo_store.prune(self.store, utcnow())
                 return result
+
+    def _first_direction(self, profile: ProfileConfig, entity: str) -> Direction | None:
+        """The entity's `first_direction` while it has never synced (its one-time initial import), else None."""
+        first = next((e.first_direction for e in profile.entities if e.entity == entity), None)
+        if first is None or profile.id is None or not never_synced(self.store, profile.id, entity):
+            return None
+        log.info("%s has never synced: this run is its initial %s", entity, Direction(first).value,
+                 extra={"profile_id": profile.id})
+        return Direction(first)
 
     @contextmanager
     def _entity_locks(self, profile: ProfileConfig, entity: str, *, wait: bool) -> Iterator[None]:
@@ -219,7 +233,7 @@ class SyncService:
             status = "active" if result.ok else "error"
             if not result.ok and isinstance(problems.get(side), CredentialsExpiredError):
                 status = "expired"  # the refresh token was rejected: an admin must log in again
-            self.config.set_endpoint_status(profile.id, side, status, result.message)
+            self.config.set_endpoint_status(profile.id, side, status, result.message, tested_at=self.clock())
             latency = f", {result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
             verdict = "connected" if result.ok else "reachable, not signed in" if result.reachable else "unreachable"
             log.log(logging.INFO if result.ok else logging.WARNING,

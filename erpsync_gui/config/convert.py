@@ -103,6 +103,7 @@ def _entity(name: str, model: Any) -> EntityConfig:
         merge_fallback=model.merge_fallback, brake_percent=float(model.brake_percent),
         brake_records=model.brake_records, brake_min=model.brake_min, on_delete=model.on_delete,
         review_first_sync=model.review_first_sync,
+        first_direction=Direction(model.first_direction) if model.first_direction else None,
     )
 
 
@@ -126,6 +127,8 @@ def document(profile: ProfileConfig) -> dict[str, Any]:
                 data[key] = getattr(e, key)
         data.update(merge_fallback=e.merge_fallback, brake_percent=e.brake_percent, brake_records=e.brake_records,
                     brake_min=e.brake_min, on_delete=e.on_delete, review_first_sync=e.review_first_sync)
+        if e.first_direction is not None:
+            data["first_direction"] = Direction(e.first_direction).value
         return data
 
     s = profile.schedule

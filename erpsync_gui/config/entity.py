@@ -22,6 +22,9 @@ class EntityModel(BaseModel):
 
     enabled: StrictBool = True
     direction: Literal["import", "export", "both"] | None = None
+    first_direction: Literal["import", "export", "both"] | None = Field(
+        None, description="the direction of the entity's runs until its first sync has linked a record (a "
+                          "one-time initial import), then `direction`")
     policy: Literal["crm_wins", "erp_wins", "newest_wins", "manual", "merge"] = "crm_wins"
     merge_fallback: Literal["crm_wins", "erp_wins", "newest_wins", "ask"] = Field(
         "ask", description="under the merge policy: who wins a field both sides changed (a row's own 'merge' "

@@ -22,6 +22,7 @@ from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Sch
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import EndpointRow, EntityConfigRow, ProfileRow
+from erpsync_gui.timeutil import aware_utc
 
 ENDPOINT_STATUSES = ("active", "error", "expired")
 _NO_PROFILE_HINT = "run `erpsync demo` or `erpsync config import FILE`"
@@ -29,8 +30,12 @@ _NO_PROFILE_HINT = "run `erpsync demo` or `erpsync config import FILE`"
 
 @dataclass(frozen=True)
 class EndpointStatus:
+    """What the last connection test, sign-in or run found of an endpoint; `tested_at` is when a connection
+    test last ended with a verdict (None: never tested)."""
+
     status: str
     message: str | None
+    tested_at: datetime | None = None
 
 
 def _schedule_to_dict(schedule: Schedule) -> dict[str, Any]:
@@ -71,7 +76,11 @@ def _entity_from_row(row: EntityConfigRow) -> EntityConfig:
 def _safety_from(data: dict[str, Any] | None) -> dict[str, Any]:
     """The safety-net settings kept in the row's `safety` column (a row written before they existed has none)."""
     names = ("merge_fallback", "brake_percent", "brake_records", "brake_min", "on_delete", "review_first_sync")
-    return {name: value for name, value in (data or {}).items() if name in names}
+    values = {name: value for name, value in (data or {}).items() if name in names}
+    first = (data or {}).get("first_direction")
+    if first:
+        values["first_direction"] = Direction(first)
+    return values
 
 
 def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None:
@@ -82,7 +91,8 @@ def _fill_entity(row: EntityConfigRow, cfg: EntityConfig, position: int) -> None
     row.crm_name, row.erp_name = cfg.crm_name, cfg.erp_name
     row.safety = {"merge_fallback": cfg.merge_fallback, "brake_percent": cfg.brake_percent,
                   "brake_records": cfg.brake_records, "brake_min": cfg.brake_min, "on_delete": cfg.on_delete,
-                  "review_first_sync": cfg.review_first_sync}
+                  "review_first_sync": cfg.review_first_sync,
+                  "first_direction": Direction(cfg.first_direction).value if cfg.first_direction else None}
 
 
 def profile_from_row(row: ProfileRow) -> ProfileConfig:
@@ -217,9 +227,11 @@ class ConfigRepo:
             raise StoreError(f"Deleting profile {name!r} failed: {exc}") from exc
 
     def set_endpoint_status(
-        self, profile_id: int, side: Side | str, status: str, message: str | None
+        self, profile_id: int, side: Side | str, status: str, message: str | None, *,
+        tested_at: datetime | None = None,
     ) -> None:
-        """Record the result of a connection test or an auth failure on one endpoint."""
+        """Record the result of a connection test or an auth failure on one endpoint; `tested_at` (given by a
+        connection test only) becomes the time of its last test, which a run or a sign-in leaves as it is."""
         if status not in ENDPOINT_STATUSES:
             raise ConfigError(f"Unknown endpoint status {status!r}",
                               hint=f"use {', '.join(ENDPOINT_STATUSES)}")
@@ -236,6 +248,8 @@ class ConfigRepo:
                 if row is None:
                     raise ConfigError(f"Profile #{profile_id} has no {side_value} endpoint")
                 row.status, row.status_message = status, message
+                if tested_at is not None:
+                    row.last_tested_at = tested_at
                 session.commit()
         except SQLAlchemyError as exc:
             raise StoreError(f"Saving the endpoint status failed: {exc}") from exc
@@ -245,6 +259,7 @@ class ConfigRepo:
         try:
             with self.store.session() as session:
                 rows = session.scalars(select(EndpointRow).where(EndpointRow.profile_id == profile_id)).all()
-                return {Side(r.side): EndpointStatus(r.status, r.status_message) for r in rows}
+                return {Side(r.side): EndpointStatus(r.status, r.status_message, aware_utc(r.last_tested_at))
+                        for r in rows}
         except SQLAlchemyError as exc:
             raise StoreError(f"Reading endpoint status failed: {exc}") from exc

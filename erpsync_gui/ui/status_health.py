@@ -13,7 +13,7 @@ from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.records import Side
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.pages.expired_banner import expired_text
-from erpsync_gui.ui.when import when_text
+from erpsync_gui.ui.when import tested_text, when_text
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
 
 log = logging.getLogger("erpsync.ui")
@@ -87,18 +87,20 @@ class StatusHealth(QObject):
         for side, badge in self.badges.items():
             text = side.value.upper()
             result = tested.get(side)
+            status = stored.get(side)
+            # the time of the last test rides in the tooltip: the bar has no room for it beside both sides
+            when = tested_text(status.tested_at if status is not None else None).capitalize()
             if result is not None:
                 level = "ok" if result.ok else ("warn" if result.reachable else "error")
                 word = "connected" if result.ok else ("not signed in" if result.reachable else "unreachable")
                 latency = f", {result.latency_ms:.0f} ms" if result.ok and result.latency_ms is not None else ""
-                badge.set_status(level, f"{text}: {word}{latency}", result.message)
+                badge.set_status(level, f"{text}: {word}{latency}", f"{when}: {result.message}")
                 continue
-            status = stored.get(side)
-            if status is None or (status.status == "active" and not status.message):
+            if status is None or (status.status == "active" and not status.message and status.tested_at is None):
                 badge.set_status("idle", f"{text}: not tested", "Test it on the Connections page")
             else:
                 level, word = _HEALTH.get(status.status, ("error", status.status))
-                badge.set_status(level, f"{text}: {word}", status.message)
+                badge.set_status(level, f"{text}: {word}", f"{when}: {status.message}" if status.message else when)
 
     def _show_expired(self, sides: list[Side]) -> None:
         """A warning that leads to the Connections page while a sign-in has expired."""

@@ -106,6 +106,9 @@ class TrayController(QObject):
         self.quit_action.triggered.connect(self.request_quit)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._activated)
+        self.icon.messageClicked.connect(self.open_notified)
+        #: the page a click on the last notification opens ("sync" for a held run, "errors" for a failure)
+        self._notified_page: str | None = None
 
         bridge = ctx.bridge
         bridge.run_started.connect(self._run_started)
@@ -258,12 +261,20 @@ class TrayController(QObject):
             self._failed.add(key)
             if trigger == SCHEDULED:
                 self._notify(f"Scheduled sync of {label(entity)} failed", result.message or "See the Errors page.",
-                             QSystemTrayIcon.MessageIcon.Critical)
+                             QSystemTrayIcon.MessageIcon.Critical, page="errors")
+        elif result.status == "held":
+            self._failed.discard(key)
+            if trigger == SCHEDULED:  # it waits for a person: a scheduled run never applies a held run itself
+                why = result.brake.message if result.brake is not None and result.brake.message else result.message
+                self._notify(f"Scheduled sync of {label(entity)} is held for review",
+                             f"{why or 'Nothing was written.'} Click to review it on the Sync page.",
+                             QSystemTrayIcon.MessageIcon.Warning, page="sync")
         else:
             self._failed.discard(key)
             if trigger == SCHEDULED and conflicts:
                 self._notify(f"Scheduled sync of {label(entity)} left {conflicts} conflict{'s' * (conflicts != 1)}",
-                             "Decide them on the Conflicts page.", QSystemTrayIcon.MessageIcon.Warning)
+                             "Decide them on the Conflicts page.", QSystemTrayIcon.MessageIcon.Warning,
+                             page="conflicts")
         self._show_state()
 
     def _show_failure(self, profile: str, entity: str, exc: ERPSyncError) -> None:
@@ -275,7 +286,7 @@ class TrayController(QObject):
         self._failed.add(key)
         if trigger == SCHEDULED:
             self._notify(f"Scheduled sync of {label(entity)} could not start", str(exc),
-                         QSystemTrayIcon.MessageIcon.Critical)
+                         QSystemTrayIcon.MessageIcon.Critical, page="errors")
         self._show_state()
 
     def _sync_all_moved(self, *_args: object) -> None:
@@ -314,12 +325,20 @@ class TrayController(QObject):
             self.state_changed.emit(state)
 
     # -- notices ---------------------------------------------------------------------------------
-    def _notify(self, title: str, message: str, kind: QSystemTrayIcon.MessageIcon) -> None:
+    def _notify(self, title: str, message: str, kind: QSystemTrayIcon.MessageIcon, page: str | None = None) -> None:
         self.notifications.append((title, message))
+        self._notified_page = page
         if self.available and self.icon.isVisible():
             self.icon.showMessage(f"{APP_NAME}: {title}", message, kind, 10_000)
         else:
             log.info("%s: %s", title, message)
+
+    def open_notified(self) -> None:
+        """A click on the notification: the window, on the page that lets the admin act on it."""
+        self.show_window()
+        show_page = getattr(self.window, "show_page_named", None)
+        if self._notified_page is not None and show_page is not None:
+            show_page(self._notified_page)
 
     def notify_hidden_once(self) -> bool:
         """The first time the window closes to the tray, say that the app keeps running there; True if shown."""

@@ -14,3 +14,8 @@ def when_text(moment: datetime | None, now: datetime | None = None) -> str:
     days = (local.date() - today).days
     day = {0: "today", 1: "tomorrow", -1: "yesterday"}.get(days, local.strftime("%a %d %b"))
     return f"{day} {local:%H:%M}"
+
+
+def tested_text(moment: datetime | None, now: datetime | None = None) -> str:
+    """"tested today 14:02" for the time of an endpoint's last connection test; "never tested" for None."""
+    return "never tested" if moment is None else f"tested {when_text(moment, now)}"

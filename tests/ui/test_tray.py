@@ -155,6 +155,36 @@ def test_a_failed_scheduled_run_is_notified_and_shows_the_error_icon(qtbot, tray
     qtbot.waitUntil(lambda: tray.menu_texts()[0].startswith("Clients failed · last run "), timeout=RUN_TIMEOUT_MS)
 
 
+def test_a_held_scheduled_run_is_notified_and_the_click_opens_its_review(qtbot, ui_ctx, scheduler):
+    from erpsync_gui.ui.main_window import MainWindow
+    from erpsync_gui.ui.pages.brake_dialog import BrakeDialog
+    from erpsync_gui.ui.pages.sync import SyncPage
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    tray = TrayController(ui_ctx, window, scheduler)
+    change_entity(ui_ctx, "clients", brake_percent=5.0, brake_min=0)
+    assert ui_ctx.service.sync("clients", profile_name="demo").status in ("success", "partial")  # first: not held
+    with crm_database(ui_ctx) as engine, engine.begin() as conn:
+        conn.execute(text("UPDATE tblclients SET city = 'Everywhere'"))
+    window.show_page_named("dashboard")
+
+    with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
+        assert scheduler.trigger_now("demo")
+    assert finished.args[2].held
+    qtbot.waitUntil(lambda: bool(tray.notifications), timeout=RUN_TIMEOUT_MS)
+    title, message = tray.notifications[-1]
+    assert title == "Scheduled sync of Clients is held for review"
+    assert message.startswith("This run would change ") and message.endswith("Click to review it on the Sync page.")
+    assert tray.state != "error"  # held is not a failure: it waits for a person
+
+    tray.icon.messageClicked.emit()  # what the desktop sends when the notification is clicked
+    page = window.current_page()
+    assert isinstance(page, SyncPage)
+    assert isinstance(page.preview_dialog, BrakeDialog) and page.preview_dialog.isVisible()
+    tray.close()
+
+
 def test_pause_and_resume_from_the_menu(qtbot, tray, scheduler):
     tray.pause_action.trigger()
     qtbot.waitUntil(lambda: tray.pause_action.text() == "Resume schedule", timeout=10_000)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
-import webbrowser
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -18,77 +15,29 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QVBoxLayout,
     QWidget,
 )
 
-from erpsync_gui.app.oauth_login import SignInOutcome, sign_in
+from erpsync_gui.app.oauth_login import SignInOutcome
 from erpsync_gui.connectors.base import CheckResult
 from erpsync_gui.errors import ERPSyncError, KeyringUnavailableError
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Side
+from erpsync_gui.store.config_repo import EndpointStatus
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.connection_changes import setting_changes
-from erpsync_gui.ui.pages.endpoint_form import SECRET_LABELS, EndpointForm
+from erpsync_gui.ui.pages.connection_secrets import stored_secrets, typed_secrets, write_secret_changes
+from erpsync_gui.ui.pages.connection_signin import SignInFlow
+from erpsync_gui.ui.pages.endpoint_form import EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.pages.marker_offer import MarkerOffer
+from erpsync_gui.ui.pages.side_result import SideResult
 from erpsync_gui.ui.widgets.layouts import page_layout
-from erpsync_gui.ui.widgets.status_badge import StatusBadge
 from erpsync_gui.ui.widgets.worker import run_in_background
 from erpsync_gui.ui.wizard.connection_page import endpoint_tester
 
 log = logging.getLogger("erpsync.ui")
-
-
-class SideResult(QFrame):
-    """The outcome of one side's connection test: overall badge, the three checks and the cause."""
-
-    def __init__(self, side: Side, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("card")
-        self.side = side
-        self.overall = StatusBadge(f"{side.value.upper()}: not tested yet", "idle")
-        self.overall.label.setObjectName("cardTitle")
-        self.reachable = StatusBadge("Reachable", "idle")
-        self.authenticated = StatusBadge("Signed in", "idle")
-        self.latency = QLabel("Latency: -")
-        self.cause = QLabel("")
-        self.cause.setWordWrap(True)
-        self.cause.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 12, 14, 12)
-        layout.setSpacing(6)
-        layout.addWidget(self.overall)
-        checks = QHBoxLayout()
-        checks.setSpacing(18)
-        checks.addWidget(self.reachable)
-        checks.addWidget(self.authenticated)
-        checks.addWidget(self.latency)
-        checks.addStretch(1)
-        layout.addLayout(checks)
-        layout.addWidget(self.cause)
-
-    def show_busy(self) -> None:
-        self.overall.set_status("busy", f"{self.side.value.upper()}: testing…")
-        self.cause.setText("")
-
-    def show_result(self, result: CheckResult) -> None:
-        name = self.side.value.upper()
-        if result.ok:
-            self.overall.set_status("ok", f"{name}: connected" + (f" ({result.server})" if result.server else ""))
-        elif result.reachable:
-            self.overall.set_status("warn", f"{name}: reachable, but not usable")
-        else:
-            self.overall.set_status("error", f"{name}: cannot be reached")
-        self.reachable.set_status("ok" if result.reachable else "error",
-                                  "Reachable" if result.reachable else "Not reachable")
-        self.authenticated.set_status("ok" if result.authenticated else ("error" if result.reachable else "idle"),
-                                      "Signed in" if result.authenticated else "Not signed in")
-        self.latency.setText(f"Latency: {result.latency_ms:.0f} ms" if result.latency_ms is not None
-                             else "Latency: -")
-        # the findings beside the verdict (the expected tables a database misses, by name)
-        self.cause.setText("\n".join([result.message, *result.details]))
 
 
 class ConnectionsPage(QWidget):
@@ -103,8 +52,6 @@ class ConnectionsPage(QWidget):
     saved = Signal(str)
     #: (profile name, Side) after a successful OAuth2 sign-in
     signed_in = Signal(str, object)
-    #: (Side, authorization URL), emitted from the sign-in worker so the page can offer the link
-    _login_url = Signal(object, str)
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None, *,
                  open_browser: Callable[[str], Any] | None = None) -> None:
@@ -112,13 +59,11 @@ class ConnectionsPage(QWidget):
         self.ctx = ctx
         self.profile: ProfileConfig | None = None
         self._testing = False
-        #: opens the authorization URL; the system browser unless a test hands in its own
-        self.open_browser: Callable[[str], Any] = open_browser or webbrowser.open
-        #: how long a sign-in waits for the browser to come back, in seconds
-        self.login_timeout = 300.0
-        self._signing_in: set[Side] = set()
         self.expired = ExpiredBanner()
         self.forms = {Side.CRM: EndpointForm("CRM"), Side.ERP: EndpointForm("ERP")}
+        self.signing = SignInFlow(ctx, self.forms, self, open_browser=open_browser)
+        self.signing.finished.connect(self._signed_in)
+        self.signing.failed.connect(self._sign_in_failed)
         self.results = {side: SideResult(side) for side in Side}
         self.message = QLabel()
         self.message.setObjectName("banner")
@@ -171,7 +116,6 @@ class ConnectionsPage(QWidget):
             form.changed.connect(lambda s=side: self._stale(s))
             form.sign_in_requested.connect(lambda s=side: self._sign_in_clicked(s))
         self.expired.sign_in_requested.connect(self._sign_in_clicked)
-        self._login_url.connect(self._show_login_url)
         ctx.bridge.run_finished.connect(self._run_ended)
         ctx.bridge.run_failed.connect(self._run_ended)
         self.save_button.clicked.connect(self.save)
@@ -180,6 +124,24 @@ class ConnectionsPage(QWidget):
         ctx.profile.changed.connect(lambda _name: self.reload())
         self.setTabOrder(self.forms[Side.CRM], self.forms[Side.ERP])
         self._update_buttons()
+
+    @property
+    def open_browser(self) -> Callable[[str], Any]:
+        """Opens the authorization URL of a sign-in; the system browser unless a test hands in its own."""
+        return self.signing.open_browser
+
+    @open_browser.setter
+    def open_browser(self, opener: Callable[[str], Any]) -> None:
+        self.signing.open_browser = opener
+
+    @property
+    def login_timeout(self) -> float:
+        """How long a sign-in waits for the browser to come back, in seconds."""
+        return self.signing.login_timeout
+
+    @login_timeout.setter
+    def login_timeout(self, seconds: float) -> None:
+        self.signing.login_timeout = seconds
 
     # -- page contract ---------------------------------------------------------------------------
 
@@ -206,35 +168,31 @@ class ConnectionsPage(QWidget):
         self.setEnabled(True)
         for side, form in self.forms.items():
             form.load(self.profile.endpoint(side), self._stored_secrets(side))
-            if side not in self._signing_in:
+            if side not in self.signing.busy:
                 form.sign_in_status.setText("")
-        self._show_stored_status()
+        for side, status in self._stored_status().items():
+            self.results[side].show_stored(status)
         self._update_buttons()
 
     def _stored_secrets(self, side: Side) -> dict[str, bool]:
+        assert self.profile is not None
         try:
-            return {n: self.ctx.secrets.has(self.profile.name, side, n) for n in SECRET_LABELS}
+            return stored_secrets(self.ctx.secrets, self.profile.name, side)
         except KeyringUnavailableError as exc:
             self._say(f"{exc.message}. Secrets cannot be stored or changed here ({exc.hint}).", error=True)
             return {}
 
-    def _show_stored_status(self) -> None:
-        """The last recorded test result of each side, until a new test runs."""
+    def _stored_status(self) -> dict[Side, EndpointStatus]:
+        """The status each side's last test, sign-in or run stored; the expired-sign-in banner follows it."""
         if self.profile is None or self.profile.id is None:
-            return
+            return {}
         try:
             stored = self.ctx.service.config.endpoint_status(self.profile.id)
-        except ERPSyncError:
-            return
+        except ERPSyncError as exc:
+            log.warning("endpoint status of %s unreadable: %s", self.profile.name, exc)
+            return {}
         self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")
-        for side, status in stored.items():
-            card = self.results[side]
-            if status.status == "active" and not status.message:
-                card.overall.set_status("idle", f"{side.value.upper()}: not tested yet")
-                continue
-            level = {"active": "ok", "expired": "warn"}.get(status.status, "error")
-            card.overall.set_status(level, f"{side.value.upper()}: last test {status.status}")
-            card.cause.setText(status.message or "")
+        return stored
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -252,16 +210,14 @@ class ConnectionsPage(QWidget):
         self.test_button.setEnabled(self.profile is not None and valid and not self._testing)
         self.test_button.setText("&Test, then save" if dirty else "&Test connection")
         for side, form in self.forms.items():
-            form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self._signing_in)
+            form.sign_in_button.setEnabled(self.profile is not None and valid and side not in self.signing.busy)
             form.sign_in_button.setText("Save and sign in…" if dirty else "Sign in…")
-            self.expired.set_busy(side, side in self._signing_in)
+            self.expired.set_busy(side, side in self.signing.busy)
 
     def _stale(self, side: Side) -> None:
         """A shown test result no longer holds once a setting of its side is edited."""
         if self.forms[side].is_dirty() and not self._testing:
-            card = self.results[side]
-            card.overall.set_status("warn", f"{side.value.upper()}: changed since the last test")
-            card.cause.setText("Test the connection again: the result shown was for the settings before the edit.")
+            self.results[side].show_stale()
 
     def _say(self, text: str | None, *, error: bool = False) -> None:
         self.message.setVisible(bool(text))
@@ -279,16 +235,8 @@ class ConnectionsPage(QWidget):
             return False
         name = self.profile.name
         before = self.profile
-        secrets_changed: list[str] = []
         try:
-            for side, form in self.forms.items():
-                for secret, change in form.secret_changes().items():
-                    if change.removes:
-                        self.ctx.secrets.delete(name, side, secret)
-                    else:
-                        self.ctx.secrets.set(name, side, secret, change.value)
-                    done = "removed" if change.removes else "replaced"
-                    secrets_changed.append(f"{side.value.upper()} {secret} {done}")
+            secrets_changed = write_secret_changes(self.ctx.secrets, name, self.forms)
             updated = dataclasses.replace(self.profile, crm=self.forms[Side.CRM].endpoint(),
                                           erp=self.forms[Side.ERP].endpoint())
             self.profile = self.ctx.service.config.save_profile(updated)
@@ -334,7 +282,8 @@ class ConnectionsPage(QWidget):
         assert self.profile is not None
         name = self.profile.name
         try:
-            typed = {side: (form.endpoint(), self._typed_secrets(side)) for side, form in self.forms.items()}
+            typed = {side: (form.endpoint(), typed_secrets(self.ctx.secrets, name, side, form))
+                     for side, form in self.forms.items()}
         except ERPSyncError as exc:
             self._say(f"Not tested: {self.ctx.service.redact(str(exc))}", error=True)
             return
@@ -346,17 +295,6 @@ class ConnectionsPage(QWidget):
         run_in_background(lambda: {side: test(*typed[side]) for side in Side}, owner=self,
                           on_done=lambda results: self._typed_tested(name, results),
                           on_error=lambda exc: self._test_failed(name, exc))
-
-    def _typed_secrets(self, side: Side) -> dict[str, str]:
-        """The side's secrets as they would be after Save: the stored ones with the typed changes over them."""
-        assert self.profile is not None
-        values = {n: v for n in SECRET_LABELS if (v := self.ctx.secrets.get(self.profile.name, side, n))}
-        for secret, change in self.forms[side].secret_changes().items():
-            if change.removes:
-                values.pop(secret, None)
-            else:
-                values[secret] = change.value or ""
-        return values
 
     def _typed_tested(self, name: str, results: dict[Side, CheckResult]) -> None:
         self._testing = False
@@ -376,14 +314,15 @@ class ConnectionsPage(QWidget):
 
     def _tested(self, name: str, results: dict[Side, CheckResult]) -> None:
         self._testing = False
+        stored = self._stored_status()  # the test stored each side's verdict with its time
         for side, result in results.items():
-            self.results[side].show_result(result)
+            status = stored.get(side)
+            self.results[side].show_result(result, status.tested_at if status is not None else None)
         crm = results.get(Side.CRM)
         self.markers.button.show()
         self.markers.show_for(name, tuple(crm.details) if crm is not None else ())
         self._show_results()
         self._update_buttons()
-        self._show_expired()
         self.tested.emit(name, results)
 
     def _test_failed(self, name: str, exc: BaseException) -> None:
@@ -405,73 +344,42 @@ class ConnectionsPage(QWidget):
 
     def sign_in(self, side: Side) -> bool:
         """Save pending edits, then run the browser sign-in of `side` on a pool thread; False when it cannot start."""
-        if self.profile is None or side in self._signing_in:
+        if self.profile is None or side in self.signing.busy:
             return False
         if self.is_dirty() and not self.save():
             return False
-        form = self.forms[side]
-        if form.current_auth() != "oauth2":
+        if self.forms[side].current_auth() != "oauth2":
             self._say(f"The {side.value.upper()} side does not use OAuth2: choose \"OAuth2 (authorization code)\" "
                       "as its authentication first.", error=True)
             return False
-        name, service, opener = self.profile.name, self.ctx.service, self.open_browser
-        timeout, announce = self.login_timeout, (lambda url: self._login_url.emit(side, url))
-        self._signing_in.add(side)
-        form.sign_in_status.setText("Opening the sign-in page in your browser…")
+        self.signing.start(self.profile.name, side)
         self._update_buttons()
-        run_in_background(lambda: sign_in(service, name, side, open_browser=opener, announce=announce,
-                                          timeout=timeout),
-                          owner=self, on_done=self._signed_in, on_error=lambda exc: self._sign_in_failed(side, exc))
         return True
 
     def _sign_in_clicked(self, side: Side) -> None:
         self.sign_in(side)  # a slot returns nothing to Qt
 
     def is_signing_in(self, side: Side | None = None) -> bool:
-        return bool(self._signing_in) if side is None else side in self._signing_in
-
-    def _show_login_url(self, side: Side, url: str) -> None:
-        if side in self._signing_in:
-            self.forms[side].sign_in_status.setText(
-                "Waiting for the sign-in in your browser… If no browser opened, "
-                f'<a href="{escape(url, quote=True)}">open the sign-in page</a>.')
+        return bool(self.signing.busy) if side is None else side in self.signing.busy
 
     def _signed_in(self, outcome: SignInOutcome) -> None:
         side = outcome.side
-        self._signing_in.discard(side)
         learnt = self.profile is not None and outcome.profile.endpoint(side) != self.profile.endpoint(side)
         if not self.is_dirty():
             self.reload()
-        until = (f"; access valid until {time.strftime('%H:%M', time.localtime(outcome.expires_at))}"
-                 if outcome.expires_at else "")
-        self.forms[side].sign_in_status.setText(f"Signed in{until}.")
         self._say(f"{side.value.upper()} signed in. Its refresh token is kept in the system keyring.")
         self._update_buttons()
         self.signed_in.emit(outcome.profile.name, side)
         if learnt:
             self.ctx.profile.saved.emit(outcome.profile.name)
 
-    def _sign_in_failed(self, side: Side, exc: BaseException) -> None:
-        self._signing_in.discard(side)
-        message = self.ctx.service.redact(str(exc))
-        log.warning("OAuth2 sign-in of the %s side failed: %s", side.value.upper(), message)
-        self.forms[side].sign_in_status.setText("Not signed in.")
+    def _sign_in_failed(self, side: Side, message: str) -> None:
         self._say(f"The {side.value.upper()} sign-in did not complete: {message}", error=True)
         self._update_buttons()
 
     # -- expiry ----------------------------------------------------------------------------------
 
     def _run_ended(self, profile: str, *_args: object) -> None:
+        """Re-read the stored statuses: a run may have found a rejected refresh token."""
         if self.profile is not None and profile == self.profile.name:
-            self._show_expired()
-
-    def _show_expired(self) -> None:
-        """Re-read the stored statuses: a run or a test may have found a rejected refresh token."""
-        if self.profile is None or self.profile.id is None:
-            return
-        try:
-            stored = self.ctx.service.config.endpoint_status(self.profile.id)
-        except ERPSyncError as exc:
-            log.warning("endpoint status of %s unreadable: %s", self.profile.name, exc)
-            return
-        self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")
+            self._stored_status()

@@ -5,6 +5,7 @@ makes an earlier test result stale."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -114,6 +115,7 @@ class ConnectionPage(QWizardPage):
         """Check the inputs against the model; an earlier test result no longer holds."""
         self.state.endpoints.pop(self.side, None)
         self.state.tested.pop(self.side, None)
+        self.state.tested_at.pop(self.side, None)
         if self.result is not None:
             self.result = None
             self.result_label.setProperty("level", "warn")
@@ -167,6 +169,7 @@ class ConnectionPage(QWizardPage):
             return  # edited while the test ran: that result is about settings no longer shown
         self.result = result
         self.state.tested[self.side] = result
+        self.state.tested_at[self.side] = datetime.now(UTC)
         self._show("ok" if result.ok else "error", describe_result(result))
         self.completeChanged.emit()
 

@@ -4,6 +4,7 @@ profile the state database only on Save."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,8 @@ from erpsync_gui.ui.wizard.schedule_page import SchedulePage
 from erpsync_gui.ui.wizard.state import WizardState
 from erpsync_gui.ui.wizard.summary_page import SummaryPage
 from erpsync_gui.ui.wizard.systems_page import SystemsPage
+
+log = logging.getLogger("erpsync.ui")
 
 
 class SetupWizard(QWizard):
@@ -74,18 +77,35 @@ class SetupWizard(QWizard):
             self.button(QWizard.WizardButton.FinishButton).click()
 
     def _save(self, state: WizardState) -> ProfileConfig:
-        """Check the profile, then the secrets to the keyring, then the profile; a failed save takes the
-        secrets it wrote away again."""
+        """Check the profile, then the secrets to the keyring, then the profile with each side's connection
+        test as its endpoint status; a failed save takes the secrets it wrote away again."""
         profile = state.profile()
         secrets = self.ctx.secrets
         state.store_secrets(secrets, profile.name)
         try:
-            return self.ctx.service.config.save_profile(profile)
+            saved = self.ctx.service.config.save_profile(profile)
         except ERPSyncError:
             for side, values in state.secrets.items():
                 for name in values:
                     secrets.delete(profile.name, side, name)
             raise
+        self._store_tests(saved, state)
+        return saved
+
+    def _store_tests(self, profile: ProfileConfig, state: WizardState) -> None:
+        """The verdict of each side's test (of exactly the settings saved: an edit drops it) with its time."""
+        assert profile.id is not None
+        for side, result in state.tested.items():
+            tested_at = state.tested_at.get(side)
+            if tested_at is None:
+                continue
+            try:
+                self.ctx.service.config.set_endpoint_status(profile.id, side, "active" if result.ok else "error",
+                                                            self.ctx.service.redact(result.message),
+                                                            tested_at=tested_at)
+            except ERPSyncError as exc:  # the profile is saved; only the remembered test is lost
+                log.warning("the connection test of the %s side of %s was not stored: %s", side.value.upper(),
+                            profile.name, exc)
 
 
 def _lister(resolve):
