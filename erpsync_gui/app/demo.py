@@ -59,7 +59,8 @@ def demo_profile(data_dir: Path, entities: tuple[str, ...] = DEMO_ENTITIES) -> P
 def place_rows() -> list[dict[str, Any]]:
     """The clients' county and locality as the demo CRM's ids (tblclients.county_id, locality_id): lookup value
     maps proposed from the CRM's rows and the names the ERP's clients use (the sandbox's, and the demo CRM's own
-    once exported), as the mapping editor's fill would. ERP -> CRM only: the ERP keeps the names."""
+    once exported), as the mapping editor's fill would. ERP -> CRM only: the ERP keeps the names. A name the map
+    lacks is id 0 ("none") and the client syncs: the name itself is kept in state / city."""
     from erpsync_gui.sandbox import demo_crm, seed_data
     from erpsync_gui.sandbox.demo_places import COUNTIES, LOCALITIES, county_label
 
@@ -67,8 +68,11 @@ def place_rows() -> list[dict[str, Any]]:
     counties = propose_value_map({str(i): county_label(code, name) for i, code, name in COUNTIES},
                                  [county for _, county in places])
     localities = propose_value_map({str(i): name for i, _, name in LOCALITIES}, [city for city, _ in places])
-    return [{"crm": "county_id", "erp": "county", "type": "picklist", "direction": "import", "value_map": counties},
-            {"crm": "locality_id", "erp": "city", "type": "picklist", "direction": "import", "value_map": localities}]
+    # a name the map lacks is id 0, "none" as Perfex writes it for a country: the name itself stays in state / city
+    return [{"crm": "county_id", "erp": "county", "type": "picklist", "direction": "import", "value_map": counties,
+             "default": "0"},
+            {"crm": "locality_id", "erp": "city", "type": "picklist", "direction": "import",
+             "value_map": localities, "default": "0"}]
 
 
 def setup_demo(store: Store, secrets: SecretStore, data_dir: Path) -> ProfileConfig:

@@ -43,16 +43,23 @@ def test_county_and_locality_names_arrive_as_the_crms_ids_a_rerun_writes_nothing
     assert _places(crm)[clients[str(doc["id"])]] == (COUNTY_IDS["CJ"], LOCALITY_IDS["cluj-napoca"])
 
 
-def test_a_county_the_value_map_lacks_fails_that_client_alone_with_its_name(service: SyncService, crm: Engine) -> None:
+def test_a_place_the_value_map_lacks_is_no_id_and_keeps_its_name(service: SyncService,
+                                                              crm: Engine) -> None:
     erp = service.sandbox.start()
     assert service.sync("currencies").status == "success"
     assert service.sync("clients").status == "success"
     doc = erp.records("clients")[-1]
-    erp.edit("clients", doc["id"], county="Vrancea")
+    erp.edit("clients", doc["id"], county="VN", city="Focșani")
     result = service.sync("clients")
-    assert (result.counts["failed"], result.counts["updated"]) == (1, 0)
-    groups = [g for g in grouped_errors(service.store, service.profile("demo").id) if g.entity == "clients"]
-    assert len(groups) == 1 and "'Vrancea' is not in the value map" in groups[0].message
+    assert (result.counts["failed"], result.counts["updated"]) == (0, 1)
+    crm_id = links(service, "clients")[str(doc["id"])]
+    assert _places(crm)[crm_id] == (0, 0)  # "none", as Perfex writes no country
+    with crm.connect() as conn:
+        row = conn.execute(select(schema.CLIENTS.c.state, schema.CLIENTS.c.city).where(
+            schema.CLIENTS.c.userid == int(crm_id))).one()
+    assert tuple(row) == ("VN", "Focșani")
+    again = service.sync("clients")
+    assert (again.counts["updated"], again.counts["failed"]) == (0, 0)  # "none" is no change to write again
 
 
 def test_without_a_currency_mapping_clients_stop_with_a_clear_error_and_nothing_is_lost(

@@ -45,9 +45,11 @@ class WizardState:
         if Side.CRM not in self.endpoints or Side.ERP not in self.endpoints:
             raise ConfigError("Both sides need their connection settings first")
         chosen = [c for c in self.entities if c.enabled]
+        # the default rows of the CRM's SQL preset (smartcrm keeps orders and prices in tables of its own)
+        preset = str((self.endpoints[Side.CRM].options or {}).get("preset") or "perfex")
         entities = tuple(EntityConfig(
             entity=c.entity, enabled=True, direction=c.direction, policy=c.policy,
-            match_keys=tuple(default_match_keys(c.entity)), fields=tuple(default_fields(c.entity)),
+            match_keys=tuple(default_match_keys(c.entity, preset)), fields=tuple(default_fields(c.entity, preset)),
             currency_mapping=dict(self.currency_mapping))
             for c in chosen)
         schedule = self.schedule
