@@ -8,7 +8,7 @@ from datetime import datetime
 
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.entities import label
-from erpsync_gui.store.open_work import OpenWork, open_work
+from erpsync_gui.store.open_work import OpenWork, RunFailure, open_work
 
 ERRORS, CONFLICTS = "errors", "conflicts"
 
@@ -48,10 +48,14 @@ def status_line(work: OpenWork | None, now: datetime | None = None) -> str:
         return "Status not known yet"
     now = now or datetime.now().astimezone()
     parts = []
-    if work.run_failures:
-        failed = work.run_failures
+    failed = [f for f in work.run_failures if not f.quota]
+    if failed:
         parts.append(f"{label(failed[0].entity)} failed" if len(failed) == 1
                      else f"{plural(len(failed), 'entity', 'entities')} failed")
+    paused = [f for f in work.run_failures if f.quota]
+    if paused:
+        parts.append(f"{label(paused[0].entity)} paused by a quota" if len(paused) == 1
+                     else f"{plural(len(paused), 'entity', 'entities')} paused by a quota")
     if work.open_conflicts:
         parts.append(f"{plural(work.open_conflicts, 'conflict')} {'waits' if work.open_conflicts == 1 else 'wait'}")
     if work.open_errors:
@@ -64,10 +68,18 @@ def status_line(work: OpenWork | None, now: datetime | None = None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _stopped_run(f: RunFailure) -> AttentionItem:
+    """A run that failed as a whole (an error), or that a quota stopped (a wait: its message says when the next
+    run can carry on)."""
+    runs = "run" if f.count == 1 else f"{f.count} runs"
+    if f.quota:
+        return AttentionItem(f"{label(f.entity)}: the last {runs} stopped at the quota - {f.message}", ERRORS, "warn")
+    return AttentionItem(f"{label(f.entity)}: the last {runs} failed - {f.message}", ERRORS, "error")
+
+
 def attention_items(work: OpenWork) -> list[AttentionItem]:
     """The Needs attention lines, most urgent first; empty when nothing waits."""
-    items = [AttentionItem(f"{label(f.entity)}: the last {'run' if f.count == 1 else f'{f.count} runs'} failed - "
-                           f"{f.message}", ERRORS, "error") for f in work.run_failures]
+    items = [_stopped_run(f) for f in work.run_failures]
     if work.open_errors:
         which = ", ".join(f"{label(e)} {n}" for e, n in sorted(work.errors_by_entity.items(), key=lambda kv: -kv[1]))
         items.append(AttentionItem(f"{plural(work.open_errors, 'record')} could not sync ({which})", ERRORS, "error"))

@@ -99,7 +99,7 @@ class _PlanRun(_Run):
                     "the preview and were not applied")
             status, message = "partial", f"{note}; {message}" if message else note
         counts = {k: self.counts[k] for k in ("processed", "inserted", "updated", "skipped", "failed", "conflicts")}
-        self.state.finish_run(self.run_id, status, counts, message)
+        self.state.finish_run(self.run_id, status, counts, message, error_kind=error_kind)
         c = self.counts
         log.info("%s: reviewed plan %s - %d applied, %d created, %d updated, %d failed, %d not applied%s",
                  self.entity, status, c["processed"], c["inserted"], c["updated"], c["failed"],

@@ -120,7 +120,8 @@ class RunResult:
     #: the plan of a dry run (capped; `plan_truncated` says how many more there were)
     plan: tuple[PlanItem, ...] = ()
     plan_truncated: int = 0
-    #: the error kind that stopped a failed run ("config" when the settings need fixing)
+    #: the kind of the error that ended the run as a whole ("config" when the settings need fixing,
+    #: "quota_exhausted" for a run paused by a quota, "internal" for a crash), None when it ran to its end
     error_kind: str | None = None
     #: applying a reviewed plan: its items whose records changed since the preview, not applied (each
     #: `reason` says what changed)

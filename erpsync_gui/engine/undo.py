@@ -4,9 +4,12 @@ For each record the run updated, every field it changed goes back to its earlier
 value now is not the one the run left (a person or another run changed it since: that field is listed, not
 touched). Each record the run created is deleted, or archived where the system cannot delete, when it is
 still exactly as the run left it. A plan comes first (the dry run) and lists what cannot be undone and why;
-carrying it out is itself a run whose writes keep before-images, so an undo can be undone (its restores;
-a record it deleted is not brought back). The undone side's link checksum is brought up to date, so the next
-sync does not take the restored values for a new change and pass them on; the other side keeps its values.
+carrying it out is itself a run whose writes keep before-images, so an undo can be undone: its restores are
+restored again, and a record it deleted is created again from the values it held (and linked to its twin
+again, so the next sync neither creates the twin a second time nor sees a change). A record an undo archived
+is listed (a reactivation needs the system's own flag). The undone side's link checksum is brought up to date,
+so the next sync does not take the restored values for a new change and pass them on; the other side keeps
+its values.
 """
 
 from __future__ import annotations
@@ -17,14 +20,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from erpsync_gui import CHANNEL
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import ProfileConfig
-from erpsync_gui.records import Record, Side
+from erpsync_gui.records import Origin, Record, Side
 from erpsync_gui.store import undo_store
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.link import Link
 from erpsync_gui.store.sync_state import BatchCommit, SyncState
+
+#: the before-image of a record an undo deleted or archived (its values, and how and from which twin)
+REMOVED = "remove"
+_OUTCOME_ACTIONS = {"restore": "update", "delete": "deleted", "archive": "deleted", "recreate": "create"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +42,13 @@ class UndoStep:
 
     side: Side
     record_id: str
-    action: str  # restore | delete | archive
+    action: str  # restore | delete | archive | recreate
+    #: restore: the values to write back; recreate: the values the deleted record held
     fields: Mapping[str, Any] = field(default_factory=dict)
-    #: the values the fields hold now (what a restore replaces)
+    #: the values the fields hold now (what a restore replaces); delete / archive: the record's mapped values
     current: Mapping[str, Any] = field(default_factory=dict)
+    #: recreate: the linked record on the other side, to link the new record to again
+    twin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +92,11 @@ def plan_undo(store: Store, profile: ProfileConfig, connectors: Mapping[Side, Co
     mapping = EntityMapping.from_config(cfg)
     # per record: the earliest value before and the last value after the run's writes
     merged: dict[tuple[Side, str], dict[str, Any]] = {}
+    removed: list[tuple[Side, str, dict[str, Any], dict[str, Any]]] = []
     for image in undo_store.images_of(store, run_id):
+        if image.action == REMOVED:
+            removed.append((Side(image.side), image.record_id, image.before or {}, image.after or {}))
+            continue
         key = (Side(image.side), image.record_id)
         entry = merged.setdefault(key, {"action": image.action, "before": {}, "after": {}})
         if image.action == "create":
@@ -90,7 +106,7 @@ def plan_undo(store: Store, profile: ProfileConfig, connectors: Mapping[Side, Co
         entry["after"].update(image.after or {})
     current: dict[Side, dict[str, Record]] = {}
     for side in Side:
-        ids = [record_id for (s, record_id) in merged if s is side]
+        ids = [record_id for (s, record_id) in merged if s is side] + [r[1] for r in removed if r[0] is side]
         current[side] = connectors[side].get_many(cfg.name_on(side), ids) if ids else {}
     steps: list[UndoStep] = []
     cannot: list[CannotUndo] = []
@@ -108,7 +124,8 @@ def plan_undo(store: Store, profile: ProfileConfig, connectors: Mapping[Side, Co
                 continue
             caps = connectors[side].capabilities(cfg.name_on(side))
             if caps.delete or caps.archive:
-                steps.append(UndoStep(side, record_id, "delete" if caps.delete else "archive"))
+                values = _jsonable({n: record.data.get(n) for n in mapping.field_names(side) if n in record.data})
+                steps.append(UndoStep(side, record_id, "delete" if caps.delete else "archive", current=values))
             else:
                 cannot.append(CannotUndo(side, record_id, f"the {label} can neither delete nor archive a record; "
                                                           "remove it there by hand"))
@@ -120,6 +137,16 @@ def plan_undo(store: Store, profile: ProfileConfig, connectors: Mapping[Side, Co
         if restore:
             steps.append(UndoStep(side, record_id, "restore", restore,
                                   _jsonable({n: record.data.get(n) for n in restore})))
+    for side, record_id, values, how in removed:
+        label = side.value.upper()
+        if how.get("how") != "delete":
+            cannot.append(CannotUndo(side, record_id, f"archived by the undo; reactivate it in the {label} by hand"))
+        elif record_id in current[side]:
+            cannot.append(CannotUndo(side, record_id, f"the {label} record exists again; left as it is"))
+        elif not values:
+            cannot.append(CannotUndo(side, record_id, "its values were not kept; create it again by hand"))
+        else:
+            steps.append(UndoStep(side, record_id, "recreate", values, twin=how.get("twin")))
     return UndoPlan(run_id, run.entity, tuple(steps), tuple(cannot))
 
 
@@ -135,38 +162,29 @@ def apply_undo(store: Store, profile: ProfileConfig, connectors: Mapping[Side, C
     failed: list[CannotUndo] = []
     touched_links: list[int] = []
     done = 0
+    base = {"run_id": run_id, "profile_id": profile.id, "entity": plan.entity, "created_at": now}
     for step in plan.steps:
-        name = cfg.name_on(step.side)
         link = state.links_by_ids(step.side, [step.record_id]).get(step.record_id)
+        if step.action == "recreate":
+            link = _twin_link(state, step)
         try:
-            if step.action == "restore":
-                written = connectors[step.side].update(name, step.record_id, dict(step.fields))
-                commit.before_images.append({
-                    "run_id": run_id, "profile_id": profile.id, "entity": plan.entity, "side": step.side.value,
-                    "record_id": step.record_id, "action": "update", "before": dict(step.current),
-                    "after": _jsonable({n: written.data.get(n) for n in step.fields}), "created_at": now})
-                if link is not None:
-                    _set_side(link, step.side, written, mapping)
-            elif step.action == "delete":
-                connectors[step.side].delete(name, step.record_id)
-            else:
-                connectors[step.side].archive(name, step.record_id)
+            record_id, image = _carry_out(connectors[step.side], cfg.name_on(step.side), step, link, mapping)
         except ERPSyncError as exc:
             failed.append(CannotUndo(step.side, step.record_id, f"{step.action} failed: {exc}"))
             continue
         done += 1
+        commit.before_images.append({**base, "side": step.side.value, "record_id": record_id, **image})
         if link is not None:
-            if step.action != "restore":
+            if step.action in ("delete", "archive"):
                 _retire(link, step.side, now)
             commit.links.append(link)
             if link.id is not None:
                 touched_links.append(link.id)
         commit.outcomes.append({
-            "run_id": run_id, "profile_id": profile.id, "entity": plan.entity,
-            "crm_id": step.record_id if step.side is Side.CRM else (link.crm_id if link else None),
-            "erp_id": step.record_id if step.side is Side.ERP else (link.erp_id if link else None),
-            "action": "update" if step.action == "restore" else "deleted", "target_side": step.side.value,
-            "error_kind": None, "signature": None, "payload_excerpt": None, "resolution": None, "created_at": now,
+            **base, "crm_id": record_id if step.side is Side.CRM else (link.crm_id if link else None),
+            "erp_id": record_id if step.side is Side.ERP else (link.erp_id if link else None),
+            "action": _OUTCOME_ACTIONS[step.action], "target_side": step.side.value,
+            "error_kind": None, "signature": None, "payload_excerpt": None, "resolution": None,
             "message": f"undo of run {plan.run_id}: " + (f"restored {', '.join(step.fields)}"
                                                            if step.action == "restore" else f"{step.action}d"),
         })
@@ -177,6 +195,54 @@ def apply_undo(store: Store, profile: ProfileConfig, connectors: Mapping[Side, C
     state.finish_run(run_id, status, {"processed": len(plan.steps), "updated": done, "failed": len(failed)},
                      message, count_in_stats=False)
     return UndoResult(plan, run_id, done, tuple(failed), status)
+
+
+def _carry_out(connector: Connector, name: str, step: UndoStep, link: Link | None,
+               mapping: EntityMapping) -> tuple[str, dict[str, Any]]:
+    """Make one step's write; the id of the record written and its before-image (so that it can be undone)."""
+    if step.action == "restore":
+        written = connector.update(name, step.record_id, dict(step.fields))
+        if link is not None:
+            _set_side(link, step.side, written, mapping)
+        return step.record_id, {"action": "update", "before": dict(step.current),
+                                "after": _jsonable({n: written.data.get(n) for n in step.fields})}
+    if step.action == "recreate":
+        # marked as ours, from its twin: the next sync finds the pair, and a lost reply is found again
+        origin = Origin(CHANNEL, step.twin) if step.twin is not None else None
+        written = connector.create(name, dict(step.fields), origin=origin)
+        if link is not None:
+            _relink(link, step.side, written, mapping)
+        return written.id, {"action": "create", "before": None,
+                            "after": _jsonable({n: written.data.get(n) for n in step.fields})}
+    if step.action == "delete":
+        connector.delete(name, step.record_id)
+    else:
+        connector.archive(name, step.record_id)
+    twin = _id_on(link, step.side.other) if link is not None else None
+    return step.record_id, {"action": REMOVED, "before": dict(step.current),
+                            "after": {"how": step.action, "twin": twin}}
+
+
+def _id_on(link: Link, side: Side) -> str | None:
+    return link.crm_id if side is Side.CRM else link.erp_id
+
+
+def _twin_link(state: SyncState, step: UndoStep) -> Link | None:
+    """The retired link of a deleted record, found by its twin (the one id it kept)."""
+    if step.twin is None:
+        return None
+    link = state.links_by_ids(step.side.other, [step.twin]).get(step.twin)
+    return link if link is not None and _id_on(link, step.side) is None else None
+
+
+def _relink(link: Link, side: Side, record: Record, mapping: EntityMapping) -> None:
+    """The record is back under a new id: the pair is whole again, as the last sync left it."""
+    if side is Side.CRM:
+        link.crm_id = record.id
+    else:
+        link.erp_id = record.id
+    _set_side(link, side, record, mapping)
+    link.state, link.deleted_side, link.deleted_at = "synced", None, None
 
 
 def _set_side(link, side: Side, record: Record, mapping: EntityMapping) -> None:

@@ -7,7 +7,6 @@ Aggregation happens in SQL (GROUP BY, window functions) so views stay fast on 10
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import ConfigError, StoreError
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.error_titles import group_title
 from erpsync_gui.store.models import DailyStatRow, LogRow, OutcomeRow, RunRow
 from erpsync_gui.timeutil import aware_utc
 
@@ -25,11 +25,6 @@ GROUP_ID_CAP = 20
 _CHUNK = 500
 #: the kind of the runs a dry run records: a preview, never a result
 PREVIEW_KIND = "dry-run"
-# a record's id in a message: after the name of a kind of record ("client 27", "record C00012", "id 4711")
-_RECORD_ID = re.compile(
-    r"\b(client|contact|lead|project|ticket|invoice|product|group|unit|currency|warehouse|order|payment|party|"
-    r"customer|item|account|record|id|twin)(s?)(\s+(?:no\.?\s*|#\s*)?)([A-Za-z]{0,4}[-_]?\d[\w.-]*)",
-    re.IGNORECASE)
 
 @dataclass(frozen=True)
 class DayStat:
@@ -73,13 +68,15 @@ class RunSummary:
     finished_at: datetime | None
     duration_s: float | None
     message: str | None
+    #: the kind of the error that ended the run as a whole (None: it ran to its end)
+    error_kind: str | None = None
 
     @classmethod
     def of(cls, row: RunRow) -> RunSummary:
         return cls(
             row.id, row.entity, row.direction, row.trigger, row.kind, row.status, row.processed,
             row.inserted, row.updated, row.skipped, row.failed, row.conflicts, aware_utc(row.started_at),
-            aware_utc(row.finished_at), row.duration_s, row.message,
+            aware_utc(row.finished_at), row.duration_s, row.message, row.error_kind,
         )
 
 
@@ -104,16 +101,6 @@ class ErrorGroup:
         """The group's cause in one line, with no one record's id in it (the newest message stands for the
         whole group)."""
         return group_title(self.message or "", (*self.crm_ids[:1], *self.erp_ids[:1]))
-
-
-def group_title(message: str, own_ids: Iterable[str] = ()) -> str:
-    """The first line of a message with record ids replaced by "#": what the records of a group share
-    ("client # is not synced yet"), not what one of them says. The record's own ids go wherever they stand;
-    other numbers (an ISO standard, an HTTP status) stay."""
-    text = re.sub(r"\s+", " ", message.strip().split("\n", 1)[0])
-    for own in sorted({i for i in own_ids if i}, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(own)}(?![\w-])", "#", text)
-    return _RECORD_ID.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}#", text)
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,9 @@ class SyncState:
             return run.id
 
     def finish_run(self, run_id: int, status: str, counts: dict[str, int], message: str | None,
-                   count_in_stats: bool = True) -> None:
+                   count_in_stats: bool = True, error_kind: str | None = None) -> None:
+        """Close a run with its status, counts and message; `error_kind` is the kind of the error that ended it as
+        a whole (a quota used up, the ERP unreachable), None when it ran to its end."""
         now = utcnow()
         with self.store.session() as s, s.begin():
             run = s.get(RunRow, run_id)
@@ -275,6 +277,7 @@ class SyncState:
                 raise StoreError(f"run {run_id} vanished from the state database")
             run.status = status
             run.message = message
+            run.error_kind = error_kind
             run.finished_at = now
             started = run.started_at if run.started_at.tzinfo else run.started_at.replace(tzinfo=UTC)
             run.duration_s = (now - started).total_seconds()

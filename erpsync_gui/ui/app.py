@@ -138,6 +138,7 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
     from erpsync_gui.ui.bridge import RunBridge
     from erpsync_gui.ui.context import ProfileState, UiContext
     from erpsync_gui.ui.main_window import MainWindow
+    from erpsync_gui.ui.webhook_hosting import start_webhooks
 
     instance = _single_instance(directory)
     if instance is not None and not instance.is_primary():
@@ -157,12 +158,13 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
     logging.getLogger("erpsync").setLevel(logging.INFO)
     service = SyncService(store, secrets, directory)
     runs = RunManager(service)
-    window = tray = scheduler = None
+    window = tray = scheduler = webhooks = None
     try:
         profile = setup_demo(store, secrets, directory).name if getattr(args, "demo", False) else None
         scheduler = _start_scheduler(service, runs, store)
         ctx = UiContext(service=service, runs=runs, bridge=RunBridge(runs), profile=ProfileState(profile),
                         data_dir=directory, scheduler=scheduler)
+        webhooks = start_webhooks(ctx)
         window = MainWindow(ctx)
         tray = _attach_tray(ctx, window, scheduler, app)
         if instance is not None:
@@ -188,6 +190,8 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
                 scheduler.shutdown()
         if tray is not None:
             tray.close()
+        if webhooks is not None:
+            webhooks.stop()
         QThreadPool.globalInstance().waitForDone(30_000)
         service.close()
         logging.getLogger("erpsync").removeHandler(store_log)

@@ -41,6 +41,8 @@ class UiContext:
     data_dir: Path
     #: the SyncScheduler (erpsync_gui.app.scheduler), when the app runs one
     scheduler: object | None = None
+    #: the WebhookHost (erpsync_gui.app.webhooks.host) of the active profile's receiver, when the app hosts one
+    webhooks: object | None = None
     _shared: dict = field(default_factory=dict, repr=False)
 
     @property

@@ -40,6 +40,7 @@ from erpsync_gui.ui.pages.errors import ErrorsPage
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
+from erpsync_gui.ui.pages.webhooks import WebhooksPage
 from erpsync_gui.ui.profiles.actions import ProfileActions
 from erpsync_gui.ui.quit_guard import confirm_quit
 from erpsync_gui.ui.self_test_launcher import SelfTestLauncher
@@ -49,7 +50,7 @@ from erpsync_gui.ui.window_menus import build_menus, connect_menus, fill_profile
 
 log = logging.getLogger("erpsync.ui")
 
-PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage)
+PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage, WebhooksPage)
 SETTINGS_FILE = "erpsync-gui.ini"
 
 
@@ -334,7 +335,9 @@ class MainWindow(QMainWindow):
             item = self.sidebar.item(index)
             if page_class is ErrorsPage:
                 failed = len(work.run_failures)
-                what = f"open ({plural(failed, 'failed run')})" if failed else "open"
+                paused = sum(f.quota for f in work.run_failures)
+                runs = [plural(n, word) for n, word in ((failed - paused, "failed run"), (paused, "paused run")) if n]
+                what = f"open ({', '.join(runs)})" if runs else "open"
                 set_badge(item, work.open_errors + failed, "error", page_class.title, what, f"Ctrl+{index + 1}")
             elif page_class is ConflictsPage:
                 set_badge(item, work.open_conflicts, "warn", page_class.title, "waiting", f"Ctrl+{index + 1}")

@@ -129,7 +129,7 @@ class ServiceWindow(QWidget):
         self.queue = _table(("Job", "Entity", "Trigger", "State", "Attempts"))
         self.log_view = QPlainTextEdit()
         self.log_view.setReadOnly(True)
-        self.errors = _table(("Count", "Entity", "Kind", "Message", "Last seen"))
+        self.errors = _table(("Count", "Entity", "Kind", "Error", "Last seen"))
         self.conflicts = _table(("Conflict", "Entity", "CRM id", "ERP id", "Fields", "Reason"))
         self.tabs = QTabWidget()
         for widget, title in ((self.runs, "Runs"), (self.queue, "Queue"), (self.log_view, "Log"),
@@ -224,7 +224,7 @@ class ServiceWindow(QWidget):
                             q.attempts) for q in snapshot.queue])
         self.log_view.setPlainText("\n".join(f"{e.created_at.astimezone():%H:%M:%S} {e.level:<7} "
                                              f"{e.entity or '-':<12} {e.message}" for e in snapshot.logs))
-        _fill(self.errors, [(g.count, g.entity, g.error_kind or "", g.message or "",
+        _fill(self.errors, [(g.count, g.entity, g.error_kind or "", g.title,
                              f"{g.last_seen.astimezone():%Y-%m-%d %H:%M}") for g in snapshot.errors])
         _fill(self.conflicts, [(c.id, c.entity, c.crm_id or "", c.erp_id or "", ", ".join(c.differing), c.reason)
                                for c in snapshot.conflicts])

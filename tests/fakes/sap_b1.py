@@ -16,8 +16,9 @@ https://help.sap.com/doc/138a52ba164b4c3197ff4d19621400a3/10.0/en-US/4e330dc6172
   lt le, and, or, parentheses), $orderby, $top, $skip [guide §3.7]. A time literal compares to the minute
   only [guide §3.7.5].
 - POST creates answer 201 with the entity, ETag and Location [guide §3.5.1, §5.2.1]; PATCH answers 204
-  and merges collections [guide §3.5.3]; a stale If-Match answers 412 with code -2039 [guide §5];
-  a missing key 404 with -2028; a taken key 400 with -10 [guide §3.5.1].
+  and merges collections [guide §3.5.3]; DELETE /BusinessPartners('c1') answers 204, a document's DELETE
+  400 -5006 "The requested action is not supported for this object." [guide §3.5.4]; a stale If-Match
+  answers 412 with code -2039 [guide §5]; a missing key 404 with -2028; a taken key 400 with -10 [guide §3.5.1].
 - POST /$batch with one changeset: run in order, all-or-nothing; on a failure the changeset is rolled
   back and the reply holds one plain application/http part with that error [guide §3.10]; 202 in v1,
   200 in v2; Content-ID is required on every changeset request in v2 [guide §3.10]; the reply repeats it
@@ -28,7 +29,9 @@ https://help.sap.com/doc/138a52ba164b4c3197ff4d19621400a3/10.0/en-US/4e330dc6172
 UNVERIFIED, chosen here: the 401 for a failed login (code 100000027 "Login failed" is from a hosted B1
 page); v2 answers the 301 error in its own shape; collection entries carry `@odata.etag` in v2 only;
 the missing-Content-ID error text; entity fields of ItemGroups, Warehouses and IncomingPayments; how a
-PATCH matches collection lines (here: by LineNum / InternalCode, else appended).
+PATCH matches collection lines (here: by LineNum / InternalCode, else appended); DELETE of Items as of
+BusinessPartners; a partner used in documents refused with 400 -10 and this fake's own words; archiving
+as `Frozen = tYES` (the client's "Inactive").
 
 Test helpers act as a person in SAP would (`add`, `edit`, `get`, `records`, `bulk_add`), and fault
 switches: `expire_sessions()`, `expire_after(n)`, `reject(entity_set, field, value, message)`,
@@ -277,6 +280,17 @@ class SapB1Fake:
                     row[name] = value
             self._stamp(row)
             self.versions[(entity_set, key)] += 1
+
+    def delete(self, entity_set: str, key: Any, if_match: str | None) -> None:
+        with self.lock:
+            if key not in self.data[entity_set]:
+                raise FakeError(404, -2028, "No matching records found (ODBC -2028)")
+            if if_match and if_match != self.etag(entity_set, key):
+                raise FakeError(412, -2039, STALE)
+            field = "CardCode" if entity_set == "BusinessPartners" else None
+            if field is not None and any(doc.get(field) == key for docs in DOCS for doc in self.data[docs].values()):
+                raise FakeError(400, -10, f"Business partner '{key}' is used in documents; it cannot be removed")
+            del self.data[entity_set][key]
 
     def _merge(self, row: dict, name: str, lines: list[dict]) -> None:
         existing = row.setdefault(name, [])

@@ -51,6 +51,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self._serve()
 
+    def do_DELETE(self) -> None:
+        self._serve()
+
     def do_PATCH(self) -> None:
         self._serve()
 
@@ -147,6 +150,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if self.command == "PATCH" and key is not None:
             fake.patch(name, _key(name, key), json.loads(raw or b"{}"), self.headers.get("If-Match"))
+            self._send(204)
+            return
+        if self.command == "DELETE" and key is not None:
+            if name not in ("BusinessPartners", "Items"):  # documents are closed or cancelled, not deleted
+                raise FakeError(400, -5006, "The requested action is not supported for this object.")
+            fake.delete(name, _key(name, key), self.headers.get("If-Match"))
             self._send(204)
             return
         raise FakeError(405, -5006, "The requested action is not supported for this object.")

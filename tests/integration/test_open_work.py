@@ -76,10 +76,31 @@ def test_a_run_that_gets_through_closes_the_failure(filled):
     assert run_failures(store, pid) == []
 
 
+def test_runs_stopped_by_a_quota_wait_apart_from_failures_until_one_gets_through(filled):
+    store, pid = filled
+    with store.session() as s:
+        for hours in (2, 1):  # two days in a row the quota ran out before the clients were all read
+            s.add(RunRow(profile_id=pid, entity="clients", direction="import", trigger="scheduled",
+                         kind="incremental", status="partial", error_kind="quota_exhausted",
+                         message="50 requests per day used up; resumes after 09:00", started_at=NOW - timedelta(
+                             hours=hours, minutes=30)))
+        s.commit()
+    work = open_work(store, pid)
+    quota = next(f for f in work.run_failures if f.entity == "clients")
+    assert quota.quota and quota.count == 2 and "resumes after 09:00" in quota.message
+    assert [f.quota for f in work.run_failures if f.entity == "invoices"] == [False]
+    assert status_line(work, now=NOW).startswith("Invoices failed · Clients paused by a quota · ")
+    with store.session() as s:  # a partial run that ran to its end (records failed) closes the wait
+        s.add(RunRow(profile_id=pid, entity="clients", direction="import", trigger="scheduled", kind="incremental",
+                     status="partial", started_at=NOW))
+        s.commit()
+    assert [f.entity for f in run_failures(store, pid)] == ["invoices"]
+
+
 def test_a_group_title_names_no_record(filled):
     store, pid = filled
     group = next(g for g in queries.grouped_errors(store, pid) if g.signature == "sig-lookup")
-    assert group.message == "client 8 is not synced yet" and group.title == "client # is not synced yet"
+    assert group.message == "client 8 is not synced yet" and group.title == "The client is not synced yet"
     assert queries.group_title("ISO 3166 code; HTTP 422") == "ISO 3166 code; HTTP 422"
 
 

@@ -12,7 +12,7 @@ import pytest
 from erpsync_gui.config.kinds import kinds
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.connectors.sap_b1 import SapB1Connector
-from erpsync_gui.errors import ConfigError, NotFoundError, StaleVersionError
+from erpsync_gui.errors import ConfigError, NotFoundError, PermanentError, StaleVersionError
 from erpsync_gui.http.session_auth import set_cookies
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
@@ -188,6 +188,28 @@ def test_edits_go_both_ways_with_the_etag(sap: SapB1Fake, make: Make, clock: Clo
         connector.update("clients", "NOPE", {"CardName": "x"})
     patch = [h for m, p, h in sap.requests if m == "PATCH" and "C00002" in p][-1]
     assert patch["if-match"] == updated.version
+
+
+def test_master_data_is_deleted_or_archived_and_documents_are_refused(sap: SapB1Fake, make: Make,
+                                                                       clock: Clock) -> None:
+    _customers(sap, 3, clock)
+    connector = make()
+    caps = connector.capabilities("clients")
+    assert (caps.delete, caps.archive) == (True, True)
+    assert not connector.capabilities("orders").delete
+    connector.delete("clients", "C00001")
+    assert sap.get("BusinessPartners", "C00001") is None
+    connector.delete("clients", "C00001")  # already gone: the delete's aim holds
+    archived = connector.archive("clients", "C00002")
+    assert archived.data["Frozen"] == "tYES" and sap.get("BusinessPartners", "C00002")["Frozen"] == "tYES"
+    order = connector.create("orders", {"CardCode": "C00003", "DocDate": "2026-03-02",
+                                        "lines": [{"ItemCode": "A1", "Quantity": 1, "UnitPrice": 1}]})
+    with pytest.raises(PermanentError, match="used in documents"):
+        connector.delete("clients", "C00003")  # SAP keeps a partner its documents name
+    assert sap.get("BusinessPartners", "C00003") is not None
+    with pytest.raises(PermanentError, match="close or cancel"):
+        connector.delete("orders", order.id)
+    assert [m for m, p, _h in sap.requests if m == "DELETE"] == ["DELETE"] * 3
 
 
 def test_documents_keep_their_lines(sap: SapB1Fake, make: Make, clock: Clock) -> None:

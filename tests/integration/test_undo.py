@@ -128,6 +128,56 @@ def test_an_undo_is_a_run_that_can_be_undone(harness):
     assert redo.done == 1 and harness.erp_rows()[erp_id]["city"] == "Cluj"
 
 
+def test_undoing_an_undo_creates_again_what_it_deleted_and_links_it_to_its_twin(harness):
+    crm_id = harness.crm_create(customer_number="C01", company="Eins", city="Brașov")
+    run = harness.sync(direction=Direction.EXPORT)
+    [old_erp_id] = harness.erp_rows()
+    harness.advance(60)
+    undone = _undo(harness, run.run_id)
+    assert harness.erp_rows() == {}
+    harness.advance(60)
+
+    plan = _plan(harness, undone.run_id)
+    [step] = plan.steps
+    assert (step.side, step.record_id, step.action, step.twin) == (Side.ERP, old_erp_id, "recreate", crm_id)
+    assert step.fields["company"] == "Eins" and step.fields["city"] == "Brașov"
+    redo = _undo(harness, undone.run_id)
+
+    assert redo.status == "success" and redo.done == 1
+    [(erp_id, erp)] = harness.erp_rows().items()
+    assert (erp["company"], erp["city"], erp["customer_number"]) == ("Eins", "Brașov", "C01")
+    [link] = harness.links()
+    assert (link.crm_id, link.erp_id, link.state) == (crm_id, erp_id, "synced")
+    harness.advance(60)
+    writes = harness.writes()
+    again = harness.sync(direction=Direction.EXPORT)  # the pair is whole: nothing to create or update
+    assert again.counts["inserted"] == again.counts["updated"] == 0 and harness.writes() == writes
+    harness.advance(60)
+    _undo(harness, redo.run_id)  # and the re-creation can be undone in turn
+    assert harness.erp_rows() == {}
+
+
+def test_undoing_an_undo_of_an_import_creates_the_crm_record_again(harness):
+    erp_id = harness.erp_create(customer_number="C07", company="Sieben", city="Timișoara")
+    run = harness.sync(direction=Direction.IMPORT)
+    harness.advance(60)
+    undone = _undo(harness, run.run_id)
+    assert harness.crm_rows() == {}
+    harness.advance(60)
+
+    redo = _undo(harness, undone.run_id)
+
+    assert redo.done == 1
+    [(crm_id, crm)] = harness.crm_rows().items()
+    assert (crm["company"], crm["city"], crm["customer_number"]) == ("Sieben", "Timișoara", "C07")
+    assert crm["external_id"] == erp_id  # marked as ours, from its twin
+    [link] = harness.links()
+    assert (link.crm_id, link.erp_id, link.state) == (crm_id, erp_id, "synced")
+    harness.advance(60)
+    again = harness.sync(direction=Direction.IMPORT)
+    assert again.counts["inserted"] == again.counts["updated"] == 0
+
+
 def test_a_merge_writes_both_sides_and_undo_restores_both(harness):
     crm_id, erp_id = _linked_pair(harness)
     harness.crm_edit(crm_id, phonenumber="0722")

@@ -97,3 +97,15 @@ def break_erp(ctx: UiContext) -> None:
     profile = ctx.service.profile("demo")
     broken = dataclasses.replace(profile.erp, url="http://127.0.0.1:9/", retries=0)
     ConfigRepo(ctx.store).save_profile(dataclasses.replace(profile, erp=broken))
+
+
+def quota_of_erp(ctx: UiContext, monkeypatch, per_day: int = 4) -> None:
+    """The demo profile's ERP allows `per_day` requests a day (on a private rate-limit registry, so no other
+    test shares the day's count), in batches of 5 so that a client import needs more than that."""
+    from erpsync_gui.http import ratelimit
+
+    monkeypatch.setattr(ratelimit, "REGISTRY", ratelimit.LimiterRegistry(clock=lambda: 1_800_000_000.0))
+    profile = ctx.service.profile("demo")
+    erp = dataclasses.replace(profile.erp, options={**profile.erp.options, "rate_limits": {"per_day": per_day}})
+    entities = tuple(dataclasses.replace(e, batch_size=5) for e in profile.entities)
+    ConfigRepo(ctx.store).save_profile(dataclasses.replace(profile, erp=erp, entities=entities))

@@ -16,6 +16,7 @@ from erpsync_gui.store.db import open_store
 from erpsync_gui.ui.bridge import RunBridge
 from erpsync_gui.ui.context import ProfileState, UiContext
 from tests.ui.setup_fixtures import first_start  # noqa: F401 - the fixture of a first start, shared
+from tests.ui.webhook_fixtures import office  # noqa: F401 - a Payamgostar + Siagh office, shared
 
 
 @pytest.fixture

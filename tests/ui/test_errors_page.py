@@ -1,7 +1,7 @@
 """The Errors page over real failures: a client the ERP refuses (422) shows up grouped - the cause readable at
 1366 px, the record named beside its id, no record id in the group's title - is retried after the fix, marked
 resolved and reopened with Undo, and exported as CSV; a run that cannot reach the ERP at all is a group of
-its own. Every action goes through its button."""
+its own, and so is a run a quota stopped, saying when it resumes. Every action goes through its button."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QFileDialog
 from sqlalchemy import text
 
 from erpsync_gui.records import Direction, Side
+from erpsync_gui.store.models import RunRow
 from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.ui.pages.errors import ErrorsPage
-from tests.ui._helpers import RUN_TIMEOUT_MS, break_erp, click, crm_database, settle
+from tests.ui._helpers import RUN_TIMEOUT_MS, break_erp, click, crm_database, quota_of_erp, settle
 
 #: what is left of a 1366 px wide screen beside the sidebar
 PAGE_AT_1366 = (1366 - 216, 700)
@@ -62,6 +63,7 @@ def test_an_error_is_readable_named_and_grouped_without_the_records_id(qtbot, st
     assert page.summary.text() == "1 error in 1 group"
     cell = page.group_table.item(0, 2)
     assert "country" in cell.text() and crm_id not in cell.text().split()
+    assert cell.text()[0].isupper() and "#" not in cell.text()  # said of no one record, as a sentence
     # the whole cause is in view at 1366 px: the column is wide enough and the row tall enough for its lines
     table = page.group_table
     width, height = table.columnWidth(2), table.rowHeight(0)
@@ -155,3 +157,22 @@ def test_export_csv_writes_one_row_per_record_or_failed_run(qtbot, ui_ctx, tmp_p
     assert (row["Entity"], row["CRM id"], row["Name"], row["Written to"], row["State"]) == (
         "clients", crm_id, company, "ERP", "open")
     assert "two-letter" in row["Error"] and row["Kind"] == "permanent"
+
+
+def test_a_run_stopped_by_the_quota_is_a_group_that_says_when_it_resumes(qtbot, ui_ctx, monkeypatch):
+    quota_of_erp(ui_ctx, monkeypatch)
+    result = ui_ctx.service.sync("clients", profile_name="demo", direction=Direction.IMPORT, approved=True)
+    assert result.status == "partial" and "resumes after" in result.message, result.message
+    with ui_ctx.store.session() as s:
+        assert s.get(RunRow, result.run_id).error_kind == "quota_exhausted"
+    page = _page(qtbot, ui_ctx)
+
+    assert len(page.groups) == 1
+    assert page.group_table.item(0, 0).text() == "Clients"
+    assert page.group_table.item(0, 1).text() == "quota reached"
+    assert "resumes after" in page.group_table.item(0, 2).text()
+    assert page.summary.text() == "1 run stopped by a quota"
+    _select_group(qtbot, page)
+    detail = page.detail.toPlainText()
+    assert "carries on from where this one stopped" in detail and "resumes after" in detail
+    assert page.retry_button.text() == "Run &again"

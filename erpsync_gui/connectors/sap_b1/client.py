@@ -127,6 +127,10 @@ class ServiceLayer:
         headers = {"If-Match": etag} if etag else None
         self.http.patch(self.url(path), json=dict(body), headers=headers)
 
+    def delete(self, path: str, etag: str | None) -> None:
+        headers = {"If-Match": etag} if etag else None
+        self.http.delete(self.url(path), headers=headers)
+
     def batch(self, requests: Sequence[batch.SubRequest], what: str) -> batch.Reply:
         """One changeset of `requests`; a reply that cannot be read is an OutcomeUnknownError (the changeset
         may have been applied)."""

@@ -130,7 +130,8 @@ class SapB1Connector:
 
     def capabilities(self, entity: str) -> Capabilities:
         spec = self._spec(entity)
-        return Capabilities(cursor=spec.cursor, batch=spec.writable)
+        return Capabilities(cursor=spec.cursor, batch=spec.writable, delete=spec.deletable,
+                            archive=spec.archivable)
 
     def describe(self, entity: str) -> EntityInfo:
         """The fields read (SAP's own names), the natural keys, and whether changes have a cursor."""
@@ -324,10 +325,25 @@ class SapB1Connector:
             raise NotFoundError(f"{spec.name} {record_id!r} is not a SAP Business One {spec.key}") from None
 
     def delete(self, entity: str, record_id: str, *, version: str | None = None) -> None:
-        raise PermanentError(f"SAP Business One {entity} are not deleted through this connector")
+        """DELETE of master data (a partner with transactions is refused by SAP, with its own message); a
+        record already gone is no error: the delete's aim holds."""
+        spec = self._spec(entity)
+        if not spec.deletable:
+            raise PermanentError(f"SAP Business One {entity} are not deleted through this connector",
+                                 hint="close or cancel the document in SAP Business One")
+        try:
+            self._sl.delete(self._path(spec, record_id), version)
+        except NotFoundError:
+            return
+        except ConnectorError as exc:
+            raise refined(exc, f"the delete of {entity} {record_id}") from exc
 
     def archive(self, entity: str, record_id: str, *, version: str | None = None) -> Record:
-        raise PermanentError(f"SAP Business One {entity} are not archived through this connector")
+        """Marks the record inactive (Frozen = tYES), so no new document can use it; its history stays."""
+        spec = self._spec(entity)
+        if not spec.archivable:
+            raise PermanentError(f"SAP Business One {entity} are not archived through this connector")
+        return self.update(entity, record_id, {"Frozen": "tYES"}, version=version)
 
     # -- connection test -----------------------------------------------------------------------------
     def check(self) -> CheckResult:

@@ -52,6 +52,10 @@ class Spec:
     #: a filter every read of this entity carries (None: none)
     base_filter: str | None = None
     writable: bool = True
+    #: DELETE removes it (master data; documents answer -5006 "not supported" and are closed or cancelled)
+    deletable: bool = False
+    #: archived by marking it inactive (Frozen = tYES), as the client does with "Inactive"
+    archivable: bool = False
     #: documented line fields, for describe()
     line_fields: tuple[str, ...] = ()
 
@@ -67,12 +71,13 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
           "UpdateDate", "UpdateTime", "ContactEmployees"),
          ("CardCode", "FederalTaxID", "EmailAddress", "CardName"),
          collections=(("ContactEmployees", "contacts"),), base_filter="CardType eq 'cCustomer'",
+         deletable=True, archivable=True,
          line_fields=("InternalCode", "Name", "FirstName", "LastName", "E_Mail", "Phone1", "MobilePhone",
                       "Position")),
     Spec("products", "Items", "ItemCode",
          ("ItemCode", "ItemName", "ItemsGroupCode", "BarCode", "SalesUnit", "Valid", "Frozen", "QuantityOnStock",
           "UpdateDate", "UpdateTime", "ItemPrices"),
-         ("ItemCode", "BarCode", "ItemName")),
+         ("ItemCode", "BarCode", "ItemName"), deletable=True, archivable=True),
     Spec("product_groups", "ItemGroups", "Number", ("Number", "GroupName"), ("GroupName",), cursor=False),
     Spec("warehouses", "Warehouses", "WarehouseCode", ("WarehouseCode", "WarehouseName", "Inactive"),
          ("WarehouseCode", "WarehouseName"), cursor=False),

@@ -15,6 +15,8 @@ from erpsync_gui.store.open_work import RunFailure
 from erpsync_gui.store.queries import ErrorGroup, OutcomeEntry
 
 RUN_KIND = "run failed"
+#: the kind of a run that a used-up quota stopped (it resumes from its cursor after the quota's reset)
+QUOTA_RUN_KIND = "quota reached"
 CSV_COLUMNS = ("Entity", "CRM id", "ERP id", "Name", "Written to", "Kind", "Error", "Run", "When", "State")
 
 
@@ -43,6 +45,20 @@ class RunGroup:
         return sum(f.count for f in self.failures)
 
     @property
+    def quota(self) -> bool:
+        """Every run of the group was stopped by a quota (a wait, not a fault to fix)."""
+        return all(f.quota for f in self.failures)
+
+    @property
+    def kind(self) -> str:
+        return QUOTA_RUN_KIND if self.quota else RUN_KIND
+
+    def runs_text(self, count: int | None = None) -> str:
+        """ "2 failed runs", "1 run stopped by a quota" (of the group's runs, or of `count`)."""
+        count = self.count if count is None else count
+        return f"{plural(count, 'run')} stopped by a quota" if self.quota else plural(count, "failed run")
+
+    @property
     def entities(self) -> str:
         return ", ".join(label(f.entity) for f in self.failures)
 
@@ -56,11 +72,12 @@ class RunGroup:
 
 
 def run_groups(failures: Iterable[RunFailure]) -> list[RunGroup]:
-    """Failed runs grouped by their message's first line (the host and port stay: they say what to fix)."""
-    by_cause: dict[str, list[RunFailure]] = {}
+    """Failed runs grouped by their message's first line (the host and port stay: they say what to fix); runs
+    stopped by a quota apart from failed ones."""
+    by_cause: dict[tuple[str, bool], list[RunFailure]] = {}
     for failure in failures:
-        by_cause.setdefault(failure.message.strip().split("\n", 1)[0], []).append(failure)
-    groups = [RunGroup(title, tuple(found)) for title, found in by_cause.items()]
+        by_cause.setdefault((failure.message.strip().split("\n", 1)[0], failure.quota), []).append(failure)
+    groups = [RunGroup(title, tuple(found)) for (title, _quota), found in by_cause.items()]
     return sorted(groups, key=lambda g: g.last_seen, reverse=True)
 
 
@@ -76,9 +93,10 @@ def group_cells(group: ErrorGroup | RunGroup) -> list[tuple[str, str]]:
     """(text, tooltip) of each column: Entity, Kind, Error, Count, First seen, Last seen, Records."""
     if isinstance(group, RunGroup):
         runs = ", ".join(f"{label(f.entity)} run {f.run_id}" for f in group.failures)
-        return [(group.entities, group.entities), (RUN_KIND, "The whole run stopped: nothing after this was read "
-                                                             "or written"),
-                (group.title, group.title), (str(group.count), plural(group.count, "failed run")),
+        why = ("A quota of the endpoint is used up: the run stopped and the next one carries on from there"
+               if group.quota else "The whole run stopped: nothing after this was read or written")
+        return [(group.entities, group.entities), (group.kind, why),
+                (group.title, group.title), (str(group.count), group.runs_text()),
                 (when_text(group.first_seen), ""), (when_text(group.last_seen), ""), (f"whole run ({runs})", runs)]
     return [(label(group.entity), group.entity), (group.error_kind or "—", ""), (group.title, group.message or ""),
             (str(group.count), plural(group.count, "record")), (when_text(group.first_seen), ""),
@@ -86,13 +104,19 @@ def group_cells(group: ErrorGroup | RunGroup) -> list[tuple[str, str]]:
 
 
 def run_detail(group: RunGroup) -> str:
-    lines = [f"{group.title}", "", "The whole run stopped; records were not read or written after this. It "
-             "closes when the next run of the entity gets through.", ""]
+    if group.quota:
+        stopped = ("A quota of the endpoint is used up, so the run stopped cleanly; what it wrote is kept. The "
+                   "next run after the time above carries on from where this one stopped, and closes this group.")
+    else:
+        stopped = ("The whole run stopped; records were not read or written after this. It closes when the next "
+                   "run of the entity gets through.")
+    lines = [f"{group.title}", "", stopped, ""]
     for f in group.failures:
         times = f"{f.count} runs in a row since {when_text(f.first_seen)}" if f.count > 1 else when_text(f.last_seen)
         lines.append(f"{label(f.entity)}: run {f.run_id} ({f.trigger}), {times}")
-    lines += ["", "What to do: fix the connection on the Connections page (Test connection says what is "
-              "wrong), then press Run again."]
+    lines += ["", "What to do: nothing, or raise the quota in the endpoint's rate limits on the Connections page."
+              if group.quota else "What to do: fix the connection on the Connections page (Test connection says "
+              "what is wrong), then press Run again."]
     return "\n".join(lines)
 
 
@@ -122,7 +146,7 @@ def write_csv(path: Path, entries: Sequence[OutcomeEntry], runs: Sequence[RunGro
         writer.writerow(CSV_COLUMNS)
         for group in runs:
             for f in group.failures:
-                writer.writerow([f.entity, "", "", "", "", RUN_KIND, f.message, f.run_id,
+                writer.writerow([f.entity, "", "", "", "", QUOTA_RUN_KIND if f.quota else RUN_KIND, f.message, f.run_id,
                                  when_text(f.last_seen), "open"])
                 rows += 1
         for e in entries:

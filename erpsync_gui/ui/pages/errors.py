@@ -200,8 +200,10 @@ class ErrorsPage(QWidget):
             self._show_entries([])
         records = sum(g.count for g in groups)
         parts = []
-        if runs:
-            parts.append(f"{plural(sum(g.count for g in runs), 'failed run')}")
+        for quota in (False, True):
+            stopped = [g for g in runs if g.quota is quota]
+            if stopped:
+                parts.append(stopped[0].runs_text(sum(g.count for g in stopped)))
         if groups:
             both = " (open and resolved)" if self.show_resolved.isChecked() else ""
             parts.append(f"{plural(records, 'error')} in {plural(len(groups), 'group')}{both}")

@@ -22,7 +22,7 @@ from erpsync_gui.engine.undo import UndoPlan, UndoResult
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.widgets.worker import run_in_background
 
-_VERBS = {"restore": "Restore", "delete": "Delete", "archive": "Archive"}
+_VERBS = {"restore": "Restore", "delete": "Delete", "archive": "Archive", "recreate": "Create again"}
 
 
 def _show(value: Any) -> str:
