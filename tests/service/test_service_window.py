@@ -60,3 +60,54 @@ def test_the_window_connected_to_a_service_starts_a_run_there_and_shows_it(
         # connected to a service, the app on this PC keeps no schedule of its own
         assert _start_scheduler(SimpleNamespace(data_dir=pc_dir), None, None) is None
         window.close()
+
+
+def test_the_trays_pause_pauses_the_service_it_is_connected_to(
+        qtbot, pg_store, pg_store_url, sandboxes, tmp_path, data_dir):
+    from PySide6.QtWidgets import QWidget
+
+    from erpsync_gui.app.headless.service_state import locked
+    from erpsync_gui.app.run_manager import RunManager
+    from erpsync_gui.app.service import SyncService
+    from erpsync_gui.store.db import open_store
+    from erpsync_gui.ui.app import _remote_schedule
+    from erpsync_gui.ui.bridge import RunBridge
+    from erpsync_gui.ui.context import ProfileState, UiContext
+    from erpsync_gui.ui.tray import TrayController
+
+    erp = SandboxServer(seed=False).start()
+    sandboxes.append(erp)
+    server_secrets = SecretStore()
+    make_profile(pg_store, server_secrets, tmp_path, "office", erp, clients=1, entities=("clients",))
+    with HeadlessService(quick_settings(pg_store_url, webhooks=False), secrets=server_secrets,
+                         data_dir=data_dir) as service:
+        pc_dir = tmp_path / "admin-pc"
+        pc_dir.mkdir()
+        pc_secrets = SecretStore()
+        pc_secrets.set(TOKEN_OWNER, Side.CRM, TOKEN_SECRET, control_token(server_secrets))
+        ui_settings(pc_dir).setValue("service/url", service.control.url)
+        pc_store = open_store(data_dir=pc_dir)
+        pc_service = SyncService(pc_store, pc_secrets, pc_dir)
+        runs = RunManager(pc_service)
+        ctx = UiContext(service=pc_service, runs=runs, bridge=RunBridge(runs), profile=ProfileState(None),
+                        data_dir=pc_dir)
+        schedule = _remote_schedule(pc_service)
+        assert schedule is not None
+        window = QWidget()
+        qtbot.addWidget(window)
+        tray = TrayController(ctx, window, schedule)
+        try:
+            assert tray.pause_action.isEnabled()
+            tray.pause_action.trigger()
+            qtbot.waitUntil(lambda: tray.pause_action.text() == "Resume schedule", timeout=WAIT_MS)
+            with locked(pg_store) as tx:
+                assert tx.paused()
+            tray.pause_action.trigger()
+            qtbot.waitUntil(lambda: tray.pause_action.text() == "Pause schedule", timeout=WAIT_MS)
+            with locked(pg_store) as tx:
+                assert not tx.paused()
+        finally:
+            tray.close()
+            schedule.shutdown()
+            runs.shutdown(timeout=10)
+            pc_store.close()
