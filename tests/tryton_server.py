@@ -1,36 +1,16 @@
-"""A real Tryton server for the test session: trytond on SQLite, on 127.0.0.1 and a free port.
-
-`build()` creates the database with trytond-admin (the modules in MODULES), seeds what products, sales
-and invoices need (a company, a chart of accounts, a fiscal year with its periods and invoice sequences,
-a payment term, an accounting product category) with proteus and the modules' own test helpers, and keeps
-a copy of the file. `restore()` puts that copy back between test modules (the server is stopped first,
-and SQLite's -wal and -shm files are removed, or the old journal would be replayed onto the copy).
-
-Facts this rests on, checked against trytond 8.2: the database file `<path>/<name>.sqlite` must exist
-before trytond-admin runs; trytond-admin asks for the admin's e-mail on the first run unless `--email`
-is given and reads the admin password from the file TRYTONPASSFILE names; `trytond` must be started with
-`-d <name>` or every database call fails; the server is ready when `POST /rpc/` answers
-`common.server.version`.
-
-`ERPSYNC_TRYTON_CACHE=<dir>` keeps the seeded database between sessions (creating it takes ~25 s).
-Run as `python -m tests.tryton_server seed <config> <database>` this module seeds a database itself
-(in its own process, so trytond's global configuration never enters the test process).
+"""A real Tryton server for the test session: the product's local Tryton (erpsync_gui.sandbox.tryton_local,
+the same that `erpsync demo --erp tryton` runs), with the seeded database kept between sessions when
+`ERPSYNC_TRYTON_CACHE=<dir>` is set (creating it takes ~25 s), and a person working in it as its admin over
+plain JSON-RPC, independent of the product's own Tryton client.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
-import importlib.util
 import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -38,172 +18,35 @@ from typing import Any
 
 import httpx
 
-MODULES = ("party", "company", "currency", "product", "stock", "account", "account_invoice", "sale")
-ADMIN = "admin"
-DATABASE = "erpsync"
-START_TIMEOUT_S = 90
-BUILD_TIMEOUT_S = 600
-STOP_TIMEOUT_S = 15
+from erpsync_gui.sandbox.tryton_local import ADMIN, DATABASE, MODULES, LocalTryton, missing, trytond_version
+
+__all__ = ["ADMIN", "DATABASE", "MODULES", "TrytonAdmin", "TrytonServer", "missing", "running"]
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 CACHE_ENV = "ERPSYNC_TRYTON_CACHE"
 
 
-def missing() -> str | None:
-    """Why a Tryton server cannot be run here (None when it can)."""
-    if importlib.util.find_spec("trytond") is None:
-        return "trytond is not installed (pip install 'erpsync[tryton]')"
-    for module in MODULES:
-        if importlib.util.find_spec(f"trytond.modules.{module}") is None:
-            return f"the Tryton module {module} is not installed (pip install 'erpsync[tryton]')"
-    if importlib.util.find_spec("proteus") is None:
-        return "proteus is not installed (pip install 'erpsync[tryton]')"
-    for tool in ("trytond", "trytond-admin"):
-        if _script(tool) is None:
-            return f"the {tool} command is not found beside {sys.executable} nor on PATH"
-    return None
-
-
-def _script(name: str) -> str | None:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _version() -> str:
-    from importlib.metadata import version
-
-    return version("trytond")
-
-
-class TrytonServer:
-    """One trytond process serving one seeded SQLite database from a private temporary directory."""
+class TrytonServer(LocalTryton):
+    """The session's server: its seeded database from the cache when there is one."""
 
     def __init__(self, database: str = DATABASE) -> None:
-        self.database = database
-        self.root = Path(tempfile.mkdtemp(prefix="erpsync-tryton-"))
-        self.port = _free_port()
-        self.password = secrets.token_urlsafe(12)
-        self.config = self.root / "trytond.conf"
-        self.log = self.root / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self._snapshot = self.root / "snapshot.sqlite"
-        self.config.write_text(
-            "[database]\nuri = sqlite://\n"
-            f"path = {self.root}\n"
-            "[web]\n"
-            f"listen = 127.0.0.1:{self.port}\n"
-        )
-
-    @property
-    def url(self) -> str:
-        """The server's root URL (databases live under /<name>/)."""
-        return f"http://127.0.0.1:{self.port}/"
-
-    @property
-    def db_file(self) -> Path:
-        return self.root / f"{self.database}.sqlite"
-
-    # -- building ---------------------------------------------------------------------------------
+        super().__init__(database, env={"PYTHONPATH": str(_REPO_ROOT)})
 
     def build(self) -> None:
-        """Create and seed the database (or take it from the cache) and keep its snapshot."""
         cache = self._cache_dir()
         if cache is not None and (cache / "db.sqlite").exists() and (cache / "password").exists():
-            shutil.copyfile(cache / "db.sqlite", self._snapshot)
+            shutil.copyfile(cache / "db.sqlite", self.snapshot)
             self.password = (cache / "password").read_text().strip()
         else:
-            self._create()
-            self._seed()
-            shutil.copyfile(self.db_file, self._snapshot)
+            super().build()
             if cache is not None:
                 cache.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(self._snapshot, cache / "db.sqlite")
+                shutil.copyfile(self.snapshot, cache / "db.sqlite")
                 (cache / "password").write_text(self.password)
-        self._put_snapshot()
+        self.put_snapshot()
 
     def _cache_dir(self) -> Path | None:
         base = os.environ.get(CACHE_ENV)
-        return Path(base) / f"trytond-{_version()}-{'-'.join(MODULES)}" if base else None
-
-    def _run(self, args: list[str], what: str) -> None:
-        env = {**os.environ, "TRYTONPASSFILE": str(self.root / "password.txt"), "PYTHONPATH": str(_REPO_ROOT)}
-        (self.root / "password.txt").write_text(self.password)
-        try:
-            done = subprocess.run(args, capture_output=True, text=True, timeout=BUILD_TIMEOUT_S, cwd=self.root,
-                                  env=env, check=False)
-        finally:
-            (self.root / "password.txt").unlink(missing_ok=True)
-        if done.returncode != 0:
-            output = (done.stderr.strip() or done.stdout.strip())[-3000:]
-            raise RuntimeError(f"{what} failed ({done.returncode}): {output}")
-
-    def _create(self) -> None:
-        self.db_file.touch()
-        admin = _script("trytond-admin")
-        assert admin is not None
-        self._run([admin, "-c", str(self.config), "-d", self.database, "--all", "--email", "admin@example.com",
-                   "--activate-dependencies", "-u", *MODULES], "trytond-admin")
-
-    def _seed(self) -> None:
-        self._run([sys.executable, "-m", "tests.tryton_server", "seed", str(self.config), self.database],
-                  "seeding the Tryton database")
-
-    def _put_snapshot(self) -> None:
-        for suffix in ("-wal", "-shm", "-journal"):
-            Path(f"{self.db_file}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self._snapshot, self.db_file)
-
-    # -- running ----------------------------------------------------------------------------------
-
-    def start(self) -> None:
-        server = _script("trytond")
-        assert server is not None
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen([server, "-c", str(self.config), "-d", self.database],
-                                            cwd=self.root, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        body = {"id": 0, "method": "common.server.version", "params": []}
-        while time.monotonic() < deadline:
-            assert self.process is not None
-            if self.process.poll() is not None:
-                raise RuntimeError(f"trytond exited with code {self.process.returncode}: {self.server_log()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.post(f"{self.url}rpc/", json=body, timeout=2).status_code == 200:
-                    return
-            time.sleep(0.1)
-        raise RuntimeError(f"trytond on port {self.port} did not answer in {START_TIMEOUT_S} s")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(STOP_TIMEOUT_S)
-        self.process = None
-
-    def restore(self) -> None:
-        """Back to the seeded database: stop, put the snapshot back, start again."""
-        self.stop()
-        self._put_snapshot()
-        self.start()
-
-    def close(self) -> None:
-        self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def server_log(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+        return Path(base) / f"trytond-{trytond_version()}-{'-'.join(MODULES)}" if base else None
 
     def admin(self, timeout: float = 120) -> TrytonAdmin:
         """A raw JSON-RPC session as the admin, to act in Tryton as a person would."""
@@ -315,38 +158,3 @@ def running(database: str = DATABASE) -> Iterator[TrytonServer]:
         yield server
     finally:
         server.close()
-
-
-# -- seeding (runs in its own process) ------------------------------------------------------------
-
-
-def _seed(config_file: str, database: str) -> None:
-    from proteus import Model, config
-
-    config.set_trytond(f"sqlite:///{database}", config_file=config_file)
-    from trytond.modules.account.tests.tools import create_chart, create_fiscalyear, get_accounts
-    from trytond.modules.account_invoice.tests.tools import (
-        create_payment_term,
-        set_fiscalyear_invoice_sequences,
-    )
-    from trytond.modules.company.tests.tools import create_company, get_company
-    from trytond.modules.currency.tests.tools import get_currency
-
-    create_company(currency=get_currency("USD"))
-    get_currency("EUR")
-    company = get_company()
-    create_chart(company)
-    fiscalyear = set_fiscalyear_invoice_sequences(create_fiscalyear(company))
-    fiscalyear.click("create_period")
-    create_payment_term().save()
-    accounts = get_accounts(company)
-    Category = Model.get("product.category")
-    Category(name="Accounting", accounting=True, account_revenue=accounts["revenue"],
-             account_expense=accounts["expense"]).save()
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "seed":
-        _seed(sys.argv[2], sys.argv[3])
-    else:
-        sys.exit("usage: python -m tests.tryton_server seed <config file> <database>")

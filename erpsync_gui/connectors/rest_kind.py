@@ -28,6 +28,7 @@ KIND = ConnectorKind(
     secrets=(SecretSpec("client_token", "Client token", required=False,
                         help="for products, prices, stock and the other advanced entities"),),
     secret_when={"client_token": _advanced},
+    presets="erpsync_gui.connectors.rest_mappings:presets",
     url_label="API base URL", url_placeholder="https://erp.example.com/",
     form=(FormField("url", "API base URL", "the address the ERP's API answers at", "https://erp.example.com/",
                     required=True),

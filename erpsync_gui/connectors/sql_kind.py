@@ -31,6 +31,7 @@ KIND = ConnectorKind(
     secrets=(SecretSpec("db_password", "Database password", required=False,
                         help="the database user's password, when it has one"),),
     secret_when={"db_password": _server_database},
+    presets="erpsync_gui.connectors.sql_mappings:presets",
     url="database", url_label="Database URL", url_placeholder="mysql+pymysql://crm@db.example.com/perfex",
     form=(FormField("url", "Database URL", "where the CRM's database is: mysql+pymysql://user@host/db, "
                     "postgresql+psycopg://user@host/db or sqlite:///C:/crm/crm.db", required=True),

@@ -10,6 +10,7 @@ from erpsync_gui.records import Side
 KIND = ConnectorKind(
     name="payamgostar", label="Payamgostar CRM",
     description="Payamgostar CRM people, organizations and sales quotes (API v2)",
+    presets="erpsync_gui.connectors.payamgostar.presets:presets",
     icon="kind-erp", sides=frozenset({Side.CRM}), options=PayamgostarOptions,
     factory="erpsync_gui.connectors.payamgostar:PayamgostarConnector",
     auth_kinds=("session",), default_auth="session",

@@ -9,6 +9,7 @@ from erpsync_gui.records import Side
 KIND = ConnectorKind(
     name="quickbooks", label="QuickBooks Online",
     description="QuickBooks Online customers, items, invoices, payments and estimates (Accounting API v3)",
+    presets="erpsync_gui.connectors.quickbooks.presets:presets",
     icon="kind-cloud", sides=frozenset({Side.ERP}), options=QuickBooksOptions,
     factory="erpsync_gui.connectors.quickbooks:QuickBooksConnector", auth_kinds=("oauth2",),
     default_auth="oauth2", url_label="API host", url_placeholder="https://quickbooks.api.intuit.com",

@@ -10,6 +10,7 @@ KIND = ConnectorKind(
     name="sap_b1", label="SAP Business One",
     description="SAP Business One business partners, items, stock, orders, invoices and payments "
                 "(Service Layer)",
+    presets="erpsync_gui.connectors.sap_b1.presets:presets",
     icon="kind-erp", sides=frozenset({Side.ERP}), options=SapB1Options,
     factory="erpsync_gui.connectors.sap_b1:SapB1Connector", auth_kinds=("session",), default_auth="session",
     url_label="Service Layer URL", url_placeholder="https://sap.example.com:50000/b1s/v1",

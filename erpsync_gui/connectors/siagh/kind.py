@@ -10,6 +10,7 @@ from erpsync_gui.records import Side
 KIND = ConnectorKind(
     name="siagh", label="Siagh Finance",
     description="Siagh finance contacts and pre-invoices (GeneralApi and BpmsApi)",
+    presets="erpsync_gui.connectors.siagh.presets:presets",
     icon="kind-erp", sides=frozenset({Side.ERP}), options=SiaghOptions,
     factory="erpsync_gui.connectors.siagh:SiaghConnector",
     auth_kinds=("session",), default_auth="session",

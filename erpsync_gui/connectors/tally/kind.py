@@ -9,6 +9,7 @@ from erpsync_gui.records import Side
 KIND = ConnectorKind(
     name="tally", label="Tally Prime",
     description="Tally Prime ledgers, stock items, godowns and vouchers (XML over HTTP, port 9000)",
+    presets="erpsync_gui.connectors.tally.presets:presets",
     icon="kind-erp", sides=frozenset({Side.ERP}), options=TallyOptions,
     factory="erpsync_gui.connectors.tally:TallyConnector",
     url_label="Tally address", url_placeholder="http://tally-pc:9000",

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from erpsync_gui.connectors.tryton.documents import Document, document_fields
-from erpsync_gui.connectors.tryton.models import Row
+from erpsync_gui.connectors.tryton.models import Models, Row
+from erpsync_gui.connectors.tryton.options import TrytonOptions
 from erpsync_gui.errors import MappingError, PermanentError
 
 
@@ -42,6 +43,10 @@ class Invoices(Document):
         "number": ("text", False), "reference": ("text", False), "type": ("text", False),
         "client_id": ("text", True), "invoice_date": ("date", False), "currency": ("text", False),
         "state": ("text", False), "lines": ("list", True), "total_amount": ("number", False)}
+
+    def __init__(self, models: Models, options: TrytonOptions) -> None:
+        super().__init__(models, options)
+        self._category_defaults: dict[str, int | None] = {}
 
     def default_state(self) -> str:
         return self.options.invoice_state
@@ -87,8 +92,19 @@ class Invoices(Document):
             return item  # Tryton's on_change chose it
         side = "account_revenue" if kind_of(payload) == "out" else "account_expense"
         account = (product.get("account_category.") or {}).get(side) if product is not None else None
-        account = account or self.options.revenue_account
+        account = account or self.options.revenue_account or self.category_default(side)
         if account is None:
-            raise MappingError("an invoice line needs an account: a product with an accounting category, or "
-                               "options.revenue_account", field="lines")
+            raise MappingError("an invoice line needs an account: a product with an accounting category, "
+                               "options.revenue_account, or a default category account in Tryton's accounting "
+                               "configuration", field="lines")
         return {**item, "account": account}
+
+    def category_default(self, side: str) -> int | None:
+        """The account Tryton's accounting configuration gives products without a category of their own (its
+        chart wizard sets it), read once per connector."""
+        field = f"default_category_{side}"
+        if field not in self._category_defaults:
+            rows = self.models.search_read("account.configuration", [], ["id", field], limit=1)
+            value = rows[0].get(field) if rows else None
+            self._category_defaults[field] = value if isinstance(value, int) else None
+        return self._category_defaults[field]

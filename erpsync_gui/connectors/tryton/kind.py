@@ -15,6 +15,7 @@ KIND = ConnectorKind(
     auth_kinds=("session",), default_auth="session",
     secrets=(SecretSpec("password", "Password", help="the Tryton user's password"),),
     url_label="Server URL", url_placeholder="http://erp.example.com:8000/",
+    presets="erpsync_gui.connectors.tryton.presets:presets",
     form=(FormField("url", "Server URL", "where trytond answers (the database may follow as the path)",
                     "http://erp.example.com:8000/", required=True),
           FormField("database", "Database", "the Tryton database to use", required=True),

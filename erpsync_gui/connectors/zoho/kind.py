@@ -9,6 +9,7 @@ from erpsync_gui.records import Side
 KIND = ConnectorKind(
     name="zoho", label="Zoho CRM",
     description="Zoho CRM accounts, contacts, leads, deals, products, quotes and invoices (API v8)",
+    presets="erpsync_gui.connectors.zoho.presets:presets",
     icon="kind-cloud", sides=frozenset({Side.CRM}), options=ZohoOptions,
     factory="erpsync_gui.connectors.zoho:ZohoConnector", auth_kinds=("oauth2",), default_auth="oauth2",
     url_label="API server", url_placeholder="https://www.zohoapis.com",

@@ -1,9 +1,11 @@
-"""Step 3: the entities both systems offer, each with the product's default field mapping, its direction and
-its conflict policy, explained in plain words with a recommendation of which system should be the master."""
+"""Step 3: the entities both systems offer, each with the default field mapping the two kinds' presets compose
+(its rows shown for the selected entity), its direction and its conflict policy, explained in plain words with
+a recommendation of which system should be the master."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import ERPSyncError
-from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.mapping.presets import PairMapping
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -59,10 +61,16 @@ class EntitiesPage(QWizardPage):
         self.explanation.setObjectName("banner")
         self.explanation.setWordWrap(True)
         layout.addWidget(self.explanation)
+        self.fields_view = QLabel()
+        self.fields_view.setObjectName("hint")
+        self.fields_view.setWordWrap(True)
+        self.fields_view.setAccessibleName("Mapped fields of the selected entity")
+        layout.addWidget(self.fields_view)
         self.table.currentCellChanged.connect(lambda row, *_: self._explain(row))
         self.table.itemChanged.connect(lambda _item: self._collect())
         self._loaded_for: tuple | None = None
         self.names: list[str] = []
+        self.mappings: dict[str, PairMapping] = {}
 
     def initializePage(self) -> None:
         key = tuple((side, self.state.endpoints.get(side)) for side in Side)
@@ -74,8 +82,15 @@ class EntitiesPage(QWizardPage):
         endpoints = {side: self.state.endpoints[side] for side in Side}
         secrets = {side: dict(self.state.secrets.get(side, {})) for side in Side}
 
+        try:
+            self.mappings = self.state.mappings()
+        except ERPSyncError as exc:
+            self.mappings = {}
+            self.show_entities([], str(exc))
+            return
+        mappings = dict(self.mappings)
+
         def offered() -> tuple[list[str], str]:
-            known = [name for name in ENTITIES if default_fields(name)]
             found: dict[Side, set[str]] = {}
             problems: list[str] = []
             for side in Side:
@@ -83,12 +98,12 @@ class EntitiesPage(QWizardPage):
                     found[side] = set(self.lister(endpoints[side], secrets[side]))
                 except ERPSyncError as exc:
                     problems.append(f"the {side.value.upper()} could not say ({exc})")
-            both = [name for name in known if all(name in names for names in found.values())]
+            both = [name for name, m in mappings.items()
+                    if all(_native(m, side) in names for side, names in found.items())]
             return both, "; ".join(problems)
 
         run_in_background(offered, owner=self, on_done=lambda result: self.show_entities(*result),
-                          on_error=lambda exc: self.show_entities([n for n in ENTITIES if default_fields(n)],
-                                                                  str(exc)))
+                          on_error=lambda exc: self.show_entities(list(mappings), str(exc)))
 
     def show_entities(self, names: Sequence[str], problem: str = "") -> None:
         self.names = list(names)
@@ -116,10 +131,13 @@ class EntitiesPage(QWizardPage):
             policy.setAccessibleName(f"Conflict policy of {ENTITIES[name].label}")
             policy.currentIndexChanged.connect(lambda _i, r=row: (self._collect(), self._explain(r)))
             self.table.setCellWidget(row, 3, policy)
-            self.table.setItem(row, 4, _read_only(str(len(default_fields(name)))))
-            self.table.setItem(row, 5, _read_only(", ".join(default_match_keys(name)) or "links only"))
+            mapping = self.mappings[name]
+            count = _read_only(str(len(mapping.fields)))
+            count.setToolTip("\n".join(_row_text(r) for r in mapping.fields))
+            self.table.setItem(row, 4, count)
+            self.table.setItem(row, 5, _read_only(", ".join(mapping.match_keys) or "links only"))
         self.table.blockSignals(False)
-        offered = f"Both systems offer {len(names)} entities the product maps by default."
+        offered = f"Both systems offer {len(names)} entities with default mappings."
         self.note.setText(offered + (f" Not every side could be asked: {problem}." if problem else ""))
         self._collect()
         if names:
@@ -132,6 +150,7 @@ class EntitiesPage(QWizardPage):
         name = self.names[row]
         policy = self.table.cellWidget(row, 3).currentData()
         self.explanation.setText(f"{ENTITIES[name].label}: {POLICY_WORDS[policy]}\n{advice(name)}")
+        self.fields_view.setText(mapping_text(self.mappings[name]))
 
     def row_of(self, entity: str) -> int:
         return self.names.index(entity)
@@ -151,6 +170,29 @@ class EntitiesPage(QWizardPage):
 
     def isComplete(self) -> bool:
         return any(choice.enabled for choice in self.state.entities)
+
+
+def _native(mapping: PairMapping, side: Side) -> str:
+    return (mapping.crm_name if side is Side.CRM else mapping.erp_name) or mapping.entity
+
+
+#: how a row's direction is shown between the CRM field (left) and the ERP field (right)
+_ARROWS = {"both": "↔", "export": "→", "import": "←"}
+
+
+def _row_text(row: Mapping[str, Any]) -> str:
+    text = f"{row['crm']} {_ARROWS.get(row.get('direction', 'both'), '↔')} {row['erp']}"
+    if row.get("fields"):
+        text += " (" + ", ".join(_row_text(sub) for sub in row["fields"]) + ")"
+    return text
+
+
+def mapping_text(mapping: PairMapping) -> str:
+    """The entity's default rows in one line each way: "CRM field ↔ ERP field", its names on each side first."""
+    names = ""
+    if mapping.crm_name or mapping.erp_name:
+        names = f"CRM {_native(mapping, Side.CRM)} ↔ ERP {_native(mapping, Side.ERP)}. "
+    return f"{names}Mapped fields (CRM ↔ ERP): " + "; ".join(_row_text(r) for r in mapping.fields)
 
 
 def _read_only(text: str) -> QTableWidgetItem:

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from erpsync_gui.config.convert import check
+from erpsync_gui.config.presets import pair_mappings
 from erpsync_gui.connectors.base import CheckResult
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import ConfigError
-from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.mapping.presets import PairMapping
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.secrets import SecretStore
@@ -40,14 +41,20 @@ class WizardState:
     currency_mapping: dict[str, int | str] = field(default_factory=dict)
     schedule: Schedule = field(default_factory=lambda: Schedule(enabled=False))
 
-    def profile(self) -> ProfileConfig:
-        """The profile to save, checked by the typed model (ConfigError listing its problems)."""
+    def mappings(self) -> dict[str, PairMapping]:
+        """The default mappings of the two chosen kinds, per entity both offer (their presets composed)."""
         if Side.CRM not in self.endpoints or Side.ERP not in self.endpoints:
             raise ConfigError("Both sides need their connection settings first")
-        chosen = [c for c in self.entities if c.enabled]
+        return pair_mappings(self.endpoints[Side.CRM], self.endpoints[Side.ERP])
+
+    def profile(self) -> ProfileConfig:
+        """The profile to save, checked by the typed model (ConfigError listing its problems)."""
+        mappings = self.mappings()
+        chosen = [c for c in self.entities if c.enabled and c.entity in mappings]
         entities = tuple(EntityConfig(
             entity=c.entity, enabled=True, direction=c.direction, policy=c.policy,
-            match_keys=tuple(default_match_keys(c.entity)), fields=tuple(default_fields(c.entity)),
+            match_keys=mappings[c.entity].match_keys, fields=tuple(dict(r) for r in mappings[c.entity].fields),
+            crm_name=mappings[c.entity].crm_name, erp_name=mappings[c.entity].erp_name,
             currency_mapping=dict(self.currency_mapping))
             for c in chosen)
         schedule = self.schedule

@@ -153,12 +153,22 @@ def test_lines_get_the_taxes_tryton_chooses(connector, admin, customer, taxed_pr
 
 def test_an_invoice_line_without_a_product_takes_the_configured_account(make_connector, admin, customer):
     revenue = admin.search_read("product.category", [("name", "=", "Accounting")], ["account_revenue"])[0]
-    with pytest.raises(MappingError):
-        make_connector().create("invoices", {"client_id": customer,
-                                             "lines": [{"description": "Consulting", "unit_price": "50"}]})
+    config = admin.search_read("account.configuration", [], ["id", "default_category_account_revenue"])[0]
+    assert config["default_category_account_revenue"]  # Tryton's chart wizard sets it
+    line = {"description": "Consulting", "unit_price": "50", "quantity": 3}
 
-    connector = make_connector(revenue_account=revenue["account_revenue"])
-    invoice = connector.create("invoices", {"client_id": customer, "lines": [
-        {"description": "Consulting", "unit_price": "50", "quantity": 3}]})
+    by_default = make_connector().create("invoices", {"client_id": customer, "lines": [line]})
+    account = admin.read("account.invoice.line", [int(by_default.data["lines"][0]["id"])], ["account"])[0]
+    assert account["account"] == config["default_category_account_revenue"]
+
+    admin.write("account.configuration", [config["id"]], {"default_category_account_revenue": None})
+    try:
+        with pytest.raises(MappingError):
+            make_connector().create("invoices", {"client_id": customer, "lines": [line]})
+        connector = make_connector(revenue_account=revenue["account_revenue"])
+        invoice = connector.create("invoices", {"client_id": customer, "lines": [line]})
+    finally:
+        admin.write("account.configuration", [config["id"]],
+                    {"default_category_account_revenue": config["default_category_account_revenue"]})
     assert invoice.data["total_amount"] == Decimal("150")
     assert invoice.data["lines"][0]["description"] == "Consulting"

@@ -1,0 +1,38 @@
+"""SAP Business One's default mappings: which Service Layer fields hold the product's common fields (see
+erpsync_gui.mapping.presets). A business partner's CardCode is the customer number (SAP needs one to create
+a partner); a document's NumAtCard holds the other system's number (DocNum is SAP's own) and every line needs
+an item. SAP computes DocTotal and LineTotal, which are read but never written."""
+
+from __future__ import annotations
+
+from erpsync_gui.mapping.presets import Held, KindPresets, entity, held, text
+from erpsync_gui.profile import EndpointConfig
+
+_LINES = (("description", text("ItemDescription")), ("qty", held("Quantity", "number")),
+          ("unit_price", held("UnitPrice", "number")),
+          ("product_id", held("ItemCode", "lookup", lookup="products", required=True)),
+          ("amount", held("LineTotal", "number", target=False)))
+
+
+def _document(**more: Held) -> dict[str, Held]:
+    return {"number": text("NumAtCard"), "client_id": held("CardCode", "lookup", lookup="clients", required=True),
+            "date": held("DocDate", "date"), **more, "total": held("DocTotal", "number", target=False),
+            "lines": held("lines", "lines", lines=_LINES)}
+
+
+def presets(endpoint: EndpointConfig) -> KindPresets:
+    return KindPresets({
+        "clients": entity({
+            "customer_number": text("CardCode", required=True), "company": text("CardName", required=True),
+            "vat": text("FederalTaxID"), "email": text("EmailAddress", transform=("strip", "lower")),
+            "phone": text("Phone1"), "mobile": text("Cellular"), "address": text("Address"), "city": text("City"),
+            "zip": text("ZipCode"), "country": text("Country", transform=("strip", "upper")),
+        }, keys=("customer_number", "vat", "email")),
+        "products": entity({"code": text("ItemCode", required=True), "name": text("ItemName", required=True)},
+                           keys=("code", "name")),
+        "product_groups": entity({"name": text("GroupName", required=True)}, keys=("name",)),
+        "warehouses": entity({"code": text("WarehouseCode", required=True), "name": text("WarehouseName")},
+                             keys=("code", "name")),
+        "invoices": entity(_document(due_date=held("DocDueDate", "date")), keys=("number",)),
+        "orders": entity(_document(), keys=("number",)),
+    })

@@ -1,0 +1,86 @@
+"""The product's own two declarations, read off its default mapping rows (mapping/defaults.py): the Perfex CRM
+tables hold each row's CRM field, the generic REST ERP holds its ERP field under the same name. The REST ERP's
+names are therefore the common names, and the pair Perfex ↔ REST ERP composes to exactly the default rows.
+
+COMMON_FIELDS lists the common names: the REST ERP's, plus the ones other systems hold that the REST dialect
+has no field for (a client's e-mail and customer number, a line's product and amount ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.mapping.presets import EntityFields, Held, KindPresets, text
+
+#: common names beyond the default rows' ERP names, per entity
+_EXTRA: dict[str, tuple[str, ...]] = {
+    "clients": ("customer_number", "email", "mobile", "website"),  # the name is `company`
+    "contacts": ("mobile",),
+    "products": ("code", "unit_price"),
+    "product_groups": ("code",),
+    "orders": ("status",),
+}
+#: the common names of a document line
+LINE_FIELDS = ("description", "qty", "unit_price", "tax_rate", "product_id", "product_code", "amount")
+
+
+def _common_fields() -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for name in ENTITIES:
+        own = tuple(r["erp"] for r in default_fields(name))
+        out[name] = tuple(dict.fromkeys((*own, *_EXTRA.get(name, ()))))
+    return out
+
+
+#: the product's common field names per entity (the generic REST ERP's names, and a few more)
+COMMON_FIELDS: Mapping[str, tuple[str, ...]] = _common_fields()
+
+
+def _crm_held(row: Mapping[str, Any]) -> Held:
+    direction = row.get("direction", "both")
+    return Held(row["crm"], row.get("type", "text"), source=direction != "import", target=direction != "export",
+                required=bool(row.get("required")), transform=tuple(row.get("transform") or ()),
+                to_common=dict(row.get("value_map") or {}), from_common=row.get("value_map_to_crm"),
+                default=row.get("default"), lookup=row.get("lookup"), currency=row.get("currency"),
+                lines=tuple((sub["erp"], _crm_held(sub)) for sub in row.get("fields") or ()))
+
+
+def _erp_held(row: Mapping[str, Any]) -> Held:
+    return Held(row["erp"], row.get("type", "text"),
+                lines=tuple((sub["erp"], _erp_held(sub)) for sub in row.get("fields") or ()))
+
+
+def _keys(name: str) -> tuple[str, ...]:
+    by_crm = {r["crm"]: r["erp"] for r in default_fields(name)}
+    return tuple(by_crm[k] for k in default_match_keys(name) if k in by_crm)
+
+
+def perfex_presets(*, customer_number: bool = False) -> KindPresets:
+    """The Perfex CRM tables' declaration; `customer_number` for the CRM module's tblclients.customer_number,
+    which stock Perfex has not (offered as the first key, the ERP's customer number kept in the CRM)."""
+    entities: dict[str, EntityFields] = {}
+    for name in ENTITIES:
+        rows = default_fields(name)
+        if not rows:
+            continue
+        fields = tuple((r["erp"], _crm_held(r)) for r in rows)
+        keys = _keys(name)
+        if name == "clients":
+            keys = (*keys, "company")  # after the VAT code: where the other side keeps names unique
+            if customer_number:
+                fields = (("customer_number", text("customer_number")), *fields)
+                keys = ("customer_number", *keys)
+        # Perfex's own fields that other systems hold under common names the REST dialect has no field for
+        if name == "products":
+            fields += (("unit_price", Held("rate", "number")),)
+        entities[name] = EntityFields(fields, keys)
+    return KindPresets(entities)
+
+
+def rest_erp_presets() -> KindPresets:
+    """The generic REST ERP's declaration: every default row's ERP field, under its own name."""
+    return KindPresets({name: EntityFields(tuple((r["erp"], _erp_held(r)) for r in rows), _keys(name))
+                        for name in ENTITIES if (rows := default_fields(name))})

@@ -1,0 +1,100 @@
+"""Kinds' default mappings composed per pair: the product's own pair gives exactly the default rows, every
+kind names only common fields the product knows, and composition joins, directs and translates as declared."""
+
+from __future__ import annotations
+
+import pytest
+
+from erpsync_gui.config.kinds import kinds
+from erpsync_gui.config.presets import kind_presets, pair_mappings, product_mappings
+from erpsync_gui.entities import ENTITIES
+from erpsync_gui.mapping import EntityMapping
+from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.mapping.presets import KindPresets, compose, entity, held, text
+from erpsync_gui.mapping.product_presets import COMMON_FIELDS, LINE_FIELDS
+from erpsync_gui.profile import EndpointConfig, EntityConfig
+from erpsync_gui.records import Side
+
+NAMED = ("tryton", "zoho", "quickbooks", "sap_b1", "tally", "payamgostar", "siagh", "sql", "rest")
+
+
+def _endpoint(kind: str, side: Side, **options: object) -> EndpointConfig:
+    return EndpointConfig(side, kind, "http://127.0.0.1:1/", options=dict(options))
+
+
+@pytest.mark.parametrize("preset", ["perfex", "smartcrm"])
+def test_perfex_with_the_rest_erp_composes_to_the_product_defaults(preset: str) -> None:
+    pair = pair_mappings(_endpoint("sql", Side.CRM, preset=preset), _endpoint("rest", Side.ERP))
+    wanted = {name for name in ENTITIES if default_fields(name)}
+    assert set(pair) == wanted
+    for name in wanted:
+        assert list(pair[name].fields) == default_fields(name), name
+        assert pair[name].match_keys == default_match_keys(name), name
+        assert pair[name].crm_name is pair[name].erp_name is None
+
+
+def test_a_database_of_no_known_preset_gets_the_product_defaults() -> None:
+    pair = pair_mappings(_endpoint("sql", Side.CRM, preset="none"), _endpoint("tryton", Side.ERP))
+    assert pair == product_mappings()
+
+
+@pytest.mark.parametrize("kind", NAMED)
+def test_every_named_kind_declares_presets_in_common_names(kind: str) -> None:
+    side = Side.CRM if Side.CRM in kinds()[kind].sides else Side.ERP
+    presets = kind_presets(_endpoint(kind, side))
+    assert isinstance(presets, KindPresets) and presets.entities
+    for name, fields in presets.entities.items():
+        assert name in ENTITIES
+        for common, h in fields.fields:
+            assert common in COMMON_FIELDS[name], (kind, name, common)
+            assert {sub for sub, _ in h.lines} <= set(LINE_FIELDS), (kind, name, common)
+        held_names = {c for c, _ in fields.fields}
+        assert set(fields.keys) <= held_names, (kind, name)
+
+
+@pytest.mark.parametrize("crm", ["sql", "zoho", "payamgostar"])
+@pytest.mark.parametrize("erp", ["tryton", "quickbooks", "sap_b1", "tally", "siagh", "rest"])
+def test_every_pair_composes_mappings_the_engine_accepts(crm: str, erp: str) -> None:
+    pair = pair_mappings(_endpoint(crm, Side.CRM), _endpoint(erp, Side.ERP))
+    assert "clients" in pair
+    for mapping in pair.values():
+        config = EntityConfig(mapping.entity, fields=mapping.fields, match_keys=mapping.match_keys)
+        assert EntityMapping.from_config(config).field_names(Side.CRM)  # parses; raises on a bad row
+
+
+def test_zoho_and_quickbooks_join_on_the_common_names() -> None:
+    pair = pair_mappings(_endpoint("zoho", Side.CRM), _endpoint("quickbooks", Side.ERP))
+    assert set(pair) == {"clients", "products", "invoices", "orders"}  # contacts and leads: QuickBooks has none
+    clients = pair["clients"]
+    assert (clients.crm_name, clients.erp_name, clients.match_keys) == ("Accounts", "Customer", ("Account_Name",))
+    assert {"crm": "Account_Name", "erp": "DisplayName", "type": "text", "transform": ["strip"],
+            "required": True} in clients.fields
+    invoice = {r["crm"]: r for r in pair["invoices"].fields}
+    assert invoice["Account_Name.id"]["lookup"] == "clients" and invoice["Account_Name.id"]["type"] == "lookup"
+    assert "Grand_Total" not in invoice  # computed on both sides: nobody writes it
+    lines = {r["crm"]: r for r in invoice["lines"]["fields"]}
+    assert lines["List_Price"]["erp"] == "SalesItemLineDetail.UnitPrice"
+    assert lines["Total"] == {"crm": "Total", "erp": "Amount", "type": "number", "direction": "export"}
+
+
+def test_statuses_travel_through_the_common_words() -> None:
+    rows = {r["crm"]: r for r in pair_mappings(_endpoint("sql", Side.CRM), _endpoint("tryton", Side.ERP))
+            ["invoices"].fields}
+    status = rows["status"]
+    assert status["direction"] == "import"  # Perfex derives its status; Tryton's state is never written
+    assert status["value_map_to_crm"] == {"draft": 6, "validated": 1, "posted": 1, "paid": 2, "cancelled": 5}
+    assert rows["own_number"]["erp"] == "reference" and rows["own_number"]["direction"] == "export"
+
+
+def test_only_entities_both_sides_offer_are_composed_and_one_field_is_written_once() -> None:
+    crm = KindPresets({"clients": entity({"company": text("n"), "phone": text("p")}, keys=("company",)),
+                       "leads": entity({"name": text("l")})})
+    erp = KindPresets({"clients": entity({"company": text("Name"), "mobile": text("M"), "phone": text("M")},
+                                         keys=("phone", "company")),
+                       "products": entity({"name": text("x")})})
+    pair = compose(crm, erp)
+    assert list(pair) == ["clients"]
+    assert [(r["crm"], r["erp"]) for r in pair["clients"].fields] == [("n", "Name"), ("p", "M")]
+    assert pair["clients"].match_keys == ("n",)
+    both_computed = KindPresets({"clients": entity({"company": held("t", target=False)})})
+    assert compose(both_computed, KindPresets({"clients": entity({"company": held("T", target=False)})})) == {}
