@@ -108,6 +108,17 @@ class RemoteService:
     def cancel(self, profile: str, entity: str) -> bool:
         return bool(self._post("api/v1/cancel", {"profile": profile, "entity": entity}).get("reached"))
 
+    def resolve_conflict(self, profile: str, conflict_id: int, *, keep: str | None = None,
+                         choice: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Decide a conflict on the service: every differing field from one side (`keep`: crm or erp), or per
+        field (`choice`); the service writes both systems."""
+        body: dict[str, Any] = {"profile": profile, "conflict": conflict_id}
+        if keep is not None:
+            body["keep"] = keep
+        if choice is not None:
+            body["choice"] = dict(choice)
+        return dict(self._post("api/v1/conflicts", body))
+
     def schedule(self) -> ScheduleView:
         return _schedule_view(self._get("api/v1/schedule"))
 

@@ -16,6 +16,8 @@ GET  /api/v1/schedule                           paused, and each profile's next 
 POST /api/v1/runs      {"profile", "entity"[, "only"]}   queue a run: {"job_id"}
 POST /api/v1/cancel    {"profile", "entity"}             {"reached": jobs cancelled or asked to stop}
 POST /api/v1/schedule  {"paused": true|false}            pause or resume the schedule: the new schedule
+POST /api/v1/conflicts {"profile", "conflict", "keep": "crm"|"erp" | "choice": {field: "crm"|"erp"}}
+                                                 decide a conflict: both systems written, {"crm_id", "erp_id"}
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class ControlApi:
         }
         self._post: dict[str, Callable[[dict[str, Any]], Any]] = {
             "/api/v1/runs": self.start_run, "/api/v1/cancel": self.cancel, "/api/v1/schedule": self.set_paused,
+            "/api/v1/conflicts": self.resolve_conflict,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -155,6 +158,30 @@ class ControlApi:
         log.info("Run of %s of profile %r queued through the control API (job %s)", entity, config.name, job_id,
                  extra={"profile_id": config.id, "entity": entity})
         return {"job_id": job_id}
+
+    def resolve_conflict(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Write the decision to both systems, as the Conflicts page of the tray app does on its own PC."""
+        from erpsync_gui.app import conflicts
+
+        profile = _text(body, "profile")
+        number = body.get("conflict")
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise ApiError(400, "conflict must be a conflict's number")
+        config = self.runtime.service.profile(profile)
+        keep, choice = body.get("keep"), body.get("choice")
+        if keep is not None:
+            if keep not in conflicts.CHOICES:
+                raise ApiError(400, "keep must be crm or erp")
+            found = next((c for c in open_conflicts(self.runtime.store, config.stored_id) if c.id == number), None)
+            if found is None:
+                raise ApiError(404, f"no open conflict {number} in profile {profile!r}")
+            choice = dict.fromkeys(found.differing, keep)
+        if not (isinstance(choice, dict) and all(v in conflicts.CHOICES for v in choice.values())):
+            raise ApiError(400, "give keep (crm or erp) or choice (each field: crm or erp)")
+        done = conflicts.resolve(self.runtime.service, config.name, number, choice)
+        log.info("Conflict %s on %s of profile %r decided through the control API", number, done.entity,
+                 config.name, extra={"profile_id": config.id, "entity": done.entity})
+        return {"conflict": number, "entity": done.entity, "crm_id": done.crm.id, "erp_id": done.erp.id}
 
     def cancel(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"reached": jobs.cancel_runs(self.runtime.client, _text(body, "profile"), _text(body, "entity"))}
