@@ -126,6 +126,10 @@ def shoot(out: Path, data_dir: Path, logical: tuple[int, int], suffix: str) -> l
         pump(app, 15, lambda: wizard.currencies.loaded)
         save(wizard, "wizard-5-currencies")
         next_page()
+        if wizard.currentPage() is wizard.perfex:  # a Perfex CRM: its reference rows for new tickets and leads
+            pump(app, 15, lambda: wizard.perfex.loaded)
+            save(wizard, "wizard-5b-perfex")
+            next_page()
         pump(app, 60, lambda: wizard.first_look.loaded)
         save(wizard, "wizard-6-first-look")
         next_page()

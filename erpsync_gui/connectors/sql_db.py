@@ -22,6 +22,7 @@ from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors import sql_partitions
 from erpsync_gui.connectors.base import CheckResult, chunked, origin_from
 from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
+from erpsync_gui.connectors.perfex.choices import ReferenceChoice, reference_choices
 from erpsync_gui.connectors.sql_clock import overlap_start, server_time
 from erpsync_gui.connectors.sql_db_markers import SqlMarkers
 from erpsync_gui.connectors.sql_db_writes import SqlWrites
@@ -100,6 +101,14 @@ class SqlConnector(SqlWrites, SqlMarkers):
         except ValueError as exc:
             raise ConfigError(f"The CRM's time zone setting is not usable: {exc}",
                               hint="set the endpoint option timezone to an IANA name") from None
+
+    def perfex_choices(self) -> list[ReferenceChoice]:
+        """The reference rows new tickets and leads may take (Perfex presets only; empty for any other)."""
+        if self._preset not in ("perfex", "smartcrm"):
+            return []
+        catalog = self.catalog
+        with translate_errors("reading the CRM's reference rows"), self.engine.connect() as conn:
+            return reference_choices(conn, catalog, self.options.perfex_defaults)
 
     @property
     def tz(self) -> tzinfo:

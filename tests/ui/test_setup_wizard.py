@@ -22,10 +22,15 @@ def wizard(qtbot, first_start):
     return wizard
 
 
-def _next(qtbot, wizard: SetupWizard) -> None:
+def _next(qtbot, wizard: SetupWizard, *, stop_at_perfex: bool = False) -> None:
+    """Next, as a person clicks it; the Perfex step (a Perfex CRM's reference rows) is passed with its
+    proposals unless `stop_at_perfex`."""
     button = wizard.button(QWizard.WizardButton.NextButton)
     qtbot.waitUntil(button.isEnabled, timeout=10_000)
     qtbot.mouseClick(button, LEFT)
+    if wizard.currentPage() is wizard.perfex and not stop_at_perfex:
+        qtbot.waitUntil(lambda: wizard.perfex.loaded, timeout=15_000)
+        _next(qtbot, wizard)
 
 
 def _type(qtbot, page, key: str, text: str) -> None:

@@ -44,6 +44,16 @@ class WizardState:
     schedule: Schedule = field(default_factory=lambda: Schedule(enabled=False))
     #: the pair preset the profile follows (erpsync_gui.app.pair_presets), None for the kinds' default mappings
     pair_preset: str | None = None
+    #: a Perfex CRM's reference rows new records take (option of its perfex_defaults -> row id)
+    perfex_defaults: dict[str, int] = field(default_factory=dict)
+
+    def crm_endpoint(self) -> EndpointConfig:
+        """The CRM's endpoint as saved: its tested settings with the reference rows chosen for a Perfex CRM."""
+        crm = self.endpoints[Side.CRM]
+        if not self.perfex_defaults:
+            return crm
+        chosen = {**dict(crm.options.get("perfex_defaults") or {}), **self.perfex_defaults}
+        return dataclasses.replace(crm, options={**crm.options, "perfex_defaults": chosen})
 
     def offered_preset(self) -> PairPreset | None:
         """The preset of the two chosen systems, when the pair has one."""
@@ -55,7 +65,7 @@ class WizardState:
         if not self.pair_preset:
             return None
         self._need_endpoints()
-        return applied(preset_named(self.pair_preset), self.name.strip() or "profile", self.endpoints[Side.CRM],
+        return applied(preset_named(self.pair_preset), self.name.strip() or "profile", self.crm_endpoint(),
                        self.endpoints[Side.ERP])
 
     def _need_endpoints(self) -> None:
@@ -99,7 +109,7 @@ class WizardState:
             crm_name=mappings[c.entity].crm_name, erp_name=mappings[c.entity].erp_name,
             currency_mapping=dict(self.currency_mapping))
             for c in chosen)
-        profile = ProfileConfig(name=self.name.strip(), crm=self.endpoints[Side.CRM], erp=self.endpoints[Side.ERP],
+        profile = ProfileConfig(name=self.name.strip(), crm=self.crm_endpoint(), erp=self.endpoints[Side.ERP],
                                 entities=entities, schedule=self._schedule(tuple(c.entity for c in chosen)))
         return check(profile, f"profile {self.name.strip()!r}")
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QWidget, QWizard
 from erpsync_gui import APP_NAME
 from erpsync_gui.app.first_look import first_look
 from erpsync_gui.config.kinds import kinds
+from erpsync_gui.connectors.perfex.choices import ReferenceChoice
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import EndpointConfig, ProfileConfig
 from erpsync_gui.records import Side
@@ -23,6 +24,7 @@ from erpsync_gui.ui.wizard.connection_page import ConnectionPage, endpoint_teste
 from erpsync_gui.ui.wizard.currency_page import CurrencyPage
 from erpsync_gui.ui.wizard.entities_page import EntitiesPage
 from erpsync_gui.ui.wizard.first_look_page import FirstLookPage
+from erpsync_gui.ui.wizard.perfex_page import PerfexPage
 from erpsync_gui.ui.wizard.schedule_page import SchedulePage
 from erpsync_gui.ui.wizard.state import WizardState
 from erpsync_gui.ui.wizard.summary_page import SummaryPage
@@ -54,15 +56,24 @@ class SetupWizard(QWizard):
         self.connections = {side: ConnectionPage(self.state, side, endpoint_tester(resolve)) for side in Side}
         self.entities = EntitiesPage(self.state, _lister(resolve))
         self.currencies = CurrencyPage(self.state, _currency_reader(resolve))
+        self.perfex = PerfexPage(self.state, _choice_reader(resolve))
         self.first_look = FirstLookPage(self.state, _looker(resolve, ctx.service.redact))
         self.schedule = SchedulePage(self.state)
         self.summary = SummaryPage(self.state, self._save)
         for page in (self.systems, self.connections[Side.CRM], self.connections[Side.ERP], self.entities,
-                     self.currencies, self.first_look, self.schedule, self.summary):
+                     self.currencies, self.perfex, self.first_look, self.schedule, self.summary):
             self.addPage(page)
+        self._perfex_id = self.pageIds()[5]
         self.customButtonClicked.connect(self._save_and_sync)
         self.currentIdChanged.connect(self._page_shown)
         self._page_shown(self.currentId())
+
+    def nextId(self) -> int:
+        """The Perfex step only for a Perfex CRM; other CRMs go from the currencies to the first look."""
+        following = super().nextId()
+        if following == self._perfex_id and not self.perfex.applies():
+            return self.perfex.nextId()
+        return following
 
     @property
     def saved_profile(self) -> ProfileConfig | None:
@@ -131,6 +142,18 @@ def _currency_reader(resolve):
             connector.close()
 
     return currencies
+
+
+def _choice_reader(resolve):
+    def choices(endpoint: EndpointConfig, secrets: dict[str, str]) -> list[ReferenceChoice]:
+        connector = kinds()[endpoint.kind].build(resolve(endpoint), EndpointSecrets(secrets))
+        try:
+            read = getattr(connector, "perfex_choices", None)
+            return list(read()) if read is not None else []
+        finally:
+            connector.close()
+
+    return choices
 
 
 def _looker(resolve, redact):
