@@ -35,6 +35,7 @@ TOPICS = (
     Topic("conflicts", "Conflicts"),
     Topic("keyboard", "Menus and keyboard"),
     Topic("troubleshooting", "Troubleshooting"),
+    Topic("webhooks", "Webhooks"),
 )
 _BY_NAME = {t.name: t for t in TOPICS}
 

@@ -15,17 +15,18 @@ from erpsync_gui.secrets import DEMO_PROFILE, SecretStore
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
 
-#: in dependency order: lookups point at entities synced before them
-DEMO_ENTITIES = ("currencies", "client_groups", "clients", "contacts", "leads", "projects", "tickets",
-                 "product_groups", "products", "invoices", "payments", "orders")
-#: every entity of the catalogue in dependency order: the demo CRM has a table for each (the smartcrm preset);
-#: the demo profile holds DEMO_ENTITIES, as many as the dashboard shows whole on a 1366x768 screen
+#: every entity of the catalogue in dependency order (lookups point at entities synced before them): the demo CRM
+#: has a table for each (the smartcrm preset)
 ALL_DEMO_ENTITIES = ("currencies", "units", "warehouses", "client_groups", "clients", "contacts", "leads",
                      "projects", "tickets", "product_groups", "products", "stock", "discount_grids", "invoices",
                      "payments", "orders")
+#: the entities of the demo profile: all of them
+DEMO_ENTITIES = ALL_DEMO_ENTITIES
 #: ERP currency id -> CRM currency id (RON, EUR, USD, IRR): the demo CRM holds them under the ERP's ids, as
 #: `erpsync_gui.app.currency_proposal` would propose from the two currency lists
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
+#: the demo CRM's tables are those of the smartcrm preset
+DEMO_PRESET = "smartcrm"
 DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TOKEN}
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
 
@@ -36,15 +37,15 @@ def demo_profile(data_dir: Path, entities: tuple[str, ...] = DEMO_ENTITIES) -> P
     return ProfileConfig(
         name=DEMO_PROFILE,
         demo=True,
-        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": "smartcrm"}),
+        crm=EndpointConfig(Side.CRM, "sql", f"sqlite:///{crm_path.as_posix()}", options={"preset": DEMO_PRESET}),
         erp=EndpointConfig(Side.ERP, "rest", SANDBOX_URL, auth="bearer", options={"paging": "cursor"}),
         entities=tuple(
             EntityConfig(
                 entity=name,
                 direction=spec(name).default_direction,
                 policy=_POLICIES.get(name, "erp_wins"),
-                match_keys=tuple(default_match_keys(name)),
-                fields=tuple(default_fields(name)),
+                match_keys=tuple(default_match_keys(name, DEMO_PRESET)),
+                fields=tuple(default_fields(name, DEMO_PRESET)),
                 currency_mapping=dict(DEMO_CURRENCY_MAPPING),
             )
             for name in entities

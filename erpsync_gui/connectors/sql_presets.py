@@ -10,6 +10,7 @@ stock Perfex has not (`sql_markers` writes the DDL that adds them). A preset may
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -103,13 +104,22 @@ PERFEX: dict[str, EntityPreset] = {
 #: Perfex with the tables the product's CRM module syncs its advanced entities into: the Warehouse module's
 #: units (tblware_unit_type), warehouses and stock (tblinventory_manage: one row per product and warehouse,
 #: its quantity in inventory_number), and the module's own client groups (tbldiscount_groups) and discount
-#: grids (tblitem_client_group_discounts: one row per client group and product or product group)
+#: grids (tblitem_client_group_discounts: one row per client group and product or product group), and the Omni
+#: Sales module's orders (tblcart + tblcart_detailt) in place of Perfex's estimates
 SMARTCRM: dict[str, EntityPreset] = {
     **PERFEX,
     "units": EntityPreset("tblware_unit_type", "unit_type_id", ("unit_code", "unit_name")),
     "stock": EntityPreset("tblinventory_manage", "id", (), keyless=True),
     "client_groups": EntityPreset("tbldiscount_groups", "id", ("name",)),
     "discount_grids": EntityPreset("tblitem_client_group_discounts", "id", (), keyless=True),
+    # a product's prices per warehouse and currency: one row of the CRM module's tblitem_prices each, written with
+    # the product as its child rows (tblitems.rate keeps Perfex's one price in its default currency)
+    "products": dataclasses.replace(PERFEX["products"],
+                                    children=(ChildPreset("prices", "tblitem_prices", "item_id"),)),
+    # the Omni Sales module's sales orders: the ERP's orders and proformas, numbered by the ERP (order_number),
+    # dated by datecreator, their lines in tblcart_detailt (cart_id: the order's id), written with the order
+    "orders": EntityPreset("tblcart", "id", ("order_number",), created=("datecreator", *CREATED_CANDIDATES),
+                           children=(ChildPreset("lines", "tblcart_detailt", "cart_id"),)),
 }
 
 PRESETS: dict[str, dict[str, EntityPreset]] = {"perfex": PERFEX, "smartcrm": SMARTCRM, "none": {}}

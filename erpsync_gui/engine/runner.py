@@ -29,7 +29,7 @@ from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EntityConfig, ProfileConfig
-from erpsync_gui.records import Direction, Record, Side
+from erpsync_gui.records import Direction, Page, Record, Side
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.safety_queries import linked_count, never_synced
@@ -50,6 +50,8 @@ _DIRECTION_WORDS = {Direction.IMPORT: "ERP to CRM", Direction.EXPORT: "CRM to ER
 RATE_WINDOW_S = 30.0
 #: the clock the progress rate is measured with (a test puts in its own)
 progress_clock: Callable[[], float] = time.monotonic
+#: the most records of one side the brake's preview keeps for the run to write from
+REPLAY_CAP = 20_000
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,9 @@ class _Run:
         self.brake = False
         self.approved = False
         self.brake_check: BrakeCheck | None = None
+        #: the brake's preview is reading (it keeps its pages for the run, see _pages)
+        self._previewing = False
+        self._replay: dict[Side, list[Page]] = {}
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -238,13 +243,14 @@ class _Run:
         linked = linked_count(self.engine.store, profile_id, self.entity)
         # the preview reports no progress of its own: the run's counts and bar start when it writes
         self.dry_run, progress, self.progress = True, self.progress, None
+        self._previewing = True
         try:
             for side in self.p.direction.sources():
                 if self._cancelled():
                     break
                 self._sync_side(side)
         finally:
-            self.dry_run, self.progress = False, progress
+            self.dry_run, self.progress, self._previewing = False, progress, False
         verdict = brake_check(self.entity, changes=self.counts["updated"] + self.counts["deletes"],
                               creates=self.counts["inserted"],
                               linked=linked, percent=cfg.brake_percent, records=cfg.brake_records,
@@ -320,7 +326,7 @@ class _Run:
                      side.other.value.upper(), self.names[side.other], extra=self.extra)
         #: every record a read without a cursor met: a linked record it did not meet was deleted
         seen: set[str] | None = set(retried) if cursor is None else None
-        for page in connector.changes(name, cursor, self.p.batch_size):
+        for page in self._pages(side, connector, name, cursor):
             if side not in self.side_totals and page.total is not None:
                 self.side_totals[side] = page.total
             new_cursor = (side, page.cursor) if page.cursor and not self.dry_run else None
@@ -341,6 +347,27 @@ class _Run:
             self.state.set_mapping_fingerprint(side, fingerprint)
         self.reevaluate = False
         self.fresh = None
+
+    def _pages(self, side: Side, connector: Connector, name: str, cursor: str | None) -> Iterator[Page]:
+        """The side's changes. The brake's preview keeps what it read (up to REPLAY_CAP records), so that a run
+        it lets go on writes from that read instead of asking the system for the same changes twice (a
+        daily quota would pay for both); a read cut short or too big is not kept, and the run reads again."""
+        kept = self._replay.pop(side, None)
+        if kept is not None and not self.dry_run:
+            yield from kept
+            return
+        keeping: list[Page] | None = [] if self._previewing else None
+        held = 0
+        for page in connector.changes(name, cursor, self.p.batch_size):
+            if keeping is not None:
+                held += len(page.records)
+                if held <= REPLAY_CAP:
+                    keeping.append(page)
+                else:
+                    keeping = None
+            yield page
+        if keeping is not None and not self._cancelled():
+            self._replay[side] = keeping
 
     def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
         """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:

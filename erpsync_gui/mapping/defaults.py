@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from erpsync_gui.entities import spec
+from erpsync_gui.mapping import defaults_smartcrm as smartcrm
 
 
 def _text(crm: str, erp: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -207,13 +208,19 @@ def optional_fields(entity: str) -> list[dict[str, Any]]:
     return _optional_rows().get(entity, [])
 
 
-def default_fields(entity: str) -> list[dict[str, Any]]:
-    """Fresh default mapping rows for `entity` ([] for a known entity without defaults)."""
+def default_fields(entity: str, preset: str = "perfex") -> list[dict[str, Any]]:
+    """Fresh default mapping rows for `entity` in the CRM tables of `preset` ([] for a known entity without
+    defaults); the smartcrm preset has rows of its own where its tables differ from Perfex's."""
     spec(entity)  # unknown names raise ConfigError
-    return _rows().get(entity, [])
+    rows = _rows()
+    if preset == "smartcrm":
+        rows.update(smartcrm.rows(rows))
+    return rows.get(entity, [])
 
 
-def default_match_keys(entity: str) -> tuple[str, ...]:
+def default_match_keys(entity: str, preset: str = "perfex") -> tuple[str, ...]:
     """CRM field names of the default rows used as natural keys, tried in order."""
     spec(entity)
+    if preset == "smartcrm" and entity in smartcrm.MATCH_KEYS:
+        return smartcrm.MATCH_KEYS[entity]
     return _MATCH_KEYS.get(entity, ())

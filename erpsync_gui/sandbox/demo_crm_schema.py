@@ -2,7 +2,8 @@
 
 Every table and column here is Perfex 2.7.3's own, with its type, NOT NULL and default (so a row the
 demo accepts is one stock Perfex accepts), with the tables of the advanced entities (the Warehouse module's
-units, warehouses and stock as its installer creates them; the CRM module's client groups and discount grids,
+units, warehouses and stock as its installer creates them; the Omni Sales module's orders, tblcart and
+tblcart_detailt; the CRM module's client groups and discount grids,
 whose columns are this product's choice: no public schema of them was found), and two kinds of additions,
 both the CRM module's:
   - the origin marker, external_id + external_channel, on each table it syncs;
@@ -15,7 +16,7 @@ tbloptions. On MySQL/MariaDB the DateTime columns are DATETIME with whole second
 
 from __future__ import annotations
 
-from sqlalchemy import CHAR, Column, Date, DateTime, Integer, MetaData, Numeric, String, Table, Text
+from sqlalchemy import CHAR, Column, Date, DateTime, Float, Integer, MetaData, Numeric, String, Table, Text, func
 from sqlalchemy.engine import Engine
 
 METADATA = MetaData()
@@ -184,9 +185,36 @@ GROUP_DISCOUNTS = Table(
     _int("item_group_id", True), _money("discount_percent", False, "0.00"), *_marker(),
 )
 
-#: the tables that are not stock Perfex's (the Warehouse module's and the CRM module's)
+# the Omni Sales module's orders and their lines, as its installer creates them and later versions extend them
+# (a subset: the columns an order or a line needs, with the module's types, NOT NULL and defaults). The module
+# keeps the order's date in datecreator, its total as text, a line's quantity as a float and its tax rate as text.
+CART = Table(
+    "tblcart", METADATA, _id(), _int("id_contact"), _text("name", 120, False), _text("address", 250, False),
+    _text("phone_number", 20, False), _text("voucher", 100, False), _flag("status", 0, True),
+    _flag("complete", 0, True), Column("datecreator", DateTime, nullable=False, server_default=func.now()),
+    _text("order_number", 100), _int("channel_id", True), _text("channel", 150), _text("company", 150),
+    _int("userid", True), Column("notes", Text), _text("total", 250), _text("sub_total", 250),
+    _money("tax", False, "0"), _int("warehouse_id", True), _int("currency", True), Column("duedate", Date),
+    _int("estimate_id", True), *_marker(),
+)
+CART_DETAIL = Table(
+    "tblcart_detailt", METADATA, _id(), _int("product_id"), Column("quantity", Float, nullable=False),
+    _text("classify", 30), _int("cart_id"), _text("product_name", 150), _money("prices"),
+    Column("long_description", Text), Column("sku", Text, nullable=False), Column("percent_discount", Float),
+    _money("prices_discount", False), Column("tax_rate", Text), Column("tax_name", Text), _int("unit_id", True),
+    _text("unit_name", 255),
+)
+
+# the CRM module's prices of a product: one row per (product, warehouse, currency), written with the product;
+# tblitems.rate keeps Perfex's own one price (in its default currency). The columns are this product's choice
+ITEM_PRICES = Table(
+    "tblitem_prices", METADATA, _id(), _int("item_id"), _int("warehouse_id"), _int("currency_id"),
+    _money("price", False, "0.00"),
+)
+
+#: the tables that are not stock Perfex's (the Warehouse module's, the Omni Sales module's and the CRM module's)
 MODULE_TABLES = frozenset({"tblware_unit_type", "tblwarehouse", "tblinventory_manage", "tbldiscount_groups",
-                           "tblitem_client_group_discounts"})
+                           "tblitem_client_group_discounts", "tblcart", "tblcart_detailt", "tblitem_prices"})
 
 
 # MySQL never hands a deleted row's id to a new row; SQLite does, unless a table asks for AUTOINCREMENT. The

@@ -40,6 +40,7 @@ from erpsync_gui.ui.pages.errors import ErrorsPage
 from erpsync_gui.ui.pages.logs import LogsPage
 from erpsync_gui.ui.pages.mappings import MappingsPage
 from erpsync_gui.ui.pages.sync import SyncPage
+from erpsync_gui.ui.pages.webhooks import WebhooksPage
 from erpsync_gui.ui.profiles.actions import ProfileActions
 from erpsync_gui.ui.quit_guard import confirm_quit
 from erpsync_gui.ui.self_test_launcher import SelfTestLauncher
@@ -49,7 +50,7 @@ from erpsync_gui.ui.window_menus import build_menus, connect_menus, fill_profile
 
 log = logging.getLogger("erpsync.ui")
 
-PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage)
+PAGES = (DashboardPage, SyncPage, ConnectionsPage, MappingsPage, LogsPage, ErrorsPage, ConflictsPage, WebhooksPage)
 SETTINGS_FILE = "erpsync-gui.ini"
 
 

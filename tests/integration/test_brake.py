@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from erpsync_gui.records import Side
 from erpsync_gui.store.models import CursorRow, DailyStatRow, RunRow
 from tests.sync_harness import Harness
 
@@ -89,6 +90,26 @@ def test_a_run_within_the_threshold_is_not_held_and_reads_once_more_for_real(har
     assert result.counts["updated"] == 2 and 10 <= result.counts["processed"] < 20
     assert result.brake is not None and not result.brake.held and result.plan == ()
     assert sorted(r["city"] for r in harness.erp_rows().values()).count("Cluj") == 2
+
+
+def test_a_run_the_brake_lets_go_on_reads_the_systems_changes_only_once(harness, monkeypatch):
+    ids = _ten_linked(harness)
+    reads: list[Side] = []
+    for side, connector in harness.connectors().items():
+        def counted(*args, _side=side, _changes=connector.changes, **kwargs):
+            reads.append(_side)
+            return _changes(*args, **kwargs)
+        monkeypatch.setattr(connector, "changes", counted)
+    for crm_id in ids[:2]:
+        harness.crm_edit(crm_id, city="Iași")
+    for erp_id in list(harness.erp_rows())[2:4]:
+        harness.erp_edit(erp_id, city="Iași")
+
+    result = harness.sync(brake=True, settings={"brake_min": 0, "brake_percent": 50})
+
+    assert result.status == "success" and result.counts["updated"] == 4, result.message
+    assert result.brake is not None and not result.brake.held  # previewed, and let go on
+    assert sorted(reads) == [Side.CRM, Side.ERP]  # each side's changes read once, by the preview
 
 
 def test_the_number_limit_applies_when_it_is_smaller_than_the_share(harness):

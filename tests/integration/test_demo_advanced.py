@@ -4,63 +4,26 @@ the sandbox ERP into the smartcrm preset's tables of the demo CRM (SQLite), thro
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
 
-from erpsync_gui.app.demo import ALL_DEMO_ENTITIES, DEMO_ENTITIES, DEMO_SECRETS, demo_profile, setup_demo
+from erpsync_gui.app.demo import ALL_DEMO_ENTITIES, DEMO_ENTITIES
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.sandbox import demo_crm_schema as schema
-from erpsync_gui.secrets import SecretStore
-from erpsync_gui.store.db import open_store
-from erpsync_gui.store.models import LinkRow
 from erpsync_gui.store.queries import grouped_errors
+from tests.integration.demo_service import count as _count
+from tests.integration.demo_service import crm_fixture, service_fixture  # noqa: F401
+from tests.integration.demo_service import links as _links
 
 #: entity -> the CRM table it lands in
 ADVANCED = {"units": schema.UNIT_TYPES, "warehouses": schema.WAREHOUSES, "client_groups": schema.DISCOUNT_GROUPS,
             "stock": schema.INVENTORY, "discount_grids": schema.GROUP_DISCOUNTS}
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[SyncService]:
-    store = open_store(None, data_dir=tmp_path)
-    service = SyncService(store, SecretStore(demo_values=DEMO_SECRETS), tmp_path, time_gate_s=0)
-    demo = setup_demo(store, service.secrets, tmp_path)
-    # the demo profile with every entity (the demo CRM has a table for each)
-    full = demo_profile(tmp_path, ALL_DEMO_ENTITIES)
-    service.config.save_profile(dataclasses.replace(full, id=demo.id))
-    yield service
-    service.close()
-    store.close()
-
-
-@pytest.fixture
-def crm(service: SyncService) -> Iterator[Engine]:
-    engine = create_engine(service.profile("demo").crm.url, poolclass=NullPool)
-    yield engine
-    engine.dispose()
-
-
-def _count(engine: Engine, table) -> int:
-    with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(table))
-
-
-def _links(service: SyncService, entity: str) -> dict[str, str]:
-    """ERP id -> CRM id of the entity's linked records."""
-    with service.store.session() as s:
-        rows = s.scalars(select(LinkRow).where(LinkRow.entity == entity, LinkRow.crm_id.is_not(None),
-                                               LinkRow.erp_id.is_not(None)))
-        return {r.erp_id: r.crm_id for r in rows}
-
-
 def test_the_demo_lists_every_entity_in_dependency_order() -> None:
-    assert set(ALL_DEMO_ENTITIES) == set(ENTITIES) and set(DEMO_ENTITIES) <= set(ALL_DEMO_ENTITIES)
+    assert set(ALL_DEMO_ENTITIES) == set(ENTITIES) and DEMO_ENTITIES == ALL_DEMO_ENTITIES and len(ENTITIES) == 16
     for entities in (ALL_DEMO_ENTITIES, DEMO_ENTITIES):
         for position, entity in enumerate(entities):
             assert set(ENTITIES[entity].depends_on) & set(entities) <= set(entities[:position]), entity
@@ -118,7 +81,7 @@ def test_advanced_entities_import_into_the_module_tables_a_rerun_writes_nothing_
 def test_without_a_currency_mapping_prices_stop_with_the_sources_words_and_nothing_is_lost(
         service: SyncService, crm: Engine) -> None:
     erp = service.sandbox.start()
-    for entity in ("currencies", "product_groups"):
+    for entity in ("currencies", "warehouses", "product_groups"):
         assert service.sync(entity).status == "success"
     profile = service.profile("demo")
     products = profile.entity("products")

@@ -18,7 +18,7 @@ from erpsync_gui.ui.pages.sync import SyncPage
 from erpsync_gui.ui.widgets.sidebar import BADGE_ROLE
 from tests.ui._helpers import RUN_TIMEOUT_MS, answering, break_erp, change_entity, crm_database, settle
 
-TITLES = ["Dashboard", "Sync", "Connections", "Mappings", "Logs", "Errors", "Conflicts"]
+TITLES = ["Dashboard", "Sync", "Connections", "Mappings", "Logs", "Errors", "Conflicts", "Webhooks"]
 
 
 def _window(qtbot, ctx) -> MainWindow:

@@ -40,6 +40,13 @@ CONSTANTS: dict[str, dict[str, Any]] = {
     "tblestimates": {"addedfrom": 0, "include_shipping": 0},
     "tblinvoicepaymentrecords": {"note": ""},
     "tblitems": {"rate": 0},
+    # the Omni Sales module's order: the contact and address fields its portal form fills ('' and 0 when an
+    # order comes from elsewhere)
+    "tblcart": {"id_contact": 0, "name": "", "address": "", "phone_number": "", "voucher": ""},
+}
+#: the same for the lines of a child table (the module's order lines: no SKU, no discount)
+LINE_CONSTANTS: dict[str, dict[str, Any]] = {
+    "tblcart_detailt": {"sku": "", "prices_discount": 0},
 }
 #: random values Perfex generates on insert (public links): never a default a person could guess
 GENERATED: dict[str, tuple[str, ...]] = {
@@ -168,3 +175,12 @@ def fill(values: dict[str, Any], table: Table, fixed: Mapping[str, Any], today: 
     for column in TODAY.get(table.name, ()):
         if column in table.c and values.get(column) is None:
             values[column] = today
+
+
+def fill_lines(lines: list[dict[str, Any]], table: Table) -> None:
+    """Complete a child table's new lines with the constants the application writes where a line gives none."""
+    fixed = {c: v for c, v in LINE_CONSTANTS.get(table.name, {}).items() if c in table.c}
+    for line in lines:
+        for column, value in fixed.items():
+            if line.get(column) is None:
+                line[column] = value

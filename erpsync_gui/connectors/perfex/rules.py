@@ -120,6 +120,10 @@ class PerfexRules(PresetRules):
                 contacts.prepare_new(rows, et.table, ctx.local_now, contacts.default_permissions(conn, catalog))
             if name == TICKETS:
                 self._ticket_contacts(conn, catalog, rows)
+        for child in et.children:  # lines are written anew on create and update alike
+            for row in rows:
+                if child.name in row.lines:
+                    required.fill_lines(row.lines[child.name], child.table)
         if name in NUMBERED:
             for row in rows:
                 for computed in numbering.COMPUTED:
