@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from erpsync_gui.connectors.sql_options import SqlOptions
 from erpsync_gui.mapping.presets import KindPresets
-from erpsync_gui.mapping.product_presets import perfex_presets
+from erpsync_gui.mapping.product_presets import TABLE_PRESETS, perfex_presets
 from erpsync_gui.profile import EndpointConfig
 
 
 def presets(endpoint: EndpointConfig) -> KindPresets | None:
     preset = (endpoint.options or {}).get("preset", SqlOptions.model_fields["preset"].default)
-    if preset == "perfex":
-        return perfex_presets()
-    if preset == "smartcrm":
-        return perfex_presets(customer_number=True)
-    return None
+    return perfex_presets(preset) if preset in TABLE_PRESETS else None
