@@ -137,11 +137,14 @@ def test_field_mapping_is_validated_before_save(page, qtbot, ui_ctx):
 
 
 def test_auto_suggest_adds_name_pairs(page, qtbot):
+    from PySide6.QtCore import Qt
+
     _select(qtbot, page, "clients")
     page.model.remove_rows([i for i, r in enumerate(page.model.rows()) if r["crm"] in ("city", "zip")])
-    added = page.suggest_pairs()
+    qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.review.add_button, Qt.MouseButton.LeftButton)
     crm_fields = [r["crm"] for r in page.model.rows()]
-    assert added >= 2 and "city" in crm_fields and "zip" in crm_fields
+    assert "city" in crm_fields and "zip" in crm_fields
     pair = next(r for r in page.model.rows() if r["crm"] == "city")
     assert pair["erp"] == "city"
 

@@ -5,6 +5,7 @@ webhook receivers and the control API. `stop` ends them in the opposite order.""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -12,14 +13,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from erpsync_gui.app.headless import queue, schedule, watchdog
+from tzlocal import get_localzone
+
+from erpsync_gui.app.headless import queue, schedule, service_state, watchdog
+from erpsync_gui.app.headless.change_listener import ChangeListener
 from erpsync_gui.app.headless.control_api import ControlApi, ControlServer
 from erpsync_gui.app.headless.runtime import Runtime, build_runtime, install
 from erpsync_gui.app.headless.settings import ServiceSettings, control_token
-from erpsync_gui.app.headless.webhook_runs import queued_sync
+from erpsync_gui.app.headless.webhook_runs import queued_poller, queued_sync
+from erpsync_gui.app.webhooks.host import WebhookHost
 from erpsync_gui.app.webhooks.listener import WebhookListener
 from erpsync_gui.app.webhooks.settings import WebhookSettings
-from erpsync_gui.app.webhooks.wiring import build_listener
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.http.ratelimit import keep_counts_in
 from erpsync_gui.secrets import SecretStore
@@ -44,6 +48,8 @@ class HeadlessService:
         self.runtime: Runtime | None = None
         self.control: ControlServer | None = None
         self.listeners: dict[str, WebhookListener] = {}
+        #: the receiver and the poll of each profile whose receiver is enabled
+        self.hosts: dict[str, WebhookHost] = {}
         self._app: Any = None
         self._store_log: StoreLogHandler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -52,6 +58,7 @@ class HeadlessService:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._changes: ChangeListener | None = None
 
     # -- start -------------------------------------------------------------------------------------
     def start(self) -> HeadlessService:
@@ -71,9 +78,11 @@ class HeadlessService:
             install(self.runtime)
             self._app = queue.worker_app(url)
             profiles = self.runtime.service.config.list_profiles()
-            schedules = schedule.register_schedules(self._app, profiles)
+            schedule.register_schedules(self._app, self.settings.tick_cron)
             self._start_worker()
             if not self.settings.worker_only:
+                self.reload_schedule()
+                self._changes = ChangeListener(queue.conninfo(url), self.reload_schedule).start()
                 self._start_control()
                 if self.settings.webhooks:
                     self._start_webhooks(profiles)
@@ -81,10 +90,20 @@ class HeadlessService:
             self.stop()
             raise
         log.info("ERPSync service %s started: %s, %d workers%s", self.name,
-                 "worker only" if self.settings.worker_only else f"{len(schedules)} schedules",
+                 "worker only" if self.settings.worker_only
+                 else f"{sum(p.schedule.enabled for p in profiles)} schedules",
                  self.settings.concurrency,
                  f", control API {self.control.url}" if self.control is not None else "")
         return self
+
+    def reload_schedule(self) -> None:
+        """Plan the schedules saved since the last look (called at start and on each notice of a save)."""
+        if self.runtime is None:
+            return
+        planned = schedule.reload(self.runtime.store, self.runtime.service.config.list_profiles(),
+                                  service_state.now_utc(), get_localzone())
+        if planned:
+            log.info("Schedule of %s planned anew", ", ".join(repr(name) for name in planned))
 
     def _start_worker(self) -> None:
         self._thread = threading.Thread(target=self._work, name="erpsync-worker", daemon=True)
@@ -135,9 +154,14 @@ class HeadlessService:
                 settings = WebhookSettings.of(profile)
                 if not settings.enabled:
                     continue
-                listener, _token = build_listener(self.runtime.service, profile.name, settings=settings,
-                                                  sync=queued_sync(self.runtime, profile.name))
-                self.listeners[profile.name] = listener.start()
+                runtime = self.runtime
+                host = WebhookHost(runtime.service, sync_for=functools.partial(queued_sync, runtime),
+                                   poller_for=functools.partial(queued_poller, runtime))
+                state = host.follow(profile.name)
+                if host.listener is None:
+                    raise ConfigError(state.message or "the receiver did not start")
+                self.hosts[profile.name] = host
+                self.listeners[profile.name] = host.listener
             except ERPSyncError as exc:
                 log.error("The webhook receiver of profile %r did not start: %s", profile.name, exc,
                           extra={"profile_id": profile.id})
@@ -152,9 +176,13 @@ class HeadlessService:
 
     def stop(self) -> None:
         """Stop taking calls and jobs; running syncs get `stop_timeout_s` to end."""
-        for listener in self.listeners.values():
-            listener.stop()
+        for host in self.hosts.values():
+            host.stop()
+        self.hosts.clear()
         self.listeners.clear()
+        if self._changes is not None:
+            self._changes.stop()
+            self._changes = None
         if self.control is not None:
             self.control.stop()
             self.control = None
