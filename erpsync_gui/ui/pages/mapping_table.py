@@ -1,5 +1,5 @@
 """The grid of an entity's field rows on the Mappings page: column widths that show each heading whole, and
-the cell editors (each side's field names to pick from, the types, directions and empty-value rules)."""
+the cell editors (each side's field names to pick from, the types, directions, empty-value and merge rules)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
 from erpsync_gui.ui.widgets.choice_delegate import ChoiceDelegate
 
 _WIDTHS = ((cols.CRM, 130), (cols.ERP, 130), (cols.TYPE, 86), (cols.TRANSFORM, 130), (cols.VALUE_MAP, 100),
-           (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84), (cols.EMPTY, 90))
+           (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84), (cols.EMPTY, 90), (cols.MERGE, 104))
 
 
 def field_table(model: FieldMappingModel, field_names: Callable[[Side], Sequence[str]],
@@ -40,6 +40,7 @@ def field_table(model: FieldMappingModel, field_names: Callable[[Side], Sequence
     table.setItemDelegateForColumn(cols.TYPE, ChoiceDelegate(lambda: cols.TYPE_CHOICES, parent=parent))
     table.setItemDelegateForColumn(cols.DIRECTION, ChoiceDelegate(lambda: cols.DIRECTIONS, parent=parent))
     table.setItemDelegateForColumn(cols.EMPTY, ChoiceDelegate(lambda: cols.EMPTY_CHOICES, parent=parent))
+    table.setItemDelegateForColumn(cols.MERGE, ChoiceDelegate(lambda: cols.MERGE_CHOICES, parent=parent))
     return table
 
 
