@@ -1,7 +1,6 @@
-"""The product's own two declarations, read off its default mapping rows (mapping/defaults.py, per table preset):
-the Perfex CRM tables hold each row's CRM field, the generic REST ERP holds its ERP field under the same name.
-The REST ERP's names are therefore the common names, and the pair Perfex (or smartcrm) ↔ REST ERP composes to
-exactly the preset's default rows.
+"""The product's own two declarations, read off its default mapping rows (mapping/defaults.py): the Perfex CRM
+tables hold each row's CRM field, the generic REST ERP holds its ERP field under the same name. The REST ERP's
+names are therefore the common names, and the pair Perfex ↔ REST ERP composes to exactly the default rows.
 
 COMMON_FIELDS lists the common names: the REST ERP's, plus the ones other systems hold that the REST dialect
 has no field for (a client's e-mail and customer number, a line's product and amount ...).
@@ -24,39 +23,30 @@ _EXTRA: dict[str, tuple[str, ...]] = {
     "product_groups": ("code",),
     "orders": ("status",),
 }
-#: the common names of a document line
-LINE_FIELDS = ("description", "qty", "unit_price", "tax_rate", "product_id", "product_code", "amount")
-#: the table presets whose default rows the product declares
-TABLE_PRESETS = ("perfex", "smartcrm")
+#: (entity, CRM field) -> the common name of a row whose ERP field another row already names: the smartcrm
+#: products' price rows per warehouse and currency read the same ERP price list as Perfex's one `rate`
+_ALIASES: dict[tuple[str, str], str] = {("products", "prices"): "price_rows"}
+#: the CRM table presets whose default rows the ERP's declaration covers too
+_PRESETS = ("perfex", "smartcrm")
 
 
-def _rows(name: str) -> list[dict[str, Any]]:
-    """The default rows of every table preset for `name`, the first preset's first."""
-    return [r for preset in TABLE_PRESETS for r in default_fields(name, preset)]
+def _common(name: str, row: Mapping[str, Any]) -> str:
+    return _ALIASES.get((name, row["crm"]), row["erp"])
+#: the common names of a line: a document's, and a price list's (a product's price in a warehouse and currency)
+LINE_FIELDS = ("description", "qty", "unit_price", "tax_rate", "product_id", "product_code", "amount",
+               "warehouse_id", "currency_id", "price")
 
 
 def _common_fields() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for name in ENTITIES:
-        own = tuple(r["erp"] for r in _rows(name))
+        own = tuple(_common(name, r) for preset in _PRESETS for r in default_fields(name, preset))
         out[name] = tuple(dict.fromkeys((*own, *_EXTRA.get(name, ()))))
-    return out
-
-
-def _common_lines() -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for name in ENTITIES:
-        for row in _rows(name):
-            if row.get("fields"):
-                key = f"{name}.{row['erp']}"
-                out[key] = tuple(dict.fromkeys((*out.get(key, LINE_FIELDS), *(sub["erp"] for sub in row["fields"]))))
     return out
 
 
 #: the product's common field names per entity (the generic REST ERP's names, and a few more)
 COMMON_FIELDS: Mapping[str, tuple[str, ...]] = _common_fields()
-#: the common names of the items of a list field ("invoices.lines", "products.prices")
-COMMON_LINES: Mapping[str, tuple[str, ...]] = _common_lines()
 
 
 def _crm_held(row: Mapping[str, Any]) -> Held:
@@ -68,29 +58,36 @@ def _crm_held(row: Mapping[str, Any]) -> Held:
                 lines=tuple((sub["erp"], _crm_held(sub)) for sub in row.get("fields") or ()))
 
 
-def _erp_held(row: Mapping[str, Any]) -> Held:
-    return Held(row["erp"], row.get("type", "text"),
-                lines=tuple((sub["erp"], _erp_held(sub)) for sub in row.get("fields") or ()))
+def _erp_held(rows: list[Mapping[str, Any]]) -> Held:
+    """The ERP's field the rows (of each preset) read, with the union of their lines' fields."""
+    subs: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        for sub in row.get("fields") or ():
+            subs.setdefault(sub["erp"], []).append(sub)
+    return Held(rows[0]["erp"], rows[0].get("type", "text"),
+                lines=tuple((common, _erp_held(held)) for common, held in subs.items()))
 
 
-def _keys(name: str, preset: str) -> tuple[str, ...]:
+def _keys(name: str, preset: str = "perfex") -> tuple[str, ...]:
     by_crm = {r["crm"]: r["erp"] for r in default_fields(name, preset)}
     return tuple(by_crm[k] for k in default_match_keys(name, preset) if k in by_crm)
 
 
-def perfex_presets(preset: str = "perfex") -> KindPresets:
-    """The declaration of the Perfex CRM tables of a table preset; smartcrm's clients also keep the ERP's
-    customer number (the CRM module's tblclients.customer_number, offered as the first key)."""
+def perfex_presets(*, customer_number: bool = False, preset: str = "perfex") -> KindPresets:
+    """The Perfex CRM tables' declaration, with the default rows of the table preset `preset` ("smartcrm" keeps
+    orders and product prices in tables of its own); `customer_number` for the CRM module's
+    tblclients.customer_number, which stock Perfex has not (offered as the first key, the ERP's customer number
+    kept in the CRM)."""
     entities: dict[str, EntityFields] = {}
     for name in ENTITIES:
         rows = default_fields(name, preset)
         if not rows:
             continue
-        fields = tuple((r["erp"], _crm_held(r)) for r in rows)
+        fields = tuple((_common(name, r), _crm_held(r)) for r in rows)
         keys = _keys(name, preset)
         if name == "clients":
             keys = (*keys, "company")  # after the VAT code: where the other side keeps names unique
-            if preset == "smartcrm":
+            if customer_number:
                 fields = (("customer_number", text("customer_number")), *fields)
                 keys = ("customer_number", *keys)
         # Perfex's own fields that other systems hold under common names the REST dialect has no field for
@@ -100,26 +97,16 @@ def perfex_presets(preset: str = "perfex") -> KindPresets:
     return KindPresets(entities)
 
 
-def _merged(first: Held | None, second: Held) -> Held:
-    """One ERP field the presets' rows use twice (a product's `prices` as one price and as a price list)."""
-    if first is None:
-        return second
-    lines = dict(first.lines)
-    for common, held in second.lines:
-        lines.setdefault(common, held)
-    kind = "lines" if "lines" in (first.type, second.type) else first.type
-    return Held(first.field, kind, lines=tuple(lines.items()))
-
-
 def rest_erp_presets() -> KindPresets:
-    """The generic REST ERP's declaration: every default row's ERP field (of every table preset), under its own
-    name."""
+    """The generic REST ERP's declaration: every default row's ERP field (of each CRM table preset), under its
+    own name or the row's alias."""
     entities: dict[str, EntityFields] = {}
     for name in ENTITIES:
-        fields: dict[str, Held] = {}
-        for row in _rows(name):
-            fields[row["erp"]] = _merged(fields.get(row["erp"]), _erp_held(row))
-        if fields:
-            keys = tuple(dict.fromkeys(k for preset in TABLE_PRESETS for k in _keys(name, preset)))
-            entities[name] = EntityFields(tuple(fields.items()), keys)
+        held: dict[str, list[Mapping[str, Any]]] = {}
+        for preset in _PRESETS:
+            for row in default_fields(name, preset):
+                held.setdefault(_common(name, row), []).append(row)
+        if held:
+            entities[name] = EntityFields(tuple((common, _erp_held(rows)) for common, rows in held.items()),
+                                          _keys(name))
     return KindPresets(entities)
