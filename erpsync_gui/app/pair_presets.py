@@ -9,6 +9,7 @@ never part of it: the admin stores them afterwards (`erpsync secret set`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +135,27 @@ def overlay(base: Mapping[str, Any], paths: Mapping[str, Any]) -> dict[str, Any]
             node = child
         node[parts[-1]] = value
     return out
+
+
+def merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `over` laid on it, tables merged key by key (the wizard's options over the preset's)."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def applied(preset: PairPreset, name: str, crm: EndpointConfig, erp: EndpointConfig) -> ProfileConfig:
+    """The preset's profile on two endpoints set up elsewhere (the wizard's forms): their settings and options
+    win, the preset adds what it sets (the webhook receiver, directions, mappings)."""
+    built = preset.build(PresetInputs(name, crm.url, str(crm.options.get("username", "")), erp.url,
+                                      str(erp.options.get("username", ""))))
+    return dataclasses.replace(
+        built, crm=dataclasses.replace(crm, options=merged(built.crm.options, crm.options)),
+        erp=dataclasses.replace(erp, options=merged(built.erp.options, erp.options)))
 
 
 def missing_site_options(preset: PairPreset, profile: ProfileConfig) -> dict[str, str]:

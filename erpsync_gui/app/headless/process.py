@@ -5,6 +5,7 @@ webhook receivers and the control API. `stop` ends them in the opposite order.""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
@@ -19,10 +20,10 @@ from erpsync_gui.app.headless.change_listener import ChangeListener
 from erpsync_gui.app.headless.control_api import ControlApi, ControlServer
 from erpsync_gui.app.headless.runtime import Runtime, build_runtime, install
 from erpsync_gui.app.headless.settings import ServiceSettings, control_token
-from erpsync_gui.app.headless.webhook_runs import queued_sync
+from erpsync_gui.app.headless.webhook_runs import queued_poller, queued_sync
+from erpsync_gui.app.webhooks.host import WebhookHost
 from erpsync_gui.app.webhooks.listener import WebhookListener
 from erpsync_gui.app.webhooks.settings import WebhookSettings
-from erpsync_gui.app.webhooks.wiring import build_listener
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.http.ratelimit import keep_counts_in
 from erpsync_gui.secrets import SecretStore
@@ -47,6 +48,8 @@ class HeadlessService:
         self.runtime: Runtime | None = None
         self.control: ControlServer | None = None
         self.listeners: dict[str, WebhookListener] = {}
+        #: the receiver and the poll of each profile whose receiver is enabled
+        self.hosts: dict[str, WebhookHost] = {}
         self._app: Any = None
         self._store_log: StoreLogHandler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -151,9 +154,14 @@ class HeadlessService:
                 settings = WebhookSettings.of(profile)
                 if not settings.enabled:
                     continue
-                listener, _token = build_listener(self.runtime.service, profile.name, settings=settings,
-                                                  sync=queued_sync(self.runtime, profile.name))
-                self.listeners[profile.name] = listener.start()
+                runtime = self.runtime
+                host = WebhookHost(runtime.service, sync_for=functools.partial(queued_sync, runtime),
+                                   poller_for=functools.partial(queued_poller, runtime))
+                state = host.follow(profile.name)
+                if host.listener is None:
+                    raise ConfigError(state.message or "the receiver did not start")
+                self.hosts[profile.name] = host
+                self.listeners[profile.name] = host.listener
             except ERPSyncError as exc:
                 log.error("The webhook receiver of profile %r did not start: %s", profile.name, exc,
                           extra={"profile_id": profile.id})
@@ -168,8 +176,9 @@ class HeadlessService:
 
     def stop(self) -> None:
         """Stop taking calls and jobs; running syncs get `stop_timeout_s` to end."""
-        for listener in self.listeners.values():
-            listener.stop()
+        for host in self.hosts.values():
+            host.stop()
+        self.hosts.clear()
         self.listeners.clear()
         if self._changes is not None:
             self._changes.stop()

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from erpsync_gui.app.headless import jobs
 from erpsync_gui.app.headless.runtime import Runtime
+from erpsync_gui.app.webhooks.poll import Poller
 from erpsync_gui.app.webhooks.receiver import SyncFn, SyncOutcome
+from erpsync_gui.app.webhooks.settings import WebhookSettings
 from erpsync_gui.records import Side
 from erpsync_gui.store.queries import recent_runs
 
@@ -33,3 +35,19 @@ def queued_sync(runtime: Runtime, profile_name: str, *, side: Side = Side.CRM, w
         return SyncOutcome(run.id, run.status, run.message, read=run.processed)
 
     return sync
+
+
+def queued_poller(runtime: Runtime, profile_name: str, settings: WebhookSettings) -> Poller:
+    """The poll in service mode: one queued chain of the profile's enabled entities in their order, so the
+    orders that wait for a client are retried after the clients' run. The chain is named by its first
+    entity; a poll while the last one still waits to start queues nothing."""
+    profile = runtime.service.profile(profile_name)
+    names = [e.entity for e in profile.entities if e.enabled]
+
+    def chain(_first: str) -> SyncOutcome:
+        job_id = jobs.defer_chain(runtime.client, profile.name, names, trigger="poll", scheduled=True)
+        if job_id is None:
+            return SyncOutcome(None, "busy", "the last poll's runs still wait to start", busy=True)
+        return SyncOutcome(None, "queued", f"queued as job {job_id}: {', '.join(names)}")
+
+    return Poller(chain, names[:1], interval_minutes=settings.poll_minutes)

@@ -1,7 +1,7 @@
-"""Hosting one profile's receiver and poller in the desktop app while it runs: started for the active profile,
-restarted when another profile becomes active or its settings are saved, stopped on quit. Built with the same
-wiring as the headless service (wiring.py); the poll runs on a thread of its own so a slow system never
-holds up the window."""
+"""Hosting one profile's receiver and poller: in the desktop app for the active profile (restarted when another
+profile becomes active or its settings are saved, stopped on quit), and in the headless service for each
+profile whose receiver is enabled. Built with the wiring of wiring.py; the poll runs on a thread of its own
+so a slow system never holds up the window or the service's control API."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.app.webhooks.listener import WebhookListener
 from erpsync_gui.app.webhooks.poll import Poller
+from erpsync_gui.app.webhooks.receiver import SyncFn
 from erpsync_gui.app.webhooks.settings import WebhookSettings
 from erpsync_gui.app.webhooks.wiring import build_listener, build_poller
 from erpsync_gui.errors import ERPSyncError
@@ -40,8 +41,13 @@ class HostState:
 
 class WebhookHost:
     def __init__(self, service: SyncService, *, port: int | None = None, poll: bool = True,
-                 poll_check_s: float = POLL_CHECK_S) -> None:
+                 poll_check_s: float = POLL_CHECK_S, sync_for: Callable[[str], SyncFn] | None = None,
+                 poller_for: Callable[[str, WebhookSettings], Poller] | None = None) -> None:
+        """`sync_for(profile)` and `poller_for(profile, settings)` replace the runs in this process (the headless
+        service queues them as tasks instead)."""
         self.service = service
+        self._sync_for = sync_for
+        self._poller_for = poller_for or (lambda name, settings: build_poller(service, name, settings=settings))
         self._port = port
         self._poll_enabled = poll
         self._poll_check_s = poll_check_s
@@ -104,7 +110,8 @@ class WebhookHost:
                                     kind=settings.kind, poll_minutes=settings.poll_minutes)
             return
         try:
-            listener, token = build_listener(self.service, name, settings=settings, port=self._port)
+            sync = self._sync_for(name) if self._sync_for is not None else None
+            listener, token = build_listener(self.service, name, settings=settings, port=self._port, sync=sync)
             listener.start()
         except ERPSyncError as exc:
             log.error("The webhook receiver of profile %r did not start: %s", name, exc,
@@ -114,7 +121,7 @@ class WebhookHost:
         self._listener = listener
         self._state = HostState(name, LISTENING, None, listener.url(token), settings.kind, settings.poll_minutes)
         if self._poll_enabled:
-            self._poller = build_poller(self.service, name, settings=settings)
+            self._poller = self._poller_for(name, settings)
             self._poll_stop = threading.Event()
             self._poll_thread = threading.Thread(target=self._poll_loop, args=(self._poller, self._poll_stop),
                                                  name="webhook-poll", daemon=True)
@@ -131,7 +138,9 @@ class WebhookHost:
             self._listener = None
 
     def _poll_loop(self, poller: Poller, stop: threading.Event) -> None:
-        # the first poll is at once: what changed while the app was not running is what webhooks missed
+        # the first poll is one interval after the start: a start (of the app, or a switch of profile) is no
+        # reason to read both systems whole, and events queued before a stop are synced by the receiver
+        poller.wait_first()
         while not stop.wait(min(poller.seconds_left(), self._poll_check_s)):
             try:
                 for result in poller.run_due():

@@ -34,6 +34,10 @@ class Poller:
         self._clock = clock
         self._last: float | None = None
 
+    def wait_first(self) -> None:
+        """The next poll is one interval from now (a host that just started has its receiver for what comes)."""
+        self._last = self._clock()
+
     def due(self) -> bool:
         return self._last is None or self._clock() - self._last >= self.interval_s
 

@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -26,7 +27,7 @@ from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.ui.widgets.worker import run_in_background
 from erpsync_gui.ui.wizard.policy_words import DIRECTION_LABELS, POLICY_LABELS, POLICY_WORDS, advice
-from erpsync_gui.ui.wizard.state import EntityChoice, WizardState, default_choice
+from erpsync_gui.ui.wizard.state import EntityChoice, WizardState
 
 #: the entities one side offers, asked of its connector built from the typed settings
 Lister = Callable[[EndpointConfig, dict[str, str]], Sequence[str]]
@@ -42,6 +43,15 @@ class EntitiesPage(QWizardPage):
         self.setSubTitle("Tick the entities to sync. Decide per entity which system is the master when a record "
                          "was changed on both sides.")
         layout = QVBoxLayout(self)
+        # a pair with a preset (Payamgostar and Siagh) is offered it: its directions, policies and mappings
+        self.use_preset = QCheckBox()
+        self.use_preset.setVisible(False)
+        self.preset_words = QLabel()
+        self.preset_words.setObjectName("hint")
+        self.preset_words.setWordWrap(True)
+        self.preset_words.setVisible(False)
+        layout.addWidget(self.use_preset)
+        layout.addWidget(self.preset_words)
         self.note = QLabel()
         self.note.setObjectName("hint")
         self.note.setWordWrap(True)
@@ -68,16 +78,40 @@ class EntitiesPage(QWizardPage):
         layout.addWidget(self.fields_view)
         self.table.currentCellChanged.connect(lambda row, *_: self._explain(row))
         self.table.itemChanged.connect(lambda _item: self._collect())
+        self.use_preset.toggled.connect(self._preset_toggled)
+        self._offered_preset: str | None = None
         self._loaded_for: tuple | None = None
         self.names: list[str] = []
         self.mappings: dict[str, PairMapping] = {}
 
+    def _offer_preset(self) -> None:
+        """Show the pair's preset, ticked when the pair is first shown, and follow the tick into the state."""
+        preset = self.state.offered_preset()
+        name = preset.name if preset is not None else None
+        if name != self._offered_preset:
+            self._offered_preset = name
+            self.use_preset.blockSignals(True)
+            self.use_preset.setChecked(preset is not None)
+            self.use_preset.blockSignals(False)
+        self.use_preset.setVisible(preset is not None)
+        self.preset_words.setVisible(preset is not None)
+        if preset is not None:
+            self.use_preset.setText(f"&Use the {preset.title} preset")
+            self.preset_words.setText("\n".join(f"• {line}" for line in preset.summary))
+        self.state.pair_preset = name if name and self.use_preset.isChecked() else None
+
+    def _preset_toggled(self, _on: bool) -> None:
+        self._loaded_for = None
+        self.initializePage()
+
     def initializePage(self) -> None:
-        key = tuple((side, self.state.endpoints.get(side)) for side in Side)
+        self._offer_preset()
+        key = (*((side, self.state.endpoints.get(side)) for side in Side), self.state.pair_preset)
         if key == self._loaded_for:
             return
         self._loaded_for = key
         self.table.setRowCount(0)
+        self.names = []
         self.note.setText("Asking both systems which entities they offer…")
         endpoints = {side: self.state.endpoints[side] for side in Side}
         secrets = {side: dict(self.state.secrets.get(side, {})) for side in Side}
@@ -110,7 +144,7 @@ class EntitiesPage(QWizardPage):
         self.table.blockSignals(True)
         self.table.setRowCount(len(names))
         for row, name in enumerate(names):
-            choice = default_choice(name)
+            choice = self.state.choice_for(name)
             tick = QTableWidgetItem()
             tick.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
             tick.setCheckState(Qt.CheckState.Checked if choice.enabled else Qt.CheckState.Unchecked)
@@ -124,6 +158,7 @@ class EntitiesPage(QWizardPage):
             direction.setAccessibleName(f"Direction of {ENTITIES[name].label}")
             direction.currentIndexChanged.connect(lambda _i: self._collect())
             self.table.setCellWidget(row, 2, direction)
+            preset = self.state.pair_preset is not None
             policy = QComboBox()
             for value, text in POLICY_LABELS.items():
                 policy.addItem(text, value)
@@ -131,6 +166,9 @@ class EntitiesPage(QWizardPage):
             policy.setAccessibleName(f"Conflict policy of {ENTITIES[name].label}")
             policy.currentIndexChanged.connect(lambda _i, r=row: (self._collect(), self._explain(r)))
             self.table.setCellWidget(row, 3, policy)
+            for combo in (direction, policy):  # the preset sets them (a one-time import first, for clients)
+                combo.setEnabled(not preset)
+                combo.setToolTip("set by the preset" if preset else "")
             mapping = self.mappings[name]
             count = _read_only(str(len(mapping.fields)))
             count.setToolTip("\n".join(_row_text(r) for r in mapping.fields))

@@ -3,9 +3,11 @@ until the wizard saves: then the secrets go to the keyring and the profile to th
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from erpsync_gui.app.pair_presets import PairPreset, applied, preset_for, preset_named
 from erpsync_gui.config.convert import check
 from erpsync_gui.config.presets import pair_mappings
 from erpsync_gui.connectors.base import CheckResult
@@ -40,15 +42,55 @@ class WizardState:
     #: ERP currency id -> CRM currency id, for every entity that carries amounts
     currency_mapping: dict[str, int | str] = field(default_factory=dict)
     schedule: Schedule = field(default_factory=lambda: Schedule(enabled=False))
+    #: the pair preset the profile follows (erpsync_gui.app.pair_presets), None for the kinds' default mappings
+    pair_preset: str | None = None
 
-    def mappings(self) -> dict[str, PairMapping]:
-        """The default mappings of the two chosen kinds, per entity both offer (their presets composed)."""
+    def offered_preset(self) -> PairPreset | None:
+        """The preset of the two chosen systems, when the pair has one."""
+        if Side.CRM not in self.kinds or Side.ERP not in self.kinds:
+            return None
+        return preset_for(self.kinds[Side.CRM], self.kinds[Side.ERP])
+
+    def _preset_profile(self) -> ProfileConfig | None:
+        if not self.pair_preset:
+            return None
+        self._need_endpoints()
+        return applied(preset_named(self.pair_preset), self.name.strip() or "profile", self.endpoints[Side.CRM],
+                       self.endpoints[Side.ERP])
+
+    def _need_endpoints(self) -> None:
         if Side.CRM not in self.endpoints or Side.ERP not in self.endpoints:
             raise ConfigError("Both sides need their connection settings first")
+
+    def mappings(self) -> dict[str, PairMapping]:
+        """The default mappings of the two chosen kinds, per entity both offer (their presets composed), or the
+        pair preset's."""
+        preset = self._preset_profile()
+        if preset is not None:
+            return {e.entity: PairMapping(e.entity, e.fields, e.match_keys, e.crm_name, e.erp_name)
+                    for e in preset.entities}
+        self._need_endpoints()
         return pair_mappings(self.endpoints[Side.CRM], self.endpoints[Side.ERP])
+
+    def choice_for(self, entity: str) -> EntityChoice:
+        """The starting choice of an entity: the pair preset's when one is used, else the product's default."""
+        preset = self._preset_profile()
+        if preset is not None:
+            config = preset.entity(entity)
+            return EntityChoice(entity, config.enabled, config.direction, config.policy)
+        return default_choice(entity)
 
     def profile(self) -> ProfileConfig:
         """The profile to save, checked by the typed model (ConfigError listing its problems)."""
+        preset = self._preset_profile()
+        if preset is not None:
+            wanted = {c.entity for c in self.entities if c.enabled}
+            kept = tuple(dataclasses.replace(e, currency_mapping=dict(self.currency_mapping)) if self.currency_mapping
+                         else e for e in preset.entities if e.entity in wanted)
+            return check(dataclasses.replace(
+                preset, entities=kept,
+                schedule=self._schedule(tuple(e.entity for e in preset.entities if e.entity in wanted))),
+                f"profile {self.name.strip()!r}")
         mappings = self.mappings()
         chosen = [c for c in self.entities if c.enabled and c.entity in mappings]
         entities = tuple(EntityConfig(
@@ -57,13 +99,16 @@ class WizardState:
             crm_name=mappings[c.entity].crm_name, erp_name=mappings[c.entity].erp_name,
             currency_mapping=dict(self.currency_mapping))
             for c in chosen)
+        profile = ProfileConfig(name=self.name.strip(), crm=self.endpoints[Side.CRM], erp=self.endpoints[Side.ERP],
+                                entities=entities, schedule=self._schedule(tuple(c.entity for c in chosen)))
+        return check(profile, f"profile {self.name.strip()!r}")
+
+    def _schedule(self, entities: tuple[str, ...]) -> Schedule:
         schedule = self.schedule
         if schedule.enabled:
-            schedule = Schedule(enabled=True, interval_hours=schedule.interval_hours, window=schedule.window,
-                                entities=tuple(c.entity for c in chosen))
-        profile = ProfileConfig(name=self.name.strip(), crm=self.endpoints[Side.CRM], erp=self.endpoints[Side.ERP],
-                                entities=entities, schedule=schedule)
-        return check(profile, f"profile {self.name.strip()!r}")
+            return Schedule(enabled=True, interval_hours=schedule.interval_hours, window=schedule.window,
+                            entities=entities)
+        return schedule
 
     def store_secrets(self, store: SecretStore, profile: str) -> None:
         """Each side's typed secrets into the OS keyring, one write per side."""
