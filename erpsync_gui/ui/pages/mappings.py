@@ -33,7 +33,7 @@ from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
 from erpsync_gui.ui.pages.mapping_samples import Samples, fetch_currencies, fetch_samples
 from erpsync_gui.ui.pages.mapping_settings import EntitySettings
 from erpsync_gui.ui.pages.mapping_table import select_rows
-from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog
+from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog, lists_loader
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.validation import set_invalid
 from erpsync_gui.ui.widgets.worker import run_in_background
@@ -295,7 +295,9 @@ class MappingsPage(QWidget):
         data = self.model.row(row)
         dialog = ValueMapDialog(f"{data.get('crm')} ↔ {data.get('erp')}", dict(data.get("value_map") or {}), self,
                                 crm_choices=self._choices(Side.CRM, data.get("crm")),
-                                erp_choices=self._choices(Side.ERP, data.get("erp")))
+                                erp_choices=self._choices(Side.ERP, data.get("erp")),
+                                load_lists=lists_loader(self.ctx.service, self.profile.name if self.profile else "",
+                                                        self.current, data.get("crm"), data.get("erp")))
         if dialog.exec():
             self.model.set_value_map(row, dialog.value_map())
 
