@@ -31,7 +31,7 @@ from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_fields_tab import FieldsTab
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
 from erpsync_gui.ui.pages.mapping_samples import Samples, fetch_currencies, fetch_samples
-from erpsync_gui.ui.pages.mapping_settings import EntitySettings
+from erpsync_gui.ui.pages.mapping_settings import EntitySettings, policy_choice, policy_of
 from erpsync_gui.ui.pages.pair_suggester import PairSuggester
 from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog, lists_loader
 from erpsync_gui.ui.widgets.layouts import page_layout
@@ -167,7 +167,7 @@ class MappingsPage(QWidget):
         cfg = self.drafts[entity]
         self._loading = True
         self.direction.setCurrentIndex(self.direction.findData(Direction(cfg.direction).value))
-        self.policy.setCurrentIndex(max(0, self.policy.findData(cfg.policy)))
+        self.policy.setCurrentIndex(max(0, self.policy.findData(policy_choice(cfg.policy, cfg.merge_fallback))))
         self.match_keys.setText(", ".join(cfg.match_keys))
         self.model.set_rows(list(cfg.fields))
         self.currencies.set_mapping(dict(cfg.currency_mapping))
@@ -183,8 +183,9 @@ class MappingsPage(QWidget):
         except ConfigError:
             currency = dict(self.currencies.pairs())
         keys = tuple(k.strip() for k in self.match_keys.text().split(",") if k.strip())
+        policy, fallback = policy_of(self.policy.currentData())
         return dataclasses.replace(cfg, direction=Direction(self.direction.currentData()),
-                                   policy=self.policy.currentData(), match_keys=keys,
+                                   policy=policy, merge_fallback=fallback or cfg.merge_fallback, match_keys=keys,
                                    fields=tuple(self.model.rows()), currency_mapping=currency)
 
     def _flush(self) -> None:
