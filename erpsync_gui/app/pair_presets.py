@@ -103,6 +103,8 @@ PAYAMGOSTAR_SIAGH = PairPreset(
     site_options={
         "erp.pre_invoice.codemarkazforush": "the sales centre code: Siagh refuses a pre-invoice without one",
         "erp.pre_invoice.codevaseteh": "the intermediary code: Siagh refuses a pre-invoice without one",
+        "crm.person_type_code": "this tenant's crmObjectTypeCode of people (the connection Test lists the codes)",
+        "crm.organization_type_code": "this tenant's crmObjectTypeCode of organizations",
         "crm.webhook.host": "the LAN address the CRM calls (127.0.0.1 reaches only this PC)",
         "crm.webhook.allow": "the CRM server's address, allowed to call the receiver",
     },

@@ -154,7 +154,7 @@ def test_a_quote_of_a_customer_not_linked_fails_clearly_and_is_retried_after_the
     site.settle()
     assert site.erp.pre_invoices == []
     (event, *_rest) = webhook_queries.events(site.store, site.service.profile(NAME).id)
-    assert event.entity == "orders" and event.record_id == quote
+    assert (event.entity, event.record_id, event.status) == ("orders", quote, "failed"), event.detail
     failed = site.service.sync("orders", profile_name=NAME)  # a whole run retries it, still unlinked
     assert failed.counts["failed"] == 1
     (group,) = grouped_errors(site.store, site.service.profile(NAME).id)
