@@ -101,6 +101,8 @@ def _initial_import(site: Site, capsys) -> tuple[int, int, str]:
     person = site.crm.add_person(nickName="شركة كاوه یکتا", customerNumber=f"100-{known + 1000}",
                                  nationalCode="0493349650")
     capsys.readouterr()
+    assert cli(site.data_dir, "sync", "-e", "clients") == 3  # a first sync shows its preview and waits
+    assert site.crm.identities.keys() == {person} and "import" in capsys.readouterr().out
     assert cli(site.data_dir, "sync", "-e", "clients", "--yes") == 0, capsys.readouterr()
     return known, only_finance, person
 
