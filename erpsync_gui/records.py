@@ -86,6 +86,8 @@ class FieldInfo:
     default: Any = None
     #: the values the system allows, where it lists them (picklists, status codes)
     choices: tuple[Any, ...] = ()
+    #: the name people know each of `choices` by, in the same order, where the system says (a lookup row's name)
+    choice_labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def list_conflicts(service: SyncService, profile_name: str | None = None,
                    entity: str | None = None) -> list[OpenConflict]:
     """The profile's undecided conflicts, oldest first."""
     profile = service.profile(profile_name)
-    return open_conflicts(service.store, profile.id, entity)
+    return open_conflicts(service.store, profile.stored_id, entity)
 
 
 class _Resolver:
@@ -110,14 +110,14 @@ def resolve(service: SyncService, profile_name: str, conflict_id: int, choice: M
     """Write the merged record to both systems, then (one store transaction) sync the link and close the
     conflict. Refuses when either record changed again since the conflict was recorded."""
     profile = service.profile(profile_name)
-    conflict = get_open_conflict(service.store, profile.id, conflict_id)
+    conflict = get_open_conflict(service.store, profile.stored_id, conflict_id)
     if conflict.crm_id is None or conflict.erp_id is None:
         raise ConfigError(f"Conflict {conflict_id} lacks the {'CRM' if conflict.crm_id is None else 'ERP'} record",
                           hint="run the sync again; the conflict is recorded anew")
     cfg = profile.entity(conflict.entity)
     mapping = EntityMapping.from_config(cfg)
     merged = merged_values(conflict, choice)
-    state = SyncState(service.store, profile.id, conflict.entity)
+    state = SyncState(service.store, profile.stored_id, conflict.entity)
     resolver = _Resolver(state)
 
     def translate(lookup: str, erp_id: str) -> str | None:

@@ -4,10 +4,12 @@ the advanced entities), wired together with the default mappings, so a newcomer 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from erpsync_gui.app.sandbox_host import SANDBOX_URL
 from erpsync_gui.entities import spec
 from erpsync_gui.mapping.defaults import default_fields, default_match_keys
+from erpsync_gui.mapping.value_fill import propose_value_map
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
 from erpsync_gui.records import Side
 from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN, DEMO_CLIENT_TOKEN
@@ -45,13 +47,32 @@ def demo_profile(data_dir: Path, entities: tuple[str, ...] = DEMO_ENTITIES) -> P
                 direction=spec(name).default_direction,
                 policy=_POLICIES.get(name, "erp_wins"),
                 match_keys=tuple(default_match_keys(name, DEMO_PRESET)),
-                fields=tuple(default_fields(name, DEMO_PRESET)),
+                fields=tuple(default_fields(name, DEMO_PRESET) + (place_rows() if name == "clients" else [])),
                 currency_mapping=dict(DEMO_CURRENCY_MAPPING),
             )
             for name in entities
         ),
         schedule=Schedule(enabled=False, interval_hours=4, entities=entities),
     )
+
+
+def place_rows() -> list[dict[str, Any]]:
+    """The clients' county and locality as the demo CRM's ids (tblclients.county_id, locality_id): lookup value
+    maps proposed from the CRM's rows and the names the ERP's clients use (the sandbox's, and the demo CRM's own
+    once exported), as the mapping editor's fill would. ERP -> CRM only: the ERP keeps the names. A name the map
+    lacks is id 0 ("none") and the client syncs: the name itself is kept in state / city."""
+    from erpsync_gui.sandbox import demo_crm, seed_data
+    from erpsync_gui.sandbox.demo_places import COUNTIES, LOCALITIES, county_label
+
+    places = [(p[0], p[1]) for p in seed_data.PLACES] + [(p[0], p[1]) for p in demo_crm.PLACES]
+    counties = propose_value_map({str(i): county_label(code, name) for i, code, name in COUNTIES},
+                                 [county for _, county in places])
+    localities = propose_value_map({str(i): name for i, _, name in LOCALITIES}, [city for city, _ in places])
+    # a name the map lacks is id 0, "none" as Perfex writes it for a country: the name itself stays in state / city
+    return [{"crm": "county_id", "erp": "county", "type": "picklist", "direction": "import", "value_map": counties,
+             "default": "0"},
+            {"crm": "locality_id", "erp": "city", "type": "picklist", "direction": "import",
+             "value_map": localities, "default": "0"}]
 
 
 def setup_demo(store: Store, secrets: SecretStore, data_dir: Path) -> ProfileConfig:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from erpsync_gui.app.headless import wire
 from erpsync_gui.app.headless.jobs import QueuedRun
+from erpsync_gui.app.headless.schedule import ScheduledProfile, ScheduleView
 from erpsync_gui.app.run_manager import RunKey, RunListeners
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.http import HttpClient, HttpSettings
@@ -105,6 +107,95 @@ class RemoteService:
 
     def cancel(self, profile: str, entity: str) -> bool:
         return bool(self._post("api/v1/cancel", {"profile": profile, "entity": entity}).get("reached"))
+
+    def resolve_conflict(self, profile: str, conflict_id: int, *, keep: str | None = None,
+                         choice: Mapping[str, str] | None = None) -> dict[str, Any]:
+        """Decide a conflict on the service: every differing field from one side (`keep`: crm or erp), or per
+        field (`choice`); the service writes both systems."""
+        body: dict[str, Any] = {"profile": profile, "conflict": conflict_id}
+        if keep is not None:
+            body["keep"] = keep
+        if choice is not None:
+            body["choice"] = dict(choice)
+        return dict(self._post("api/v1/conflicts", body))
+
+    def schedule(self) -> ScheduleView:
+        return _schedule_view(self._get("api/v1/schedule"))
+
+    def set_paused(self, paused: bool) -> ScheduleView:
+        """Pause or resume the service's schedule (it stays so across restarts of the service)."""
+        return _schedule_view(self._post("api/v1/schedule", {"paused": paused}))
+
+
+def _schedule_view(data: dict[str, Any]) -> ScheduleView:
+    return ScheduleView(bool(data["paused"]), tuple(wire.load_list(ScheduledProfile, data["profiles"])))
+
+
+class RemoteSchedule:
+    """The scheduler's calls the tray makes (paused, pause, resume, next_run, listeners_changed), answered by the
+    service's schedule: a Pause in the tray pauses the service. `refresh` reads it again (any thread)."""
+
+    def __init__(self, remote: RemoteService, *, poll_s: float = 30.0) -> None:
+        self.remote = remote
+        self.poll_s = poll_s
+        self.listeners_changed: list[Callable[[], None]] = []
+        self._view = ScheduleView(False, ())
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start_polling(self) -> None:
+        """Read the service's schedule now and every `poll_s` from a thread of its own."""
+        self._thread = threading.Thread(target=self._loop, name="remote-schedule", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        self.refresh()
+        while not self._stop.wait(self.poll_s):
+            self.refresh()
+
+    @property
+    def paused(self) -> bool:
+        return self._view.paused
+
+    def pause(self) -> None:
+        self._set(True)
+
+    def resume(self) -> None:
+        self._set(False)
+
+    def _set(self, paused: bool) -> None:
+        try:
+            self._view = self.remote.set_paused(paused)
+        except ERPSyncError as exc:
+            log.error("The service at %s did not take the %s: %s", self.remote.url,
+                      "pause" if paused else "resume", exc)
+        self._changed()
+
+    def refresh(self) -> None:
+        try:
+            self._view = self.remote.schedule()
+        except ERPSyncError as exc:
+            log.warning("the service at %s did not answer: %s", self.remote.url, exc)
+        self._changed()
+
+    def next_run(self, profile_name: str) -> datetime | None:
+        for entry in self._view.profiles:
+            if entry.profile == profile_name:
+                return entry.next_run
+        return None
+
+    def shutdown(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+        self.remote.close()
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners_changed):
+            try:
+                listener()
+            except Exception:  # a broken listener must not stop the others
+                log.exception("a schedule listener failed")
 
 
 class RemoteRuns:

@@ -1,5 +1,6 @@
 """The SQL connector's default mappings: the Perfex tables' declaration (see erpsync_gui.mapping.presets) for
-the perfex and smartcrm table presets; smartcrm's clients also keep the ERP's customer number. A database
+the perfex and smartcrm table presets; smartcrm's clients also keep the ERP's customer number, and its orders and
+product prices have rows of their own. A database
 of no known preset declares nothing (the pair then gets the product's defaults)."""
 
 from __future__ import annotations
@@ -15,5 +16,5 @@ def presets(endpoint: EndpointConfig) -> KindPresets | None:
     if preset == "perfex":
         return perfex_presets()
     if preset == "smartcrm":
-        return perfex_presets(customer_number=True)
+        return perfex_presets(customer_number=True, preset="smartcrm")
     return None

@@ -349,14 +349,17 @@ class _Run:
         self.fresh = None
 
     def _pages(self, side: Side, connector: Connector, name: str, cursor: str | None) -> Iterator[Page]:
-        """The side's changes. The brake's preview keeps what it read (up to REPLAY_CAP records), so that a run
-        it lets go on writes from that read instead of asking the system for the same changes twice (a
-        daily quota would pay for both); a read cut short or too big is not kept, and the run reads again."""
+        """The side's changes. The brake's preview keeps what it read of the run's first side (up to REPLAY_CAP
+        records), so that a run it lets go on writes from that read instead of asking the system for the same
+        changes twice (a daily quota would pay for both). Only the first side: nothing was written before it
+        is read, whereas the other side's records may be the ones the first side just wrote, and a kept read
+        of them would be stale. A read cut short or too big is not kept, and the run reads again."""
         kept = self._replay.pop(side, None)
         if kept is not None and not self.dry_run:
             yield from kept
             return
-        keeping: list[Page] | None = [] if self._previewing else None
+        first = side is self.p.direction.sources()[0]
+        keeping: list[Page] | None = [] if self._previewing and first else None
         held = 0
         for page in connector.changes(name, cursor, self.p.batch_size):
             if keeping is not None:

@@ -23,14 +23,24 @@ _EXTRA: dict[str, tuple[str, ...]] = {
     "product_groups": ("code",),
     "orders": ("status",),
 }
-#: the common names of a document line
-LINE_FIELDS = ("description", "qty", "unit_price", "tax_rate", "product_id", "product_code", "amount")
+#: (entity, CRM field) -> the common name of a row whose ERP field another row already names: the smartcrm
+#: products' price rows per warehouse and currency read the same ERP price list as Perfex's one `rate`
+_ALIASES: dict[tuple[str, str], str] = {("products", "prices"): "price_rows"}
+#: the CRM table presets whose default rows the ERP's declaration covers too
+_PRESETS = ("perfex", "smartcrm")
+
+
+def _common(name: str, row: Mapping[str, Any]) -> str:
+    return _ALIASES.get((name, row["crm"]), row["erp"])
+#: the common names of a line: a document's, and a price list's (a product's price in a warehouse and currency)
+LINE_FIELDS = ("description", "qty", "unit_price", "tax_rate", "product_id", "product_code", "amount",
+               "warehouse_id", "currency_id", "price")
 
 
 def _common_fields() -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for name in ENTITIES:
-        own = tuple(r["erp"] for r in default_fields(name))
+        own = tuple(_common(name, r) for preset in _PRESETS for r in default_fields(name, preset))
         out[name] = tuple(dict.fromkeys((*own, *_EXTRA.get(name, ()))))
     return out
 
@@ -48,26 +58,33 @@ def _crm_held(row: Mapping[str, Any]) -> Held:
                 lines=tuple((sub["erp"], _crm_held(sub)) for sub in row.get("fields") or ()))
 
 
-def _erp_held(row: Mapping[str, Any]) -> Held:
-    return Held(row["erp"], row.get("type", "text"),
-                lines=tuple((sub["erp"], _erp_held(sub)) for sub in row.get("fields") or ()))
+def _erp_held(rows: list[Mapping[str, Any]]) -> Held:
+    """The ERP's field the rows (of each preset) read, with the union of their lines' fields."""
+    subs: dict[str, list[Mapping[str, Any]]] = {}
+    for row in rows:
+        for sub in row.get("fields") or ():
+            subs.setdefault(sub["erp"], []).append(sub)
+    return Held(rows[0]["erp"], rows[0].get("type", "text"),
+                lines=tuple((common, _erp_held(held)) for common, held in subs.items()))
 
 
-def _keys(name: str) -> tuple[str, ...]:
-    by_crm = {r["crm"]: r["erp"] for r in default_fields(name)}
-    return tuple(by_crm[k] for k in default_match_keys(name) if k in by_crm)
+def _keys(name: str, preset: str = "perfex") -> tuple[str, ...]:
+    by_crm = {r["crm"]: r["erp"] for r in default_fields(name, preset)}
+    return tuple(by_crm[k] for k in default_match_keys(name, preset) if k in by_crm)
 
 
-def perfex_presets(*, customer_number: bool = False) -> KindPresets:
-    """The Perfex CRM tables' declaration; `customer_number` for the CRM module's tblclients.customer_number,
-    which stock Perfex has not (offered as the first key, the ERP's customer number kept in the CRM)."""
+def perfex_presets(*, customer_number: bool = False, preset: str = "perfex") -> KindPresets:
+    """The Perfex CRM tables' declaration, with the default rows of the table preset `preset` ("smartcrm" keeps
+    orders and product prices in tables of its own); `customer_number` for the CRM module's
+    tblclients.customer_number, which stock Perfex has not (offered as the first key, the ERP's customer number
+    kept in the CRM)."""
     entities: dict[str, EntityFields] = {}
     for name in ENTITIES:
-        rows = default_fields(name)
+        rows = default_fields(name, preset)
         if not rows:
             continue
-        fields = tuple((r["erp"], _crm_held(r)) for r in rows)
-        keys = _keys(name)
+        fields = tuple((_common(name, r), _crm_held(r)) for r in rows)
+        keys = _keys(name, preset)
         if name == "clients":
             keys = (*keys, "company")  # after the VAT code: where the other side keeps names unique
             if customer_number:
@@ -81,6 +98,15 @@ def perfex_presets(*, customer_number: bool = False) -> KindPresets:
 
 
 def rest_erp_presets() -> KindPresets:
-    """The generic REST ERP's declaration: every default row's ERP field, under its own name."""
-    return KindPresets({name: EntityFields(tuple((r["erp"], _erp_held(r)) for r in rows), _keys(name))
-                        for name in ENTITIES if (rows := default_fields(name))})
+    """The generic REST ERP's declaration: every default row's ERP field (of each CRM table preset), under its
+    own name or the row's alias."""
+    entities: dict[str, EntityFields] = {}
+    for name in ENTITIES:
+        held: dict[str, list[Mapping[str, Any]]] = {}
+        for preset in _PRESETS:
+            for row in default_fields(name, preset):
+                held.setdefault(_common(name, row), []).append(row)
+        if held:
+            entities[name] = EntityFields(tuple((common, _erp_held(rows)) for common, rows in held.items()),
+                                          _keys(name))
+    return KindPresets(entities)

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Table, create_engine, func, select
 from sqlalchemy.engine import Engine
 
 from erpsync_gui.sandbox import demo_crm_schema as s
+from erpsync_gui.sandbox import demo_places as places
 from erpsync_gui.sandbox.demo_crm_perfex import (
     COUNTRY_IDS,
     PREFIX,
@@ -106,6 +107,8 @@ def _fill(engine: Engine, overlap: Sequence[Mapping[str, Any]], seed_value: int)
     rng = random.Random(f"{seed_value}:demo-crm")
     with engine.begin() as conn:
         seed_reference_rows(conn)
+        _insert(conn, s.COUNTIES_TABLE, [{"id": i, "code": c, "name": n} for i, c, n in places.COUNTIES])
+        _insert(conn, s.LOCALITIES, [{"id": i, "county_id": c, "name": n} for i, c, n in places.LOCALITIES])
         currencies = _insert(conn, s.CURRENCIES, [
             {"symbol": "lei", "name": "RON", "decimal_separator": ",", "thousand_separator": ".",
              "placement": "after", "isdefault": 1},
@@ -162,7 +165,8 @@ def _overlap_client(erp: Mapping[str, Any], i: int, by_country: Mapping[str, int
            "state": erp.get("county") or erp.get("state"), "address": erp.get("address"),
            "website": erp.get("website"), "active": 1 if erp.get("active", True) else 0,
            "customer_number": erp["customer_number"], "datecreated": _when(rng),
-           "default_currency": by_country.get(str(erp.get("country")), 0), "addedfrom": 1}
+           "default_currency": by_country.get(str(erp.get("country")), 0), "addedfrom": 1,
+           "county_id": places.county_id(erp.get("county")), "locality_id": places.locality_id(erp.get("city"))}
     if i % VARIED_EVERY == VARIED_EVERY - 1:
         _vary(row, i // VARIED_EVERY, rng)
     return row
@@ -195,6 +199,7 @@ def _crm_client(j: int, by_country: Mapping[str, int], rng: random.Random) -> di
             "country": COUNTRY_IDS[country], "city": city, "zip": zip_code, "state": state,
             "address": f"{street} {rng.randint(1, 90)}", "website": f"https://client{j}.crm-demo.example",
             "datecreated": _when(rng), "active": 1, "default_currency": by_country.get(country, 0), "addedfrom": 1,
+            "county_id": places.county_id(state), "locality_id": places.locality_id(city),
             # half of the CRM's own clients have no customer number yet (an export assigns one)
             "customer_number": f"CRM-{j:04d}" if j % 2 else None}
 

@@ -8,7 +8,8 @@ whose columns are this product's choice: no public schema of them was found), an
 both the CRM module's:
   - the origin marker, external_id + external_channel, on each table it syncs;
   - tblclients.customer_number, where the module keeps the ERP's customer number (stock Perfex has no
-    such column; the default mappings do not need it).
+    such column; the default mappings do not need it);
+  - tblclients.county_id and locality_id, the client's row of the module's tblcounties and tbllocalities.
 As in Perfex: no foreign keys are declared, no table has an updated-at column (every entity is read whole
 and compared by checksum), countries are tblcountries ids, the next invoice and estimate numbers live in
 tbloptions. On MySQL/MariaDB the DateTime columns are DATETIME with whole seconds, as in Perfex.
@@ -51,7 +52,8 @@ CLIENTS = Table(
     _flag("country", 0), _text("city", 100), _text("zip", 15), _text("state", 50), _text("address", 191),
     _text("website", 150), Column("datecreated", DateTime, nullable=False), _flag("active", 1),
     _flag("billing_country", 0, True), _flag("shipping_country", 0, True), _flag("default_currency", 0),
-    _flag("addedfrom", 0), Column("customer_number", String(50), unique=True), *_marker(),
+    _flag("addedfrom", 0), Column("customer_number", String(50), unique=True), _int("county_id", True),
+    _int("locality_id", True), *_marker(),
 )
 CONTACTS = Table(
     "tblcontacts", METADATA, _id(), _int("userid"), _flag("is_primary", 1), _text("firstname", 191, False),
@@ -212,9 +214,15 @@ ITEM_PRICES = Table(
     _money("price", False, "0.00"),
 )
 
+# the CRM module's counties and localities, which tblclients.county_id and locality_id point at (columns this
+# product's choice: no public schema of them was found)
+COUNTIES_TABLE = Table("tblcounties", METADATA, _id(), _text("code", 10), _text("name", 100, False))
+LOCALITIES = Table("tbllocalities", METADATA, _id(), _int("county_id", True), _text("name", 150, False))
+
 #: the tables that are not stock Perfex's (the Warehouse module's, the Omni Sales module's and the CRM module's)
 MODULE_TABLES = frozenset({"tblware_unit_type", "tblwarehouse", "tblinventory_manage", "tbldiscount_groups",
-                           "tblitem_client_group_discounts", "tblcart", "tblcart_detailt", "tblitem_prices"})
+                           "tblitem_client_group_discounts", "tblcart", "tblcart_detailt", "tblitem_prices",
+                           "tblcounties", "tbllocalities"})
 
 
 # MySQL never hands a deleted row's id to a new row; SQLite does, unless a table asks for AUTOINCREMENT. The

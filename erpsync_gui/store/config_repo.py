@@ -20,6 +20,7 @@ from erpsync_gui.errors import ConfigError, StoreError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
 from erpsync_gui.records import Direction, Side
+from erpsync_gui.store.change_notice import announce_profile_change
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import EndpointRow, EntityConfigRow, ProfileRow
 from erpsync_gui.timeutil import aware_utc
@@ -146,6 +147,7 @@ class ConfigRepo:
                 row.name, row.demo, row.updated_at = cfg.name, cfg.demo, now
                 row.schedule = _schedule_to_dict(cfg.schedule)
                 self._replace_children(session, row, cfg)
+                announce_profile_change(session, cfg.name)
                 session.commit()
                 return profile_from_row(row)
         except IntegrityError as exc:
@@ -222,6 +224,7 @@ class ConfigRepo:
                 if row is None:
                     raise self._missing(session, name)
                 session.delete(row)
+                announce_profile_change(session, name)
                 session.commit()
         except SQLAlchemyError as exc:
             raise StoreError(f"Deleting profile {name!r} failed: {exc}") from exc

@@ -78,6 +78,26 @@ def _start_scheduler(service, runs, store):
     return scheduler
 
 
+def _remote_schedule(service):
+    """The schedule of the headless service this PC connects to, for the tray's Pause and next run; None when
+    it runs its own scheduler or holds no token for the service."""
+    from erpsync_gui.ui.main_window import ui_settings
+    from erpsync_gui.ui.service_window import service_url
+
+    url = service_url(ui_settings(service.data_dir))
+    if not url:
+        return None
+    from erpsync_gui.app.remote_service import RemoteSchedule, connect
+
+    try:
+        schedule = RemoteSchedule(connect(url, service.secrets))
+    except ERPSyncError as exc:
+        log.warning("The tray cannot pause the service's schedule: %s", exc)
+        return None
+    schedule.start_polling()
+    return schedule
+
+
 def _attach_tray(ctx, window, scheduler, app: QApplication):
     try:
         from erpsync_gui.ui.tray import TrayController
@@ -158,7 +178,7 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
     logging.getLogger("erpsync").setLevel(logging.INFO)
     service = SyncService(store, secrets, directory)
     runs = RunManager(service)
-    window = tray = scheduler = webhooks = None
+    window = tray = scheduler = webhooks = remote_schedule = None
     try:
         profile = setup_demo(store, secrets, directory).name if getattr(args, "demo", False) else None
         scheduler = _start_scheduler(service, runs, store)
@@ -166,7 +186,9 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
                         data_dir=directory, scheduler=scheduler)
         webhooks = start_webhooks(ctx)
         window = MainWindow(ctx)
-        tray = _attach_tray(ctx, window, scheduler, app)
+        # connected to a service, the tray's Pause and next run are the service's (the pages keep none)
+        remote_schedule = _remote_schedule(service) if scheduler is None else None
+        tray = _attach_tray(ctx, window, scheduler or remote_schedule, app)
         if instance is not None:
             instance.activation_requested.connect(window.bring_to_front)
             instance.activation_requested.connect(lambda: log.info("Another launch brought the window forward"))
@@ -190,6 +212,8 @@ def _run_window(app: QApplication, args: argparse.Namespace, directory: Path, se
                 scheduler.shutdown()
         if tray is not None:
             tray.close()
+        if remote_schedule is not None:
+            remote_schedule.shutdown()
         if webhooks is not None:
             webhooks.stop()
         QThreadPool.globalInstance().waitForDone(30_000)

@@ -131,9 +131,28 @@ class ServiceWindow(QWidget):
         self.log_view.setReadOnly(True)
         self.errors = _table(("Count", "Entity", "Kind", "Error", "Last seen"))
         self.conflicts = _table(("Conflict", "Entity", "CRM id", "ERP id", "Fields", "Reason"))
+        self.conflicts.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.conflicts.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.keep_crm_button = QPushButton("Keep &CRM")
+        self.keep_crm_button.setToolTip("Write the CRM's values of every differing field to both systems")
+        self.keep_crm_button.clicked.connect(lambda: self.decide("crm"))
+        self.keep_erp_button = QPushButton("Keep E&RP")
+        self.keep_erp_button.setToolTip("Write the ERP's values of every differing field to both systems")
+        self.keep_erp_button.clicked.connect(lambda: self.decide("erp"))
+        self.skip_button = QPushButton("S&kip")
+        self.skip_button.setToolTip("Leave this conflict undecided and go to the next one")
+        self.skip_button.clicked.connect(self.skip_conflict)
+        conflicts_tab = QWidget()
+        conflicts_box = QVBoxLayout(conflicts_tab)
+        conflicts_box.addWidget(self.conflicts, 1)
+        decide = QHBoxLayout()
+        for widget in (self.keep_crm_button, self.keep_erp_button, self.skip_button):
+            decide.addWidget(widget)
+        decide.addStretch(1)
+        conflicts_box.addLayout(decide)
         self.tabs = QTabWidget()
         for widget, title in ((self.runs, "Runs"), (self.queue, "Queue"), (self.log_view, "Log"),
-                              (self.errors, "Errors"), (self.conflicts, "Conflicts")):
+                              (self.errors, "Errors"), (conflicts_tab, "Conflicts")):
             self.tabs.addTab(widget, title)
 
         layout = QVBoxLayout(self)
@@ -192,7 +211,8 @@ class ServiceWindow(QWidget):
         self._say("Not connected: this PC runs its own schedule after the app restarts")
 
     def _set_connected(self, connected: bool) -> None:
-        for widget in (self.sync_button, self.cancel_button, self.profiles, self.entity):
+        for widget in (self.sync_button, self.cancel_button, self.profiles, self.entity, self.keep_crm_button,
+                       self.keep_erp_button, self.skip_button):
             widget.setEnabled(connected)
 
     # -- refreshing ------------------------------------------------------------------------------
@@ -226,8 +246,12 @@ class ServiceWindow(QWidget):
                                              f"{e.entity or '-':<12} {e.message}" for e in snapshot.logs))
         _fill(self.errors, [(g.count, g.entity, g.error_kind or "", g.title,
                              f"{g.last_seen.astimezone():%Y-%m-%d %H:%M}") for g in snapshot.errors])
+        chosen = self._chosen_conflict()
         _fill(self.conflicts, [(c.id, c.entity, c.crm_id or "", c.erp_id or "", ", ".join(c.differing), c.reason)
                                for c in snapshot.conflicts])
+        ids = [c.id for c in snapshot.conflicts]
+        if ids:
+            self.conflicts.selectRow(ids.index(chosen) if chosen in ids else 0)
 
     # -- control ---------------------------------------------------------------------------------
     def sync_entity(self) -> None:
@@ -235,6 +259,28 @@ class ServiceWindow(QWidget):
 
     def cancel_entity(self) -> None:
         self._on_service(lambda remote, p, e: remote.cancel(p, e), "asked to stop")
+
+    def _chosen_conflict(self) -> int | None:
+        row = self.conflicts.currentRow()
+        item = self.conflicts.item(row, 0) if row >= 0 else None
+        return int(item.text()) if item is not None else None
+
+    def decide(self, keep: str) -> None:
+        """Settle the selected conflict on the service: every differing field from the CRM or the ERP."""
+        remote, profile, number = self.remote, self.profiles.currentText(), self._chosen_conflict()
+        if remote is None or not profile or number is None:
+            return
+        side = keep.upper()
+        run_in_background(lambda: remote.resolve_conflict(profile, number, keep=keep), owner=self,
+                          on_done=lambda _r: (self._say(f"Conflict {number} settled: the {side} values kept"),
+                                              self.refresh()),
+                          on_error=lambda exc: self._say(f"Conflict {number} not settled: {exc}", error=True))
+
+    def skip_conflict(self) -> None:
+        """Go to the next conflict; the skipped one stays open for later."""
+        rows = self.conflicts.rowCount()
+        if rows:
+            self.conflicts.selectRow((self.conflicts.currentRow() + 1) % rows)
 
     def _on_service(self, action, done: str) -> None:
         remote, profile, entity = self.remote, self.profiles.currentText(), self.entity.currentText()

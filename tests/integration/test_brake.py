@@ -109,7 +109,25 @@ def test_a_run_the_brake_lets_go_on_reads_the_systems_changes_only_once(harness,
 
     assert result.status == "success" and result.counts["updated"] == 4, result.message
     assert result.brake is not None and not result.brake.held  # previewed, and let go on
-    assert sorted(reads) == [Side.CRM, Side.ERP]  # each side's changes read once, by the preview
+    # the first side's changes read once, by the preview; the second side's again, since the first side's
+    # writes may have changed the very records the preview read there
+    assert reads == [Side.CRM, Side.ERP, Side.ERP]
+    crm = harness.crm_rows()
+    assert sorted(row["city"] for row in crm.values()).count("Iași") == 4  # the ERP's edits are not undone
+
+
+def test_a_previewed_full_run_does_not_take_what_it_just_created_for_deleted(harness):
+    _ten_linked(harness)
+    new = harness.crm_create(customer_number="C99", company="Neu", city="Sibiu")
+
+    result = harness.sync(brake=True, full=True, settings={"brake_min": 0, "brake_percent": 50,
+                                                           "on_delete": "propagate"})
+
+    assert result.status == "success" and result.counts["inserted"] == 1, result.message
+    link = next(link for link in harness.links() if link.crm_id == new)
+    # the ERP's full read comes after the CRM side created the twin: it is met, not concluded deleted
+    assert link.state == "synced" and link.erp_id in harness.erp_rows()
+    assert new in harness.crm_rows() and len(harness.erp_rows()) == 11
 
 
 def test_the_number_limit_applies_when_it_is_smaller_than_the_share(harness):

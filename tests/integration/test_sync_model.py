@@ -211,17 +211,19 @@ class SyncHistory(RuleBasedStateMachine):
 
     @rule(direction=st.sampled_from(Direction), policy=st.sampled_from(POLICIES),
           batch=st.integers(2, 50), full=st.booleans(), paging=st.sampled_from(("page", "offset", "cursor")),
-          stop_early=st.booleans())
+          stop_early=st.booleans(), previewed=st.booleans())
     def sync(self, direction: Direction, policy: str, batch: int, full: bool, paging: str,
-             stop_early: bool) -> None:
+             stop_early: bool, previewed: bool) -> None:
         cancel = CancelToken()
 
         def stop_after_a_batch(event) -> None:
             if stop_early and event.phase == "applying":
                 cancel.cancel()
 
+        # previewed: the brake's preview runs first and lets the run go on (it writes from the preview's read)
+        settings = {**self._settings, "brake_min": 10**6, "review_first_sync": False} if previewed else self._settings
         result = self.h.sync(direction=direction, policy=policy, batch=batch, full=full, paging=paging,
-                             progress=stop_after_a_batch, cancel=cancel, settings=self._settings)
+                             progress=stop_after_a_batch, cancel=cancel, settings=settings, brake=previewed)
         assert result.status in ("success", "partial", "failed", "cancelled"), result
         assert "internal error" not in (result.message or ""), result.message
         if result.status in ("success", "partial"):

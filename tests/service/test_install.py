@@ -1,5 +1,5 @@
 """`erpsync service install --dry-run` on Linux prints the systemd unit, which systemd itself accepts, and the
-unit shipped in packaging/linux/ is that unit; the service schedule as cron; the reads in parts' id ranges."""
+unit shipped in packaging/linux/ is that unit; the reads in parts' id ranges."""
 
 from __future__ import annotations
 
@@ -11,12 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from erpsync_gui.app.headless.schedule import cron_of
 from erpsync_gui.app.headless.systemd import render_unit
 from erpsync_gui.cli import main
 from erpsync_gui.connectors.partitions import IdRange, split_ids
-from erpsync_gui.errors import ConfigError
-from erpsync_gui.profile import Schedule
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,18 +39,6 @@ def test_the_dry_run_prints_a_unit_that_systemd_accepts(tmp_path, capsys):
 def test_the_shipped_unit_is_the_one_the_product_renders():
     shipped = (REPO / "packaging" / "linux" / "erpsync.service").read_text(encoding="utf-8")
     assert shipped == render_unit(executable="/usr/local/bin/erpsync")
-
-
-@pytest.mark.parametrize(("hours", "cron"), [(1, "0 * * * *"), (4, "0 */4 * * *"), (12, "0 */12 * * *"),
-                                             (24, "0 0 * * *")])
-def test_intervals_become_cron_slots(hours, cron):
-    assert cron_of(Schedule(enabled=True, interval_hours=hours)) == cron
-
-
-def test_a_schedule_the_queue_cannot_keep_is_refused():
-    assert cron_of(Schedule(enabled=True, interval_hours=4, cron="15 2 * * 1-5")) == "15 2 * * 1-5"
-    with pytest.raises(ConfigError, match="5 h"):
-        cron_of(Schedule(enabled=True, interval_hours=5))
 
 
 def test_id_ranges_cover_every_id_once():

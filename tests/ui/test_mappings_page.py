@@ -137,11 +137,15 @@ def test_field_mapping_is_validated_before_save(page, qtbot, ui_ctx):
 
 
 def test_auto_suggest_adds_name_pairs(page, qtbot):
+    from PySide6.QtCore import Qt
+
     _select(qtbot, page, "clients")
-    page.model.remove_rows([i for i, r in enumerate(page.model.rows()) if r["crm"] in ("city", "zip")])
-    added = page.suggest_pairs()
+    # the ERP's city also feeds the locality id: without both rows the ERP's city is free to pair again
+    page.model.remove_rows([i for i, r in enumerate(page.model.rows()) if r["crm"] in ("city", "zip", "locality_id")])
+    qtbot.mouseClick(page.suggest_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(page.review.add_button, Qt.MouseButton.LeftButton)
     crm_fields = [r["crm"] for r in page.model.rows()]
-    assert added >= 2 and "city" in crm_fields and "zip" in crm_fields
+    assert "city" in crm_fields and "zip" in crm_fields
     pair = next(r for r in page.model.rows() if r["crm"] == "city")
     assert pair["erp"] == "city"
 
@@ -166,6 +170,29 @@ def test_the_empty_value_rule_is_shown_and_chosen_per_row(page, qtbot, ui_ctx):
     qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     saved = ui_ctx.service.profile("demo").entity("clients")
     assert next(r for r in saved.fields if r["crm"] == "city")["empty"] == "omit"
+
+
+def test_the_merge_rule_of_a_field_both_sides_changed_is_chosen_per_row(page, qtbot, ui_ctx):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QComboBox
+
+    _select(qtbot, page, "clients")
+    phone = next(i for i, r in enumerate(page.model.rows()) if r["crm"] == "phonenumber")
+    cell = page.model.index(phone, cols.MERGE)
+    assert cell.data() == "entity" and "both sides changed" in cell.data(Qt.ItemDataRole.ToolTipRole)
+    page.table.scrollTo(cell)
+    where = page.table.visualRect(cell).center()
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    combo = page.table.findChild(QComboBox)
+    assert combo is not None and [combo.itemText(i) for i in range(combo.count())] == list(cols.MERGE_CHOICES)
+    qtbot.keyClicks(combo, "erp_wins")
+    qtbot.keyClick(combo, Qt.Key.Key_Tab)
+    assert page.model.index(phone, cols.MERGE).data() == "erp_wins"
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    saved = ui_ctx.service.profile("demo").entity("clients")
+    assert next(r for r in saved.fields if r["crm"] == "phonenumber")["merge"] == "erp_wins"
+    assert all("merge" not in r for r in saved.fields if r["crm"] != "phonenumber")  # "entity": no key
 
 
 def test_the_rial_sign_no_font_draws_is_spelled_out_not_a_box(page):

@@ -12,8 +12,12 @@ GET  /api/v1/queue?profile=P                    sync jobs waiting or running
 GET  /api/v1/logs?profile=P[&after_id=N][&limit=N][&level=L]
 GET  /api/v1/errors?profile=P[&all=1]           errors grouped by signature
 GET  /api/v1/conflicts?profile=P                conflicts waiting for a person
+GET  /api/v1/schedule                           paused, and each profile's next scheduled run
 POST /api/v1/runs      {"profile", "entity"[, "only"]}   queue a run: {"job_id"}
 POST /api/v1/cancel    {"profile", "entity"}             {"reached": jobs cancelled or asked to stop}
+POST /api/v1/schedule  {"paused": true|false}            pause or resume the schedule: the new schedule
+POST /api/v1/conflicts {"profile", "conflict", "keep": "crm"|"erp" | "choice": {field: "crm"|"erp"}}
+                                                 decide a conflict: both systems written, {"crm_id", "erp_id"}
 """
 
 from __future__ import annotations
@@ -28,9 +32,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tzlocal import get_localzone
+
 from erpsync_gui import __version__
-from erpsync_gui.app.headless import jobs, wire
+from erpsync_gui.app.headless import jobs, schedule, service_state, wire
 from erpsync_gui.app.headless.runtime import Runtime
+from erpsync_gui.app.headless.schedule import ScheduleView
 from erpsync_gui.app.headless.settings import ServiceSettings
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.store import queries
@@ -61,10 +68,11 @@ class ControlApi:
         self._get: dict[str, Callable[[Query], Any]] = {
             "/api/v1/status": self.status, "/api/v1/profiles": self.profiles, "/api/v1/entities": self.entities,
             "/api/v1/runs": self.runs, "/api/v1/queue": self.queue, "/api/v1/logs": self.logs,
-            "/api/v1/errors": self.errors, "/api/v1/conflicts": self.conflicts,
+            "/api/v1/errors": self.errors, "/api/v1/conflicts": self.conflicts, "/api/v1/schedule": self.schedule,
         }
         self._post: dict[str, Callable[[dict[str, Any]], Any]] = {
-            "/api/v1/runs": self.start_run, "/api/v1/cancel": self.cancel,
+            "/api/v1/runs": self.start_run, "/api/v1/cancel": self.cancel, "/api/v1/schedule": self.set_paused,
+            "/api/v1/conflicts": self.resolve_conflict,
         }
 
     def authorized(self, header: str | None) -> bool:
@@ -126,7 +134,19 @@ class ControlApi:
     def conflicts(self, query: Query) -> list[Any]:
         return open_conflicts(self.runtime.store, self._profile_id(query))
 
+    def schedule(self, _query: Query) -> ScheduleView:
+        return schedule.view(self.runtime.store, self.runtime.service.config.list_profiles(),
+                             service_state.now_utc(), get_localzone())
+
     # -- control ---------------------------------------------------------------------------------
+    def set_paused(self, body: dict[str, Any]) -> ScheduleView:
+        paused = body.get("paused")
+        if not isinstance(paused, bool):
+            raise ApiError(400, "paused must be true or false")
+        service_state.set_paused(self.runtime.store, paused)
+        log.info("Schedule %s through the control API", "paused" if paused else "resumed")
+        return self.schedule({})
+
     def start_run(self, body: dict[str, Any]) -> dict[str, Any]:
         profile, entity = _text(body, "profile"), _text(body, "entity")
         config = self.runtime.service.profile(profile)
@@ -138,6 +158,30 @@ class ControlApi:
         log.info("Run of %s of profile %r queued through the control API (job %s)", entity, config.name, job_id,
                  extra={"profile_id": config.id, "entity": entity})
         return {"job_id": job_id}
+
+    def resolve_conflict(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Write the decision to both systems, as the Conflicts page of the tray app does on its own PC."""
+        from erpsync_gui.app import conflicts
+
+        profile = _text(body, "profile")
+        number = body.get("conflict")
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise ApiError(400, "conflict must be a conflict's number")
+        config = self.runtime.service.profile(profile)
+        keep, choice = body.get("keep"), body.get("choice")
+        if keep is not None:
+            if keep not in conflicts.CHOICES:
+                raise ApiError(400, "keep must be crm or erp")
+            found = next((c for c in open_conflicts(self.runtime.store, config.stored_id) if c.id == number), None)
+            if found is None:
+                raise ApiError(404, f"no open conflict {number} in profile {profile!r}")
+            choice = dict.fromkeys(found.differing, keep)
+        if not (isinstance(choice, dict) and all(v in conflicts.CHOICES for v in choice.values())):
+            raise ApiError(400, "give keep (crm or erp) or choice (each field: crm or erp)")
+        done = conflicts.resolve(self.runtime.service, config.name, number, choice)
+        log.info("Conflict %s on %s of profile %r decided through the control API", number, done.entity,
+                 config.name, extra={"profile_id": config.id, "entity": done.entity})
+        return {"conflict": number, "entity": done.entity, "crm_id": done.crm.id, "erp_id": done.erp.id}
 
     def cancel(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"reached": jobs.cancel_runs(self.runtime.client, _text(body, "profile"), _text(body, "entity"))}

@@ -21,6 +21,7 @@ SCHEDULE_TASK = "erpsync:run_schedule"
 PARTITION_TASK = "erpsync:sync_partition"
 FINISH_PARTITIONS_TASK = "erpsync:finish_partitions"
 MAINTENANCE_TASK = "erpsync:maintenance"
+TICK_TASK = "erpsync:schedule_tick"
 SYNC_TASKS = (SYNC_TASK, PARTITION_TASK)
 
 

@@ -13,7 +13,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from erpsync_gui.app.headless import queue, schedule, watchdog
+from tzlocal import get_localzone
+
+from erpsync_gui.app.headless import queue, schedule, service_state, watchdog
+from erpsync_gui.app.headless.change_listener import ChangeListener
 from erpsync_gui.app.headless.control_api import ControlApi, ControlServer
 from erpsync_gui.app.headless.runtime import Runtime, build_runtime, install
 from erpsync_gui.app.headless.settings import ServiceSettings, control_token
@@ -55,6 +58,7 @@ class HeadlessService:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._failure: BaseException | None = None
+        self._changes: ChangeListener | None = None
 
     # -- start -------------------------------------------------------------------------------------
     def start(self) -> HeadlessService:
@@ -74,9 +78,11 @@ class HeadlessService:
             install(self.runtime)
             self._app = queue.worker_app(url)
             profiles = self.runtime.service.config.list_profiles()
-            schedules = schedule.register_schedules(self._app, profiles)
+            schedule.register_schedules(self._app, self.settings.tick_cron)
             self._start_worker()
             if not self.settings.worker_only:
+                self.reload_schedule()
+                self._changes = ChangeListener(queue.conninfo(url), self.reload_schedule).start()
                 self._start_control()
                 if self.settings.webhooks:
                     self._start_webhooks(profiles)
@@ -84,10 +90,20 @@ class HeadlessService:
             self.stop()
             raise
         log.info("ERPSync service %s started: %s, %d workers%s", self.name,
-                 "worker only" if self.settings.worker_only else f"{len(schedules)} schedules",
+                 "worker only" if self.settings.worker_only
+                 else f"{sum(p.schedule.enabled for p in profiles)} schedules",
                  self.settings.concurrency,
                  f", control API {self.control.url}" if self.control is not None else "")
         return self
+
+    def reload_schedule(self) -> None:
+        """Plan the schedules saved since the last look (called at start and on each notice of a save)."""
+        if self.runtime is None:
+            return
+        planned = schedule.reload(self.runtime.store, self.runtime.service.config.list_profiles(),
+                                  service_state.now_utc(), get_localzone())
+        if planned:
+            log.info("Schedule of %s planned anew", ", ".join(repr(name) for name in planned))
 
     def _start_worker(self) -> None:
         self._thread = threading.Thread(target=self._work, name="erpsync-worker", daemon=True)
@@ -164,6 +180,9 @@ class HeadlessService:
             host.stop()
         self.hosts.clear()
         self.listeners.clear()
+        if self._changes is not None:
+            self._changes.stop()
+            self._changes = None
         if self.control is not None:
             self.control.stop()
             self.control = None

@@ -60,13 +60,16 @@ def client_app(store_url: str) -> Any:
 
 
 def ensure_schema(store: Store, app: Any) -> bool:
-    """Apply procrastinate's schema to the store's database once (under an advisory lock, so workers starting
-    together do not race); True when this call applied it."""
+    """Apply procrastinate's schema (and the service's state table) to the store's database once, under an
+    advisory lock so workers starting together do not race; True when this call applied procrastinate's."""
     if store.engine.dialect.name != "postgresql":
         raise ConfigError("the service's task queue needs a PostgreSQL state store")
     try:
         with advisory_lock(store.engine, SCHEMA_LOCK_KEY) as conn:
             assert conn is not None
+            from erpsync_gui.app.headless.service_state import ensure_table
+
+            ensure_table(conn)
             present = conn.execute(text("SELECT to_regclass('procrastinate_jobs') IS NOT NULL")).scalar_one()
             conn.commit()
             if present:

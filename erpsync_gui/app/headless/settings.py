@@ -41,6 +41,8 @@ class ServiceSettings(BaseModel):
     watch_interval_s: float = Field(15.0, gt=0, le=3600, description="how often dead workers are looked for")
     poll_s: float = Field(5.0, gt=0, le=600, description="how often a worker looks for jobs besides notifications")
     stop_timeout_s: float = Field(60.0, ge=0, le=3600, description="how long a stop waits for running syncs")
+    tick_cron: str = Field("* * * * *", min_length=9, max_length=100,
+                           description="when the schedule looks for due profiles (cron, five fields)")
 
     @classmethod
     def load(cls, path: Path | None, overrides: dict[str, Any]) -> ServiceSettings:

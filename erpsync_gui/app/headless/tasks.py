@@ -72,6 +72,7 @@ def register_tasks(app: Any) -> None:
     app.task(name=jobs.PARTITION_TASK, pass_context=True, retry=retry)(sync_partition)
     app.task(name=jobs.FINISH_PARTITIONS_TASK, pass_context=True, retry=_finish_retry())(finish_partitions)
     app.task(name=jobs.MAINTENANCE_TASK, pass_context=True)(maintenance)
+    app.task(name=jobs.TICK_TASK, pass_context=True)(schedule_tick)
 
 
 #: finished jobs are kept this long (the control API and the log name them), then deleted
@@ -81,6 +82,21 @@ KEEP_JOBS_HOURS = 72
 async def maintenance(context: Any, timestamp: int) -> None:
     """Delete succeeded jobs older than KEEP_JOBS_HOURS (failed ones stay for a person to see)."""
     await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_JOBS_HOURS)
+
+
+def schedule_tick(context: Any, timestamp: int) -> dict[str, Any]:
+    """The schedule's minute (a periodic job): start the profiles that are due (see schedule.py)."""
+    from datetime import UTC, datetime
+
+    from tzlocal import get_localzone
+
+    from erpsync_gui.app.headless import schedule
+
+    runtime = current()
+    started = schedule.tick(runtime.store, runtime.service.config.list_profiles(),
+                            schedule.defer_schedule(runtime.client), datetime.fromtimestamp(timestamp, UTC),
+                            get_localzone())
+    return {"started": started}
 
 
 def _only(only: Mapping[str, Sequence[str]] | None) -> dict[Side, list[str]] | None:

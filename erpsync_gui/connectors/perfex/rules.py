@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from erpsync_gui.connectors.perfex import contacts, groups, numbering, projects, required, sales
+from erpsync_gui.connectors.perfex import contacts, groups, numbering, places, projects, required, sales
 from erpsync_gui.connectors.perfex.settings import get_option, table
 from erpsync_gui.connectors.sql_options import PerfexDefaults
 from erpsync_gui.connectors.sql_rules import PresetRules, WriteContext
@@ -74,6 +74,7 @@ class PerfexRules(PresetRules):
         filled = required.filled(et.table)
         fields = []
         for f in info.fields:
+            f = places.with_choices(conn, _catalog(et), et.table, f)
             if f.required and fixed.get(f.name) is not None:
                 f = dataclasses.replace(f, required=False, default=fixed[f.name])
             elif f.required and f.name in filled:

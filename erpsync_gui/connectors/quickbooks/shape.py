@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from erpsync_gui.connectors.quickbooks.entities import Entity
@@ -39,6 +41,8 @@ def unflatten(data: Mapping[str, Any], top: bool = True) -> dict[str, Any]:
             continue
         if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
             value = [unflatten(v, top=False) for v in value]
+        if key.endswith("Ref.value") and isinstance(value, int | float) and not isinstance(value, bool):
+            value = str(value)  # a reference's value is text in QuickBooks (a linked id may arrive as a number)
         parts = ["Line"] if top and key == "lines" else key.split(".")
         target = out
         for part in parts[:-1]:
@@ -47,7 +51,24 @@ def unflatten(data: Mapping[str, Any], top: bool = True) -> dict[str, Any]:
                 node = target[part] = {}
             target = node
         target[parts[-1]] = value
+    if top and isinstance(out.get("Line"), list):
+        out["Line"] = [complete_line(line) if isinstance(line, dict) else line for line in out["Line"]]
     return out
+
+
+def complete_line(line: dict[str, Any]) -> dict[str, Any]:
+    """A sales line as QuickBooks requires it: its DetailType named by the detail it carries, and its Amount
+    (QuickBooks asks for it beside the quantity and the unit price) from Qty × UnitPrice when not given."""
+    detail = line.get("SalesItemLineDetail")
+    if not isinstance(detail, dict):
+        return line
+    line.setdefault("DetailType", "SalesItemLineDetail")
+    qty, price = detail.get("Qty"), detail.get("UnitPrice")
+    if line.get("Amount") is None and qty is not None and price is not None:
+        # not numbers: the line goes as it is, and QuickBooks names the field in its Fault
+        with contextlib.suppress(InvalidOperation):
+            line["Amount"] = (Decimal(str(qty)) * Decimal(str(price))).quantize(Decimal("0.01"))
+    return line
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -1,4 +1,5 @@
-"""The settings form of one side of a profile: connector kind, URL, auth and its fields, limits, log level.
+"""The settings form of one side of a profile: connector kind, URL, auth and its fields, limits, log level, and
+below them the kind's own settings with the folded Advanced section (proxy, CA bundle, timeouts, ...).
 
 Secrets are edited through SecretFields and handed back as pending changes for the keyring; the
 EndpointConfig this form returns never holds one.
@@ -29,6 +30,7 @@ from erpsync_gui.http.auth_kinds import AUTH_KINDS
 from erpsync_gui.profile import LOG_LEVELS, EndpointConfig
 from erpsync_gui.records import Side
 from erpsync_gui.ui.icons import icon
+from erpsync_gui.ui.pages.endpoint_advanced import EndpointOptions
 from erpsync_gui.ui.widgets.layouts import with_message
 from erpsync_gui.ui.widgets.secret_field import SecretChange, SecretField
 from erpsync_gui.ui.widgets.validation import FormValidator
@@ -96,6 +98,8 @@ class EndpointForm(QGroupBox):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(16, 20, 16, 16)
         outer.addLayout(self.form)
+        self.kind_options = EndpointOptions()
+        outer.addWidget(self.kind_options)
         outer.addStretch(1)
 
         self.kind = QComboBox()
@@ -145,6 +149,7 @@ class EndpointForm(QGroupBox):
             self.validator.add(edit, lambda n=name: self._option_problem(n), self.option_errors[name])
         for name, field in self.secrets.items():
             self.validator.add(field.edit, lambda n=name: self._secret_problem(n), self.secret_errors[name])
+        self.validator.add(self.kind_options, self._options_problem)
 
         for signal in (self.kind.currentIndexChanged, self.auth.currentIndexChanged):
             signal.connect(self._layout_changed)
@@ -155,6 +160,7 @@ class EndpointForm(QGroupBox):
         for spin in (self.batch_size, self.timeout, self.retries):
             spin.valueChanged.connect(self._edited)
         self.log_level.currentIndexChanged.connect(self._edited)
+        self.kind_options.changed.connect(self._edited)
 
     # -- loading and reading ---------------------------------------------------------------------
 
@@ -184,6 +190,8 @@ class EndpointForm(QGroupBox):
             widget.blockSignals(False)
         for name, field in self.secrets.items():
             field.set_stored(stored.get(name, False))
+        self.kind_options.build(endpoint.kind, endpoint.side, endpoint.auth, endpoint.options, OPTION_LABELS,
+                                after=self.log_level)
         self._show_rows()
         self.validator.validate()
 
@@ -206,6 +214,7 @@ class EndpointForm(QGroupBox):
                 options[name] = value
             else:
                 options.pop(name, None)
+        options = self.kind_options.apply(options)
         return dataclasses.replace(
             self._original, kind=self.current_kind(), url=self.url.text().strip(), auth=self.current_auth(),
             batch_size=self.batch_size.value(), timeout=float(self.timeout.value()), retries=self.retries.value(),
@@ -243,6 +252,12 @@ class EndpointForm(QGroupBox):
             return f"{OPTION_LABELS[name]} is needed for {AUTH_LABELS[self.current_auth()].lower()}"
         return None
 
+    def _options_problem(self) -> str | None:
+        if self._original is None:
+            return None
+        problems = self.kind_options.check(self.endpoint())
+        return "Correct the settings marked red" if problems else None
+
     def _secret_problem(self, name: str) -> str | None:
         if name != REQUIRED_SECRETS.get(self.current_auth()) or name not in self.secret_names():
             return None
@@ -263,6 +278,9 @@ class EndpointForm(QGroupBox):
         self.form.setRowVisible(self.sign_in_row, self.current_auth() == "oauth2")
 
     def _layout_changed(self) -> None:
+        if self._original is not None:  # another kind or sign-in has other settings of its own
+            self.kind_options.build(self.current_kind(), self._original.side, self.current_auth(),
+                                    self.endpoint().options, OPTION_LABELS, after=self.log_level)
         self._show_rows()
         self._edited()
 

@@ -18,8 +18,18 @@ from PySide6.QtGui import QBrush, QColor
 from erpsync_gui.mapping import TYPES
 
 COLUMNS = ("CRM field", "ERP field", "Type", "Transform", "Value map", "Default", "Required", "Direction",
-           "When empty", "Lookup/currency")
-CRM, ERP, TYPE, TRANSFORM, VALUE_MAP, DEFAULT, REQUIRED, DIRECTION, EMPTY, EXTRA = range(len(COLUMNS))
+           "When empty", "Both changed", "Lookup/currency")
+CRM, ERP, TYPE, TRANSFORM, VALUE_MAP, DEFAULT, REQUIRED, DIRECTION, EMPTY, MERGE, EXTRA = range(len(COLUMNS))
+#: a row's merge rule ("entity": the entity's own rule for a field both sides changed)
+MERGE_CHOICES = ("entity", "crm_wins", "erp_wins", "newest_wins", "ask")
+MERGE_HELP = (
+    "Under the merge policy, when both sides changed this field since the last sync:\n"
+    "entity: the entity's rule (Both changed, beside the conflict policy)\n"
+    "crm_wins / erp_wins: that side's value is kept and written to the other\n"
+    "newest_wins: the value of the record changed last\n"
+    "ask: the record waits in the conflict queue for you to decide\n"
+    "A field only one side changed always comes from that side."
+)
 DIRECTIONS = ("both", "export", "import")
 #: the empty-value rule of a row (the same for a create and an update, per target side)
 EMPTY_CHOICES = ("auto", "null", "omit", "default")
@@ -161,6 +171,8 @@ class FieldMappingModel(QAbstractTableModel):
                 return "Double-click to edit the value map"
             if column == EMPTY:
                 return EMPTY_HELP
+            if column == MERGE:
+                return MERGE_HELP
         if role == Qt.ItemDataRole.ForegroundRole and column == VALUE_MAP and not row.get("value_map"):
             return QBrush(QColor("#8a94a3"))
         return None
@@ -188,6 +200,8 @@ class FieldMappingModel(QAbstractTableModel):
             if isinstance(rule, dict):
                 return " · ".join(f"{side.upper()}: {value}" for side, value in sorted(rule.items()))
             return str(rule or "auto")
+        if column == MERGE:
+            return str(row.get("merge") or "entity")
         if column == EXTRA:
             kind = row.get("type", "text")
             if kind == "lookup":
@@ -226,6 +240,11 @@ class FieldMappingModel(QAbstractTableModel):
                 row.pop("empty", None)
             else:
                 row["empty"] = str(value)
+        elif column == MERGE:
+            if str(value) in MERGE_CHOICES[1:]:
+                row["merge"] = str(value)
+            else:
+                row.pop("merge", None)
         elif column == EXTRA:
             text = str(value).strip()
             key = "lookup" if row.get("type") == "lookup" else "currency"

@@ -11,9 +11,6 @@ from erpsync_gui.app.service import SyncService
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.records import EntityInfo, FieldInfo, Record, Side
 
-#: what FieldInfo types become in a suggested mapping row
-ROW_TYPES = {"number": "number", "integer": "integer", "boolean": "boolean", "date": "date", "datetime": "datetime"}
-
 
 @dataclass(frozen=True)
 class Samples:

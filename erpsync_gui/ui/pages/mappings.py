@@ -5,48 +5,38 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
-    QSplitter,
-    QTableView,
     QTabWidget,
-    QVBoxLayout,
     QWidget,
 )
 
 from erpsync_gui.engine.runner import LinkResolver
 from erpsync_gui.engine.targets import missing_fields
 from erpsync_gui.errors import ConfigError, ERPSyncError
-from erpsync_gui.mapping import EntityMapping, auto_suggest, parse_fields
+from erpsync_gui.mapping import EntityMapping, parse_fields
 from erpsync_gui.mapping.checks import entity_problems
-from erpsync_gui.profile import CONFLICT_POLICIES, EntityConfig, ProfileConfig
+from erpsync_gui.mapping.suggestions import Suggestion, marker_fields, suggestions
+from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages import mapping_model as cols
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
+from erpsync_gui.ui.pages.mapping_fields_tab import FieldsTab
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
-from erpsync_gui.ui.pages.mapping_preview import MappingPreview
-from erpsync_gui.ui.pages.mapping_samples import ROW_TYPES, Samples, fetch_currencies, fetch_samples
-from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog
-from erpsync_gui.ui.widgets.choice_delegate import ChoiceDelegate
+from erpsync_gui.ui.pages.mapping_samples import Samples, fetch_currencies, fetch_samples
+from erpsync_gui.ui.pages.mapping_settings import EntitySettings
+from erpsync_gui.ui.pages.mapping_table import select_rows
+from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog, lists_loader
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.validation import set_invalid
 from erpsync_gui.ui.widgets.worker import run_in_background
-
-DIRECTION_LABELS = {Direction.BOTH: "Both ways", Direction.EXPORT: "CRM → ERP only (export)",
-                    Direction.IMPORT: "ERP → CRM only (import)"}
-POLICY_LABELS = {"crm_wins": "CRM wins", "erp_wins": "ERP wins", "newest_wins": "Newest change wins",
-                 "manual": "Ask me (conflict queue)"}
 
 
 class MappingsPage(QWidget):
@@ -70,93 +60,18 @@ class MappingsPage(QWidget):
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
         self._preview_timer.timeout.connect(self._refresh_preview)
 
-        self.entity = QComboBox()
-        self.direction = QComboBox()
-        for direction, label in DIRECTION_LABELS.items():
-            self.direction.addItem(label, direction.value)
-        self.policy = QComboBox()
-        for policy in CONFLICT_POLICIES:
-            self.policy.addItem(POLICY_LABELS.get(policy, policy), policy)
-        self.match_keys = QLineEdit()
-        self.match_keys.setPlaceholderText("CRM fields tried in order, e.g. vat, customer_number")
-        for combo in (self.entity, self.direction, self.policy):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(10)
-            combo.setMaximumWidth(150)
-        # the policies' and the directions' names are longer ("Ask me (conflict queue)", "ERP → CRM only"): whole
-        for combo in (self.policy, self.direction):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            combo.setMaximumWidth(16_777_215)
-        # the keys shown whole at 1280 logical pixels (a 1920 px screen at 150 %) next to the three choices
-        self.match_keys.setMinimumWidth(190)
-        settings = QHBoxLayout()
-        settings.setSpacing(8)
-        for label, widget in (("E&ntity", self.entity), ("D&irection", self.direction), ("&Conflicts", self.policy),
-                              ("Match &keys", self.match_keys)):
-            caption = QLabel(label)
-            caption.setBuddy(widget)
-            settings.addSpacing(0 if widget is self.entity else 12)
-            settings.addWidget(caption)
-            settings.addWidget(widget, 2 if widget is self.match_keys else 0)
-
+        #: pairs the admin turned down, per entity, not offered again until the page reloads
+        self.rejected: dict[str, set[tuple[str, str]]] = {}
+        self.settings = EntitySettings()
+        self.entity, self.direction = self.settings.entity, self.settings.direction
+        self.policy, self.match_keys = self.settings.policy, self.settings.match_keys
         self.model = FieldMappingModel()
-        self.table = QTableView()
-        self.table.setTabKeyNavigation(False)  # Tab leaves the grid; the arrows move in it
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in ((cols.CRM, 130), (cols.ERP, 130), (cols.TYPE, 86), (cols.TRANSFORM, 130),
-                              (cols.VALUE_MAP, 100), (cols.DEFAULT, 76), (cols.REQUIRED, 82), (cols.DIRECTION, 84),
-                              (cols.EMPTY, 90)):
-            # never narrower than its heading (bold in the stylesheet: a fifth wider than the plain font)
-            title = str(self.model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
-            heading = round(self.table.horizontalHeader().fontMetrics().horizontalAdvance(title) * 1.2) + 24
-            self.table.setColumnWidth(column, max(width, heading))
-        self.table.setItemDelegateForColumn(cols.CRM, ChoiceDelegate(lambda: self._field_names(Side.CRM),
-                                                                     editable=True, parent=self))
-        self.table.setItemDelegateForColumn(cols.ERP, ChoiceDelegate(lambda: self._field_names(Side.ERP),
-                                                                     editable=True, parent=self))
-        self.table.setItemDelegateForColumn(cols.TYPE, ChoiceDelegate(lambda: cols.TYPE_CHOICES, parent=self))
-        self.table.setItemDelegateForColumn(cols.DIRECTION, ChoiceDelegate(lambda: cols.DIRECTIONS, parent=self))
-        self.table.setItemDelegateForColumn(cols.EMPTY, ChoiceDelegate(lambda: cols.EMPTY_CHOICES, parent=self))
-        self.add_button = QPushButton(icons.icon("add"), "&Add field")
-        self.remove_button = QPushButton(icons.icon("remove"), "&Remove")
-        self.value_map_button = QPushButton(icons.icon("edit"), "&Value map…")
-        self.suggest_button = QPushButton(icons.icon("suggest"), "Su&ggest pairs")
-        self.sample_button = QPushButton(icons.icon("refresh"), "New sa&mple")
-        tools = QHBoxLayout()
-        for button in (self.add_button, self.remove_button, self.value_map_button):
-            tools.addWidget(button)
-        tools.addStretch(1)
-        tools.addWidget(self.suggest_button)
-        tools.addWidget(self.sample_button)
-        self.problems = QLabel()
-        self.problems.setObjectName("fieldError")
-        self.problems.setWordWrap(True)
-        self.problems.hide()
-        self.preview = MappingPreview()
-        upper = QWidget()
-        upper_layout = QVBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.addLayout(tools)
-        upper_layout.addWidget(self.table, 1)
-        upper_layout.addWidget(self.problems)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(upper)
-        splitter.addWidget(self.preview)
-        # the rows being edited get the larger share (at 150 % an even split left four rows in view); the
-        # handle moves the line
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        self.splitter = splitter
-        splitter.setSizes([600, 400])
-        fields_tab = QWidget()
-        fields_layout = QVBoxLayout(fields_tab)
-        fields_layout.setContentsMargins(12, 12, 12, 12)
-        fields_layout.addWidget(splitter)
+        fields_tab = FieldsTab(self.model, self._field_names)
+        self.table, self.problems, self.preview = fields_tab.table, fields_tab.problems, fields_tab.preview
+        self.review, self.splitter = fields_tab.review, fields_tab.splitter
+        self.add_button, self.remove_button = fields_tab.add_button, fields_tab.remove_button
+        self.value_map_button, self.suggest_button = fields_tab.value_map_button, fields_tab.suggest_button
+        self.sample_button = fields_tab.sample_button
 
         self.currencies = CurrencyEditor()
         self.same_currencies = QCheckBox("Use this currency mapping for every entity of the profile")
@@ -176,7 +91,7 @@ class MappingsPage(QWidget):
         footer.addWidget(self.save_button)
         layout = page_layout(self, self.title, "How each entity's fields and currencies correspond, which way "
                                                "it syncs, how twins are found and who wins a conflict.")
-        layout.addLayout(settings)
+        layout.addWidget(self.settings)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)
 
@@ -194,6 +109,8 @@ class MappingsPage(QWidget):
         self.value_map_button.clicked.connect(lambda: self.edit_value_map(self._selected_row()))
         self.table.doubleClicked.connect(self._double_clicked)
         self.suggest_button.clicked.connect(self.suggest_pairs)
+        self.review.accepted.connect(self._add_pairs)
+        self.review.rejected.connect(self._reject_pairs)
         self.sample_button.clicked.connect(lambda: self.load_samples(force=True))
         self.currencies.import_button.clicked.connect(self._ask_import)
         self.currencies.export_button.clicked.connect(self._show_export)
@@ -210,6 +127,8 @@ class MappingsPage(QWidget):
     def reload(self) -> None:
         name = self.ctx.profile.name
         self.samples.clear()
+        self.rejected.clear()
+        self.review.clear()
         try:
             self.profile = self.ctx.service.profile(name) if name else None
         except ERPSyncError as exc:
@@ -245,6 +164,7 @@ class MappingsPage(QWidget):
         if self.current is not None:
             self._flush()
         self.current = entity
+        self.review.clear()  # the pairs offered were another entity's
         cfg = self.drafts[entity]
         self._loading = True
         self.direction.setCurrentIndex(self.direction.findData(Direction(cfg.direction).value))
@@ -375,7 +295,9 @@ class MappingsPage(QWidget):
         data = self.model.row(row)
         dialog = ValueMapDialog(f"{data.get('crm')} ↔ {data.get('erp')}", dict(data.get("value_map") or {}), self,
                                 crm_choices=self._choices(Side.CRM, data.get("crm")),
-                                erp_choices=self._choices(Side.ERP, data.get("erp")))
+                                erp_choices=self._choices(Side.ERP, data.get("erp")),
+                                load_lists=lists_loader(self.ctx.service, self.profile.name if self.profile else "",
+                                                        self.current, data.get("crm"), data.get("erp")))
         if dialog.exec():
             self.model.set_value_map(row, dialog.value_map())
 
@@ -394,21 +316,37 @@ class MappingsPage(QWidget):
         return [f.name for f in samples.fields.get(side, ())] if samples else []
 
     def suggest_pairs(self) -> int:
-        """Add rows for fields paired by name that the mapping does not use yet; returns how many."""
+        """Offer pairs of fields, by name, that the mapping does not use yet, for review; returns how many."""
         samples = self.samples.get(self.current or "")
         if samples is None or not all(samples.fields.get(side) for side in Side):
             self.message.setText("Suggestions need both sides' field lists; they could not be read yet")
             return 0
         rows = self.model.rows()
-        used = {side: {r.get(side.value) for r in rows} for side in Side}
-        crm = [f for f in samples.fields[Side.CRM] if f.name not in used[Side.CRM]]
-        erp = [f.name for f in samples.fields[Side.ERP] if f.name not in used[Side.ERP]]
-        types = {f.name: f.type for f in crm}
-        pairs = auto_suggest([f.name for f in crm], erp)
-        for crm_name, erp_name, _score in pairs:
-            self.model.add_row({"crm": crm_name, "erp": erp_name, "type": ROW_TYPES.get(types[crm_name], "text")})
-        self.message.setText(f"Added {len(pairs)} suggested pair(s)" if pairs else "No further pairs to suggest")
-        return len(pairs)
+        used = ({r.get("crm") for r in rows} - {None}, {r.get("erp") for r in rows} - {None})
+        offered = suggestions(samples.fields[Side.CRM], samples.fields[Side.ERP], used,
+                              markers=self._marker_fields(), rejected=self.rejected.get(self.current or "", set()))
+        self.review.show_suggestions(offered)
+        self.message.setText(f"{len(offered)} pair(s) to review above the rows" if offered
+                             else "No further pairs to suggest")
+        return len(offered)
+
+    def _marker_fields(self) -> set[str]:
+        """The product's own marker fields, with the names the profile's endpoints gave them."""
+        return marker_fields(*((self.profile.crm.options, self.profile.erp.options) if self.profile else ()))
+
+    def _add_pairs(self, pairs: list[Suggestion]) -> None:
+        """The accepted pairs as new rows, selected and scrolled into view."""
+        first = self.model.rowCount()
+        for pair in pairs:
+            self.model.add_row({"crm": pair.crm, "erp": pair.erp, "type": pair.type})
+        if not pairs:
+            return
+        select_rows(self.table, range(first, self.model.rowCount()))
+        self.message.setText(f"Added {len(pairs)} pair(s): they are selected in the rows")
+
+    def _reject_pairs(self, pairs: list[Suggestion]) -> None:
+        self.rejected.setdefault(self.current or "", set()).update((p.crm, p.erp) for p in pairs)
+        self.message.setText(f"{len(pairs)} suggested pair(s) turned down")
 
     # -- samples and preview ---------------------------------------------------------------------
 

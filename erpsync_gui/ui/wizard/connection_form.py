@@ -31,9 +31,12 @@ class ConnectionForm(QWidget):
     auth_changed = Signal(str)
 
     def __init__(self, specs: Sequence[FieldSpec], values: Mapping[str, Any] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *,
+                 advanced_title: str = "Advanced settings (proxy, certificates, limits, the system's own options)"
+                 ) -> None:
         super().__init__(parent)
         self.specs = list(specs)
+        self._advanced_title = advanced_title
         self.inputs: dict[str, QWidget] = {}
         self.errors: dict[str, QLabel] = {}
         layout = QVBoxLayout(self)
@@ -70,8 +73,7 @@ class ConnectionForm(QWidget):
 
     def _show_advanced(self, shown: bool) -> None:
         self.advanced_box.setVisible(shown)
-        self.advanced_toggle.setText(("▾ " if shown else "▸ ") + "Advanced settings (proxy, certificates, "
-                                     "limits, the system's own options)")
+        self.advanced_toggle.setText(("▾ " if shown else "▸ ") + self._advanced_title)
 
     def _add_row(self, form: QFormLayout, spec: FieldSpec) -> None:
         widget: QWidget

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from erpsync_gui.app.first_look import FirstLook, plan_words
+from erpsync_gui.app.first_look import FirstLook, look_words
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.profile import ProfileConfig
@@ -83,17 +83,7 @@ class FirstLookPage(QWizardPage):
         self.table.setRowCount(len(looks))
         for row, look in enumerate(looks.values()):
             self.table.setItem(row, 0, QTableWidgetItem(ENTITIES[look.entity].label))
-            waits = [ENTITIES[d].label for d in ENTITIES[look.entity].depends_on if d in looks]
-            if look.result is not None:
-                text = plan_words(look.result)
-                if look.result.status == "failed" and waits:
-                    # a dry run links nothing, so lookups to an entity planned before it stay unresolved
-                    text = (f"{look.result.counts.get('processed', 0):,} records, planned once "
-                            f"{', '.join(waits)} are linked: the first sync links those first")
-                elif look.result.status == "failed":
-                    text = f"cannot be planned: {look.result.message}"
-            else:
-                text = f"cannot be planned: {look.problem}"
+            text = look_words(look)
             self.table.setItem(row, 1, QTableWidgetItem(text))
             self.table.item(row, 1).setToolTip(text)
             if look.result is not None and look.result.plan:

@@ -1,0 +1,50 @@
+"""The row above an entity's field mapping on the Mappings page: which entity, its direction, its conflict
+policy and its match keys, each sized to show its longest choice whole."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
+
+from erpsync_gui.profile import CONFLICT_POLICIES
+from erpsync_gui.records import Direction
+
+DIRECTION_LABELS = {Direction.BOTH: "Both ways", Direction.EXPORT: "CRM → ERP only (export)",
+                    Direction.IMPORT: "ERP → CRM only (import)"}
+POLICY_LABELS = {"crm_wins": "CRM wins", "erp_wins": "ERP wins", "newest_wins": "Newest change wins",
+                 "manual": "Ask me (conflict queue)"}
+
+
+class EntitySettings(QWidget):
+    """The entity choice and the entity's direction, policy and match keys."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.entity = QComboBox()
+        self.direction = QComboBox()
+        for direction, label in DIRECTION_LABELS.items():
+            self.direction.addItem(label, direction.value)
+        self.policy = QComboBox()
+        for policy in CONFLICT_POLICIES:
+            self.policy.addItem(POLICY_LABELS.get(policy, policy), policy)
+        self.match_keys = QLineEdit()
+        self.match_keys.setPlaceholderText("CRM fields tried in order, e.g. vat, customer_number")
+        for combo in (self.entity, self.direction, self.policy):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
+            combo.setMaximumWidth(150)
+        # the policies' and the directions' names are longer ("Ask me (conflict queue)", "ERP → CRM only"): whole
+        for combo in (self.policy, self.direction):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            combo.setMaximumWidth(16_777_215)
+        # the keys shown whole at 1280 logical pixels (a 1920 px screen at 150 %) next to the three choices
+        self.match_keys.setMinimumWidth(190)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        for label, widget in (("E&ntity", self.entity), ("D&irection", self.direction), ("&Conflicts", self.policy),
+                              ("Match &keys", self.match_keys)):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            row.addSpacing(0 if widget is self.entity else 12)
+            row.addWidget(caption)
+            row.addWidget(widget, 2 if widget is self.match_keys else 0)
