@@ -183,3 +183,14 @@ def test_the_registry_finds_the_preset_by_name_and_by_its_pair():
     assert profile.crm.options["webhook"]["host"] == "192.168.1.5" and profile.crm.options["webhook"]["enabled"]
     assert profile.crm.options["webhook"]["poll_minutes"] == 5
     assert overlay({"a": {"b": 1}}, {"a.c": 2}) == {"a": {"b": 1, "c": 2}}
+
+
+def test_the_one_time_import_survives_the_profile_file():
+    from erpsync_gui.app.config_file import dump_profile, loads_profile
+
+    profile = preset_named("payamgostar-siagh").build(PresetInputs("p", "http://crm", "u", "http://erp", "v"))
+    text = dump_profile(profile)
+    assert 'first_direction = "import"' in text
+    again = loads_profile(text, "toml")
+    assert again.entity("clients").first_direction is Direction.IMPORT
+    assert again.entity("orders").first_direction is None
