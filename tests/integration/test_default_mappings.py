@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from erpsync_gui.connectors.quickbooks import QuickBooksConnector
 from erpsync_gui.connectors.sap_b1 import SapB1Connector
@@ -19,6 +20,7 @@ from erpsync_gui.connectors.zoho import ZohoConnector
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.sandbox import demo_crm_schema as schema
+from erpsync_gui.store.models import LinkRow
 from tests.default_mappings_kit import PerfexCrm, Runner, wizard_profile
 from tests.fakes.quickbooks import QuickBooksFake
 from tests.fakes.sap_b1 import COMPANY, PASSWORD, USER, SapB1Fake
@@ -46,6 +48,13 @@ def _qbo_endpoint(qbo: QuickBooksFake) -> tuple[EndpointConfig, dict[str, str]]:
         "client_id": qbo.state.client_id, "token_url": qbo.token_url, "authorize_url": qbo.authorize_url,
         "realm_id": qbo.state.realm_id})
     return endpoint, {"client_secret": qbo.state.client_secret, "refresh_token": "AB-defaults"}
+
+
+def _link_state(runner: Runner, side: Side, record_id: str) -> str:
+    column = LinkRow.crm_id if side is Side.CRM else LinkRow.erp_id
+    with runner.engine.store.session() as session:
+        return session.scalars(select(LinkRow.state).where(LinkRow.profile_id == runner.profile.id,
+                                                           column == record_id)).one()
 
 
 def _zoho_endpoint(zoho: ZohoFake) -> tuple[EndpointConfig, dict[str, str]]:
@@ -164,3 +173,17 @@ def test_zoho_crm_and_quickbooks_sync_clients_products_and_invoices_with_lines(s
             assert account  # made in Zoho, now in QuickBooks (above)
             for entity in ("clients", "products", "invoices"):
                 runner.settled(entity)
+
+            # deletes as each system reports them (QuickBooks' CDC, Zoho's deleted-records list) retire the pair
+            # as the profile's on_delete (ignore, the default) says: the twin stays
+            qbo_invoice = next(i["Id"] for i in qbo.state.objects["Invoice"].values() if i["DocNumber"] == "QB-1")
+            qbo.remove("Invoice", qbo_invoice)
+            zoho.remove("Accounts", account)
+            runner.run("invoices")
+            runner.run("clients")
+            customer = next(c["Id"] for c in qbo.state.objects["Customer"].values()
+                            if c["DisplayName"] == "Zoho Customer")
+            assert _link_state(runner, Side.CRM, invoice["id"]) == "deleted"  # the pair, found by its survivor
+            assert _link_state(runner, Side.ERP, customer) == "deleted"
+            assert invoice["id"] in {i["id"] for i in zoho.records("Invoices")}
+            assert "Zoho Customer" in {c["DisplayName"] for c in qbo.state.objects["Customer"].values()}
