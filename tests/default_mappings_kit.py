@@ -97,6 +97,13 @@ class PerfexCrm:
     def connector(self) -> SqlConnector:
         return SqlConnector(self.endpoint(), {})
 
+    def add_currency(self, name: str = "EUR", symbol: str = "€") -> int:
+        """A currency made the default one, as Perfex's installer leaves one (documents need a currency)."""
+        with self.db.begin() as conn:
+            return int(conn.execute(schema.CURRENCIES.insert().values(
+                name=name, symbol=symbol, decimal_separator=".", thousand_separator=",", placement="before",
+                isdefault=1)).inserted_primary_key[0])
+
     def add_client(self, company: str, *, customer_number: str | None = None, city: str = "", zip_code: str = "",
                    address: str = "", phone: str = "", vat: str = "") -> int:
         with self.db.begin() as conn:
