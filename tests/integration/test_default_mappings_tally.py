@@ -55,3 +55,11 @@ def test_zoho_crm_and_tally_sync_clients_both_ways(store) -> None:
             assert tally.get("LEDGER", "Krishna Stores")["LEDGERPHONE"] == "+914400000001"
             assert zoho.record("Accounts", came["id"])["Billing_Code"] == "110007"
             runner.settled("clients")
+
+            # both sides change one field of one client: the wizard's policy for clients is that the CRM wins
+            zoho.edit("Accounts", both, Billing_Code="600010")
+            tally.edit("LEDGER", "Krishna Stores", PINCODE="600020")
+            runner.run("clients")
+            assert tally.get("LEDGER", "Krishna Stores")["PINCODE"] == "600010"
+            assert zoho.record("Accounts", both)["Billing_Code"] == "600010"
+            runner.settled("clients")
