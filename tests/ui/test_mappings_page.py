@@ -285,3 +285,36 @@ def test_at_150_percent_the_rows_being_edited_get_the_larger_share(qtbot, styled
     assert table.height() > preview.height()
     rows = mappings.table.viewport().height() // mappings.table.verticalHeader().defaultSectionSize()
     assert rows >= 5, rows
+
+
+@pytest.mark.parametrize("screen", ["1366x768", "1920x1080 at 150%"])
+def test_every_direction_and_policy_reads_whole_in_its_combo(qtbot, styled, ui_ctx, screen):
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    from erpsync_gui.ui.main_window import MainWindow
+    from tests.ui._helpers import SCREENS, settle
+
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(*SCREENS[screen])
+    window.show()
+    mappings = next(p for p in window.pages if isinstance(p, MappingsPage))
+    window.show_page(window.pages.index(mappings))
+    settle(qtbot)
+    for combo in (mappings.direction, mappings.policy):
+        texts = [combo.itemText(i) for i in range(combo.count())]
+        assert "ERP → CRM only (import)" in texts or "Ask me (conflict queue)" in texts
+        for index, text in enumerate(texts):
+            combo.setCurrentIndex(index)
+            option = QStyleOptionComboBox()
+            combo.initStyleOption(option)
+            field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                                 QStyle.SubControl.SC_ComboBoxEditField, combo)
+            # the text as drawn: every glyph of it ("→" from a fallback font) inside the field beside the arrow
+            assert combo.fontMetrics().boundingRect(text).width() <= field.width(), (screen, text, field.width())
+        # nothing drawn over it: the keys beside it or on the line below
+        keys = mappings.match_keys
+        assert not QRect(combo.mapTo(mappings, QPoint(0, 0)), combo.size()).intersects(
+            QRect(keys.mapTo(mappings, QPoint(0, 0)), keys.size()))
+    assert mappings.match_keys.width() >= 190

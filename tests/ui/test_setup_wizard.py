@@ -198,3 +198,36 @@ def test_without_a_keyring_save_says_so_and_stores_nothing(qtbot, wizard, first_
     assert "The profile was not saved" in wizard.summary.problems.text()
     assert "keyring" in wizard.summary.problems.text().lower()
     assert first_start.ctx.service.config.list_profiles() == []
+
+
+def test_the_currency_step_proposes_by_iso_code_and_flags_pairing_by_equal_ids(qtbot, wizard, first_start,
+                                                                               memory_keyring):
+    import sqlite3
+
+    # this CRM keeps its currencies under other ids than the ERP: its id 1 is USD and its id 3 is RON
+    with sqlite3.connect(first_start.crm_path) as db:
+        for currency_id, name in ((1, "TMP"), (3, "RON"), (1, "USD")):
+            db.execute("UPDATE tblcurrencies SET name = ? WHERE id = ?", (name, currency_id))
+    fill_systems(qtbot, wizard)
+    fill_connections(qtbot, wizard, first_start)
+    qtbot.waitUntil(lambda: bool(wizard.entities.names), timeout=15_000)
+    _next(qtbot, wizard)
+    page = wizard.currencies
+    qtbot.waitUntil(lambda: page.loaded, timeout=15_000)
+
+    erp_codes = {c.id: c.code for c in page.editor.codes(Side.ERP)}
+    crm_codes = {c.id: c.code for c in page.editor.codes(Side.CRM)}
+    mapping = wizard.state.currency_mapping
+    assert set(mapping) == set(erp_codes) and all(erp_codes[e] == crm_codes[str(c)] for e, c in mapping.items())
+    ron = next(i for i, code in erp_codes.items() if code == "RON")
+    assert str(mapping[ron]) == "3"  # RON to the CRM's RON, not to its id 1 (USD)
+    note = page.note.text()
+    assert "Proposed by ISO code" in note and "amounts in RON would be written as USD" in note
+    assert page.editor.warnings() == []  # the proposal itself writes every amount in its own currency
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.first_look.loaded, timeout=60_000)
+    _next(qtbot, wizard)
+    _next(qtbot, wizard)
+    qtbot.mouseClick(wizard.button(QWizard.WizardButton.FinishButton), LEFT)
+    saved = first_start.ctx.service.profile("Office").entity("clients").currency_mapping
+    assert {k: str(v) for k, v in saved.items()} == {k: str(v) for k, v in mapping.items()}

@@ -1,11 +1,13 @@
-"""The dashboard: what needs attention (each line opens its page), today's status of every entity with its
-last and next run (all entities in view, never a scroll bar), records per day as stacked bars (a chart that
-folds away), and the recent runs. Maintenance (reset statistics, clean up logs) lives in Tools > Maintenance."""
+"""The dashboard: today's status of every entity with its last and next run (all entities in view, never a
+scroll bar), beside it what needs attention (each line opens its page) and records per day as stacked bars (a
+chart that folds away), and under them the recent runs (five in view at 1366x768 and at 150 %). Maintenance
+(reset statistics, clean up logs) lives in Tools > Maintenance."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
 from PySide6.QtCore import QEvent, QMargins, Qt, QTimer, Signal
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QStackedLayout,
     QTableWidget,
     QTableWidgetItem,
@@ -39,8 +42,12 @@ from erpsync_gui.ui.widgets.worker import run_in_background
 CHART_DAYS = 14
 _ALL = "All entities"
 _SERIES = (("inserted", "Created", "#2e7d32"), ("updated", "Updated", "#1565c0"), ("failed", "Failed", "#c62828"))
-#: the narrowest the recent runs get before the chart folds away
-RECENT_MIN_ROWS = 3
+#: the recent runs' columns a narrow table leaves out, the least needed first: direction, kind, read, updated,
+#: duration, message, failed, created
+_DETAIL_COLUMNS = (2, 3, 5, 7, 9, 10, 8, 6)
+#: what the message keeps at least where it is shown (it elides; its tooltip holds it whole)
+_MESSAGE_ROOM = 60
+_MESSAGE = 10
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,9 @@ class DashboardData:
     next_runs: dict[str, str]
 
 
-def _when(moment: datetime | None) -> str:
-    return "—" if moment is None else f"{moment.astimezone():%Y-%m-%d %H:%M}"
+def _started(moment: datetime | None) -> str:
+    """ "16:05" today, "yesterday 16:05", "Mon 30 Nov 16:05": short enough for the runs beside the Today table."""
+    return "—" if moment is None else when_text(moment).removeprefix("today ")
 
 
 def _duration(seconds: float | None) -> str:
@@ -127,6 +135,7 @@ class DashboardPage(QWidget):
         ctx.bridge.run_failed.connect(lambda *_: self._soon.start())
         ctx.profile.changed.connect(lambda _name: self.refresh())
         ctx.open_work.changed.connect(self.attention.show_work)
+        ctx.open_work.changed.connect(self._work_changed)  # bound: the connection goes with the page
         # a bound method, so the connection goes with the page
         theme.notifier.changed.connect(self._scheme_changed)
 
@@ -143,7 +152,8 @@ class DashboardPage(QWidget):
         self.today.horizontalHeader().setStretchLastSection(False)
         self.today.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         today_box = QGroupBox("Today")
-        QVBoxLayout(today_box).addWidget(self.today)
+        today_layout = QVBoxLayout(today_box)
+        today_layout.addWidget(self.today)
 
         self.entity_filter = QComboBox()
         self.entity_filter.addItem(_ALL)
@@ -151,11 +161,13 @@ class DashboardPage(QWidget):
         self.entity_filter.currentTextChanged.connect(lambda _t: self._draw_chart())
         self.chart = QChart()
         self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        # beside the bars, not under them: the chart beside Needs attention has more width than height
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignRight)
         self.chart.setMargins(QMargins(0, 0, 0, 0))
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(150)
+        # small in the room under the Today table at 150 %; it folds away
+        self.chart_view.setMinimumHeight(80)
         self.chart_empty = _empty_note("Nothing synced in the last 14 days yet: the bars appear after the first run.")
         self.chart_stack = QStackedLayout()
         holder = QWidget()
@@ -182,11 +194,13 @@ class DashboardPage(QWidget):
         picker.addWidget(self.entity_filter)
         chart_layout.addLayout(picker)
         chart_layout.addWidget(holder, 1)
+        chart_layout.addStretch(0)  # the title stays on top while the bars are hidden
         self.chart_body = holder
 
         self.recent = _table(["Started", "Entity", "Direction", "Kind", "Status", "Read", "Created",
                               "Updated", "Failed", "Duration", "Message"])
         self.recent.setAccessibleName("Recent runs")
+        self.recent.installEventFilter(self)  # its columns follow its width
         self.recent_empty = _empty_note("No runs yet. Sync all (Ctrl+Shift+S) runs every entity in dependency order; "
                                         "the Sync page runs or previews one.")
         recent_box = QGroupBox("Recent runs")
@@ -210,25 +224,58 @@ class DashboardPage(QWidget):
 
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        # the chart under the Today table (in the room its rows leave), and beside them Needs attention and the
+        # recent runs: five runs are in view at 1366x768 and at 150 % (under the table only two or three were)
+        today_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        left = QVBoxLayout()
+        left.setSpacing(12)
+        left.addWidget(today_box, 0)
+        left.addWidget(chart_box, 1)
+        # the room the Today table leaves, never the table's own: the bars show where they fit
+        chart_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self.chart_box = chart_box
+        chart_box.installEventFilter(self)
+        side_box = QWidget()
+        # as tall as the column beside it, never taller: the recent runs take what Needs attention leaves
+        side_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        side = QVBoxLayout(side_box)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(12)
+        side.addWidget(self.attention, 0)
+        side.addWidget(recent_box, 1)
+        # the message elides (its tooltip holds it whole) rather than scrolling the runs sideways
+        self.recent.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.recent.horizontalHeader().setSectionResizeMode(10, QHeaderView.ResizeMode.Stretch)
         middle = QHBoxLayout()
         middle.setSpacing(12)
-        middle.addWidget(today_box, 0)
-        middle.addWidget(chart_box, 1)
+        middle.addLayout(left, 0)
+        middle.addWidget(side_box, 1)
         chart_box.setMinimumWidth(240)
         layout = page_layout(self, self.title, "What needs you, what was synced today per entity, and when each "
                                                "entity runs next.")
-        layout.addWidget(self.attention)
-        layout.addLayout(middle)
-        layout.addWidget(recent_box, 1)
+        layout.addLayout(middle, 1)
         layout.addWidget(self.status)
         self.status.hide()
-        self.setTabOrder(self.today, self.chart_toggle)
-        self.setTabOrder(self.chart_toggle, self.entity_filter)
-        self.setTabOrder(self.entity_filter, self.recent)
+        self._order_tabs()
         self._fit_today()
+
+    def _work_changed(self, _work: object) -> None:
+        self._order_tabs()
+
+    def _order_tabs(self) -> None:
+        """Tab goes through the Today table and the chart, then Needs attention's buttons (made anew with each
+        change of what waits), then the recent runs."""
+        chain = [self.today, self.chart_toggle, self.entity_filter, *self.attention.buttons, self.recent]
+        for before, after in pairwise(chain):
+            self.setTabOrder(before, after)
 
     def _scheme_changed(self, _scheme: str) -> None:
         self._draw_chart()
+
+    def _fit_chart(self) -> None:
+        """The bars only where their box has room for them (and the admin did not fold them away)."""
+        room = self.chart_box.height() - self.chart_toggle.sizeHint().height() - 24
+        self.chart_body.setVisible(self.chart_toggle.isChecked() and room >= self.chart_view.minimumHeight())
 
     def set_chart_shown(self, shown: bool) -> None:
         """Fold the chart away (or show it again): the recent runs get the room."""
@@ -236,8 +283,8 @@ class DashboardPage(QWidget):
         self.chart_toggle.setChecked(shown)
         self.chart_toggle.blockSignals(False)
         self.chart_toggle.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
-        self.chart_body.setVisible(shown)
         self.entity_filter.setVisible(shown)
+        self._fit_chart()
 
     def _fit_today(self) -> None:
         """As tall as the header and every row, as wide as its columns: all entities in view at any font size
@@ -357,16 +404,16 @@ class DashboardPage(QWidget):
         self.chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append([f"{d:%d.%m}" for d in days])
-        # fourteen dates do not fit under a narrow chart (they would all end in "…"): the range says it, a bar a
-        # day with today on the right
+        # fourteen dates do not fit under a narrow chart (they would all end in "…"): a bar a day with today on the
+        # right, the range in the chart's tooltip (an axis title would take the small chart's height)
         axis_x.setLabelsVisible(False)
-        axis_x.setTitleText(f"{days[0]:%d.%m} – {days[-1]:%d.%m}")
+        self.chart_view.setToolTip(f"Records per day from {days[0]:%d.%m} to {days[-1]:%d.%m}, today on the right")
         axis_y = QValueAxis()
         # whole records only: a range under 5 with six ticks would print the same integer twice ("0 0 1")
         axis_y.setRange(0, max(peak, 5))
         axis_y.setLabelFormat("%d")
         axis_y.applyNiceNumbers()
-        axis_y.setTickCount(min(5, int(axis_y.max()) + 1))
+        axis_y.setTickCount(min(3, int(axis_y.max()) + 1))  # three lines read in the small chart
         self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(axis_x)
@@ -416,15 +463,45 @@ class DashboardPage(QWidget):
             state = run_state(run)
             message = run.message or ("nothing was written" if state == "preview" else "")
             cells = [
-                _item(_when(run.started_at)), _item(label(run.entity)), _item(run.direction), _item(run.kind),
+                _item(_started(run.started_at)), _item(label(run.entity)),
+                _item(run.direction), _item(run.kind),
                 _item(state, theme.state_colour(state)), _item(run.processed, align_right=True),
                 _item(run.inserted, align_right=True), _item(run.updated, align_right=True),
                 _item(run.failed, align_right=True), _item(_duration(run.duration_s), align_right=True),
                 _item(message),
             ]
             cells[10].setToolTip(message)
+            # the columns a narrow table leaves out, said by every cell of the row
+            detail = (f"{run.direction}, {run.kind}: {run.processed} read, {run.inserted} created, {run.updated} "
+                      f"updated, {run.failed} failed in {_duration(run.duration_s)}")
             for column, cell in enumerate(cells):
+                if column != 10:
+                    cell.setToolTip(detail)
                 self.recent.setItem(row, column, cell)
+        self._fit_recent()
+
+    def _fit_recent(self) -> None:
+        """Beside the Today table the recent runs show when, what and how it ended, and as many of the other columns
+        as fit (each row's tooltip says them all)."""
+        table = self.recent
+        header = table.horizontalHeader()
+        widths = {c: max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) for c in range(table.columnCount())}
+        hidden: set[int] = set()
+        for column in _DETAIL_COLUMNS:  # the least needed first, until the rest fits
+            room = table.viewport().width() - (0 if _MESSAGE in hidden else _MESSAGE_ROOM)
+            if sum(w for c, w in widths.items() if c not in hidden and c != _MESSAGE) <= room:
+                break
+            hidden.add(column)
+        for column in _DETAIL_COLUMNS:
+            table.setColumnHidden(column, column in hidden)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            if watched is self.recent:
+                self._fit_recent()
+            elif watched is getattr(self, "chart_box", None):
+                self._fit_chart()
+        return super().eventFilter(watched, event)
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)

@@ -89,6 +89,9 @@ class MappingsPage(QWidget):
         footer.addWidget(self.save_button)
         layout = page_layout(self, self.title, "How each entity's fields and currencies correspond, which way "
                                                "it syncs, how twins are found and who wins a conflict.")
+        # where the line is too short for the match keys, they sit beside the tabs (a line of their own would take
+        # rows from the table at 150 %)
+        self.settings.spill_into(self.tabs)
         layout.addWidget(self.settings)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(footer)

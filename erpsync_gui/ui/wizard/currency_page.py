@@ -1,14 +1,15 @@
 """Step 4: which ERP currency is which CRM currency. Both sides' currency lists are read with the typed settings
-and paired by their ISO code; the admin corrects or completes the pairs in the same editor the Mappings page
-uses. Amounts of an unmapped currency would otherwise fail per record."""
+and the Mappings page's proposal fills the pairs by ISO code (ISO code to the CRM's currency name), saying
+which ERP currencies the CRM lacks and where pairing by equal ids would write RON as USD; the admin corrects
+or completes the pairs in the same editor. Amounts of an unmapped currency would otherwise fail per record."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWizardPage
 
+from erpsync_gui.app.currency_proposal import check_currency_mapping
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
@@ -19,22 +20,14 @@ from erpsync_gui.ui.wizard.state import WizardState
 
 #: the records of one side's currencies, read with the typed settings: {id: data}
 CurrencyReader = Callable[[EndpointConfig, dict[str, str]], Mapping[str, Mapping]]
-_CODE = re.compile(r"^[A-Z]{3}\b")
 
 
-def paired_by_code(erp: Mapping[str, str], crm: Mapping[str, str]) -> dict[str, str]:
-    """ERP id -> CRM id for the currencies whose labels start with the same ISO code."""
-    crm_by_code: dict[str, str] = {}
-    for crm_id, text in crm.items():
-        match = _CODE.match(text)
-        if match:
-            crm_by_code.setdefault(match.group(0), crm_id)
-    pairs: dict[str, str] = {}
-    for erp_id, text in erp.items():
-        match = _CODE.match(text)
-        if match and match.group(0) in crm_by_code:
-            pairs[erp_id] = crm_by_code[match.group(0)]
-    return pairs
+def same_ids_warnings(editor: CurrencyEditor) -> list[str]:
+    """What pairing each ERP currency with the CRM currency of the same id would do wrong (RON written as USD):
+    the mapping a person would type first, flagged before the proposal by ISO code replaces it."""
+    erp, crm = editor.codes(Side.ERP), editor.codes(Side.CRM)
+    same_ids = {c.id: c.id for c in erp}
+    return [line for line in check_currency_mapping(same_ids, erp, crm) if "would be written as" in line]
 
 
 class CurrencyPage(QWizardPage):
@@ -56,6 +49,9 @@ class CurrencyPage(QWizardPage):
         self.editor.changed.connect(self._edited)
         self._loaded_for: tuple | None = None
         self.loaded = False
+        #: the proposal's notes (ERP currencies the CRM lacks) and what pairing by equal ids would get wrong
+        self.proposal_notes: list[str] = []
+        self.same_ids: list[str] = []
 
     def initializePage(self) -> None:
         key = tuple((side, self.state.endpoints.get(side)) for side in Side)
@@ -82,10 +78,16 @@ class CurrencyPage(QWizardPage):
 
     def _arrived(self, lists: Mapping[Side, dict[str, str] | str]) -> None:
         note = self.editor.show_lists(lists)
-        erp, crm = lists.get(Side.ERP), lists.get(Side.CRM)
-        if isinstance(erp, dict) and isinstance(crm, dict):
-            self.editor.set_mapping(paired_by_code(erp, crm))
-        self.note.setText(note)
+        lines = [note]
+        if all(isinstance(lists.get(side), dict) for side in Side):
+            # the Mappings page's proposal: by ISO code, and what it leaves unmapped; then what the same ids
+            # would have done
+            self.same_ids = same_ids_warnings(self.editor)
+            self.proposal_notes = self.editor.propose()
+            lines += ["Proposed by ISO code: check the pairs.", *self.proposal_notes]
+            if self.same_ids:
+                lines.append("Pairing by equal ids would be wrong here: " + "; ".join(self.same_ids))
+        self.note.setText("\n".join(lines))
         self.loaded = True
         self._edited()
 
