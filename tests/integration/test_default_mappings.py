@@ -21,7 +21,7 @@ from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.store.models import LinkRow
-from tests.default_mappings_kit import PerfexCrm, Runner, wizard_profile
+from tests.default_mappings_kit import PerfexCrm, Runner, wizard_profile, zoho_endpoint
 from tests.fakes.quickbooks import QuickBooksFake
 from tests.fakes.sap_b1 import COMPANY, PASSWORD, USER, SapB1Fake
 from tests.fakes.siagh import SiaghFake
@@ -55,14 +55,6 @@ def _link_state(runner: Runner, side: Side, record_id: str) -> str:
     with runner.engine.store.session() as session:
         return session.scalars(select(LinkRow.state).where(LinkRow.profile_id == runner.profile.id,
                                                            column == record_id)).one()
-
-
-def _zoho_endpoint(zoho: ZohoFake) -> tuple[EndpointConfig, dict[str, str]]:
-    zoho.state.refresh_tokens["1000.defaults"] = "eu"
-    endpoint = EndpointConfig(Side.CRM, "zoho", zoho.api_url("us"), auth="oauth2", timeout=10, options={
-        "client_id": zoho.state.client_id, "accounts_server": zoho.accounts_url("eu"),
-        "scopes": ["ZohoCRM.modules.ALL"]})
-    return endpoint, {"client_secret": zoho.state.client_secret, "refresh_token": "1000.defaults"}
 
 
 def test_perfex_and_quickbooks_sync_clients_and_invoices_with_lines(store, crm: PerfexCrm) -> None:
@@ -155,7 +147,7 @@ def test_zoho_crm_and_quickbooks_sync_clients_products_and_invoices_with_lines(s
             {"Description": "Advice", "Amount": 180, "DetailType": "SalesItemLineDetail",
              "SalesItemLineDetail": {"ItemRef": {"value": item}, "Qty": 2, "UnitPrice": 90}}])
         erp_endpoint, erp_secrets = _qbo_endpoint(qbo)
-        crm_endpoint, crm_secrets = _zoho_endpoint(zoho)
+        crm_endpoint, crm_secrets = zoho_endpoint(zoho)
         profile = wizard_profile("zoho-qbo", crm_endpoint, erp_endpoint,
                                  {"clients": None, "products": Direction.IMPORT, "invoices": None})
         with closing(ZohoConnector(profile.crm, crm_secrets)) as crm, \
