@@ -97,6 +97,19 @@ def _end(code: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     sys.excepthook = _log_uncaught
+    from erpsync_gui.app.headless.win_launch import route
+
+    given = list(sys.argv[1:] if argv is None else argv)
+    started_as = route(given)
+    if started_as == "host":  # the service control manager starts the frozen app as the Windows service
+        from erpsync_gui.app.headless import winservice
+
+        winservice.main(given[1:])
+        return 0
+    if started_as == "cli":  # ERPSync.exe service install|start|stop|remove
+        from erpsync_gui.cli import main as cli_main
+
+        return cli_main(given)
     args = _parse(argv)
     if args.start_at_login:
         _configure_logging(logging.WARNING)

@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="afterwards keep the sandbox ERP serving on --port until Ctrl-C")
     c.add_argument("--port", type=int, default=8765)
     c.add_argument("--no-sync", action="store_true", help="only set up; do not run the first sync")
+    c.add_argument("--erp", choices=("sandbox", "tryton"), default="sandbox",
+                   help="the demo's ERP: the built-in sandbox, or a local Tryton (needs the tryton extra)")
 
     c = sub.add_parser("help", help="the user guide (the desktop app's F1 pages) as text")
     c.add_argument("topic", nargs="?", help="a topic, e.g. troubleshooting; without one: the list of topics")

@@ -77,5 +77,6 @@ def cmd_profile(ctx: Context, args: argparse.Namespace) -> int:
     for path, why in missing_site_options(preset, saved).items():
         side, _, option = path.partition(".")
         print(f"  not set: {path}, {why} (--{side}-option {option}=VALUE, or on the Connections page)")
-    print(f"  erpsync --profile {saved.name} sync -e clients   (the initial import)")
+    print(f"  erpsync --profile {saved.name} sync -e clients   (the initial import: it shows its preview and "
+          "waits; run it again with --yes to apply)")
     return EXIT_OK

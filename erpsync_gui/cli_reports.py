@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import threading
@@ -138,6 +139,8 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     from erpsync_gui.app.demo import setup_demo
     from erpsync_gui.cli_commands import _print_result, _progress_printer
 
+    if getattr(args, "erp", "sandbox") == "tryton":
+        return _tryton_demo(ctx, args)
     profile = setup_demo(ctx.store, ctx.secrets, ctx.data_dir)
     print(f"demo profile ready (data in {ctx.data_dir})")
     print(f"  CRM: {profile.crm.url}")
@@ -154,6 +157,36 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         _serve(ctx, args.port)
     # the demo data holds a few records that cannot sync on purpose (to show the errors view): not a failure
     return EXIT_OK
+
+
+def _tryton_demo(ctx: Context, args: argparse.Namespace) -> int:
+    """The demo with a local Tryton as the ERP: served while the command runs (with --serve until Ctrl-C)."""
+    from erpsync_gui.app.tryton_demo import start_tryton_demo
+    from erpsync_gui.cli_commands import _print_result, _progress_printer
+
+    print("setting up Tryton (the first time this creates its database, about a minute)…", file=sys.stderr)
+    demo = start_tryton_demo(ctx.store, ctx.secrets, ctx.data_dir)
+    try:
+        profile = demo.profile
+        print(f"Tryton demo profile {profile.name!r} ready (data in {ctx.data_dir})")
+        print(f"  CRM: {profile.crm.url}")
+        print(f"  ERP: Tryton at {demo.server.url} (database {demo.server.database}, user admin; the password "
+              "is in the keyring)")
+        status = EXIT_OK
+        if not args.no_sync:
+            for entity in profile.entities:
+                # asking for the demo is the person's approval of its first sync
+                result = ctx.service.sync(entity.entity, profile_name=profile.name, trigger="cli", approved=True,
+                                          progress=_progress_printer(sys.stderr.isatty()))
+                _print_result(result)
+                status = max(status, EXIT_OK if result.status == "success" else EXIT_FAILED)
+        if args.serve:
+            print(f"Tryton serving at {demo.server.url}; Ctrl-C stops it")
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the way to stop it
+                threading.Event().wait()
+        return status
+    finally:
+        demo.close()
 
 
 def _invoked_as() -> str:

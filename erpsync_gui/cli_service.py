@@ -37,9 +37,12 @@ def add_service_parser(sub: argparse._SubParsersAction) -> None:
             c.add_argument("--dry-run", action="store_true", help="print what would be installed (the unit file)")
             c.add_argument("--user", default="erpsync", help="the account the service runs as (Linux)")
     c = service.add_parser("token", help="print the control API's token (for the tray app's service setting)")
-    c = service.add_parser("partition", help="queue a read of a very large entity in id ranges")
+    c = service.add_parser("partition", help="queue a read of a very large entity in parts (id ranges, or "
+                           "update-time ranges over REST)")
     c.add_argument("--entity", "-e", required=True)
     c.add_argument("--parts", type=int, default=4, help="how many id ranges (default 4)")
+    c.add_argument("--side", choices=("crm", "erp"),
+                   help="the side read in parts (default: the first side the entity's direction reads)")
 
 
 def cmd_service(ctx: Context, args: argparse.Namespace) -> int:
@@ -57,7 +60,12 @@ def cmd_service(ctx: Context, args: argparse.Namespace) -> int:
 
     if action == "install" and args.dry_run:
         if sys.platform == "win32":  # pragma: no cover - exercised by the Windows workflow
-            print(f'service "ERPSync": "{sys.executable}" -m erpsync_gui.app.headless.winservice, started at boot')
+            from erpsync_gui.app.headless.win_launch import is_frozen, service_command_line
+            from erpsync_gui.app.headless.winservice import machine_data_dir
+
+            program, arguments = service_command_line(frozen=is_frozen(), executable=sys.executable,
+                                                      data_dir=machine_data_dir())
+            print(f'service "ERPSync": "{program}" {arguments}, started at boot')
         else:
             sys.stdout.write(systemd.render_unit(user=args.user, data_dir=args.data_dir))
         return EXIT_OK
@@ -111,6 +119,7 @@ def _partition(ctx: Context, args: argparse.Namespace) -> int:
     from erpsync_gui.app.headless.partition_plan import queue_partitions
     from erpsync_gui.app.headless.queue import client_app, ensure_schema
     from erpsync_gui.errors import ConfigError
+    from erpsync_gui.records import Side
 
     if not args.store_url:
         raise ConfigError("a read in parts runs on the service's workers", hint="give the service's --store-url")
@@ -118,7 +127,7 @@ def _partition(ctx: Context, args: argparse.Namespace) -> int:
     try:
         ensure_schema(ctx.store, client)
         queued = queue_partitions(client, ctx.service, args.profile or ctx.service.profile().name, args.entity,
-                                  args.parts)
+                                  args.parts, side=Side(args.side) if args.side else None)
     finally:
         client.close()
     print(f"{args.entity}: {len(queued.job_ids)} parts of the {queued.side.value.upper()} side queued "

@@ -28,6 +28,7 @@ from erpsync_gui.sandbox.demo_crm_perfex import PREFIX, seed_reference_rows, wri
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
 from erpsync_gui.ui.wizard.state import WizardState, default_choice
+from tests.fakes.zoho import ZohoFake
 
 #: the run totals that count a write on either side
 WRITES = ("inserted", "updated", "failed", "conflicts")
@@ -47,6 +48,16 @@ def wizard_profile(name: str, crm: EndpointConfig, erp: EndpointConfig,
     missing = set(ticked) - {c.entity for c in choices}
     assert not missing, f"the wizard does not offer {missing}"
     return state.profile()
+
+
+def zoho_endpoint(zoho: ZohoFake) -> tuple[EndpointConfig, dict[str, str]]:
+    """A Zoho CRM endpoint at the fake's US API server whose refresh token the EU accounts server knows, and
+    its secrets."""
+    zoho.state.refresh_tokens["1000.defaults"] = "eu"
+    endpoint = EndpointConfig(Side.CRM, "zoho", zoho.api_url("us"), auth="oauth2", timeout=10, options={
+        "client_id": zoho.state.client_id, "accounts_server": zoho.accounts_url("eu"),
+        "scopes": ["ZohoCRM.modules.ALL"]})
+    return endpoint, {"client_secret": zoho.state.client_secret, "refresh_token": "1000.defaults"}
 
 
 class Runner:
@@ -85,6 +96,13 @@ class PerfexCrm:
 
     def connector(self) -> SqlConnector:
         return SqlConnector(self.endpoint(), {})
+
+    def add_currency(self, name: str = "EUR", symbol: str = "€") -> int:
+        """A currency made the default one, as Perfex's installer leaves one (documents need a currency)."""
+        with self.db.begin() as conn:
+            return int(conn.execute(schema.CURRENCIES.insert().values(
+                name=name, symbol=symbol, decimal_separator=".", thousand_separator=",", placement="before",
+                isdefault=1)).inserted_primary_key[0])
 
     def add_client(self, company: str, *, customer_number: str | None = None, city: str = "", zip_code: str = "",
                    address: str = "", phone: str = "", vat: str = "") -> int:

@@ -133,6 +133,12 @@ def resolve(service: SyncService, profile_name: str, conflict_id: int, choice: M
         if f.crm in merged and f.crm not in full:
             full[f.crm] = _crm_value(f, merged[f.crm], choice.get(f.crm) == "erp", translate)
     erp_payload = mapping.map_record(full, to=Side.ERP, resolver=resolver)
+    # a row that only ever flows from the ERP (a lookup of the ERP's city name, say) follows the ERP's value as
+    # this decision leaves it, not the value it had when the conflict was recorded
+    from_erp = mapping.map_record(erp_payload, to=Side.CRM, resolver=resolver)
+    for f in mapping.fields:
+        if f.flows_to(Side.CRM) and not f.flows_to(Side.ERP) and f.crm in from_erp and f.erp in erp_payload:
+            crm_payload[f.crm] = from_erp[f.crm]
 
     names = {side: cfg.name_on(side) for side in Side}
     ids = {Side.CRM: conflict.crm_id, Side.ERP: conflict.erp_id}

@@ -42,6 +42,8 @@ class PairPreset:
     #: what the preset sets up, one line each, for the CLI's output and the wizard
     summary: tuple[str, ...]
     build: Callable[[PresetInputs], ProfileConfig]
+    #: the summary in one line (the wizard's room is small)
+    short: str = ""
     #: option paths the site should set, with why (shown after `profile new` when they are left out)
     site_options: Mapping[str, str] = field(default_factory=dict)
 
@@ -96,9 +98,13 @@ PAYAMGOSTAR_SIAGH = PairPreset(
         f"the webhook receiver on, with polling every {POLL_MINUTES:g} minutes for what webhooks miss",
     ),
     build=_payamgostar_siagh,
+    short="Clients imported from Finance once (by customer number), then CRM → Finance; quotes → pre-invoices; "
+          f"webhooks, with polling every {POLL_MINUTES:g} minutes.",
     site_options={
         "erp.pre_invoice.codemarkazforush": "the sales centre code: Siagh refuses a pre-invoice without one",
         "erp.pre_invoice.codevaseteh": "the intermediary code: Siagh refuses a pre-invoice without one",
+        "crm.person_type_code": "this tenant's crmObjectTypeCode of people (the connection Test lists the codes)",
+        "crm.organization_type_code": "this tenant's crmObjectTypeCode of organizations",
         "crm.webhook.host": "the LAN address the CRM calls (127.0.0.1 reaches only this PC)",
         "crm.webhook.allow": "the CRM server's address, allowed to call the receiver",
     },

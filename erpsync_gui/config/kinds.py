@@ -65,7 +65,9 @@ class ConnectorKind:
     url_label: str = "URL"
     url_placeholder: str = ""
     form: tuple[FormField, ...] = ()
-    #: "module:function" giving the kind's default mappings per entity (the catalogue's presets)
+    #: "module:function" giving the kind's default mappings: `(EndpointConfig) -> KindPresets | None`, which of
+    #: its fields hold the product's common fields per entity (erpsync_gui.mapping.presets); the pair's
+    #: mappings are composed from both sides' (erpsync_gui.config.presets.pair_mappings)
     presets: str | None = None
 
     def build(self, endpoint: EndpointConfig, secrets: Mapping[str, str]) -> Connector:

@@ -18,7 +18,9 @@ from typing import Any
 import httpx
 
 from erpsync_gui.config.options import own_options
+from erpsync_gui.connectors import rest_partitions
 from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origin_from
+from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.rest_changes import read_changes
 from erpsync_gui.connectors.rest_check import check_connection, no_retries
 from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup
@@ -200,6 +202,14 @@ class RestErpConnector:
         change is skipped (see rest_changes); each page's cursor is the last updated_at read."""
         self._entity_headers(entity)  # a missing client token fails here, before any request
         return read_changes(lambda query: self._page(entity, query), self.options, entity, cursor, page_size)
+
+    def plan_partitions(self, entity: str, count: int) -> PartitionPlan:
+        """Update-time ranges that separate workers read side by side (see rest_partitions)."""
+        self._entity_headers(entity)
+        return rest_partitions.plan(lambda query: self._page(entity, query), self.options, entity, count)
+
+    def read_partition(self, entity: str, part: IdRange, page_size: int) -> Iterator[Page]:
+        return rest_partitions.read(lambda query: self._page(entity, query), self.options, entity, part, page_size)
 
     def get_many(self, entity: str, ids: Sequence[str]) -> dict[str, Record]:
         wanted = list(dict.fromkeys(str(i) for i in ids))

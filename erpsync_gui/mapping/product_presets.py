@@ -8,6 +8,7 @@ has no field for (a client's e-mail and customer number, a line's product and am
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -75,9 +76,9 @@ def _keys(name: str, preset: str = "perfex") -> tuple[str, ...]:
 
 def perfex_presets(*, customer_number: bool = False, preset: str = "perfex") -> KindPresets:
     """The Perfex CRM tables' declaration, with the default rows of the table preset `preset` ("smartcrm" keeps
-    orders and product prices in tables of its own); `customer_number` for the CRM module's
-    tblclients.customer_number, which stock Perfex has not (offered as the first key, the ERP's customer number
-    kept in the CRM)."""
+    orders and product prices in tables of its own, an order line with its product's code in `sku`);
+    `customer_number` for the CRM module's tblclients.customer_number, which stock Perfex has not (offered as the
+    first key, the ERP's customer number kept in the CRM)."""
     entities: dict[str, EntityFields] = {}
     for name in ENTITIES:
         rows = default_fields(name, preset)
@@ -93,8 +94,15 @@ def perfex_presets(*, customer_number: bool = False, preset: str = "perfex") -> 
         # Perfex's own fields that other systems hold under common names the REST dialect has no field for
         if name == "products":
             fields += (("unit_price", Held("rate", "number")),)
+        if name == "orders" and preset == "smartcrm":  # the Omni Sales order line keeps its product's code
+            fields = tuple((common, _more_lines(h, ("product_code", text("sku")))) if common == "lines" else
+                           (common, h) for common, h in fields)
         entities[name] = EntityFields(fields, keys)
     return KindPresets(entities)
+
+
+def _more_lines(lines: Held, *more: tuple[str, Held]) -> Held:
+    return dataclasses.replace(lines, lines=(*lines.lines, *more))
 
 
 def rest_erp_presets() -> KindPresets:

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import sys
 
+#: ISO codes and names of the countries the seeded database knows
+COUNTRIES = (("AT", "Austria"), ("BE", "Belgium"), ("DE", "Germany"), ("FR", "France"), ("GB", "United Kingdom"),
+             ("IN", "India"), ("IR", "Iran"), ("NL", "Netherlands"), ("RO", "Romania"), ("US", "United States"))
+
 
 def seed(config_file: str, database: str) -> None:
     from proteus import Model, config
@@ -31,6 +35,10 @@ def seed(config_file: str, database: str) -> None:
     category = Model.get("product.category")
     category(name="Accounting", accounting=True, account_revenue=accounts["revenue"],
              account_expense=accounts["expense"]).save()
+    # Tryton ships no countries (its import script reads them from pycountry): the ones addresses here use
+    country = Model.get("country.country")
+    for code, name in COUNTRIES:
+        country(code=code, name=name).save()
 
 
 if __name__ == "__main__":

@@ -133,7 +133,7 @@ class ServiceWindow(QWidget):
         self.conflicts = _table(("Conflict", "Entity", "CRM id", "ERP id", "Fields", "Reason"))
         self.conflicts.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         self.conflicts.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
-        self.keep_crm_button = QPushButton("Keep &CRM")
+        self.keep_crm_button = QPushButton("Keep CR&M")
         self.keep_crm_button.setToolTip("Write the CRM's values of every differing field to both systems")
         self.keep_crm_button.clicked.connect(lambda: self.decide("crm"))
         self.keep_erp_button = QPushButton("Keep E&RP")

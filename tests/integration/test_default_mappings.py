@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from erpsync_gui.connectors.quickbooks import QuickBooksConnector
 from erpsync_gui.connectors.sap_b1 import SapB1Connector
@@ -19,7 +20,8 @@ from erpsync_gui.connectors.zoho import ZohoConnector
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.sandbox import demo_crm_schema as schema
-from tests.default_mappings_kit import PerfexCrm, Runner, wizard_profile
+from erpsync_gui.store.models import LinkRow
+from tests.default_mappings_kit import PerfexCrm, Runner, wizard_profile, zoho_endpoint
 from tests.fakes.quickbooks import QuickBooksFake
 from tests.fakes.sap_b1 import COMPANY, PASSWORD, USER, SapB1Fake
 from tests.fakes.siagh import SiaghFake
@@ -48,12 +50,11 @@ def _qbo_endpoint(qbo: QuickBooksFake) -> tuple[EndpointConfig, dict[str, str]]:
     return endpoint, {"client_secret": qbo.state.client_secret, "refresh_token": "AB-defaults"}
 
 
-def _zoho_endpoint(zoho: ZohoFake) -> tuple[EndpointConfig, dict[str, str]]:
-    zoho.state.refresh_tokens["1000.defaults"] = "eu"
-    endpoint = EndpointConfig(Side.CRM, "zoho", zoho.api_url("us"), auth="oauth2", timeout=10, options={
-        "client_id": zoho.state.client_id, "accounts_server": zoho.accounts_url("eu"),
-        "scopes": ["ZohoCRM.modules.ALL"]})
-    return endpoint, {"client_secret": zoho.state.client_secret, "refresh_token": "1000.defaults"}
+def _link_state(runner: Runner, side: Side, record_id: str) -> str:
+    column = LinkRow.crm_id if side is Side.CRM else LinkRow.erp_id
+    with runner.engine.store.session() as session:
+        return session.scalars(select(LinkRow.state).where(LinkRow.profile_id == runner.profile.id,
+                                                           column == record_id)).one()
 
 
 def test_perfex_and_quickbooks_sync_clients_and_invoices_with_lines(store, crm: PerfexCrm) -> None:
@@ -146,7 +147,7 @@ def test_zoho_crm_and_quickbooks_sync_clients_products_and_invoices_with_lines(s
             {"Description": "Advice", "Amount": 180, "DetailType": "SalesItemLineDetail",
              "SalesItemLineDetail": {"ItemRef": {"value": item}, "Qty": 2, "UnitPrice": 90}}])
         erp_endpoint, erp_secrets = _qbo_endpoint(qbo)
-        crm_endpoint, crm_secrets = _zoho_endpoint(zoho)
+        crm_endpoint, crm_secrets = zoho_endpoint(zoho)
         profile = wizard_profile("zoho-qbo", crm_endpoint, erp_endpoint,
                                  {"clients": None, "products": Direction.IMPORT, "invoices": None})
         with closing(ZohoConnector(profile.crm, crm_secrets)) as crm, \
@@ -164,3 +165,17 @@ def test_zoho_crm_and_quickbooks_sync_clients_products_and_invoices_with_lines(s
             assert account  # made in Zoho, now in QuickBooks (above)
             for entity in ("clients", "products", "invoices"):
                 runner.settled(entity)
+
+            # deletes as each system reports them (QuickBooks' CDC, Zoho's deleted-records list) retire the pair
+            # as the profile's on_delete (ignore, the default) says: the twin stays
+            qbo_invoice = next(i["Id"] for i in qbo.state.objects["Invoice"].values() if i["DocNumber"] == "QB-1")
+            qbo.remove("Invoice", qbo_invoice)
+            zoho.remove("Accounts", account)
+            runner.run("invoices")
+            runner.run("clients")
+            customer = next(c["Id"] for c in qbo.state.objects["Customer"].values()
+                            if c["DisplayName"] == "Zoho Customer")
+            assert _link_state(runner, Side.CRM, invoice["id"]) == "deleted"  # the pair, found by its survivor
+            assert _link_state(runner, Side.ERP, customer) == "deleted"
+            assert invoice["id"] in {i["id"] for i in zoho.records("Invoices")}
+            assert "Zoho Customer" in {c["DisplayName"] for c in qbo.state.objects["Customer"].values()}

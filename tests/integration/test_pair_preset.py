@@ -101,6 +101,8 @@ def _initial_import(site: Site, capsys) -> tuple[int, int, str]:
     person = site.crm.add_person(nickName="شركة كاوه یکتا", customerNumber=f"100-{known + 1000}",
                                  nationalCode="0493349650")
     capsys.readouterr()
+    assert cli(site.data_dir, "sync", "-e", "clients") == 3  # a first sync shows its preview and waits
+    assert site.crm.identities.keys() == {person} and "import" in capsys.readouterr().out
     assert cli(site.data_dir, "sync", "-e", "clients", "--yes") == 0, capsys.readouterr()
     return known, only_finance, person
 
@@ -154,7 +156,7 @@ def test_a_quote_of_a_customer_not_linked_fails_clearly_and_is_retried_after_the
     site.settle()
     assert site.erp.pre_invoices == []
     (event, *_rest) = webhook_queries.events(site.store, site.service.profile(NAME).id)
-    assert event.entity == "orders" and event.record_id == quote
+    assert (event.entity, event.record_id, event.status) == ("orders", quote, "failed"), event.detail
     failed = site.service.sync("orders", profile_name=NAME)  # a whole run retries it, still unlinked
     assert failed.counts["failed"] == 1
     (group,) = grouped_errors(site.store, site.service.profile(NAME).id)
@@ -181,3 +183,14 @@ def test_the_registry_finds_the_preset_by_name_and_by_its_pair():
     assert profile.crm.options["webhook"]["host"] == "192.168.1.5" and profile.crm.options["webhook"]["enabled"]
     assert profile.crm.options["webhook"]["poll_minutes"] == 5
     assert overlay({"a": {"b": 1}}, {"a.c": 2}) == {"a": {"b": 1, "c": 2}}
+
+
+def test_the_one_time_import_survives_the_profile_file():
+    from erpsync_gui.app.config_file import dump_profile, loads_profile
+
+    profile = preset_named("payamgostar-siagh").build(PresetInputs("p", "http://crm", "u", "http://erp", "v"))
+    text = dump_profile(profile)
+    assert 'first_direction = "import"' in text
+    again = loads_profile(text, "toml")
+    assert again.entity("clients").first_direction is Direction.IMPORT
+    assert again.entity("orders").first_direction is None

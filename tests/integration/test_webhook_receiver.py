@@ -178,3 +178,21 @@ def test_the_path_token_is_made_once_and_kept_in_the_keyring():
     first = path_token(secrets, "p")
     assert len(first) >= 40 and path_token(secrets, "p") == first
     assert secrets.get("p", Side.CRM, TOKEN_SECRET) == first
+
+
+@pytest.mark.parametrize(("failed", "statuses", "note"), [
+    (2, ["failed", "failed"], None),
+    (1, ["synced", "synced"], "1 of 2 records failed (see Errors)"),
+])
+def test_events_of_records_that_failed_in_their_run_say_so(store, profile_id, failed, statuses, note):
+    log = EventLog(store, profile_id, kind="payamgostar")
+    ids = [webhook_queries.add_event(store, profile_id, at=log.clock(), source="127.0.0.1", kind="payamgostar",
+                                     event="Update", status="queued", entity="orders", record_id=record)
+           for record in (GUID, "quote-2")]
+    receiver = WebhookReceiver(WebhookSettings(debounce_s=0), token=TOKEN, events=log,
+                               sync=lambda entity, records: SyncOutcome(7, "partial", None, failed=failed),
+                               verifier=verifier_for("payamgostar", VerifierConfig()))
+    receiver.dispatch([(("orders", GUID), [ids[0]]), (("orders", "quote-2"), [ids[1]])])
+    events = webhook_queries.events(store, profile_id)
+    assert [e.status for e in events] == statuses and all(e.run_id == 7 for e in events)
+    assert all((note in e.detail) if note else "records failed" not in e.detail for e in events)

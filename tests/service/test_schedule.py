@@ -116,3 +116,21 @@ def test_a_saved_interval_moves_the_next_run_within_seconds_and_a_pause_outlasts
             assert not tray.paused and tray.next_run("office") == moved
         finally:
             remote.close()
+
+
+def test_a_run_that_came_due_before_a_pause_is_skipped_when_a_worker_takes_it(pg_store, client, office, data_dir):
+    from erpsync_gui.app.headless import tasks
+    from erpsync_gui.app.headless.runtime import build_runtime, install
+    from erpsync_gui.app.headless.service_state import set_paused
+
+    runtime = build_runtime(pg_store, SecretStore(), data_dir, client)
+    install(runtime)
+    try:
+        set_paused(pg_store, True)
+        assert tasks.run_schedule(None, int(T0.timestamp()), "office") == {"queued": None}
+        set_paused(pg_store, False)
+        assert tasks.run_schedule(None, int(T0.timestamp()), "office")["queued"] is not None
+        assert [j.task_kwargs["entity"] for j in client.job_manager.list_jobs(task=jobs.SYNC_TASK)] == ["clients"]
+    finally:
+        install(None)
+        runtime.service.close()

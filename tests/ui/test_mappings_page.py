@@ -195,6 +195,32 @@ def test_the_merge_rule_of_a_field_both_sides_changed_is_chosen_per_row(page, qt
     assert all("merge" not in r for r in saved.fields if r["crm"] != "phonenumber")  # "entity": no key
 
 
+def test_the_merge_policy_and_its_rule_for_a_field_both_changed_are_one_choice(page, qtbot, ui_ctx):
+    from PySide6.QtCore import Qt
+
+    _select(qtbot, page, "clients")
+    labels = [page.policy.itemText(i) for i in range(page.policy.count())]
+    assert labels[:4] == ["CRM wins", "ERP wins", "Newest change wins", "Ask me (conflict queue)"]
+    assert labels[4:] == ["Merge · else CRM wins", "Merge · else ERP wins", "Merge · else newest",
+                          "Merge · else ask me"]
+    page.policy.showPopup()  # open the list and click the entry, as a person does
+    view = page.policy.view()
+    item = view.model().index(labels.index("Merge · else ERP wins"), 0)
+    view.scrollTo(item)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(item).center())
+    qtbot.waitUntil(lambda: page.policy.currentText() == "Merge · else ERP wins", timeout=5_000)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    saved = ui_ctx.service.profile("demo").entity("clients")
+    assert (saved.policy, saved.merge_fallback) == ("merge", "erp_wins")
+
+    again = MappingsPage(ui_ctx)  # and a page opened afterwards shows the stored choice
+    qtbot.addWidget(again)
+    with qtbot.waitSignal(again.samples_loaded, timeout=30_000):
+        again.refresh()
+    _select(qtbot, again, "clients")
+    assert again.policy.currentText() == "Merge · else ERP wins"
+
+
 def test_the_rial_sign_no_font_draws_is_spelled_out_not_a_box(page):
     from erpsync_gui.ui.fonts import drawable
 

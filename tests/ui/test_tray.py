@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from erpsync_gui.app.demo import DEMO_ENTITIES
 from erpsync_gui.app.scheduler import SyncScheduler
 from erpsync_gui.entities import label
 from erpsync_gui.profile import Schedule
@@ -94,9 +95,11 @@ def test_sync_all_and_cancel_from_the_menu(qtbot, tray, ui_ctx):
         tray.cancel_action.trigger()
     erp.faults.clear()
     outcomes = done.args[1]
-    # what ran before the clients (currencies, client groups) had finished; the clients and all after stopped
+    # what ran before the clients (currencies, units, warehouses, client groups) had finished; the clients and
+    # all after them stopped
     assert outcomes["clients"] == "cancelled" and set(outcomes.values()) <= {"success", "cancelled"}
-    assert {name for name, status in outcomes.items() if status == "success"} <= {"currencies", "client_groups"}
+    before = set(DEMO_ENTITIES[:DEMO_ENTITIES.index("clients")])
+    assert {name for name, status in outcomes.items() if status == "success"} <= before
     qtbot.waitUntil(lambda: not tray.cancel_action.isEnabled(), timeout=RUN_TIMEOUT_MS)
 
 

@@ -57,7 +57,8 @@ def test_the_wizard_offers_the_pair_preset_and_saves_its_profile(qtbot, first_st
 
     assert entities.use_preset.isVisible() and entities.use_preset.isChecked()
     assert "Payamgostar CRM and Siagh Finance" in entities.use_preset.text()
-    assert "initial import Finance → CRM" in entities.preset_words.text()
+    assert "imported from Finance once" in entities.preset_words.text()
+    assert "initial import Finance → CRM" in entities.preset_words.toolTip()
     assert entities.names == ["clients", "orders"]
     clients = entities.row_of("clients")
     direction = entities.table.cellWidget(clients, 2)

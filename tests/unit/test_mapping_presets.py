@@ -98,3 +98,17 @@ def test_only_entities_both_sides_offer_are_composed_and_one_field_is_written_on
     assert pair["clients"].match_keys == ("n",)
     both_computed = KindPresets({"clients": entity({"company": held("t", target=False)})})
     assert compose(both_computed, KindPresets({"clients": entity({"company": held("T", target=False)})})) == {}
+
+
+def test_smartcrm_order_lines_get_sap_item_codes_from_the_product_link_and_keep_the_code_read_only() -> None:
+    crm = _endpoint("sql", Side.CRM, preset="smartcrm")
+    orders = pair_mappings(crm, _endpoint("sap_b1", Side.ERP))["orders"]
+    (lines,) = [r for r in orders.fields if r["type"] == "lines"]
+    by_crm = {r["crm"]: r for r in lines["fields"]}
+    assert (by_crm["product_id"]["erp"], by_crm["product_id"]["lookup"]) == ("ItemCode", "products")
+    assert "direction" not in by_crm["product_id"]
+    assert (by_crm["sku"]["erp"], by_crm["sku"]["direction"]) == ("ItemCode", "import")
+    assert {r["crm"]: r["erp"] for r in orders.fields}["userid"] == "CardCode"
+    # the REST ERP's order lines hold no product code: its pair with smartcrm keeps the product defaults
+    rest = pair_mappings(crm, _endpoint("rest", Side.ERP))["orders"]
+    assert "sku" not in {r["crm"] for r in rest.fields[-1]["fields"]}

@@ -135,14 +135,21 @@ def sync_entity(context: Any, profile: str, entity: str, trigger: str = "manual"
 
 
 def run_schedule(context: Any, timestamp: int, profile: str) -> dict[str, Any]:
-    """A profile's schedule came due (a periodic job): queue its entities, one after another in dependency
-    order, unless the schedule is off or the sync window is closed."""
+    """A profile's schedule came due (deferred by the schedule's tick): queue its entities, one after another in
+    dependency order, unless the schedule is off or paused, or the sync window is closed."""
+    from erpsync_gui.app.headless import service_state
+
     runtime = current()
     config = runtime.service.profile(profile)
     schedule = config.schedule
     extra = {"profile_id": config.id}
     if not schedule.enabled:
         log.info("Scheduled run of profile %r skipped: its schedule is off", profile, extra=extra)
+        return {"queued": None}
+    with service_state.locked(runtime.store) as state:
+        paused = state.paused()
+    if paused:  # paused after this run came due, before a worker took it
+        log.info("Scheduled run of profile %r skipped: the schedule is paused", profile, extra=extra)
         return {"queued": None}
     window = SyncWindow.parse(schedule.window, schedule.window_days)
     from datetime import datetime

@@ -32,7 +32,7 @@ def queued_sync(runtime: Runtime, profile_name: str, *, side: Side = Side.CRM, w
         if status != "succeeded" or not runs:
             return SyncOutcome(runs[0].id if runs else None, "failed", f"job {job_id} {status}")
         run = runs[0]
-        return SyncOutcome(run.id, run.status, run.message, read=run.processed)
+        return SyncOutcome(run.id, run.status, run.message, read=run.processed, failed=run.failed)
 
     return sync
 

@@ -1,5 +1,6 @@
 """The service on Windows: pywin32's service framework, hosted by this Python (`python -m` this module) so a
-venv or an installed Python works alike. Imported on Windows only.
+venv or an installed Python works alike, or by the frozen app itself (`ERPSync.exe --windows-service`, see
+win_launch.py). Imported on Windows only.
 
 The service reads its settings (the PostgreSQL store's URL first) from service.toml in its data directory
 (%ProgramData%\\ERPSync unless installed with another). Until the store can be reached it reports running and
@@ -18,6 +19,7 @@ import servicemanager
 import win32service
 import win32serviceutil
 
+from erpsync_gui.app.headless.win_launch import is_frozen, service_command_line
 from erpsync_gui.errors import ERPSyncError
 
 log = logging.getLogger("erpsync.service")
@@ -37,8 +39,8 @@ class ErpSyncWindowsService(win32serviceutil.ServiceFramework):
     _svc_name_ = SERVICE_NAME
     _svc_display_name_ = "ERPSync service"
     _svc_description_ = "Keeps the CRM and the ERP in sync: schedule, webhook receivers, control API and workers."
-    _exe_name_ = sys.executable
-    _exe_args_ = f"-m {__name__}"
+    _exe_name_, _exe_args_ = service_command_line(frozen=is_frozen(), executable=sys.executable,
+                                                  data_dir=machine_data_dir())
 
     def __init__(self, args: list[str]) -> None:
         super().__init__(args)
@@ -86,7 +88,8 @@ def control(action: str, data_dir: Path, store_url: str | None) -> int:
     """install, start, stop, remove the Windows service (install: started automatically at boot)."""
     del store_url  # the service reads it from service.toml in its data directory
     if action == "install":
-        ErpSyncWindowsService._exe_args_ = f'-m {__name__} --data-dir "{machine_data_dir()}"'
+        ErpSyncWindowsService._exe_name_, ErpSyncWindowsService._exe_args_ = service_command_line(
+            frozen=is_frozen(), executable=sys.executable, data_dir=machine_data_dir())
         argv = ["erpsync", "--startup", "auto", "install"]
     else:
         argv = ["erpsync", action]
@@ -94,12 +97,13 @@ def control(action: str, data_dir: Path, store_url: str | None) -> int:
     return 0
 
 
-def main() -> None:
-    """Entry point of the process the service control manager starts."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the process the service control manager starts: hand it to pywin32's dispatcher, which
+    runs the service class in it (the frozen app calls this too)."""
     global _data_dir
     parser = argparse.ArgumentParser()
     parser.add_argument("--data-dir", type=Path)
-    _data_dir = parser.parse_known_args()[0].data_dir
+    _data_dir = parser.parse_known_args(argv)[0].data_dir
     servicemanager.Initialize()
     servicemanager.PrepareToHostSingle(ErpSyncWindowsService)
     servicemanager.StartServiceCtrlDispatcher()

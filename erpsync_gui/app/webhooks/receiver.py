@@ -39,6 +39,8 @@ class SyncOutcome:
     busy: bool = False
     #: how many of the records asked for the run read from their system (None: not known)
     read: int | None = None
+    #: how many of them failed in the run (None: not known)
+    failed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -191,8 +193,13 @@ class WebhookReceiver:
                 continue
             for record in record_ids:
                 self._busy_tries.pop((entity, record), None)
-            status = "failed" if outcome.status == "failed" else "synced"
+            # one event per record, one run for all: a run whose every record failed failed them all; of some,
+            # the run's errors name which
+            failed = outcome.failed or 0
+            status = "failed" if outcome.status == "failed" or failed >= len(record_ids) else "synced"
             detail = f"run {outcome.run_id}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else "")
+            if 0 < failed < len(record_ids):
+                detail += f"; {failed} of {len(record_ids)} records failed (see Errors)"
             if outcome.read is not None and outcome.read < len(record_ids):
                 missing = len(record_ids) - outcome.read
                 detail += (f"; {missing} of {len(record_ids)} records not found in their system (deleted there?): "

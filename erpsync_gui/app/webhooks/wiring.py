@@ -22,7 +22,8 @@ def service_sync(service: SyncService, profile_name: str, side: Side = Side.CRM)
             result = service.sync(entity, profile_name=profile_name, only={side: ids}, trigger="webhook", wait=True)
         except EntityBusyError as exc:
             return SyncOutcome(None, "busy", str(exc), busy=True)
-        return SyncOutcome(result.run_id, result.status, result.message, read=result.counts.get("processed"))
+        return SyncOutcome(result.run_id, result.status, result.message, read=result.counts.get("processed"),
+                           failed=result.counts.get("failed"))
 
     return sync
 

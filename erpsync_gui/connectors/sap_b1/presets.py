@@ -1,7 +1,9 @@
 """SAP Business One's default mappings: which Service Layer fields hold the product's common fields (see
 erpsync_gui.mapping.presets). A business partner's CardCode is the customer number (SAP needs one to create
-a partner); a document's NumAtCard holds the other system's number (DocNum is SAP's own) and every line needs
-an item. SAP computes DocTotal and LineTotal, which are read but never written."""
+a partner); a document's NumAtCard holds the other system's number (DocNum is SAP's own), its CardCode is the
+linked partner's id and every line needs an item: its ItemCode is the linked item's id (an item's id is its
+code), which a side keeping the code on the line receives too. SAP computes DocTotal and LineTotal, which are
+read but never written."""
 
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ from erpsync_gui.profile import EndpointConfig
 _LINES = (("description", text("ItemDescription")), ("qty", held("Quantity", "number")),
           ("unit_price", held("UnitPrice", "number")),
           ("product_id", held("ItemCode", "lookup", lookup="products", required=True)),
+          # the same ItemCode as the item's code, for a side that keeps it on the line: read only, since the
+          # product's link writes it
+          ("product_code", text("ItemCode", target=False)),
           ("amount", held("LineTotal", "number", target=False)))
 
 

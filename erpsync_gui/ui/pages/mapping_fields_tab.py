@@ -60,3 +60,5 @@ class FieldsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.splitter)
+        # while pairs are reviewed the preview steps aside: on a 768 px screen both lists need its room
+        self.review.reviewing.connect(lambda on: self.preview.setHidden(on))

@@ -1,11 +1,13 @@
 """The row above an entity's field mapping on the Mappings page: which entity, its direction, its conflict
-policy and its match keys, each sized to show its longest choice whole."""
+policy (the merge policy with its rule for a field both sides changed) and its match keys, each sized to show
+its longest choice whole."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
-from erpsync_gui.profile import CONFLICT_POLICIES
+from erpsync_gui.profile import CONFLICT_POLICIES, MERGE_RULES
 from erpsync_gui.records import Direction
 from erpsync_gui.ui.widgets.wrap_row import WrapRow
 
@@ -13,6 +15,23 @@ DIRECTION_LABELS = {Direction.BOTH: "Both ways", Direction.EXPORT: "CRM → ERP 
                     Direction.IMPORT: "ERP → CRM only (import)"}
 POLICY_LABELS = {"crm_wins": "CRM wins", "erp_wins": "ERP wins", "newest_wins": "Newest change wins",
                  "manual": "Ask me (conflict queue)"}
+#: the merge policy with its rule for a field both sides changed, one choice each ("merge:<rule>")
+MERGE_LABELS = {"ask": "Merge · else ask me", "crm_wins": "Merge · else CRM wins",
+                "erp_wins": "Merge · else ERP wins", "newest_wins": "Merge · else newest"}
+MERGE_HELP = ("Merge: a field only one side changed comes from that side, so edits to different fields on both "
+              "sides all survive. A field both sides changed follows its row's Both changed rule, else the rule "
+              "named here.")
+
+
+def policy_choice(policy: str, merge_fallback: str) -> str:
+    """The policy combo's data for an entity's policy (the merge policy carries its fallback rule)."""
+    return f"merge:{merge_fallback}" if policy == "merge" else policy
+
+
+def policy_of(choice: str) -> tuple[str, str | None]:
+    """(policy, merge fallback or None to keep the entity's) of a policy combo's data."""
+    policy, _, fallback = choice.partition(":")
+    return policy, fallback or None
 
 
 class EntitySettings(WrapRow):
@@ -26,7 +45,11 @@ class EntitySettings(WrapRow):
             self.direction.addItem(label, direction.value)
         self.policy = QComboBox()
         for policy in CONFLICT_POLICIES:
-            self.policy.addItem(POLICY_LABELS.get(policy, policy), policy)
+            if policy != "merge":
+                self.policy.addItem(POLICY_LABELS.get(policy, policy), policy)
+        for rule in MERGE_RULES:
+            self.policy.addItem(MERGE_LABELS[rule], policy_choice("merge", rule))
+            self.policy.setItemData(self.policy.count() - 1, MERGE_HELP, Qt.ItemDataRole.ToolTipRole)
         self.match_keys = QLineEdit()
         self.match_keys.setPlaceholderText("CRM fields tried in order, e.g. vat, customer_number")
         for combo in (self.entity, self.direction, self.policy):

@@ -20,7 +20,7 @@ from erpsync_gui.engine.targets import missing_fields
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.mapping import EntityMapping, parse_fields
 from erpsync_gui.mapping.checks import entity_problems
-from erpsync_gui.mapping.suggestions import Suggestion, marker_fields, suggestions
+from erpsync_gui.mapping.suggestions import marker_fields
 from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store.sync_state import SyncState
@@ -31,8 +31,8 @@ from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_fields_tab import FieldsTab
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
 from erpsync_gui.ui.pages.mapping_samples import Samples, fetch_currencies, fetch_samples
-from erpsync_gui.ui.pages.mapping_settings import EntitySettings
-from erpsync_gui.ui.pages.mapping_table import select_rows
+from erpsync_gui.ui.pages.mapping_settings import EntitySettings, policy_choice, policy_of
+from erpsync_gui.ui.pages.pair_suggester import PairSuggester
 from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog, lists_loader
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.validation import set_invalid
@@ -60,8 +60,6 @@ class MappingsPage(QWidget):
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
         self._preview_timer.timeout.connect(self._refresh_preview)
 
-        #: pairs the admin turned down, per entity, not offered again until the page reloads
-        self.rejected: dict[str, set[tuple[str, str]]] = {}
         self.settings = EntitySettings()
         self.entity, self.direction = self.settings.entity, self.settings.direction
         self.policy, self.match_keys = self.settings.policy, self.settings.match_keys
@@ -112,8 +110,7 @@ class MappingsPage(QWidget):
         self.value_map_button.clicked.connect(lambda: self.edit_value_map(self._selected_row()))
         self.table.doubleClicked.connect(self._double_clicked)
         self.suggest_button.clicked.connect(self.suggest_pairs)
-        self.review.accepted.connect(self._add_pairs)
-        self.review.rejected.connect(self._reject_pairs)
+        self.suggester = PairSuggester(self.review, self.model, self.table, self.message.setText, self)
         self.sample_button.clicked.connect(lambda: self.load_samples(force=True))
         self.currencies.import_button.clicked.connect(self._ask_import)
         self.currencies.export_button.clicked.connect(self._show_export)
@@ -130,8 +127,7 @@ class MappingsPage(QWidget):
     def reload(self) -> None:
         name = self.ctx.profile.name
         self.samples.clear()
-        self.rejected.clear()
-        self.review.clear()
+        self.suggester.forget()
         try:
             self.profile = self.ctx.service.profile(name) if name else None
         except ERPSyncError as exc:
@@ -171,7 +167,7 @@ class MappingsPage(QWidget):
         cfg = self.drafts[entity]
         self._loading = True
         self.direction.setCurrentIndex(self.direction.findData(Direction(cfg.direction).value))
-        self.policy.setCurrentIndex(max(0, self.policy.findData(cfg.policy)))
+        self.policy.setCurrentIndex(max(0, self.policy.findData(policy_choice(cfg.policy, cfg.merge_fallback))))
         self.match_keys.setText(", ".join(cfg.match_keys))
         self.model.set_rows(list(cfg.fields))
         self.currencies.set_mapping(dict(cfg.currency_mapping))
@@ -187,8 +183,9 @@ class MappingsPage(QWidget):
         except ConfigError:
             currency = dict(self.currencies.pairs())
         keys = tuple(k.strip() for k in self.match_keys.text().split(",") if k.strip())
+        policy, fallback = policy_of(self.policy.currentData())
         return dataclasses.replace(cfg, direction=Direction(self.direction.currentData()),
-                                   policy=self.policy.currentData(), match_keys=keys,
+                                   policy=policy, merge_fallback=fallback or cfg.merge_fallback, match_keys=keys,
                                    fields=tuple(self.model.rows()), currency_mapping=currency)
 
     def _flush(self) -> None:
@@ -320,36 +317,8 @@ class MappingsPage(QWidget):
 
     def suggest_pairs(self) -> int:
         """Offer pairs of fields, by name, that the mapping does not use yet, for review; returns how many."""
-        samples = self.samples.get(self.current or "")
-        if samples is None or not all(samples.fields.get(side) for side in Side):
-            self.message.setText("Suggestions need both sides' field lists; they could not be read yet")
-            return 0
-        rows = self.model.rows()
-        used = ({r.get("crm") for r in rows} - {None}, {r.get("erp") for r in rows} - {None})
-        offered = suggestions(samples.fields[Side.CRM], samples.fields[Side.ERP], used,
-                              markers=self._marker_fields(), rejected=self.rejected.get(self.current or "", set()))
-        self.review.show_suggestions(offered)
-        self.message.setText(f"{len(offered)} pair(s) to review above the rows" if offered
-                             else "No further pairs to suggest")
-        return len(offered)
-
-    def _marker_fields(self) -> set[str]:
-        """The product's own marker fields, with the names the profile's endpoints gave them."""
-        return marker_fields(*((self.profile.crm.options, self.profile.erp.options) if self.profile else ()))
-
-    def _add_pairs(self, pairs: list[Suggestion]) -> None:
-        """The accepted pairs as new rows, selected and scrolled into view."""
-        first = self.model.rowCount()
-        for pair in pairs:
-            self.model.add_row({"crm": pair.crm, "erp": pair.erp, "type": pair.type})
-        if not pairs:
-            return
-        select_rows(self.table, range(first, self.model.rowCount()))
-        self.message.setText(f"Added {len(pairs)} pair(s): they are selected in the rows")
-
-    def _reject_pairs(self, pairs: list[Suggestion]) -> None:
-        self.rejected.setdefault(self.current or "", set()).update((p.crm, p.erp) for p in pairs)
-        self.message.setText(f"{len(pairs)} suggested pair(s) turned down")
+        markers = marker_fields(*((self.profile.crm.options, self.profile.erp.options) if self.profile else ()))
+        return self.suggester.suggest(self.current or "", self.samples.get(self.current or ""), markers)
 
     # -- samples and preview ---------------------------------------------------------------------
 

@@ -31,6 +31,8 @@ class SuggestionReview(QFrame):
 
     accepted = Signal(list)
     rejected = Signal(list)
+    #: the list was shown (True) or put away (False)
+    reviewing = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -49,7 +51,7 @@ class SuggestionReview(QFrame):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(190)  # the mapping's rows below keep most of the room
+        self.table.setMinimumHeight(110)
         self.add_button = QPushButton(icons.icon("add"), "A&dd ticked pairs")
         self.add_button.setObjectName("primary")
         self.reject_button = QPushButton("Re&ject all")
@@ -84,8 +86,13 @@ class SuggestionReview(QFrame):
             why.setToolTip(pair.reason)
             self.table.setItem(row, 2, why)
         self.table.blockSignals(False)
+        # up to three pairs in view (more scroll): the mapping's rows below keep room at 150 % on 1080 px
+        shown = min(max(len(self.suggestions), 2), 3)
+        rows = self.table.verticalHeader().defaultSectionSize() * shown
+        self.table.setMaximumHeight(self.table.horizontalHeader().sizeHint().height() + rows + 4)
         self._count()
         self.setVisible(bool(self.suggestions))
+        self.reviewing.emit(bool(self.suggestions))
 
     def ticked(self) -> list[Suggestion]:
         return [pair for row, pair in enumerate(self.suggestions)
@@ -116,6 +123,9 @@ class SuggestionReview(QFrame):
         self.rejected.emit(rest)
 
     def clear(self) -> None:
+        was = not self.isHidden()
         self.suggestions = []
         self.table.setRowCount(0)
         self.hide()
+        if was:
+            self.reviewing.emit(False)

@@ -60,8 +60,9 @@ class WebhooksPage(QWidget):
         self.timer.setInterval(self.poll_ms)
         self.timer.timeout.connect(self.load_events)
         self._build()
-        ctx.profile.changed.connect(lambda _name: self.refresh())
-        ctx.profile.saved.connect(lambda _name: self.refresh())
+        # a hidden page reads nothing: it catches up when it is shown
+        ctx.profile.changed.connect(lambda _name: self.isVisible() and self.refresh())
+        ctx.profile.saved.connect(lambda _name: self.isVisible() and self.refresh())
 
     def _build(self) -> None:
         self.state = StatusBadge("Stopped", "idle")
@@ -124,7 +125,7 @@ class WebhooksPage(QWidget):
     def refresh(self) -> None:
         self.show_state(self._host_state())
         self.load_events()
-        if not self.timer.isActive():
+        if self.isVisible() and not self.timer.isActive():
             self.timer.start()
 
     def showEvent(self, event: Any) -> None:

@@ -97,7 +97,8 @@ class EntitiesPage(QWizardPage):
         self.preset_words.setVisible(preset is not None)
         if preset is not None:
             self.use_preset.setText(f"&Use the {preset.title} preset")
-            self.preset_words.setText("\n".join(f"• {line}" for line in preset.summary))
+            self.preset_words.setText(preset.short)
+            self.preset_words.setToolTip("\n".join(f"• {line}" for line in preset.summary))
         self.state.pair_preset = name if name and self.use_preset.isChecked() else None
 
     def _preset_toggled(self, _on: bool) -> None:

@@ -15,8 +15,10 @@ pytestmark = pytest.mark.tryton
 
 @pytest.fixture(scope="module")
 def countries(admin) -> dict[str, int]:
-    ids = admin.create("country.country", {"name": "Belgium", "code": "BE"}, {"name": "France", "code": "FR"})
-    return {"BE": ids[0], "FR": ids[1]}
+    """Belgium and France as the seeded database knows them."""
+    rows = admin.search_read("country.country", [("code", "in", ["BE", "FR"])], ["code"])
+    assert {r["code"] for r in rows} == {"BE", "FR"}
+    return {r["code"]: r["id"] for r in rows}
 
 
 def _ids(pages: list[Page]) -> list[str]:
