@@ -6,14 +6,13 @@ chart that folds away), and under them the recent runs (five in view at 1366x768
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from itertools import pairwise
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QStackedBarSeries, QValueAxis
+from PySide6.QtCharts import QChart, QChartView
 from PySide6.QtCore import QEvent, QMargins, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -22,8 +21,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedLayout,
-    QTableWidget,
-    QTableWidgetItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -34,14 +31,14 @@ from erpsync_gui.store import queries
 from erpsync_gui.ui import theme
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.attention_panel import AttentionPanel
+from erpsync_gui.ui.pages.dashboard_cells import duration_text, empty_note, run_state, started_text, table, table_cell
+from erpsync_gui.ui.pages.dashboard_chart import CHART_DAYS, draw_records_per_day
 from erpsync_gui.ui.pages.undo_dialog import UndoDialog
 from erpsync_gui.ui.when import when_text
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.worker import run_in_background
 
-CHART_DAYS = 14
 _ALL = "All entities"
-_SERIES = (("inserted", "Created", "#2e7d32"), ("updated", "Updated", "#1565c0"), ("failed", "Failed", "#c62828"))
 #: the recent runs' columns a narrow table leaves out, the least needed first: direction, kind, read, updated,
 #: duration, message, failed, created
 _DETAIL_COLUMNS = (2, 3, 5, 7, 9, 10, 8, 6)
@@ -61,55 +58,6 @@ class DashboardData:
     recent: list[queries.RunSummary]
     #: per entity: when the schedule runs it next, or why it does not
     next_runs: dict[str, str]
-
-
-def _started(moment: datetime | None) -> str:
-    """ "16:05" today, "yesterday 16:05", "Mon 30 Nov 16:05": short enough for the runs beside the Today table."""
-    return "—" if moment is None else when_text(moment).removeprefix("today ")
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "running"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-
-
-def run_state(run: queries.RunSummary) -> str:
-    """A run's state as the dashboard says it: a dry run is a preview, never a result."""
-    return "preview" if run.kind == queries.PREVIEW_KIND else run.status
-
-
-def _item(text: object, colour: str | None = None, align_right: bool = False) -> QTableWidgetItem:
-    item = QTableWidgetItem(str(text))
-    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-    if colour:
-        item.setForeground(QColor(colour))
-    if align_right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    return item
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setTabKeyNavigation(False)  # Tab goes on to the next control; the arrows move in the table
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().setVisible(False)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _empty_note(text: str) -> QLabel:
-    note = QLabel(text)
-    note.setObjectName("emptyState")
-    note.setWordWrap(True)
-    note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return note
 
 
 class DashboardPage(QWidget):
@@ -144,7 +92,7 @@ class DashboardPage(QWidget):
         self.attention.open_page_requested.connect(self.open_page_requested)
         self.attention.sync_all_requested.connect(self.ctx.sync_all.start)
 
-        self.today = _table(["Entity", "Today", "Created", "Updated", "Failed", "Last run", "Next run"])
+        self.today = table(["Entity", "Today", "Created", "Updated", "Failed", "Last run", "Next run"])
         self.today.setAccessibleName("Today per entity")
         # every entity in view: the table is as tall and as wide as its rows, and never scrolls
         self.today.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -168,7 +116,7 @@ class DashboardPage(QWidget):
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         # small in the room under the Today table at 150 %; it folds away
         self.chart_view.setMinimumHeight(80)
-        self.chart_empty = _empty_note("Nothing synced in the last 14 days yet: the bars appear after the first run.")
+        self.chart_empty = empty_note("Nothing synced in the last 14 days yet: the bars appear after the first run.")
         self.chart_stack = QStackedLayout()
         holder = QWidget()
         holder.setLayout(self.chart_stack)
@@ -197,11 +145,11 @@ class DashboardPage(QWidget):
         chart_layout.addStretch(0)  # the title stays on top while the bars are hidden
         self.chart_body = holder
 
-        self.recent = _table(["Started", "Entity", "Direction", "Kind", "Status", "Read", "Created",
+        self.recent = table(["Started", "Entity", "Direction", "Kind", "Status", "Read", "Created",
                               "Updated", "Failed", "Duration", "Message"])
         self.recent.setAccessibleName("Recent runs")
         self.recent.installEventFilter(self)  # its columns follow its width
-        self.recent_empty = _empty_note("No runs yet. Sync all (Ctrl+Shift+S) runs every entity in dependency order; "
+        self.recent_empty = empty_note("No runs yet. Sync all (Ctrl+Shift+S) runs every entity in dependency order; "
                                         "the Sync page runs or previews one.")
         recent_box = QGroupBox("Recent runs")
         self.recent_stack = QStackedLayout()
@@ -376,48 +324,15 @@ class DashboardPage(QWidget):
             self.entity_filter.blockSignals(False)
 
     def _draw_chart(self) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
         dark = theme.current() == theme.DARK
-        self.chart.setTheme(QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight)
-        self.chart.setBackgroundVisible(False)
-        if self.data is None:
+        stats = self.data.stats if self.data is not None else None
+        shown = draw_records_per_day(self.chart, stats, self.entity_filter.currentData(), dark,
+                                     datetime.now(UTC).date())
+        if shown is None:
             return
-        entity = self.entity_filter.currentData()
-        today = datetime.now(UTC).date()
-        days = [today - timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
-        totals: dict[date, dict[str, int]] = {d: dict.fromkeys(("inserted", "updated", "failed"), 0) for d in days}
-        for stat in self.data.stats:
-            if stat.day in totals and (entity is None or stat.entity == entity):
-                for key in totals[stat.day]:
-                    totals[stat.day][key] += getattr(stat, key)
-        peak = max((sum(v.values()) for v in totals.values()), default=0)
+        peak, first, last = shown
         self.chart_stack.setCurrentWidget(self.chart_view if peak else self.chart_empty)
-        series = QStackedBarSeries()
-        for key, text, colour in _SERIES:
-            bar = QBarSet(text)
-            bar.setColor(QColor(theme.state_colour({"inserted": "success", "failed": "failed"}.get(key, "preview"))
-                                if dark else colour))
-            bar.append([totals[d][key] for d in days])
-            series.append(bar)
-        self.chart.addSeries(series)
-        axis_x = QBarCategoryAxis()
-        axis_x.append([f"{d:%d.%m}" for d in days])
-        # fourteen dates do not fit under a narrow chart (they would all end in "…"): a bar a day with today on the
-        # right, the range in the chart's tooltip (an axis title would take the small chart's height)
-        axis_x.setLabelsVisible(False)
-        self.chart_view.setToolTip(f"Records per day from {days[0]:%d.%m} to {days[-1]:%d.%m}, today on the right")
-        axis_y = QValueAxis()
-        # whole records only: a range under 5 with six ticks would print the same integer twice ("0 0 1")
-        axis_y.setRange(0, max(peak, 5))
-        axis_y.setLabelFormat("%d")
-        axis_y.applyNiceNumbers()
-        axis_y.setTickCount(min(3, int(axis_y.max()) + 1))  # three lines read in the small chart
-        self.chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(axis_x)
-        series.attachAxis(axis_y)
+        self.chart_view.setToolTip(f"Records per day from {first:%d.%m} to {last:%d.%m}, today on the right")
 
     def _fill_today(self, data: DashboardData) -> None:
         today = datetime.now(UTC).date()
@@ -429,13 +344,13 @@ class DashboardPage(QWidget):
             status = stat.status if stat else "no runs"
             last_text = "never" if last is None else f"{when_text(last.started_at)} {last.status}"
             cells = [
-                _item(label(entity)), _item(status, theme.state_colour(status if stat else "muted")),
-                _item(stat.inserted if stat else 0, align_right=True),
-                _item(stat.updated if stat else 0, align_right=True),
-                _item(stat.failed if stat else 0, theme.state_colour("failed") if stat and stat.failed else None,
+                table_cell(label(entity)), table_cell(status, theme.state_colour(status if stat else "muted")),
+                table_cell(stat.inserted if stat else 0, align_right=True),
+                table_cell(stat.updated if stat else 0, align_right=True),
+                table_cell(stat.failed if stat else 0, theme.state_colour("failed") if stat and stat.failed else None,
                       align_right=True),
-                _item(last_text, theme.state_colour(last.status) if last else theme.state_colour("muted")),
-                _item(data.next_runs.get(entity, "not scheduled")),
+                table_cell(last_text, theme.state_colour(last.status) if last else theme.state_colour("muted")),
+                table_cell(data.next_runs.get(entity, "not scheduled")),
             ]
             cells[0].setData(Qt.ItemDataRole.UserRole, entity)
             for column, cell in enumerate(cells):
@@ -463,17 +378,17 @@ class DashboardPage(QWidget):
             state = run_state(run)
             message = run.message or ("nothing was written" if state == "preview" else "")
             cells = [
-                _item(_started(run.started_at)), _item(label(run.entity)),
-                _item(run.direction), _item(run.kind),
-                _item(state, theme.state_colour(state)), _item(run.processed, align_right=True),
-                _item(run.inserted, align_right=True), _item(run.updated, align_right=True),
-                _item(run.failed, align_right=True), _item(_duration(run.duration_s), align_right=True),
-                _item(message),
+                table_cell(started_text(run.started_at)), table_cell(label(run.entity)),
+                table_cell(run.direction), table_cell(run.kind),
+                table_cell(state, theme.state_colour(state)), table_cell(run.processed, align_right=True),
+                table_cell(run.inserted, align_right=True), table_cell(run.updated, align_right=True),
+                table_cell(run.failed, align_right=True), table_cell(duration_text(run.duration_s), align_right=True),
+                table_cell(message),
             ]
             cells[10].setToolTip(message)
             # the columns a narrow table leaves out, said by every cell of the row
             detail = (f"{run.direction}, {run.kind}: {run.processed} read, {run.inserted} created, {run.updated} "
-                      f"updated, {run.failed} failed in {_duration(run.duration_s)}")
+                      f"updated, {run.failed} failed in {duration_text(run.duration_s)}")
             for column, cell in enumerate(cells):
                 if column != 10:
                     cell.setToolTip(detail)
