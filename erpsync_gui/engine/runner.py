@@ -21,12 +21,14 @@ from erpsync_gui.engine.link_resolver import LinkResolver
 from erpsync_gui.engine.matcher import Targets
 from erpsync_gui.engine.merge import snapshots_of
 from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
+from erpsync_gui.engine.preview_pages import PreviewPages
 from erpsync_gui.engine.rate_window import RateWindow
 from erpsync_gui.engine.retire import retire
+from erpsync_gui.engine.run_words import DIRECTION_WORDS, KIND_WORDS, log_end, stopped_by
 from erpsync_gui.engine.targets import check_and_bind
 from erpsync_gui.engine.types import Action, CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
-from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
+from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping import EntityMapping
 from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Page, Record, Side
@@ -44,8 +46,6 @@ _COUNTED = {
     Action.CONFLICT: "conflicts", Action.FAILED: "failed",
 }
 _RUN_COLUMNS = ("processed", "inserted", "updated", "skipped", "failed", "conflicts")
-_KIND_WORDS = {"full": "full sync", "incremental": "incremental sync", "dry-run": "dry run"}
-_DIRECTION_WORDS = {Direction.IMPORT: "ERP to CRM", Direction.EXPORT: "CRM to ERP", Direction.BOTH: "both ways"}
 #: the ETA follows the rate of the last this many seconds of work (a slow start or a slow side fades out)
 RATE_WINDOW_S = 30.0
 #: the clock the progress rate is measured with (a test puts in its own)
@@ -161,9 +161,8 @@ class _Run:
         self.brake = False
         self.approved = False
         self.brake_check: BrakeCheck | None = None
-        #: the brake's preview is reading (it keeps its pages for the run, see _pages)
-        self._previewing = False
-        self._replay: dict[Side, list[Page]] = {}
+        #: what the brake's preview read, for the run to write from (see _pages)
+        self.preview_pages = PreviewPages(REPLAY_CAP)
 
     def execute(self) -> RunResult:
         any_cursor = any(self.state.cursor(side) for side in self.p.direction.sources())
@@ -171,7 +170,7 @@ class _Run:
         self.run_id = self.state.start_run(self.p.direction.value, self.trigger, kind)
         self.extra["run_id"] = self.run_id
         self.txn_id = str(uuid.uuid4())
-        log.info("%s: %s started (%s, %s)", self.entity, _KIND_WORDS[kind], _DIRECTION_WORDS[self.p.direction],
+        log.info("%s: %s started (%s, %s)", self.entity, KIND_WORDS[kind], DIRECTION_WORDS[self.p.direction],
                  self.trigger, extra=self.extra)
         self._emit("starting")
         status, message, error_kind = "success", None, None
@@ -201,37 +200,15 @@ class _Run:
         self.state.finish_run(self.run_id, status, counts, message,
                               count_in_stats=not self.dry_run and status != "held", error_kind=error_kind)
         duration = time.monotonic() - self.started
-        c = self.counts
-        if self.dry_run or status == "held":  # nothing was written: say what would be
-            log.info("%s: %s in %.1f s - %d read; would create %d, update %d, link %d; %d would fail, "
-                     "%d conflicts", self.entity, "dry run" if self.dry_run else "held", duration, c["processed"],
-                     c["inserted"], c["updated"],
-                     c["linked"], c["failed"], c["conflicts"], extra=self.extra)
-        else:
-            log.info("%s: %s in %.1f s - %d read, %d created, %d updated, %d linked, %d failed, %d conflicts%s",
-                     self.entity, status, duration, c["processed"], c["inserted"], c["updated"], c["linked"],
-                     c["failed"], c["conflicts"], f" ({message})" if message else "", extra=self.extra)
+        log_end(self.entity, status, duration, self.counts, message, dry_run=self.dry_run, extra=self.extra)
         self._emit("finished", message or "")
         return RunResult(self.run_id, self.entity, self.p.direction, status, dict(self.counts), message,
                          duration, self.dry_run, tuple(self.plan), self.plan_truncated, error_kind,
                          brake=self.brake_check)
 
     def _stopped_by(self, exc: Exception, what: str) -> tuple[str, str, str | None]:
-        """The status, message and error kind of a run ended by `exc`, logged as `what` (e.g. "%s sync")
-        paused, stopped or crashed: the same words in the window, the CLI and the log."""
-        if isinstance(exc, QuotaExhaustedError):
-            # not a failure of ours: stop cleanly; the cursor holds, so the next run carries on from here
-            when = f"; resumes after {exc.resumes_at.astimezone():%H:%M}" if exc.resumes_at else ""
-            message = self.engine.redact(f"{exc}{when}")
-            log.warning(what + " paused: %s", self.entity, message, extra=self.extra)
-            return "partial", message, exc.kind
-        if isinstance(exc, ERPSyncError):
-            message = self.engine.redact(str(exc))
-            log.error(what + " stopped: %s", self.entity, message, extra=self.extra)
-            return "failed", message, "config" if isinstance(exc, ConfigError) else exc.kind
-        message = self.engine.redact(f"internal error: {type(exc).__name__}: {exc}")
-        log.exception(what + " crashed", self.entity, extra=self.extra)
-        return "failed", message, "internal"
+        """The status, message and error kind of a run ended by `exc`, logged as `what` (e.g. "%s sync")."""
+        return stopped_by(exc, what, self.entity, self.extra, self.engine.redact)
 
     def _preview(self) -> BrakeCheck:
         """The whole run planned without a write, and the brake's verdict on it. When the run may go on, what
@@ -243,14 +220,14 @@ class _Run:
         linked = linked_count(self.engine.store, profile_id, self.entity)
         # the preview reports no progress of its own: the run's counts and bar start when it writes
         self.dry_run, progress, self.progress = True, self.progress, None
-        self._previewing = True
+        self.preview_pages.previewing = True
         try:
             for side in self.p.direction.sources():
                 if self._cancelled():
                     break
                 self._sync_side(side)
         finally:
-            self.dry_run, self.progress, self._previewing = False, progress, False
+            self.dry_run, self.progress, self.preview_pages.previewing = False, progress, False
         verdict = brake_check(self.entity, changes=self.counts["updated"] + self.counts["deletes"],
                               creates=self.counts["inserted"],
                               linked=linked, percent=cfg.brake_percent, records=cfg.brake_records,
@@ -349,28 +326,10 @@ class _Run:
         self.fresh = None
 
     def _pages(self, side: Side, connector: Connector, name: str, cursor: str | None) -> Iterator[Page]:
-        """The side's changes. The brake's preview keeps what it read of the run's first side (up to REPLAY_CAP
-        records), so that a run it lets go on writes from that read instead of asking the system for the same
-        changes twice (a daily quota would pay for both). Only the first side: nothing was written before it
-        is read, whereas the other side's records may be the ones the first side just wrote, and a kept read
-        of them would be stale. A read cut short or too big is not kept, and the run reads again."""
-        kept = self._replay.pop(side, None)
-        if kept is not None and not self.dry_run:
-            yield from kept
-            return
+        """The side's changes, from the brake preview's read where it kept one (see PreviewPages)."""
         first = side is self.p.direction.sources()[0]
-        keeping: list[Page] | None = [] if self._previewing and first else None
-        held = 0
-        for page in connector.changes(name, cursor, self.p.batch_size):
-            if keeping is not None:
-                held += len(page.records)
-                if held <= REPLAY_CAP:
-                    keeping.append(page)
-                else:
-                    keeping = None
-            yield page
-        if keeping is not None and not self._cancelled():
-            self._replay[side] = keeping
+        return self.preview_pages.pages(side, lambda: connector.changes(name, cursor, self.p.batch_size),
+                                        first=first, writing=not self.dry_run, cancelled=self._cancelled)
 
     def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
         """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:
