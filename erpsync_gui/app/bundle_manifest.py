@@ -17,6 +17,9 @@ MANIFEST_NAME = "erpsync-manifest.json"
 PACKAGE = "erpsync_gui"
 #: Alembic loads these from their files, as scripts inside its own context: never imported as modules
 SKIPPED_PACKAGES = ("erpsync_gui.store.migrations",)
+#: the package's modules that run only with an optional extra the desktop bundle leaves out: the Tryton demo's
+#: seeding (`erpsync demo --erp tryton`, with the `tryton` extra) runs in a Python process of its own
+EXTRA_ONLY_MODULES = frozenset({"erpsync_gui.sandbox.tryton_seed"})
 #: resource files the app never reads itself (the README's pictures)
 SKIPPED_RESOURCES = ("screenshots/",)
 #: modules that exist on one kind of OS only; the code imports them behind a platform check
@@ -51,7 +54,7 @@ class Manifest:
 
 
 def _skipped(module: str) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in SKIPPED_PACKAGES)
+    return module in EXTRA_ONLY_MODULES or any(module == p or module.startswith(p + ".") for p in SKIPPED_PACKAGES)
 
 
 def package_dir() -> Path:
@@ -78,7 +81,9 @@ def imported_modules(root: Path | None = None) -> dict[str, tuple[str, ...]]:
     root = root or package_dir()
     found: dict[str, set[str]] = {}
     for path in sorted(root.rglob("*.py")):
-        if _skipped(".".join([PACKAGE, *path.relative_to(root).parent.parts])):
+        where = path.relative_to(root)
+        module = ".".join([PACKAGE, *where.with_suffix("").parts])
+        if _skipped(".".join([PACKAGE, *where.parent.parts])) or _skipped(module):
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
             if isinstance(node, ast.Import):

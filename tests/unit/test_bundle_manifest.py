@@ -16,7 +16,7 @@ def test_every_module_of_the_package_is_listed_but_not_the_migration_scripts():
     # Alembic runs these from their files inside its own context; imported as modules they would fail
     assert not [m for m in modules if m.startswith("erpsync_gui.store.migrations")]
     files = [p for p in (ROOT / "erpsync_gui").rglob("*.py") if "migrations" not in p.parts]
-    assert len(modules) == len(files)
+    assert len(modules) == len(files) - len(bm.EXTRA_ONLY_MODULES)  # those need an extra the bundle leaves out
 
 
 def test_imports_inside_functions_are_found_with_the_names_taken_from_them():
@@ -38,6 +38,12 @@ def test_the_manifest_survives_its_json_form(tmp_path):
     again = bm.Manifest.from_json(manifest.to_json())
     assert again == manifest
     assert again.version == __import__("erpsync_gui").__version__
+
+
+def test_the_tryton_demos_seeding_needs_its_extra_and_is_left_out_of_the_bundle():
+    assert "erpsync_gui.sandbox.tryton_seed" not in bm.source_modules()
+    assert "erpsync_gui.sandbox.tryton_local" in bm.source_modules()  # it says "install the tryton extra" itself
+    assert not [name for name in bm.imported_modules() if name.startswith(("trytond.modules", "proteus"))]
 
 
 def test_modules_of_the_other_os_are_left_out():
