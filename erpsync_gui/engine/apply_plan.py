@@ -52,10 +52,6 @@ def _label(side: Side) -> str:
     return side.value.upper()
 
 
-def _id_on(link: Link, side: Side) -> str | None:
-    return link.crm_id if side is Side.CRM else link.erp_id
-
-
 def _source_exists(item: PlanItem) -> bool:
     """A retirement whose source is the deleted record has nothing to read again."""
     return item.action is not Action.RETIRE or item.deleted_side is not item.source_side
@@ -215,7 +211,7 @@ class _PlanRun(_Run):
                 return f"its {_label(other)} twin changed since the preview", item
         twin_link = twin_links.get(item.target.id) if item.target is not None else None
         link = links.get(item.source.id)
-        if link is None and item.link is not None and _id_on(item.link, side) is None:
+        if link is None and item.link is not None and item.link.id_on(side) is None:
             link = twin_link  # the plan adopts the twin's own half-link (matched by key)
         if _link_key(link) != _link_key(item.link):
             return "another sync linked or changed this record since the preview", item

@@ -65,12 +65,6 @@ class PreparedRun:
     batch_size: int
 
 
-def _id_on(link: Link | None, side: Side) -> str | None:
-    if link is None:
-        return None
-    return link.crm_id if side is Side.CRM else link.erp_id
-
-
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
@@ -317,7 +311,7 @@ class _Run:
             if self._cancelled():
                 return
             if page.complete and seen is not None:
-                self._gone(side, [link for link in self.state.linked(side) if _id_on(link, side) not in seen])
+                self._gone(side, [link for link in self.state.linked(side) if link.id_on(side) not in seen])
                 if not self.dry_run:
                     self.state.set_mapping_fingerprint(side, fingerprint)
         if stored is None and not self.dry_run and not self._cancelled():
@@ -345,9 +339,9 @@ class _Run:
         """Records that failed or were deferred earlier: fetched again and retried first."""
         waiting = self.state.waiting_links(side)
         for chunk in chunked(waiting, self.p.batch_size):
-            ids = [i for link in chunk if (i := _id_on(link, side)) is not None]
+            ids = [i for link in chunk if (i := link.id_on(side)) is not None]
             found = connector.get_many(name, ids)
-            self._gone(side, [link for link in chunk if _id_on(link, side) not in found])
+            self._gone(side, [link for link in chunk if link.id_on(side) not in found])
             if found:
                 yield [found[i] for i in ids if i in found]
 
@@ -358,16 +352,16 @@ class _Run:
             return
         if self.dry_run:
             if self.p.entity.on_delete == "propagate":  # a delete to write: shown, and counted by the brake
-                planned = [retire(side, _id_on(link, side) or "", link) for link in links
-                           if _id_on(link, side.other) is not None and link.state != "deleted"]
+                planned = [retire(side, link.id_on(side) or "", link) for link in links
+                           if link.id_on(side.other) is not None and link.state != "deleted"]
                 self._keep_plan(planned)
                 self._count(planned)
             return
-        orphans = [link for link in links if _id_on(link, side.other) is None]
+        orphans = [link for link in links if link.id_on(side.other) is None]
         if orphans:
             self.state.forget(orphans, side)
-        retired = [retire(side, _id_on(link, side) or "", link)
-                   for link in links if _id_on(link, side.other) is not None and link.state != "deleted"]
+        retired = [retire(side, link.id_on(side) or "", link)
+                   for link in links if link.id_on(side.other) is not None and link.state != "deleted"]
         if retired:
             self._apply(retired, cursor=None)
             self._count(retired)

@@ -218,13 +218,9 @@ def _carry_out(connector: Connector, name: str, step: UndoStep, link: Link | Non
         connector.delete(name, step.record_id)
     else:
         connector.archive(name, step.record_id)
-    twin = _id_on(link, step.side.other) if link is not None else None
+    twin = link.id_on(step.side.other) if link is not None else None
     return step.record_id, {"action": REMOVED, "before": dict(step.current),
                             "after": {"how": step.action, "twin": twin}}
-
-
-def _id_on(link: Link, side: Side) -> str | None:
-    return link.crm_id if side is Side.CRM else link.erp_id
 
 
 def _twin_link(state: SyncState, step: UndoStep) -> Link | None:
@@ -232,7 +228,7 @@ def _twin_link(state: SyncState, step: UndoStep) -> Link | None:
     if step.twin is None:
         return None
     link = state.links_by_ids(step.side.other, [step.twin]).get(step.twin)
-    return link if link is not None and _id_on(link, step.side) is None else None
+    return link if link is not None and link.id_on(step.side) is None else None
 
 
 def _relink(link: Link, side: Side, record: Record, mapping: EntityMapping) -> None:

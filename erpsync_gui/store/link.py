@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
+from erpsync_gui.records import Side
 from erpsync_gui.store.models import LinkRow, table_of
 
 
@@ -44,6 +45,10 @@ class Link:
     @classmethod
     def from_row(cls, row: RowMapping) -> Link:
         return cls(**{name: row[name] for name in COLUMNS})
+
+    def id_on(self, side: Side) -> str | None:
+        """The linked record's id on `side` (None until that side has one, or after it was retired)."""
+        return self.crm_id if side is Side.CRM else self.erp_id
 
     def values(self) -> dict[str, Any]:
         """Column values for an INSERT (without the id) or, with `id`, for an UPDATE by primary key."""
