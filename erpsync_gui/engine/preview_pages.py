@@ -23,11 +23,11 @@ class PreviewPages:
         self.previewing = False
         self._kept: dict[Side, list[Page]] = {}
 
-    def pages(self, side: Side, read: Callable[[], Iterator[Page]], *, first: bool, writing: bool,
+    def pages(self, side: Side, read: Callable[[], Iterator[Page]], *, first: bool,
               cancelled: Callable[[], bool]) -> Iterator[Page]:
-        """The side's changes: the kept pages for a run that writes, else `read()` (kept while previewing)."""
+        """The side's changes: the pages kept by the preview (once), else `read()` (kept while previewing)."""
         kept = self._kept.pop(side, None)
-        if kept is not None and writing:
+        if kept is not None:
             yield from kept
             return
         keeping: list[Page] | None = [] if self.previewing and first else None

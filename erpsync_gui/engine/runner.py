@@ -323,7 +323,7 @@ class _Run:
         """The side's changes, from the brake preview's read where it kept one (see PreviewPages)."""
         first = side is self.p.direction.sources()[0]
         return self.preview_pages.pages(side, lambda: connector.changes(name, cursor, self.p.batch_size),
-                                        first=first, writing=not self.dry_run, cancelled=self._cancelled)
+                                        first=first, cancelled=self._cancelled)
 
     def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
         """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:
