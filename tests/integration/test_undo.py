@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from erpsync_gui.engine.undo import apply_undo, plan_undo
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.store import undo_store
-from erpsync_gui.store.models import RunRow
+from erpsync_gui.store.models import LinkRow, RunRow
 from erpsync_gui.store.safety_models import BeforeImageRow
 from tests.sync_harness import Harness
 
@@ -155,6 +156,29 @@ def test_undoing_an_undo_creates_again_what_it_deleted_and_links_it_to_its_twin(
     harness.advance(60)
     _undo(harness, redo.run_id)  # and the re-creation can be undone in turn
     assert harness.erp_rows() == {}
+
+
+def test_a_record_created_again_never_takes_over_a_link_that_holds_a_twin_again(harness):
+    harness.crm_create(customer_number="C01", company="Eins", city="Brașov")
+    run = harness.sync(direction=Direction.EXPORT)
+    harness.advance(60)
+    undone = _undo(harness, run.run_id)
+    plan = _plan(harness, undone.run_id)  # planned while the ERP record is gone
+    [step] = plan.steps
+    assert step.action == "recreate"
+    # meanwhile the pair is made whole another way: a twin made in the ERP by hand, linked again
+    [link] = harness.links()
+    held = harness.erp_create(customer_number="C01", company="Eins", city="Brașov")
+    with harness.store.session() as s, s.begin():
+        row = s.get(LinkRow, link.id)
+        row.erp_id, row.state, row.deleted_side = held, "synced", None
+    # the old values under another customer number, so that the ERP takes the create (it refuses a taken one)
+    other = dataclasses.replace(step, fields={**step.fields, "customer_number": "C02"})
+    result = apply_undo(harness.store, harness.profile, harness.connectors(),
+                        dataclasses.replace(plan, steps=(other,)), now=harness.now)
+
+    assert result.done == 1 and len(harness.erp_rows()) == 2
+    assert [link.erp_id for link in harness.links()] == [held]  # the pair keeps its twin
 
 
 def test_undoing_an_undo_of_an_import_creates_the_crm_record_again(harness):
