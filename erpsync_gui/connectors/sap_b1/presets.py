@@ -13,8 +13,8 @@ from erpsync_gui.mapping.presets import Held, KindPresets, entity, held, text
 from erpsync_gui.profile import EndpointConfig
 
 #: how a site sends documents whose lines name no item, in the wizard's words
-SERVICE_HINT = ("set the SAP option service_account (a G/L account) to send them as service documents, "
-                "booked to that account")
+SERVICE_HINT = ("to send them as service documents, set a Service account (the G/L account they are booked to, "
+                "option service_account) in SAP's connection settings")
 
 
 def _lines(services: bool) -> tuple[tuple[str, Held], ...]:
