@@ -155,7 +155,7 @@ def write(spec: Spec, payload: Mapping[str, Any], masters: Masters, sales_ledger
             raise MappingError(f"the client ledger {payload['party_id']} is not in Tally", field="party_id")
         fields["PARTYLEDGERNAME"] = party.data.get("NAME")
     if not inventory(spec) or fields.get("lines") is None:
-        return fields
+        return _moved(fields, current)
     posts = spec.name == "invoices"
     lines = [_line(line, number, masters, sales_ledger if posts else None)
              for number, line in enumerate(fields["lines"], start=1)]
@@ -165,6 +165,21 @@ def write(spec: Spec, payload: Mapping[str, Any], masters: Masters, sales_ledger
     if posts and party_name and amounts and "ledger_entries" not in fields:
         fields["ledger_entries"] = [{"LEDGERNAME": party_name, "ISDEEMEDPOSITIVE": "Yes", "ISPARTYLEDGER": "Yes",
                                      "AMOUNT": -sum(amounts, Decimal("0"))}]
+    return fields
+
+
+def _moved(fields: dict[str, Any], current: Record | None) -> dict[str, Any]:
+    """An altered voucher's party without its lines (a merge sends only the fields it changes): the party's own
+    ledger entries move to the new party too, or the voucher would debit one ledger and name another."""
+    old = str(current.data.get("PARTYLEDGERNAME") or "") if current is not None else ""
+    new = fields.get("PARTYLEDGERNAME")
+    if current is None or not new or not old or str(new).casefold() == old.casefold() or "ledger_entries" in fields:
+        return fields
+    entries = current.data.get("ledger_entries")
+    if not entries:
+        return fields
+    fields["ledger_entries"] = [{**e, "LEDGERNAME": new} if str(e.get("LEDGERNAME") or "").casefold() == old.casefold()
+                                else dict(e) for e in entries]
     return fields
 
 
