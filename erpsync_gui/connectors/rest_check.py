@@ -112,11 +112,11 @@ def ignored_filters_finding(erp: RestErpConnector, names: list[str], total: int 
     size = ""
     if total is not None:
         reads = max(1, math.ceil(total / erp.options.page_size_max))
-        size = f" (today {total:,} clients: {reads:,} request{'s' * (reads != 1)} before the first record moves)"
+        size = f" (today {total:,} clients, {reads:,} request{'s' * (reads != 1)})"
     return (f"The ERP ignores the {which} filter{'s' * (len(names) != 1)}: asked for one record, it sends its "
             "whole list.",
-            "Syncs still match every record right, but each run first reads the whole list once"
-            f"{size}, so runs grow slower as the ERP grows.",
+            "Syncs still match every record right, but each run first reads the whole client list once"
+            f"{size}, and that read grows with the ERP.",
             "Ask the ERP's vendor to support these filters; the sync needs no change when they do.")
 
 

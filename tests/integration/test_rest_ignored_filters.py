@@ -41,7 +41,7 @@ def test_an_erp_ignoring_filters_is_told_in_plain_words(sandbox: SandboxServer, 
     said = " ".join(result.details)
     assert "ignores the external_id, customer_number and code filters" in said
     assert "still match every record right" in said
-    assert f"{sandbox.count('clients'):,} clients: 1 request before the first record moves" in said
+    assert f"(today {sandbox.count('clients'):,} clients, 1 request)" in said
     assert "vendor" in said
 
 
@@ -51,7 +51,7 @@ def test_without_a_client_token_only_the_clients_filters_are_checked(sandbox: Sa
     result = make_rest_connector(client_token=None, page_size_max=100).check()
     said = " ".join(result.details)
     assert "external_id and customer_number filters" in said and "code" not in said
-    assert "300 clients: 3 requests" in said
+    assert "300 clients, 3 requests" in said
 
 
 def test_an_empty_erp_cannot_show_an_ignored_filter_and_is_not_blamed(make_rest_connector: Make):

@@ -100,4 +100,4 @@ def test_an_erp_that_ignores_lookup_filters_is_told_on_its_card(qtbot, ui_ctx):
     assert card.overall.level == "ok"  # it works, only slower
     said = card.cause.text()
     assert "ignores the external_id, customer_number and code filters" in said
-    assert "each run first reads the whole list once" in said and "vendor" in said
+    assert "each run first reads the whole client list once" in said and "vendor" in said
