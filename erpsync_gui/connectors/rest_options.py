@@ -41,6 +41,10 @@ class RestOptions(BaseModel):
         "it is sent again). Off: one POST per record, the only create the dialect promises")
     list_create_max: int = Field(100, ge=1, le=1000,
                                  description="records per list POST when list_create is on, from 1 to 1000")
+    lookup_query_max: int = Field(
+        6000, ge=200, le=16000, description="the longest query string of one lookup, in characters (200 to "
+        "16000): a batch's lookup goes in one request when it fits; lower it for a server that refuses long URLs "
+        "(IIS takes 2048 by default)")
 
     @field_validator("api_path")
     @classmethod
