@@ -9,12 +9,13 @@ import time
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from erpsync_gui.cli_reports import cmd_cleanup, cmd_demo, cmd_errors, cmd_log, cmd_status, print_json
-from erpsync_gui.engine.types import ProgressEvent, RunResult
-from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import ConfigError
-from erpsync_gui.records import Direction, Side
+
+if TYPE_CHECKING:  # the engine (and the state store it brings) loads only for a command that runs one
+    from erpsync_gui.engine.types import ProgressEvent, RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 #: a run held by the mass-change brake or a first sync's preview: nothing was written
@@ -203,6 +204,7 @@ def open_browser(url: str) -> bool:
 def cmd_auth(ctx: Context, args: argparse.Namespace) -> int:
     """`auth login`: the OAuth2 code flow with PKCE; the tokens go to the keyring, the status to the store."""
     from erpsync_gui.app.oauth_login import sign_in
+    from erpsync_gui.records import Side
 
     side = Side(args.side)
 
@@ -224,6 +226,8 @@ def _entities(ctx: Context, args: argparse.Namespace) -> list[str]:
         from erpsync_gui.app.scheduled_run import dependency_order
 
         return dependency_order([e.entity for e in profile.entities if e.enabled])
+    from erpsync_gui.entities import ENTITIES
+
     for name in args.entity:
         if name not in ENTITIES:
             raise ConfigError(f"unknown entity {name!r}", hint="known: " + ", ".join(ENTITIES))
@@ -249,6 +253,8 @@ def _progress_printer(enabled: bool) -> Callable[[ProgressEvent], None] | None:
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    from erpsync_gui.records import Direction
+
     direction = Direction(args.direction) if args.direction else None
     results: list[RunResult] = []
     for entity in _entities(ctx, args):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.cli_commands import EXIT_FAILED, EXIT_OK, Context
-from erpsync_gui.engine.undo import UndoPlan
+
+if TYPE_CHECKING:
+    from erpsync_gui.engine.undo import UndoPlan
 
 
 def add_undo_parser(sub: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from erpsync_gui.config.kinds import kind_named
 from erpsync_gui.config.problems import problems_of
 from erpsync_gui.config.profile_model import profile_model
 from erpsync_gui.entities import ENTITIES
@@ -55,6 +56,19 @@ def _secret_keys(value: Any, path: str, problems: list[str]) -> None:
             _secret_keys(item, f"{path.rstrip('.')}[{number}].", problems)
 
 
+def _kinds_of(doc: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The connector kinds of both sides when each names a known kind of its side, else None."""
+    used: list[str] = []
+    for side in (Side.CRM, Side.ERP):
+        endpoint = doc.get(side.value)
+        name = endpoint.get("kind") if isinstance(endpoint, Mapping) else None
+        kind = kind_named(name) if isinstance(name, str) else None
+        if kind is None or side not in kind.sides:
+            return None
+        used.append(kind.name)
+    return used[0], used[1]
+
+
 def validate(doc: Any, source: str = "the profile") -> BaseModel:
     """The typed profile of a document; ProfileFileError listing every problem at once."""
     if not isinstance(doc, Mapping):
@@ -63,6 +77,12 @@ def validate(doc: Any, source: str = "the profile") -> BaseModel:
     _secret_keys(doc, "", problems)
     if problems:
         raise ProfileFileError(source, problems)
+    used = _kinds_of(doc)
+    if used is not None:
+        try:
+            return profile_model(*used).model_validate(dict(doc))
+        except ValidationError:
+            pass  # the whole model words the problems: it knows every kind
     model = profile_model()
     try:
         return model.model_validate(dict(doc))

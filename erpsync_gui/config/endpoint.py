@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model, field_validator, model_validator
 
 from erpsync_gui.config.http import HttpOptions
-from erpsync_gui.config.kinds import ConnectorKind, kinds
+from erpsync_gui.config.kinds import ConnectorKind, kind_named
 from erpsync_gui.config.options import option_keys
 from erpsync_gui.config.types import http_url, no_password_in_url, seconds_range
 from erpsync_gui.config.webhook import WebhookSettings
@@ -82,7 +82,9 @@ def _check(kind: ConnectorKind) -> Any:
 def endpoint_model(name: str, side: Side) -> type[BaseModel]:
     """The endpoint model of one connector kind on one side (built once). A CRM endpoint also holds the
     webhook receiver's settings, whatever its kind."""
-    kind = kinds()[name]
+    kind = kind_named(name)
+    if kind is None:
+        raise KeyError(name)
     bases: tuple[type[BaseModel], ...] = (kind.options, HttpOptions, AuthOptions) if kind.http else (kind.options,)
     extra: dict[str, Any] = {}
     if side is Side.CRM:

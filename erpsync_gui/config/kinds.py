@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -88,13 +89,19 @@ class ConnectorKind:
 
 
 _KINDS: dict[str, ConnectorKind] = {}
+#: every connector module has been looked at (until then `_KINDS` may hold only the kinds asked for by name)
+_SCANNED = False
 _LOCK = threading.Lock()
+_PACKAGE = "erpsync_gui.connectors"
+#: a kind's name is also its module's: `<name>/kind.py` or `<name>_kind.py`
+_KIND_NAME = re.compile(r"^[a-z][a-z0-9_]{0,60}$")
 
 
 def kinds() -> Mapping[str, ConnectorKind]:
     """Every connector kind, found among the connector modules (imported once)."""
+    global _SCANNED
     with _LOCK:
-        if not _KINDS:
+        if not _SCANNED:
             import erpsync_gui.connectors as package
 
             found: list[ConnectorKind] = []
@@ -112,8 +119,37 @@ def kinds() -> Mapping[str, ConnectorKind]:
                 else:
                     continue
                 found.append(module.KIND)
-            _KINDS.update((k.name, k) for k in sorted(found, key=lambda k: k.name))
+            # in name order, also when some were already asked for by name
+            ordered = {k.name: k for k in sorted(found, key=lambda k: k.name)}
+            ordered.update((n, k) for n, k in _KINDS.items() if n not in ordered)
+            _KINDS.clear()
+            _KINDS.update(ordered)
+            _SCANNED = True
         return dict(_KINDS)
+
+
+def kind_named(name: str) -> ConnectorKind | None:
+    """One kind by its name, or None when there is none. Before the whole catalogue is needed, only that kind's
+    own module is imported: a run uses two kinds, and importing every connector costs a quarter of a second."""
+    with _LOCK:
+        if name in _KINDS or _SCANNED:
+            return _KINDS.get(name)
+        if not _KIND_NAME.match(name):
+            return None
+        for module_name in (f"{_PACKAGE}.{name}.kind", f"{_PACKAGE}.{name}_kind"):
+            try:
+                module = importlib.import_module(module_name)
+            except ModuleNotFoundError as exc:
+                # only the kind's own module may be missing; a connector that fails to import says so
+                missing = exc.name or ""
+                if not (missing.startswith(f"{_PACKAGE}.") and f"{module_name}.".startswith(f"{missing}.")):
+                    raise
+                continue
+            kind = getattr(module, "KIND", None)
+            if isinstance(kind, ConnectorKind) and kind.name == name:
+                _KINDS[name] = kind
+                return kind
+        return None
 
 
 def register_kind(kind: ConnectorKind) -> None:
@@ -130,6 +166,9 @@ def register_kind(kind: ConnectorKind) -> None:
 
 
 def connector_kind(name: str) -> ConnectorKind:
+    kind = kind_named(name)
+    if kind is not None:
+        return kind
     known = kinds()
     try:
         return known[name]

@@ -40,17 +40,20 @@ class ProfileBase(BaseModel):
         return self
 
 
-def _side(side: Side) -> Any:
-    members = tuple(endpoint_model(name, side) for name, kind in kinds().items() if side in kind.sides)
+def _side(side: Side, only: str | None) -> Any:
+    names = [name for name, kind in kinds().items() if side in kind.sides] if only is None else [only]
+    members = tuple(endpoint_model(name, side) for name in names)
     union = members[0] if len(members) == 1 else Union[members]  # noqa: UP007 - built from a tuple
     return Annotated[union, Field(discriminator="kind", description=f"the {side.value.upper()} side")]
 
 
 @functools.cache
-def profile_model() -> type[BaseModel]:
-    """The profile model with one endpoint model per connector kind on each side (built once)."""
+def profile_model(crm: str | None = None, erp: str | None = None) -> type[BaseModel]:
+    """The profile model with one endpoint model per connector kind on each side (built once); or, given the
+    kinds of both sides, with only those two: what a profile of known kinds is checked against at each load
+    (it accepts and normalizes exactly what the whole model does for those kinds, without building the rest)."""
     return create_model(
         "Profile", __base__=ProfileBase,
-        crm=(_side(Side.CRM), ...), erp=(_side(Side.ERP), ...),
+        crm=(_side(Side.CRM, crm), ...), erp=(_side(Side.ERP, erp), ...),
         entities=(dict[EntityName, EntityModel], Field(default_factory=dict)),
     )

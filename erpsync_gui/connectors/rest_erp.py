@@ -23,6 +23,7 @@ from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origi
 from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.rest_changes import read_changes
 from erpsync_gui.connectors.rest_check import check_connection, no_retries
+from erpsync_gui.connectors.rest_list_create import create_list
 from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup
 from erpsync_gui.connectors.rest_paging import (
     ListPage,
@@ -177,8 +178,9 @@ class RestErpConnector:
 
     # -- the Connector protocol ------------------------------------------------------------------
     def capabilities(self, entity: str) -> Capabilities:
-        return Capabilities(cursor=True, batch=False, delete=True, archive=bool(self.options.archive_field),
-                            upsert=False, origin_marker=True)
+        # batches only where the endpoint says the ERP takes a list of records in one POST
+        return Capabilities(cursor=True, batch=self.options.list_create, delete=True,
+                            archive=bool(self.options.archive_field), upsert=False, origin_marker=True)
 
     def entities(self) -> Sequence[str]:
         return list(ENTITIES)
@@ -275,12 +277,7 @@ class RestErpConnector:
 
     def create(self, entity: str, payload: Mapping[str, Any], *, origin: Origin | None = None,
                txn_id: str | None = None) -> Record:
-        body = dict(payload)
-        if origin is not None:
-            id_field, channel_field = self.options.origin_fields
-            body[id_field], body[channel_field] = origin.source_id, origin.channel
-        if txn_id is not None:
-            body[self.options.txn_field] = txn_id
+        body = self._create_body(payload, origin, txn_id)
         try:
             response = self._request("POST", entity, self._path(entity), json=body)
         except DuplicateError as exc:
@@ -298,7 +295,23 @@ class RestErpConnector:
     def create_many(self, entity: str, payloads: Sequence[Mapping[str, Any]], *,
                     origins: Sequence[Origin | None] | None = None,
                     txn_id: str | None = None) -> list[BatchItemResult]:
-        return create_each(self, entity, payloads, origins, txn_id)
+        if not self.options.list_create:
+            return create_each(self, entity, payloads, origins, txn_id)
+        bodies = [self._create_body(p, origins[i] if origins else None, txn_id) for i, p in enumerate(payloads)]
+        results: list[BatchItemResult] = []
+        for chunk in chunked(bodies, self.options.list_create_max):
+            results += create_list(self, entity, chunk, len(results))
+        return results
+
+    def _create_body(self, payload: Mapping[str, Any], origin: Origin | None, txn_id: str | None) -> dict[str, Any]:
+        """A create's body: the payload with our origin marker and transaction id."""
+        body = dict(payload)
+        if origin is not None:
+            id_field, channel_field = self.options.origin_fields
+            body[id_field], body[channel_field] = origin.source_id, origin.channel
+        if txn_id is not None:
+            body[self.options.txn_field] = txn_id
+        return body
 
     def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
                version: str | None = None, txn_id: str | None = None) -> Record:

@@ -32,6 +32,15 @@ class RestOptions(BaseModel):
         ("external_id", "external_channel"), description="two fields: the source id and the channel")
     send_if_match: StrictBool = True
     archive_field: FieldName | Literal[""] = Field("active", description="the flag an archive sets to false")
+    list_create: StrictBool = Field(
+        False, description="the ERP takes several records in one POST: the body is a JSON list of records and "
+        "the reply's list member holds one item per record sent, in the same order, each either the created "
+        "record or an error object {\"error\": text, \"status\": the HTTP status that record alone would get, "
+        "\"existing_id\" with a 409}; an item that is an error object was not created. A reply with another "
+        "number of items leaves every record of the list unconfirmed (found again by its origin marker before "
+        "it is sent again). Off: one POST per record, the only create the dialect promises")
+    list_create_max: int = Field(100, ge=1, le=1000,
+                                 description="records per list POST when list_create is on, from 1 to 1000")
 
     @field_validator("api_path")
     @classmethod

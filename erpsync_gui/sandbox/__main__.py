@@ -20,6 +20,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=None, help="number of clients to seed")
     parser.add_argument("--auth-token", default=DEMO_AUTH_TOKEN)
     parser.add_argument("--client-token", default=DEMO_CLIENT_TOKEN)
+    parser.add_argument("--ignore-filters", action="store_true",
+                        help="answer lookup filters (?external_id=, ?customer_number=) with the whole list, as a "
+                             "server that keeps only the dialect's page, per_page and updated_since does")
+    parser.add_argument("--list-create", type=int, default=None, metavar="N",
+                        help="take a JSON list of up to N records in one POST (default: one record a POST)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per request")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
@@ -28,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     if seed and args.clients is not None:
         seed = {"clients": args.clients}
     server = SandboxServer(args.db, args.host, args.port, args.auth_token, args.client_token, seed=seed)
+    server.api.ignore_filters = args.ignore_filters
+    server.api.list_create_max = args.list_create
     with server:
         print(f"Sandbox ERP at {server.url}  (auth token {args.auth_token!r}, "
               f"client token {args.client_token!r}); Ctrl-C stops it", flush=True)

@@ -78,6 +78,10 @@ class Api:
         #: act as a server that keeps only the dialect's promise (page, per_page, updated_since) and answers
         #: every other filter parameter with the unfiltered list
         self.ignore_filters = False
+        #: the most records one POST may carry as a JSON list, or None: a POST takes one record only (the
+        #: dialect's promise). A list is answered 201 (every record created) or 207 with one item per record,
+        #: in order: the created record, or {"error", "status", "existing_id"/"fields"} for one not created
+        self.list_create_max: int | None = None
 
     def handle(self, method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         """Answer one request. `headers` must be case-insensitive (http.client's message)."""
@@ -103,7 +107,12 @@ class Api:
                 return self._list(entity, parse_qs(parts.query, keep_blank_values=True))
             return Reply(200, {"data": self._existing(entity, record_id)})
         if method == "POST" and record_id is None:
-            return self._create(entity, _json_object(body))
+            value = _json_value(body)
+            if isinstance(value, list) and self.list_create_max is not None:
+                return self._create_list(entity, value)
+            if not isinstance(value, dict):
+                raise _Refused(400, {"error": "The request body must be a JSON object"})
+            return self._create(entity, value)
         if method == "PUT" and record_id is not None:
             return self._update(entity, record_id, _json_object(body), headers.get("If-Match"))
         if method == "DELETE" and record_id is not None:
@@ -178,6 +187,24 @@ class Api:
         location = f"{API_PREFIX}{entity}/{doc['id']}"
         return Reply(201, {"data": doc}, {"Location": location, "ETag": f'"{doc["version"]}"'})
 
+    def _create_list(self, entity: str, payloads: list[Any]) -> Reply:
+        """Each record created on its own (one refused record does not hold back the others)."""
+        assert self.list_create_max is not None
+        if not payloads:
+            raise _Refused(400, {"error": "The list holds no records"})
+        if len(payloads) > self.list_create_max:
+            raise _Refused(413, {"error": f"At most {self.list_create_max} records per list"})
+        items: list[dict[str, Any]] = []
+        for payload in payloads:
+            try:
+                if not isinstance(payload, dict):
+                    raise _Refused(400, {"error": "A record must be a JSON object"})
+                items.append(self._create(entity, payload).body["data"])
+            except _Refused as refused:
+                items.append({**refused.reply.body, "status": refused.reply.status})
+        every = all("error" not in item for item in items)
+        return Reply(201 if every else 207, {"data": items})
+
     def _update(self, entity: str, record_id: int, payload: dict[str, Any], if_match: str | None) -> Reply:
         expected = _expected_version(if_match)
         fields = _clean(entity, payload, partial=True)
@@ -237,11 +264,15 @@ def _decode_cursor(text: str) -> tuple[str, int]:
         raise _Refused(400, {"error": "Invalid cursor"}) from None
 
 
-def _json_object(body: bytes) -> dict[str, Any]:
+def _json_value(body: bytes) -> Any:
     try:
-        value = json.loads(body.decode("utf-8")) if body.strip() else None
+        return json.loads(body.decode("utf-8")) if body.strip() else None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise _Refused(400, {"error": f"Malformed JSON: {exc}"}) from None
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    value = _json_value(body)
     if not isinstance(value, dict):
         raise _Refused(400, {"error": "The request body must be a JSON object"})
     return value

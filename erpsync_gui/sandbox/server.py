@@ -78,9 +78,8 @@ class _Handler(BaseHTTPRequestHandler):
         if decision.drop_after_write and reply.status < 300 and self.command in ("POST", "PUT"):
             self._drop()  # the write is committed; the client never hears of it
             return
-        if decision.bad_reply_id is not None and reply.status < 300 and isinstance(reply.body.get("data"), dict):
-            reply = Reply(reply.status, {**reply.body, "data": {**reply.body["data"], "id": decision.bad_reply_id}},
-                          reply.headers)
+        if decision.bad_reply_id is not None and reply.status < 300:
+            reply = _with_bad_id(reply, decision.bad_reply_id)
         self._send(reply)
 
     def _send(self, reply: Reply, close: bool = False) -> None:
@@ -110,6 +109,16 @@ class _Handler(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp: float | None = None) -> str:
         # the Date header carries the server's own clock, which a test may set wrong on purpose
         return super().date_time_string((timestamp or time.time()) + self.server.faults.clock_offset_s)
+
+
+def _with_bad_id(reply: Reply, bad_id: object) -> Reply:
+    """The reply with the written record's id spoiled (in a list create's reply: the first record's)."""
+    data = reply.body.get("data")
+    if isinstance(data, dict):
+        return Reply(reply.status, {**reply.body, "data": {**data, "id": bad_id}}, reply.headers)
+    if isinstance(data, list) and data and isinstance(data[0], dict) and "error" not in data[0]:
+        return Reply(reply.status, {**reply.body, "data": [{**data[0], "id": bad_id}, *data[1:]]}, reply.headers)
+    return reply
 
 
 class _HttpServer(ThreadingHTTPServer):

@@ -462,11 +462,23 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1240, 780)
+            self.resize(self._first_size())
         state = self.settings.value("window_state")
         if state is not None:
             self.restoreState(state)
         self.show_page(self.settings.value("page", 0, int))
+
+    def _first_size(self) -> QSize:
+        """1240x780, or less on a small screen: a 1366x768 laptop (or one at 150 %) gets the whole window with
+        its title bar and status bar on screen, never its bottom cut off."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            return QSize(1240, 780)
+        room = screen.availableGeometry()
+        # the title bar and frame are not known before the first show; 40 px covers Windows' at 100-150 %
+        width = min(1240, room.width() - 16)
+        height = min(780, room.height() - 40)
+        return QSize(max(width, self.minimumWidth()), max(height, self.minimumHeight()))
 
     def save_settings(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())

@@ -14,13 +14,28 @@ Sources, and the behaviour each gives:
   IGNORED, ERRORS, CANCELLED, EXCEPTIONS}}; it posts and reads UTF-16; it strips "&#4; " before parsing.
 - tally-database-loader (github.com/dhananjay1405/tally-database-loader, src/tally.mts): UTF-16LE bodies,
   dates as d-MMM-yyyy in SVFROMDATE/SVTODATE, change detection by the collection filter `$AlterID > N`.
+- https://help.tallysolutions.com/developer-reference/introduction/understanding-integration-transactions/ :
+  a sales voucher in invoice mode (ISINVOICE, PERSISTEDVIEW "Invoice Voucher View") carries its party and
+  ledger details in ALLLEDGERENTRIES.LIST / LEDGERENTRIES.LIST and its stock lines in
+  ALLINVENTORYENTRIES.LIST; and the integration walk-through at
+  http://rtslink.com/Tally-Customization-How-to-link-Sales-Voucher-module-with-Tally-Accounting-Software.htm :
+  the party account is debited with a NEGATIVE amount and ISDEEMEDPOSITIVE Yes, the sales ledger credited
+  with a positive one and ISDEEMEDPOSITIVE No; a stock line holds the item's name, quantity, rate and amount
+  and the sales ledger it is credited to (ACCOUNTINGALLOCATIONS.LIST).
+- Stock lines as well-used clients write and read them (TallyConnector's and several public clients'
+  voucher builders and their test fixtures): ACTUALQTY / BILLEDQTY "2 Nos" (the number, then the unit;
+  Tally pads it with a leading space), RATE "100.00/Nos"; the import error "Voucher totals do not
+  match!" for a voucher whose debits and credits differ (reported by many clients).
 UNVERIFIED, chosen here: the bare <RESPONSE> reply form (switch `reply_root`, from a client's test
 constant); the text "Could not set 'SVCurrentCompany' to '<name>'" for a closed or unknown company
 (several clients report it); the line error texts ("Parent group 'X' does not exist", 'Ledger "X" is not
 defined', "Stock Item 'X' does not exist"); that ACTION="Create" of an existing master alters it; the
 reply's ENVELOPE/BODY/DATA/COLLECTION wrapping of exported objects; `&#4; Primary` as a top group's
 parent; vouchers altered by REMOTEID = their GUID; amounts as "1500.00 Dr" (switch `dr_cr_amounts`);
-a UTF-8 XML declaration on a UTF-16 reply (switch `declaration`).
+a UTF-8 XML declaration on a UTF-16 reply (switch `declaration`); that a stock line's quantity and rate
+must be in its item's base unit (the fake's own words "Unit 'X' does not exist for Stock Item 'Y'"); that
+the balance is checked as the sum of the ledger entries' and the stock lines' amounts (the accounting
+allocations being the stock lines' own ledger side); that ledgers named in entries must exist.
 
 The filter formulas understood are the ones a client sends: `$Field = "text"`, `$Field > 12`, joined by
 AND / OR with parentheses. Test helpers act as a person in Tally would (`add_master`, `add_voucher`,
@@ -48,6 +63,9 @@ LISTS = {"ADDRESS.LIST": "ADDRESS", "ALLINVENTORYENTRIES.LIST": "ALLINVENTORYENT
 AMOUNTS = {"OPENINGBALANCE", "CLOSINGBALANCE", "AMOUNT", "OPENINGVALUE"}
 CTRL = "@@CTRL4@@"  # stands for the &#4; Tally writes, which lxml will not write itself
 VOUCHER_TYPES = {"sales", "sales order", "receipt", "payment", "journal", "purchase"}
+#: a stock line's quantity ("2 Nos", " 2.5 Kgs") and rate ("100.00/Nos"): the number, then the unit
+QUANTITY = re.compile(r"\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*([^\s/].*?)?\s*")
+RATE = re.compile(r"\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:/\s*(\S.*?))?\s*")
 
 
 
@@ -255,12 +273,19 @@ class TallyFake:
                     etree.SubElement(holder, "ADDRESS").text = line
             elif isinstance(value, list):
                 for item in value:
-                    entry = etree.SubElement(node, field)
-                    for key, inner in item.items():
-                        self._scalar(entry, key, inner)
+                    self._entry(node, field, item)
             else:
                 self._scalar(node, field, value)
         return node
+
+    def _entry(self, parent: etree._Element, tag: str, item: dict[str, Any]) -> None:
+        entry = etree.SubElement(parent, tag)
+        for key, inner in item.items():
+            if isinstance(inner, list):  # a list inside a line (ACCOUNTINGALLOCATIONS.LIST)
+                for sub in inner:
+                    self._entry(entry, key, sub)
+            else:
+                self._scalar(entry, key, inner)
 
     def _scalar(self, parent: etree._Element, field: str, value: Any) -> None:
         child = etree.SubElement(parent, field)
@@ -312,7 +337,7 @@ class TallyFake:
             if child.tag == "ADDRESS.LIST":
                 fields["ADDRESS"] = [(a.text or "") for a in child]
             elif child.tag in LISTS:
-                fields.setdefault(LISTS[child.tag], []).append({g.tag: (g.text or "") for g in child})
+                fields.setdefault(LISTS[child.tag], []).append(_item(child))
             else:
                 fields[child.tag] = (child.text or "").strip()
         return fields
@@ -365,6 +390,9 @@ class TallyFake:
             current = company.vouchers.get(node.get("REMOTEID") or "")
             if current is None:
                 return f"Voucher '{node.get('REMOTEID')}' does not exist"
+            problem = self._entries(company, {**current, **fields})
+            if problem:
+                return problem
             current.update(fields)
             company.alter_voucher += 1
             current["ALTERID"] = company.alter_voucher
@@ -378,13 +406,56 @@ class TallyFake:
         party = fields.get("PARTYLEDGERNAME")
         if party and party.casefold() not in company.masters["LEDGER"]:
             return f'Ledger "{party}" is not defined'
-        for line in fields.get("ALLINVENTORYENTRIES.LIST", []):
-            if line.get("STOCKITEMNAME", "").casefold() not in company.masters["STOCKITEM"]:
-                return f"Stock Item '{line.get('STOCKITEMNAME')}' does not exist"
+        problem = self._entries(company, fields)
+        if problem:
+            return problem
         made = self.add_voucher(vtype, fields.pop("DATE"), fields.pop("VOUCHERNUMBER", ""), party or "", company,
                                 **{k: v for k, v in fields.items() if k not in ("VOUCHERTYPENAME", "PARTYLEDGERNAME")})
         counts["CREATED"] += 1
         counts["LASTVCHID"] = made["MASTERID"]
         return None
 
+    def _entries(self, company: Company, fields: dict[str, Any]) -> str | None:
+        """A voucher's ledger and stock lines as Tally checks them: every ledger and stock item named exists, a
+        stock line's quantity and rate are in its item's base unit, and the amounts balance."""
+        lines = fields.get("ALLINVENTORYENTRIES.LIST", [])
+        ledgers = [*fields.get("LEDGERENTRIES.LIST", []),
+                   *(a for line in lines for a in line.get("ACCOUNTINGALLOCATIONS.LIST", []))]
+        for entry in ledgers:
+            if entry.get("LEDGERNAME", "").casefold() not in company.masters["LEDGER"]:
+                return f'Ledger "{entry.get("LEDGERNAME")}" is not defined'
+        for line in lines:
+            item = company.masters["STOCKITEM"].get(line.get("STOCKITEMNAME", "").casefold())
+            if item is None:
+                return f"Stock Item '{line.get('STOCKITEMNAME')}' does not exist"
+            base = item.get("BASEUNITS", "")
+            for tag, pattern in (("ACTUALQTY", QUANTITY), ("BILLEDQTY", QUANTITY), ("RATE", RATE)):
+                text = line.get(tag, "")
+                match = pattern.fullmatch(text) if text else None
+                if text and (match is None or (match[2] or base).casefold() != base.casefold()):
+                    return f"Unit '{match[2] if match else text}' does not exist for Stock Item '{item['NAME']}'"
+        if fields.get("LEDGERENTRIES.LIST"):
+            total = sum(_number(e.get("AMOUNT")) for e in (*fields["LEDGERENTRIES.LIST"], *lines))
+            if abs(total) >= 0.005:
+                return "Voucher totals do not match!"
+        return None
 
+
+def _item(node: etree._Element) -> dict[str, Any]:
+    """One list entry of an imported voucher: its scalars, and the lists inside it (ACCOUNTINGALLOCATIONS.LIST)."""
+    item: dict[str, Any] = {}
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag.endswith(".LIST") and len(child):
+            item.setdefault(child.tag, []).append(_item(child))
+        else:
+            item[child.tag] = (child.text or "").strip()
+    return item
+
+
+def _number(text: Any) -> float:
+    try:
+        return float(str(text or "0").replace(",", ""))
+    except ValueError:
+        return 0.0

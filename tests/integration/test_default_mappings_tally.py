@@ -4,12 +4,19 @@ composed, nothing edited by hand), against the two systems' fakes."""
 from __future__ import annotations
 
 from contextlib import closing
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
 
 from erpsync_gui.connectors.tally import TallyConnector
 from erpsync_gui.connectors.zoho import ZohoConnector
 from erpsync_gui.profile import EndpointConfig
-from erpsync_gui.records import Side
-from tests.default_mappings_kit import Runner, wizard_profile, zoho_endpoint
+from erpsync_gui.records import Direction, Side
+from erpsync_gui.sandbox import demo_crm_schema as schema
+from erpsync_gui.store.models import LinkRow
+from tests.default_mappings_kit import PerfexCrm, Runner, wizard_profile, zoho_endpoint
 from tests.fakes.tally import TallyFake
 from tests.fakes.zoho import ZohoFake
 
@@ -63,3 +70,132 @@ def test_zoho_crm_and_tally_sync_clients_both_ways(store) -> None:
             assert tally.get("LEDGER", "Krishna Stores")["PINCODE"] == "600010"
             assert zoho.record("Accounts", both)["Billing_Code"] == "600010"
             runner.settled("clients")
+
+
+def _stock(tally: TallyFake) -> None:
+    tally.add_master("UNIT", "Kgs", ORIGINALNAME="Kilograms", ISSIMPLEUNIT="Yes")
+    tally.add_master("STOCKITEM", "Bolt M8", BASEUNITS="Nos")
+    tally.add_master("STOCKITEM", "Cement", BASEUNITS="Kgs")
+
+
+def _sales(tally: TallyFake, number: str, party: str, lines: list[tuple[str, str, str, str]]) -> None:
+    """A sales invoice as a person enters it in Tally: each line (item, quantity, rate, amount) credited to Sales,
+    the party debited with the total."""
+    total = sum(Decimal(a) for *_rest, a in lines)
+    tally.add_voucher("Sales", "20260504", number, party, **{
+        "ALLINVENTORYENTRIES.LIST": [{"STOCKITEMNAME": item, "ISDEEMEDPOSITIVE": "No", "ACTUALQTY": f" {qty}",
+                                      "BILLEDQTY": f" {qty}", "RATE": rate, "AMOUNT": amount}
+                                     for item, qty, rate, amount in lines],
+        "LEDGERENTRIES.LIST": [{"LEDGERNAME": party, "ISDEEMEDPOSITIVE": "Yes", "ISPARTYLEDGER": "Yes",
+                                "AMOUNT": f"-{total:.2f}"}]})
+
+
+def _sent(tally: TallyFake, number: str) -> dict:
+    return next(v for v in tally.vouchers() if v["VOUCHERNUMBER"] == number)
+
+
+def _tally_lines(voucher: dict) -> list[tuple[str, str, str, str, str]]:
+    return [(line["STOCKITEMNAME"], line["ACTUALQTY"], line["BILLEDQTY"], line["RATE"], line["AMOUNT"])
+            for line in voucher["ALLINVENTORYENTRIES.LIST"]]
+
+
+def _window(tally: TallyFake) -> EndpointConfig:
+    return EndpointConfig(Side.ERP, "tally", tally.url, options={
+        "company": tally.company.name, "from_date": "2026-04-01", "to_date": "2027-03-31", "chunk_days": 366})
+
+
+def test_zoho_crm_and_tally_sync_invoices_with_two_lines_both_ways(store) -> None:
+    with ZohoFake() as zoho, TallyFake() as tally:
+        account = zoho.add("Accounts", Account_Name="Krishna Stores")
+        tally.add_master("LEDGER", "Krishna Stores", PARENT="Sundry Debtors")
+        _stock(tally)
+        _sales(tally, "S/1", "Krishna Stores", [("Bolt M8", "10 Nos", "2.50/Nos", "25.00"),
+                                                 ("Cement", "2.5 Kgs", "40.00/Kgs", "100.00")])
+        crm_endpoint, crm_secrets = zoho_endpoint(zoho)
+        profile = wizard_profile("zoho-tally", crm_endpoint, _window(tally),
+                                 {"clients": None, "products": None, "invoices": None})
+        invoices = next(e for e in profile.entities if e.entity == "invoices")
+        assert invoices.direction is Direction.BOTH
+        with closing(ZohoConnector(profile.crm, crm_secrets)) as crm, closing(TallyConnector(profile.erp, {})) as erp:
+            runner = Runner(store, profile, crm, erp)
+            runner.run("clients")
+            runner.run("products")
+            products = {p["Product_Name"]: p["id"] for p in zoho.records("Products")}
+            assert set(products) == {"Bolt M8", "Cement"}
+            zoho.add("Invoices", Subject="ZI-1", Account_Name={"id": account, "name": "Krishna Stores"},
+                     Invoice_Date="2026-05-06", Invoiced_Items=[
+                         {"Product_Name": {"id": products["Cement"]}, "Quantity": 4, "List_Price": 41.5},
+                         {"Product_Name": {"id": products["Bolt M8"]}, "Quantity": 3, "List_Price": 2.5}])
+            runner.run("invoices")
+
+            # Zoho's invoice in Tally: the party and items by name, quantities and rates in each item's unit, the
+            # lines credited to Sales and the party debited with their total, as Tally's invoice mode books it
+            made = _sent(tally, "ZI-1")
+            assert (made["PARTYLEDGERNAME"], made["DATE"], made["VOUCHERTYPENAME"]) == ("Krishna Stores", "20260506",
+                                                                                        "Sales")
+            assert _tally_lines(made) == [("Cement", "4 Kgs", "4 Kgs", "41.50/Kgs", "166.00"),
+                                          ("Bolt M8", "3 Nos", "3 Nos", "2.50/Nos", "7.50")]
+            assert [a["LEDGERNAME"] for line in made["ALLINVENTORYENTRIES.LIST"]
+                    for a in line["ACCOUNTINGALLOCATIONS.LIST"]] == ["Sales", "Sales"]
+            assert [(e["LEDGERNAME"], e["AMOUNT"]) for e in made["LEDGERENTRIES.LIST"]] == [("Krishna Stores",
+                                                                                           "-173.50")]
+            # Tally's invoice in Zoho: the account and products by their links, plain numbers
+            came = next(i for i in zoho.records("Invoices") if i["Subject"] == "S/1")
+            assert came["Account_Name"]["id"] == account and came["Invoice_Date"] == "2026-05-04"
+            assert [(line["Product_Name"]["id"], Decimal(str(line["Quantity"])), Decimal(str(line["List_Price"])),
+                     line["Description"]) for line in came["Invoiced_Items"]] == [
+                (products["Bolt M8"], Decimal("10"), Decimal("2.50"), "Bolt M8"),
+                (products["Cement"], Decimal("2.5"), Decimal("40.00"), "Cement")]
+            for entity in ("clients", "products", "invoices"):
+                runner.settled(entity)
+
+            # a line edited in Zoho reaches the voucher, which still balances
+            zi = next(i for i in zoho.records("Invoices") if i["Subject"] == "ZI-1")
+            zoho.edit("Invoices", zi["id"], Invoiced_Items=[zi["Invoiced_Items"][0],
+                                                            {**zi["Invoiced_Items"][1], "Quantity": 5}])
+            runner.run("invoices")
+            altered = _sent(tally, "ZI-1")
+            assert _tally_lines(altered) == [("Cement", "4 Kgs", "4 Kgs", "41.50/Kgs", "166.00"),
+                                             ("Bolt M8", "5 Nos", "5 Nos", "2.50/Nos", "12.50")]
+            assert [e["AMOUNT"] for e in altered["LEDGERENTRIES.LIST"]] == ["-178.50"]
+            runner.settled("invoices")
+
+
+def test_perfex_and_tally_sync_invoices_with_two_lines_both_ways(store, tmp_path: Path) -> None:
+    crm = PerfexCrm(tmp_path)
+    crm.add_currency("INR", "₹")
+    north = crm.add_client("Krishna Stores", city="Chennai")
+    # a Perfex invoice names no product: its lines' descriptions are the stock items' names
+    own = crm.add_invoice(north, [("Cement", "4", "41.50"), ("Bolt M8", "3", "2.50")])
+    with TallyFake() as tally:
+        tally.add_master("LEDGER", "Krishna Stores", PARENT="Sundry Debtors")
+        _stock(tally)
+        _sales(tally, "S/1", "Krishna Stores", [("Bolt M8", "10 Nos", "2.50/Nos", "25.00"),
+                                                 ("Cement", "2.5 Kgs", "40.00/Kgs", "100.00")])
+        profile = wizard_profile("perfex-tally", crm.endpoint(), _window(tally), {"clients": None, "invoices": None})
+        with closing(crm.connector()) as sql, closing(TallyConnector(profile.erp, {})) as erp:
+            runner = Runner(store, profile, sql, erp)
+            runner.run("clients")
+            runner.run("invoices")
+            made = _sent(tally, own)
+            assert made["PARTYLEDGERNAME"] == "Krishna Stores" and made["DATE"] == "20260504"
+            assert _tally_lines(made) == [("Cement", "4 Kgs", "4 Kgs", "41.50/Kgs", "166.00"),
+                                          ("Bolt M8", "3 Nos", "3 Nos", "2.50/Nos", "7.50")]
+            assert [e["AMOUNT"] for e in made["LEDGERENTRIES.LIST"]] == ["-173.50"]
+            came = next(i for i in crm.rows(schema.INVOICES) if i["clientid"] == north and i["total"] == 125)
+            lines = sorted((r for r in crm.rows(schema.ITEMABLE) if r["rel_id"] == came["id"]),
+                           key=lambda r: r["item_order"])
+            assert [(r["description"], r["qty"], r["rate"]) for r in lines] == [
+                ("Bolt M8", Decimal("10"), Decimal("2.5")), ("Cement", Decimal("2.5"), Decimal("40"))]
+            for entity in ("clients", "invoices"):
+                runner.settled(entity)
+
+            # a line whose description names no stock item is refused by Tally with its own words, on that invoice
+            crm.add_invoice(north, [("Consulting", "1", "500")], day=date(2026, 5, 8))
+            failed = runner.engine.run("invoices")
+            assert failed.counts["failed"] == 1, failed.counts
+            with runner.engine.store.session() as session:
+                errors = session.scalars(select(LinkRow.last_error).where(LinkRow.profile_id == runner.profile.id,
+                                                                         LinkRow.state == "failed")).all()
+            assert len(errors) == 1 and "Stock Item 'Consulting' does not exist" in str(errors[0])
+    crm.close()

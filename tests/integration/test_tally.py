@@ -11,8 +11,8 @@ import pytest
 
 from erpsync_gui.config.kinds import kinds
 from erpsync_gui.connectors.base import Connector
-from erpsync_gui.connectors.tally import TallyConnector
-from erpsync_gui.errors import ConfigError, DuplicateError, NotFoundError, StaleVersionError
+from erpsync_gui.connectors.tally import TallyConnector, vouchers
+from erpsync_gui.errors import ConfigError, DuplicateError, MappingError, NotFoundError, StaleVersionError
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import Side
 from tests.fakes.tally import CTRL, TallyFake
@@ -202,7 +202,9 @@ def test_vouchers_are_read_by_date_range_and_created_with_lines(tally: TallyFake
     invoices = _all(connector.changes("invoices", None, 10))
     assert sorted(r.data["VOUCHERNUMBER"] for r in invoices) == ["S/1", "S/2"]
     exports = [r for r in tally.requests if r["kind"] == "export"]
-    assert len(exports) == 5 and "<SVFROMDATE>1-Jan-2026</SVFROMDATE>" in exports[0]["body"]
+    assert len(exports) == 5 + 2 and "<SVFROMDATE>1-Jan-2026</SVFROMDATE>" in exports[0]["body"]
+    # the party ledger and the stock item the vouchers name are read once, after the vouchers
+    assert ['$NAME = "Customer 1"' in exports[5]["body"], '$NAME = "Bolt M8"' in exports[6]["body"]] == [True, True]
     first = next(r for r in invoices if r.data["VOUCHERNUMBER"] == "S/1")
     assert first.data["DATE"] == "2026-01-05" and first.data["lines"][0]["AMOUNT"] == Decimal("25.00")
     assert first.data["ledger_entries"][0]["AMOUNT"] == Decimal("-25.00")
@@ -240,3 +242,47 @@ def test_ten_thousand_records_through_the_fake(tally: TallyFake, make: Make) -> 
     _debtors(tally, 10_000)
     records = _all(make().changes("clients", None, 500))
     assert len(records) == 10_000 and len({r.id for r in records}) == 10_000
+
+
+def test_voucher_parties_and_items_are_named_by_id_and_quantities_carry_the_items_unit(tally: TallyFake,
+                                                                                      make: Make) -> None:
+    _debtors(tally, 1)
+    tally.add_master("UNIT", "Kgs", ISSIMPLEUNIT="Yes")
+    tally.add_master("STOCKITEM", "Cement", BASEUNITS="Kgs")
+    connector = make(from_date="2026-01-01", to_date="2026-12-31", chunk_days=366)
+    party = connector.find_by_keys("clients", "NAME", ["Customer 1"])["Customer 1"][0]
+    item = connector.find_by_keys("products", "NAME", ["Cement"])["Cement"][0]
+    made = connector.create("invoices", {"DATE": "2026-03-10", "VOUCHERNUMBER": "S/9", "party_id": party.id,
+                                         "lines": [{"item_id": item.id, "quantity": Decimal("2.5"),
+                                                    "unit_rate": Decimal("40")}]})
+    assert (made.data["PARTYLEDGERNAME"], made.data["party_id"], made.data["total"]) == ("Customer 1", party.id,
+                                                                                         Decimal("100.00"))
+    line = made.data["lines"][0]
+    assert (line["ACTUALQTY"], line["RATE"], line["item_id"], line["quantity"], line["unit"], line["unit_rate"]) == (
+        "2.5 Kgs", "40.00/Kgs", item.id, Decimal("2.5"), "Kgs", Decimal("40.00"))
+    with pytest.raises(MappingError, match="not in Tally"):
+        connector.create("invoices", {"DATE": "2026-03-10", "party_id": "no-such-guid", "lines": []})
+    # the fake refuses what Tally refuses: a quantity in another unit than the item's, an unbalanced voucher
+    wrong_unit = connector.create_many("invoices", [{"DATE": "2026-03-11", "PARTYLEDGERNAME": "Customer 1", "lines": [
+        {"STOCKITEMNAME": "Cement", "ACTUALQTY": "2 Nos", "AMOUNT": Decimal("80")}]}])[0]
+    assert "Unit 'Nos' does not exist for Stock Item 'Cement'" in str(wrong_unit.error)
+    unbalanced = connector.create_many("invoices", [{"DATE": "2026-03-11", "PARTYLEDGERNAME": "Customer 1",
+                                                     "lines": [{"STOCKITEMNAME": "Cement", "AMOUNT": Decimal("80")}],
+                                                     "ledger_entries": [{"LEDGERNAME": "Customer 1",
+                                                                         "AMOUNT": Decimal("-70")}]}])[0]
+    assert "Voucher totals do not match!" in str(unbalanced.error)
+
+
+@pytest.mark.parametrize(("text", "number", "unit"), [
+    ("2 Nos", "2", "Nos"), (" 2.5 Kgs", "2.5", "Kgs"), ("1,200 Nos", "1200", "Nos"), ("3", "3", None),
+    ("", None, None), ("Nos", None, None)])
+def test_tally_quantities_are_read_as_a_number_and_a_unit(text: str, number: str | None, unit: str | None) -> None:
+    assert vouchers.quantity(text) == (Decimal(number) if number else None, unit)
+
+
+def test_tally_rates_and_quantities_are_written_in_the_unit() -> None:
+    assert vouchers.rate("100.00/Nos") == Decimal("100.00") and vouchers.rate("2.5") == Decimal("2.5")
+    assert vouchers.format_rate(Decimal("41.5"), "Kgs") == "41.50/Kgs"
+    assert vouchers.format_rate(Decimal("0.125"), "Nos") == "0.125/Nos"
+    assert vouchers.format_quantity(Decimal("4.000"), "Kgs") == "4 Kgs"
+    assert vouchers.format_quantity(Decimal("10"), None) == "10"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QApplication, QLabel
 
 from erpsync_gui.records import Direction, Side
 from erpsync_gui.ui.main_window import SETTINGS_FILE, MainWindow
@@ -223,3 +223,12 @@ def test_geometry_and_page_are_restored_from_the_data_dir(qtbot, ui_ctx):
     again = _window(qtbot, ui_ctx)
     assert again.size().width() == 780 and again.size().height() == 600
     assert again.sidebar.currentRow() == mappings
+
+
+def test_a_first_start_sizes_the_window_to_fit_a_small_screen(qtbot, ui_ctx):
+    # the offscreen screen is smaller than the 1240x780 default, as a 1366x768 laptop at 150 % is
+    room = QApplication.primaryScreen().availableGeometry()
+    assert room.height() < 780 + 40
+    window = _window(qtbot, ui_ctx)
+    assert window.height() <= room.height() - 40 and window.width() <= room.width()
+    assert window.height() >= window.minimumHeight()

@@ -16,8 +16,6 @@ LINEERROR lines are matched back to the records sent.
 
 from __future__ import annotations
 
-import dataclasses
-import email.utils
 import logging
 import re
 import time
@@ -28,10 +26,12 @@ from typing import Any
 from lxml import etree
 
 from erpsync_gui.connectors.base import CheckResult, chunked, create_each
-from erpsync_gui.connectors.tally import reply
+from erpsync_gui.connectors.tally import reply, vouchers
+from erpsync_gui.connectors.tally.check import companies, no_retries
 from erpsync_gui.connectors.tally.client import TallyClient
 from erpsync_gui.connectors.tally.entities import SPECS, Spec, to_data, writable
 from erpsync_gui.connectors.tally.envelope import Collection, ImportObject, tdl_string
+from erpsync_gui.connectors.tally.masters import Masters
 from erpsync_gui.connectors.tally.options import TallyOptions, read_options
 from erpsync_gui.errors import (
     ConfigError,
@@ -42,14 +42,13 @@ from erpsync_gui.errors import (
     PermanentError,
     StaleVersionError,
 )
-from erpsync_gui.http import HttpClient, HttpSettings
+from erpsync_gui.http import HttpClient
 from erpsync_gui.http.auth_factory import endpoint_client, endpoint_store
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
 
 log = logging.getLogger(__name__)
 DEFAULT_URL = "http://localhost:9000"
-CHECK_TIMEOUT = 15.0
 MAX_ID = 200
 _GUID = re.compile(r"^[\w-]{1,200}$")
 _FIELD = re.compile(r"^[A-Z][A-Z0-9]*$")
@@ -68,6 +67,8 @@ class TallyConnector:
         self._owns_http = http is None
         self._http = http if http is not None else endpoint_client(endpoint, self._secrets, base_url=self._url)
         self._tally = TallyClient(self._http, self.options)
+        #: the party ledgers and stock items vouchers name, by GUID and NAME (vouchers.py)
+        self._masters = Masters(self.get_many, self.find_by_keys)
 
     def _spec(self, entity: str) -> Spec:
         spec = SPECS.get(entity)
@@ -105,7 +106,10 @@ class TallyConnector:
         for span in spans:
             for record in self._records(spec, self._tally.export(self._collection(spec, formula, span), spec.name)):
                 found[record.id] = record
-        return list(found.values())
+        # the ledgers and stock items all these vouchers name, read in batches, then each voucher in our terms
+        vouchers.prefetch(spec, [r.data for r in found.values()], self._masters)
+        return [Record(id=r.id, data=vouchers.read(spec, dict(r.data), self._masters), version=r.version)
+                for r in found.values()]
 
     def _records(self, spec: Spec, root: etree._Element) -> list[Record]:
         out = []
@@ -140,10 +144,14 @@ class TallyConnector:
             fields.append(FieldInfo(tag, kind, required=tag == "NAME" or (tag == "DATE" and spec.voucher),
                                     label=f"{spec.type}.{method}"))
         fields += [FieldInfo(key, "list", label=f"{spec.type}: {tag}") for key, tag in spec.lists.items()]
+        if spec.voucher:  # what the connector reads beside Tally's own tags (vouchers.py)
+            fields += [FieldInfo("party_id", "text", label="the party ledger's GUID"),
+                       FieldInfo("total", "number", label="the party's amount")]
         return EntityInfo(spec.name, tuple(fields), has_cursor=True, key_fields=spec.natural_keys)
 
     def changes(self, entity: str, cursor: str | None, page_size: int) -> Iterator[Page]:
         spec = self._spec(entity)
+        self._masters.clear()  # a run starts reading: names are read afresh
         if cursor is not None and not cursor.isdigit():
             raise ConfigError(f"the stored Tally cursor {cursor!r} is not an ALTERID",
                               hint="run a full sync of this entity to start a new cursor")
@@ -202,6 +210,7 @@ class TallyConnector:
                 ) -> ImportObject:
         fields = writable(payload)
         if spec.voucher_type is not None:
+            fields = vouchers.write(spec, fields, self._masters, self.options.sales_ledger, current)
             vtype = getattr(self.options, spec.voucher_type)
             fields = {"VOUCHERTYPENAME": vtype, **fields}
             if isinstance(fields.get("DATE"), str):
@@ -246,6 +255,7 @@ class TallyConnector:
         spec = self._spec(entity)
         if spec.voucher:
             return create_each(self, entity, payloads, origins, txn_id)
+        self._masters.clear()  # a name read before may be taken now
         results: dict[int, BatchItemResult] = {}
         for chunk in chunked(list(enumerate(payloads)), self.options.batch_size):
             results.update(self._create_masters(spec, chunk))
@@ -307,6 +317,8 @@ class TallyConnector:
     def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
                version: str | None = None, txn_id: str | None = None) -> Record:
         spec = self._spec(entity)
+        if not spec.voucher:
+            self._masters.clear()  # a ledger or stock item may be renamed
         current = self.get_many(entity, [record_id]).get(record_id)
         if current is None:
             raise NotFoundError(f"{entity} {record_id} does not exist in Tally")
@@ -335,38 +347,15 @@ class TallyConnector:
         started = time.perf_counter()
         http: HttpClient | None = None
         try:
-            http = endpoint_client(self.endpoint, self._secrets, base_url=self._url, settings=_no_retries) \
+            http = endpoint_client(self.endpoint, self._secrets, base_url=self._url, settings=no_retries) \
                 if self._owns_http else self._http
-            return self._check(TallyClient(http, self.options), started)
+            return companies(TallyClient(http, self.options), started, self.options.company)
         except Exception as exc:  # the contract: a connection test reports, it does not raise
             log.debug("connection check failed", exc_info=True)
             return CheckResult(False, False, False, None, f"Connection test failed: {exc}")
         finally:
             if http is not None and http is not self._http:
                 http.close()
-
-    def _check(self, tally: TallyClient, started: float) -> CheckResult:
-        try:
-            root = tally.export(Collection("Company", ("Name", "GUID", "BooksFrom")), "companies")
-        except ConfigError as exc:
-            return CheckResult(False, True, False, _ms(started), str(exc))
-        except ConnectorError as exc:
-            if exc.status is None and not isinstance(exc, PermanentError):
-                return CheckResult(False, False, False, None, f"Tally cannot be reached: {exc}")
-            return CheckResult(False, True, False, _ms(started), f"Tally answered with an error: {exc}")
-        latency = tally.http.last_latency_ms if tally.http.last_latency_ms is not None else _ms(started)
-        names = [n.get("NAME") or (n.findtext("NAME") or "").strip() for n in root.iter("COMPANY")]
-        names = [n for n in names if n]
-        wanted = self.options.company
-        if not names:
-            return CheckResult(False, True, False, latency, "Tally answers, but no company is open in it")
-        if wanted and wanted.casefold() not in {n.casefold() for n in names}:
-            return CheckResult(False, True, False, latency, f"the company {wanted!r} is not open in Tally "
-                               f"(open: {', '.join(names)})")
-        shown = wanted or names[0]
-        return CheckResult(True, True, True, latency, f"Connected to Tally, company {shown!r}, in {latency:.0f} ms",
-                           server=f"TallyPrime, company {shown}", server_time=_http_date(tally.last_date),
-                           details=tuple(f"open company: {n}" for n in names))
 
     def close(self) -> None:
         if self._owns_http:
@@ -381,22 +370,3 @@ def _refusal(what: str, errors: Sequence[str]) -> PermanentError:
 def _alter(record: Record) -> int:
     value = record.data.get("ALTERID")
     return value if isinstance(value, int) else 0
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)
-

@@ -115,7 +115,8 @@ def _value(value: Any) -> str:
 
 def _fill(node: etree._Element, fields: Mapping[str, Any], lists: Mapping[str, str]) -> None:
     """Child elements for a flat payload: scalars as <TAG>value</TAG>, list keys as repeated <X.LIST>
-    elements (one per dict), text with line breaks under ADDRESS as an ADDRESS.LIST."""
+    elements (one per dict), as is a list of dicts under a tag ending in .LIST; text with line breaks under
+    ADDRESS as an ADDRESS.LIST."""
     for name, value in fields.items():
         if value is None:
             continue
@@ -125,6 +126,10 @@ def _fill(node: etree._Element, fields: Mapping[str, Any], lists: Mapping[str, s
             continue
         if not _TAG.match(name):
             raise MappingError(f"{name!r} is not a Tally field name", field=name)
+        if name.endswith(".LIST") and isinstance(value, list | tuple) and all(isinstance(v, Mapping) for v in value):
+            for item in value:  # a list inside a line (a stock line's ACCOUNTINGALLOCATIONS.LIST)
+                _fill(_sub(node, name), item, {})
+            continue
         if isinstance(value, list | tuple | dict):
             raise MappingError(f"{name} holds a {type(value).__name__}; Tally takes text there", field=name)
         if name == "ADDRESS":

@@ -34,6 +34,8 @@ class TallyOptions(BaseModel):
                             description="voucher type of sales invoices")
     sales_order_type: str = Field("Sales Order", min_length=1, max_length=100, pattern=_NAME,
                                   description="voucher type of sales orders")
+    sales_ledger: str = Field("Sales", min_length=1, max_length=200, pattern=_NAME,
+                              description="the ledger a sales invoice's stock lines are credited to")
     receipt_type: str = Field("Receipt", min_length=1, max_length=100, pattern=_NAME,
                               description="voucher type of receipts")
 

@@ -1,12 +1,26 @@
-"""Tally Prime's default mappings: which tags of its masters hold the product's common fields (see
-erpsync_gui.mapping.presets). Masters are found by NAME; a client is a ledger under the debtors group (the
-connector puts it there). Vouchers name their party by its ledger name, not by an id a lookup could give, so
-no voucher mapping is offered by default."""
+"""Tally Prime's default mappings: which tags of its masters and vouchers hold the product's common fields
+(see erpsync_gui.mapping.presets). Masters are found by NAME; a client is a ledger under the debtors group (the
+connector puts it there). A sales invoice or order is found by its VOUCHERNUMBER; Tally names its party and
+its stock items by NAME, which the connector turns into the ids lookups carry (`party_id`, a line's
+`item_id`) and back, and a line's quantity and rate into numbers without their unit (`quantity`,
+`unit_rate`). A line's description is its stock item's name: where the other side names no product, the
+item is found by that name. Tally computes the amounts; they are read, never written."""
 
 from __future__ import annotations
 
-from erpsync_gui.mapping.presets import KindPresets, entity, held, text
+from erpsync_gui.mapping.presets import Held, KindPresets, entity, held, text
 from erpsync_gui.profile import EndpointConfig
+
+_LINES = (("description", text("STOCKITEMNAME")), ("qty", held("quantity", "number")),
+          ("unit_price", held("unit_rate", "number")),
+          ("product_id", held("item_id", "lookup", lookup="products")),
+          ("amount", held("AMOUNT", "number", target=False)))
+
+
+def _voucher() -> dict[str, Held]:
+    return {"number": text("VOUCHERNUMBER"), "client_id": held("party_id", "lookup", lookup="clients", required=True),
+            "date": held("DATE", "date"), "total": held("total", "number", target=False),
+            "lines": held("lines", "lines", lines=_LINES)}
 
 
 def presets(endpoint: EndpointConfig) -> KindPresets:
@@ -22,4 +36,6 @@ def presets(endpoint: EndpointConfig) -> KindPresets:
         "product_groups": entity({"name": text("NAME", required=True)}, keys=("name",)),
         "units": entity({"code": text("NAME", required=True), "name": text("ORIGINALNAME")}, keys=("code",)),
         "warehouses": entity({"name": text("NAME", required=True)}, keys=("name",)),
+        "invoices": entity(_voucher(), keys=("number",)),
+        "orders": entity(_voucher(), keys=("number",)),
     })
