@@ -12,7 +12,7 @@ from erpsync_gui.mapping.defaults import default_fields, default_match_keys
 from erpsync_gui.mapping.value_fill import propose_value_map
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
 from erpsync_gui.records import Side
-from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN, DEMO_CLIENT_TOKEN
+from erpsync_gui.sandbox.tokens import DEMO_SECRETS
 from erpsync_gui.secrets import DEMO_PROFILE, SecretStore
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
@@ -29,7 +29,6 @@ DEMO_ENTITIES = ALL_DEMO_ENTITIES
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
 #: the demo CRM's tables are those of the smartcrm preset
 DEMO_PRESET = "smartcrm"
-DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TOKEN}
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
 
 
