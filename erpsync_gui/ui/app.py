@@ -210,7 +210,7 @@ class Startup(QObject):
     the tray are made and the window gets its pages. A store that cannot be opened is said in the window.
     `close()` takes it all down again in reverse order."""
 
-    #: the window has its context and its pages
+    #: the window has its context and all its pages
     ready = Signal()
     #: the state store did not open, or the services on it did not start: the message shown
     failed = Signal(str)
@@ -326,7 +326,8 @@ class Startup(QObject):
             self._attach(opened)
         except ERPSyncError as exc:
             self._failed(exc)
-            return
+
+    def _pages_built(self) -> None:
         tune_garbage_collection()
         log.info("Main window ready")
         self.ready.emit()
@@ -344,7 +345,8 @@ class Startup(QObject):
         ctx = UiContext(service=service, runs=runs, bridge=RunBridge(runs), profile=ProfileState(opened.profile),
                         data_dir=self.directory, scheduler=scheduler)
         self.webhooks = start_webhooks(ctx)
-        self.window.attach(ctx)
+        self.window.pages_built.connect(self._pages_built)
+        self.window.attach(ctx, gradual=True)
         # connected to a service, the tray's Pause and next run are the service's (the pages keep none)
         self.remote_schedule = _remote_schedule(service) if scheduler is None else None
         self.tray = _attach_tray(ctx, self.window, scheduler or self.remote_schedule, QApplication.instance())

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidget
 
 from erpsync_gui.app.demo import DEMO_SECRETS
@@ -17,7 +18,7 @@ from erpsync_gui.errors import StoreError
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.db import Store
 from erpsync_gui.ui.app import Startup, open_state_store
-from erpsync_gui.ui.main_window import OPENING_TEXT, PAGES
+from erpsync_gui.ui.main_window import OPENING_TEXT, PAGES, MainWindow
 from erpsync_gui.ui.opening_panel import FAILURE_TITLE
 from erpsync_gui.ui.page_list import PAGE_ENTRIES
 
@@ -165,3 +166,23 @@ def test_a_window_closed_while_the_store_opens_still_gets_the_store_closed(qtbot
 
 def test_the_sidebar_list_names_each_page_as_its_class_does():
     assert [(e.title, e.icon) for e in PAGE_ENTRIES] == [(c.title, c.icon) for c in PAGES]
+
+
+def test_at_launch_the_page_shown_is_built_first_and_a_page_clicked_early_is_built_then(qtbot, ui_ctx):
+    window = MainWindow(data_dir=ui_ctx.data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.attach(ui_ctx, gradual=True)
+    assert [type(p).title for p in window.pages] == ["Dashboard"]
+    assert window.current_page() is window.pages[0]
+    logs = window.sidebar.item(4)
+    qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.sidebar.visualItemRect(logs).center())
+    assert type(window.current_page()).title == "Logs"
+    assert window.current_page() is window.pages[4]
+    with qtbot.waitSignal(window.pages_built, timeout=30_000):
+        pass
+    assert [type(p) for p in window.pages] == list(PAGES)
+    assert [window.stack.indexOf(p) for p in window.pages] == list(range(len(PAGES)))
+    window.shutdown()
