@@ -148,7 +148,7 @@ class MainWindow(QMainWindow):
         if ctx is None:
             self.profiles.setEnabled(False)
             for menu in (self.menus.file, self.menus.profiles, self.menus.sync, self.menus.tools, self.menus.help):
-                menu.setEnabled(False)
+                menu.menuAction().setEnabled(False)
             self.statusBar().showMessage(OPENING_TEXT)
         else:
             self.attach(ctx)
@@ -182,7 +182,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentIndex(current)
         self.profiles.setEnabled(True)
         for menu in (self.menus.file, self.menus.profiles, self.menus.sync, self.menus.tools, self.menus.help):
-            menu.setEnabled(True)
+            menu.menuAction().setEnabled(True)
         self.statusBar().clearMessage()
 
         ctx.profile.changed.connect(self._profile_changed)

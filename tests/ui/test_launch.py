@@ -106,7 +106,7 @@ def test_the_window_is_painted_before_the_state_store_opens(qtbot, events, launc
     assert window.opening.title == "Dashboard"
     assert window.statusBar().currentMessage() == OPENING_TEXT
     assert window.pages == [] and _dashboard_figures(window) == []
-    assert not window.menus.sync.isEnabled() and not window.profiles.isEnabled()
+    assert not window.menus.sync.menuAction().isEnabled() and not window.profiles.isEnabled()
 
     with qtbot.waitSignal(startup.ready, timeout=60_000):
         store.gate.set()
@@ -114,7 +114,7 @@ def test_the_window_is_painted_before_the_state_store_opens(qtbot, events, launc
     assert window.attached and window.opening is None
     assert [type(p) for p in window.pages] == list(PAGES)
     assert window.current_page() is window.pages[0]
-    assert window.menus.sync.isEnabled() and window.statusBar().currentMessage() != OPENING_TEXT
+    assert window.menus.sync.menuAction().isEnabled() and window.statusBar().currentMessage() != OPENING_TEXT
 
 
 def test_a_page_chosen_while_the_store_opens_is_the_one_shown_once_it_is_open(qtbot, events, launch):
@@ -143,7 +143,7 @@ def test_a_state_store_that_cannot_be_opened_is_said_in_the_window(qtbot, events
     assert failed.args[0] in shown
     assert not window.opening.busy.isVisible()
     assert window.statusBar().currentMessage() == "The state database did not open"
-    assert startup.exit_code == 2
+    assert startup.exit_code == 2 and not window.menus.tools.menuAction().isEnabled()
     assert window.pages == [] and _dashboard_figures(window) == []
     assert window.close()  # nothing runs yet: closing asks nothing
 
