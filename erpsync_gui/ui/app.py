@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("erpsync.ui")
 
+#: the state store opens once the window is painted, or after this long (ms) when no paint comes
+OPEN_ANYWAY_MS = 1_000
+
 
 def load_style(app: QApplication, scheme: str | None = None) -> str:
     """Fusion (the same on every OS) with our stylesheet of the OS's colour scheme, light or dark (or the
@@ -263,6 +266,8 @@ class Startup(QObject):
         else:
             window.installEventFilter(_FirstPaint(self._shown, window))
             window.show()
+            # a window shown minimized (or fully covered) may not be painted for a long time: the store opens anyway
+            QTimer.singleShot(OPEN_ANYWAY_MS, self, self.open_store)
         return True
 
     def _shown(self) -> None:
@@ -324,7 +329,7 @@ class Startup(QObject):
         self.runs = opened.runs
         try:
             self._attach(opened)
-        except ERPSyncError as exc:
+        except Exception as exc:  # the window says so (and the log has the traceback) instead of "Opening…" forever
             self._failed(exc)
 
     def _pages_built(self) -> None:

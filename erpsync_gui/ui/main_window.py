@@ -225,9 +225,13 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self, self._build_next_page)
 
     def show_store_failure(self, message: str) -> None:
-        """The state database did not open: say why where the pages go, and in the status bar."""
-        if self.opening is not None:
-            self.opening.show_failure(message)
+        """The state database did not open (or the services on it did not start): say why where the pages go,
+        and in the status bar."""
+        if self.opening is None:  # the pages were being built already
+            self.opening = OpeningPanel(OPENING_TEXT)
+            self.stack.addWidget(self.opening)
+        self.opening.show_failure(message)
+        self.stack.setCurrentWidget(self.opening)
         self.statusBar().showMessage("The state database did not open")
 
     # -- menus -----------------------------------------------------------------------------------

@@ -186,3 +186,20 @@ def test_at_launch_the_page_shown_is_built_first_and_a_page_clicked_early_is_bui
     assert [type(p) for p in window.pages] == list(PAGES)
     assert [window.stack.indexOf(p) for p in window.pages] == list(range(len(PAGES)))
     window.shutdown()
+
+
+def test_a_window_that_is_never_painted_still_gets_its_store(qtbot, events, launch, monkeypatch):
+    # shown minimized or covered, a window may get no paint for a long time: the store must not wait for one
+    from erpsync_gui.ui import app as app_module
+
+    class NoPaint(app_module._FirstPaint):
+        def eventFilter(self, watched, event) -> bool:
+            return False
+
+    monkeypatch.setattr(app_module, "_FirstPaint", NoPaint)
+    monkeypatch.setattr(app_module, "OPEN_ANYWAY_MS", 50)
+    startup = launch(open_state_store)
+    with qtbot.waitSignal(startup.ready, timeout=60_000):
+        pass
+    assert startup.painted_before_opening is False
+    assert startup.window.attached and "window shown" not in events
