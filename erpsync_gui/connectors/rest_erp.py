@@ -284,9 +284,13 @@ class RestErpConnector:
             raise self._duplicate(entity, body, exc) from exc
         except PermanentError as exc:
             raise self._refined(entity, "create", exc) from exc
+        except OutcomeUnknownError:
+            self._lists.doubt(entity)
+            raise
         try:
             return self._written(entity, self._one(response, entity))
         except MalformedReplyError as exc:
+            self._lists.doubt(entity)
             # the ERP took the POST (2xx) but its answer names no usable record: the record may exist, so
             # it is reconciled by our origin marker before anything is created again
             raise OutcomeUnknownError(f"The ERP accepted the {entity} create but its reply is malformed: {exc}",
@@ -301,6 +305,8 @@ class RestErpConnector:
         results: list[BatchItemResult] = []
         for chunk in chunked(bodies, self.options.list_create_max):
             results += create_list(self, entity, chunk, len(results))
+        if any(isinstance(r.error, OutcomeUnknownError) for r in results):
+            self._lists.doubt(entity)
         return results
 
     def _create_body(self, payload: Mapping[str, Any], origin: Origin | None, txn_id: str | None) -> dict[str, Any]:
