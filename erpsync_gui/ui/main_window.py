@@ -130,7 +130,6 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.profiles)
         side_layout.addSpacing(8)
         side_layout.addWidget(self.sidebar, 1)
-        self.side_layout = side_layout
         body = QWidget()
         body_layout = QHBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)

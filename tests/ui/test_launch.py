@@ -17,10 +17,10 @@ from erpsync_gui.app.demo import DEMO_SECRETS
 from erpsync_gui.errors import StoreError
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.db import Store
-from erpsync_gui.ui.app import Startup, open_state_store
 from erpsync_gui.ui.main_window import OPENING_TEXT, PAGES, MainWindow
 from erpsync_gui.ui.opening_panel import FAILURE_TITLE
 from erpsync_gui.ui.page_list import PAGE_ENTRIES
+from erpsync_gui.ui.startup import Startup, open_state_store
 
 #: a store far slower than any real one; the gate opens it long before
 GATE_TIMEOUT_S = 60
@@ -190,7 +190,7 @@ def test_at_launch_the_page_shown_is_built_first_and_a_page_clicked_early_is_bui
 
 def test_a_window_that_is_never_painted_still_gets_its_store(qtbot, events, launch, monkeypatch):
     # shown minimized or covered, a window may get no paint for a long time: the store must not wait for one
-    from erpsync_gui.ui import app as app_module
+    from erpsync_gui.ui import startup as app_module
 
     class NoPaint(app_module._FirstPaint):
         def eventFilter(self, watched, event) -> bool:
