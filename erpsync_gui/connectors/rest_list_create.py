@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from erpsync_gui.connectors.base import chunked
 from erpsync_gui.connectors.reply_ids import record_id_of
 from erpsync_gui.connectors.rest_paging import data_of, reply_json, shown_url, to_record
 from erpsync_gui.errors import (
@@ -41,6 +42,23 @@ if TYPE_CHECKING:
 #: failures of the whole endpoint: every other list would fail the same way, so the run stops
 _RUN_STOPPERS = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 _DETAILS_LIMIT = 500
+
+
+def create_lists(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str, Any]],
+                 size: int) -> list[BatchItemResult]:
+    """POST `bodies` as lists of at most `size`; one result per body. A failure of the whole endpoint on a later
+    list stops the sending, but the lists the ERP created before keep their records: every later body carries
+    that failure as its error (the engine takes in every result, then stops the run)."""
+    results: list[BatchItemResult] = []
+    for chunk in chunked(bodies, size):
+        try:
+            results += create_list(erp, entity, chunk, len(results))
+        except _RUN_STOPPERS as exc:
+            if not results:
+                raise
+            results += _all(bodies[len(results):], len(results), exc)
+            break
+    return results
 
 
 def create_list(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str, Any]],
