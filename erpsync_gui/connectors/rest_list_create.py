@@ -5,7 +5,8 @@ the created record, or an error object `{"error": text, "status": int, "existing
 was not created. A reply that cannot be tied to its records (not readable, no list, another number of items, an
 item that is neither, a record carrying another record's origin marker) leaves those records unconfirmed: they
 get an OutcomeUnknownError, so the engine keeps their write-ahead and finds them by our origin marker before
-anything is sent again. A list the ERP refused as a whole created nothing: each record gets that error.
+anything is sent again; so do they when the server fails (5xx, but 503: not processed) while it works through the
+list. A list the ERP refused as a whole (4xx) created nothing: each record gets that error.
 """
 
 from __future__ import annotations
@@ -72,6 +73,13 @@ def create_list(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str
     except PermanentError as exc:
         return _all(bodies, offset, _refused(entity, len(bodies), exc))
     except ERPSyncError as exc:
+        status = getattr(exc, "status", None)
+        if status is not None and status >= 500 and status != 503:
+            # the server failed while it worked through the list: some of its records may be stored
+            return _all(bodies, offset, OutcomeUnknownError(
+                f"The ERP failed during the list create of {len(bodies)} {entity} records, some of which it may "
+                f"have stored: {exc}", status=status, details=getattr(exc, "details", None),
+                hint="they are looked for by their origin marker before they are sent again"))
         return _all(bodies, offset, exc)
     return _results(erp, entity, bodies, response, offset)
 
