@@ -209,7 +209,21 @@ class Startup(QObject):
         try:
             self._attach(opened)
         except Exception as exc:  # the window says so (and the log has the traceback) instead of "Opening…" forever
+            self._stop_started()
             self._failed(exc)
+
+    def _stop_started(self) -> None:
+        """What `_attach` started before it failed stops again: no scheduled run, webhook or remote poll goes on
+        behind a window that says it failed and offers no page, menu or tray to see or stop it."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+            self.scheduler = None
+        if self.webhooks is not None:
+            self.webhooks.stop()
+            self.webhooks = None
+        if self.remote_schedule is not None:
+            self.remote_schedule.shutdown()
+            self.remote_schedule = None
 
     def _pages_built(self) -> None:
         tune_garbage_collection()
