@@ -94,3 +94,28 @@ def test_a_cancelled_run_stores_the_cursor_of_the_pages_it_wrote_only(harness):
     assert rest.status == "success" and not _readers()
     assert [n for n in _numbers(harness) if n.startswith("E")] == sorted(f"E{n:03}" for n in range(60))
     assert cancelled.counts["inserted"] + rest.counts["inserted"] == 60
+
+
+def test_a_run_the_brake_lets_go_writes_the_pages_its_preview_read_ahead_without_reading_them_again(harness,
+                                                                                                   monkeypatch):
+    _seed(harness, 10)
+    _run(harness)  # linked once: the brake then judges the next run by its changes
+    for record_id in list(harness.erp_rows())[:3]:
+        harness.erp_edit(record_id, city="Tabriz")
+    harness.advance(60)
+    real = harness.sandbox.api._list
+    lists: list[dict[str, list[str]]] = []
+
+    def counted(entity: str, query: dict[str, list[str]]) -> Reply:
+        lists.append(query)
+        return real(entity, query)
+
+    monkeypatch.setattr(harness.sandbox.api, "_list", counted)
+    result, _ = _run(harness, batch_size=2, brake=True)
+    assert result.status == "success" and result.counts["updated"] == 3
+    assert not _readers()
+    reads = [q for q in lists if q.get("per_page") != ["1"]]
+    # the preview read the three changed records in pages of two (and the empty end); the run wrote from them
+    assert len(reads) <= 3
+    cities = [row["city"] for row in harness.crm_rows().values()]
+    assert cities.count("Tabriz") == 3
