@@ -239,8 +239,11 @@ class Startup(QObject):
         assert self.window is not None
         keep_counts_in(self.directory)  # a daily quota spent by a scheduled erpsync or an earlier session stays spent
         service, runs = opened.service, opened.runs
+        # listening before the scheduler starts: a catch-up run it lets go at once is heard beginning (the window
+        # and the tray read what runs when they are built)
+        bridge = RunBridge(runs)
         self.scheduler = scheduler = _start_scheduler(service, runs, opened.store)
-        ctx = UiContext(service=service, runs=runs, bridge=RunBridge(runs), profile=ProfileState(opened.profile),
+        ctx = UiContext(service=service, runs=runs, bridge=bridge, profile=ProfileState(opened.profile),
                         data_dir=self.directory, scheduler=scheduler)
         self.webhooks = start_webhooks(ctx)
         self.window.pages_built.connect(self._pages_built)
