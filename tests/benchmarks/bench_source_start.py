@@ -32,7 +32,9 @@ READY = "Main window ready"
 def _logs_ready(tree: Path) -> bool:
     """Whether that tree's app says when its window is filled (one that builds everything before showing the
     window does not: there, shown is filled)."""
-    return READY in (tree / "erpsync_gui" / "ui" / "app.py").read_text(encoding="utf-8")
+    ui = tree / "erpsync_gui" / "ui"
+    return any(READY in (ui / name).read_text(encoding="utf-8") for name in ("app.py", "startup.py")
+               if (ui / name).is_file())
 
 
 def _load() -> str:
