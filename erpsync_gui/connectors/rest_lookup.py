@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from erpsync_gui.records import Record
 
@@ -22,6 +23,26 @@ IGNORED_FILTER = ("the ERP ignores the %r filter of %s: it answers lookups with 
                   "matched right: this run read its %d records once and looks them up in that copy, but every run "
                   "starts with a read of the whole list, which grows slow as the ERP grows. Ask the ERP's vendor "
                   "to support filtering %s by %s")
+
+
+#: the longest query string a lookup sends by default: servers commonly refuse request lines over 8 KB
+LOOKUP_QUERY_MAX = 6000
+
+
+def value_chunks(name: str, values: Iterable[str], most: int, budget: int = LOOKUP_QUERY_MAX) -> Iterator[list[str]]:
+    """`values` in as few lookups as fit: at most `most` a lookup (one reply page), and at most `budget`
+    characters of `name=value&` each, so a batch of the engine is one request however large it is."""
+    chunk: list[str] = []
+    used = 0
+    for value in values:
+        cost = len(name) + len(quote(value, safe="")) + 2
+        if chunk and (used + cost > budget or len(chunk) >= most):
+            yield chunk
+            chunk, used = [], 0
+        chunk.append(value)
+        used += cost
+    if chunk:
+        yield chunk
 
 
 class FilterlessLists:

@@ -95,3 +95,14 @@ def test_the_warning_says_what_it_means_and_what_to_do(harness, caplog):
     [warning] = [r.getMessage() for r in caplog.records if "ignores" in r.getMessage()]
     assert "'external_id' filter of clients" in warning and "matched right" in warning
     assert "whole list" in warning and "vendor" in warning
+
+
+def test_a_batch_of_two_hundred_is_looked_up_in_one_request_each_way(harness):
+    for n in range(300):
+        harness.erp_create(customer_number=f"E{n}", company=f"Older {n}")
+    connector = harness.connectors()[Side.ERP]
+    before = _gets(harness)
+    found = connector.find_by_keys("clients", "customer_number", [f"E{n}" for n in range(200)])
+    assert len(found) == 200 and _gets(harness) - before == 1
+    assert connector.find_by_origin("clients", "erpsync", [str(n) for n in range(200)]) == {}
+    assert _gets(harness) - before == 2

@@ -1,5 +1,5 @@
 """A generic REST ERP that ignores lookup filters, as an admin meets it: the connection test says so in plain
-words (what it costs, what to do), and each run's log says it once, with the run."""
+words (what it costs, what to do), and each run's log says it once, with the run. And how long a lookup may be."""
 
 from __future__ import annotations
 
@@ -59,6 +59,14 @@ def test_an_empty_erp_cannot_show_an_ignored_filter_and_is_not_blamed(make_rest_
         empty.api.ignore_filters = True
         result = make_rest_connector(empty.url).check()
     assert result.ok and not result.details
+
+
+def test_a_lower_lookup_query_limit_sends_more_shorter_lookups(sandbox: SandboxServer, make_rest_connector: Make):
+    numbers = sorted(r["customer_number"] for r in sandbox.records("clients"))[:100]
+    for limit, requests in ((6000, 1), (500, 5)):
+        before = sandbox.faults.count("GET")
+        found = make_rest_connector(lookup_query_max=limit).find_by_keys("clients", "customer_number", numbers)
+        assert sorted(found) == numbers and sandbox.faults.count("GET") - before == requests
 
 
 @pytest.fixture
