@@ -49,6 +49,7 @@ class WatchedConnector:
         self._inner = inner
         self._read_ahead = read_ahead
         self._lock = threading.RLock()
+        self._reads: list[ReadAhead] = []
         self.reached = False
         self.reached_at: datetime | None = None
         self.problem: ConnectorError | None = None
@@ -58,8 +59,15 @@ class WatchedConnector:
         return self._inner
 
     def __getattr__(self, name: str) -> Any:
+        # called only for names not found on the wrapper: a method's wrapper (or a local call's bound method)
+        # is kept on it, so a call made for every record does not build a new one each time
         value = getattr(self._inner, name)
-        if name.startswith("_") or not callable(value) or name in LOCAL_CALLS:
+        if not callable(value):
+            return value  # a value (auth_problem, ...) is read afresh every time
+        if name == "close":
+            return self._close
+        if name.startswith("_") or name in LOCAL_CALLS:
+            self.__dict__[name] = value
             return value
 
         def call(*args: Any, **kwargs: Any) -> Any:
@@ -70,12 +78,30 @@ class WatchedConnector:
                 self._failed(exc)
                 raise
             if isinstance(result, Iterator):
-                ahead = self._read_ahead and name == "changes"
-                return self._pages(ReadAhead(result, self._lock) if ahead else _Locked(result, self._lock))
+                return self._pages(self._reading(name, result))
             self._answered()
             return result
 
+        self.__dict__[name] = call
         return call
+
+    def _reading(self, name: str, pages: Iterator) -> ReadAhead | _Locked:
+        if not (self._read_ahead and name == "changes"):
+            return _Locked(pages, self._lock)
+        reading = ReadAhead(pages, self._lock)
+        self._reads.append(reading)
+        return reading
+
+    def stop_reading(self) -> None:
+        """Stop every read of this connector still going on (a read the run left open): afterwards nothing
+        uses the connector from another thread, and it may be closed."""
+        while self._reads:
+            self._reads.pop().close()
+
+    def _close(self) -> None:
+        self.stop_reading()
+        with self._lock:
+            self._inner.close()
 
     def _pages(self, pages: ReadAhead | _Locked) -> Iterator:
         try:
@@ -92,6 +118,8 @@ class WatchedConnector:
                 yield page
         finally:
             pages.close()
+            if pages in self._reads:
+                self._reads.remove(pages)
 
     def _answered(self) -> None:
         self.reached = True

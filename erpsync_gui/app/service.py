@@ -132,12 +132,16 @@ class SyncService:
                 watched = {side: WatchedConnector(connector, read_ahead=reads_over_network(profile.endpoint(side)))
                            for side, connector in opened.items()}
                 engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
-                if plan is not None:
-                    result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)
-                else:
-                    result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
-                                        progress=report, cancel=cancel, only=only, partition=partition,
-                                        brake=True, approved=approved)
+                try:
+                    if plan is not None:
+                        result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)
+                    else:
+                        result = engine.run(entity, direction, dry_run=dry_run, trigger=trigger, full=full,
+                                            progress=report, cancel=cancel, only=only, partition=partition,
+                                            brake=True, approved=approved)
+                finally:  # no page is still being read ahead when the connectors close
+                    for connector in watched.values():
+                        connector.stop_reading()
                 self._note_health(profile, watched)
                 # before-images are kept for the retention period only (a run older than that cannot be undone)
                 undo_store.prune(self.store, utcnow())

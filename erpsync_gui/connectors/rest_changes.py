@@ -48,8 +48,8 @@ def _check_order(records: Sequence[Record], opts: RestOptions, entity: str, floo
     """A PermanentError when the page is not in updated_at order (or starts before the asked-for stamp)."""
     previous = parse_time(floor) if floor else None
     for record in records:
-        stamp = _stamp(record, opts)
-        moment = parse_time(stamp) if stamp else None
+        # the record's time is its updated_at text as `to_record` parsed it (None when blank or unreadable)
+        moment = record.updated_at if _stamp(record, opts) else None
         if moment is None:
             if floor is not None:
                 raise PermanentError(f"The ERP listed a changed {entity} record without {opts.updated_field!r}",

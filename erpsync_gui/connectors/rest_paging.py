@@ -110,11 +110,25 @@ def read_page(fetch: Fetch, opts: RestOptions, entity: str, query: Params, secre
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
     records = tuple(to_record(item, opts, entity, url, secrets) for item in items)
     total = meta.get("total") if _is_count(meta.get("total")) else None
-    stamps = [r.data.get(opts.updated_field) for r in records]
-    newest = max((s for s in stamps if isinstance(s, str)), default=None, key=time_key)
+    newest = _newest(records, opts.updated_field)
     next_cursor = meta.get("next_cursor") if isinstance(meta.get("next_cursor"), str) else None
     served = meta.get("per_page") if _is_count(meta.get("per_page")) and meta["per_page"] > 0 else None
     return ListPage(records, total, newest, next_cursor, served)
+
+
+def _newest(records: Sequence[Record], field: str) -> str | None:
+    """The largest updated_at text of the records by `time_key`, the first of equals; each record's time was
+    parsed from that same text by `to_record`, so it is not parsed again."""
+    newest: str | None = None
+    newest_key: tuple[int, datetime | str] | None = None
+    for record in records:
+        stamp = record.data.get(field)
+        if not isinstance(stamp, str):
+            continue
+        key: tuple[int, datetime | str] = (1, record.updated_at) if record.updated_at is not None else (0, stamp)
+        if newest_key is None or key > newest_key:
+            newest, newest_key = stamp, key
+    return newest
 
 
 def iter_list(

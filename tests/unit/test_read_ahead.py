@@ -166,3 +166,40 @@ def test_only_a_read_of_changes_goes_ahead_and_only_for_http_kinds() -> None:
     assert fake.partition_threads == {threading.current_thread().name}
     assert reads_over_network(EndpointConfig(Side.ERP, "rest", "https://erp.example/api"))
     assert not reads_over_network(EndpointConfig(Side.CRM, "sql", "sqlite:///crm.sqlite"))
+
+
+class Closable(Busy):
+    def __init__(self) -> None:
+        super().__init__()
+        self.closed_while_reading = False
+        self.closed = False
+
+    def changes(self, entity, cursor, page_size):
+        for number in range(1000):
+            self._work()
+            yield Page((Record(str(number), {}),))
+
+    def close(self) -> None:
+        self.closed_while_reading = self.inside > 0
+        self.closed = True
+
+
+def test_a_read_left_open_is_stopped_before_the_connector_closes() -> None:
+    fake = Closable()
+    watched = WatchedConnector(fake, read_ahead=True)
+    pages = watched.changes("clients", None, 1)
+    assert next(pages).records[0].id == "0"  # the run stops here, leaving the read open
+    watched.stop_reading()
+    assert not any(t.name == "erpsync-read-ahead" for t in threading.enumerate())
+    watched.close()
+    assert fake.closed and not fake.closed_while_reading
+
+
+def test_a_method_is_wrapped_once_and_values_are_read_afresh() -> None:
+    fake = Busy()
+    watched = WatchedConnector(fake)
+    assert watched.get_many is watched.get_many
+    fake.auth_problem = None
+    assert watched.auth_problem is None
+    fake.auth_problem = RetryableError("down")
+    assert watched.auth_problem is fake.auth_problem
