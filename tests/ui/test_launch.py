@@ -74,10 +74,10 @@ def launch(qtbot, tmp_path):
     """Starts the app's start-up on a data directory of the test's own and takes it down afterwards."""
     startups: list[Startup] = []
 
-    def start(open_store) -> Startup:
+    def start(open_store, *, minimized: bool = False) -> Startup:
         startup = Startup(tmp_path / "data", SecretStore(demo_values=DEMO_SECRETS), open_store=open_store)
         startups.append(startup)
-        assert startup.start()
+        assert startup.start(minimized=minimized)
         qtbot.addWidget(startup.window)
         return startup
 
@@ -203,3 +203,14 @@ def test_a_window_that_is_never_painted_still_gets_its_store(qtbot, events, laun
         pass
     assert startup.painted_before_opening is False
     assert startup.window.attached and "window shown" not in events
+
+
+def test_started_minimized_where_there_is_no_tray_the_window_opens_as_usual(qtbot, events, launch):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    assert not QSystemTrayIcon.isSystemTrayAvailable()  # offscreen has no tray
+    startup = launch(open_state_store, minimized=True)
+    with qtbot.waitSignal(startup.ready, timeout=60_000):
+        pass
+    assert startup.window.isVisible() and startup.window.attached
+    assert events[0] == "window shown"
