@@ -2,14 +2,16 @@
 under Xvfb, in the light and the dark colour scheme.
 
     python packaging/screenshots.py [--out resources/screenshots] [--size 1366x768] [--scale 1.5]
-                                    [--scheme light|dark|both] [--dialogs] [--keep-data DIR]
+                                    [--scheme light|dark|both] [--dialogs] [--keep-data DIR] [--launch]
 
 Starts Xvfb (a display number it picks itself) at the screen size given unless --display is given, syncs every
 demo entity so the pages have content (one CRM client with a country the ERP refuses, a manual-policy conflict
 waiting), then selects each page in turn and saves <page>.png (and <page>-dark.png). The window takes the room a
 maximized window has on that screen (without the taskbar and the title bar). --scale sets QT_SCALE_FACTOR (a
 1920x1080 screen at 150 %: --size 1920x1080 --scale 1.5). --dialogs also saves the preview, value map, help,
-maintenance and service windows. Needs the Debian packages xvfb and the xcb libraries listed in packaging/quickstart.sh.
+maintenance and service windows. --launch saves only the window as launch shows it before the state database
+is open (launch-opening.png) and when it cannot be opened (launch-failed.png). Needs the Debian packages xvfb and
+the xcb libraries listed in packaging/quickstart.sh.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,6 +202,35 @@ def shoot(out: Path, data_dir: Path, size: tuple[int, int] = SIZE, schemes: tupl
     return saved
 
 
+def shoot_launch(out: Path, data_dir: Path, size: tuple[int, int] = SIZE,
+                 schemes: tuple[str, ...] = ("light", "dark")) -> list[Path]:
+    """The window as launch shows it before the state database is open (launch-opening.png), and as it stays when
+    the database cannot be opened (launch-failed.png)."""
+    from erpsync_gui.paths import default_store_url
+    from erpsync_gui.ui import theme
+    from erpsync_gui.ui.app import make_application
+    from erpsync_gui.ui.main_window import MainWindow
+
+    app = make_application([sys.argv[0]])
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    for scheme in schemes:
+        theme.apply(app, scheme)
+        suffix = "" if scheme == theme.LIGHT else f"-{scheme}"
+        window = MainWindow(data_dir=data_dir)
+        window.resize(size[0], size[1] - TASKBAR - TITLE_BAR)
+        window.move(0, 0)
+        window.show()
+        _save(app, window, out / f"launch-opening{suffix}.png", saved)
+        window.show_store_failure(f"Cannot open the state database {default_store_url(data_dir)}: "
+                                  "unable to open database file")
+        _save(app, window, out / f"launch-failed{suffix}.png", saved)
+        window.hide()
+        window.deleteLater()
+        pump(app, 0.3)
+    return saved
+
+
 def _size(text: str) -> tuple[int, int]:
     width, _, height = text.lower().partition("x")
     return int(width), int(height)
@@ -213,6 +245,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dialogs", action="store_true", help="also the preview, value map, help and maintenance windows")
     p.add_argument("--display", help="an X display to use instead of starting Xvfb, e.g. :99")
     p.add_argument("--keep-data", type=Path, help="use (and keep) this data directory instead of a temporary one")
+    p.add_argument("--launch", action="store_true",
+                   help="only the window as launch shows it while the state database opens, and when it cannot")
     args = p.parse_args(argv)
     xvfb = None
     if args.display:
@@ -224,13 +258,14 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["QT_SCALE_FACTOR"] = f"{args.scale:g}"
     logical = (round(args.size[0] / args.scale), round(args.size[1] / args.scale))
     schemes = ("light", "dark") if args.scheme == "both" else (args.scheme,)
+    what = shoot_launch if args.launch else partial(shoot, dialogs=args.dialogs)
     try:
         if args.keep_data:
             args.keep_data.mkdir(parents=True, exist_ok=True)
-            shoot(args.out.resolve(), args.keep_data, logical, schemes, args.dialogs)
+            what(args.out.resolve(), args.keep_data, logical, schemes)
         else:
             with tempfile.TemporaryDirectory(prefix="erpsync-shots-") as tmp:
-                shoot(args.out.resolve(), Path(tmp), logical, schemes, args.dialogs)
+                what(args.out.resolve(), Path(tmp), logical, schemes)
     finally:
         if xvfb is not None:
             xvfb.terminate()

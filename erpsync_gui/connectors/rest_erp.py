@@ -19,11 +19,11 @@ import httpx
 
 from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors import rest_partitions
-from erpsync_gui.connectors.base import CheckResult, chunked, create_each, origin_from
+from erpsync_gui.connectors.base import CheckResult, create_each, origin_from
 from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.rest_changes import read_changes
 from erpsync_gui.connectors.rest_check import check_connection, no_retries
-from erpsync_gui.connectors.rest_list_create import create_list
+from erpsync_gui.connectors.rest_list_create import create_lists
 from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup, value_chunks
 from erpsync_gui.connectors.rest_paging import (
     ListPage,
@@ -280,9 +280,7 @@ class RestErpConnector:
         if not self.options.list_create:
             return create_each(self, entity, payloads, origins, txn_id)
         bodies = [self._create_body(p, origins[i] if origins else None, txn_id) for i, p in enumerate(payloads)]
-        results: list[BatchItemResult] = []
-        for chunk in chunked(bodies, self.options.list_create_max):
-            results += create_list(self, entity, chunk, len(results))
+        results = create_lists(self, entity, bodies, self.options.list_create_max)
         if any(isinstance(r.error, OutcomeUnknownError) for r in results):
             self._lists.doubt(entity)
         return results

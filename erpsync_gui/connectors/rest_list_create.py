@@ -5,7 +5,8 @@ the created record, or an error object `{"error": text, "status": int, "existing
 was not created. A reply that cannot be tied to its records (not readable, no list, another number of items, an
 item that is neither, a record carrying another record's origin marker) leaves those records unconfirmed: they
 get an OutcomeUnknownError, so the engine keeps their write-ahead and finds them by our origin marker before
-anything is sent again. A list the ERP refused as a whole created nothing: each record gets that error.
+anything is sent again; so do they when the server fails (5xx, but 503: not processed) while it works through the
+list. A list the ERP refused as a whole (4xx) created nothing: each record gets that error.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from erpsync_gui.connectors.base import chunked
 from erpsync_gui.connectors.reply_ids import record_id_of
 from erpsync_gui.connectors.rest_paging import data_of, reply_json, shown_url, to_record
 from erpsync_gui.errors import (
@@ -42,6 +44,23 @@ _RUN_STOPPERS = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 _DETAILS_LIMIT = 500
 
 
+def create_lists(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str, Any]],
+                 size: int) -> list[BatchItemResult]:
+    """POST `bodies` as lists of at most `size`; one result per body. A failure of the whole endpoint on a later
+    list stops the sending, but the lists the ERP created before keep their records: every later body carries
+    that failure as its error (the engine takes in every result, then stops the run)."""
+    results: list[BatchItemResult] = []
+    for chunk in chunked(bodies, size):
+        try:
+            results += create_list(erp, entity, chunk, len(results))
+        except _RUN_STOPPERS as exc:
+            if not results:
+                raise
+            results += _all(bodies[len(results):], len(results), exc)
+            break
+    return results
+
+
 def create_list(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str, Any]],
                 offset: int) -> list[BatchItemResult]:
     """POST `bodies` as one JSON list; one result per body, indexed from `offset`."""
@@ -54,6 +73,13 @@ def create_list(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str
     except PermanentError as exc:
         return _all(bodies, offset, _refused(entity, len(bodies), exc))
     except ERPSyncError as exc:
+        status = getattr(exc, "status", None)
+        if status is not None and status >= 500 and status != 503:
+            # the server failed while it worked through the list: some of its records may be stored
+            return _all(bodies, offset, OutcomeUnknownError(
+                f"The ERP failed during the list create of {len(bodies)} {entity} records, some of which it may "
+                f"have stored: {exc}", status=status, details=getattr(exc, "details", None),
+                hint="they are looked for by their origin marker before they are sent again"))
         return _all(bodies, offset, exc)
     return _results(erp, entity, bodies, response, offset)
 
@@ -83,8 +109,27 @@ def _results(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str, A
         return _all(bodies, offset, OutcomeUnknownError(
             f"{what}: {got} for {len(bodies)} records sent; they are looked for by their origin marker before "
             "they are sent again", status=response.status_code))
-    return [_item(erp, entity, body, item, offset + i, url, response.status_code)
-            for i, (body, item) in enumerate(zip(bodies, items, strict=True))]
+    results = [_item(erp, entity, body, item, offset + i, url, response.status_code)
+               for i, (body, item) in enumerate(zip(bodies, items, strict=True))]
+    return _one_record_each(results, entity, url, response.status_code)
+
+
+def _one_record_each(results: list[BatchItemResult], entity: str, url: str, status: int) -> list[BatchItemResult]:
+    """A record the reply gives back for two of the records sent belongs to one of them at most, and which one
+    cannot be told: both stay unconfirmed (found by their origin marker before they are sent again)."""
+    named: dict[str, list[int]] = {}
+    for position, result in enumerate(results):
+        if result.record is not None:
+            named.setdefault(result.record.id, []).append(position)
+    for record_id, positions in named.items():
+        if len(positions) < 2:
+            continue
+        numbers = ", ".join(f"#{results[p].index + 1}" for p in positions)
+        for p in positions:
+            results[p] = BatchItemResult(index=results[p].index, error=OutcomeUnknownError(
+                f"malformed reply from the ERP for the {entity} creates {numbers} at {url}: the same record "
+                f"{record_id!r} is given back for each of them", status=status))
+    return results
 
 
 def _item(erp: RestErpConnector, entity: str, body: Mapping[str, Any], item: Any, index: int, url: str,

@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -72,6 +72,9 @@ class MainWindow(QMainWindow):
     data directory alone and shown while the state database opens ("Opening…" where the pages go), then
     `attach` gives it the context and builds the pages."""
 
+    #: every page is built (at once with a context given, else some turns after `attach`)
+    pages_built = Signal()
+
     def __init__(self, ctx: UiContext | None = None, parent: QWidget | None = None, *,
                  data_dir: Path | None = None) -> None:
         super().__init__(parent)
@@ -127,7 +130,6 @@ class MainWindow(QMainWindow):
         side_layout.addWidget(self.profiles)
         side_layout.addSpacing(8)
         side_layout.addWidget(self.sidebar, 1)
-        self.side_layout = side_layout
         body = QWidget()
         body_layout = QHBoxLayout(body)
         body_layout.setContentsMargins(0, 0, 0, 0)
@@ -145,7 +147,7 @@ class MainWindow(QMainWindow):
         if ctx is None:
             self.profiles.setEnabled(False)
             for menu in (self.menus.file, self.menus.profiles, self.menus.sync, self.menus.tools, self.menus.help):
-                menu.setEnabled(False)
+                menu.menuAction().setEnabled(False)
             self.statusBar().showMessage(OPENING_TEXT)
         else:
             self.attach(ctx)
@@ -155,57 +157,80 @@ class MainWindow(QMainWindow):
         """Whether the window has its context (the state database is open) and its pages."""
         return self.ctx is not None
 
-    def attach(self, ctx: UiContext) -> None:
+    def attach(self, ctx: UiContext, *, gradual: bool = False) -> None:
         """The state database is open: build the pages, the status bar's health and the profile switcher, and
-        connect the menus, the pages and the context."""
-        from erpsync_gui.ui.pages.connections import ConnectionsPage
+        connect the menus, the pages and the context. `gradual` (at launch) builds the page shown and those
+        before it now and the others one per turn of the event loop, so the window answers meanwhile; a page
+        asked for sooner is built then. `pages_built` follows the last one."""
         from erpsync_gui.ui.profiles.actions import ProfileActions
         from erpsync_gui.ui.status_health import StatusHealth
 
         self.ctx = ctx
-        for index, page_class in enumerate(page_classes()):
-            page = page_class(ctx)
-            self.pages.append(page)
-            self.stack.insertWidget(index, page)
-            if hasattr(page, "open_page_requested"):
-                page.open_page_requested.connect(self.show_page_named)
-        if self.opening is not None:
-            self.stack.removeWidget(self.opening)
-            self.opening.deleteLater()
-            self.opening = None
-        self.profiles.setEnabled(True)
-        for menu in (self.menus.file, self.menus.profiles, self.menus.sync, self.menus.tools, self.menus.help):
-            menu.setEnabled(True)
-        self.statusBar().clearMessage()
-
         self.status_health = StatusHealth(ctx, self.statusBar(), self)
         self.status_health.sign_in_wanted.connect(self.show_connections)
         #: each side's badge in the status bar
         self.health = self.status_health.badges
         self.next_run = self.status_health.next_run
         self.expired_notice = self.status_health.expired_notice
+        current = max(self.sidebar.currentRow(), 0)
+        self._build_pages_to(current if gradual else len(PAGE_ENTRIES) - 1)
+        if self.opening is not None:
+            self.stack.removeWidget(self.opening)
+            self.opening.deleteLater()
+            self.opening = None
+        self.stack.setCurrentIndex(current)
+        self.profiles.setEnabled(True)
+        for menu in (self.menus.file, self.menus.profiles, self.menus.sync, self.menus.tools, self.menus.help):
+            menu.menuAction().setEnabled(True)
+        self.statusBar().clearMessage()
 
         ctx.profile.changed.connect(self._profile_changed)
         ctx.profile.saved.connect(self._profile_saved)
         ctx.bridge.run_finished.connect(self._run_ended)
         ctx.bridge.run_failed.connect(self._run_ended)
         ctx.open_work.changed.connect(self.show_open_work)
-        for page in self.pages:
-            if isinstance(page, ConnectionsPage):
-                page.tested.connect(self.status_health.tested)
-                page.signed_in.connect(self.status_health.signed_in)
-
         connect_menus(self, self.menus)
         self.load_profiles()
         # the Profiles menu's commands and, while there is no profile, the welcome page in front of the pages
         self.profile_actions = ProfileActions(self)
         self._page_chosen(self.sidebar.currentRow())
         ctx.open_work.refresh()
+        if len(self.pages) < len(PAGE_ENTRIES):
+            QTimer.singleShot(0, self, self._build_next_page)
+
+    def _build_pages_to(self, index: int) -> None:
+        """Build the pages up to `index` that are not built yet, in sidebar order (a page's index in the stack
+        is its index in the sidebar)."""
+        assert self.ctx is not None
+        from erpsync_gui.ui.pages.connections import ConnectionsPage
+
+        while len(self.pages) <= index:
+            page = page_classes()[len(self.pages)](self.ctx)
+            self.stack.insertWidget(len(self.pages), page)  # before "Opening…" while it is there
+            self.pages.append(page)
+            if hasattr(page, "open_page_requested"):
+                page.open_page_requested.connect(self.show_page_named)
+            if isinstance(page, ConnectionsPage):
+                page.tested.connect(self.status_health.tested)
+                page.signed_in.connect(self.status_health.signed_in)
+            if len(self.pages) == len(PAGE_ENTRIES):
+                self.pages_built.emit()
+
+    def _build_next_page(self) -> None:
+        if self._shut_down or len(self.pages) >= len(PAGE_ENTRIES):
+            return
+        self._build_pages_to(len(self.pages))
+        if len(self.pages) < len(PAGE_ENTRIES):
+            QTimer.singleShot(0, self, self._build_next_page)
 
     def show_store_failure(self, message: str) -> None:
-        """The state database did not open: say why where the pages go, and in the status bar."""
-        if self.opening is not None:
-            self.opening.show_failure(message)
+        """The state database did not open (or the services on it did not start): say why where the pages go,
+        and in the status bar."""
+        if self.opening is None:  # the pages were being built already
+            self.opening = OpeningPanel(OPENING_TEXT)
+            self.stack.addWidget(self.opening)
+        self.opening.show_failure(message)
+        self.stack.setCurrentWidget(self.opening)
         self.statusBar().showMessage("The state database did not open")
 
     # -- menus -----------------------------------------------------------------------------------
@@ -216,6 +241,8 @@ class MainWindow(QMainWindow):
         self.service_action = self.menus.connect_service
 
     def page_of(self, page_class) -> QWidget:
+        if self.attached:
+            self._build_pages_to(len(PAGE_ENTRIES) - 1)
         return next(p for p in self.pages if isinstance(p, page_class))
 
     def open_page_of(self, page_class) -> QWidget:
@@ -289,10 +316,11 @@ class MainWindow(QMainWindow):
     def _page_chosen(self, index: int) -> None:
         if index < 0:
             return
-        if index >= len(self.pages):  # not built yet: the store is still opening
+        if not self.attached:  # the store is still opening
             if self.opening is not None:
                 self.opening.set_title(PAGE_ENTRIES[index].title)
             return
+        self._build_pages_to(index)
         self.stack.setCurrentIndex(index)
         self._refresh(self.pages[index])
 

@@ -15,6 +15,7 @@ when Xvfb is installed, else offscreen. Prints the machine's load before and aft
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -32,7 +33,9 @@ READY = "Main window ready"
 def _logs_ready(tree: Path) -> bool:
     """Whether that tree's app says when its window is filled (one that builds everything before showing the
     window does not: there, shown is filled)."""
-    return READY in (tree / "erpsync_gui" / "ui" / "app.py").read_text(encoding="utf-8")
+    ui = tree / "erpsync_gui" / "ui"
+    return any(READY in (ui / name).read_text(encoding="utf-8") for name in ("app.py", "startup.py")
+               if (ui / name).is_file())
 
 
 def _load() -> str:
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--runs", type=int, default=6, help="launches of each tree, the first on a new data directory")
     p.add_argument("--offscreen", action="store_true", help="use the offscreen platform even where Xvfb exists")
     p.add_argument("--checkout", type=Path, action="append", help="a source tree to time (repeatable)")
+    p.add_argument("--out", type=Path, help="also write the figures (of the first tree) to this JSON file")
     args = p.parse_args(argv)
     trees = [t.resolve() for t in (args.checkout or [HERE.parents[2]])]
     env = {k: v for k, v in os.environ.items()
@@ -87,6 +91,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  first start (compiles, new data directory): window shown {first[SHOWN]:.2f} s{ready}")
         print(f"  later starts, window shown: {_summary([t[SHOWN] for t in later])}")
         print(f"  later starts, window filled: {_summary([t[READY] for t in later if READY in t])}")
+    if args.out:
+        times = results[trees[0]]
+        shown = [t[SHOWN] for t in times[1:]]
+        filled = [t[READY] for t in times[1:] if READY in t]
+        report = {"benchmark": "P6 launch to the main window, from source", "platform": platform,
+                  "load_before": load_before, "load_after": _load(), "launches": times,
+                  "first_shown_s": times[0][SHOWN],
+                  "later_shown_median_s": statistics.median(shown) if shown else None,
+                  "later_filled_median_s": statistics.median(filled) if filled else None}
+        args.out.write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0
 
 

@@ -27,10 +27,12 @@ What it does, and the source of each fact:
 - Items (developer.intuit.com .../api/accounting/all-entities/item, as its field notes are copied in public
   code): `Type` is "required when minor version 4 is specified" (Inventory, Service, NonInventory; Fault 2020
   here); an Inventory item needs `QtyOnHand`, `InvStartDate` and `AssetAccountRef` ("Required for Inventory item
-  types"), `TrackQtyOnHand`, `IncomeAccountRef` ("Required for Inventory and Service item types") and
-  `ExpenseAccountRef`; an account reference names an Account (else 2500 "Invalid Reference Id"). The company
-  holds the sandbox's accounts: "Services" (Income, ServiceFeeIncome, Id 1), "Sales of Product Income"
-  (SalesOfProductIncome), "Cost of Goods Sold" and "Inventory Asset"; `GET query` reads them.
+  types"), `IncomeAccountRef` ("Required for Inventory and Service item types") and `ExpenseAccountRef`, and
+  `TrackQtyOnHand` (else Fault 6000 "if Track quantity on hand is turned off, the item cannot be of type
+  Inventory", quoted in intuit/QuickBooks-V3-DotNET-SDK issue 10); an account reference names an Account (else
+  2500 "Invalid Reference Id"). The company holds the sandbox's accounts: "Services" (Income, ServiceFeeIncome,
+  Id 1), "Sales of Product Income" (SalesOfProductIncome), "Cost of Goods Sold" and "Inventory Asset"; `GET
+  query` reads them, `account_id(name)` gives a test their Id.
 - `POST batch` with `BatchItemRequest` items (`bId`, `operation`, object or `Query`), answered by
   `BatchItemResponse` items matched by `bId`, here in reverse order (execution order is not guaranteed); at most
   30 items (limits page: "recommended maximum ... 30"; the batch page says 10).
@@ -564,7 +566,11 @@ class QuickBooksFake:
             raise _missing("Type")
         if own is not None:
             return
-        needed = {"Inventory": ("TrackQtyOnHand", "QtyOnHand", "InvStartDate", "AssetAccountRef", "IncomeAccountRef",
+        if kind == "Inventory" and not obj.get("TrackQtyOnHand"):
+            raise Fault("6000", "A business validation error has occurred while processing your request",
+                        "Business Validation Error: When you create an item, if Track quantity on hand is turned off, "
+                        "the item cannot be of type Inventory.")
+        needed = {"Inventory": ("QtyOnHand", "InvStartDate", "AssetAccountRef", "IncomeAccountRef",
                                 "ExpenseAccountRef"), "Service": ("IncomeAccountRef",)}.get(kind, ())
         for name in needed:
             if obj.get(name) in (None, "", {}, False):

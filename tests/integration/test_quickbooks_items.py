@@ -62,7 +62,9 @@ def test_quickbooks_refuses_an_item_without_type_or_the_accounts_its_type_needs(
     assert _refused(_post(qbo, {"Name": "No type", "IncomeAccountRef": {"value": income}})) == ("2020", "Type")
     assert _refused(_post(qbo, {"Name": "Consulting", "Type": "Service"})) == ("2020", "IncomeAccountRef")
     assert _refused(_post(qbo, {"Name": "Bolts", "Type": "Inventory", "IncomeAccountRef": {"value": income}})
-                    )[1] in ("TrackQtyOnHand", "QtyOnHand", "InvStartDate", "AssetAccountRef")
+                    ) == ("6000", "")  # an Inventory item tracks its quantity
+    assert _refused(_post(qbo, {"Name": "Bolts", "Type": "Inventory", "TrackQtyOnHand": True,
+                                "IncomeAccountRef": {"value": income}})) == ("2020", "QtyOnHand")
     assert _refused(_post(qbo, {"Name": "Ghost", "Type": "Service", "IncomeAccountRef": {"value": "999"}})) == (
         "2500", "IncomeAccountRef")
     made = _post(qbo, {"Name": "Consulting", "Type": "Service", "IncomeAccountRef": {"value": income}})

@@ -198,3 +198,21 @@ def test_without_the_option_each_record_is_its_own_post(sandbox: SandboxServer, 
 def test_a_list_size_out_of_bounds_is_a_config_error(make_rest_connector: Make, size: object):
     with pytest.raises(ConfigError, match="list_create_max"):
         make_rest_connector(list_create=True, list_create_max=size)
+
+
+def test_a_server_failing_midway_through_a_list_leaves_its_records_to_be_found_not_sent_again(harness, monkeypatch):
+    real = harness.sandbox.api._create_list
+
+    def failing(entity: str, payloads: list[Any]) -> Reply:
+        real(entity, payloads[:2])  # two stored, then the server breaks: a 500
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(harness.sandbox.api, "_create_list", failing)
+    _crm_clients(harness, 4)
+    first = harness.sync(direction=Direction.EXPORT, batch=50)
+    assert first.counts["inserted"] == 0 and len(harness.erp_rows()) == 2
+    assert all(link.state == "pending" and link.create_unknown for link in harness.links())
+    monkeypatch.setattr(harness.sandbox.api, "_create_list", real)
+    second = harness.sync(direction=Direction.EXPORT, batch=50)
+    assert second.status == "success" and second.counts["inserted"] == 2
+    assert _erp_numbers(harness) == ["C0", "C1", "C2", "C3"]

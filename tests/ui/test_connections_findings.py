@@ -101,3 +101,9 @@ def test_an_erp_that_ignores_lookup_filters_is_told_on_its_card(qtbot, ui_ctx):
     said = card.cause.text()
     assert "ignores the external_id, customer_number and code filters" in said
     assert "each run first reads the whole client list once" in said and "vendor" in said
+    # opened again later, the page shows the stored verdict, which still says it
+    again = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(again)
+    again.refresh()
+    stored = again.results[Side.ERP].cause.text()
+    assert "ignores lookup filters, so each run reads its whole client list once" in stored

@@ -10,16 +10,17 @@ import threading
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidget
 
 from erpsync_gui.app.demo import DEMO_SECRETS
 from erpsync_gui.errors import StoreError
 from erpsync_gui.secrets import SecretStore
 from erpsync_gui.store.db import Store
-from erpsync_gui.ui.app import Startup, open_state_store
-from erpsync_gui.ui.main_window import OPENING_TEXT, PAGES
+from erpsync_gui.ui.main_window import OPENING_TEXT, PAGES, MainWindow
 from erpsync_gui.ui.opening_panel import FAILURE_TITLE
 from erpsync_gui.ui.page_list import PAGE_ENTRIES
+from erpsync_gui.ui.startup import Startup, open_state_store
 
 #: a store far slower than any real one; the gate opens it long before
 GATE_TIMEOUT_S = 60
@@ -73,10 +74,10 @@ def launch(qtbot, tmp_path):
     """Starts the app's start-up on a data directory of the test's own and takes it down afterwards."""
     startups: list[Startup] = []
 
-    def start(open_store) -> Startup:
+    def start(open_store, *, minimized: bool = False) -> Startup:
         startup = Startup(tmp_path / "data", SecretStore(demo_values=DEMO_SECRETS), open_store=open_store)
         startups.append(startup)
-        assert startup.start()
+        assert startup.start(minimized=minimized)
         qtbot.addWidget(startup.window)
         return startup
 
@@ -105,7 +106,7 @@ def test_the_window_is_painted_before_the_state_store_opens(qtbot, events, launc
     assert window.opening.title == "Dashboard"
     assert window.statusBar().currentMessage() == OPENING_TEXT
     assert window.pages == [] and _dashboard_figures(window) == []
-    assert not window.menus.sync.isEnabled() and not window.profiles.isEnabled()
+    assert not window.menus.sync.menuAction().isEnabled() and not window.profiles.isEnabled()
 
     with qtbot.waitSignal(startup.ready, timeout=60_000):
         store.gate.set()
@@ -113,7 +114,7 @@ def test_the_window_is_painted_before_the_state_store_opens(qtbot, events, launc
     assert window.attached and window.opening is None
     assert [type(p) for p in window.pages] == list(PAGES)
     assert window.current_page() is window.pages[0]
-    assert window.menus.sync.isEnabled() and window.statusBar().currentMessage() != OPENING_TEXT
+    assert window.menus.sync.menuAction().isEnabled() and window.statusBar().currentMessage() != OPENING_TEXT
 
 
 def test_a_page_chosen_while_the_store_opens_is_the_one_shown_once_it_is_open(qtbot, events, launch):
@@ -142,7 +143,7 @@ def test_a_state_store_that_cannot_be_opened_is_said_in_the_window(qtbot, events
     assert failed.args[0] in shown
     assert not window.opening.busy.isVisible()
     assert window.statusBar().currentMessage() == "The state database did not open"
-    assert startup.exit_code == 2
+    assert startup.exit_code == 2 and not window.menus.tools.menuAction().isEnabled()
     assert window.pages == [] and _dashboard_figures(window) == []
     assert window.close()  # nothing runs yet: closing asks nothing
 
@@ -165,3 +166,51 @@ def test_a_window_closed_while_the_store_opens_still_gets_the_store_closed(qtbot
 
 def test_the_sidebar_list_names_each_page_as_its_class_does():
     assert [(e.title, e.icon) for e in PAGE_ENTRIES] == [(c.title, c.icon) for c in PAGES]
+
+
+def test_at_launch_the_page_shown_is_built_first_and_a_page_clicked_early_is_built_then(qtbot, ui_ctx):
+    window = MainWindow(data_dir=ui_ctx.data_dir)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.attach(ui_ctx, gradual=True)
+    assert [type(p).title for p in window.pages] == ["Dashboard"]
+    assert window.current_page() is window.pages[0]
+    logs = window.sidebar.item(4)
+    qtbot.mouseClick(window.sidebar.viewport(), Qt.MouseButton.LeftButton,
+                     pos=window.sidebar.visualItemRect(logs).center())
+    assert type(window.current_page()).title == "Logs"
+    assert window.current_page() is window.pages[4]
+    with qtbot.waitSignal(window.pages_built, timeout=30_000):
+        pass
+    assert [type(p) for p in window.pages] == list(PAGES)
+    assert [window.stack.indexOf(p) for p in window.pages] == list(range(len(PAGES)))
+    window.shutdown()
+
+
+def test_a_window_that_is_never_painted_still_gets_its_store(qtbot, events, launch, monkeypatch):
+    # shown minimized or covered, a window may get no paint for a long time: the store must not wait for one
+    from erpsync_gui.ui import startup as app_module
+
+    class NoPaint(app_module._FirstPaint):
+        def eventFilter(self, watched, event) -> bool:
+            return False
+
+    monkeypatch.setattr(app_module, "_FirstPaint", NoPaint)
+    monkeypatch.setattr(app_module, "OPEN_ANYWAY_MS", 50)
+    startup = launch(open_state_store)
+    with qtbot.waitSignal(startup.ready, timeout=60_000):
+        pass
+    assert startup.painted_before_opening is False
+    assert startup.window.attached and "window shown" not in events
+
+
+def test_started_minimized_where_there_is_no_tray_the_window_opens_as_usual(qtbot, events, launch):
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    assert not QSystemTrayIcon.isSystemTrayAvailable()  # offscreen has no tray
+    startup = launch(open_state_store, minimized=True)
+    with qtbot.waitSignal(startup.ready, timeout=60_000):
+        pass
+    assert startup.window.isVisible() and startup.window.attached
+    assert events[0] == "window shown"
