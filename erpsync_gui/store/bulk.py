@@ -1,0 +1,89 @@
+"""Many rows into one table per statement, with the table's own value conversions but without building a
+statement and its parameters row by row: the batch commit of a large import writes thousands of rows.
+
+On SQLite the SQL text is compiled once per table, set of columns and row count; the values go through the
+bind processors SQLAlchemy itself applies (dates as the dialect stores them, JSON text, booleans), so the rows
+read back exactly as if SQLAlchemy had written them. Other databases, and rows that leave out a column with a
+default, take SQLAlchemy's own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+
+_Processor = Callable[[Any], Any]
+_Key = tuple[int, tuple[str, ...], int, tuple[str, ...]]
+#: (table, columns, rows, returning) -> (the table, SQL text, (position, processor, whether None stays None)
+#: of each column that has a bind processor)
+_COMPILED: dict[_Key, tuple[Table, str, tuple[tuple[int, _Processor, bool], ...]]] = {}
+_COMPILED_MAX = 512
+
+
+def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...], rows: int,
+              returning: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Processor, bool], ...]]:
+    key = (id(table), names, rows, returning)
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not table:
+        processing = []
+        for at, name in enumerate(names):
+            # SQLAlchemy's own per-dialect memo of the type's bind processor
+            processor = table.c[name].type._cached_bind_processor(dialect)
+            if processor is not None:
+                processing.append((at, processor, processor(None) is None))
+        quote = dialect.identifier_preparer.quote
+        one = "(" + ", ".join("?" * len(names)) + ")"
+        sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) VALUES "
+               + ", ".join([one] * rows))
+        if returning:
+            sql += " RETURNING " + ", ".join(quote(n) for n in returning)
+        if len(_COMPILED) >= _COMPILED_MAX:
+            _COMPILED.clear()
+        hit = _COMPILED[key] = (table, sql, tuple(processing))
+    return hit[1], hit[2]
+
+
+def _direct(conn: Connection, table: Table, names: tuple[str, ...]) -> bool:
+    """Whether the rows can go straight to the driver: SQLite, and no left-out column with a default of its own
+    (SQLAlchemy fills those in)."""
+    if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
+        return False
+    given = set(names)
+    return all(c.name in given or c.default is None for c in table.columns if not c.primary_key)
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
+                returning: tuple[str, ...] = ()) -> list[tuple]:
+    """INSERT `rows` (each with the same keys as the first) into `table` within the caller's transaction; the
+    `returning` columns of each new row come back, in no promised order."""
+    if not rows:
+        return []
+    names = tuple(rows[0])
+    if not _direct(conn, table, names) or any(len(row) != len(names) for row in rows):
+        statement = table.insert()
+        if returning:
+            return [tuple(r) for r in conn.execute(statement.returning(*(table.c[n] for n in returning)), list(rows))]
+        conn.execute(statement, list(rows))
+        return []
+    dialect = conn.dialect
+    per_statement = max(1, min(dialect.insertmanyvalues_max_parameters // len(names),
+                               dialect.insertmanyvalues_page_size))
+    out: list[tuple] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start:start + per_statement]
+        sql, processing = _compiled(table, dialect, names, len(chunk), returning)
+        params: list[Any] = []
+        for row in chunk:
+            values = [row[name] for name in names]
+            for at, processor, keeps_none in processing:
+                value = values[at]
+                if value is not None or not keeps_none:
+                    values[at] = processor(value)
+            params += values
+        result = conn.exec_driver_sql(sql, tuple(params))
+        if returning:
+            out.extend(tuple(r) for r in result)
+    return out
