@@ -19,6 +19,7 @@ from erpsync_gui.connectors.sql_references import ReferenceCache
 from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, to_db
 from erpsync_gui.errors import NotFoundError, PermanentError
 from erpsync_gui.records import Origin
+from erpsync_gui.sql_bulk import insert_many
 
 
 @dataclass
@@ -140,8 +141,8 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow])
         if unordered and marker is not None and len(indexes) > 1:
             # one multi-row statement: the origin marker (unique per source record) maps each new key back
             # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
-            statement = et.table.insert().returning(et.pk, *marker)
-            result = conn.execute(statement, [rows[i].values for i in indexes])
+            result = insert_many(conn, et.table, [rows[i].values for i in indexes],
+                                 (et.pk.name, marker[0].name, marker[1].name))
             position = {(rows[i].values[marker[0].name], rows[i].values[marker[1].name]): i for i in indexes}
             for key, origin_id, channel in result:
                 keys[position[(origin_id, channel)]] = key

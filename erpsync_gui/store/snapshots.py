@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from erpsync_gui.records import Side
-from erpsync_gui.store.bulk import insert_many
+from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import table_of
 from erpsync_gui.store.safety_models import LinkSnapshotRow

@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
-from erpsync_gui.store.bulk import insert_many
+from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store, rows_changed
 from erpsync_gui.store.link import TABLE, Link

@@ -1,5 +1,6 @@
 """Many rows into one table per statement, with the table's own value conversions but without building a
-statement and its parameters row by row: the batch commit of a large import writes thousands of rows.
+statement and its parameters row by row: a large import writes thousands of rows into the CRM and the state
+store, and SQLAlchemy's per-row parameter work cost more than the database's.
 
 On SQLite the SQL text is compiled once per table, set of columns and row count; the values go through the
 bind processors SQLAlchemy itself applies (dates as the dialect stores them, JSON text, booleans), so the rows
@@ -86,4 +87,12 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         result = conn.exec_driver_sql(sql, tuple(params))
         if returning:
             out.extend(tuple(r) for r in result)
-    return out
+    return _processed(conn, table, returning, out) if returning else out
+
+
+def _processed(conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
+    """Returned rows as SQLAlchemy gives them: through each column type's result processor (where it has one)."""
+    processors = [table.c[name].type._cached_result_processor(conn.dialect, None) for name in names]
+    if not any(processors):
+        return rows
+    return [tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True)) for row in rows]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, create_engine, select, text
 
-from erpsync_gui.store.bulk import insert_many
+from erpsync_gui.sql_bulk import insert_many
 
 META = MetaData()
 
@@ -40,6 +40,9 @@ def test_the_stored_values_and_what_reads_back_are_those_of_a_core_insert():
     assert stored[0] == stored[1]
     assert read[0] == read[1]
     assert read[0][1].doc is None and stored[0][1].doc == "null"  # JSON's None, as SQLAlchemy writes it
+    with engine.begin() as conn:
+        back = insert_many(conn, DIRECT, ROWS[:1], returning=("at", "flag", "doc"))
+    assert back == [(datetime(2026, 1, 2, 3, 4, 5, 6), True, {"x": [1, None]})]  # as SQLAlchemy reads them
 
 
 def test_a_left_out_column_with_a_default_is_filled_in_as_sqlalchemy_does():
