@@ -141,10 +141,10 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow])
         if unordered and marker is not None and len(indexes) > 1:
             # one multi-row statement: the origin marker (unique per source record) maps each new key back
             # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
-            inserted = insert_many(conn, et.table, [rows[i].values for i in indexes],
+            returned = insert_many(conn, et.table, [rows[i].values for i in indexes],
                                    (et.pk.name, marker[0].name, marker[1].name))
             position = {(rows[i].values[marker[0].name], rows[i].values[marker[1].name]): i for i in indexes}
-            for key, origin_id, channel in inserted:
+            for key, origin_id, channel in returned:
                 keys[position[(origin_id, channel)]] = key
         elif many and names and len(indexes) > 1:
             statement = et.table.insert().returning(et.pk, sort_by_parameter_order=True)
