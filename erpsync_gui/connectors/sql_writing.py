@@ -52,7 +52,13 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
     """Payload -> column values; unknown names are ConfigError, unstorable values PermanentError.
     On create the origin marker is stamped; the time columns are stamped at write time (`stamp`)."""
     row = PreparedRow({})
+    values = row.values
+    plain = et.plain_text
     for key, value in payload.items():
+        name = plain.get(key)
+        if name is not None and type(value) is str and key not in shape.virtual:
+            values[name] = value  # most values: text into a text column, nothing to look up or convert
+            continue
         child = et.child(key)
         if child is not None:
             row.lines[child.name], row.line_extras[child.name] = _prepare_lines(
@@ -61,7 +67,7 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
             row.extras[key] = value
         else:
             column = et.column(key)
-            row.values[column.name] = _value(et, column, value, shape, et.narrow)
+            values[column.name] = _value(et, column, value, shape, et.narrow)
     if creating and origin is not None and et.marker is not None:
         id_col, channel_col = et.marker
         row.values[id_col.name] = to_db(id_col, origin.source_id, et.tz)
