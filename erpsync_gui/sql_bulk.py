@@ -4,7 +4,8 @@ store, and SQLAlchemy's per-row parameter work cost more than the database's.
 
 On SQLite the SQL text is compiled once per table, set of columns and row count; the values go through the
 bind processors SQLAlchemy itself applies (dates as the dialect stores them, JSON text, booleans), so the rows
-read back exactly as if SQLAlchemy had written them. Other databases, and rows that leave out a column with a
+read back exactly as if SQLAlchemy had written them. The state store may have its JSON of plain values written
+by orjson (other text, the same values when read). Other databases, and rows that leave out a column with a
 default, take SQLAlchemy's own way.
 """
 
@@ -13,26 +14,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.sql import sqltypes
 
 _Processor = Callable[[Any], Any]
-_Key = tuple[int, tuple[str, ...], int, tuple[str, ...]]
+_Key = tuple[int, tuple[str, ...], int, tuple[str, ...], bool]
 #: (table, columns, rows, returning) -> (the table, SQL text, (position, processor, whether None stays None)
 #: of each column that has a bind processor)
 _COMPILED: dict[_Key, tuple[Table, str, tuple[tuple[int, _Processor, bool], ...]]] = {}
 _COMPILED_MAX = 512
 
 
-def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...], rows: int,
-              returning: tuple[str, ...]) -> tuple[str, tuple[tuple[int, _Processor, bool], ...]]:
-    key = (id(table), names, rows, returning)
+def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...], rows: int, returning: tuple[str, ...],
+              fast_json: bool) -> tuple[str, tuple[tuple[int, _Processor, bool], ...]]:
+    key = (id(table), names, rows, returning, fast_json)
     hit = _COMPILED.get(key)
     if hit is None or hit[0] is not table:
         processing = []
         for at, name in enumerate(names):
             # SQLAlchemy's own per-dialect memo of the type's bind processor
-            processor = table.c[name].type._cached_bind_processor(dialect)
+            processor: _Processor | None = table.c[name].type._cached_bind_processor(dialect)
+            if processor is not None and fast_json and isinstance(table.c[name].type, sqltypes.JSON):
+                processor = _json_processor(processor)
             if processor is not None:
                 processing.append((at, processor, processor(None) is None))
         quote = dialect.identifier_preparer.quote
@@ -47,6 +52,39 @@ def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...], rows: int,
     return hit[1], hit[2]
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def _plain(value: Any) -> bool:
+    """A dict of text, whole numbers, booleans and nulls, or a dict of such dicts: what orjson writes as JSON that
+    reads back the same as the standard library's (it has no NaN, and leaves non-text keys to the fallback)."""
+    if type(value) is not dict:
+        return False
+    kinds = set(map(type, value.values()))
+    if kinds <= _PLAIN:
+        return True
+    return kinds <= _PLAIN | {dict} and all(
+        set(map(type, v.values())) <= _PLAIN for v in value.values() if type(v) is dict)
+
+
+def _json_processor(processor: _Processor) -> _Processor:
+    """The JSON column's processor, with orjson for plain values (the same JSON when read back, faster)."""
+    null = processor(None)
+
+    def process(value: Any) -> Any:
+        if value is None:
+            return null
+        if _plain(value):
+            try:
+                return orjson.dumps(value, option=_OPTIONS).decode()
+            except orjson.JSONEncodeError:
+                pass  # a key that is not text, a number beyond 64 bits: as SQLAlchemy writes it
+        return processor(value)
+
+    return process
+
+
 def _direct(conn: Connection, table: Table, names: tuple[str, ...]) -> bool:
     """Whether the rows can go straight to the driver: SQLite, and no left-out column with a default of its own
     (SQLAlchemy fills those in)."""
@@ -57,9 +95,10 @@ def _direct(conn: Connection, table: Table, names: tuple[str, ...]) -> bool:
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],
-                returning: tuple[str, ...] = ()) -> list[tuple]:
+                returning: tuple[str, ...] = (), *, fast_json: bool = False) -> list[tuple]:
     """INSERT `rows` (each with the same keys as the first) into `table` within the caller's transaction; the
-    `returning` columns of each new row come back, in no promised order."""
+    `returning` columns of each new row come back, in no promised order. `fast_json`: JSON of plain values is
+    written by orjson (for the state store's own tables, read only as JSON)."""
     if not rows:
         return []
     names = tuple(rows[0])
@@ -75,7 +114,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     out: list[tuple] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        sql, processing = _compiled(table, dialect, names, len(chunk), returning)
+        sql, processing = _compiled(table, dialect, names, len(chunk), returning, fast_json)
         params: list[Any] = []
         for row in chunk:
             values = [row[name] for name in names]

@@ -56,4 +56,4 @@ def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] 
         session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))
     insert_many(session.connection(), _TABLE, [
         {"link_id": link_id, "synced_at": snap.synced_at, "digests": dict(snap.digests)}
-        for link_id, snap in snapshots.items()])
+        for link_id, snap in snapshots.items()], fast_json=True)

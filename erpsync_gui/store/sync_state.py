@@ -352,9 +352,9 @@ class SyncState:
                 for side, record_ids in batch.settled.items():
                     self._resolve_outcomes(s, side, record_ids)
                 conn = s.connection()
-                insert_many(conn, _OUTCOMES, batch.outcomes)
-                insert_many(conn, _BEFORE_IMAGES, batch.before_images)
-                insert_many(conn, _PENDING_DELETES, batch.pending_deletes)
+                insert_many(conn, _OUTCOMES, batch.outcomes, fast_json=True)
+                insert_many(conn, _BEFORE_IMAGES, batch.before_images, fast_json=True)
+                insert_many(conn, _PENDING_DELETES, batch.pending_deletes, fast_json=True)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
