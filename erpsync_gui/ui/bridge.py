@@ -1,26 +1,96 @@
-"""Turns the run manager's thread callbacks into Qt signals, delivered on the GUI thread."""
+"""Turns the run manager's thread callbacks into Qt signals, delivered on the GUI thread.
+
+Progress is coalesced: a run reports every batch, the window hears of it at most every `progress_interval_ms`
+(the newest counts), at once when a run's phase or total changes, and always before the run's end.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+import sys
+import threading
+
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from erpsync_gui.app.run_manager import RunKey, RunManager
+from erpsync_gui.engine.types import ProgressEvent
+from erpsync_gui.ui.progress_mailbox import ProgressMailbox
+
+#: how often, at most, the window hears a run's progress: a few updates a second read as live
+PROGRESS_INTERVAL_MS = 250
+#: while a run goes, how long a thread may hold the interpreter lock while another waits for it. Every call from
+#: Qt into Python on the GUI thread (a slot, a timer, a paint of a Python widget, a model's data()) waits for the
+#: lock; against a worker busy in Python it waits up to this long each time (the default 5 ms made a repaint that
+#: calls into Python ten times a 50 ms stall)
+RUN_SWITCH_INTERVAL_S = 0.001
 
 
 class RunBridge(QObject):
     """Signals (queued across threads by Qt): connect widgets here, never to the manager directly."""
 
     run_started = Signal(str, str, str)  # profile, entity, trigger
-    run_progressed = Signal(object)  # ProgressEvent
+    run_progressed = Signal(object)  # ProgressEvent, coalesced
     run_finished = Signal(str, str, object)  # profile, entity, RunResult
     run_failed = Signal(str, str, str)  # profile, entity, message
+    #: a worker put progress in the mailbox: deliver it now (True) or at the next tick
+    _progress_waiting = Signal(bool)
 
-    def __init__(self, runs: RunManager, parent: QObject | None = None) -> None:
+    def __init__(self, runs: RunManager, parent: QObject | None = None,
+                 progress_interval_ms: int = PROGRESS_INTERVAL_MS) -> None:
         super().__init__(parent)
-        runs.listeners.started.append(lambda key, trigger: self.run_started.emit(key.profile, key.entity, trigger))
-        runs.listeners.progress.append(self.run_progressed.emit)
+        self._mailbox = ProgressMailbox()
+        self._tick = QTimer(self)
+        self._tick.setSingleShot(True)
+        self._tick.setInterval(progress_interval_ms)
+        self._tick.timeout.connect(self._deliver)
+        self._progress_waiting.connect(self._wake)
+        self._guard = threading.Lock()
+        self._running: set[int] = set()
+        self._idle_interval = sys.getswitchinterval()
+        runs.listeners.started.append(self._started)
+        runs.listeners.progress.append(self._progressed)
         runs.listeners.finished.append(self._finished)
-        runs.listeners.failed.append(lambda key, exc: self.run_failed.emit(key.profile, key.entity, str(exc)))
+        runs.listeners.failed.append(self._failed)
+
+    # -- on the worker threads -------------------------------------------------------------------
+    def _started(self, key: RunKey, trigger: str) -> None:
+        with self._guard:
+            if not self._running:
+                self._idle_interval = sys.getswitchinterval()
+                sys.setswitchinterval(min(self._idle_interval, RUN_SWITCH_INTERVAL_S))
+            self._running.add(threading.get_ident())
+        self.run_started.emit(key.profile, key.entity, trigger)
+
+    def _progressed(self, event: ProgressEvent) -> None:
+        wake = self._mailbox.put(event)
+        if wake is not None:
+            self._progress_waiting.emit(wake.urgent)
 
     def _finished(self, key: RunKey, result) -> None:
+        self._ended()
         self.run_finished.emit(key.profile, key.entity, result)
+
+    def _failed(self, key: RunKey, exc: Exception) -> None:
+        self._ended()
+        self.run_failed.emit(key.profile, key.entity, str(exc))
+
+    def _ended(self) -> None:
+        """The run of this thread ended: its last progress goes out before its end does (both queued, in order)."""
+        last = self._mailbox.end_of_thread_run()
+        if last is not None:
+            self.run_progressed.emit(last)
+        with self._guard:
+            self._running.discard(threading.get_ident())
+            if not self._running:
+                sys.setswitchinterval(self._idle_interval)
+
+    # -- on the GUI thread -----------------------------------------------------------------------
+    def _wake(self, urgent: bool) -> None:
+        if urgent:
+            self._tick.stop()
+            self._deliver()
+        elif not self._tick.isActive():
+            self._tick.start()
+
+    def _deliver(self) -> None:
+        for event in self._mailbox.take():
+            self.run_progressed.emit(event)

@@ -5,6 +5,7 @@ and the next scheduled run."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QPushButton, QStatusBar
@@ -15,6 +16,10 @@ from erpsync_gui.ui import icons
 from erpsync_gui.ui.pages.expired_banner import expired_text
 from erpsync_gui.ui.when import tested_text, when_text
 from erpsync_gui.ui.widgets.status_badge import StatusBadge
+from erpsync_gui.ui.widgets.worker import run_in_background
+
+if TYPE_CHECKING:
+    from erpsync_gui.store.config_repo import EndpointStatus
 
 log = logging.getLogger("erpsync.ui")
 
@@ -66,9 +71,13 @@ class StatusHealth(QObject):
         self.update()
 
     def run_ended(self, profile: str) -> None:
-        # a run speaks for each side's health now: the stored status it left replaces the last test's
+        # a run speaks for each side's health now: the stored status it left replaces the last test's. Read on a
+        # pool thread: another run may be writing the store, and the window must not wait for it meanwhile
         self.last_tests.pop(profile, None)
-        self.update()
+        name = self.ctx.profile.name
+        if name is not None:
+            run_in_background(lambda: self._read(name), owner=self, on_done=lambda stored: self._show(name, stored),
+                              on_error=self._unreadable)
 
     # -- showing it ----------------------------------------------------------------------------
     def update(self) -> None:
@@ -77,10 +86,21 @@ class StatusHealth(QObject):
         if name is None:
             return
         try:
-            profile = self.ctx.service.profile(name)
-            stored = self.ctx.service.config.endpoint_status(profile.id)
+            stored = self._read(name)
         except ERPSyncError as exc:
-            self._status.showMessage(str(exc))
+            self._unreadable(exc)
+            return
+        self._show(name, stored)
+
+    def _read(self, name: str) -> dict[Side, EndpointStatus]:
+        profile = self.ctx.service.profile(name)
+        return self.ctx.service.config.endpoint_status(profile.id)
+
+    def _unreadable(self, exc: BaseException) -> None:
+        self._status.showMessage(str(exc))
+
+    def _show(self, name: str, stored: dict[Side, EndpointStatus]) -> None:
+        if name != self.ctx.profile.name:  # another profile was chosen while its health was read
             return
         self._show_expired([side for side, status in stored.items() if status.status == "expired"])
         tested = self.last_tests.get(name, {})

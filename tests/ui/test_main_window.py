@@ -188,6 +188,7 @@ def test_a_run_that_cannot_reach_the_erp_turns_its_health_red(qtbot, ui_ctx):
     with qtbot.waitSignal(ui_ctx.bridge.run_finished, timeout=RUN_TIMEOUT_MS) as finished:
         qtbot.mouseClick(sync.rows["clients"].sync, Qt.MouseButton.LeftButton)
     assert finished.args[2].status == "failed"
+    settle(qtbot)  # the status bar reads what the run stored off the GUI thread
     assert window.health[Side.ERP].level == "error" and window.health[Side.ERP].text() == "ERP: error"
     assert "connection refused" in window.health[Side.ERP].toolTip()
     assert window.health[Side.CRM].level == "ok"  # the CRM side answered that run

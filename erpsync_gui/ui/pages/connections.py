@@ -381,5 +381,14 @@ class ConnectionsPage(QWidget):
 
     def _run_ended(self, profile: str, *_args: object) -> None:
         """Re-read the stored statuses: a run may have found a rejected refresh token."""
-        if self.profile is not None and profile == self.profile.name:
-            self._stored_status()
+        if self.profile is None or profile != self.profile.name or self.profile.id is None:
+            return
+        # on a pool thread: another run may be writing the store, and the window must not wait for it
+        config, profile_id, name = self.ctx.service.config, self.profile.id, self.profile.name
+        run_in_background(lambda: config.endpoint_status(profile_id), owner=self,
+                          on_done=lambda stored: self._show_expired(name, stored),
+                          on_error=lambda exc: log.warning("endpoint status of %s unreadable: %s", name, exc))
+
+    def _show_expired(self, name: str, stored: dict[Side, EndpointStatus]) -> None:
+        if self.profile is not None and self.profile.name == name:
+            self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")

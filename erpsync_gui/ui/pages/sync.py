@@ -387,9 +387,10 @@ class SyncPage(QWidget):
 
     def show_progress(self, event: ProgressEvent) -> None:
         profile = self.ctx.profile.name
-        # progress events carry no profile: only an entity this profile is running takes them
-        if (event.phase != "finished" and event.entity in self.rows and profile
-                and self.ctx.runs.is_running(profile, event.entity)):
+        # progress events carry no profile: only an entity this profile is running takes them. The bridge hands
+        # on the newest event only, so the run's final one (phase "finished") may be the only one with its
+        # final counts; the result, which always follows it, replaces it
+        if event.entity in self.rows and profile and self.ctx.runs.is_running(profile, event.entity):
             self.rows[event.entity].show_progress(event)
 
     def show_result(self, profile: str, entity: str, result: RunResult) -> None:

@@ -1,0 +1,475 @@
+"""Benchmark P5: how long the GUI thread stalls while the window runs a 100k-client import.
+
+The whole desktop app runs as a user starts it (`erpsync_gui.ui.app.run_gui`, drawn offscreen, with its log
+table, scheduler and tray), on a profile that imports N clients from the sandbox ERP (its own process, paged by
+its `cursor`, as a remote ERP would be) into a fresh SQLite CRM: the import of tests/benchmarks/bench_import.py.
+A driver on the GUI thread opens the Sync page from the sidebar and clicks the clients row's Sync button, as a
+person does. Meanwhile a 5 ms precise QTimer ticks on the GUI thread; each tick's lateness (the gap between two
+ticks less 5 ms) is a stall of the event loop. It prints the worst, the 99th percentile and how many were over
+50 ms, with the run's duration, the progress events the window received, and the machine's load. Nothing is
+asserted: this prints (and writes the figures to --out).
+
+    python tests/benchmarks/bench_gui_stall.py [--clients 100000] [--page 50] [--reps 1] [--quick] [--tour]
+
+`--quick` is the CI size: 10,000 clients. `--tour` also visits every page in turn during the run (a person
+looking around), `--profile FILE` profiles the GUI thread (only it) during the run and prints where its time
+went. The first sync's review is switched off in the profile: the benchmark times the import itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[2]
+sys.path.insert(0, str(ROOT))
+
+TICK_MS = 5
+#: the goal: no stall of the GUI thread longer than this
+LIMIT_MS = 50
+#: after the run ends the meter goes on this long (the pages refresh what the run changed)
+TAIL_S = 2.0
+#: a visit to the next page this often with --tour
+TOUR_S = 2.5
+SWITCH_ENV = "ERPSYNC_BENCH_SWITCH_MS"
+#: the meter runs this long on the idle window before the click: the machine's own noise, for comparison
+IDLE_S = 3.0
+#: then this long beside a thread that only spins in Python: the floor any pure-Python worker of this process
+#: sets (it holds the interpreter lock the GUI thread's every Python call needs)
+SPIN_S = 4.0
+
+
+# -- set-up, in the parent process (no Qt) -------------------------------------------------------------
+def bench_profile(url: str, crm: Path, page: int) -> str:
+    """The import of the P1 benchmark, its first sync not held for review (a person approves it at once)."""
+    import dataclasses
+
+    from erpsync_gui.app.config_file import dump_profile, loads_profile
+    from tests.benchmarks.bench_import import profile_text
+
+    profile = loads_profile(profile_text(url, crm, page), "toml")
+    entities = tuple(dataclasses.replace(e, review_first_sync=False) for e in profile.entities)
+    return dump_profile(dataclasses.replace(profile, entities=entities))
+
+
+def prepare(url: str, work: Path, page: int, env: dict[str, str]) -> Path:
+    """A fresh CRM and a data directory holding the profile and the ERP's token; returns the data directory."""
+    from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN
+    from tests.benchmarks.bench_import import _erpsync_argv, fresh_crm
+
+    work.mkdir()
+    crm = work / "crm.sqlite"
+    fresh_crm(crm)
+    (work / "profile.toml").write_text(bench_profile(url, crm, page))
+    data = work / "data"
+    subprocess.run(_erpsync_argv(data, "config", "import", str(work / "profile.toml")), check=True, env=env,
+                   capture_output=True)
+    subprocess.run(_erpsync_argv(data, "secret", "set", "erp.token"), input=DEMO_AUTH_TOKEN, check=True, env=env,
+                   capture_output=True, text=True)
+    return data
+
+
+def crm_clients(data: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(data.parent / "crm.sqlite") as db:
+        return int(db.execute("SELECT count(*) FROM tblclients").fetchone()[0])
+
+
+# -- the measured app, in a child process --------------------------------------------------------------
+class StallMeter:
+    """Ticks every 5 ms on the GUI thread and keeps each tick's lateness (gap less the interval), in ms."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.late_ms: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.late_ms.append(max(0.0, (now - self._last) * 1000 - TICK_MS))
+        self._last = now
+
+    def figures(self) -> dict:
+        late = sorted(self.late_ms)
+        if not late:
+            return {"ticks": 0}
+        return {"ticks": len(late), "worst_ms": late[-1], "p99_ms": late[min(len(late) - 1, int(len(late) * 0.99))],
+                "p50_ms": late[len(late) // 2], "over_50ms": sum(1 for x in late if x > LIMIT_MS),
+                "over_20ms": sum(1 for x in late if x > 20), "worst_10_ms": [round(x, 1) for x in late[-10:]]}
+
+
+def _spin(seconds: float) -> None:
+    """Pure Python for `seconds`, under the switch interval a run gets: a worker with no I/O at all."""
+    from erpsync_gui.ui import bridge
+
+    idle = sys.getswitchinterval()
+    sys.setswitchinterval(min(idle, bridge.RUN_SWITCH_INTERVAL_S))
+    end = time.perf_counter() + seconds
+    n = 0
+    while time.perf_counter() < end:
+        n += sum(i * i for i in range(200))
+    sys.setswitchinterval(idle)
+
+
+class StallWatch:
+    """A thread that looks at the GUI thread's stack whenever the meter has not ticked for 20 ms: what the GUI
+    thread was doing (or waiting in) during its stalls, counted by place (--stacks)."""
+
+    def __init__(self, meter: StallMeter) -> None:
+        import threading
+
+        self.meter = meter
+        self.gui = threading.main_thread().ident
+        self.places: dict[str, int] = {}
+        #: where the other threads were at the same moments (one that holds the interpreter lock stalls the GUI)
+        self.others: dict[str, int] = {}
+        #: garbage collections longer than 5 ms: (generation, ms, thread)
+        self.collections: list[tuple[int, float, str]] = []
+        self._gc_started = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+
+    def start(self) -> None:
+        import gc
+
+        gc.callbacks.append(self._collected)
+        self._thread.start()
+
+    def stop(self) -> None:
+        import gc
+
+        gc.callbacks.remove(self._collected)
+        self._stop.set()
+        self._thread.join(5)
+
+    def _collected(self, phase: str, info: dict) -> None:
+        import threading
+
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+            return
+        ms = (time.perf_counter() - self._gc_started) * 1000
+        if ms > 5:
+            self.collections.append((info["generation"], round(ms, 1), threading.current_thread().name))
+
+    def _watch(self) -> None:
+        seen = -1
+        while not self._stop.wait(0.01):
+            ticks = len(self.meter.late_ms)
+            if time.perf_counter() - self.meter._last < 0.02 or ticks == seen:
+                continue
+            seen = ticks  # one sample per stall
+            frames = sys._current_frames()
+            frame = frames.get(self.gui)
+            if frame is None:
+                continue
+            self._count(self.places, frame, 8)
+            import threading
+
+            names = {t.ident: t.name for t in threading.enumerate()}
+            for ident, other in frames.items():
+                if ident not in (self.gui, threading.get_ident()):
+                    self._count(self.others, other, 4, names.get(ident, "?"))
+
+    @staticmethod
+    def _count(into: dict[str, int], frame, depth: int, thread: str = "") -> None:
+        import traceback
+
+        stack = traceback.extract_stack(frame)[-depth:]
+        place = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+        place = f"[{thread}] {place}" if thread else place
+        into[place] = into.get(place, 0) + 1
+
+    def top(self, n: int = 15) -> dict:
+        def most(counts: dict[str, int]) -> list[tuple[int, str]]:
+            return sorted(((c, p) for p, c in counts.items()), reverse=True)[:n]
+
+        return {"gui": most(self.places), "others": most(self.others), "collections": self.collections}
+
+
+class Driver:
+    """Drives the window from its event loop, as a person would: open the Sync page, click Sync, wait."""
+
+    def __init__(self, out: Path, tour: bool, profile_out: Path | None, stacks: bool = False) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.out = out
+        self.tour = tour
+        self.profile_out = profile_out
+        self.window = None
+        self.meter = StallMeter()
+        self.watch = StallWatch(self.meter) if stacks else None
+        self.progress_events = 0
+        self.result: dict = {}
+        self.poll = QTimer()
+        self.poll.setInterval(50)
+        self.poll.timeout.connect(self._step)
+        self.state = "waiting for the window"
+        self.since = time.monotonic()
+        self.clicked_at = 0.0
+        self.ended_at = 0.0
+        self.pages_seen: list[str] = []
+        self._profiler = None
+        self._next_visit = 0.0
+        self.idle_since = 0.0
+        self.idle: dict = {}
+        self.spin: dict = {}
+        self._spin_thread: threading.Thread | None = None
+        self._cpu = (0.0, 0.0)
+
+    def begin(self) -> None:
+        self.poll.start()
+
+    def _main_window(self):
+        from PySide6.QtWidgets import QApplication
+
+        from erpsync_gui.ui.main_window import MainWindow
+
+        return next((w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()),
+                    None)
+
+    def _click_page(self, title: str) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        sidebar = self.window.sidebar
+        row = next(i for i in range(sidebar.count()) if sidebar.item(i).text() == title)
+        rect = sidebar.visualItemRect(sidebar.item(row))
+        QTest.mouseClick(sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        self.pages_seen.append(title)
+
+    def _step(self) -> None:
+        from erpsync_gui.ui.widgets.worker import running_tasks
+
+        if time.monotonic() - self.since > 3600:
+            self._finish({"error": f"gave up while {self.state}"})
+            return
+        if self.state == "waiting for the window":
+            self.window = self._main_window()
+            if self.window is not None and self.window.ctx.profile.name == "bench":
+                self._click_page("Sync")
+                self.state = "waiting for the Sync page"
+        elif self.state == "waiting for the Sync page":
+            row = self.window.page_of(self._sync_page_class()).rows["clients"]
+            if running_tasks() == 0 and row.sync.isEnabled() and row.sync.isVisible():
+                self.meter.start()
+                self.idle_since = time.monotonic()
+                self.state = "idle"
+        elif self.state == "idle" and time.monotonic() - self.idle_since >= IDLE_S:
+            self.idle = self.meter.figures()
+            self.meter.late_ms.clear()
+            self._spin_thread = threading.Thread(target=_spin, args=(SPIN_S,), name="spin", daemon=True)
+            self._spin_thread.start()
+            self.state = "spinning"
+        elif self.state == "spinning" and not self._spin_thread.is_alive():
+            self.spin = self.meter.figures()
+            self.meter.late_ms.clear()
+            self._click_sync(self.window.page_of(self._sync_page_class()).rows["clients"])
+        elif self.state == "running" and self.tour and time.monotonic() >= self._next_visit:
+            titles = [self.window.sidebar.item(i).text() for i in range(self.window.sidebar.count())]
+            current = self.window.sidebar.currentRow()
+            self._click_page(titles[(current + 1) % len(titles)])
+            self._next_visit = time.monotonic() + TOUR_S
+        elif self.state == "tail" and time.monotonic() - self.ended_at >= TAIL_S:
+            self._finish({})
+
+    @staticmethod
+    def _sync_page_class():
+        from erpsync_gui.ui.pages.sync import SyncPage
+
+        return SyncPage
+
+    def _click_sync(self, row) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        bridge = self.window.ctx.bridge
+        bridge.run_progressed.connect(self._progressed)
+        bridge.run_finished.connect(self._run_finished)
+        bridge.run_failed.connect(lambda _p, _e, message: self._run_ended({"failed": message}))
+        self.state = "running"
+        self._next_visit = time.monotonic() + TOUR_S
+        if self.profile_out is not None:
+            import cProfile
+
+            self._profiler = cProfile.Profile()  # this thread only: what the GUI thread spends its time on
+            self._profiler.enable()
+        if self.watch is not None:
+            self.watch.start()
+        self._cpu = (time.thread_time(), time.process_time())
+        self.clicked_at = time.perf_counter()
+        QTest.mouseClick(row.sync, Qt.MouseButton.LeftButton)
+
+    def _progressed(self, _event: object) -> None:
+        self.progress_events += 1
+
+    def _run_finished(self, profile: str, entity: str, result) -> None:
+        if profile == "bench" and entity == "clients":
+            self._run_ended({"status": result.status, "counts": dict(result.counts),
+                             "duration_s": result.duration_s})
+
+    def _run_ended(self, outcome: dict) -> None:
+        if self.state != "running":
+            return
+        self.ended_at = time.monotonic()
+        self.result = {**outcome, "click_to_end_s": time.perf_counter() - self.clicked_at,
+                       "gui_cpu_s": time.thread_time() - self._cpu[0],
+                       "process_cpu_s": time.process_time() - self._cpu[1]}
+        self.state = "tail"
+
+    def _finish(self, extra: dict) -> None:
+        self.poll.stop()
+        self.meter.stop()
+        if self.watch is not None:
+            self.watch.stop()
+            extra = {**extra, "stall_places": self.watch.top()}
+        if self._profiler is not None:
+            self._profiler.disable()
+            self._profiler.dump_stats(str(self.profile_out))
+        figures = {**self.meter.figures(), **self.result, **extra, "progress_events": self.progress_events,
+                   "pages_seen": self.pages_seen, "idle": self.idle, "spin": self.spin,
+                   "switch_interval_s": sys.getswitchinterval()}
+        self.out.write_text(json.dumps(figures))
+        if self.window is not None:
+            self.window.quit_app(confirmed=True)
+        else:
+            from PySide6.QtWidgets import QApplication
+
+            QApplication.quit()
+
+
+def gui_child(data: Path, out: Path, tour: bool, profile_out: Path | None, stacks: bool) -> int:
+    """The app as a user starts it, with the driver on its event loop."""
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    from PySide6.QtCore import QTimer
+
+    from erpsync_gui.ui.app import make_application, run_gui
+
+    if os.environ.get(SWITCH_ENV):  # --switch-ms: another interval while the run goes, to compare
+        from erpsync_gui.ui import bridge
+
+        bridge.RUN_SWITCH_INTERVAL_S = float(os.environ[SWITCH_ENV]) / 1000
+    make_application([sys.argv[0]])  # run_gui takes this application over
+    driver = Driver(out, tour, profile_out, stacks)
+    QTimer.singleShot(0, driver.begin)
+    return run_gui(argparse.Namespace(data_dir=str(data), demo=False, minimized=False))
+
+
+# -- the report ----------------------------------------------------------------------------------------
+def print_rep(label: str, fig: dict) -> None:
+    if "worst_ms" not in fig:
+        print(f"{label}: no figures ({fig})")
+        return
+    print(f"{label}: worst {fig['worst_ms']:.1f} ms, p99 {fig['p99_ms']:.1f} ms, {fig['over_50ms']} over 50 ms "
+          f"({fig['over_20ms']} over 20 ms) in {fig['ticks']} ticks; sync {fig.get('duration_s', 0):.1f} s "
+          f"({fig.get('status')}, {fig.get('counts', {}).get('inserted')} inserted), "
+          f"{fig['progress_events']} progress events, GUI thread CPU {fig.get('gui_cpu_s', 0):.2f} s of "
+          f"{fig.get('process_cpu_s', 0):.1f} s, load {fig['load']:.1f}; worst ten {fig['worst_10_ms']}")
+    for phase, words in (("idle", "the idle window before it"),
+                         ("spin", "beside a thread spinning in pure Python (the floor)")):
+        before = fig.get(phase, {})
+        if "worst_ms" in before:
+            print(f"  {words}: worst {before['worst_ms']:.1f} ms, p99 {before['p99_ms']:.1f} ms, "
+                  f"{before['over_50ms']} over 50 ms in {before['ticks']} ticks")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--clients", type=int, default=100_000)
+    p.add_argument("--page", type=int, default=50, help="the page and batch size of both sides")
+    p.add_argument("--reps", type=int, default=1)
+    p.add_argument("--quick", action="store_true", help="the CI size: 10,000 clients")
+    p.add_argument("--tour", action="store_true", help="visit every page in turn during the run")
+    p.add_argument("--profile", type=Path, help="profile the GUI thread during the run into this file, and print it")
+    p.add_argument("--switch-ms", type=float,
+                   help="the interpreter's switch interval while the run goes (the app's own by default)")
+    p.add_argument("--stacks", action="store_true", help="print where the GUI thread was during its stalls")
+    p.add_argument("--out", type=Path, default=Path("bench-gui-stall.json"))
+    p.add_argument("--gui", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
+    p.add_argument("--gui-tour", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.gui:
+        sys.exit(gui_child(Path(args.gui[0]), Path(args.gui[1]), args.gui_tour, args.profile, args.stacks))
+    if args.quick:
+        args.clients = 10_000
+
+    from erpsync_gui.sandbox.server import SandboxServer
+    from tests.benchmarks.bench_import import _free_port, _wait
+
+    reps: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="erpsync-bench-gui-") as tmp:
+        tmp_path = Path(tmp)
+        env = {**os.environ, "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
+               "ERPSYNC_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"), "QT_QPA_PLATFORM": "offscreen",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        erp_db = tmp_path / "erp.sqlite"
+        SandboxServer(erp_db, seed={"clients": args.clients}).storage.close()
+        port = _free_port()
+        server = subprocess.Popen([sys.executable, "-m", "erpsync_gui.sandbox", "--port", str(port),
+                                   "--db", str(erp_db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait(port)
+            for rep in range(args.reps):
+                data = prepare(f"http://127.0.0.1:{port}/", tmp_path / f"rep-{rep}", args.page, env)
+                out = tmp_path / f"rep-{rep}.json"
+                argv = [sys.executable, str(HERE), "--gui", str(data), str(out)]
+                argv += ["--gui-tour"] if args.tour else []
+                argv += ["--profile", str(args.profile)] if args.profile else []
+                argv += ["--stacks"] if args.stacks else []
+                load_before = os.getloadavg()[0]
+                child_env = {**env, SWITCH_ENV: str(args.switch_ms)} if args.switch_ms else env
+                child = subprocess.run(argv, env=child_env, capture_output=True, text=True)
+                if child.returncode or not out.exists():
+                    raise SystemExit(f"the window's run failed ({child.returncode}):\n{child.stderr[-4000:]}")
+                fig = json.loads(out.read_text())
+                fig["load"] = (load_before + os.getloadavg()[0]) / 2
+                fig["crm_clients"] = crm_clients(data)
+                reps.append(fig)
+                print_rep(f"rep {rep + 1}, {args.clients} clients, page {args.page}"
+                          f"{', touring the pages' if args.tour else ''}", fig)
+                places = fig.get("stall_places", {})
+                for count, place in places.get("gui", []):
+                    print(f"  {count:4d} stalls in {place}")
+                for count, place in places.get("others", []):
+                    print(f"  {count:4d} times meanwhile {place}")
+                if places:
+                    print(f"  collections over 5 ms: {places['collections']}")
+        finally:
+            server.terminate()
+            server.wait(10)
+    if args.profile:
+        import pstats
+
+        print(f"\nthe GUI thread during the run ({args.profile}):")
+        pstats.Stats(str(args.profile)).sort_stats("tottime").print_stats(25)
+        pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(35)
+    report = {"benchmark": "P5 GUI-thread stalls during a sync", "clients": args.clients, "page": args.page,
+              "tour": args.tour, "cpus": os.cpu_count(), "limit_ms": LIMIT_MS,
+              "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "reps": reps}
+    args.out.write_text(json.dumps(report, indent=2))
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
