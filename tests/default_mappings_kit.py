@@ -27,7 +27,7 @@ from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.sandbox.demo_crm_perfex import PREFIX, seed_reference_rows, write_options
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
-from erpsync_gui.ui.wizard.state import WizardState, default_choice
+from erpsync_gui.ui.wizard.state import WizardState
 from tests.fakes.zoho import ZohoFake
 
 #: the run totals that count a write on either side
@@ -37,11 +37,11 @@ WRITES = ("inserted", "updated", "failed", "conflicts")
 def wizard_profile(name: str, crm: EndpointConfig, erp: EndpointConfig,
                    ticked: Mapping[str, Direction | None]) -> ProfileConfig:
     """The profile the wizard's Save stores when a person ticks `ticked` (a direction they chose, or None for
-    the offered one) and keeps every other default."""
+    the offered one, as the Entities step offers it) and keeps every other default."""
     state = WizardState(name=name, endpoints={Side.CRM: crm, Side.ERP: erp})
     choices = []
     for entity in state.mappings():
-        offered = default_choice(entity)
+        offered = state.choice_for(entity)
         chosen = ticked.get(entity) or offered.direction
         choices.append(dataclasses.replace(offered, enabled=entity in ticked, direction=chosen))
     state.entities = choices

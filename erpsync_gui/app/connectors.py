@@ -41,5 +41,11 @@ def build_connector(profile: ProfileConfig, endpoint: EndpointConfig, secrets: S
     return kind.build(endpoint, endpoint_secrets(profile, endpoint, secrets))
 
 
+def reads_over_network(endpoint: EndpointConfig) -> bool:
+    """True for a kind that reads from a system over HTTP: a run asks for its next page while it writes the
+    current one (app.read_ahead); a database read is local work, with no wait to overlap."""
+    return connector_kind(endpoint.kind).http
+
+
 def secret_names(profile: ProfileConfig, endpoint: EndpointConfig) -> Sequence[str]:
     return [spec.name for spec in needed_secrets(profile, endpoint)]

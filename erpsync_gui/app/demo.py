@@ -3,6 +3,8 @@ the advanced entities), wired together with the default mappings, so a newcomer 
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,7 @@ from erpsync_gui.mapping.defaults import default_fields, default_match_keys
 from erpsync_gui.mapping.value_fill import propose_value_map
 from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig, Schedule
 from erpsync_gui.records import Side
-from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN, DEMO_CLIENT_TOKEN
+from erpsync_gui.sandbox.tokens import DEMO_SECRETS
 from erpsync_gui.secrets import DEMO_PROFILE, SecretStore
 from erpsync_gui.store.config_repo import ConfigRepo
 from erpsync_gui.store.db import Store
@@ -29,7 +31,8 @@ DEMO_ENTITIES = ALL_DEMO_ENTITIES
 DEMO_CURRENCY_MAPPING = {"1": 1, "2": 2, "3": 3, "4": 4}
 #: the demo CRM's tables are those of the smartcrm preset
 DEMO_PRESET = "smartcrm"
-DEMO_SECRETS = {"erp.token": DEMO_AUTH_TOKEN, "erp.client_token": DEMO_CLIENT_TOKEN}
+log = logging.getLogger(__name__)
+
 _POLICIES = {"clients": "crm_wins", "contacts": "crm_wins", "leads": "newest_wins", "tickets": "newest_wins"}
 
 
@@ -76,7 +79,8 @@ def place_rows() -> list[dict[str, Any]]:
 
 
 def setup_demo(store: Store, secrets: SecretStore, data_dir: Path) -> ProfileConfig:
-    """Create (or refresh) the demo CRM database, the sandbox's data file and the demo profile."""
+    """Create (or refresh) the demo CRM database, the sandbox's data file and the demo profile; a demo profile an
+    older version saved is brought up to this version's (see `refreshed_demo`)."""
     from erpsync_gui.sandbox.demo_crm import create_demo_crm
     from erpsync_gui.sandbox.seed_data import overlap_clients
 
@@ -89,7 +93,24 @@ def setup_demo(store: Store, secrets: SecretStore, data_dir: Path) -> ProfileCon
             if not secrets.has(DEMO_PROFILE, side, name):
                 secrets.set(DEMO_PROFILE, side, name, value)
     repo = ConfigRepo(store)
-    existing = {p.name for p in repo.list_profiles()}
-    if DEMO_PROFILE in existing:
-        return repo.get_profile(DEMO_PROFILE)
-    return repo.save_profile(demo_profile(data_dir))
+    current = demo_profile(data_dir)
+    if DEMO_PROFILE not in {p.name for p in repo.list_profiles()}:
+        return repo.save_profile(current)
+    saved = repo.get_profile(DEMO_PROFILE)
+    if not saved.demo:
+        log.warning("the profile %r is the person's own, not the demo's: the demo leaves it as it is", DEMO_PROFILE)
+        return saved
+    wanted = refreshed_demo(saved, current)
+    # saved only when it changed: a save announces a profile change to the running window and scheduler
+    return saved if wanted == saved else repo.save_profile(wanted)
+
+
+def refreshed_demo(saved: ProfileConfig, current: ProfileConfig) -> ProfileConfig:
+    """The demo profile as this version makes it (entities, mappings, endpoints), in place of `saved` (same id:
+    the demo's runs, links and cursors stay), keeping what the person set or measured: the schedule's timing and
+    each endpoint's clock offset."""
+    schedule = dataclasses.replace(saved.schedule, entities=current.schedule.entities)
+    return dataclasses.replace(
+        current, id=saved.id, schedule=schedule,
+        crm=dataclasses.replace(current.crm, clock_offset_s=saved.crm.clock_offset_s),
+        erp=dataclasses.replace(current.erp, clock_offset_s=saved.erp.clock_offset_s))

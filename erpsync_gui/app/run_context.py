@@ -48,3 +48,20 @@ class RunContextFilter(logging.Filter):
                 if stamp is not None and getattr(record, name, None) is None:
                     setattr(record, name, stamp)
         return True
+
+
+def thread_run() -> dict | None:
+    """This thread's run itself (not a copy), for a helper thread of the run to join (see `joined_run`)."""
+    return getattr(_current, "value", None)
+
+
+@contextmanager
+def joined_run(run: dict | None) -> Iterator[None]:
+    """Lines logged on this thread inside the block belong to `run` (from `thread_run` on the run's own
+    thread; the run id it notes later shows here too)."""
+    before = getattr(_current, "value", None)
+    _current.value = run
+    try:
+        yield
+    finally:
+        _current.value = before

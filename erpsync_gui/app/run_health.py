@@ -8,10 +8,12 @@ open circuit); a refused record (validation, not found, a duplicate) is the reco
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from erpsync_gui.app.read_ahead import ReadAhead
 from erpsync_gui.errors import (
     AuthError,
     CircuitOpenError,
@@ -39,10 +41,14 @@ def is_endpoint_failure(exc: BaseException) -> bool:
 
 class WatchedConnector:
     """Passes everything to the connector it wraps; `reached` after any answer, `problem` after an endpoint
-    failure (the last one), `reached_at` when it last answered."""
+    failure (the last one), `reached_at` when it last answered. With `read_ahead`, the pages of `changes` come
+    through a ReadAhead (the next one asked for while the run writes the current one); every call to the
+    connector then holds its lock, so the connector still serves one call at a time."""
 
-    def __init__(self, inner: Any) -> None:
+    def __init__(self, inner: Any, *, read_ahead: bool = False) -> None:
         self._inner = inner
+        self._read_ahead = read_ahead
+        self._lock = threading.RLock()
         self.reached = False
         self.reached_at: datetime | None = None
         self.problem: ConnectorError | None = None
@@ -58,29 +64,34 @@ class WatchedConnector:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             try:
-                result = value(*args, **kwargs)
+                with self._lock:
+                    result = value(*args, **kwargs)
             except ConnectorError as exc:
                 self._failed(exc)
                 raise
             if isinstance(result, Iterator):
-                return self._pages(result)
+                ahead = self._read_ahead and name == "changes"
+                return self._pages(ReadAhead(result, self._lock) if ahead else _Locked(result, self._lock))
             self._answered()
             return result
 
         return call
 
-    def _pages(self, pages: Iterator) -> Iterator:
-        while True:
-            try:
-                page = next(pages)
-            except StopIteration:
+    def _pages(self, pages: ReadAhead | _Locked) -> Iterator:
+        try:
+            while True:
+                try:
+                    page = next(pages)
+                except StopIteration:
+                    self._answered()
+                    return
+                except ConnectorError as exc:
+                    self._failed(exc)
+                    raise
                 self._answered()
-                return
-            except ConnectorError as exc:
-                self._failed(exc)
-                raise
-            self._answered()
-            yield page
+                yield page
+        finally:
+            pages.close()
 
     def _answered(self) -> None:
         self.reached = True
@@ -92,3 +103,21 @@ class WatchedConnector:
             self.problem = exc
         else:
             self._answered()  # a refused record: the system answered
+
+
+class _Locked:
+    """The pages of a connector's read, each asked for holding the connector's lock (no read-ahead)."""
+
+    def __init__(self, pages: Iterator, lock: threading.RLock) -> None:
+        self._pages = pages
+        self._lock = lock
+
+    def __next__(self) -> Any:
+        with self._lock:
+            return next(self._pages)
+
+    def close(self) -> None:
+        closer = getattr(self._pages, "close", None)
+        if callable(closer):
+            with self._lock:
+                closer()

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
-from erpsync_gui.app.connectors import build_connector
+from erpsync_gui.app.connectors import build_connector, reads_over_network
 from erpsync_gui.app.db_lock import EntityDbLock
 from erpsync_gui.app.run_context import note_run_id, run_context
 from erpsync_gui.app.run_health import WatchedConnector
@@ -129,7 +129,8 @@ class SyncService:
             if direction is None and plan is None and only is None and partition is None:
                 direction = self._first_direction(profile, entity)
             with self.connectors(profile) as opened, run_context(profile.id, entity):
-                watched = {side: WatchedConnector(connector) for side, connector in opened.items()}
+                watched = {side: WatchedConnector(connector, read_ahead=reads_over_network(profile.endpoint(side)))
+                           for side, connector in opened.items()}
                 engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
                 if plan is not None:
                     result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)

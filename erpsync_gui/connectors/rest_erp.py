@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -24,7 +24,7 @@ from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.rest_changes import read_changes
 from erpsync_gui.connectors.rest_check import check_connection, no_retries
 from erpsync_gui.connectors.rest_list_create import create_list
-from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup
+from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup, value_chunks
 from erpsync_gui.connectors.rest_paging import (
     ListPage,
     Params,
@@ -36,6 +36,7 @@ from erpsync_gui.connectors.rest_paging import (
     shown_url,
     to_record,
 )
+from erpsync_gui.connectors.rest_values import guess_type, param_text
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.errors import (
     AuthError,
@@ -56,7 +57,6 @@ from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, Field
 log = logging.getLogger(__name__)
 
 CLIENT_TOKEN_HINT = "set the ERP endpoint's client token (erpsync secret set erp.client_token)"
-LOOKUP_CHUNK = 100
 _DUPLICATE = re.compile(r"Duplicate (\w+)")
 #: the dialect's natural keys per entity (all filterable), most specific first
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -65,32 +65,6 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
     "product_groups": ("name",), "client_groups": ("name",), "units": ("code",), "currencies": ("code",),
     "warehouses": ("code",),
 }
-
-
-def _param(value: Any) -> str:
-    """A value as the dialect's query string spells it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _guess_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, str):
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*", value):
-            return "datetime"
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            return "date"
-        if re.fullmatch(r"-?\d+\.\d+", value):
-            return "number"
-    return "text"
 
 
 class RestErpConnector:
@@ -192,7 +166,7 @@ class RestErpConnector:
         keys = KEY_FIELDS.get(entity, ())
         if sample is not None and sample.records:
             # the dialect refuses an explicit null for a natural key ("must be text"): it is left out instead
-            fields = tuple(FieldInfo(name, _guess_type(value), required=name == self.options.id_field,
+            fields = tuple(FieldInfo(name, guess_type(value), required=name == self.options.id_field,
                                      nullable=False if name in keys or name == self.options.id_field else None)
                            for name, value in sample.records[0].data.items())
         known = {f.name for f in fields}
@@ -224,22 +198,22 @@ class RestErpConnector:
             return False
 
         wanted_set = set(wanted)
-        self._lookup(entity, "id", [[("id", i) for i in chunk] for chunk in chunked(wanted, LOOKUP_CHUNK)], take)
+        self._lookup(entity, "id", [[("id", i) for i in chunk] for chunk in self._chunks("id", wanted)], take)
         return found
 
     def find_by_keys(self, entity: str, field: str, values: Sequence[Any]) -> dict[str, list[Record]]:
-        forms = {_param(v): str(v) for v in values if v is not None and v != ""}
+        forms = {param_text(v): str(v) for v in values if v is not None and v != ""}
         found: dict[str, list[Record]] = {}
 
         def take(record: Record) -> bool:
-            key = forms.get(_param(record.data.get(field)))
+            key = forms.get(param_text(record.data.get(field)))
             if key is not None:
                 same = found.setdefault(key, [])
                 if all(r.id != record.id for r in same):  # offered again once the list is read whole
                     same.append(record)
             return key is not None
 
-        self._lookup(entity, field, [[(field, f) for f in chunk] for chunk in chunked(forms, LOOKUP_CHUNK)], take)
+        self._lookup(entity, field, [[(field, f) for f in chunk] for chunk in self._chunks(field, forms)], take)
         return found
 
     def find_by_origin(self, entity: str, channel: str, source_ids: Sequence[str]) -> dict[str, Record]:
@@ -255,9 +229,13 @@ class RestErpConnector:
             return False
 
         queries: list[Params] = [[(channel_field, channel), *((id_field, s) for s in chunk)]
-                                 for chunk in chunked(list(dict.fromkeys(str(s) for s in source_ids)), LOOKUP_CHUNK)]
+                                 for chunk in self._chunks(id_field, dict.fromkeys(str(s) for s in source_ids))]
         self._lookup(entity, id_field, queries, take)
         return found
+
+    def _chunks(self, name: str, values: Iterable[str]) -> Iterator[list[str]]:
+        """Lookup values in as few requests as fit, each answered by one page."""
+        return value_chunks(name, values, self.options.page_size_max, self.options.lookup_query_max)
 
     def _lookup(self, entity: str, parameter: str, queries: Sequence[Params],
                 take: Callable[[Record], bool]) -> None:
@@ -284,9 +262,13 @@ class RestErpConnector:
             raise self._duplicate(entity, body, exc) from exc
         except PermanentError as exc:
             raise self._refined(entity, "create", exc) from exc
+        except OutcomeUnknownError:
+            self._lists.doubt(entity)
+            raise
         try:
             return self._written(entity, self._one(response, entity))
         except MalformedReplyError as exc:
+            self._lists.doubt(entity)
             # the ERP took the POST (2xx) but its answer names no usable record: the record may exist, so
             # it is reconciled by our origin marker before anything is created again
             raise OutcomeUnknownError(f"The ERP accepted the {entity} create but its reply is malformed: {exc}",
@@ -301,6 +283,8 @@ class RestErpConnector:
         results: list[BatchItemResult] = []
         for chunk in chunked(bodies, self.options.list_create_max):
             results += create_list(self, entity, chunk, len(results))
+        if any(isinstance(r.error, OutcomeUnknownError) for r in results):
+            self._lists.doubt(entity)
         return results
 
     def _create_body(self, payload: Mapping[str, Any], origin: Origin | None, txn_id: str | None) -> dict[str, Any]:

@@ -4,7 +4,8 @@ The dialect promises only `page`, `per_page` and `updated_since`; lookups by id,
 send `?field=value` and filter the reply again on this side. A server that ignores the filter answers with rows
 that do not match it: then every lookup would page through the whole list. Once that is seen for an entity, its
 list is read once (for the connector's life: one run) and every later lookup of the entity is answered from
-that copy, kept current with what this connector itself creates and updates. The run's log says so once.
+that copy, kept current with what this connector itself creates and updates (and read again after a create
+whose outcome is unknown). The run's log says so once, in words an admin acts on.
 """
 
 from __future__ import annotations
@@ -12,10 +13,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from erpsync_gui.records import Record
 
 log = logging.getLogger("erpsync.connectors.rest")
+#: the run's log line when a server ignores a lookup filter: what it means and what to do
+IGNORED_FILTER = ("the ERP ignores the %r filter of %s: it answers lookups with its whole list. Records are still "
+                  "matched right: this run read its %d records once and looks them up in that copy, but every run "
+                  "starts with a read of the whole list, which grows slow as the ERP grows. Ask the ERP's vendor "
+                  "to support filtering %s by %s")
+
+
+#: the longest query string a lookup sends by default: servers commonly refuse request lines over 8 KB
+LOOKUP_QUERY_MAX = 6000
+
+
+def value_chunks(name: str, values: Iterable[str], most: int, budget: int = LOOKUP_QUERY_MAX) -> Iterator[list[str]]:
+    """`values` in as few lookups as fit: at most `most` a lookup (one reply page), and at most `budget`
+    characters of `name=value&` each, so a batch of the engine is one request however large it is."""
+    chunk: list[str] = []
+    used = 0
+    for value in values:
+        cost = len(name) + len(quote(value, safe="")) + 2
+        if chunk and (used + cost > budget or len(chunk) >= most):
+            yield chunk
+            chunk, used = [], 0
+        chunk.append(value)
+        used += cost
+    if chunk:
+        yield chunk
 
 
 class FilterlessLists:
@@ -23,7 +50,8 @@ class FilterlessLists:
 
     def __init__(self, read_all: Callable[[str], Iterable[Record]]) -> None:
         self._read_all = read_all
-        self._lists: dict[str, dict[str, Record]] = {}
+        #: None: the list is to be read again before it answers
+        self._lists: dict[str, dict[str, Record] | None] = {}
 
     def ignored(self, entity: str) -> bool:
         return entity in self._lists
@@ -34,20 +62,29 @@ class FilterlessLists:
             return
         records = {r.id: r for r in self._read_all(entity)}
         self._lists[entity] = records
-        log.warning("the ERP ignores the %r filter of %s: lookups are answered from one read of its %d records "
-                    "for this run instead of one read of the whole list per batch", parameter, entity, len(records))
+        log.warning(IGNORED_FILTER, parameter, entity, len(records), entity, parameter)
 
     def records(self, entity: str) -> Iterator[Record]:
-        return iter(list(self._lists.get(entity, {}).values()))
+        if self._lists.get(entity) is None and entity in self._lists:
+            self._lists[entity] = {r.id: r for r in self._read_all(entity)}  # read again after a doubt
+        return iter(list((self._lists.get(entity) or {}).values()))
+
+    def doubt(self, entity: str) -> None:
+        """A create's outcome is unknown: the copy may lack a record the server now holds, so the list is read
+        again before the copy answers the next lookup."""
+        if entity in self._lists:
+            self._lists[entity] = None
 
     def put(self, entity: str, record: Record) -> None:
         """A record this connector wrote, as the server gave it back: later lookups see it."""
-        if entity in self._lists:
-            self._lists[entity][record.id] = record
+        records = self._lists.get(entity)
+        if records is not None:
+            records[record.id] = record
 
     def drop(self, entity: str, record_id: str) -> None:
-        if entity in self._lists:
-            self._lists[entity].pop(record_id, None)
+        records = self._lists.get(entity)
+        if records is not None:
+            records.pop(record_id, None)
 
 
 def lookup(lists: FilterlessLists, list_pages: Callable[[list, int], Iterable[Any]], entity: str, parameter: str,

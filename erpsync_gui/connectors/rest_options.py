@@ -33,14 +33,15 @@ class RestOptions(BaseModel):
     send_if_match: StrictBool = True
     archive_field: FieldName | Literal[""] = Field("active", description="the flag an archive sets to false")
     list_create: StrictBool = Field(
-        False, description="the ERP takes several records in one POST: the body is a JSON list of records and "
-        "the reply's list member holds one item per record sent, in the same order, each either the created "
-        "record or an error object {\"error\": text, \"status\": the HTTP status that record alone would get, "
-        "\"existing_id\" with a 409}; an item that is an error object was not created. A reply with another "
-        "number of items leaves every record of the list unconfirmed (found again by its origin marker before "
-        "it is sent again). Off: one POST per record, the only create the dialect promises")
-    list_create_max: int = Field(100, ge=1, le=1000,
-                                 description="records per list POST when list_create is on, from 1 to 1000")
+        False, description="the ERP takes a JSON list of records in one POST and answers with one item per record, "
+        "in order, in its list member: the created record, or {\"error\": text, \"status\": code} for one it did "
+        "not create. Off: one POST per record, all the dialect promises")
+    list_create_max: int = Field(100, ge=1, le=1000, description="records per list POST, from 1 to 1000 (a batch "
+                                 "larger than this goes as several lists)")
+    lookup_query_max: int = Field(
+        6000, ge=200, le=16000, description="the longest query string of one lookup, in characters (200 to "
+        "16000): a batch's lookup goes in one request when it fits; lower it for a server that refuses long URLs "
+        "(IIS takes 2048 by default)")
 
     @field_validator("api_path")
     @classmethod

@@ -31,10 +31,13 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list
     keys = [row[key_at] for row in rows]
     tz = et.tz
     children = {child.name: _children(conn, child, keys, tz) for child in et.children}
-    dated = _dated(et.table.columns)
+    # a datetime comes only from a date or time column: the other columns' values are taken as they are
+    dated = [n for n in names if n in _dated(et.table.columns)]
     records = []
     for row, key in zip(rows, keys, strict=True):
-        data: dict[str, Any] = {n: _read_value(v, n in dated, tz) for n, v in zip(names, row, strict=True)}
+        data: dict[str, Any] = dict(zip(names, row, strict=True))
+        for n in dated:
+            data[n] = _read_value(data[n], True, tz)
         for name, grouped in children.items():
             data[name] = grouped.get(str(key), [])
         updated = row[updated_at] if updated_at is not None else None

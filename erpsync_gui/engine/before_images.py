@@ -22,7 +22,14 @@ class _Before:
     values: dict[str, Any]
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    """What the value reads back as from JSON (the before-image columns are JSON): a flat dict of text keys and
+    plain values is that already."""
+    if type(value) is dict and set(map(type, value.values())) <= _PLAIN and all(type(k) is str for k in value):
+        return dict(value)
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 

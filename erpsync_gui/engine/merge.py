@@ -10,9 +10,7 @@ it) or ask (the pair waits for a person, nothing of it is written).
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -21,6 +19,7 @@ from erpsync_gui.engine import policy as policies
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError
 from erpsync_gui.mapping import EntityMapping, LookupResolver
+from erpsync_gui.mapping.checksum import field_digest
 from erpsync_gui.mapping.spec import FieldMap
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.link import Link
@@ -30,19 +29,18 @@ from erpsync_gui.store.snapshots import Snapshot, stamp
 SYNCED = frozenset({Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE})
 
 
-def _digest(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
-def snapshot_of(mapping: EntityMapping, crm: Record, erp: Record, link: Link) -> Snapshot:
-    """The pair's base as of now (the link's last sync time must already be set)."""
+def snapshot_of(mapping: EntityMapping, crm: Record, erp: Record, link: Link,
+                canonical: Callable[[Side, Record], Mapping[str, Any]] | None = None) -> Snapshot:
+    """The pair's base as of now (the link's last sync time must already be set). `canonical` gives a record's
+    canonical form (a batch's memo), by default the mapping's."""
+    canon = canonical or (lambda side, record: mapping.canonical(side, record.data))
     return Snapshot(stamp(link.last_synced_at), {
-        side.value: {name: _digest(value) for name, value in mapping.canonical(side, record.data).items()}
+        side.value: {name: field_digest(value) for name, value in canon(side, record).items()}
         for side, record in ((Side.CRM, crm), (Side.ERP, erp))})
 
 
-def snapshots_of(mapping: EntityMapping, items: Sequence[PlanItem]) -> list[tuple[Link, Snapshot]]:
+def snapshots_of(mapping: EntityMapping, items: Sequence[PlanItem],
+                 canonical: Callable[[Side, Record], Mapping[str, Any]] | None = None) -> list[tuple[Link, Snapshot]]:
     """Snapshots of the pairs a batch left in step, each with its link (whose id may come at commit)."""
     out = []
     for item in items:
@@ -51,7 +49,7 @@ def snapshots_of(mapping: EntityMapping, items: Sequence[PlanItem]) -> list[tupl
             continue
         crm, erp = (item.source, item.target) if item.source_side is Side.CRM else (item.target, item.source)
         if crm.data and erp.data:
-            out.append((link, snapshot_of(mapping, crm, erp, link)))
+            out.append((link, snapshot_of(mapping, crm, erp, link, canonical)))
     return out
 
 
@@ -91,7 +89,7 @@ def decide_fields(mapping: EntityMapping, crm: Record, erp: Record, base: Snapsh
     for row in mapping.fields:
         if not _differs(mapping, row, crm, erp, to_erp, to_crm):
             continue
-        changed = {side: base is None or base.digest(side, row.name_on(side)) != _digest(canon[side].get(
+        changed = {side: base is None or base.digest(side, row.name_on(side)) != field_digest(canon[side].get(
             row.name_on(side))) for side in Side}
         if changed[Side.CRM] != changed[Side.ERP]:
             winner = Side.CRM if changed[Side.CRM] else Side.ERP

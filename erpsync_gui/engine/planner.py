@@ -20,6 +20,7 @@ from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError, OutcomeUnknownError
 from erpsync_gui.mapping import EntityMapping, LookupResolver
+from erpsync_gui.mapping.checksum import checksum_of
 from erpsync_gui.records import Direction, Origin, Record, Side
 from erpsync_gui.store import snapshots
 from erpsync_gui.store.link import Link
@@ -29,18 +30,27 @@ from erpsync_gui.timeutil import aware_utc
 
 
 class Checksums:
-    """Each record's checksum computed once per batch (planning and bookkeeping both need it)."""
+    """Each record's canonical form and checksum computed once per batch (planning, bookkeeping and the merge
+    snapshots all need them)."""
 
     def __init__(self, mapping: EntityMapping) -> None:
         self.mapping = mapping
-        # the record is kept with its value so its id() cannot be reused while the memo lives
+        # the record is kept with its values so its id() cannot be reused while the memo lives
         self._memo: dict[tuple[int, Side], tuple[Record, str]] = {}
+        self._canon: dict[tuple[int, Side], tuple[Record, dict[str, Any]]] = {}
+
+    def canonical(self, side: Side, record: Record) -> dict[str, Any]:
+        key = (id(record), side)
+        hit = self._canon.get(key)
+        if hit is None:
+            hit = self._canon[key] = (record, self.mapping.canonical(side, record.data))
+        return hit[1]
 
     def of(self, side: Side, record: Record) -> str:
         key = (id(record), side)
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = (record, self.mapping.checksum(side, record.data))
+            hit = self._memo[key] = (record, checksum_of(self.canonical(side, record)))
         return hit[1]
 
 

@@ -420,7 +420,7 @@ class _Run:
             # stop, but keep what this batch already wrote (without moving the cursor)
             partial = applier.partial_commit(items)
             partial.pending_deletes = queued
-            self._safety_nets(partial, items, taken)
+            self._safety_nets(partial, items, taken, applier.ctx.checksums)
             self.state.commit(partial)
             self._count(items)
             raise
@@ -429,12 +429,12 @@ class _Run:
         for outcome in commit.outcomes:
             if outcome["action"] == "deleted" and (outcome["crm_id"], outcome["erp_id"]) in told:
                 outcome["message"] = told[(outcome["crm_id"], outcome["erp_id"])]
-        self._safety_nets(commit, items, taken)
+        self._safety_nets(commit, items, taken, applier.ctx.checksums)
         self.state.commit(commit)
 
-    def _safety_nets(self, commit: BatchCommit, items: list[PlanItem], taken: dict) -> None:
+    def _safety_nets(self, commit: BatchCommit, items: list[PlanItem], taken: dict, checksums: Checksums) -> None:
         """What undo and the merge policy need of a batch: its writes' before-images, its pairs' bases."""
-        commit.snapshots = snapshots_of(self.p.mapping, items)
+        commit.snapshots = snapshots_of(self.p.mapping, items, checksums.canonical)
         commit.before_images = before_images.rows(items, taken, run_id=self.run_id, profile_id=self.engine.profile_id,
                                                   entity=self.entity, now=self.engine.clock())
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from erpsync_gui.entities import ENTITIES
 from erpsync_gui.mapping.types import key, natural_scalar
-from erpsync_gui.records import Side
+from erpsync_gui.records import Direction, Side
 
 _NO_MAP: Mapping[str, Any] = MappingProxyType({})
 
@@ -61,6 +61,8 @@ class EntityFields:
     keys: tuple[str, ...] = ()
     #: the kind's own name of the entity (a module, a table) when it is not the product's
     name: str | None = None
+    #: how a site lifts what the kind requires of each line, for the wizard's reason ("" when it cannot)
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,10 @@ class PairMapping:
     match_keys: tuple[str, ...]
     crm_name: str | None = None
     erp_name: str | None = None
+    #: the only way records can flow, when one side needs a field the other does not hold (None: either way)
+    direction: Direction | None = None
+    #: why, in words for the wizard ("" when records can flow both ways)
+    reason: str = ""
 
 
 def held(name: str, type_: str = "text", **extra: Any) -> Held:
@@ -94,9 +100,10 @@ def text(name: str, **extra: Any) -> Held:
     return Held(name, "text", **extra)
 
 
-def entity(fields: Mapping[str, Held], keys: Sequence[str] = (), name: str | None = None) -> EntityFields:
+def entity(fields: Mapping[str, Held], keys: Sequence[str] = (), name: str | None = None, hint: str = ""
+           ) -> EntityFields:
     """EntityFields from a {common name: held} mapping, in its order."""
-    return EntityFields(tuple(fields.items()), tuple(keys), name)
+    return EntityFields(tuple(fields.items()), tuple(keys), name, hint)
 
 
 def compose(crm: KindPresets, erp: KindPresets) -> dict[str, PairMapping]:
@@ -109,8 +116,36 @@ def compose(crm: KindPresets, erp: KindPresets) -> dict[str, PairMapping]:
         rows = compose_rows(c.fields, e.fields)
         if not rows:
             continue
-        out[name] = PairMapping(name, tuple(rows), _match_keys(c, e, rows), c.name, e.name)
+        erp_needs, crm_needs = unfed(e.fields, c.fields), unfed(c.fields, e.fields)
+        if erp_needs and crm_needs:
+            continue  # neither side can write the other's records
+        direction, reason = None, ""
+        words = name.replace("_", " ").rstrip("s")
+        if erp_needs:
+            direction = Direction.IMPORT
+            reason = (f"ERP → CRM only: the ERP needs {' and '.join(erp_needs)} on every {words} line, which the "
+                      f"CRM's {words} lines do not hold{'; ' + e.hint if e.hint else ''}")
+        elif crm_needs:
+            direction = Direction.EXPORT
+            reason = (f"CRM → ERP only: the CRM needs {' and '.join(crm_needs)} on every {words} line, which the "
+                      f"ERP's {words} lines do not hold{'; ' + c.hint if c.hint else ''}")
+        out[name] = PairMapping(name, tuple(rows), _match_keys(c, e, rows), c.name, e.name, direction, reason)
     return out
+
+
+def unfed(target: Sequence[tuple[str, Held]], source: Sequence[tuple[str, Held]], within: str = "") -> list[str]:
+    """The required fields of `target`'s document lines (as `lines.<field>`) that no line field of `source`
+    gives a value: every document written to that side would be refused (an SAP line without its ItemCode).
+    A record's own required fields are left to the record: a value may be missing on some records only."""
+    given = dict(source)
+    missing: list[str] = []
+    for common, h in target:
+        s = given.get(common)
+        if within and h.required and h.target and (s is None or not s.source):
+            missing.append(h.field)
+        elif h.type == "lines" and s is not None and s.source:
+            missing += unfed(h.lines, s.lines, f"{within}{h.field}.")
+    return missing
 
 
 def compose_rows(crm: Sequence[tuple[str, Held]], erp: Sequence[tuple[str, Held]]) -> list[dict[str, Any]]:

@@ -23,6 +23,8 @@ from pathlib import Path
 
 SHOWN = "Main window shown"
 TIMEOUT_S = 120.0
+#: how long after the window is shown a later line may still come
+LATER_LINES_WAIT_S = 30.0
 
 
 def bundle_size(folder: Path) -> int:
@@ -41,17 +43,25 @@ def start_xvfb() -> tuple[subprocess.Popen, str] | None:
     return xvfb, f":{number}"
 
 
-def launch_to_shown(app: Path, data_dir: Path, env: dict[str, str]) -> float:
-    """Seconds from starting the process to the window's first paint, read from the app's log file."""
+def launch_to_lines(command: list[str], data_dir: Path, env: dict[str, str], lines: tuple[str, ...] = (SHOWN,),
+                    cwd: Path | None = None) -> dict[str, float]:
+    """Seconds from starting `command` to each of `lines` appearing (once more) in the app's log file; a line the
+    app never writes is left out once the first one has come and the process has had a moment to write it."""
     log_file = data_dir / "logs" / "erpsync-gui.log"
-    already = log_file.read_text(encoding="utf-8").count(SHOWN) if log_file.exists() else 0
+    text = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+    already = {line: text.count(line) for line in lines}
+    found: dict[str, float] = {}
     started = time.perf_counter()
-    process = subprocess.Popen([str(app), "--data-dir", str(data_dir)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - started < TIMEOUT_S:
-            if log_file.exists() and log_file.read_text(encoding="utf-8").count(SHOWN) > already:
-                return time.perf_counter() - started
+            text = log_file.read_text(encoding="utf-8") if log_file.exists() else ""
+            now = time.perf_counter() - started
+            for line in lines:
+                if line not in found and text.count(line) > already[line]:
+                    found[line] = now
+            if len(found) == len(lines) or (found and now - min(found.values()) > LATER_LINES_WAIT_S):
+                return found
             if process.poll() is not None:
                 raise SystemExit(f"the app ended with code {process.returncode} before showing its window")
             time.sleep(0.005)
@@ -59,6 +69,11 @@ def launch_to_shown(app: Path, data_dir: Path, env: dict[str, str]) -> float:
     finally:
         process.kill()
         process.wait(timeout=30)
+
+
+def launch_to_shown(app: Path, data_dir: Path, env: dict[str, str]) -> float:
+    """Seconds from starting the process to the window's first paint, read from the app's log file."""
+    return launch_to_lines([str(app), "--data-dir", str(data_dir)], data_dir, env)[SHOWN]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,15 @@ What it does, and the source of each fact:
   `{"Fault": {"Error": [{"Message", "Detail", "code", "element"}], "type"}, "time"}` with HTTP 400;
   duplicate DisplayName / Item Name 6240, duplicate DocNumber 6210 or 6140 (`duplicate_doc_code`), Object Not
   Found 610 (developer.intuit.com/hub/blog/2017/06/08/top-quickbooks-online-api-errors...; handling-common-errors).
+- Items (developer.intuit.com .../api/accounting/all-entities/item, as its field notes are copied in public
+  code): `Type` is "required when minor version 4 is specified" (Inventory, Service, NonInventory; Fault 2020
+  here); an Inventory item needs `QtyOnHand`, `InvStartDate` and `AssetAccountRef` ("Required for Inventory item
+  types"), `IncomeAccountRef` ("Required for Inventory and Service item types") and `ExpenseAccountRef`, and
+  `TrackQtyOnHand` (else Fault 6000 "if Track quantity on hand is turned off, the item cannot be of type
+  Inventory", quoted in intuit/QuickBooks-V3-DotNET-SDK issue 10); an account reference names an Account (else
+  2500 "Invalid Reference Id"). The company holds the sandbox's accounts: "Services" (Income, ServiceFeeIncome,
+  Id 1), "Sales of Product Income" (SalesOfProductIncome), "Cost of Goods Sold" and "Inventory Asset"; `GET
+  query` reads them, `account_id(name)` gives a test their Id.
 - `POST batch` with `BatchItemRequest` items (`bId`, `operation`, object or `Query`), answered by
   `BatchItemResponse` items matched by `bId`, here in reverse order (execution order is not guaranteed); at most
   30 items (limits page: "recommended maximum ... 30"; the batch page says 10).
@@ -35,7 +44,10 @@ that public issue reports show (no Retry-After); the 401 body; HTTP 400 for a st
 MAXRESULTS above 1,000, for a changedSince older than 30 days, for a minor version below 75 and for a batch of
 more than 30 items; that CDC keeps its newest objects when it cuts a reply; Customer and Item deletion refused
 (they are made inactive instead) and inactive ones reported by CDC as updates; case-insensitive name matches;
-ties of ORDERBY broken by Id.
+ties of ORDERBY broken by Id; that a sales item may leave out ExpenseAccountRef (the reference says it is
+"Required for Inventory, NonInventory, and Service item types", yet public samples create Service and NonInventory
+items with IncomeAccountRef alone), so a NonInventory item here needs an income or an expense account; the Ids of
+the sandbox's accounts other than "Services"; that the account rules apply to creates only.
 """
 
 from __future__ import annotations
@@ -58,8 +70,16 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 ZONE = timezone(timedelta(hours=-7))
-ENTITIES = ("Customer", "Item", "Invoice", "Payment", "Estimate")
-NAME_LISTS = {"Customer": "DisplayName", "Item": "Name"}
+ENTITIES = ("Customer", "Item", "Invoice", "Payment", "Estimate", "Account")
+NAME_LISTS = {"Customer": "DisplayName", "Item": "Name", "Account": "Name"}
+ITEM_TYPES = ("Service", "Inventory", "NonInventory")
+#: the sandbox company's chart of accounts, as far as items use it: Id, Name, AccountType, AccountSubType
+ACCOUNTS = (("1", "Services", "Income", "ServiceFeeIncome"),
+            ("79", "Sales of Product Income", "Income", "SalesOfProductIncome"),
+            ("80", "Cost of Goods Sold", "Cost of Goods Sold", "SuppliesMaterialsCogs"),
+            ("81", "Inventory Asset", "Other Current Asset", "Inventory"))
+CLASSES = {"Income": "Revenue", "Cost of Goods Sold": "Expense", "Other Current Asset": "Asset"}
+ACCOUNT_REFS = ("IncomeAccountRef", "ExpenseAccountRef", "AssetAccountRef")
 TRANSACTIONS = ("Invoice", "Payment", "Estimate")
 THROTTLE_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<IntuitResponse time="{time}" '
                 'xmlns="http://schema.intuit.com/finance/v3"><Fault type="SERVICE"><Error code="3001"><Message>'
@@ -197,6 +217,10 @@ class QuickBooksFake:
 
     def __init__(self, *, clock: FakeClock | None = None, **state: Any) -> None:
         self.state = QboState(clock=clock or FakeClock(), **state)
+        with self.state.lock:
+            for rid, name, kind, sub in ACCOUNTS:
+                self._store("Account", {"Name": name, "AccountType": kind, "AccountSubType": sub,
+                                        "Classification": CLASSES[kind]}, rid=rid)
         self._server = _Server(self)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         daemon=True)
@@ -253,6 +277,11 @@ class QuickBooksFake:
             self.state.updated[entity].pop(rid, None)
             self.state.deleted[entity].append((rid, int(self.state.clock())))
 
+    def account_id(self, name: str) -> str:
+        """The Id of the company's account called `name`."""
+        with self.state.lock:
+            return next(a["Id"] for a in self.state.objects["Account"].values() if a["Name"] == name)
+
     def get(self, entity: str, rid: str) -> dict[str, Any] | None:
         with self.state.lock:
             found = self.state.objects[entity].get(rid)
@@ -278,9 +307,10 @@ class QuickBooksFake:
     def _now_text(self) -> str:
         return datetime.fromtimestamp(self.state.clock(), ZONE).isoformat(timespec="milliseconds")
 
-    def _store(self, entity: str, values: dict[str, Any], when: float | None = None) -> dict[str, Any]:
+    def _store(self, entity: str, values: dict[str, Any], when: float | None = None,
+               rid: str | None = None) -> dict[str, Any]:
         now = int(self.state.clock() if when is None else when)
-        rid = str(next(self.state.ids))
+        rid = rid or str(next(self.state.ids))
         obj = {**values, "Id": rid, "SyncToken": "0", "domain": "QBO", "sparse": False,
                "MetaData": {"CreateTime": stamp(now), "LastUpdatedTime": stamp(now)}}
         if entity in NAME_LISTS:
@@ -504,9 +534,8 @@ class QuickBooksFake:
             if taken is not None:
                 raise Fault("6240", "Duplicate Name Exists Error", "The name supplied already exists. : Another "
                             f"{entity.lower()} is already using this name. Please use a different name.")
-        if entity == "Item" and obj.get("Type") not in ("Service", "Inventory", "NonInventory"):
-            raise Fault("2020", "Required param missing, need to supply the required value for the API",
-                        "Required parameter Type is missing in the request", element="Type")
+        if entity == "Item":
+            self._check_item(obj, own)
         if entity in TRANSACTIONS:
             ref = (obj.get("CustomerRef") or {}).get("value")
             customer = self.state.objects["Customer"].get(str(ref)) if ref is not None else None
@@ -530,6 +559,30 @@ class QuickBooksFake:
         if entity == "Payment" and obj.get("TotalAmt") is None:
             raise Fault("2020", "Required param missing, need to supply the required value for the API",
                         "Required parameter TotalAmt is missing in the request", element="TotalAmt")
+
+    def _check_item(self, obj: dict[str, Any], own: str | None) -> None:
+        kind = obj.get("Type")
+        if kind not in ITEM_TYPES:
+            raise _missing("Type")
+        if own is not None:
+            return
+        if kind == "Inventory" and not obj.get("TrackQtyOnHand"):
+            raise Fault("6000", "A business validation error has occurred while processing your request",
+                        "Business Validation Error: When you create an item, if Track quantity on hand is turned off, "
+                        "the item cannot be of type Inventory.")
+        needed = {"Inventory": ("QtyOnHand", "InvStartDate", "AssetAccountRef", "IncomeAccountRef",
+                                "ExpenseAccountRef"), "Service": ("IncomeAccountRef",)}.get(kind, ())
+        for name in needed:
+            if obj.get(name) in (None, "", {}, False):
+                raise _missing(name)
+        if kind == "NonInventory" and not (obj.get("IncomeAccountRef") or obj.get("ExpenseAccountRef")):
+            raise _missing("IncomeAccountRef")
+        for name in ACCOUNT_REFS:
+            ref = obj.get(name)
+            account = (ref or {}).get("value") if isinstance(ref, dict) else ref
+            if ref is not None and str(account) not in self.state.objects["Account"]:
+                raise Fault("2500", "Invalid Reference Id", f"Invalid Reference Id : Account {account!r}",
+                            element=name)
 
     def _write(self, entity: str, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -602,6 +655,11 @@ class QuickBooksFake:
             except Fault as fault:
                 answers.append({"bId": bid, "Fault": fault.body})
         return {"BatchItemResponse": list(reversed(answers))}
+
+
+def _missing(name: str) -> Fault:
+    return Fault("2020", "Required param missing, need to supply the required value for the API",
+                 f"Required parameter {name} is missing in the request", element=name)
 
 
 def _split(text: str, word: str) -> list[str]:

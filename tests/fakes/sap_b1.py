@@ -17,7 +17,12 @@ https://help.sap.com/doc/138a52ba164b4c3197ff4d19621400a3/10.0/en-US/4e330dc6172
   only [guide §3.7.5].
 - POST creates answer 201 with the entity, ETag and Location [guide §3.5.1, §5.2.1]; PATCH answers 204
   and merges collections [guide §3.5.3]; DELETE /BusinessPartners('c1') answers 204, a document's DELETE
-  400 -5006 "The requested action is not supported for this object." [guide §3.5.4]; a stale If-Match
+  400 -5006 "The requested action is not supported for this object." [guide §3.5.4]; a document is of items
+  (DocType dDocument_Items, the default, each line with its ItemCode: "Item number is missing; specify an item
+  number [DocumentLines.ItemCode][line: 4]", seen on a real v1 server) or of services (dDocument_Service, each
+  line an ItemDescription booked to a G/L account, AccountCode, for its LineTotal; the line fields are in the
+  guide's document sample [guide §3.6], the service form in many clients' payloads); a created document gets
+  the LineTotal and DocTotal SAP computes; a stale If-Match
   answers 412 with code -2039 [guide §5]; a missing key 404 with -2028; a taken key 400 with -10 [guide §3.5.1].
 - POST /$batch with one changeset: run in order, all-or-nothing; on a failure the changeset is rolled
   back and the reply holds one plain application/http part with that error [guide §3.10]; 202 in v1,
@@ -31,7 +36,9 @@ page); v2 answers the 301 error in its own shape; collection entries carry `@oda
 the missing-Content-ID error text; entity fields of ItemGroups, Warehouses and IncomingPayments; how a
 PATCH matches collection lines (here: by LineNum / InternalCode, else appended); DELETE of Items as of
 BusinessPartners; a partner used in documents refused with 400 -10 and this fake's own words; archiving
-as `Frozen = tYES` (the client's "Inactive").
+as `Frozen = tYES` (the client's "Inactive"); the words of the refusal of a service line without AccountCode
+("Enter a G/L account", with the "[DocumentLines.AccountCode][line: N]" suffix clients strip from SAP's
+messages); that a service line keeps the Quantity and UnitPrice it was sent.
 
 Test helpers act as a person in SAP would (`add`, `edit`, `get`, `records`, `bulk_add`), and fault
 switches: `expire_sessions()`, `expire_after(n)`, `reject(entity_set, field, value, message)`,
@@ -256,10 +263,18 @@ class SapB1Fake:
                 if body.get("CardCode") not in self.data["BusinessPartners"]:
                     raise FakeError(400, -10, f"Invalid BP code [{DOCS[entity_set]}.CardCode] , "
                                     f"'{body.get('CardCode')}'")
+                service = body.get("DocType") in ("dDocument_Service", "S")
                 for number, line in enumerate(body.get("DocumentLines") or [], start=1):
-                    if not line.get("ItemCode"):
+                    if service and not line.get("AccountCode"):
+                        raise FakeError(400, -10, f"Enter a G/L account [DocumentLines.AccountCode][line: {number}]")
+                    if not service and not line.get("ItemCode"):
                         raise FakeError(400, -10, "Item number is missing; specify an item number "
                                         f"[DocumentLines.ItemCode][line: {number}]")
+                if "DocumentLines" in body:
+                    body = {"DocType": "dDocument_Items", **body, "DocumentLines": [_totalled(line) for line in
+                                                                                  body["DocumentLines"]]}
+                    body.setdefault("DocTotal", round(sum(line.get("LineTotal") or 0 for line in body["DocumentLines"]),
+                                                      2))
             elif body.get(key_field) in (None, ""):
                 raise FakeError(400, -10, f"Enter {key_field}")
             return self.add(entity_set, body)
@@ -311,3 +326,10 @@ class SapB1Fake:
 
     def restore(self, saved: tuple[Any, ...]) -> None:
         self.data, self.versions, self.counters = saved
+
+
+def _totalled(line: dict[str, Any]) -> dict[str, Any]:
+    """A document line with the LineTotal SAP computes (quantity x unit price) when it was sent none."""
+    if line.get("LineTotal") is None and line.get("Quantity") is not None and line.get("UnitPrice") is not None:
+        return {**line, "LineTotal": round(float(line["Quantity"]) * float(line["UnitPrice"]), 2)}
+    return dict(line)

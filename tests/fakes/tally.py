@@ -25,7 +25,9 @@ Sources, and the behaviour each gives:
 - Stock lines as well-used clients write and read them (TallyConnector's and several public clients'
   voucher builders and their test fixtures): ACTUALQTY / BILLEDQTY "2 Nos" (the number, then the unit;
   Tally pads it with a leading space), RATE "100.00/Nos"; the import error "Voucher totals do not
-  match!" for a voucher whose debits and credits differ (reported by many clients).
+  match!" for a voucher whose debits and credits differ (reported by many clients); a party's ledger entry
+  allocated bill-wise (BILLALLOCATIONS.LIST with NAME, the bill, and BILLTYPE "New Ref" on the invoice,
+  "Agst Ref" on the receipt that settles it), a list inside the entry, which is kept and exported as sent.
 UNVERIFIED, chosen here: the bare <RESPONSE> reply form (switch `reply_root`, from a client's test
 constant); the text "Could not set 'SVCurrentCompany' to '<name>'" for a closed or unknown company
 (several clients report it); the line error texts ("Parent group 'X' does not exist", 'Ledger "X" is not

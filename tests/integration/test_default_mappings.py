@@ -179,3 +179,24 @@ def test_zoho_crm_and_quickbooks_sync_clients_products_and_invoices_with_lines(s
             assert _link_state(runner, Side.ERP, customer) == "deleted"
             assert invoice["id"] in {i["id"] for i in zoho.records("Invoices")}
             assert "Zoho Customer" in {c["DisplayName"] for c in qbo.state.objects["Customer"].values()}
+
+
+def test_perfex_products_become_quickbooks_items_of_the_endpoint_type_with_its_income_account(
+        store, crm: PerfexCrm) -> None:
+    with crm.db.begin() as conn:
+        conn.execute(schema.ITEMS.insert(), [
+            {"description": "Espresso beans 1kg", "long_description": "", "rate": Decimal("18.50"), "unit": ""},
+            {"description": "Barista course", "long_description": "", "rate": Decimal("240.00"), "unit": ""}])
+    with QuickBooksFake() as qbo:
+        endpoint, secrets = _qbo_endpoint(qbo)
+        profile = wizard_profile("qbo", crm.endpoint(), endpoint, {"products": Direction.EXPORT})
+        with closing(crm.connector()) as sql, closing(QuickBooksConnector(profile.erp, secrets)) as erp:
+            runner = Runner(store, profile, sql, erp)
+            result = runner.run("products")
+            assert result.counts["inserted"] == 2, result.counts
+            items = {i["Name"]: i for i in qbo.state.objects["Item"].values()}
+            assert set(items) == {"Espresso beans 1kg", "Barista course"}
+            income = qbo.account_id("Sales of Product Income")
+            assert {(i["Type"], i["IncomeAccountRef"]["value"]) for i in items.values()} == {("NonInventory", income)}
+            assert items["Espresso beans 1kg"]["UnitPrice"] == 18.5
+            runner.settled("products")

@@ -199,3 +199,76 @@ def test_perfex_and_tally_sync_invoices_with_two_lines_both_ways(store, tmp_path
                                                                          LinkRow.state == "failed")).all()
             assert len(errors) == 1 and "Stock Item 'Consulting' does not exist" in str(errors[0])
     crm.close()
+
+
+def test_tally_receipts_reach_perfex_as_payments_of_the_invoice_they_settle(store, tmp_path: Path) -> None:
+    crm = PerfexCrm(tmp_path)
+    crm.add_currency("INR", "₹")
+    north = crm.add_client("Krishna Stores", city="Chennai")
+    with TallyFake() as tally:
+        tally.add_master("LEDGER", "Krishna Stores", PARENT="Sundry Debtors")
+        _stock(tally)
+        _sales(tally, "S/1", "Krishna Stores", [("Bolt M8", "10 Nos", "2.50/Nos", "25.00"),
+                                                 ("Cement", "2.5 Kgs", "40.00/Kgs", "100.00")])
+        # a receipt as Tally books it bill-wise: the party credited against the invoice's bill, cash debited
+        tally.add_voucher("Receipt", "20260510", "R/1", "Krishna Stores", **{"LEDGERENTRIES.LIST": [
+            {"LEDGERNAME": "Krishna Stores", "ISDEEMEDPOSITIVE": "No", "ISPARTYLEDGER": "Yes", "AMOUNT": "100.00",
+             "BILLALLOCATIONS.LIST": [{"NAME": "S/1", "BILLTYPE": "Agst Ref", "AMOUNT": "100.00"}]},
+            {"LEDGERNAME": "Cash", "ISDEEMEDPOSITIVE": "Yes", "AMOUNT": "-100.00"}]})
+        profile = wizard_profile("perfex-tally", crm.endpoint(), _window(tally),
+                                 {"clients": None, "invoices": None, "payments": None})
+        assert next(e for e in profile.entities if e.entity == "payments").direction is Direction.IMPORT
+        with closing(crm.connector()) as sql, closing(TallyConnector(profile.erp, {})) as erp:
+            runner = Runner(store, profile, sql, erp)
+            for entity in ("clients", "invoices", "payments"):
+                runner.run(entity)
+            invoice = next(i for i in crm.rows(schema.INVOICES) if i["clientid"] == north)
+            assert [(p["invoiceid"], p["amount"], str(p["date"])[:10]) for p in crm.rows(schema.PAYMENTS)] == [
+                (invoice["id"], Decimal("100.00"), "2026-05-10")]
+            for entity in ("clients", "invoices", "payments"):
+                runner.settled(entity)
+    crm.close()
+
+
+def test_smartcrm_orders_and_tally_sales_orders_name_their_items_by_link(store, tmp_path: Path) -> None:
+    crm = PerfexCrm(tmp_path)
+    crm.add_currency("INR", "₹")
+    north = crm.add_client("Krishna Stores", city="Chennai")
+    with TallyFake() as tally:
+        tally.add_master("LEDGER", "Krishna Stores", PARENT="Sundry Debtors")
+        _stock(tally)
+        tally.add_voucher("Sales Order", "20260504", "SO/1", "Krishna Stores", **{"ALLINVENTORYENTRIES.LIST": [
+            {"STOCKITEMNAME": "Cement", "ACTUALQTY": " 20 Kgs", "BILLEDQTY": " 20 Kgs", "RATE": "40.00/Kgs",
+             "AMOUNT": "800.00"},
+            {"STOCKITEMNAME": "Bolt M8", "ACTUALQTY": " 100 Nos", "BILLEDQTY": " 100 Nos", "RATE": "2.50/Nos",
+             "AMOUNT": "250.00"}]})
+        profile = wizard_profile("perfex-tally", crm.endpoint(), _window(tally),
+                                 {"clients": None, "products": None, "orders": Direction.BOTH})
+        with closing(crm.connector()) as sql, closing(TallyConnector(profile.erp, {})) as erp:
+            runner = Runner(store, profile, sql, erp)
+            runner.run("clients")
+            runner.run("products")
+            products = {r["description"]: r["id"] for r in crm.rows(schema.ITEMS)}
+            with crm.db.begin() as conn:  # a web shop order, as the Omni Sales module stores it
+                cart = conn.execute(schema.CART.insert().values(
+                    id_contact=0, name="Krishna Stores", address="", phone_number="", voucher="",
+                    order_number="WEB-1", userid=north, total="", sub_total="")).inserted_primary_key[0]
+                conn.execute(schema.CART_DETAIL.insert(), [
+                    {"product_id": products["Bolt M8"], "quantity": 12, "cart_id": cart, "product_name": "Bolt M8",
+                     "prices": 2.5, "sku": "", "prices_discount": 0},
+                    {"product_id": products["Cement"], "quantity": 5, "cart_id": cart, "product_name": "Cement",
+                     "prices": 41, "sku": "", "prices_discount": 0}])
+            runner.run("orders")
+            made = _sent(tally, "WEB-1")
+            assert (made["VOUCHERTYPENAME"], made["PARTYLEDGERNAME"]) == ("Sales Order", "Krishna Stores")
+            assert _tally_lines(made) == [("Bolt M8", "12 Nos", "12 Nos", "2.50/Nos", "30.00"),
+                                          ("Cement", "5 Kgs", "5 Kgs", "41.00/Kgs", "205.00")]
+            order = next(o for o in crm.rows(schema.CART) if o["order_number"] == "SO/1")
+            lines = sorted((r for r in crm.rows(schema.CART_DETAIL) if r["cart_id"] == order["id"]),
+                           key=lambda r: r["id"])
+            assert order["userid"] == north
+            assert [(r["product_id"], r["product_name"], r["quantity"]) for r in lines] == [
+                (products["Cement"], "Cement", 20.0), (products["Bolt M8"], "Bolt M8", 100.0)]
+            for entity in ("clients", "products", "orders"):
+                runner.settled(entity)
+    crm.close()

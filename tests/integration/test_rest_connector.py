@@ -112,7 +112,7 @@ def test_rate_limits_are_waited_out(sandbox: SandboxServer, make_rest_connector:
 # -- lookups ---------------------------------------------------------------------------------------
 
 def test_get_many_filters_by_id_in_chunks(sandbox: SandboxServer, make_rest_connector: Make) -> None:
-    connector = make_rest_connector()
+    connector = make_rest_connector(page_size_max=100)  # a lookup asks for at most one page of records
     found = connector.get_many("contacts", [str(i) for i in range(1, 151)] + ["99999"])
     assert sorted(found, key=int) == [str(i) for i in range(1, 151)]
     assert found["42"].get("id") == 42

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from erpsync_gui.records import Direction, Side
+from erpsync_gui.errors import OutcomeUnknownError
+from erpsync_gui.records import Direction, Origin, Side
 from tests.sync_harness import Harness
 
 
@@ -68,3 +69,40 @@ def test_a_record_created_after_the_list_was_read_is_found_by_the_next_lookup(ha
     found = connector.find_by_keys("clients", "customer_number", ["X1"])
     assert [r.id for r in found["X1"]] == [made.id] and _gets(harness) == before
     assert set(connector.get_many("clients", [made.id, "999999"])) == {made.id}
+
+
+def test_a_create_whose_outcome_is_unknown_is_found_by_the_next_lookup(harness):
+    for n in range(5):
+        harness.erp_create(customer_number=f"E{n}", company=f"Older {n}")
+    harness.sandbox.api.ignore_filters = True
+    connector = harness.connectors()[Side.ERP]
+    assert sorted(connector.find_by_keys("clients", "customer_number", ["E1"])) == ["E1"]  # the list is copied
+    harness.sandbox.faults.configure(drop_after_write=1.0)
+    with pytest.raises(OutcomeUnknownError):
+        connector.create("clients", {"customer_number": "X1", "company": "New"}, origin=Origin("erpsync", "77"))
+    harness.sandbox.faults.clear()
+    found = connector.find_by_origin("clients", "erpsync", ["77"])
+    assert found["77"].data["customer_number"] == "X1"
+
+
+def test_the_warning_says_what_it_means_and_what_to_do(harness, caplog):
+    harness.erp_create(customer_number="E1", company="Older")
+    harness.sandbox.api.ignore_filters = True
+    connector = harness.connectors()[Side.ERP]
+    with caplog.at_level(logging.WARNING, logger="erpsync"):
+        connector.find_by_origin("clients", "erpsync", ["1", "2"])
+        connector.find_by_keys("clients", "customer_number", ["E1"])
+    [warning] = [r.getMessage() for r in caplog.records if "ignores" in r.getMessage()]
+    assert "'external_id' filter of clients" in warning and "matched right" in warning
+    assert "whole list" in warning and "vendor" in warning
+
+
+def test_a_batch_of_two_hundred_is_looked_up_in_one_request_each_way(harness):
+    for n in range(300):
+        harness.erp_create(customer_number=f"E{n}", company=f"Older {n}")
+    connector = harness.connectors()[Side.ERP]
+    before = _gets(harness)
+    found = connector.find_by_keys("clients", "customer_number", [f"E{n}" for n in range(200)])
+    assert len(found) == 200 and _gets(harness) - before == 1
+    assert connector.find_by_origin("clients", "erpsync", [str(n) for n in range(200)]) == {}
+    assert _gets(harness) - before == 2

@@ -286,3 +286,19 @@ def test_tally_rates_and_quantities_are_written_in_the_unit() -> None:
     assert vouchers.format_rate(Decimal("0.125"), "Nos") == "0.125/Nos"
     assert vouchers.format_quantity(Decimal("4.000"), "Kgs") == "4 Kgs"
     assert vouchers.format_quantity(Decimal("10"), None) == "10"
+
+
+def test_a_voucher_given_another_party_alone_moves_the_partys_ledger_entry_too(tally: TallyFake, make: Make) -> None:
+    _debtors(tally, 2)
+    tally.add_master("STOCKITEM", "Bolt M8", BASEUNITS="Nos")
+    connector = make(from_date="2026-01-01", to_date="2026-12-31", chunk_days=366)
+    parties = {r.data["NAME"]: r.id for rs in connector.find_by_keys(
+        "clients", "NAME", ["Customer 1", "Customer 2"]).values() for r in rs}
+    made = connector.create("invoices", {
+        "DATE": "2026-03-10", "VOUCHERNUMBER": "S/7", "party_id": parties["Customer 1"],
+        "lines": [{"STOCKITEMNAME": "Bolt M8", "quantity": 4, "unit_rate": 2}]})
+    moved = connector.update("invoices", made.id, {"party_id": parties["Customer 2"]}, version=made.version)
+    assert (moved.data["PARTYLEDGERNAME"], moved.data["party_id"], moved.data["total"]) == (
+        "Customer 2", parties["Customer 2"], Decimal("8.00"))
+    stored = next(v for v in tally.vouchers() if v["GUID"] == made.id)
+    assert [(e["LEDGERNAME"], e["AMOUNT"]) for e in stored["LEDGERENTRIES.LIST"]] == [("Customer 2", "-8.00")]

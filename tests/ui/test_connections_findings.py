@@ -3,6 +3,8 @@ database misses, by name."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from erpsync_gui.records import Side
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 
@@ -85,3 +87,17 @@ def test_the_saved_message_does_not_move_the_forms(qtbot, ui_ctx, styled):
     assert page.message.isVisible() and page.message.text() == "Saved."
     qtbot.wait(50)  # the layout settles
     assert url.mapTo(page, QPoint(0, 0)).y() == before.y()  # not pushed down under the pointer
+
+
+def test_an_erp_that_ignores_lookup_filters_is_told_on_its_card(qtbot, ui_ctx):
+    ui_ctx.service.sandbox.start().api.ignore_filters = True
+    page = ConnectionsPage(ui_ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    with qtbot.waitSignal(page.tested, timeout=30_000):
+        qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
+    card = page.results[Side.ERP]
+    assert card.overall.level == "ok"  # it works, only slower
+    said = card.cause.text()
+    assert "ignores the external_id, customer_number and code filters" in said
+    assert "each run first reads the whole client list once" in said and "vendor" in said

@@ -13,7 +13,7 @@ from erpsync_gui.mapping.defaults import default_fields, default_match_keys
 from erpsync_gui.mapping.presets import KindPresets, compose, entity, held, text
 from erpsync_gui.mapping.product_presets import COMMON_FIELDS, LINE_FIELDS
 from erpsync_gui.profile import EndpointConfig, EntityConfig
-from erpsync_gui.records import Side
+from erpsync_gui.records import Direction, Side
 
 NAMED = ("tryton", "zoho", "quickbooks", "sap_b1", "tally", "payamgostar", "siagh", "sql", "rest")
 
@@ -112,3 +112,45 @@ def test_smartcrm_order_lines_get_sap_item_codes_from_the_product_link_and_keep_
     # the REST ERP's order lines hold no product code: its pair with smartcrm keeps the product defaults
     rest = pair_mappings(crm, _endpoint("rest", Side.ERP))["orders"]
     assert "sku" not in {r["crm"] for r in rest.fields[-1]["fields"]}
+
+
+def test_a_side_that_cannot_fill_a_required_line_field_only_receives_those_documents() -> None:
+    crm = KindPresets({"invoices": entity({"number": text("no"), "lines": held("lines", "lines", lines=(
+        ("description", text("text")), ("qty", held("qty", "number"))))})})
+    erp = KindPresets({"invoices": entity({"number": text("ref"), "lines": held("items", "lines", lines=(
+        ("description", text("label")), ("product_id", held("item", "lookup", lookup="products", required=True))))},
+        hint="set the item option")})
+    invoice = compose(crm, erp)["invoices"]
+    assert invoice.direction is Direction.IMPORT
+    assert invoice.reason == ("ERP → CRM only: the ERP needs item on every invoice line, which the CRM's invoice "
+                              "lines do not hold; set the item option")
+    # the CRM's own required line fields the ERP does not hold: CRM -> ERP only; a record's own required fields
+    # are left to each record
+    flipped = compose(KindPresets({"invoices": erp.entities["invoices"]}), KindPresets({"invoices": crm.entities[
+        "invoices"]}))["invoices"]
+    assert flipped.direction is Direction.EXPORT
+    both = compose(crm, KindPresets({"invoices": entity({"number": text("ref", required=True), "lines": held(
+        "items", "lines", lines=(("description", text("label")),))})}))["invoices"]
+    assert (both.direction, both.reason) == (None, "")
+
+
+def test_perfex_and_sap_invoices_flow_from_sap_unless_a_service_account_is_set() -> None:
+    for preset in ("perfex", "smartcrm"):
+        crm = _endpoint("sql", Side.CRM, preset=preset)
+        assert pair_mappings(crm, _endpoint("sap_b1", Side.ERP))["invoices"].direction is Direction.IMPORT
+        served = pair_mappings(crm, _endpoint("sap_b1", Side.ERP, service_account="4000"))["invoices"]
+        assert (served.direction, served.reason) == (None, "")
+    # a side whose lines name their item sends its orders: smartcrm's shop orders keep the product
+    orders = pair_mappings(_endpoint("sql", Side.CRM, preset="smartcrm"), _endpoint("sap_b1", Side.ERP))["orders"]
+    assert orders.direction is None
+
+
+@pytest.mark.parametrize("crm", ["zoho", "perfex", "smartcrm"])
+def test_tally_invoices_name_their_party_by_lookup_both_ways(crm: str) -> None:
+    endpoint = _endpoint("sql", Side.CRM, preset=crm) if crm != "zoho" else _endpoint("zoho", Side.CRM)
+    invoices = pair_mappings(endpoint, _endpoint("tally", Side.ERP))["invoices"]
+    assert invoices.direction is None
+    party = next(r for r in invoices.fields if r["erp"] == "party_id")
+    assert party["type"] == "lookup" and party["lookup"] == "clients" and "direction" not in party
+    lines = next(r for r in invoices.fields if r["type"] == "lines")
+    assert {s["erp"] for s in lines["fields"]} >= {"STOCKITEMNAME", "quantity", "unit_rate"}

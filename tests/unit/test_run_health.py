@@ -78,10 +78,11 @@ def test_a_refused_record_is_an_answer():
     assert watched.reached and watched.problem is None
 
 
-def test_a_failure_while_paging_is_seen():
+@pytest.mark.parametrize("read_ahead", [False, True])
+def test_a_failure_while_paging_is_seen(read_ahead):
     fake = Fake()
     fake.fail_on_page = RetryableError("read timed out")
-    watched = WatchedConnector(fake)
+    watched = WatchedConnector(fake, read_ahead=read_ahead)
     pages = watched.changes("clients", None, 50)
     assert next(pages).records[0].id == "1" and watched.reached
     with pytest.raises(RetryableError):

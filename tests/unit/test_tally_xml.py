@@ -94,6 +94,8 @@ def test_an_exported_voucher_becomes_a_flat_record_with_lines() -> None:
         b"<BATCHALLOCATIONS.LIST><GODOWNNAME>Main</GODOWNNAME></BATCHALLOCATIONS.LIST></ALLINVENTORYENTRIES.LIST>"
         b"<LEDGERENTRIES.LIST><LEDGERNAME>C1</LEDGERNAME><AMOUNT>25.00 Dr</AMOUNT></LEDGERENTRIES.LIST></VOUCHER>")
     data = to_data(SPECS["invoices"], node)
-    assert data == {"lines": [{"STOCKITEMNAME": "Bolt", "AMOUNT": Decimal("25.00")}],
+    # a list inside an entry (the line's batch allocations) is kept under its tag, flat
+    assert data == {"lines": [{"STOCKITEMNAME": "Bolt", "AMOUNT": Decimal("25.00"),
+                               "BATCHALLOCATIONS.LIST": [{"GODOWNNAME": "Main"}]}],
                     "ledger_entries": [{"LEDGERNAME": "C1", "AMOUNT": Decimal("-25.00")}],
                     "GUID": "g-1", "ALTERID": 12, "DATE": "2026-01-05"}

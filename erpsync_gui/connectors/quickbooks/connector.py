@@ -14,8 +14,9 @@ it holds, so it may be cut) makes the read a full compare instead. With `changes
 query `MetaData.LastUpdatedTime >= cursor` and report no deletes. Writing: creates in batches (`batch_size`,
 10 by default, at most 40 batch calls a minute), updates with `Id` + `SyncToken` + `"sparse": true` (a stale
 SyncToken, Fault 5010, is a StaleVersionError), deletes of transactions and archives (Active = false) of name
-lists. Limits: the "quickbooks" rate-limit preset (500 a minute, 10 a second, 10 at once per company); a 429
-waits `throttle_wait_s` (60 s) and is sent again.
+lists; a new Item without `Type` or income account gets the endpoint's `item_type` and `item_income_account`
+(else the company's matching Income account, items.py). Limits: the "quickbooks" rate-limit preset (500 a
+minute, 10 a second, 10 at once per company); a 429 waits `throttle_wait_s` (60 s) and is sent again.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from erpsync_gui.connectors.quickbooks.batch import run_batches
 from erpsync_gui.connectors.quickbooks.client import QboClient, quoted
 from erpsync_gui.connectors.quickbooks.entities import ENTITIES, Entity
 from erpsync_gui.connectors.quickbooks.errors import duplicate_field
+from erpsync_gui.connectors.quickbooks.items import NewItems
 from erpsync_gui.connectors.quickbooks.options import QuickBooksOptions
 from erpsync_gui.connectors.quickbooks.paging import changed_objects, where
 from erpsync_gui.connectors.quickbooks.shape import earlier, object_id, parse_time, to_record, unflatten, updated_text
@@ -78,6 +80,7 @@ class QuickBooksConnector:
         self._api: QboClient | None = None
         self._batch_limiter: RateLimiter | None = None
         self._check_problem: AuthError | None = None
+        self._new_items = NewItems(self.options)
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _auth(self) -> AuthSetup:
@@ -219,8 +222,9 @@ class QuickBooksConnector:
                txn_id: str | None = None) -> Record:
         spec = self._entity(entity)
         api = self._client()
+        body = self._completed(api, spec, [payload])[0]
         try:
-            reply = api.call("POST", spec.path, body=unflatten(payload), what=f"create of {spec.name}", entity=spec)
+            reply = api.call("POST", spec.path, body=unflatten(body), what=f"create of {spec.name}", entity=spec)
         except DuplicateError as exc:
             raise self._duplicate(spec, payload, exc, api.last_fault) from exc
         return to_record(reply.get(spec.name), spec, api.base)
@@ -230,14 +234,19 @@ class QuickBooksConnector:
                     txn_id: str | None = None) -> list[BatchItemResult]:
         spec = self._entity(entity)
         api = self._client()
-        outcome = run_batches(api, spec, "create", [unflatten(p) for p in payloads], size=self.options.batch_size,
-                              limiter=self._batch_limiter)
+        bodies = [unflatten(p) for p in self._completed(api, spec, payloads)]
+        outcome = run_batches(api, spec, "create", bodies, size=self.options.batch_size, limiter=self._batch_limiter)
         results = []
         for (result, fault), payload in zip(outcome, payloads, strict=True):
             if isinstance(result.error, DuplicateError):
                 result = BatchItemResult(result.index, error=self._duplicate(spec, payload, result.error, fault))
             results.append(result)
         return results
+
+    def _completed(self, api: QboClient, entity: Entity, payloads: Sequence[Mapping[str, Any]]
+                   ) -> Sequence[Mapping[str, Any]]:
+        """Create payloads with what QuickBooks requires of a new record and the mapping cannot know."""
+        return self._new_items.complete(api, payloads) if entity.name == "Item" else payloads
 
     def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
                version: str | None = None, txn_id: str | None = None) -> Record:

@@ -28,6 +28,12 @@ class QuickBooksOptions(BaseModel):
         "cdc", description="incremental reads by change data capture (deletes too) or by MetaData.LastUpdatedTime")
     cdc_days: int = Field(29, ge=1, le=30, description="how old a cursor CDC is asked for (it goes back 30 days)")
     throttle_wait_s: float = Field(60.0, ge=0, le=300, description="the wait after a 429 (Intuit: 60 s)")
+    item_type: Literal["NonInventory", "Service"] = Field(
+        "NonInventory", description="the Type of an Item created without one (QuickBooks requires it; Inventory "
+        "items also need stock accounts, a quantity and a start date, so they are left to the mapping)")
+    item_income_account: Annotated[str, StringConstraints(pattern=r"^\d{1,32}$")] | None = Field(
+        None, description="the Account Id an Item created without one posts its sales to; empty: the company's "
+        "active Income account of the item type's sub-type (SalesOfProductIncome, ServiceFeeIncome), else its first")
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any]) -> QuickBooksOptions:

@@ -45,6 +45,7 @@ from erpsync_gui.connectors.sap_b1.entities import (
 from erpsync_gui.connectors.sap_b1.errors import error_for, refined
 from erpsync_gui.connectors.sap_b1.options import SapB1Options, read_options
 from erpsync_gui.connectors.sap_b1.reader import KeysetReader
+from erpsync_gui.connectors.sap_b1.service import as_service
 from erpsync_gui.errors import (
     AuthError,
     CircuitOpenError,
@@ -207,7 +208,7 @@ class SapB1Connector:
         return spec
 
     def _body(self, spec: Spec, payload: Mapping[str, Any]) -> dict[str, Any]:
-        body = native(spec, payload)
+        body = as_service(spec.entity_set, native(spec, payload), self.options.service_account)
         if spec.name == "clients" and self.options.customers_only:
             body.setdefault("CardType", "cCustomer")
         return body

@@ -34,6 +34,11 @@ class SapB1Options(BaseModel):
     lookup_chunk: int = Field(20, ge=1, le=100, description="values per lookup filter (key eq a or key eq b ...)")
     customers_only: bool = Field(True, description="clients are business partners with CardType cCustomer")
     restarts: int = Field(3, ge=0, le=20, description="times one read starts again when records move under it")
+    service_account: str | None = Field(
+        None, min_length=1, max_length=15, pattern=r"^[^\x00-\x1f]+$",
+        description="G/L account (AccountCode) of service lines: a document from the other side whose lines name "
+                    "no item is written as a service document (DocType dDocument_Service) booked to it; empty: "
+                    "such documents are not sent to SAP")
 
     @field_validator("timezone")
     @classmethod

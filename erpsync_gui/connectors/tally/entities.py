@@ -9,7 +9,8 @@ PARTYGSTIN, DATE, VOUCHERNUMBER, PARTYLEDGERNAME ...), flat:
 - an address (ADDRESS.LIST) is one text with a line per address line, under ADDRESS;
 - a voucher's inventory entries are a list of flat dicts under `lines` (STOCKITEMNAME, ACTUALQTY,
   BILLEDQTY, RATE, AMOUNT ...) and its ledger entries one under `ledger_entries` (LEDGERNAME, AMOUNT,
-  ISDEEMEDPOSITIVE ...); a receipt's ledger entries are its `lines`.
+  ISDEEMEDPOSITIVE ...); a receipt's ledger entries are its `lines`; a list inside an entry (a ledger
+  entry's BILLALLOCATIONS.LIST, a stock line's ACCOUNTINGALLOCATIONS.LIST) is a list of flat dicts under its tag.
 The record id is the GUID, the version the ALTERID. Masters match by NAME.
 """
 
@@ -98,6 +99,19 @@ def _scalar(spec: Spec, tag: str, text: str) -> Any:
     return text
 
 
+def _entry(spec: Spec, node: etree._Element) -> dict[str, Any]:
+    """One list entry: its scalars, and the lists inside it (a ledger entry's BILLALLOCATIONS.LIST) as lists."""
+    entry: dict[str, Any] = {}
+    for child in node:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag.endswith(".LIST") and len(child):
+            entry.setdefault(child.tag, []).append(_entry(spec, child))
+        elif len(child) == 0:
+            entry[child.tag] = _scalar(spec, child.tag, _text(child))
+    return entry
+
+
 def to_data(spec: Spec, node: etree._Element) -> dict[str, Any]:
     """The flat record data of one exported object."""
     data: dict[str, Any] = {}
@@ -110,8 +124,7 @@ def to_data(spec: Spec, node: etree._Element) -> dict[str, Any]:
     for child in node:
         tag = child.tag if isinstance(child.tag, str) else ""
         if tag in list_of:
-            data[list_of[tag]].append({g.tag: _scalar(spec, g.tag, _text(g)) for g in child
-                                       if isinstance(g.tag, str) and len(g) == 0})
+            data[list_of[tag]].append(_entry(spec, child))
         elif tag == "ADDRESS.LIST":
             data["ADDRESS"] = "\n".join(_text(a) for a in child if _text(a))
         elif tag in ("NAME.LIST", "LANGUAGENAME.LIST"):

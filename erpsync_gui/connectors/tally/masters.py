@@ -1,8 +1,9 @@
-"""The ledgers and stock items vouchers name, kept by GUID and by NAME while a run lasts.
+"""The ledgers, stock items and sales invoices vouchers name, kept by GUID and by name while a run lasts.
 
-A voucher names its party and each stock line's item by NAME; the product knows them by id (the GUID). Each
-one is read from Tally once (in batches of names or ids) and kept until `clear()`: the connector clears it when
-a run starts reading and whenever it writes a master, so a rename is never answered from an old copy.
+A voucher names its party and each stock line's item by NAME, and a receipt the invoice it settles by that
+invoice's VOUCHERNUMBER; the product knows them by id (the GUID). Each one is read from Tally once (in batches
+of names or ids) and kept until `clear()`: the connector clears it when a run starts reading and whenever it
+writes a master, so a rename is never answered from an old copy.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ ByKeys = Callable[[str, str, Sequence[Any]], Mapping[str, list[Record]]]
 
 
 class Masters:
-    """GUID <-> record and NAME <-> record of the masters (entity "clients" or "products") vouchers name."""
+    """GUID <-> record and name <-> record of what vouchers name: "clients" and "products" by NAME, "invoices"
+    by VOUCHERNUMBER."""
 
     def __init__(self, by_ids: ByIds, by_keys: ByKeys) -> None:
         self._by_ids = by_ids
@@ -25,13 +27,17 @@ class Masters:
         self._ids: dict[tuple[str, str], Record | None] = {}
         self._names: dict[tuple[str, str], Record | None] = {}
 
+    @staticmethod
+    def _field(entity: str) -> str:
+        return "VOUCHERNUMBER" if entity == "invoices" else "NAME"
+
     def clear(self) -> None:
         self._ids.clear()
         self._names.clear()
 
     def _keep(self, entity: str, record: Record) -> None:
         self._ids[(entity, record.id)] = record
-        name = record.data.get("NAME")
+        name = record.data.get(self._field(entity))
         if isinstance(name, str) and name:
             self._names[(entity, name.casefold())] = record
 
@@ -41,7 +47,7 @@ class Masters:
                   if (entity, n.casefold()) not in self._names]
         if not wanted:
             return
-        found = self._by_keys(entity, "NAME", wanted)
+        found = self._by_keys(entity, self._field(entity), wanted)
         for name in wanted:
             hits = found.get(name) or []
             for record in hits:

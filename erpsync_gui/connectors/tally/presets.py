@@ -3,7 +3,8 @@
 connector puts it there). A sales invoice or order is found by its VOUCHERNUMBER; Tally names its party and
 its stock items by NAME, which the connector turns into the ids lookups carry (`party_id`, a line's
 `item_id`) and back, and a line's quantity and rate into numbers without their unit (`quantity`,
-`unit_rate`). A line's description is its stock item's name: where the other side names no product, the
+`unit_rate`); a receipt names the invoice it settles (`invoice_id`, from its bill allocation) and is read
+only. A line's description is its stock item's name: where the other side names no product, the
 item is found by that name. Tally computes the amounts; they are read, never written."""
 
 from __future__ import annotations
@@ -38,4 +39,8 @@ def presets(endpoint: EndpointConfig) -> KindPresets:
         "warehouses": entity({"name": text("NAME", required=True)}, keys=("name",)),
         "invoices": entity(_voucher(), keys=("number",)),
         "orders": entity(_voucher(), keys=("number",)),
+        # receipts come from Tally: the connector reads the invoice a receipt settles, but does not write bills
+        "payments": entity({"invoice_id": held("invoice_id", "lookup", lookup="invoices", target=False),
+                            "amount": held("total", "number", target=False),
+                            "date": held("DATE", "date", target=False)}),
     })

@@ -7,7 +7,10 @@ voucher read gains
   total      what the party owes: its own ledger entry's amount, positive (else the stock lines' sum)
 and each stock line (ALLINVENTORYENTRIES)
   item_id    the GUID of the stock item STOCKITEMNAME names
-  quantity   the number of ACTUALQTY (BILLEDQTY when it has none), unit its unit; unit_rate the number of RATE.
+  quantity   the number of ACTUALQTY (BILLEDQTY when it has none), unit its unit; unit_rate the number of RATE;
+and a receipt
+  invoice_id the GUID of the sales invoice its party entry's first bill allocation names (BILLALLOCATIONS.LIST
+             NAME: the invoice's VOUCHERNUMBER, which Tally's bill-wise details use as the bill's name).
 Written, the same fields become Tally's: party_id -> PARTYLEDGERNAME, item_id -> STOCKITEMNAME, quantity ->
 ACTUALQTY and BILLEDQTY and unit_rate -> RATE in the stock item's base unit, AMOUNT = quantity x rate when
 none is given. A sales invoice is written in invoice mode: each stock line credited to the sales ledger
@@ -32,7 +35,8 @@ from erpsync_gui.records import Record
 #: what a read adds to a stock line, never sent as it is
 LINE_FIELDS = ("item_id", "quantity", "unit", "unit_rate")
 #: what a read adds to a voucher
-VOUCHER_FIELDS = ("party_id", "total")
+VOUCHER_FIELDS = ("party_id", "total", "invoice_id")
+BILLS = "BILLALLOCATIONS.LIST"
 ALLOCATIONS = "ACCOUNTINGALLOCATIONS.LIST"
 _QUANTITY = re.compile(r"^\s*(-?[0-9][0-9,]*(?:\.[0-9]+)?|-?\.[0-9]+)\s*(.*?)\s*$")
 _CENT = Decimal("0.01")
@@ -92,6 +96,8 @@ def inventory(spec: Spec) -> bool:
 def prefetch(spec: Spec, datas: Sequence[Mapping[str, Any]], masters: Masters) -> None:
     """Read every party ledger and stock item these vouchers name, in batches, before they are read one by one."""
     masters.load_names("clients", [d.get("PARTYLEDGERNAME") for d in datas])
+    if spec.name == "payments":
+        masters.load_names("invoices", [_bill(d) for d in datas])
     if inventory(spec):
         masters.load_names("products", [line.get("STOCKITEMNAME") for d in datas for line in d.get("lines") or ()])
 
@@ -106,16 +112,31 @@ def read(spec: Spec, data: dict[str, Any], masters: Masters) -> dict[str, Any]:
             line["item_id"] = item.id if item is not None else None
             line["quantity"], line["unit"] = quantity(line.get("ACTUALQTY") or line.get("BILLEDQTY"))
             line["unit_rate"] = rate(line.get("RATE"))
+    if spec.name == "payments":
+        invoice = masters.named("invoices", _bill(data))
+        data["invoice_id"] = invoice.id if invoice is not None else None
     data["total"] = _total(data)
     return data
 
 
-def _total(data: Mapping[str, Any]) -> Decimal | None:
+def _party_entries(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     party = str(data.get("PARTYLEDGERNAME") or "").casefold()
     entries = data.get("ledger_entries") if "ledger_entries" in data else data.get("lines")
-    for entry in entries or ():
-        if party and str(entry.get("LEDGERNAME") or "").casefold() == party and isinstance(entry.get("AMOUNT"),
-                                                                                           Decimal):
+    return [e for e in entries or () if party and str(e.get("LEDGERNAME") or "").casefold() == party]
+
+
+def _bill(data: Mapping[str, Any]) -> str | None:
+    """The name of the first bill the party's entries are allocated to (a receipt's invoice)."""
+    for entry in _party_entries(data):
+        for bill in entry.get(BILLS) or ():
+            if str(bill.get("NAME") or "").strip():
+                return str(bill["NAME"]).strip()
+    return None
+
+
+def _total(data: Mapping[str, Any]) -> Decimal | None:
+    for entry in _party_entries(data):
+        if isinstance(entry.get("AMOUNT"), Decimal):
             return abs(entry["AMOUNT"])
     amounts = [line["AMOUNT"] for line in data.get("lines") or () if isinstance(line.get("AMOUNT"), Decimal)]
     return sum(amounts, Decimal("0")) if amounts else None
@@ -134,7 +155,7 @@ def write(spec: Spec, payload: Mapping[str, Any], masters: Masters, sales_ledger
             raise MappingError(f"the client ledger {payload['party_id']} is not in Tally", field="party_id")
         fields["PARTYLEDGERNAME"] = party.data.get("NAME")
     if not inventory(spec) or fields.get("lines") is None:
-        return fields
+        return _moved(fields, current)
     posts = spec.name == "invoices"
     lines = [_line(line, number, masters, sales_ledger if posts else None)
              for number, line in enumerate(fields["lines"], start=1)]
@@ -144,6 +165,21 @@ def write(spec: Spec, payload: Mapping[str, Any], masters: Masters, sales_ledger
     if posts and party_name and amounts and "ledger_entries" not in fields:
         fields["ledger_entries"] = [{"LEDGERNAME": party_name, "ISDEEMEDPOSITIVE": "Yes", "ISPARTYLEDGER": "Yes",
                                      "AMOUNT": -sum(amounts, Decimal("0"))}]
+    return fields
+
+
+def _moved(fields: dict[str, Any], current: Record | None) -> dict[str, Any]:
+    """An altered voucher's party without its lines (a merge sends only the fields it changes): the party's own
+    ledger entries move to the new party too, or the voucher would debit one ledger and name another."""
+    old = str(current.data.get("PARTYLEDGERNAME") or "") if current is not None else ""
+    new = fields.get("PARTYLEDGERNAME")
+    if current is None or not new or not old or str(new).casefold() == old.casefold() or "ledger_entries" in fields:
+        return fields
+    entries = current.data.get("ledger_entries")
+    if not entries:
+        return fields
+    fields["ledger_entries"] = [{**e, "LEDGERNAME": new} if str(e.get("LEDGERNAME") or "").casefold() == old.casefold()
+                                else dict(e) for e in entries]
     return fields
 
 

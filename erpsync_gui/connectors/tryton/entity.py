@@ -132,14 +132,18 @@ class Entity:
         forms = {str(v).strip(): str(v) for v in values if v is not None and str(v).strip()}
         found: dict[str, list[Record]] = {}
         for chunk in chunked(forms, LOOKUP_CHUNK):
-            rows = self.models.search_read(self.model, [*self.domain, (path, "in", chunk)], self.read_fields(),
-                                           context=self.read_context())
+            rows = self.models.search_read(self.model, [*self.read_domain(), (path, "in", chunk)],
+                                           self.read_fields(), context=self.read_context())
             for row in rows:
                 record = self.to_record(row)
                 key = forms.get(str(record.data.get(field) or "").strip())
                 if key is not None:
                     found.setdefault(key, []).append(record)
         return found
+
+    def read_domain(self) -> tuple[Any, ...]:
+        """The domain of the entity's reads of changes and keys (`domain`; entities add what depends on data)."""
+        return self.domain
 
     # -- the changes feed ---------------------------------------------------------------------------
 
@@ -152,7 +156,8 @@ class Entity:
         return self._stamped[model]
 
     def streams(self) -> list[feed.Stream]:
-        streams = feed.streams_for(self.model, self.read_fields(), self.domain, has_stamp=self.has_stamp(self.model))
+        streams = feed.streams_for(self.model, self.read_fields(), self.read_domain(),
+                                   has_stamp=self.has_stamp(self.model))
         for model, link in self.companions.items():
             streams += feed.streams_for(model, (link,), (), has_stamp=self.has_stamp(model), companion=True)
         return streams

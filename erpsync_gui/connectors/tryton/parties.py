@@ -8,15 +8,20 @@ through the party's one2many actions (`write` it, `create` it when there is none
 value is emptied), so Tryton's own validation of addresses and mechanisms applies.
 The full lists stay in the data as `addresses`, `contact_mechanisms` and `identifiers` for mappings that
 want them; `vat` is read only.
+
+A party is also what Tryton's company and its employees are (`company.company.party`,
+`company.employee.party`): those parties are never clients, so the changes feed and the look-ups by key leave
+them out (asked again at each read of changes, as employees come and go); a read by id returns what it names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from erpsync_gui.connectors.tryton.entity import Entity, as_bool
 from erpsync_gui.connectors.tryton.models import Row, versions
+from erpsync_gui.records import Page, Record
 
 MECHANISM_TYPES = ("email", "phone", "mobile", "fax", "website")
 #: flat data key -> party.address field
@@ -31,6 +36,10 @@ def active_subrows(row: Row, name: str) -> list[Row]:
     """The active sub-records of a one2many read with dotted names, in Tryton's order."""
     items = row.get(f"{name}.")
     return [r for r in items if isinstance(r, dict) and r.get("active", True)] if isinstance(items, list) else []
+
+
+#: the models whose parties are the company's own (present when Tryton's company module is activated)
+OWN_PARTY_MODELS = ("company.company", "company.employee")
 
 
 class Clients(Entity):
@@ -52,6 +61,36 @@ class Clients(Entity):
         "name": ("text", True), "code": ("text", False), "active": ("boolean", False), "vat": ("text", False),
         **{t: ("text", False) for t in MECHANISM_TYPES}, **{k: ("text", False) for k in ADDRESS_FIELDS},
     }
+
+    _own: frozenset[int] | None = None
+
+    def own_parties(self) -> frozenset[int]:
+        """The ids of the parties of the companies and their employees (former ones too)."""
+        if self._own is None:
+            # the technical name of a model is ir.model's `model` in older Tryton, `name` in newer ones
+            described = self.models.client.model("ir.model", "fields_get", ["model"], what="the fields of ir.model")
+            column = "model" if isinstance(described, dict) and "model" in described else "name"
+            known = {r.get(column) for r in self.models.search_read(
+                "ir.model", [(column, "in", list(OWN_PARTY_MODELS))], [column], what="the models of Tryton")}
+            own: set[int] = set()
+            for model in (m for m in OWN_PARTY_MODELS if m in known):
+                for rows in self.models.all_pages(model, [], ["party"]):
+                    own.update(r["party"] for r in rows if isinstance(r.get("party"), int))
+            self._own = frozenset(own)
+        return self._own
+
+    def read_domain(self) -> tuple[Any, ...]:
+        own = self.own_parties()
+        return (*self.domain, ("id", "not in", sorted(own))) if own else self.domain
+
+    def pages(self, cursor: str | None, page_size: int) -> Iterator[Page]:
+        self._own = None  # each read of changes asks again
+        return super().pages(cursor, page_size)
+
+    def split(self, rows: Iterable[Row]) -> tuple[list[Record], list[str]]:
+        # an edit of an own party's address or mechanism names the party: it stays out all the same
+        own = self.own_parties()
+        return super().split(r for r in rows if r["id"] not in own)
 
     def data(self, row: Row) -> dict[str, Any]:
         addresses = [{"id": a["id"], "street": a.get("street"), "city": a.get("city"), "zip": a.get("postal_code"),

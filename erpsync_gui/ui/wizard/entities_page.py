@@ -170,6 +170,9 @@ class EntitiesPage(QWizardPage):
             for combo in (direction, policy):  # the preset sets them (a one-time import first, for clients)
                 combo.setEnabled(not preset)
                 combo.setToolTip("set by the preset" if preset else "")
+            if not preset and self.mappings[name].direction is not None:  # the pair's records flow one way only
+                direction.setEnabled(False)
+                direction.setToolTip(self.mappings[name].reason)
             mapping = self.mappings[name]
             count = _read_only(str(len(mapping.fields)))
             count.setToolTip("\n".join(_row_text(r) for r in mapping.fields))
@@ -188,7 +191,9 @@ class EntitiesPage(QWizardPage):
             return
         name = self.names[row]
         policy = self.table.cellWidget(row, 3).currentData()
-        self.explanation.setText(f"{ENTITIES[name].label}: {POLICY_WORDS[policy]}\n{advice(name)}")
+        reason = self.mappings[name].reason if self.state.pair_preset is None else ""
+        self.explanation.setText(f"{ENTITIES[name].label}: {POLICY_WORDS[policy]}\n"
+                                 + (f"{reason}.\n" if reason else "") + advice(name))
         self.fields_view.setText(mapping_text(self.mappings[name]))
 
     def row_of(self, entity: str) -> int:

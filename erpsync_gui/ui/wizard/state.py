@@ -83,12 +83,23 @@ class WizardState:
         return pair_mappings(self.endpoints[Side.CRM], self.endpoints[Side.ERP])
 
     def choice_for(self, entity: str) -> EntityChoice:
-        """The starting choice of an entity: the pair preset's when one is used, else the product's default."""
+        """The starting choice of an entity: the pair preset's when one is used, else the product's default in
+        the one direction the pair's records can flow, when they can flow only one way."""
         preset = self._preset_profile()
         if preset is not None:
             config = preset.entity(entity)
             return EntityChoice(entity, config.enabled, config.direction, config.policy)
-        return default_choice(entity)
+        choice = default_choice(entity)
+        only = self.only_direction(entity)
+        return dataclasses.replace(choice, direction=only) if only is not None else choice
+
+    def only_direction(self, entity: str) -> Direction | None:
+        """The one direction the kinds' default mapping of `entity` allows (PairMapping.direction), None for
+        either; a pair preset sets its own directions."""
+        if self.pair_preset:
+            return None
+        mapping = self.mappings().get(entity)
+        return mapping.direction if mapping is not None else None
 
     def profile(self) -> ProfileConfig:
         """The profile to save, checked by the typed model (ConfigError listing its problems)."""
@@ -104,7 +115,8 @@ class WizardState:
         mappings = self.mappings()
         chosen = [c for c in self.entities if c.enabled and c.entity in mappings]
         entities = tuple(EntityConfig(
-            entity=c.entity, enabled=True, direction=c.direction, policy=c.policy,
+            # records that can flow only one way are saved that way, whatever was chosen
+            entity=c.entity, enabled=True, direction=mappings[c.entity].direction or c.direction, policy=c.policy,
             match_keys=mappings[c.entity].match_keys, fields=tuple(dict(r) for r in mappings[c.entity].fields),
             crm_name=mappings[c.entity].crm_name, erp_name=mappings[c.entity].erp_name,
             currency_mapping=dict(self.currency_mapping))

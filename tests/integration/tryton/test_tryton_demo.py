@@ -49,5 +49,9 @@ def test_the_tryton_demo_syncs_the_demo_crm_into_a_local_tryton(tmp_path, tryton
     with sqlite3.connect(tryton_dir / f"{DATABASE}.sqlite") as erp:
         parties = erp.execute("SELECT count(*) FROM party_party").fetchone()[0]
         references = erp.execute("SELECT count(*) FROM account_invoice WHERE reference LIKE 'INV-%'").fetchone()[0]
-    assert parties == clients > 1  # each CRM client in Tryton, and Tryton's company party in the CRM
+    # each CRM client in Tryton; Tryton's own company party is no client and stays out of the CRM
+    assert parties == clients + 1 and clients > 1
+    with sqlite3.connect(tmp_path / "demo-tryton" / "crm.sqlite") as crm:
+        names = {r[0] for r in crm.execute(f"SELECT company FROM {schema.CLIENTS.name}")}
+    assert "Dunder Mifflin" not in names
     assert references == invoices > 0

@@ -1,0 +1,168 @@
+"""Reading the next page while the run writes the current one: the same pages in the same order, a failure
+where its page would have been, at most two pages read beyond the one in hand, a stop that stops the reading,
+one call at a time to the connector, and the reader's log lines belonging to the run."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from erpsync_gui.app import run_context
+from erpsync_gui.app.connectors import reads_over_network
+from erpsync_gui.app.read_ahead import ReadAhead
+from erpsync_gui.app.run_health import WatchedConnector
+from erpsync_gui.errors import RetryableError
+from erpsync_gui.profile import EndpointConfig
+from erpsync_gui.records import Page, Record, Side
+
+WAIT_S = 10.0  # only ever waited in full when the code under test is broken
+
+
+class Source:
+    """Numbered pages; counts how many were produced and whether it was closed."""
+
+    def __init__(self, count: int, fail_after: int | None = None) -> None:
+        self.count = count
+        self.fail_after = fail_after
+        self.produced = 0
+        self.closed = False
+        self.changed = threading.Condition()
+        self.threads: set[str] = set()
+        self.runs: list[dict | None] = []
+
+    def pages(self) -> Iterator[int]:
+        try:
+            for number in range(1, self.count + 1):
+                if self.fail_after is not None and number > self.fail_after:
+                    raise RetryableError("read timed out")
+                self.threads.add(threading.current_thread().name)
+                self.runs.append(run_context.current())
+                with self.changed:
+                    self.produced = number
+                    self.changed.notify_all()
+                yield number
+        finally:
+            self.closed = True
+
+    def wait_produced(self, number: int) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.produced >= number, timeout=WAIT_S)
+            return self.produced
+
+
+def test_every_page_comes_in_order_from_a_reader_thread() -> None:
+    source = Source(25)
+    pages = ReadAhead(source.pages(), threading.RLock())
+    assert list(pages) == list(range(1, 26))
+    assert source.threads == {"erpsync-read-ahead"} and source.closed
+    assert next(pages, None) is None
+
+
+def test_a_failure_comes_where_its_page_would_have() -> None:
+    source = Source(5, fail_after=2)
+    pages = ReadAhead(source.pages(), threading.RLock())
+    assert next(pages) == 1 and next(pages) == 2
+    with pytest.raises(RetryableError, match="read timed out"):
+        next(pages)
+    assert next(pages, None) is None  # a failed read is over
+
+
+def test_at_most_two_pages_are_read_beyond_the_one_in_hand() -> None:
+    source = Source(100)
+    pages = ReadAhead(source.pages(), threading.RLock())
+    assert next(pages) == 1
+    assert source.wait_produced(3) == 3  # page 2 handed over, page 3 waiting to be: the reader waits too
+    assert next(pages) == 2
+    assert source.wait_produced(4) == 4
+    pages.close()
+    assert source.closed and source.produced <= 5
+
+
+def test_a_run_that_stops_early_stops_the_reader_and_closes_the_read() -> None:
+    source = Source(100)
+    pages = ReadAhead(source.pages(), threading.RLock())
+    assert next(pages) == 1
+    pages.close()
+    assert source.closed and source.produced <= 3
+    assert not any(t.name == "erpsync-read-ahead" for t in threading.enumerate())
+    assert next(pages, None) is None
+
+
+def test_closing_before_the_first_page_reads_nothing() -> None:
+    source = Source(3)
+    pages = ReadAhead(source.pages(), threading.RLock())
+    pages.close()
+    assert source.produced == 0
+
+
+def test_the_readers_lines_belong_to_the_run_even_with_the_id_noted_later() -> None:
+    source = Source(3)
+    with run_context.run_context(7, "clients"):
+        pages = ReadAhead(source.pages(), threading.RLock())
+        run_context.note_run_id(42)
+        assert list(pages) == [1, 2, 3]
+    assert source.runs[-1] == {"profile_id": 7, "entity": "clients", "run_id": 42}
+
+
+class Busy:
+    """A connector that fails the test if two calls (or a call and a page read) ever overlap."""
+
+    def __init__(self) -> None:
+        self.inside = 0
+        self.overlaps = 0
+        self.guard = threading.Lock()
+        self.partition_threads: set[str] = set()
+
+    def _enter(self) -> None:
+        with self.guard:
+            self.inside += 1
+            if self.inside > 1:
+                self.overlaps += 1
+
+    def _leave(self) -> None:
+        with self.guard:
+            self.inside -= 1
+
+    def _work(self) -> None:
+        self._enter()
+        try:
+            time.sleep(0.0002)  # gives the other thread the moment to come in, were it let in
+        finally:
+            self._leave()
+
+    def get_many(self, entity, ids):
+        self._work()
+        return {i: Record(i, {}) for i in ids}
+
+    def changes(self, entity, cursor, page_size):
+        for number in range(200):
+            self._work()
+            yield Page((Record(str(number), {}),), complete=number == 199)
+
+    def read_partition(self, entity, part, page_size):
+        for number in range(3):
+            self.partition_threads.add(threading.current_thread().name)
+            yield Page((Record(str(number), {}),))
+
+
+def test_the_connector_serves_one_call_at_a_time_while_reading_ahead() -> None:
+    fake = Busy()
+    watched = WatchedConnector(fake, read_ahead=True)
+    seen = []
+    for page in watched.changes("clients", None, 1):
+        seen.append(page.records[0].id)
+        watched.get_many("clients", ["x"])  # a lookup of the run, between two pages
+    assert seen == [str(n) for n in range(200)]
+    assert fake.overlaps == 0 and watched.reached
+
+
+def test_only_a_read_of_changes_goes_ahead_and_only_for_http_kinds() -> None:
+    fake = Busy()
+    watched = WatchedConnector(fake, read_ahead=True)
+    assert len(list(watched.read_partition("clients", None, 1))) == 3
+    assert fake.partition_threads == {threading.current_thread().name}
+    assert reads_over_network(EndpointConfig(Side.ERP, "rest", "https://erp.example/api"))
+    assert not reads_over_network(EndpointConfig(Side.CRM, "sql", "sqlite:///crm.sqlite"))
