@@ -304,7 +304,9 @@ class Driver:
             return
         if self.state == "waiting for the window":
             self.window = self._main_window()
-            if self.window is not None and self.window.ctx.profile.name == "bench":
+            # the window comes first; its pages once the store is open (an older window has them at once)
+            ctx = getattr(self.window, "ctx", None)
+            if ctx is not None and ctx.profile.name == "bench":
                 self._click_page("Sync")
                 self.state = "waiting for the Sync page"
         elif self.state == "waiting for the Sync page":
