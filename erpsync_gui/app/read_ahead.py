@@ -41,6 +41,7 @@ class ReadAhead(Generic[T]):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._finished = False
+        self._first_read = False
 
     def __iter__(self) -> ReadAhead[T]:
         return self
@@ -48,8 +49,18 @@ class ReadAhead(Generic[T]):
     def __next__(self) -> T:
         if self._finished:
             raise StopIteration
+        if not self._first_read:
+            # the first page is read here, in the caller's thread: a caller that looks at one page only (is the
+            # target empty?) costs no request beyond it, which counts where a daily quota applies
+            self._first_read = True
+            with self._lock:
+                try:
+                    return next(self._pages)
+                except StopIteration:
+                    self._finished = True
+                    raise
         if self._thread is None:
-            # started at the first page asked for: making the iterator reads nothing yet
+            # started when the second page is asked for: from then on the next one is read while the caller works
             self._thread = threading.Thread(target=self._read, args=(thread_run(),), name=self._name, daemon=True)
             self._thread.start()
         while True:

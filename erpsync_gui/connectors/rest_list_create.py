@@ -109,8 +109,27 @@ def _results(erp: RestErpConnector, entity: str, bodies: Sequence[Mapping[str, A
         return _all(bodies, offset, OutcomeUnknownError(
             f"{what}: {got} for {len(bodies)} records sent; they are looked for by their origin marker before "
             "they are sent again", status=response.status_code))
-    return [_item(erp, entity, body, item, offset + i, url, response.status_code)
-            for i, (body, item) in enumerate(zip(bodies, items, strict=True))]
+    results = [_item(erp, entity, body, item, offset + i, url, response.status_code)
+               for i, (body, item) in enumerate(zip(bodies, items, strict=True))]
+    return _one_record_each(results, entity, url, response.status_code)
+
+
+def _one_record_each(results: list[BatchItemResult], entity: str, url: str, status: int) -> list[BatchItemResult]:
+    """A record the reply gives back for two of the records sent belongs to one of them at most, and which one
+    cannot be told: both stay unconfirmed (found by their origin marker before they are sent again)."""
+    named: dict[str, list[int]] = {}
+    for position, result in enumerate(results):
+        if result.record is not None:
+            named.setdefault(result.record.id, []).append(position)
+    for record_id, positions in named.items():
+        if len(positions) < 2:
+            continue
+        numbers = ", ".join(f"#{results[p].index + 1}" for p in positions)
+        for p in positions:
+            results[p] = BatchItemResult(index=results[p].index, error=OutcomeUnknownError(
+                f"malformed reply from the ERP for the {entity} creates {numbers} at {url}: the same record "
+                f"{record_id!r} is given back for each of them", status=status))
+    return results
 
 
 def _item(erp: RestErpConnector, entity: str, body: Mapping[str, Any], item: Any, index: int, url: str,

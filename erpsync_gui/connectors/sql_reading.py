@@ -32,7 +32,8 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list
     tz = et.tz
     children = {child.name: _children(conn, child, keys, tz) for child in et.children}
     # a datetime comes only from a date or time column: the other columns' values are taken as they are
-    dated = [n for n in names if n in _dated(et.table.columns)]
+    dated_names = _dated(et.table.columns)
+    dated = [n for n in names if n in dated_names]
     records = []
     for row, key in zip(rows, keys, strict=True):
         data: dict[str, Any] = dict(zip(names, row, strict=True))

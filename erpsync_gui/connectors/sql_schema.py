@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table, and_
@@ -88,6 +89,14 @@ class EntityTable:
 
     def child(self, name: str) -> ChildTable | None:
         return next((c for c in self.children if c.name == name), None) if self.children else None
+
+    @cached_property
+    def plain_text(self) -> Mapping[str, str]:
+        """Payload name -> column name of the text columns that store a text value as it is (no reference code,
+        no character-set check, not a child list's name)."""
+        children = {c.name for c in self.children}
+        return {c.key: c.name for c in self.table.columns if field_type(c) == "text" and c.name not in self.references
+                and c.name not in self.narrow and c.key not in children}
 
     def column(self, name: str) -> Column:
         found = self._columns.get(name)

@@ -19,6 +19,7 @@ from erpsync_gui.connectors.sql_references import ReferenceCache
 from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, to_db
 from erpsync_gui.errors import NotFoundError, PermanentError
 from erpsync_gui.records import Origin
+from erpsync_gui.sql_bulk import insert_many
 
 
 @dataclass
@@ -51,7 +52,13 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
     """Payload -> column values; unknown names are ConfigError, unstorable values PermanentError.
     On create the origin marker is stamped; the time columns are stamped at write time (`stamp`)."""
     row = PreparedRow({})
+    values = row.values
+    plain = et.plain_text
     for key, value in payload.items():
+        name = plain.get(key)
+        if name is not None and type(value) is str and key not in shape.virtual:
+            values[name] = value  # most values: text into a text column, nothing to look up or convert
+            continue
         child = et.child(key)
         if child is not None:
             row.lines[child.name], row.line_extras[child.name] = _prepare_lines(
@@ -60,7 +67,7 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
             row.extras[key] = value
         else:
             column = et.column(key)
-            row.values[column.name] = _value(et, column, value, shape, et.narrow)
+            values[column.name] = _value(et, column, value, shape, et.narrow)
     if creating and origin is not None and et.marker is not None:
         id_col, channel_col = et.marker
         row.values[id_col.name] = to_db(id_col, origin.source_id, et.tz)
@@ -140,10 +147,10 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow])
         if unordered and marker is not None and len(indexes) > 1:
             # one multi-row statement: the origin marker (unique per source record) maps each new key back
             # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
-            statement = et.table.insert().returning(et.pk, *marker)
-            result = conn.execute(statement, [rows[i].values for i in indexes])
+            returned = insert_many(conn, et.table, [rows[i].values for i in indexes],
+                                   (et.pk.name, marker[0].name, marker[1].name))
             position = {(rows[i].values[marker[0].name], rows[i].values[marker[1].name]): i for i in indexes}
-            for key, origin_id, channel in result:
+            for key, origin_id, channel in returned:
                 keys[position[(origin_id, channel)]] = key
         elif many and names and len(indexes) > 1:
             statement = et.table.insert().returning(et.pk, sort_by_parameter_order=True)

@@ -18,6 +18,10 @@ from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine.types import PlanItem
 from erpsync_gui.records import Side
 
+#: how a text Decimal() reads as a number may begin in ASCII (after the spaces are gone, casefolded)
+_NUMBER_START = frozenset("+-.0123456789_ \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+_NUMBER_WORDS = ("inf", "nan", "snan")
+
 
 def _loose(value: object) -> object:
     """A key value in a form at least as forgiving as any comparison the matcher makes (case, spaces,
@@ -30,10 +34,12 @@ def _loose(value: object) -> object:
         except InvalidOperation:
             return str(value)
     text = "".join(str(value).split()).casefold()
+    if not text or (text[0].isascii() and text[0] not in _NUMBER_START and not text.startswith(_NUMBER_WORDS)):
+        return text or None  # cannot be a number (Decimal also reads other scripts' digits): spares the exception
     try:
         return format(Decimal(text).normalize(), "f")
     except InvalidOperation:
-        return text or None
+        return text
 
 
 @dataclass

@@ -224,6 +224,12 @@ def to_id(value: Any) -> str | None:
     """A record id as text; 0 and "0" are empty (Perfex stores 0 for "no related record")."""
     if value is None:
         return None
+    kind = type(value)  # the usual ids first, without the slower checks against abstract types
+    if kind is int:
+        return str(value) if value else None
+    if kind is str:
+        text = value.strip()
+        return None if text in ("", "0") else text
     if isinstance(value, bool | Mapping | list | tuple):
         raise ConversionError("is not a record id")
     if isinstance(value, int | float | Decimal):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 
 from erpsync_gui.records import Side
+from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.db import Store
 from erpsync_gui.store.models import table_of
 from erpsync_gui.store.safety_models import LinkSnapshotRow
@@ -45,12 +46,14 @@ def load(store: Store, link_ids: Sequence[int]) -> dict[int, Snapshot]:
     return found
 
 
-def save(session, snapshots: Mapping[int, Snapshot]) -> None:
-    """Replace the snapshots of these links (inside the caller's transaction)."""
+def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] = ()) -> None:
+    """Replace the snapshots of these links (inside the caller's transaction). A link in `new_links` was
+    inserted by this transaction: it has no snapshot to replace yet."""
     if not snapshots:
         return
-    ids = list(snapshots)
+    ids = [link_id for link_id in snapshots if link_id not in new_links]
     for i in range(0, len(ids), _IN_CHUNK):
         session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))
-    session.execute(insert(_TABLE), [{"link_id": link_id, "synced_at": snap.synced_at, "digests": dict(snap.digests)}
-                                     for link_id, snap in snapshots.items()])
+    insert_many(session.connection(), _TABLE, [
+        {"link_id": link_id, "synced_at": snap.synced_at, "digests": dict(snap.digests)}
+        for link_id, snap in snapshots.items()], fast_json=True)

@@ -19,8 +19,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
+from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.daily_upsert import add_run_to_day
-from erpsync_gui.store.db import Store
+from erpsync_gui.store.db import Store, rows_changed
 from erpsync_gui.store.link import TABLE, Link
 from erpsync_gui.store.models import (
     ConflictRow,
@@ -36,6 +37,10 @@ from erpsync_gui.store.snapshots import save as save_snapshots
 #: the run column an outcome's action counts in
 _OUTCOME_COUNTS = {"create": "inserted", "update": "updated", "link": "skipped", "deleted": "skipped",
                    "conflict": "conflicts", "failed": "failed"}
+_OUTCOMES = table_of(OutcomeRow)
+_BEFORE_IMAGES = table_of(BeforeImageRow)
+_PENDING_DELETES = table_of(PendingDeleteRow)
+_CURSORS = table_of(CursorRow)
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
 
@@ -330,9 +335,10 @@ class SyncState:
                 # half-links absorbed by a merged pair go first: their ids move to the surviving row
                 if batch.deleted_links:
                     s.execute(delete(TABLE).where(TABLE.c.id.in_(batch.deleted_links)))
-                _save_links(s, batch.links)
+                new_links = _save_links(s, batch.links)
                 if batch.snapshots:
-                    save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None})
+                    save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None},
+                                   new_links)
                 if batch.resolved_conflict_links:
                     s.execute(
                         update(ConflictRow)
@@ -345,12 +351,10 @@ class SyncState:
                 self._put_conflicts(s, batch.conflicts)
                 for side, record_ids in batch.settled.items():
                     self._resolve_outcomes(s, side, record_ids)
-                if batch.outcomes:
-                    s.execute(insert(table_of(OutcomeRow)), batch.outcomes)
-                if batch.before_images:
-                    s.execute(insert(table_of(BeforeImageRow)), batch.before_images)
-                if batch.pending_deletes:
-                    s.execute(insert(table_of(PendingDeleteRow)), batch.pending_deletes)
+                conn = s.connection()
+                insert_many(conn, _OUTCOMES, batch.outcomes, fast_json=True)
+                insert_many(conn, _BEFORE_IMAGES, batch.before_images, fast_json=True)
+                insert_many(conn, _PENDING_DELETES, batch.pending_deletes, fast_json=True)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
@@ -370,9 +374,14 @@ class SyncState:
             for link_id, c in latest.items()])
 
     def _set_cursor(self, s, side: Side, value: str) -> None:
-        row = self._cursor_row(s, side)
-        row.value = value
-        row.updated_at = utcnow()
+        # one UPDATE for the row that is there after the first batch (no ORM load and flush per batch)
+        moved = s.execute(update(_CURSORS).where(
+            _CURSORS.c.profile_id == self.profile_id, _CURSORS.c.entity == self.entity,
+            _CURSORS.c.side == side.value).values(value=value, updated_at=utcnow()))
+        if not rows_changed(moved):
+            row = self._cursor_row(s, side)
+            row.value = value
+            row.updated_at = utcnow()
 
     def persist_new_links(self, links: list[Link]) -> None:
         """Write-ahead: record creates about to be sent, so a crash mid-write is reconciled next run."""
@@ -383,9 +392,10 @@ class SyncState:
             raise StoreError(f"could not record pending creates in the state database: {exc}") from exc
 
 
-def _save_links(s, links: Sequence[Link]) -> None:
+def _save_links(s, links: Sequence[Link]) -> set[int]:
     """Bulk insert (ids come back into the objects) and bulk update by primary key: one statement each per
-    batch instead of a round trip per row - the difference between a fast and a slow initial import."""
+    batch instead of a round trip per row - the difference between a fast and a slow initial import. Returns
+    the ids of the links it inserted."""
     for link in links:
         if link.state == "synced" and (link.crm_id is None or link.erp_id is None):
             # a pair is synced only when both records exist: anything else is a bug that would lose a record
@@ -399,10 +409,12 @@ def _save_links(s, links: Sequence[Link]) -> None:
         by_ids = {(link.crm_id, link.erp_id): link for link in new}
         if len(by_ids) != len(new):
             raise StoreError("two new links of one batch name the same records")
-        rows = s.execute(insert(TABLE).returning(TABLE.c.id, TABLE.c.crm_id, TABLE.c.erp_id),
-                         [link.values() for link in new])
+        rows = insert_many(s.connection(), TABLE, [link.values() for link in new], ("id", "crm_id", "erp_id"))
+        if len(rows) != len(new):
+            raise StoreError(f"the state database gave back {len(rows)} ids for {len(new)} new links")
         for new_id, crm_id, erp_id in rows:
             by_ids[(crm_id, erp_id)].id = new_id
     if old:
         s.execute(update(TABLE).where(TABLE.c.id == bindparam("link_id")),
                   [{**link.values(), "link_id": link.id} for link in old.values()])
+    return {link.id for link in new if link.id is not None}

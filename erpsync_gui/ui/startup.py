@@ -209,7 +209,21 @@ class Startup(QObject):
         try:
             self._attach(opened)
         except Exception as exc:  # the window says so (and the log has the traceback) instead of "Opening…" forever
+            self._stop_started()
             self._failed(exc)
+
+    def _stop_started(self) -> None:
+        """What `_attach` started before it failed stops again: no scheduled run, webhook or remote poll goes on
+        behind a window that says it failed and offers no page, menu or tray to see or stop it."""
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+            self.scheduler = None
+        if self.webhooks is not None:
+            self.webhooks.stop()
+            self.webhooks = None
+        if self.remote_schedule is not None:
+            self.remote_schedule.shutdown()
+            self.remote_schedule = None
 
     def _pages_built(self) -> None:
         tune_garbage_collection()
@@ -225,8 +239,11 @@ class Startup(QObject):
         assert self.window is not None
         keep_counts_in(self.directory)  # a daily quota spent by a scheduled erpsync or an earlier session stays spent
         service, runs = opened.service, opened.runs
+        # listening before the scheduler starts: a catch-up run it lets go at once is heard beginning (the window
+        # and the tray read what runs when they are built)
+        bridge = RunBridge(runs)
         self.scheduler = scheduler = _start_scheduler(service, runs, opened.store)
-        ctx = UiContext(service=service, runs=runs, bridge=RunBridge(runs), profile=ProfileState(opened.profile),
+        ctx = UiContext(service=service, runs=runs, bridge=bridge, profile=ProfileState(opened.profile),
                         data_dir=self.directory, scheduler=scheduler)
         self.webhooks = start_webhooks(ctx)
         self.window.pages_built.connect(self._pages_built)

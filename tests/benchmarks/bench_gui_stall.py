@@ -10,10 +10,20 @@ ticks less 5 ms) is a stall of the event loop. It prints the worst, the 99th per
 asserted: this prints (and writes the figures to --out).
 
     python tests/benchmarks/bench_gui_stall.py [--clients 100000] [--page 50] [--reps 1] [--quick] [--tour]
+        [--before OLD_TREE] [--stacks] [--profile FILE] [--switch-ms MS] [--gc 2000,10,100]
+
+Before the click the meter runs on the idle window (the machine's own noise), then beside a thread that only
+spins in Python (the floor: any pure-Python worker in this process holds the interpreter lock the GUI thread's
+every Python call needs, and on a loaded machine the holder is often waiting for a core). Both are printed
+beside the run's figures, with the garbage collections of the run (wall and CPU time: a collection holds that
+lock throughout). On 2 shared cores the figures follow the load: compare trees interleaved (`--before`, a folder
+holding an older `erpsync_gui` and `resources`, e.g. from `git archive`), and read them with the floor.
 
 `--quick` is the CI size: 10,000 clients. `--tour` also visits every page in turn during the run (a person
-looking around), `--profile FILE` profiles the GUI thread (only it) during the run and prints where its time
-went. The first sync's review is switched off in the profile: the benchmark times the import itself.
+looking around). `--stacks` samples every thread during the stalls and prints where they were, `--profile FILE`
+profiles the GUI thread (only it) during the run. `--switch-ms` and `--gc` replace what the window sets while a
+run goes (erpsync_gui.ui.bridge), to compare. The first sync's review is switched off in the profile: the
+benchmark times the import itself.
 """
 
 from __future__ import annotations
@@ -40,6 +50,10 @@ TAIL_S = 2.0
 #: a visit to the next page this often with --tour
 TOUR_S = 2.5
 SWITCH_ENV = "ERPSYNC_BENCH_SWITCH_MS"
+BEFORE_ENV = "ERPSYNC_BENCH_BEFORE_TREE"
+GC_ENV = "ERPSYNC_BENCH_GC_THRESHOLD"
+#: threads that only sleep while a run goes (the scheduler's, the log's flush timer): left out of --stacks
+_IDLE_THREADS = ("APScheduler", "erpsync-clock-watch", "log-flush")
 #: the meter runs this long on the idle window before the click: the machine's own noise, for comparison
 IDLE_S = 3.0
 #: then this long beside a thread that only spins in Python: the floor any pure-Python worker of this process
@@ -124,7 +138,7 @@ def _spin(seconds: float) -> None:
     from erpsync_gui.ui import bridge
 
     idle = sys.getswitchinterval()
-    sys.setswitchinterval(min(idle, bridge.RUN_SWITCH_INTERVAL_S))
+    sys.setswitchinterval(min(idle, getattr(bridge, "RUN_SWITCH_INTERVAL_S", idle)))
     end = time.perf_counter() + seconds
     n = 0
     while time.perf_counter() < end:
@@ -132,80 +146,102 @@ def _spin(seconds: float) -> None:
     sys.setswitchinterval(idle)
 
 
-class StallWatch:
-    """A thread that looks at the GUI thread's stack whenever the meter has not ticked for 20 ms: what the GUI
-    thread was doing (or waiting in) during its stalls, counted by place (--stacks)."""
+class GcMeter:
+    """How long the garbage collections took, per generation, on whichever thread they ran (wall time, and the
+    collecting thread's CPU time: the difference is time the machine gave to others): a collection holds the
+    interpreter lock throughout, so the GUI thread can run no Python meanwhile."""
 
-    def __init__(self, meter: StallMeter) -> None:
-        import threading
-
-        self.meter = meter
-        self.gui = threading.main_thread().ident
-        self.places: dict[str, int] = {}
-        #: where the other threads were at the same moments (one that holds the interpreter lock stalls the GUI)
-        self.others: dict[str, int] = {}
-        #: garbage collections longer than 5 ms: (generation, ms, thread)
-        self.collections: list[tuple[int, float, str]] = []
-        self._gc_started = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+    def __init__(self) -> None:
+        self.ms: dict[int, list[tuple[float, float]]] = {0: [], 1: [], 2: []}
+        self._started = (0.0, 0.0)
 
     def start(self) -> None:
         import gc
 
         gc.callbacks.append(self._collected)
-        self._thread.start()
 
     def stop(self) -> None:
         import gc
 
-        gc.callbacks.remove(self._collected)
+        if self._collected in gc.callbacks:
+            gc.callbacks.remove(self._collected)
+
+    def _collected(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = (time.perf_counter(), time.thread_time())
+        else:
+            wall, cpu = self._started
+            self.ms[info["generation"]].append(((time.perf_counter() - wall) * 1000,
+                                                (time.thread_time() - cpu) * 1000))
+
+    def figures(self) -> dict:
+        return {str(g): {"count": len(v), "total_ms": round(sum(w for w, _c in v), 1),
+                         "worst_ms": round(max((w for w, _c in v), default=0), 1),
+                         "worst_cpu_ms": round(max((c for _w, c in v), default=0), 1)}
+                for g, v in self.ms.items()}
+
+
+class StallWatch:
+    """A thread that looks at every thread's stack every 10 ms while the meter has not ticked for 20 ms: where
+    the GUI thread was (or waited) during its stalls, and what the others did meanwhile, counted by place; and
+    for the longest stalls, the last look before each ended (--stacks)."""
+
+    def __init__(self, meter: StallMeter) -> None:
+        self.meter = meter
+        self.gui = threading.main_thread().ident
+        self.places: dict[str, int] = {}
+        #: where the other threads were at the same moments (one that holds the interpreter lock stalls the GUI)
+        self.others: dict[str, int] = {}
+        #: (how long the stall had lasted at the last look, the GUI thread's place, the others' places)
+        self.longest: list[tuple[float, str, list[str]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
 
-    def _collected(self, phase: str, info: dict) -> None:
-        import threading
-
-        if phase == "start":
-            self._gc_started = time.perf_counter()
-            return
-        ms = (time.perf_counter() - self._gc_started) * 1000
-        if ms > 5:
-            self.collections.append((info["generation"], round(ms, 1), threading.current_thread().name))
-
     def _watch(self) -> None:
-        seen = -1
+        seen, last_look = -1, None
         while not self._stop.wait(0.01):
             ticks = len(self.meter.late_ms)
-            if time.perf_counter() - self.meter._last < 0.02 or ticks == seen:
+            if ticks != seen and last_look is not None:  # the stall looked at ended
+                self.longest = sorted([*self.longest, last_look], reverse=True)[:8]
+                last_look = None
+            age = time.perf_counter() - self.meter._last
+            if age < 0.02:
                 continue
-            seen = ticks  # one sample per stall
             frames = sys._current_frames()
             frame = frames.get(self.gui)
             if frame is None:
                 continue
-            self._count(self.places, frame, 8)
-            import threading
-
             names = {t.ident: t.name for t in threading.enumerate()}
-            for ident, other in frames.items():
-                if ident not in (self.gui, threading.get_ident()):
-                    self._count(self.others, other, 4, names.get(ident, "?"))
+            gui = self._place(frame, 8)
+            others = [self._place(f, 4, names.get(i, "?")) for i, f in frames.items()
+                      if i not in (self.gui, threading.get_ident()) and names.get(i) not in _IDLE_THREADS]
+            if ticks != seen:  # counted once per stall
+                seen = ticks
+                self.places[gui] = self.places.get(gui, 0) + 1
+                for place in others:
+                    self.others[place] = self.others.get(place, 0) + 1
+            last_look = (round(age * 1000, 1), gui, others)
 
     @staticmethod
-    def _count(into: dict[str, int], frame, depth: int, thread: str = "") -> None:
+    def _place(frame, depth: int, thread: str = "") -> str:
         import traceback
 
         stack = traceback.extract_stack(frame)[-depth:]
         place = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
-        place = f"[{thread}] {place}" if thread else place
-        into[place] = into.get(place, 0) + 1
+        return f"[{thread}] {place}" if thread else place
 
-    def top(self, n: int = 15) -> dict:
+    def top(self, n: int = 12) -> dict:
         def most(counts: dict[str, int]) -> list[tuple[int, str]]:
             return sorted(((c, p) for p, c in counts.items()), reverse=True)[:n]
 
-        return {"gui": most(self.places), "others": most(self.others), "collections": self.collections}
+        return {"gui": most(self.places), "others": most(self.others), "longest": self.longest}
 
 
 class Driver:
@@ -220,6 +256,7 @@ class Driver:
         self.window = None
         self.meter = StallMeter()
         self.watch = StallWatch(self.meter) if stacks else None
+        self.collections = GcMeter()
         self.progress_events = 0
         self.result: dict = {}
         self.poll = QTimer()
@@ -267,7 +304,9 @@ class Driver:
             return
         if self.state == "waiting for the window":
             self.window = self._main_window()
-            if self.window is not None and self.window.ctx.profile.name == "bench":
+            # the window comes first; its pages once the store is open (an older window has them at once)
+            ctx = getattr(self.window, "ctx", None)
+            if ctx is not None and ctx.profile.name == "bench":
                 self._click_page("Sync")
                 self.state = "waiting for the Sync page"
         elif self.state == "waiting for the Sync page":
@@ -318,6 +357,7 @@ class Driver:
         if self.watch is not None:
             self.watch.start()
         self._cpu = (time.thread_time(), time.process_time())
+        self.collections.start()
         self.clicked_at = time.perf_counter()
         QTest.mouseClick(row.sync, Qt.MouseButton.LeftButton)
 
@@ -341,6 +381,13 @@ class Driver:
     def _finish(self, extra: dict) -> None:
         self.poll.stop()
         self.meter.stop()
+        self.collections.stop()
+        import gc
+
+        from erpsync_gui.ui import bridge
+
+        threshold = getattr(bridge, "RUN_GC_THRESHOLD", gc.get_threshold())  # what the run had
+        extra = {**extra, "collections": self.collections.figures(), "gc_threshold": threshold}
         if self.watch is not None:
             self.watch.stop()
             extra = {**extra, "stall_places": self.watch.top()}
@@ -349,7 +396,8 @@ class Driver:
             self._profiler.dump_stats(str(self.profile_out))
         figures = {**self.meter.figures(), **self.result, **extra, "progress_events": self.progress_events,
                    "pages_seen": self.pages_seen, "idle": self.idle, "spin": self.spin,
-                   "switch_interval_s": sys.getswitchinterval()}
+                   "switch_interval_s": sys.getswitchinterval(),
+                   "source": str(Path(sys.modules["erpsync_gui"].__file__ or "").parent)}
         self.out.write_text(json.dumps(figures))
         if self.window is not None:
             self.window.quit_app(confirmed=True)
@@ -370,6 +418,10 @@ def gui_child(data: Path, out: Path, tour: bool, profile_out: Path | None, stack
         from erpsync_gui.ui import bridge
 
         bridge.RUN_SWITCH_INTERVAL_S = float(os.environ[SWITCH_ENV]) / 1000
+    if os.environ.get(GC_ENV):  # --gc: other collection thresholds while the run goes, to compare
+        from erpsync_gui.ui import bridge
+
+        bridge.RUN_GC_THRESHOLD = tuple(int(x) for x in os.environ[GC_ENV].split(","))
     make_application([sys.argv[0]])  # run_gui takes this application over
     driver = Driver(out, tour, profile_out, stacks)
     QTimer.singleShot(0, driver.begin)
@@ -386,12 +438,76 @@ def print_rep(label: str, fig: dict) -> None:
           f"({fig.get('status')}, {fig.get('counts', {}).get('inserted')} inserted), "
           f"{fig['progress_events']} progress events, GUI thread CPU {fig.get('gui_cpu_s', 0):.2f} s of "
           f"{fig.get('process_cpu_s', 0):.1f} s, load {fig['load']:.1f}; worst ten {fig['worst_10_ms']}")
+    gcs = fig.get("collections", {})
+    if gcs:
+        print(f"  collections at thresholds {fig.get('gc_threshold')}: " + "; ".join(
+            f"gen {g}: {c['count']} taking {c['total_ms']:.0f} ms, the longest {c['worst_ms']:.1f} ms "
+            f"({c['worst_cpu_ms']:.1f} ms CPU)"
+            for g, c in gcs.items()))
     for phase, words in (("idle", "the idle window before it"),
                          ("spin", "beside a thread spinning in pure Python (the floor)")):
         before = fig.get(phase, {})
         if "worst_ms" in before:
             print(f"  {words}: worst {before['worst_ms']:.1f} ms, p99 {before['p99_ms']:.1f} ms, "
                   f"{before['over_50ms']} over 50 ms in {before['ticks']} ticks")
+    places = fig.get("stall_places", {})
+    for count, place in places.get("gui", []):
+        print(f"  {count:4d} stalls in {place}")
+    for count, place in places.get("others", []):
+        print(f"  {count:4d} times meanwhile {place}")
+    for age, gui, others in places.get("longest", []):
+        print(f"  a stall still going at {age} ms: GUI thread in {gui}")
+        for place in others:
+            print(f"      meanwhile {place}")
+
+
+def print_summary(reps: list[dict]) -> None:
+    """Per source tree: the median of each figure over the repetitions, and its range."""
+    import statistics
+
+    print("\n| tree | worst ms | p99 ms | over 50 ms | sync s | progress events | floor worst / p99 ms | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    for tree in dict.fromkeys(r.get("tree", "now") for r in reps):
+        mine = [r for r in reps if r.get("tree", "now") == tree and "worst_ms" in r]
+        if not mine:
+            continue
+
+        def cell(key: str, of: list[dict] = mine, digits: int = 1) -> str:
+            values = [r[key] for r in of]
+            med = statistics.median(values)
+            return f"{med:.{digits}f} ({min(values):.{digits}f}–{max(values):.{digits}f})" if len(values) > 1 \
+                else f"{med:.{digits}f}"
+
+        spins = [r["spin"] for r in mine if "worst_ms" in r.get("spin", {})]
+        floor = f"{cell('worst_ms', spins)} / {cell('p99_ms', spins)}" if spins else "-"
+        print(f"| {tree} | {cell('worst_ms')} | {cell('p99_ms')} | {cell('over_50ms', digits=0)} | "
+              f"{cell('duration_s')} | {cell('progress_events', digits=0)} | {floor} | {cell('load')} |")
+
+
+def one_rep(args: argparse.Namespace, script: Path, port: int, work: Path, env: dict[str, str],
+            before: Path | None) -> dict:
+    """One import from the window, in a process of its own; its figures."""
+    data = prepare(f"http://127.0.0.1:{port}/", work, args.page, env)
+    out = work / "figures.json"
+    argv = [sys.executable, str(script), "--gui", str(data), str(out)]
+    argv += ["--gui-tour"] if args.tour else []
+    argv += ["--profile", str(args.profile)] if args.profile else []
+    argv += ["--stacks"] if args.stacks else []
+    child_env = dict(env)
+    if args.switch_ms:
+        child_env[SWITCH_ENV] = str(args.switch_ms)
+    if before is not None:
+        child_env[BEFORE_ENV] = str(before)
+    if args.gc:
+        child_env[GC_ENV] = args.gc
+    load_before = os.getloadavg()[0]
+    child = subprocess.run(argv, env=child_env, capture_output=True, text=True)
+    if child.returncode or not out.exists():
+        raise SystemExit(f"the window's run failed ({child.returncode}):\n{child.stderr[-4000:]}")
+    fig = json.loads(out.read_text())
+    fig["load"] = (load_before + os.getloadavg()[0]) / 2
+    fig["crm_clients"] = crm_clients(data)
+    return fig
 
 
 def main() -> None:
@@ -404,12 +520,18 @@ def main() -> None:
     p.add_argument("--profile", type=Path, help="profile the GUI thread during the run into this file, and print it")
     p.add_argument("--switch-ms", type=float,
                    help="the interpreter's switch interval while the run goes (the app's own by default)")
+    p.add_argument("--gc", help="garbage collection thresholds during the run, e.g. 700,10,100 (the app's own by "
+                                "default)")
+    p.add_argument("--before", type=Path,
+                   help="also run the window of this older source tree (a folder holding erpsync_gui), interleaved")
     p.add_argument("--stacks", action="store_true", help="print where the GUI thread was during its stalls")
     p.add_argument("--out", type=Path, default=Path("bench-gui-stall.json"))
     p.add_argument("--gui", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     p.add_argument("--gui-tour", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.gui:
+        if os.environ.get(BEFORE_ENV):  # the window of an older source tree, for before / after
+            sys.path.insert(0, os.environ[BEFORE_ENV])
         sys.exit(gui_child(Path(args.gui[0]), Path(args.gui[1]), args.gui_tour, args.profile, args.stacks))
     if args.quick:
         args.clients = 10_000
@@ -430,34 +552,18 @@ def main() -> None:
                                    "--db", str(erp_db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait(port)
-            for rep in range(args.reps):
-                data = prepare(f"http://127.0.0.1:{port}/", tmp_path / f"rep-{rep}", args.page, env)
-                out = tmp_path / f"rep-{rep}.json"
-                argv = [sys.executable, str(HERE), "--gui", str(data), str(out)]
-                argv += ["--gui-tour"] if args.tour else []
-                argv += ["--profile", str(args.profile)] if args.profile else []
-                argv += ["--stacks"] if args.stacks else []
-                load_before = os.getloadavg()[0]
-                child_env = {**env, SWITCH_ENV: str(args.switch_ms)} if args.switch_ms else env
-                child = subprocess.run(argv, env=child_env, capture_output=True, text=True)
-                if child.returncode or not out.exists():
-                    raise SystemExit(f"the window's run failed ({child.returncode}):\n{child.stderr[-4000:]}")
-                fig = json.loads(out.read_text())
-                fig["load"] = (load_before + os.getloadavg()[0]) / 2
-                fig["crm_clients"] = crm_clients(data)
-                reps.append(fig)
-                print_rep(f"rep {rep + 1}, {args.clients} clients, page {args.page}"
-                          f"{', touring the pages' if args.tour else ''}", fig)
-                places = fig.get("stall_places", {})
-                for count, place in places.get("gui", []):
-                    print(f"  {count:4d} stalls in {place}")
-                for count, place in places.get("others", []):
-                    print(f"  {count:4d} times meanwhile {place}")
-                if places:
-                    print(f"  collections over 5 ms: {places['collections']}")
+            trees = [("now", None)] + ([("before", args.before.resolve())] if args.before else [])
+            for rep in range(args.reps):  # the trees interleaved: a drift of the shared machine hits both
+                for tree, source in trees:
+                    fig = one_rep(args, HERE, port, tmp_path / f"{tree}-{rep}", env, source)
+                    fig["tree"] = tree
+                    reps.append(fig)
+                    print_rep(f"{tree}: rep {rep + 1}, {args.clients} clients, page {args.page}"
+                              f"{', touring the pages' if args.tour else ''}", fig)
         finally:
             server.terminate()
             server.wait(10)
+    print_summary(reps)
     if args.profile:
         import pstats
 

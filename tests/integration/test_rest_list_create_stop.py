@@ -1,5 +1,6 @@
-"""A run stopped by a later list of a batch (sign-in refused, quota spent, circuit open): the records of the
-lists the ERP already created are counted and linked, the rest are not created, and nothing is sent twice."""
+"""List creates against the sandbox: a run stopped on a later list (sign-in refused, quota spent, circuit open)
+keeps the records of the lists the ERP created before, and a reply naming one record for two creates links
+neither; nothing is sent twice."""
 
 from __future__ import annotations
 
@@ -47,3 +48,32 @@ def test_a_sign_in_refused_on_a_later_list_keeps_the_records_of_the_lists_create
     assert again.status == "success" and again.counts["inserted"] == 30
     assert sorted(row["customer_number"] for row in harness.erp_rows().values()) == sorted(f"C{n}" for n in range(50))
     assert all(link.state == "synced" for link in harness.links())
+
+
+def test_a_reply_naming_one_record_for_two_creates_links_neither_and_the_next_run_finds_both(harness, monkeypatch):
+    real = harness.sandbox.api._create_list
+    markers = ("external_id", "external_channel")
+
+    def one_twice(entity: str, payloads: list[Any]) -> Reply:
+        reply = real(entity, payloads)
+        items = [{k: v for k, v in item.items() if k not in markers} for item in reply.body["data"]]
+        items[1] = items[0]  # a gateway that answers the first record again in the second's place
+        return Reply(reply.status, {"data": items}, reply.headers)
+
+    monkeypatch.setattr(harness.sandbox.api, "_create_list", one_twice)
+    first, second, third = (harness.crm_create(customer_number=f"D{n}", company=f"Doppel {n}") for n in range(3))
+    result = harness.sync(direction=Direction.EXPORT, batch=50)
+    assert "state database" not in (result.message or "")
+    assert result.counts["inserted"] == 1 and result.counts["failed"] == 2
+    synced = {link.crm_id: link.erp_id for link in harness.links() if link.state == "synced"}
+    assert list(synced) == [third]
+    unknown = {link.crm_id for link in harness.links() if link.state == "pending" and link.create_unknown}
+    assert unknown == {first, second}
+    monkeypatch.setattr(harness.sandbox.api, "_create_list", real)
+    posts = harness.sandbox.faults.count("POST")
+    again = harness.sync(direction=Direction.EXPORT, batch=50)
+    assert again.status == "success" and harness.sandbox.faults.count("POST") == posts
+    rows = harness.erp_rows()
+    assert len(rows) == 3
+    for link in harness.links():
+        assert link.state == "synced" and rows[link.erp_id]["external_id"] == link.crm_id

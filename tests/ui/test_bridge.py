@@ -1,8 +1,10 @@
 """The run bridge: progress reaches the window coalesced (the newest counts, promptly when a run's phase or total
-changes, always before the run's end), and the interpreter hands its lock over sooner while a run goes."""
+changes, always before the run's end), and while a run goes the interpreter hands its lock over sooner and
+collects garbage in shorter steps."""
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from collections.abc import Iterator
@@ -118,9 +120,10 @@ def test_two_runs_keep_their_own_newest_counts(qtbot):
     assert delivered == [(1, 0), (2, 0), (1, 40), (2, 30)]
 
 
-def test_the_interpreter_hands_its_lock_over_sooner_while_a_run_goes(heard):
+def test_the_interpreter_hands_its_lock_over_sooner_and_collects_in_shorter_steps_while_a_run_goes(heard):
     runs, _bridge, _signals = heard
-    idle = sys.getswitchinterval()
+    idle, idle_gc = sys.getswitchinterval(), gc.get_threshold()
+    assert idle_gc != bridge_module.RUN_GC_THRESHOLD
     other = RunKey("demo", "contacts")
     done = threading.Event()
 
@@ -131,13 +134,15 @@ def test_the_interpreter_hands_its_lock_over_sooner_while_a_run_goes(heard):
 
     runs.call("started", KEY, "manual")
     assert sys.getswitchinterval() == bridge_module.RUN_SWITCH_INTERVAL_S < idle
+    assert gc.get_threshold() == bridge_module.RUN_GC_THRESHOLD
     worker = threading.Thread(target=second_run)
     worker.start()
     runs.call("finished", KEY, _Result(7))
     assert sys.getswitchinterval() == bridge_module.RUN_SWITCH_INTERVAL_S  # the other run still goes
+    assert gc.get_threshold() == bridge_module.RUN_GC_THRESHOLD
     done.set()
     worker.join()
-    assert sys.getswitchinterval() == idle
+    assert sys.getswitchinterval() == idle and gc.get_threshold() == idle_gc
 
 
 def test_a_real_run_of_many_batches_shows_a_few_updates_and_its_true_end(qtbot, demo_service, ui_data_dir):

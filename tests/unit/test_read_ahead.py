@@ -57,7 +57,8 @@ def test_every_page_comes_in_order_from_a_reader_thread() -> None:
     source = Source(25)
     pages = ReadAhead(source.pages(), threading.RLock())
     assert list(pages) == list(range(1, 26))
-    assert source.threads == {"erpsync-read-ahead"} and source.closed
+    # the first page in the caller's thread, every later one from the reader
+    assert source.threads == {threading.current_thread().name, "erpsync-read-ahead"} and source.closed
     assert next(pages, None) is None
 
 
@@ -74,11 +75,24 @@ def test_at_most_two_pages_are_read_beyond_the_one_in_hand() -> None:
     source = Source(100)
     pages = ReadAhead(source.pages(), threading.RLock())
     assert next(pages) == 1
-    assert source.wait_produced(3) == 3  # page 2 handed over, page 3 waiting to be: the reader waits too
+    assert source.produced == 1  # nothing is read ahead of the first page until a second one is asked for
     assert next(pages) == 2
-    assert source.wait_produced(4) == 4
+    assert source.wait_produced(4) == 4  # page 3 handed over, page 4 waiting to be: the reader waits too
+    time.sleep(0.05)
+    assert source.produced == 4
+    assert next(pages) == 3
+    assert source.wait_produced(5) == 5
     pages.close()
-    assert source.closed and source.produced <= 5
+    assert source.closed and source.produced <= 6
+
+
+def test_a_caller_that_looks_at_the_first_page_only_costs_one_read() -> None:
+    # is the target empty? one page of one record is all it asks; a quota-counted system sees one request
+    source = Source(100)
+    pages = ReadAhead(source.pages(), threading.RLock())
+    assert next(pages) == 1
+    pages.close()
+    assert source.produced == 1 and source.closed
 
 
 def test_a_run_that_stops_early_stops_the_reader_and_closes_the_read() -> None:
