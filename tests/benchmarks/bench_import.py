@@ -324,6 +324,9 @@ def main() -> None:
                "ERPSYNC_TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
                "RUNTIME__DLTHUB_TELEMETRY": "false"}
+        # an installed app has its modules compiled (pip and the freezer write the bytecode): a shell that
+        # turned bytecode files off would add compiling every module of the package to each timed command
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         erp_db = tmp_path / "erp.sqlite"
         SandboxServer(erp_db, seed={"clients": args.clients}).storage.close()
         port = _free_port()
