@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -23,6 +23,7 @@ from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store, rows_changed
 from erpsync_gui.store.link import TABLE, Link
+from erpsync_gui.store.link_writes import save_links as _save_links
 from erpsync_gui.store.models import (
     ConflictRow,
     CursorRow,
@@ -390,31 +391,3 @@ class SyncState:
                 _save_links(s, links)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record pending creates in the state database: {exc}") from exc
-
-
-def _save_links(s, links: Sequence[Link]) -> set[int]:
-    """Bulk insert (ids come back into the objects) and bulk update by primary key: one statement each per
-    batch instead of a round trip per row - the difference between a fast and a slow initial import. Returns
-    the ids of the links it inserted."""
-    for link in links:
-        if link.state == "synced" and (link.crm_id is None or link.erp_id is None):
-            # a pair is synced only when both records exist: anything else is a bug that would lose a record
-            raise StoreError(f"a {link.entity} link marked synced names only one record "
-                             f"(crm {link.crm_id}, erp {link.erp_id})")
-    new = [link for link in links if link.id is None]
-    old = {link.id: link for link in links if link.id is not None}  # the last state of a row wins
-    if new:
-        # RETURNING the identifying ids instead of asking for parameter order: SQLite then runs one
-        # multi-row INSERT instead of one INSERT per row. (crm_id, erp_id) is unique within a batch.
-        by_ids = {(link.crm_id, link.erp_id): link for link in new}
-        if len(by_ids) != len(new):
-            raise StoreError("two new links of one batch name the same records")
-        rows = insert_many(s.connection(), TABLE, [link.values() for link in new], ("id", "crm_id", "erp_id"))
-        if len(rows) != len(new):
-            raise StoreError(f"the state database gave back {len(rows)} ids for {len(new)} new links")
-        for new_id, crm_id, erp_id in rows:
-            by_ids[(crm_id, erp_id)].id = new_id
-    if old:
-        s.execute(update(TABLE).where(TABLE.c.id == bindparam("link_id")),
-                  [{**link.values(), "link_id": link.id} for link in old.values()])
-    return {link.id for link in new if link.id is not None}
