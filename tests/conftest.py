@@ -27,6 +27,11 @@ from tests.memory_keyring import MemoryKeyring
 from tests.mysql_server import MysqlServer, find_binaries
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# From the first import on, never the machine's keyring: a module- or session-scoped fixture (a demo data
+# directory made once for a module) runs before the per-test keyring below is put in place, and whatever
+# keyring.get_keyring() would pick on its own (a configured or detected backend) must not be it.
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.memory_keyring.MemoryKeyring"
+keyring.set_keyring(MemoryKeyring())
 
 _REPO_ROOT = Path(__file__).resolve().parent.parent
 PG_START_TIMEOUT_S = 60
