@@ -74,6 +74,9 @@ def test_checksum_of_a_mixed_record_is_the_standard_librarys() -> None:
               "amount": Decimal("0.10"), "nested": {"z": 1, "a": [1, "x"]}}
     assert canonical_bytes(record) == _stdlib_bytes(record)
     assert canonical_bytes({"a": 1, "b": "x"}) == _stdlib_bytes({"a": 1, "b": "x"})
+    assert canonical_bytes({2: "b", 1: "a"}) == _stdlib_bytes({2: "b", 1: "a"})  # keys that are not text
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate fails as it did, never a different digest
+        canonical_bytes({"a": "\ud800"})
 
 
 def _wide_types(metadata: MetaData, name: str) -> Table:
@@ -217,3 +220,42 @@ def _endpoint(url: str):
     from erpsync_gui.profile import EndpointConfig
     from erpsync_gui.records import Side
     return EndpointConfig(Side.CRM, "sql", url, options={})
+
+
+def test_a_crash_between_the_crms_commit_and_the_stores_relinks_by_origin(tmp_path, monkeypatch) -> None:
+    """The first batch's multi-row create commits in the CRM, then the state store's commit is lost: the next run
+    finds every created row by its origin marker and links it, making no second row."""
+    from erpsync_gui.errors import StoreError
+    from erpsync_gui.records import Direction
+    from erpsync_gui.store.sync_state import SyncState
+    from tests.sync_harness import Harness
+
+    h = Harness(tmp_path / "h")
+    try:
+        erp_ids = [h.erp_create(customer_number=f"K{n:03d}", company=f"Firmă {n} 😀", city="Iași") for n in range(30)]
+        real = SyncState.commit
+        lost: list[int] = []
+
+        def commit(self, batch):
+            if not lost and any(link.state == "synced" for link in batch.links):
+                lost.append(len(batch.links))
+                raise StoreError("could not record the batch in the state database: disk I/O error")
+            return real(self, batch)
+
+        monkeypatch.setattr(SyncState, "commit", commit)
+        bulk = sql_writing.insert_many
+        creates: list[int] = []
+        monkeypatch.setattr(sql_writing, "insert_many", lambda conn, table, rows, *a, **k: (
+            creates.append(len(rows)), bulk(conn, table, rows, *a, **k))[1])
+        first = h.sync(direction=Direction.IMPORT, batch=50)
+        assert lost == [30] and first.status == "failed", first.message
+        assert creates == [30] and len(h.crm_rows()) == 30  # one multi-row create, kept by the CRM
+        h.advance(60)
+        h.sync(direction=Direction.IMPORT, batch=50)
+        rows = h.crm_rows()
+        assert len(rows) == 30
+        links = {link.erp_id: link.crm_id for link in h.links() if link.state == "synced"}
+        assert sorted(links) == sorted(erp_ids)
+        assert all(rows[links[erp_id]]["external_id"] == erp_id for erp_id in erp_ids)
+    finally:
+        h.close()
