@@ -259,3 +259,15 @@ def test_a_crash_between_the_crms_commit_and_the_stores_relinks_by_origin(tmp_pa
         assert all(rows[links[erp_id]]["external_id"] == erp_id for erp_id in erp_ids)
     finally:
         h.close()
+
+
+def test_a_create_batch_of_several_shapes_and_a_repeated_origin_keeps_each_record_its_own(crm: SqlConnector,  # noqa: F811
+                                                                                         ) -> None:
+    payloads, origins = _people(6, start=300)
+    payloads[1] = {**payloads[1], "phonenumber": "+40 721 000 001"}  # another set of columns
+    payloads[4] = {**payloads[4], "phonenumber": "+40 721 000 004"}
+    origins[5] = origins[3]  # the same source record twice: no marker tells these two rows apart
+    results = crm.create_many("clients", payloads, origins=origins)
+    _check_each(results, payloads, origins)
+    assert [r.record.data["phonenumber"] for r in results][1::3] == ["+40 721 000 001", "+40 721 000 004"]
+    assert len({r.record.id for r in results}) == 6
