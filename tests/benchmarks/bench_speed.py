@@ -78,8 +78,12 @@ def _describe(goal: str, data: dict) -> str:
                  for case, fig in data.get("cases", {}).items()]
         return "\n    ".join(["", *cases]) if cases else "no cases"
     if goal == "p5":
-        worst = [rep.get("worst_ms", 0) for rep in data.get("reps", [])]
-        return f"worst GUI stall {max(worst):.1f} ms (goal <= 50)" if worst else "no repetitions"
+        reps = [rep for rep in data.get("reps", []) if "worst_ms" in rep]
+        if not reps:
+            return "no repetitions"
+        worst = max(reps, key=lambda rep: rep["worst_ms"])
+        return (f"worst GUI stall {worst['worst_ms']:.1f} ms (goal <= 50), p99 {worst['p99_ms']:.1f} ms, "
+                f"{worst['over_50ms']} over 50 ms, at load {worst.get('load', 0):.1f}")
     if goal == "p6":
         shown = data.get("later_shown_median_s")
         return f"launch to the window, median {shown:.2f} s (goal <= 1.5)" if shown is not None else "no launches"
