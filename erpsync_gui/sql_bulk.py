@@ -87,11 +87,11 @@ def _json_processor(processor: _Processor) -> _Processor:
 
 def _direct(conn: Connection, table: Table, names: tuple[str, ...]) -> bool:
     """Whether the rows can go straight to the driver: SQLite, and no left-out column with a default of its own
-    (SQLAlchemy fills those in)."""
+    (SQLAlchemy fills those in), a primary key's included (an integer key without one is SQLite's rowid)."""
     if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
         return False
     given = set(names)
-    return all(c.name in given or c.default is None for c in table.columns if not c.primary_key)
+    return all(c.name in given or c.default is None for c in table.columns)
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],

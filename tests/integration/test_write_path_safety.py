@@ -142,8 +142,6 @@ def test_insert_many_splits_500_wide_rows_under_the_parameter_limit(limit: int |
     engine.dispose()
 
 
-@pytest.mark.xfail(strict=True, reason="the direct SQLite path leaves out a primary key column's Python default "
-                                       "(only non-key columns are checked), so the row goes in without its key")
 def test_insert_many_fills_a_left_out_primary_keys_python_default() -> None:
     metadata = MetaData()
     keyed = Table("keyed", metadata, Column("id", String(36), primary_key=True, default=lambda: str(uuid.uuid4())),
