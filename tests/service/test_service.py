@@ -30,8 +30,12 @@ def _free_port() -> int:
 
 
 def quick_settings(store_url: str, **changes) -> ServiceSettings:
-    return ServiceSettings(store_url=store_url, control_port=0, heartbeat_s=0.5, stalled_after_s=3,
-                           watch_interval_s=0.5, poll_s=0.5, stop_timeout_s=5, **changes)
+    # No worker of an in-process service dies, so a job found "stalled" here would be a busy machine's late
+    # heartbeat, and its retry a second run of the same job (6 partition runs for 4 parts under load): the
+    # product's own 30 s. The suites that kill workers (tests/service/fleet.py) set a short one of their own.
+    settings = {"control_port": 0, "heartbeat_s": 0.5, "stalled_after_s": 30, "watch_interval_s": 0.5,
+                "poll_s": 0.5, "stop_timeout_s": 5, **changes}
+    return ServiceSettings(store_url=store_url, **settings)
 
 
 def office_with_webhooks(store, secrets: SecretStore, root, erp: SandboxServer):
