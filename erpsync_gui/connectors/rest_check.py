@@ -7,16 +7,11 @@ HTTP layer's error; the check never raises (the caller turns a crash into a fail
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING
 
-import httpx
-
 from erpsync_gui.connectors.base import CheckResult
+from erpsync_gui.connectors.check_kit import date_header, elapsed_ms
 from erpsync_gui.connectors.rest_paging import data_of, reply_json
 from erpsync_gui.errors import (
     AuthError,
@@ -27,13 +22,12 @@ from erpsync_gui.errors import (
     NotFoundError,
     PermanentError,
 )
-from erpsync_gui.http import HttpClient, HttpSettings
+from erpsync_gui.http import HttpClient
 
 if TYPE_CHECKING:
     from erpsync_gui.connectors.rest_erp import RestErpConnector
 
 #: a connection test waits at most this long for one reply, and never retries
-CHECK_TIMEOUT = 15.0
 #: a filter value no record holds: a server that honours the filter answers it with no record
 FILTER_PROBE = "erpsync-filter-check-0"
 
@@ -84,7 +78,8 @@ def check_connection(erp: RestErpConnector, http: HttpClient, started: float) ->
     if details:
         # said in the verdict too: the stored status shows only the message once the page is opened again
         message += "; it ignores lookup filters, so each run reads its whole client list once"
-    return CheckResult(True, True, True, latency, message, server, server_time=http_date(response), details=details)
+    return CheckResult(True, True, True, latency, message, server,
+                       server_time=date_header(response.headers.get("date")), details=details)
 
 
 def _probed(erp: RestErpConnector) -> tuple[str, ...]:
@@ -125,21 +120,3 @@ def _total(body: object) -> int | None:
     meta = body.get("meta") if isinstance(body, dict) else None
     total = meta.get("total") if isinstance(meta, dict) else None
     return total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None
-
-
-def no_retries(settings: HttpSettings) -> HttpSettings:
-    """The settings of a connection test: one short try, so a dead server answers in seconds."""
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)
-
-
-def http_date(response: httpx.Response) -> datetime | None:
-    """The server's clock from its Date header (whole seconds), None when it sends none."""
-    try:
-        moment = parsedate_to_datetime(response.headers.get("date", ""))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def elapsed_ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0

@@ -20,9 +20,10 @@ import httpx
 from erpsync_gui.config.options import own_options
 from erpsync_gui.connectors import rest_partitions
 from erpsync_gui.connectors.base import CheckResult, create_each, origin_from
+from erpsync_gui.connectors.check_kit import no_retries
 from erpsync_gui.connectors.partitions import IdRange, PartitionPlan
 from erpsync_gui.connectors.rest_changes import read_changes
-from erpsync_gui.connectors.rest_check import check_connection, no_retries
+from erpsync_gui.connectors.rest_check import check_connection
 from erpsync_gui.connectors.rest_list_create import create_lists
 from erpsync_gui.connectors.rest_lookup import FilterlessLists, lookup, value_chunks
 from erpsync_gui.connectors.rest_paging import (

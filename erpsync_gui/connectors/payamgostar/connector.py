@@ -17,7 +17,6 @@ What the API offers, and the safe choice where it offers nothing:
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -25,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from erpsync_gui.connectors.base import CheckResult, create_each
+from erpsync_gui.connectors.check_kit import elapsed_ms, no_retries
 from erpsync_gui.connectors.payamgostar import cursor as cursors
 from erpsync_gui.connectors.payamgostar.auth import PayamgostarAuth
 from erpsync_gui.connectors.payamgostar.client import KIND_PATHS, ORGANIZATION, PERSON, PayamgostarClient
@@ -41,7 +41,6 @@ CLIENTS = "clients"
 ORDERS = "orders"
 IDENTITY_TYPE = "identityType"
 MAX_ID = 191
-CHECK_TIMEOUT = 15.0
 CHECK_SAMPLE = 20
 #: reply fields the server sets itself: never sent back in a create or update
 META = frozenset({"crmId", "creatDate", "modifyDate", "crmObjectTypeId", "crmObjectTypeIndex", "crmObjectTypeName",
@@ -269,7 +268,7 @@ class PayamgostarConnector:
         http: HttpClient | None = None
         self._check_auth_problem = None
         try:
-            http = self._build(_no_retries) if self._owns_http else self._http
+            http = self._build(no_retries) if self._owns_http else self._http
             client = PayamgostarClient(http)
             codes: dict[str, int] = {}
             for kind in (PERSON, ORGANIZATION):
@@ -280,20 +279,20 @@ class PayamgostarConnector:
                         codes[code] = codes.get(code, 0) + 1
         except AuthError as exc:
             self._check_auth_problem = exc
-            return CheckResult(False, True, False, _ms(started), f"Payamgostar refused the login: {exc.message}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"Payamgostar refused the login: {exc.message}")
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
         except ERPSyncError as exc:
             reachable = getattr(exc, "status", None) is not None
             what = "Payamgostar answered with an error" if reachable else "Payamgostar cannot be reached"
-            return CheckResult(False, reachable, False, _ms(started) if reachable else None, f"{what}: {exc}")
+            return CheckResult(False, reachable, False, elapsed_ms(started) if reachable else None, f"{what}: {exc}")
         except Exception as exc:  # the contract: a connection test reports, it does not raise
             log.debug("Payamgostar connection check failed", exc_info=True)
             return CheckResult(False, False, False, None, f"Connection test failed: {exc}")
         finally:
             if http is not None and http is not self._http:
                 http.close()
-        latency = http.last_latency_ms if http.last_latency_ms is not None else _ms(started)
+        latency = http.last_latency_ms if http.last_latency_ms is not None else elapsed_ms(started)
         found = ", ".join(f"{code} ({n})" for code, n in sorted(codes.items())) or "none (no identities yet)"
         details = [f"crmObjectTypeCode values found: {found}"]
         for name, code in (("person_type_code", self.options.person_type_code),
@@ -327,12 +326,3 @@ def _kind_of(value: Any) -> int:
     if value in (ORGANIZATION, str(ORGANIZATION)):
         return ORGANIZATION
     raise PermanentError(f"identityType must be 1 (person) or 2 (organization), not {value!r}")
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)
-

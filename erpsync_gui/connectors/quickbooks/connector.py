@@ -29,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from erpsync_gui.connectors.base import CheckResult, chunked
+from erpsync_gui.connectors.check_kit import elapsed_ms, no_retries
 from erpsync_gui.connectors.quickbooks.batch import run_batches
 from erpsync_gui.connectors.quickbooks.client import QboClient, quoted
 from erpsync_gui.connectors.quickbooks.entities import ENTITIES, Entity
@@ -54,7 +55,6 @@ from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, Origi
 
 log = logging.getLogger(__name__)
 
-CHECK_TIMEOUT = 15.0
 #: the most objects one CDC reply holds: a reply that full may have been cut
 CDC_MAX = 1000
 #: values per `IN (...)` lookup
@@ -308,7 +308,7 @@ class QuickBooksConnector:
         http: HttpClient | None = None
         try:
             http = self._given or endpoint_client(self.endpoint, self._secrets, base_url=self._base,
-                                                  auth=self._auth(), owns_auth=False, settings=_no_retries)
+                                                  auth=self._auth(), owns_auth=False, settings=no_retries)
             return self._check(QboClient(http, self._base, self.options.minor_version), started)
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
@@ -325,19 +325,21 @@ class QuickBooksConnector:
         try:
             body = api.call("GET", f"companyinfo/{realm}", what="company information")
         except CredentialsExpiredError as exc:
-            return CheckResult(False, True, False, _ms(started), f"{exc.message}; {exc.hint}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"{exc.message}; {exc.hint}")
         except AuthError as exc:
-            return CheckResult(False, True, False, _ms(started), f"QuickBooks Online refused the sign-in: {exc}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"QuickBooks Online refused the sign-in: {exc}")
         except NotFoundError:
-            return CheckResult(False, True, False, _ms(started), f"no QuickBooks Online company {realm} at this URL")
+            return CheckResult(False, True, False, elapsed_ms(started),
+                               f"no QuickBooks Online company {realm} at this URL")
         except ERPSyncError as exc:
             if getattr(exc, "status", None) is not None:
-                return CheckResult(False, True, False, _ms(started), f"QuickBooks Online answered with an error: {exc}")
+                return CheckResult(False, True, False, elapsed_ms(started),
+                                   f"QuickBooks Online answered with an error: {exc}")
             return CheckResult(False, False, False, None, f"QuickBooks Online cannot be reached: {exc}")
         company = body.get("CompanyInfo")
         info = company if isinstance(company, dict) else {}
         name = info.get("CompanyName") or f"company {realm}"
-        latency = api.http.last_latency_ms if api.http.last_latency_ms is not None else _ms(started)
+        latency = api.http.last_latency_ms if api.http.last_latency_ms is not None else elapsed_ms(started)
         return CheckResult(True, True, True, latency, f"Connected to QuickBooks Online ({name}) in {latency:.0f} ms",
                            server=f"QuickBooks Online: {name}", server_time=api.last_date)
 
@@ -352,11 +354,3 @@ class QuickBooksConnector:
 
 def _server_time(api: QboClient) -> str | None:
     return api.last_date.astimezone(UTC).isoformat(timespec="seconds") if api.last_date else None
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)

@@ -21,15 +21,13 @@ Writes: create (201 with the entity), update with PATCH (204; If-Match with the 
 
 from __future__ import annotations
 
-import dataclasses
-import email.utils
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from erpsync_gui.connectors.base import CheckResult, chunked
+from erpsync_gui.connectors.check_kit import CHECK_TIMEOUT, date_header, elapsed_ms, no_retries
 from erpsync_gui.connectors.sap_b1 import batch, odata
 from erpsync_gui.connectors.sap_b1.client import Entity, ServiceLayer, etag_of, service_root
 from erpsync_gui.connectors.sap_b1.entities import (
@@ -60,7 +58,7 @@ from erpsync_gui.errors import (
     RetryableError,
     StaleVersionError,
 )
-from erpsync_gui.http import HttpClient, HttpSettings
+from erpsync_gui.http import HttpClient
 from erpsync_gui.http.auth_factory import AuthSetup, endpoint_auth, endpoint_client, endpoint_store
 from erpsync_gui.http.cert_pin import peer_fingerprint
 from erpsync_gui.http.retry import tls_verification_failed
@@ -68,7 +66,6 @@ from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
 
 log = logging.getLogger(__name__)
-CHECK_TIMEOUT = 15.0
 _FATAL = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 
 
@@ -354,7 +351,7 @@ class SapB1Connector:
         http: HttpClient | None = None
         self.untrusted_certificate = None
         try:
-            http = self._build(_no_retries) if self._owns_http else self._http
+            http = self._build(no_retries) if self._owns_http else self._http
             return self._check(ServiceLayer(http, self._root, self.options, self.version), started)
         except Exception as exc:  # the contract: a connection test reports, it does not raise
             log.debug("connection check failed", exc_info=True)
@@ -368,25 +365,27 @@ class SapB1Connector:
             response = sl.http.get(sl.url("BusinessPartners", {"$select": "CardCode", "$top": "1"}))
         except AuthError as exc:
             said = f"{exc.details}; " if exc.details else ""
-            return CheckResult(False, True, False, _ms(started),
+            return CheckResult(False, True, False, elapsed_ms(started),
                                f"SAP Business One refused the login: {said}{exc.hint or exc.message}")
         except RetryableError as exc:
             if exc.status is None and tls_verification_failed(exc):
                 return self._untrusted(exc)
             if exc.status is not None:
-                return CheckResult(False, True, False, _ms(started), f"SAP Business One answered with an error: {exc}")
+                return CheckResult(False, True, False, elapsed_ms(started),
+                                   f"SAP Business One answered with an error: {exc}")
             return CheckResult(False, False, False, None, f"SAP Business One cannot be reached: {exc}")
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
         except ConnectorError as exc:
-            return CheckResult(False, True, False, _ms(started), f"SAP Business One answered with an error: {exc}")
-        latency = sl.http.last_latency_ms if sl.http.last_latency_ms is not None else _ms(started)
+            return CheckResult(False, True, False, elapsed_ms(started),
+                               f"SAP Business One answered with an error: {exc}")
+        latency = sl.http.last_latency_ms if sl.http.last_latency_ms is not None else elapsed_ms(started)
         version = getattr(self._auth.auth if self._auth else None, "server_version", None)
         company = (self.endpoint.options or {}).get("company_db")
         server = "SAP Business One Service Layer " + self.version + (f" {version}" if version else "")
         where = f" company {company}" if company else ""
         return CheckResult(True, True, True, latency, f"Connected to SAP Business One{where} in {latency:.0f} ms",
-                           server=server, server_time=_http_date(response.headers.get("Date")))
+                           server=server, server_time=date_header(response.headers.get("Date")))
 
     def _untrusted(self, exc: RetryableError) -> CheckResult:
         url = self._sl.root
@@ -408,21 +407,3 @@ def _type_of(name: str) -> str:
     if name.endswith("Date"):
         return "date"
     return "text"
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)

@@ -18,7 +18,6 @@ What Siagh offers, and what the connector does where it offers nothing (the safe
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from erpsync_gui.connectors.base import CheckResult, create_each
+from erpsync_gui.connectors.check_kit import elapsed_ms, no_retries
 from erpsync_gui.connectors.siagh import contacts, pre_invoices
 from erpsync_gui.connectors.siagh.auth import SiaghAuth, SiaghSession
 from erpsync_gui.connectors.siagh.client import CONTACTS_PATH, SiaghClient
@@ -51,7 +51,6 @@ log = logging.getLogger(__name__)
 
 CLIENTS = "clients"
 ORDERS = "orders"
-CHECK_TIMEOUT = 15.0
 #: contacts read by id are kept this long at most for the update that follows (the whole form is sent)
 _RECENT_MAX = 2000
 _NO_PRE_INVOICE_UPDATE = ("Siagh offers no update of pre-invoices: pre-invoice {id} stays as it was sent; "
@@ -250,24 +249,24 @@ class SiaghConnector:
         http: HttpClient | None = None
         self._check_auth_problem = None
         try:
-            http = self._build(_no_retries) if self._owns_http else self._http
+            http = self._build(no_retries) if self._owns_http else self._http
             session = SiaghClient(http, self._auth, max_contacts=1).login()
         except AuthError as exc:
             self._check_auth_problem = exc
-            return CheckResult(False, True, False, _ms(started), f"Siagh refused the login: {exc.message}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"Siagh refused the login: {exc.message}")
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
         except ERPSyncError as exc:
             reachable = getattr(exc, "status", None) is not None
             what = "Siagh answered with an error" if reachable else "Siagh cannot be reached"
-            return CheckResult(False, reachable, False, _ms(started) if reachable else None, f"{what}: {exc}")
+            return CheckResult(False, reachable, False, elapsed_ms(started) if reachable else None, f"{what}: {exc}")
         except Exception as exc:  # the contract: a connection test reports, it does not raise
             log.debug("Siagh connection check failed", exc_info=True)
             return CheckResult(False, False, False, None, f"Connection test failed: {exc}")
         finally:
             if http is not None and http is not self._http:
                 http.close()
-        latency = http.last_latency_ms if http.last_latency_ms is not None else _ms(started)
+        latency = http.last_latency_ms if http.last_latency_ms is not None else elapsed_ms(started)
         details = tuple(line for line in (
             f"user: {session.user_name}" if session.user_name else None,
             f"branch: {session.branch_name}" if session.branch_name else None,
@@ -308,11 +307,3 @@ def _key(value: Any) -> str | None:
     if value is None or isinstance(value, bool):
         return None
     return contacts.contact_id(value) if not isinstance(value, str) else (value.strip() or None)
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)

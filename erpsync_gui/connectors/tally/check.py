@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-import email.utils
-import time
-from datetime import UTC, datetime
-
 from erpsync_gui.connectors.base import CheckResult
+from erpsync_gui.connectors.check_kit import date_header, elapsed_ms
 from erpsync_gui.connectors.tally.client import TallyClient
 from erpsync_gui.connectors.tally.envelope import Collection
 from erpsync_gui.errors import ConfigError, ConnectorError, PermanentError
-from erpsync_gui.http import HttpSettings
-
-CHECK_TIMEOUT = 15.0
 
 
 def companies(tally: TallyClient, started: float, wanted: str | None) -> CheckResult:
@@ -21,12 +14,12 @@ def companies(tally: TallyClient, started: float, wanted: str | None) -> CheckRe
     try:
         root = tally.export(Collection("Company", ("Name", "GUID", "BooksFrom")), "companies")
     except ConfigError as exc:
-        return CheckResult(False, True, False, _ms(started), str(exc))
+        return CheckResult(False, True, False, elapsed_ms(started), str(exc))
     except ConnectorError as exc:
         if exc.status is None and not isinstance(exc, PermanentError):
             return CheckResult(False, False, False, None, f"Tally cannot be reached: {exc}")
-        return CheckResult(False, True, False, _ms(started), f"Tally answered with an error: {exc}")
-    latency = tally.http.last_latency_ms if tally.http.last_latency_ms is not None else _ms(started)
+        return CheckResult(False, True, False, elapsed_ms(started), f"Tally answered with an error: {exc}")
+    latency = tally.http.last_latency_ms if tally.http.last_latency_ms is not None else elapsed_ms(started)
     names = [n.get("NAME") or (n.findtext("NAME") or "").strip() for n in root.iter("COMPANY")]
     names = [n for n in names if n]
     if not names:
@@ -36,24 +29,5 @@ def companies(tally: TallyClient, started: float, wanted: str | None) -> CheckRe
                            f"(open: {', '.join(names)})")
     shown = wanted or names[0]
     return CheckResult(True, True, True, latency, f"Connected to Tally, company {shown!r}, in {latency:.0f} ms",
-                       server=f"TallyPrime, company {shown}", server_time=_http_date(tally.last_date),
+                       server=f"TallyPrime, company {shown}", server_time=date_header(tally.last_date),
                        details=tuple(f"open company: {n}" for n in names))
-
-
-def _http_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)
-

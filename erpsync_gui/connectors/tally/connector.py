@@ -26,8 +26,9 @@ from typing import Any
 from lxml import etree
 
 from erpsync_gui.connectors.base import CheckResult, chunked, create_each
+from erpsync_gui.connectors.check_kit import no_retries
 from erpsync_gui.connectors.tally import reply, vouchers
-from erpsync_gui.connectors.tally.check import companies, no_retries
+from erpsync_gui.connectors.tally.check import companies
 from erpsync_gui.connectors.tally.client import TallyClient
 from erpsync_gui.connectors.tally.entities import SPECS, Spec, to_data, writable
 from erpsync_gui.connectors.tally.envelope import Collection, ImportObject, tdl_string

@@ -9,7 +9,6 @@ StaleVersionError (a conflict for the engine), not a failure.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 
 from erpsync_gui.connectors.base import CheckResult
+from erpsync_gui.connectors.check_kit import elapsed_ms, no_retries
 from erpsync_gui.connectors.tryton.auth import TrytonSessionAuth
 from erpsync_gui.connectors.tryton.catalog import Currencies, ProductGroups, Products, Warehouses
 from erpsync_gui.connectors.tryton.client import TrytonClient
@@ -31,7 +31,7 @@ from erpsync_gui.connectors.tryton.sales import Orders
 from erpsync_gui.connectors.tryton.stock import Stock
 from erpsync_gui.connectors.tryton.writes import Writer
 from erpsync_gui.errors import AuthError, ConfigError, ERPSyncError, MissingSecretError, PermanentError
-from erpsync_gui.http import HttpClient, HttpSettings
+from erpsync_gui.http import HttpClient
 from erpsync_gui.http.auth_factory import AuthSetup, client_certificate, endpoint_client, endpoint_store
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, Origin, Page, Record
@@ -39,7 +39,6 @@ from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, Origi
 log = logging.getLogger(__name__)
 
 ENTITY_CLASSES = (Clients, Contacts, ProductGroups, Products, Currencies, Warehouses, Stock, Orders, Invoices)
-CHECK_TIMEOUT = 15.0
 
 
 def split_url(url: str, database: str | None) -> tuple[str, str]:
@@ -174,7 +173,7 @@ class TrytonConnector:
         self._check_auth_problem = None
         try:
             http = endpoint_client(self.endpoint, self._secrets, base_url=self.base_url, auth=self._setup,
-                                   owns_auth=False, settings=_no_retries)
+                                   owns_auth=False, settings=no_retries)
             client = TrytonClient(http, self.database, rpc_path=self.options.rpc_path,
                                   context=self._context_overrides())
             return self._check(client, started)
@@ -197,11 +196,11 @@ class TrytonConnector:
             context = client.context()
             company = Models(client, 1).company()
         except AuthError as exc:
-            return CheckResult(False, True, False, _ms(started), f"{exc}", server, client.last_date)
+            return CheckResult(False, True, False, elapsed_ms(started), f"{exc}", server, client.last_date)
         except ERPSyncError as exc:
-            return CheckResult(False, True, False, _ms(started), f"Tryton {version} answered: {exc}", server,
+            return CheckResult(False, True, False, elapsed_ms(started), f"Tryton {version} answered: {exc}", server,
                                client.last_date)
-        latency = client.http.last_latency_ms if client.http.last_latency_ms is not None else _ms(started)
+        latency = client.http.last_latency_ms if client.http.last_latency_ms is not None else elapsed_ms(started)
         name = company.get("rec_name") or f"company {company['id']}"
         details = (f"server version: {version}", f"database: {self.database}", f"company: {name}",
                    f"user: {self.options.username} (id {self._auth.user_id})",
@@ -212,11 +211,3 @@ class TrytonConnector:
 
     def close(self) -> None:
         self._http.close()
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)

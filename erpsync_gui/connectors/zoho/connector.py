@@ -17,13 +17,13 @@ HTTP layer's "zoho" rate-limit preset; a 429 waits and is sent again.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from erpsync_gui.connectors.base import CheckResult, chunked
+from erpsync_gui.connectors.check_kit import elapsed_ms, no_retries
 from erpsync_gui.connectors.zoho import writes
 from erpsync_gui.connectors.zoho.client import ZohoClient, criteria
 from erpsync_gui.connectors.zoho.cursor import ZohoCursor, server_stamp, with_last
@@ -39,14 +39,13 @@ from erpsync_gui.errors import (
     NotFoundError,
     PermanentError,
 )
-from erpsync_gui.http import HttpClient, HttpSettings
+from erpsync_gui.http import HttpClient
 from erpsync_gui.http.auth_factory import AuthSetup, endpoint_auth, endpoint_client, endpoint_store
 from erpsync_gui.profile import EndpointConfig
 from erpsync_gui.records import BatchItemResult, Capabilities, EntityInfo, FieldInfo, Origin, Page, Record
 
 log = logging.getLogger(__name__)
 
-CHECK_TIMEOUT = 15.0
 #: ids per `ids=` read, values per search (Zoho takes at most 10 criteria)
 IDS_PER_READ = 100
 VALUES_PER_SEARCH = 10
@@ -261,11 +260,11 @@ class ZohoConnector:
         try:
             root = self._root()
             http = self._given or endpoint_client(self.endpoint, self._secrets, base_url=root, auth=self._auth(),
-                                                  owns_auth=False, settings=_no_retries)
+                                                  owns_auth=False, settings=no_retries)
             return self._check(ZohoClient(http, root), started)
         except CredentialsExpiredError as exc:
             self._check_problem = exc
-            return CheckResult(False, True, False, _ms(started), f"{exc.message}; {exc.hint}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"{exc.message}; {exc.hint}")
         except ConfigError as exc:
             return CheckResult(False, False, False, None, str(exc))
         except Exception as exc:  # the contract: a connection test reports, it does not raise
@@ -281,16 +280,16 @@ class ZohoConnector:
         try:
             api.get(first.name, {"fields": "Modified_Time", "per_page": 1}, what=first.name)
         except CredentialsExpiredError as exc:
-            return CheckResult(False, True, False, _ms(started), f"{exc.message}; {exc.hint}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"{exc.message}; {exc.hint}")
         except AuthError as exc:
-            return CheckResult(False, True, False, _ms(started), f"Zoho CRM refused the sign-in: {exc}")
+            return CheckResult(False, True, False, elapsed_ms(started), f"Zoho CRM refused the sign-in: {exc}")
         except NotFoundError:
-            return CheckResult(False, True, False, _ms(started), f"no Zoho CRM API at {api.root}; check the URL")
+            return CheckResult(False, True, False, elapsed_ms(started), f"no Zoho CRM API at {api.root}; check the URL")
         except ERPSyncError as exc:
             if getattr(exc, "status", None) is not None:
-                return CheckResult(False, True, False, _ms(started), f"Zoho CRM answered with an error: {exc}")
+                return CheckResult(False, True, False, elapsed_ms(started), f"Zoho CRM answered with an error: {exc}")
             return CheckResult(False, False, False, None, f"Zoho CRM cannot be reached: {exc}")
-        latency = api.http.last_latency_ms if api.http.last_latency_ms is not None else _ms(started)
+        latency = api.http.last_latency_ms if api.http.last_latency_ms is not None else elapsed_ms(started)
         domain = api.root.removesuffix("/crm/v8/")
         return CheckResult(True, True, True, latency, f"Connected to Zoho CRM at {domain} in {latency:.0f} ms",
                            server=f"Zoho CRM ({domain})", server_time=api.last_date)
@@ -302,11 +301,3 @@ class ZohoConnector:
             closer = getattr(self._setup.auth, "close", None)
             if callable(closer):
                 closer()
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000.0
-
-
-def _no_retries(settings: HttpSettings) -> HttpSettings:
-    return dataclasses.replace(settings, timeout=min(settings.timeout, CHECK_TIMEOUT), retries=0)
