@@ -24,9 +24,10 @@ from erpsync_gui.engine.planner import Checksums, PlanContext, plan_batch
 from erpsync_gui.engine.preview_pages import PreviewPages
 from erpsync_gui.engine.rate_window import RateWindow
 from erpsync_gui.engine.retire import retire
+from erpsync_gui.engine.run_tally import RunTally
 from erpsync_gui.engine.run_words import DIRECTION_WORDS, KIND_WORDS, log_end, stopped_by
 from erpsync_gui.engine.targets import check_and_bind
-from erpsync_gui.engine.types import Action, CancelToken, PlanItem, ProgressEvent, RunResult
+from erpsync_gui.engine.types import CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping import EntityMapping
@@ -39,12 +40,6 @@ from erpsync_gui.store.sync_state import BatchCommit, SyncState, utcnow
 
 log = logging.getLogger("erpsync.engine")
 
-_COUNTED = {
-    Action.CREATE: "inserted", Action.UPDATE: "updated", Action.UPDATE_SOURCE: "updated",
-    Action.LINK: "skipped", Action.REBASELINE: "skipped", Action.SKIP: "skipped", Action.DEFER: "skipped",
-    Action.RETIRE: "skipped",
-    Action.CONFLICT: "conflicts", Action.FAILED: "failed",
-}
 _RUN_COLUMNS = ("processed", "inserted", "updated", "skipped", "failed", "conflicts")
 #: the ETA follows the rate of the last this many seconds of work (a slow start or a slow side fades out)
 RATE_WINDOW_S = 30.0
@@ -118,7 +113,7 @@ class SyncEngine:
         return run.execute()
 
 
-class _Run:
+class _Run(RunTally):
     def __init__(self, engine: SyncEngine, prepared: PreparedRun, *, dry_run: bool, trigger: str, full: bool,
                  progress: Callable[[ProgressEvent], None] | None, cancel: CancelToken | None,
                  only: Mapping[Side, Sequence[str]] | None = None) -> None:
@@ -437,49 +432,6 @@ class _Run:
         commit.snapshots = snapshots_of(self.p.mapping, items, checksums.canonical)
         commit.before_images = before_images.rows(items, taken, run_id=self.run_id, profile_id=self.engine.profile_id,
                                                   entity=self.entity, now=self.engine.clock())
-
-    def _dedupe_conflicts(self, items: list[PlanItem]) -> None:
-        """In a two-way run a conflict shows up from both sides; it is reported once."""
-        for item in items:
-            if item.action is Action.CONFLICT and item.link is not None and item.link.id is not None:
-                if item.link.id in self.conflict_links:
-                    item.action, item.target = Action.SKIP, None
-                self.conflict_links.add(item.link.id)
-
-    def _keep_plan(self, items: list[PlanItem]) -> None:
-        for item in items:
-            if item.action is Action.SKIP:
-                continue
-            if len(self.plan) < self.engine.plan_cap:
-                self.plan.append(item)
-            else:
-                self.plan_truncated += 1
-
-    def _count(self, items: list[PlanItem]) -> None:
-        for item in items:
-            self.counts["processed"] += 1
-            self.counts[_COUNTED[item.action]] += 1
-            if item.action is Action.LINK:
-                self.counts["linked"] += 1
-            elif item.action is Action.RETIRE and self.p.entity.on_delete == "propagate":
-                self.counts["deletes"] += 1
-
-    def _log_failures(self, items: list[PlanItem]) -> None:
-        for item in items:
-            if item.action is Action.FAILED:
-                log.warning("%s %s %s: %s", self.entity, item.source_side.value, item.source.id,
-                            self.engine.redact(str(item.error)), extra={**self.extra, "per_record": True})
-
-    @property
-    def total(self) -> int | None:
-        """Records this run will have counted: every source side's total plus what was counted outside the
-        feeds; None (an indeterminate bar) until each source side has said how many it has."""
-        sources = self.p.direction.sources()
-        if any(side not in self.side_totals for side in sources):
-            return None
-        outside = self.counts["processed"] - self.feed_processed
-        # a record edited during the run is read again: the count may pass the sides' totals
-        return max(sum(self.side_totals[side] for side in sources) + outside, self.counts["processed"])
 
     def _emit(self, phase: str, message: str = "") -> None:
         if self.progress is None:
