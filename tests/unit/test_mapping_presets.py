@@ -134,6 +134,22 @@ def test_a_side_that_cannot_fill_a_required_line_field_only_receives_those_docum
     assert (both.direction, both.reason) == (None, "")
 
 
+def test_documents_neither_side_can_write_are_left_out_and_a_computed_line_field_asks_nothing() -> None:
+    crm = KindPresets({"invoices": entity({"number": text("no"), "lines": held("lines", "lines", lines=(
+        ("description", text("text")), ("qty", held("qty", "number", required=True))))})})
+    erp = KindPresets({"invoices": entity({"number": text("ref"), "lines": held("items", "lines", lines=(
+        ("description", text("label")), ("product_id", held("item", "lookup", lookup="products", required=True))))})})
+    # each side's lines need a field the other's do not hold: no way records could flow, so no default
+    assert "invoices" not in compose(crm, erp)
+    # a required line field the system fills in itself (not writable) is not asked of the other side
+    computed = KindPresets({"invoices": entity({"number": text("ref"), "lines": held("items", "lines", lines=(
+        ("description", text("label")),
+        ("product_id", held("item", "lookup", lookup="products", required=True, target=False))))})})
+    invoice = compose(KindPresets({"invoices": entity({"number": text("no"), "lines": held("lines", "lines", lines=(
+        ("description", text("text")),))})}), computed)["invoices"]
+    assert (invoice.direction, invoice.reason) == (None, "")
+
+
 def test_perfex_and_sap_invoices_flow_from_sap_unless_a_service_account_is_set() -> None:
     for preset in ("perfex", "smartcrm"):
         crm = _endpoint("sql", Side.CRM, preset=preset)
