@@ -25,14 +25,16 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from erpsync_gui.connectors.sql_db import SqlConnector
 from erpsync_gui.mapping.checksum import checksum_of
-from erpsync_gui.profile import EndpointConfig
-from erpsync_gui.records import Origin, Record, Side
+from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig
+from erpsync_gui.records import Direction, Origin, Record, Side
+from erpsync_gui.store.config_repo import ConfigRepo
 from tests.integration.test_sql_connector import OVERLAP, crm_url  # noqa: F401  (fixtures)
+from tests.sync_harness import Harness
 
 _ = OVERLAP
 #: values each database stores its own way: rounded decimals, a padded or trimmed CHAR, trailing spaces kept by
@@ -212,3 +214,55 @@ def test_the_record_of_a_created_perfex_client_with_its_group_equals_a_fresh_rea
     finally:
         reader.close()
     _assert_as_read(records, fresh)
+
+
+#: client fields mapped without a transform: the CRM keeps what the ERP holds, trailing spaces and NULLs too
+RAW_FIELDS = (
+    {"crm": "customer_number", "erp": "customer_number", "type": "text"},
+    {"crm": "company", "erp": "company", "type": "text", "required": True},
+    {"crm": "address", "erp": "address", "type": "text"},
+    {"crm": "city", "erp": "city", "type": "text"},
+    {"crm": "phonenumber", "erp": "phone", "type": "text"},
+)
+
+
+class _ServerHarness(Harness):
+    """The sync harness with its CRM on the database of `url` (SQLite file, PostgreSQL or MariaDB)."""
+
+    def __init__(self, root: Path, url: str) -> None:
+        parsed = make_url(url)  # a profile keeps no password: it comes from the keyring, here given directly
+        self.crm_url = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database,
+                                  parsed.query).render_as_string(hide_password=False)
+        self.secrets = {"db_password": parsed.password} if parsed.password else {}
+        super().__init__(root, fields=RAW_FIELDS)
+
+    def connectors(self, paging: str | None = None) -> dict[Side, Any]:
+        if self._crm is None:
+            self._crm = SqlConnector(self.profile.crm, self.secrets)
+        return super().connectors(paging)
+
+    def _save_profile(self) -> ProfileConfig:
+        profile = ProfileConfig(
+            name="server", crm=EndpointConfig(Side.CRM, "sql", self.crm_url, options={"preset": "perfex"}),
+            erp=EndpointConfig(Side.ERP, "rest", self.sandbox.url, auth="bearer", retries=3, timeout=5,
+                               options=self.erp_options),
+            entities=(EntityConfig("clients", direction=Direction.BOTH, policy="erp_wins",
+                                   match_keys=("customer_number",), fields=self.fields),))
+        return ConfigRepo(self.store).save_profile(profile)
+
+
+def test_a_full_resync_right_after_an_import_changes_nothing(crm_url: str, tmp_path: Path) -> None:  # noqa: F811
+    harness = _ServerHarness(tmp_path / "h", crm_url)
+    try:
+        for n in range(9):
+            harness.erp_create(customer_number=f"R-{n}", company=f"Firma {n}  " if n % 2 else f" Firma {n}",
+                               address="Str. Lungă 5  " if n % 3 else None, city="" if n == 4 else "Cluj-Napoca",
+                               phone=None if n % 2 else f"07{n} ")
+        first = harness.sync(direction=Direction.IMPORT, policy="erp_wins", batch=4)
+        assert first.status == "success" and first.counts["inserted"] == 9
+        harness.advance(60)
+        again = harness.sync(direction=Direction.IMPORT, policy="erp_wins", full=True)
+        assert again.counts["updated"] == again.counts["inserted"] == again.counts["failed"] == 0
+        assert again.counts["skipped"] == 9
+    finally:
+        harness.close()
