@@ -58,7 +58,8 @@ class SqlWrites:
                     origins: Sequence[Origin | None] | None = None,
                     txn_id: str | None = None) -> list[BatchItemResult]:
         et = self._resolve(entity)
-        refused = self._refusal(et) if payloads else None
+        memo: dict[Any, Any] = {}  # the batch's lookups, shared by its refusal check and its writes
+        refused = self._refusal(et, memo) if payloads else None
         if refused is not None:
             # every item fails with the reason, and the run stops on it: nothing was sent
             return [BatchItemResult(index=i, error=refused) for i in range(len(payloads))]
@@ -72,7 +73,7 @@ class SqlWrites:
                 results[i] = BatchItemResult(index=i, error=exc)
         if valid:
             try:
-                records = self._insert(et, [row for _, row in valid])
+                records = self._insert(et, [row for _, row in valid], memo)
                 results.update((i, BatchItemResult(index=i, record=r))
                                for (i, _), r in zip(valid, records, strict=True))
             except (AuthError, ConfigError):
@@ -84,7 +85,7 @@ class SqlWrites:
                 else:
                     # a row redone alone starts from its payload again, not from what the failed batch filled in
                     results.update((i, self._insert_one(
-                        et, i, self._prepare_new(et, payloads[i], origins[i] if origins else None, shape)))
+                        et, i, self._prepare_new(et, payloads[i], origins[i] if origins else None, shape), memo))
                         for i, _ in valid)
         return [results[i] for i in range(len(payloads))]
 
@@ -92,7 +93,7 @@ class SqlWrites:
                      shape: Shaping) -> PreparedRow:
         return prepare(et, payload, creating=True, origin=origin, channel=self.channel, shape=shape)
 
-    def _refusal(self, et: EntityTable) -> ConfigError | None:
+    def _refusal(self, et: EntityTable, memo: dict[Any, Any]) -> ConfigError | None:
         """Why no record of `et` may be created now, or None."""
         if et.keyless and et.marker is None:
             return ConfigError(
@@ -103,21 +104,21 @@ class SqlWrites:
         if not self.rules.may_refuse_create(et):
             return None
         with translate_errors(f"checking {et.entity}"), self.engine.connect() as conn:
-            return self.rules.refuse_create(conn, et)
+            return self.rules.refuse_create(conn, et, memo)
 
-    def _insert_one(self, et: EntityTable, index: int, row: PreparedRow) -> BatchItemResult:
+    def _insert_one(self, et: EntityTable, index: int, row: PreparedRow, memo: dict[Any, Any]) -> BatchItemResult:
         try:
-            return BatchItemResult(index=index, record=self._insert(et, [row])[0])
+            return BatchItemResult(index=index, record=self._insert(et, [row], memo)[0])
         except (AuthError, ConfigError):
             raise
         except ERPSyncError as exc:
             return BatchItemResult(index=index, error=exc)
 
-    def _insert(self, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
+    def _insert(self, et: EntityTable, rows: Sequence[PreparedRow], memo: dict[Any, Any]) -> list[Record]:
         """Write `rows` (filled in and stamped in place) in one transaction; the records as now stored."""
 
         def work(conn: Connection) -> list[Record]:
-            ctx = self._context(conn)
+            ctx = self._context(conn, memo)
             self.rules.before_write(conn, et, rows, ctx, creating=True)
             keys, stored = insert_rows(conn, et, rows, ctx.now, whole=self._inserts_are_final(conn, et))
             self.rules.after_write(conn, et, keys, rows, ctx, creating=True)
@@ -166,12 +167,12 @@ class SqlWrites:
 
         return self._transaction(f"updating {entity}", work)
 
-    def _context(self, conn: Connection) -> WriteContext:
+    def _context(self, conn: Connection, memo: dict[Any, Any] | None = None) -> WriteContext:
         now = self._now(conn)
         if self.rules.whole_seconds:
             # cut, never rounded: a stamp must not lie in the future (the cursor re-reads the overlap)
             now = now.replace(microsecond=0)
-        return WriteContext(self.catalog, self.tz, now)
+        return WriteContext(self.catalog, self.tz, now, {} if memo is None else memo)
 
     def _now(self, conn: Connection) -> datetime:
         """The CRM's own clock: the database server's where there is one, else this machine's corrected by

@@ -10,7 +10,7 @@ together or not at all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,9 @@ class WriteContext:
     tz: tzinfo
     #: now on the CRM's clock (aware UTC): the same instant the rows are stamped with
     now: datetime
+    #: what the hooks look up once for one batch of creates (its refusal check, its write and a redo of each of
+    #: its rows alone): the reference rows a new row defaults to
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False)
 
     @property
     def local_now(self) -> datetime:
@@ -69,8 +72,10 @@ class PresetRules:
         """Whether `refuse_create` can refuse this entity at all (if not, a create asks it nothing)."""
         return False
 
-    def refuse_create(self, conn: Connection, et: EntityTable) -> ConfigError | None:
-        """Why no record of this entity may be created now (a setting the application needs is missing)."""
+    def refuse_create(self, conn: Connection, et: EntityTable,
+                      memo: dict[Any, Any] | None = None) -> ConfigError | None:
+        """Why no record of this entity may be created now (a setting the application needs is missing);
+        `memo`: the batch's (see WriteContext.memo)."""
         return None
 
     def created_as_inserted(self, et: EntityTable) -> bool:

@@ -56,8 +56,8 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
     plain = et.plain_text
     for key, value in payload.items():
         name = plain.get(key)
-        if name is not None and type(value) is str and key not in shape.virtual:
-            values[name] = value  # most values: text into a text column, nothing to look up or convert
+        if name is not None and (type(value) is str or value is None) and key not in shape.virtual:
+            values[name] = value  # most values: text (or NULL) into a text column, nothing to look up or convert
             continue
         child = et.child(key)
         if child is not None:

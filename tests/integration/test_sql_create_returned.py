@@ -266,3 +266,36 @@ def test_a_full_resync_right_after_an_import_changes_nothing(crm_url: str, tmp_p
         assert again.counts["skipped"] == 9
     finally:
         harness.close()
+
+
+def _selects(statements: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    return [(sql, repr(params)) for sql, params in statements if sql.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_batch_of_perfex_leads_looks_up_its_defaults_once_and_each_batch_anew(tmp_path: Path) -> None:
+    from tests import perfex_schema as stock
+
+    url = f"sqlite:///{tmp_path / 'perfex.db'}"
+    engine = create_engine(url, poolclass=NullPool)
+    stock.create_stock(engine)
+    engine.dispose()
+    crm = SqlConnector(EndpointConfig(Side.CRM, "sql", url, options={"preset": "perfex"}), {})
+    try:
+        crm.entities()
+        seen: list[tuple[str, Any]] = []
+        event.listen(crm.engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: seen.append((sql, params)))
+        crm.create_many("leads", [{"name": f"Lead {n}"} for n in range(5)])
+        one_batch = _selects(seen)
+        # the refusal check and the write share the lookups of the status and source a new lead takes
+        assert any("tblleads_status" in sql for sql, _ in one_batch)
+        assert len(one_batch) == len(set(one_batch))
+        seen.clear()
+        new = stock.PerfexApp(create_engine(url, poolclass=NullPool)).add_lead_status("Nou", 1)
+        created = crm.create_many("leads", [{"name": "Maria"}])[0].record
+        assert created is not None and created.data["status"] == new  # the next batch looks them up again
+        again = _selects(seen)
+        assert any("tblleads_status" in sql for sql, _ in again) and len(again) == len(set(again))
+        assert any("sqlite_master" in sql for sql, _ in one_batch)  # whether the database has triggers: once a run
+        assert not any("sqlite_master" in sql for sql, _ in again)
+    finally:
+        crm.close()

@@ -116,8 +116,20 @@ class PerfexRules(PresetRules):
             return records
         return self.present(conn, et, records)
 
-    def refuse_create(self, conn: Connection, et: EntityTable) -> ConfigError | None:
-        missing = required.missing_choices(conn, _catalog(et), et.table, self.chosen)
+    def _defaults(self, conn: Connection, et: EntityTable, memo: dict[Any, Any] | None) -> dict[str, Any]:
+        """required.defaults of `et`, looked up once per batch (`memo`): its refusal check and its write."""
+        key = ("perfex.defaults", et.table.name)
+        values = memo.get(key) if memo is not None else None
+        if values is None:
+            values = required.defaults(conn, _catalog(et), et.table, self.chosen)
+            if memo is not None:
+                memo[key] = values
+        return values
+
+    def refuse_create(self, conn: Connection, et: EntityTable,
+                      memo: dict[Any, Any] | None = None) -> ConfigError | None:
+        found = self._defaults(conn, et, memo)
+        missing = [c for c in required.needed(et.table) if found.get(c.column) is None]
         if not missing:
             return None
         names = ", ".join(f"{c.column} ({c.reference} has no row)" for c in missing)
@@ -129,7 +141,7 @@ class PerfexRules(PresetRules):
                      *, creating: bool, keys: Sequence[Any] = ()) -> None:
         name, catalog, today = et.table.name, ctx.catalog, ctx.local_now.date()
         if creating:
-            fixed = required.defaults(conn, catalog, et.table, self.chosen)
+            fixed = self._defaults(conn, et, ctx.memo)
             for row in rows:
                 required.fill(row.values, et.table, fixed, today)
             if name in NUMBERED:
