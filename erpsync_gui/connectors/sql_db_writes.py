@@ -4,6 +4,11 @@ side rows the preset's rules write around it.
 A record is stamped with the CRM's own clock. A create of an entity without a natural key is refused
 while its table lacks the origin marker: if the answer to such a create were lost, nothing could find the
 row again, and the next run would make a second one.
+
+A created record is the row as its INSERT ... RETURNING gave it back (every column: the database's own
+conversions, defaults and computed values are in it), which is what a read gives, so the checksum the engine
+keeps for it matches the next read. The row is read back instead where that is not known: the database returns
+nothing from an INSERT, has triggers, or the preset's rules change the row once it is written.
 """
 
 from __future__ import annotations
