@@ -90,8 +90,18 @@ def _direct(conn: Connection, table: Table, names: tuple[str, ...]) -> bool:
     (SQLAlchemy fills those in), a primary key's included (an integer key without one is SQLite's rowid)."""
     if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
         return False
-    given = set(names)
-    return all(c.name in given or c.default is None for c in table.columns)
+    key = (id(table), names)
+    hit = _DIRECT.get(key)
+    if hit is None or hit[0] is not table:
+        given = set(names)
+        if len(_DIRECT) >= _COMPILED_MAX:
+            _DIRECT.clear()
+        hit = _DIRECT[key] = (table, all(c.name in given or c.default is None for c in table.columns))
+    return hit[1]
+
+
+#: (table, columns) -> (the table, whether rows of those columns can go straight to the driver)
+_DIRECT: dict[tuple[int, tuple[str, ...]], tuple[Table, bool]] = {}
 
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]],

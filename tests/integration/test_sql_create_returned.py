@@ -41,7 +41,8 @@ _ = OVERLAP
 #: VARCHAR, cut fractions of a second, dates, NULLs, and columns left to their server defaults
 PAYLOADS: list[dict[str, Any]] = [
     {"name": "Acme  ", "code": "ab", "amount": "12.345", "born": "2024-02-29",
-     "seen": "2026-03-01T10:00:00.123456Z", "note": None, "datecreated": "2026-03-01T09:00:00Z"},
+     "seen": "2026-03-01T10:00:00.123456Z", "note": None, "datecreated": "2026-03-01T09:00:00Z",
+     "seen_tz": "2026-03-01T10:00:00.5+01:00"},
     {"name": "  Ünïcode € ", "code": "abcdefgh", "amount": "0.005", "born": "1999-12-31",
      "seen": "2026-03-01T23:59:59.999999+02:00", "note": "two\nlines "},
     {"name": "", "amount": "-7", "note": ""},
@@ -53,8 +54,8 @@ def _things(metadata: MetaData, name: str = "tblthings", marker: bool = True) ->
     return Table(
         name, metadata, Column("id", Integer, primary_key=True, autoincrement=True), Column("name", String(40)),
         Column("code", CHAR(8)), Column("amount", Numeric(15, 2)), Column("born", Date), Column("seen", DateTime),
-        Column("note", Text), Column("datecreated", DateTime, nullable=False),
-        Column("active", Integer, nullable=False, server_default="1"),
+        Column("note", Text), Column("seen_tz", DateTime(timezone=True)),
+        Column("datecreated", DateTime, nullable=False), Column("active", Integer, nullable=False, server_default="1"),
         Column("label", String(20), server_default="new"), Column("left_out", String(20)),
         *([Column("external_id", String(64)), Column("external_channel", String(50))] if marker else []))
 
