@@ -12,7 +12,6 @@ import logging
 import threading
 from collections.abc import Mapping, Sequence
 
-import keyring
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -20,6 +19,7 @@ from keyring.errors import KeyringError, PasswordDeleteError
 from erpsync_gui import APP_NAME
 from erpsync_gui.errors import ConfigError, KeyringUnavailableError, MissingSecretError
 from erpsync_gui.records import Side
+from erpsync_gui.secrets_backend import current_backend
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ class SecretStore:
 
     def _backend(self) -> KeyringBackend:
         """The keyring to use, or KeyringUnavailableError. Chained keyrings lose their refused members."""
-        backend = keyring.get_keyring()
+        backend = current_backend(_is_refused)
         if isinstance(backend, chainer.ChainerBackend):
             usable = [b for b in backend.backends if not _is_refused(b)]
             if not usable:
