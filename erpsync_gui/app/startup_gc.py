@@ -1,13 +1,14 @@
 """The cyclic garbage collector while `erpsync sync` starts, in a process of its own.
 
 Starting a sync allocates some hundred thousand objects that live as long as the process (modules, classes,
-SQLAlchemy's and pydantic's structures, the store's mappers) and almost no cyclic garbage (the argument
-parser's, about 2,000 small objects). Collecting while they are made is about a tenth of the command's start:
-each young generation collection walks what was just imported, and the old generation's walks it all again.
-So the collector is held while the command starts and, once the records are about to flow, everything built
-so far is frozen (gc.freeze: never walked again, so every later full collection is cheaper too) and collection
-resumes. Only a command run as its own process holds it: a caller that runs the CLI inside a longer-lived
-process (a test session) keeps its collector as it is.
+SQLAlchemy's and pydantic's structures, the store's mappers) and next to no cyclic garbage: the argument parser's
+(about a thousand objects, collected with the young generations when the hold begins, in under a millisecond) and
+a few dozen more. Collecting while the start runs is about a tenth of its CPU: each young collection walks what
+was just imported, and the full ones walk it all again. So the collector is held while the command starts and,
+once the records are about to flow, everything built so far is frozen (gc.freeze: never walked again) and
+collection resumes. That also takes the start's objects out of every full collection during the run (measured
+over a 20,000-client import: 0.05 s of full collections instead of 0.55 s). Only a command run as its own process
+holds it: a caller that runs the CLI inside a longer-lived process (a test session) keeps its collector as is.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def hold() -> None:
     global _held
     with _lock:
         if not _held and gc.isenabled():
+            gc.collect(1)  # the young garbage of the start so far (the argument parser's), not frozen with the rest
             gc.disable()
             _held = True
 
