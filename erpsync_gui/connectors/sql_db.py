@@ -130,8 +130,15 @@ class SqlConnector(SqlWrites, SqlMarkers):
         return self.catalog.resolve(entity)
 
     def _shaping(self, et: EntityTable) -> Shaping:
-        return Shaping(self.rules.virtual(et), {c.name: self.rules.line_virtual(et, c) for c in et.children},
-                       self.references, self.options.replace_4byte_chars)
+        """How payloads of `et` are shaped; worked out once per catalog (it holds the reference cache)."""
+        memo = self.catalog.memo
+        key = ("sql.shaping", et.entity)
+        shape = memo.get(key)
+        if shape is None:
+            shape = memo[key] = Shaping(
+                self.rules.virtual(et), {c.name: self.rules.line_virtual(et, c) for c in et.children},
+                self.references, self.options.replace_4byte_chars)
+        return shape
 
     def _read(self, conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list[Record]:
         """Rows as records the way the CRM shows them: reference codes, the rules' computed fields."""
