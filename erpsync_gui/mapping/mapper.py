@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.mapping.checksum import checksum_of
-from erpsync_gui.mapping.compiled import canonical_step, map_step
+from erpsync_gui.mapping.compiled import canonical_step, canonical_type, map_step, text_ops
 from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
 from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
 from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
@@ -101,13 +101,15 @@ class EntityMapping:
         # the empty-value rule per field and target side: the row's own, else "null" until bind_targets
         self._empty: dict[tuple[int, Side], tuple[str, Any]] = {
             (id(f), side): (f.empty.get(side, "null"), None) for f in self.fields for side in Side}
-        self._canon = {side: tuple((name, canonical_step(self, f, side)) for name, f in self._named[side])
-                       for side in Side}
+        self._canon = {side: tuple((name, canonical_type(f), canonical_step(self, f, side))
+                                   for name, f in self._named[side]) for side in Side}
         self._compile()
 
     def _compile(self) -> None:
-        """Each direction's mapping as one step per field, chosen once (again when the empty rules change)."""
-        self._steps = {side: tuple(map_step(self, f, side, _SKIP) for f in self._flows[side]) for side in Side}
+        """Each direction's mapping as one step per field, chosen once (again when the empty rules change), with
+        the text functions that map a text value without the step (see compiled.text_ops)."""
+        self._steps = {side: tuple((*self._names[(id(f), side)], text_ops(self, f, side),
+                                    map_step(self, f, side, _SKIP)) for f in self._flows[side]) for side in Side}
 
     @classmethod
     def from_config(cls, cfg: EntityConfig) -> EntityMapping:
@@ -136,7 +138,16 @@ class EntityMapping:
         """The payload for `to`, in its field names, from a record of the other side. A field absent from
         `data` is empty: its default, or the empty-value rule, applies."""
         out: dict[str, Any] = {}
-        for step in self._steps[to]:
+        get = data.get
+        for source, target, ops, step in self._steps[to]:
+            if ops is not None:
+                value = get(source)
+                if type(value) is str:
+                    for op in ops:
+                        value = op(value)
+                    if value:  # an empty result is the step's to judge (required, empty-value rule)
+                        out[target] = value
+                        continue
             step(data, out, resolver)
         return out
 
@@ -278,7 +289,13 @@ class EntityMapping:
 
     def canonical(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """Every mapped field of `side` in canonical JSON-safe form; never raises."""
-        return {name: step(data.get(name)) for name, step in self._canon[side]}
+        get = data.get
+        out: dict[str, Any] = {}
+        for name, kind, step in self._canon[side]:
+            value = get(name)
+            # a value already of the canonical type is its own canonical form, except "" (that is None)
+            out[name] = value if type(value) is kind and value != "" else step(value)
+        return out
 
     def checksum(self, side: Side, data: Mapping[str, Any]) -> str:
         return checksum_of(self.canonical(side, data))
