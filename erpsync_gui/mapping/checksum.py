@@ -20,6 +20,9 @@ import orjson
 _PLAIN = frozenset({str, int, bool, type(None)})
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 _sha256 = hashlib.sha256
+_dumps = orjson.dumps
+_SORT_KEYS = orjson.OPT_SORT_KEYS
+_JSONEncodeError = orjson.JSONEncodeError
 #: blake2b-64 with no data yet: a copy of it hashes a value as blake2b(value, digest_size=8) does, without the
 #: cost of setting the parameters up again for each value
 _BLAKE2B_64 = hashlib.blake2b(digest_size=8)
@@ -34,15 +37,20 @@ def canonical_bytes(canonical: Mapping[str, Any]) -> bytes:
     """canonical_json(canonical) as UTF-8 bytes."""
     if type(canonical) is dict and _PLAIN.issuperset(map(type, canonical.values())):
         try:
-            return orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:
+            return _dumps(canonical, option=_SORT_KEYS)
+        except _JSONEncodeError:
             pass  # a key that is not text, a number beyond 64 bits, a lone surrogate: as the standard library does
     return canonical_json(canonical).encode("utf-8")
 
 
 def checksum_of(canonical: Mapping[str, Any]) -> str:
     """sha256 hex of a canonical dict (as EntityMapping.canonical returns it)."""
-    return _sha256(canonical_bytes(canonical)).hexdigest()
+    if type(canonical) is dict and _PLAIN.issuperset(map(type, canonical.values())):  # canonical_bytes, inline
+        try:
+            return _sha256(_dumps(canonical, option=_SORT_KEYS)).hexdigest()
+        except _JSONEncodeError:
+            pass
+    return _sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
 
 
 def _scalar_json(value: Any) -> str | None:

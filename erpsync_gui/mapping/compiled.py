@@ -1,6 +1,6 @@
 """Per field and direction, the mapping's steps chosen once: the hot path runs no type dispatch per value.
 
-`map_step` gives a function that maps one field of a record into a payload, `canonical_step` one that gives a
+`map_step` gives a function that maps one field of a record into a payload, `canonical_form` one that gives a
 field's canonical form for checksums. Both behave exactly as the general code in `EntityMapping` they stand in
 for; fields whose mapping needs more (lookups, currencies, prices, lines, defaults) keep the general code.
 
@@ -82,20 +82,13 @@ _CANONICAL: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def canonical_step(mapping: EntityMapping, f: FieldMap, side: Side) -> Callable[[Any], Any]:
-    """The field's canonical form as a function of its raw value; never raises (as `_canonical_field`)."""
+def canonical_form(mapping: EntityMapping, f: FieldMap, side: Side) -> Callable[[Any], Any]:
+    """The field's canonical form as a function of its raw value. It may raise: the value's canonical form is
+    then its str(), as in `_canonical_field` (the caller writes it)."""
     form = _CANONICAL.get(f.type)
     if form is None:
         return lambda value: mapping._canonical_field(f, side, value)
-
-    def step(value: Any) -> Any:
-        # broad on purpose: a value we cannot read still has to give a stable checksum
-        try:
-            return form(value)
-        except Exception:
-            return str(value)
-
-    return step
+    return form
 
 
 def map_step(mapping: EntityMapping, f: FieldMap, to: Side, skip: object) -> MapStep:
@@ -188,9 +181,9 @@ class _NoType:
 _CANONICAL_TYPES: dict[str, type] = {"text": str, "integer": int, "boolean": bool}
 
 
-def canonical_type(f: FieldMap) -> type:
-    """The type whose values (other than "") are their own canonical form for field `f`."""
-    return _CANONICAL_TYPES.get(f.type, _NoType)
+def canonical_type(f: FieldMap | None) -> type:
+    """The type whose values (other than "") are their own canonical form for field `f` (none for None)."""
+    return _NoType if f is None else _CANONICAL_TYPES.get(f.type, _NoType)
 
 
 def _shorten(value: Any) -> str:

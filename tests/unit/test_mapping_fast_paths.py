@@ -110,7 +110,8 @@ def general_mapping(rows: list[dict], currencies: dict) -> EntityMapping:
 
 
 _VALUES = st.sampled_from(SCALARS) | _TEXTS
-_SIMPLE_ROWS = [r for r in ROWS if r["type"] not in ("lines", "price", "lookup")]
+_SIMPLE_ROWS = [r for r in ROWS if r["type"] not in ("lines", "price", "lookup")] + [
+    {"crm": "company", "erp": "second_name", "type": "integer", "direction": "export"}]  # a CRM name twice
 _NAMES = {side: [r[side.value] for r in _SIMPLE_ROWS] for side in Side}
 
 
@@ -123,6 +124,7 @@ def test_records_map_as_the_general_code_maps_them(data):
     names = data.draw(st.lists(st.sampled_from(_NAMES[side]), unique=True, max_size=len(_NAMES[side])))
     record = {name: data.draw(_VALUES) for name in names}
     assert outcome(lambda: fast.canonical(side, record)) == outcome(lambda: general.canonical(side, record))
+    assert outcome(lambda: fast.to_common(side, record)) == outcome(lambda: general.to_common(side, record))
     assert outcome(lambda: fast.map_record(record, to=side.other)) == \
         outcome(lambda: general.map_record(record, to=side.other))
 
