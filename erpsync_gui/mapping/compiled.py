@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.errors import MappingError
-from erpsync_gui.mapping.transforms import compiled, text_op
+from erpsync_gui.mapping.transforms import TEXT_TO_TEXT, compiled, text_op
 from erpsync_gui.mapping.types import (
     ConversionError,
     datetime_str,
@@ -168,22 +168,23 @@ def text_ops(mapping: EntityMapping, f: FieldMap, to: Side) -> tuple[Callable[[s
     else None. Such a value is the payload's value as it is: required and empty-value rules have no say."""
     if f.type != "text" or f.default is not None or mapping._value_maps[(id(f), to)]:
         return None
-    ops = [text_op(t) for t in mapping._transforms[(id(f), to)]]
-    texts = tuple(op for op in ops if op is not None)
-    return texts if len(texts) == len(ops) else None
+    transforms = mapping._transforms[(id(f), to)]
+    if not all(t.name in TEXT_TO_TEXT for t in transforms):
+        return None
+    return tuple(op for op in map(text_op, transforms) if op is not None)
 
 
-class _NoType:
-    """The canonical type of a field whose values always go through its step (an instance never exists)."""
+class NoCanonicalType:
+    """The canonical type of a field whose values all go through its canonical form (an instance never exists)."""
 
 
 #: field type -> the type a value already in canonical form has (when it is not empty text)
 _CANONICAL_TYPES: dict[str, type] = {"text": str, "integer": int, "boolean": bool}
 
 
-def canonical_type(f: FieldMap | None) -> type:
-    """The type whose values (other than "") are their own canonical form for field `f` (none for None)."""
-    return _NoType if f is None else _CANONICAL_TYPES.get(f.type, _NoType)
+def canonical_type(f: FieldMap) -> type:
+    """The type whose values (other than "") are their own canonical form for field `f`."""
+    return _CANONICAL_TYPES.get(f.type, NoCanonicalType)
 
 
 def _shorten(value: Any) -> str:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from erpsync_gui.errors import ConfigError, MappingError
 from erpsync_gui.mapping.checksum import checksum_of
-from erpsync_gui.mapping.compiled import canonical_form, canonical_type, map_step, text_ops
+from erpsync_gui.mapping.compiled import NoCanonicalType, canonical_form, canonical_type, map_step, text_ops
 from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
 from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
 from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
@@ -105,6 +105,9 @@ class EntityMapping:
         self._canon = {side: tuple((name, canonical_type(f), canonical_form(self, f, side))
                                    for name, f in self._named[side]) for side in Side}
         self._common = {side: self._common_plan(side) for side in Side}
+        self._rows: dict[str, FieldMap] = {}  # the first row of each CRM name
+        for f in self.fields:
+            self._rows.setdefault(f.crm, f)
         self._compile()
 
     def _compile(self) -> None:
@@ -360,7 +363,7 @@ class EntityMapping:
             if side is Side.CRM or not mapped:
                 plan[f.crm] = (f.crm, f.name_on(side), canonical_type(f), canonical_form(self, f, side))
             else:
-                plan[f.crm] = (f.crm, f.name_on(side), canonical_type(None),
+                plan[f.crm] = (f.crm, f.name_on(side), NoCanonicalType,
                                lambda value, f=f: self._common_field(f, side, value))
         return tuple(plan.values())
 
@@ -385,7 +388,7 @@ class EntityMapping:
 
     def row(self, crm_name: str) -> FieldMap:
         """The row of a CRM field name; ConfigError when the mapping has none."""
-        found = next((f for f in self.fields if f.crm == crm_name), None)
+        found = self._rows.get(crm_name)
         if found is None:
             raise ConfigError(f"{crm_name!r} is not a mapped CRM field of {self.entity}")
         return found

@@ -218,6 +218,8 @@ _SIMPLE: dict[str, Callable[[str], str]] = {
     "collapse_spaces": partial(_SPACES.sub, " "), "digits_only": partial(_NON_DIGITS.sub, ""),
     "remove_diacritics": remove_diacritics,
 }
+#: the transforms `text_op` gives a function of text for (text in, text out, never an error)
+TEXT_TO_TEXT = frozenset({*_SIMPLE, "truncate", "replace", *_AFFIXES})
 
 
 def apply_all(transforms: Iterable[Transform], value: Any) -> Any:

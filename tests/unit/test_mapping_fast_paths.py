@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from erpsync_gui.errors import CurrencyMappingError, MappingError
-from erpsync_gui.mapping import EntityMapping, compiled, mapper, parse_fields
+from erpsync_gui.mapping import EntityMapping, FieldMap, compiled, mapper, parse_fields
 from erpsync_gui.mapping.checksum import field_digest
 from erpsync_gui.mapping.transforms import Transform, apply, parse_transform, remove_diacritics, text_op
 from erpsync_gui.mapping.types import ConversionError, to_decimal, to_text
@@ -104,7 +104,7 @@ def general_mapping(rows: list[dict], currencies: dict) -> EntityMapping:
     """The mapping as the general code alone maps it: every value through its field's step."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(mapper, "text_ops", lambda *args: None)
-        monkeypatch.setattr(mapper, "canonical_type", lambda f: compiled._NoType)
+        monkeypatch.setattr(mapper, "canonical_type", lambda f: compiled.NoCanonicalType)
         monkeypatch.setattr(compiled, "_currency_step", lambda mapping, to, source, target, general: general)
         return EntityMapping("things", parse_fields(rows), currencies)
 
@@ -180,3 +180,12 @@ def stdlib_digest(value: object) -> str:
 @pytest.mark.parametrize("value", [None, True, False, 0, 1, -5, 2**70, "", "x", 1.5, ["a", None], {"b": 1}])
 def test_field_digests_of_prepared_and_plain_values_are_blake2b_of_the_json(value):
     assert field_digest(value) == stdlib_digest(value)
+
+
+def test_a_row_with_a_transform_of_no_known_name_fails_as_a_mapping_error_naming_the_field():
+    row = FieldMap(crm="c", erp="e", transform=(Transform("shout"),))
+    mapping = EntityMapping("clients", [row])
+    with pytest.raises(MappingError) as caught:
+        mapping.map_record({"c": "x"}, to=Side.ERP)
+    assert caught.value.message == "field 'c' (-> 'e'): value 'x' unknown transform 'shout'"
+    assert mapping.map_record({"c": None}, to=Side.ERP) == {"e": None}
