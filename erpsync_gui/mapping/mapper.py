@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from erpsync_gui.errors import ConfigError, MappingError
+from erpsync_gui.mapping.canonical_plan import canonical_plan, common_plan, forms_by_name, value_of, values_of
 from erpsync_gui.mapping.checksum import checksum_of
-from erpsync_gui.mapping.compiled import NoCanonicalType, canonical_form, canonical_type, map_step, text_ops
+from erpsync_gui.mapping.compiled import map_step, text_ops
 from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
 from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
 from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
@@ -101,10 +102,10 @@ class EntityMapping:
         # the empty-value rule per field and target side: the row's own, else "null" until bind_targets
         self._empty: dict[tuple[int, Side], tuple[str, Any]] = {
             (id(f), side): (f.empty.get(side, "null"), None) for f in self.fields for side in Side}
-        # per side: (field name, the type a value already canonical has, the canonical form of any other value)
-        self._canon = {side: tuple((name, canonical_type(f), canonical_form(self, f, side))
-                                   for name, f in self._named[side]) for side in Side}
-        self._common = {side: self._common_plan(side) for side in Side}
+        # the canonical forms, common forms and per-name forms (for diffs) of each side, planned once
+        self._canon = {side: canonical_plan(self, side) for side in Side}
+        self._common = {side: common_plan(self, side) for side in Side}
+        self._name_forms = {side: forms_by_name(self, side) for side in Side}
         self._rows: dict[str, FieldMap] = {}  # the first row of each CRM name
         for f in self.fields:
             self._rows.setdefault(f.crm, f)
@@ -294,20 +295,7 @@ class EntityMapping:
 
     def canonical(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """Every mapped field of `side` in canonical JSON-safe form; never raises."""
-        get = data.get
-        out: dict[str, Any] = {}
-        for name, kind, form in self._canon[side]:
-            value = get(name)
-            # a value already of the canonical type is its own canonical form, except "" (that is None)
-            if type(value) is kind and value != "":
-                out[name] = value
-                continue
-            # broad on purpose: a value we cannot read still has to give a stable checksum
-            try:
-                out[name] = form(value)
-            except Exception:
-                out[name] = str(value)
-        return out
+        return values_of(self._canon[side], data)
 
     def checksum(self, side: Side, data: Mapping[str, Any]) -> str:
         return checksum_of(self.canonical(side, data))
@@ -338,34 +326,7 @@ class EntityMapping:
     def to_common(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """A record's canonical values under the CRM field names, translated into CRM terms where the
         mapping can say so without the link store (value maps, currencies); lookups keep their ids."""
-        get = data.get
-        out: dict[str, Any] = {}
-        for crm_name, name, kind, form in self._common[side]:
-            value = get(name)
-            if type(value) is kind and value != "":
-                out[crm_name] = value
-                continue
-            try:
-                out[crm_name] = form(value)
-            except Exception:
-                out[crm_name] = str(value)
-        return out
-
-    def _common_plan(self, side: Side) -> tuple[tuple[str, str, type, Any], ...]:
-        """Per CRM field name (its first row): (CRM name, `side`'s name, canonical type, form) for `to_common`. A
-        row whose common form is its canonical form shares the canonical plan's form; the others keep
-        `_common_field`, which never raises."""
-        plan: dict[str, tuple[str, str, type, Any]] = {}
-        for f in self.fields:
-            if f.crm in plan:
-                continue
-            mapped = f.type in ("lines", "currency") or (f.type in SCALAR_TYPES and self._value_maps[(id(f), Side.CRM)])
-            if side is Side.CRM or not mapped:
-                plan[f.crm] = (f.crm, f.name_on(side), canonical_type(f), canonical_form(self, f, side))
-            else:
-                plan[f.crm] = (f.crm, f.name_on(side), NoCanonicalType,
-                               lambda value, f=f: self._common_field(f, side, value))
-        return tuple(plan.values())
+        return values_of(self._common[side], data)
 
     def _common_field(self, f: FieldMap, side: Side, value: Any) -> Any:
         if side is Side.CRM:
@@ -429,18 +390,9 @@ class EntityMapping:
     def diff(self, side: Side, payload: Mapping[str, Any],
              current: Mapping[str, Any] | None) -> list[FieldDiff]:
         """The fields of `payload` (in `side`'s names) that would change `current`, compared canonically."""
-        rows: dict[str, FieldMap] = {}
-        for f in self.fields:
-            rows.setdefault(f.name_on(side), f)
-        after = {name: self._canonical_named(rows.get(name), side, value) for name, value in payload.items()}
+        forms = self._name_forms[side]
+        after = {name: value_of(forms.get(name), value) for name, value in payload.items()}
         if current is None:
             return diff_canonical(after, None)
-        before = {name: self._canonical_named(rows.get(name), side, current.get(name)) for name in payload}
+        before = {name: value_of(forms.get(name), current.get(name)) for name in payload}
         return diff_canonical(after, before)
-
-    def _canonical_named(self, f: FieldMap | None, side: Side, value: Any) -> Any:
-        if f is not None:
-            return self._canonical_field(f, side, value)
-        if value is None or isinstance(value, str | int | float | bool):
-            return None if value == "" else value
-        return str(value)

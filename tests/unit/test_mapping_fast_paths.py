@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from erpsync_gui.errors import CurrencyMappingError, MappingError
-from erpsync_gui.mapping import EntityMapping, FieldMap, compiled, mapper, parse_fields
+from erpsync_gui.mapping import EntityMapping, FieldMap, canonical_plan, compiled, mapper, parse_fields
 from erpsync_gui.mapping.checksum import field_digest
 from erpsync_gui.mapping.transforms import Transform, apply, parse_transform, remove_diacritics, text_op
 from erpsync_gui.mapping.types import ConversionError, to_decimal, to_text
@@ -101,10 +102,13 @@ def test_an_unknown_transform_still_fails_on_text_and_passes_none():
 
 
 def general_mapping(rows: list[dict], currencies: dict) -> EntityMapping:
-    """The mapping as the general code alone maps it: every value through its field's step."""
+    """The mapping as the general code alone maps it: every value through its field's step, every canonical form
+    by `_canonical_field`."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(mapper, "text_ops", lambda *args: None)
-        monkeypatch.setattr(mapper, "canonical_type", lambda f: compiled.NoCanonicalType)
+        monkeypatch.setattr(canonical_plan, "canonical_type", lambda f: compiled.NoCanonicalType)
+        monkeypatch.setattr(canonical_plan, "canonical_form",
+                            lambda mapping, f, side: partial(mapping._canonical_field, f, side))
         monkeypatch.setattr(compiled, "_currency_step", lambda mapping, to, source, target, general: general)
         return EntityMapping("things", parse_fields(rows), currencies)
 
@@ -125,6 +129,8 @@ def test_records_map_as_the_general_code_maps_them(data):
     record = {name: data.draw(_VALUES) for name in names}
     assert outcome(lambda: fast.canonical(side, record)) == outcome(lambda: general.canonical(side, record))
     assert outcome(lambda: fast.to_common(side, record)) == outcome(lambda: general.to_common(side, record))
+    current = {name: data.draw(_VALUES) for name in names[::2]}
+    assert outcome(lambda: fast.diff(side, record, current)) == outcome(lambda: general.diff(side, record, current))
     assert outcome(lambda: fast.map_record(record, to=side.other)) == \
         outcome(lambda: general.map_record(record, to=side.other))
 
