@@ -21,11 +21,11 @@ holding an older `erpsync_gui` and `resources`, e.g. from `git archive`), and re
 
 `--quick` is the CI size: 10,000 clients. `--tour` also visits every page in turn during the run (a person
 looking around), one every `--tour-s` seconds, and prints per page the worst stall of its first visit and of the
-later ones (from its click to the next: the click, the page's load and first layout). `--stacks` samples every
-thread during the stalls and prints where they were, `--profile FILE` profiles the GUI thread (only it) during the
-run. `--switch-ms` and `--gc` replace what the window sets while a
-run goes (erpsync_gui.ui.bridge), to compare. The first sync's review is switched off in the profile: the
-benchmark times the import itself.
+later ones (in the 0.5 s after its click: the click, the page's read arriving, its layout and paint), beside the
+worst stall between the visits (the run alone). `--stacks` samples every thread during the stalls and prints where
+they were, `--profile FILE` profiles the GUI thread (only it) during the run. `--switch-ms` and `--gc` replace what
+the window sets while a run goes (erpsync_gui.ui.bridge), to compare. The first sync's review is switched off in the
+profile: the benchmark times the import itself.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ LIMIT_MS = 50
 TAIL_S = 2.0
 #: a visit to the next page this often with --tour
 TOUR_S = 2.5
+#: a visit's stalls are those in this long after its click
+VISIT_S = 0.5
 SWITCH_ENV = "ERPSYNC_BENCH_SWITCH_MS"
 BEFORE_ENV = "ERPSYNC_BENCH_BEFORE_TREE"
 GC_ENV = "ERPSYNC_BENCH_GC_THRESHOLD"
@@ -134,8 +136,15 @@ class StallMeter:
         self.at.clear()
 
     def worst_between(self, start: float, end: float) -> float:
-        """The worst lateness of the ticks that came in [start, end): a stall that began in it ends there."""
-        return max((late for at, late in zip(self.at, self.late_ms, strict=True) if start <= at < end), default=0.0)
+        """The worst lateness of the ticks whose wait overlaps [start, end): a stall that began in it counts,
+        also when it ended after it."""
+        ticks = zip(self.at, self.late_ms, strict=True)
+        return max((late for at, late in ticks if self._overlaps(at, late, start, end)), default=0.0)
+
+    @staticmethod
+    def _overlaps(at: float, late: float, start: float, end: float) -> bool:
+        """Whether the wait of a tick that came at `at`, `late` ms late, overlaps [start, end)."""
+        return at >= start and at - (late + TICK_MS) / 1000 < end
 
     def figures(self) -> dict:
         late = sorted(self.late_ms)
@@ -197,7 +206,9 @@ class GcMeter:
 class StallWatch:
     """A thread that looks at every thread's stack every 10 ms while the meter has not ticked for 20 ms: where
     the GUI thread was (or waited) during its stalls, and what the others did meanwhile, counted by place; and
-    for the longest stalls, the last look before each ended (--stacks)."""
+    for the longest stalls, the last look before each ended, with the CPU time the GUI thread and the whole process
+    had meanwhile: a GUI thread with most of the stall's time worked (in Qt where no Python frame shows); one with
+    little waited, for the interpreter lock when the other threads had the time, else for a core (--stacks)."""
 
     def __init__(self, meter: StallMeter) -> None:
         self.meter = meter
@@ -205,8 +216,10 @@ class StallWatch:
         self.places: dict[str, int] = {}
         #: where the other threads were at the same moments (one that holds the interpreter lock stalls the GUI)
         self.others: dict[str, int] = {}
-        #: (how long the stall had lasted at the last look, the GUI thread's place, the others' places)
-        self.longest: list[tuple[float, str, list[str]]] = []
+        #: (how long the stall had lasted at the last look, the GUI thread's and the process's CPU ms meanwhile,
+        #: the GUI thread's place, the others' places)
+        self.longest: list[tuple[float, float, float, str, list[str]]] = []
+        self._gui_clock = time.pthread_getcpuclockid(self.gui)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
 
@@ -219,6 +232,8 @@ class StallWatch:
 
     def _watch(self) -> None:
         seen, last_look = -1, None
+        # the GUI thread's and the whole process's CPU time at the last look in no stall
+        cpu_before, process_before = time.clock_gettime(self._gui_clock), time.process_time()
         while not self._stop.wait(0.01):
             ticks = len(self.meter.late_ms)
             if ticks != seen and last_look is not None:  # the stall looked at ended
@@ -226,6 +241,7 @@ class StallWatch:
                 last_look = None
             age = time.perf_counter() - self.meter._last
             if age < 0.02:
+                cpu_before, process_before = time.clock_gettime(self._gui_clock), time.process_time()
                 continue
             frames = sys._current_frames()
             frame = frames.get(self.gui)
@@ -240,7 +256,9 @@ class StallWatch:
                 self.places[gui] = self.places.get(gui, 0) + 1
                 for place in others:
                     self.others[place] = self.others.get(place, 0) + 1
-            last_look = (round(age * 1000, 1), gui, others)
+            cpu = (time.clock_gettime(self._gui_clock) - cpu_before) * 1000
+            process = (time.process_time() - process_before) * 1000
+            last_look = (round(age * 1000, 1), round(cpu, 1), round(process, 1), gui, others)
 
     @staticmethod
     def _place(frame, depth: int, thread: str = "") -> str:
@@ -397,17 +415,22 @@ class Driver:
         self.state = "tail"
 
     def _visit_figures(self) -> list[dict]:
-        """Each page visit of the tour: the page, whether it was its first since launch, and the worst stall from
-        its click to the next click (the click itself, the page's load and first layout, and what came in
-        meanwhile)."""
-        ends = [at for _title, at in self.visits[1:]] + [time.perf_counter()]
+        """Each page visit of the tour: the page, whether it was its first since launch, and the worst stall in the
+        VISIT_S after its click (the click itself, the page's read arriving, its layout and paint)."""
         seen: set[str] = {"Sync"}  # the driver showed it before the run
         visits = []
-        for (title, at), end in zip(self.visits, ends, strict=True):
+        for title, at in self.visits:
             visits.append({"page": title, "first": title not in seen,
-                           "worst_ms": round(self.meter.worst_between(at, end), 1)})
+                           "worst_ms": round(self.meter.worst_between(at, at + VISIT_S), 1)})
             seen.add(title)
         return visits
+
+    def _between_visits(self) -> float:
+        """The worst stall of the run outside the visits' VISIT_S: what the run alone costs, to compare."""
+        visits = [(at, at + VISIT_S) for _title, at in self.visits]
+        return round(max((late for at, late in zip(self.meter.at, self.meter.late_ms, strict=True)
+                          if not any(self.meter._overlaps(at, late, start, end) for start, end in visits)),
+                         default=0.0), 1)
 
     def _finish(self, extra: dict) -> None:
         self.poll.stop()
@@ -426,7 +449,8 @@ class Driver:
             self._profiler.disable()
             self._profiler.dump_stats(str(self.profile_out))
         figures = {**self.meter.figures(), **self.result, **extra, "progress_events": self.progress_events,
-                   "pages_seen": self.pages_seen, "visits": self._visit_figures(), "idle": self.idle, "spin": self.spin,
+                   "pages_seen": self.pages_seen, "visits": self._visit_figures(),
+                   "between_visits_ms": self._between_visits(), "idle": self.idle, "spin": self.spin,
                    "switch_interval_s": sys.getswitchinterval(),
                    "source": str(Path(sys.modules["erpsync_gui"].__file__ or "").parent)}
         self.out.write_text(json.dumps(figures))
@@ -482,13 +506,16 @@ def print_rep(label: str, fig: dict) -> None:
             print(f"  {words}: worst {before['worst_ms']:.1f} ms, p99 {before['p99_ms']:.1f} ms, "
                   f"{before['over_50ms']} over 50 ms in {before['ticks']} ticks")
     print_visits(fig.get("visits", []))
+    if fig.get("visits"):
+        print(f"  and between the visits (the run alone): worst stall {fig['between_visits_ms']:.1f} ms")
     places = fig.get("stall_places", {})
     for count, place in places.get("gui", []):
         print(f"  {count:4d} stalls in {place}")
     for count, place in places.get("others", []):
         print(f"  {count:4d} times meanwhile {place}")
-    for age, gui, others in places.get("longest", []):
-        print(f"  a stall still going at {age} ms: GUI thread in {gui}")
+    for age, cpu, process, gui, others in places.get("longest", []):
+        print(f"  a stall still going at {age} ms (CPU since the last tick: the GUI thread's {cpu} ms, the "
+              f"process's {process} ms): GUI thread in {gui}")
         for place in others:
             print(f"      meanwhile {place}")
 

@@ -157,6 +157,11 @@ class ConnectionsPage(ConnectionTests, QWidget):
         service = self.ctx.service
         self._reads.start(lambda: read_connections(service, name))
 
+    def prepare(self) -> None:
+        """Read and fill the forms ahead of the first visit (the window asks at launch, in an idle moment)."""
+        if self.profile is None:
+            self.refresh()
+
     # -- loading ---------------------------------------------------------------------------------
 
     def reload(self) -> None:

@@ -25,6 +25,8 @@ class MappingReads:
 
     def load_samples(self, force: bool = False) -> None:
         entity = self.current
+        if self._held and not force:
+            return
         if entity is None or self.profile is None or (entity in self.samples and not force):
             self._refresh_preview()
             return

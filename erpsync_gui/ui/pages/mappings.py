@@ -59,6 +59,10 @@ class MappingsPage(MappingReads, QWidget):
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
         self._preview_timer.timeout.connect(self._refresh_preview)
         self._reads = LatestRead(self, self._arrived, self._read_failed)
+        #: the profile is being read ahead of the first visit (`prepare`)
+        self._ahead = False
+        #: filled ahead: the samples and currency lists are not read yet
+        self._held = False
 
         self.settings = EntitySettings()
         self.entity, self.direction = self.settings.entity, self.settings.direction
@@ -124,12 +128,20 @@ class MappingsPage(MappingReads, QWidget):
         """Re-read the profile on a pool thread unless the user is editing it; what is shown changes only when the
         saved profile did (the samples, the currency lists and the preview stay: a page shown while a sync runs
         must not wait for the store, nor fetch and draw them again)."""
+        self._ahead = False
         name = self.ctx.profile.name
         if name is None:
             self._show_profile(None)
         elif self.profile is None or self.profile.name != name or not self.is_dirty():
             service = self.ctx.service
             self._reads.start(lambda: service.profile(name))
+
+    def prepare(self) -> None:
+        """Fill the editor ahead of the first visit (the window asks at launch, in an idle moment): the profile
+        only; the samples and currency lists, read from both systems, wait for the visit."""
+        if self.profile is None and self.ctx.profile.name is not None:
+            self.refresh()
+            self._ahead = True
 
     def reload(self) -> None:
         """Show the profile as saved, now (Revert, after Save): edits are dropped and the samples read again."""
@@ -151,11 +163,17 @@ class MappingsPage(MappingReads, QWidget):
             return
         if self.profile is not None and self.profile.name == profile.name and (profile == self.profile
                                                                                 or self.is_dirty()):
-            self._sample_again()
+            if self._held:  # filled ahead: the visit reads what it left for it
+                self._held = False
+                self.load_samples(force=True)
+                self._load_currency_lists()
+            else:
+                self._sample_again()
             return
         self._show_profile(profile)
 
     def _show_profile(self, profile: ProfileConfig | None) -> None:
+        self._held, self._ahead = self._ahead, False
         self.samples.clear()
         self.suggester.forget()
         self.profile = profile
@@ -176,7 +194,8 @@ class MappingsPage(MappingReads, QWidget):
             self.entity.setCurrentIndex(max(0, self.entity.findData(keep)) if keep else 0)
             self._entity_chosen()
         self.message.setText("")
-        self._load_currency_lists()
+        if not self._held:
+            self._load_currency_lists()
 
     # -- one entity in the editor ----------------------------------------------------------------
 
