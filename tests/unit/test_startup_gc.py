@@ -33,6 +33,15 @@ def test_held_until_the_records_flow_then_frozen_and_collecting() -> None:
     assert gc.get_freeze_count() == after
 
 
+def test_the_records_flow_with_a_larger_young_generation_and_the_end_puts_the_old_one_back() -> None:
+    before = gc.get_threshold()
+    startup_gc.hold()
+    startup_gc.release()
+    assert gc.get_threshold() == startup_gc.RUN_THRESHOLD != before
+    startup_gc.end()
+    assert gc.get_threshold() == before
+
+
 def test_the_young_garbage_made_before_the_hold_is_collected_not_frozen() -> None:
     class Node:
         pass
