@@ -40,6 +40,9 @@ from erpsync_gui.records import Capabilities, EntityInfo, FieldInfo, Origin, Pag
 
 log = logging.getLogger(__name__)
 
+#: records a run writes in one transaction here when pages are smaller (one commit, one plan, one store write)
+SQL_WRITE_BATCH = 500
+
 
 class SqlConnector(SqlWrites, SqlMarkers):
     """A CRM whose database we reach directly (SQLite, PostgreSQL, MySQL/MariaDB)."""
@@ -167,7 +170,8 @@ class SqlConnector(SqlWrites, SqlMarkers):
     def capabilities(self, entity: str) -> Capabilities:
         et = self._resolve(entity)
         return Capabilities(cursor=et.updated is not None, batch=True, delete=True, archive=et.archive is not None,
-                            origin_marker=et.marker is not None, atomic_create=True)
+                            origin_marker=et.marker is not None, atomic_create=True,
+                            write_batch=SQL_WRITE_BATCH)
 
     def describe(self, entity: str) -> EntityInfo:
         et = self._resolve(entity)
