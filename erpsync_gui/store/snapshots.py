@@ -11,12 +11,14 @@ from sqlalchemy import delete, select
 from erpsync_gui.records import Side
 from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.driver_rows import TableRows, driver_cursor
 from erpsync_gui.store.models import table_of
 from erpsync_gui.store.safety_models import LinkSnapshotRow
 from erpsync_gui.timeutil import aware_utc
 
 _TABLE = table_of(LinkSnapshotRow)
 _IN_CHUNK = 500
+_ROWS = TableRows(_TABLE, ("link_id", "synced_at", "digests"))
 
 
 @dataclass(frozen=True)
@@ -52,8 +54,16 @@ def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] 
     if not snapshots:
         return
     ids = [link_id for link_id in snapshots if link_id not in new_links]
+    conn = session.connection()
+    cursor = driver_cursor(conn)
+    if cursor is not None:
+        if ids:
+            cursor.executemany(f'DELETE FROM "{_TABLE.name}" WHERE link_id = ?', [(i,) for i in ids])
+        cursor.executemany(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, [
+            (link_id, snap.synced_at, dict(snap.digests)) for link_id, snap in snapshots.items()]))
+        return
     for i in range(0, len(ids), _IN_CHUNK):
         session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))
-    insert_many(session.connection(), _TABLE, [
+    insert_many(conn, _TABLE, [
         {"link_id": link_id, "synced_at": snap.synced_at, "digests": dict(snap.digests)}
         for link_id, snap in snapshots.items()], fast_json=True)
