@@ -82,8 +82,9 @@ class Applier:
                 self._update(item)
                 if item.back_payload and item.action is Action.UPDATE:
                     self._update_back(item)
+        now = self.ctx.now()  # the batch's rows commit together: they share one time
         for item in [*extra, *items]:
-            self._record(item, commit)
+            self._record(item, commit, now)
         return commit
 
     def _stale_holders(self, creates: Sequence[PlanItem]) -> list[PlanItem]:
@@ -106,6 +107,7 @@ class Applier:
         """After a run-stopping error mid-batch: record what was done; the rest stays unrecorded (the cursor
         does not move, so it is read again next run; announced creates are reconciled first)."""
         commit = BatchCommit()
+        now = self.ctx.now()
         for item in items:
             if item.action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE) and \
                     id(item) not in self._attempted:
@@ -115,7 +117,7 @@ class Applier:
                 # sent, but no record came back: it waits, to be reconciled before it is sent again
                 item.action, item.error = Action.FAILED, item.error or OutcomeUnknownError(
                     "the run stopped before the target confirmed this create")
-            self._record(item, commit)
+            self._record(item, commit, now)
         return commit
 
     # -- writes ------------------------------------------------------------------------------
@@ -234,12 +236,16 @@ class Applier:
             link.erp_id = source_id
         return link
 
-    def _record(self, item: PlanItem, commit: BatchCommit) -> None:
-        ctx = self.ctx
-        now = ctx.now()
+    def _record(self, item: PlanItem, commit: BatchCommit, now: datetime) -> None:
         action = item.action
         # an unchanged record costs nothing: no row is touched (a no-op re-sync must stay cheap)
         if action is Action.SKIP and (item.link is None or item.target is None):
+            return
+        if action is Action.CREATE and item.link is None and item.target is not None:
+            # a create that needed no write-ahead: its link is written once, already synced (it has no errors to
+            # settle, no conflict to resolve, and a routine create gets no outcome row)
+            item.link = self._created_link(item, now)
+            commit.links.append(item.link)
             return
         link = item.link or self._new_link(item.source_side, item.source.id)
         item.link = link
@@ -279,6 +285,18 @@ class Applier:
         # a routine create is counted in the run's totals, not given a row of its own
         if action in (Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.CONFLICT, Action.FAILED):
             commit.outcomes.append(self._outcome(item, now))
+
+    def _created_link(self, item: PlanItem, now: datetime) -> Link:
+        """The link of a new pair in its final state, built in one go."""
+        ctx = self.ctx
+        target = item.target
+        assert target is not None and item.write_side is not None, "a create is recorded with its new record"
+        crm, erp = (item.source, target) if item.source_side is Side.CRM else (target, item.source)
+        return Link(ctx.profile_id, ctx.entity, crm_id=crm.id, erp_id=erp.id,
+                    crm_checksum=ctx.checksums.of(Side.CRM, crm), erp_checksum=ctx.checksums.of(Side.ERP, erp),
+                    crm_version=crm.version, erp_version=erp.version, crm_updated_at=crm.updated_at,
+                    erp_updated_at=erp.updated_at, last_txn_id=ctx.txn_id, last_written_side=item.write_side.value,
+                    last_synced_at=now, state="synced")
 
     def _synced(self, link: Link, item: PlanItem, now: datetime, *, wrote: bool) -> None:
         self._set_side(link, item.source_side, item.source)
