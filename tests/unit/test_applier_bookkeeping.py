@@ -118,7 +118,7 @@ def test_merge_bases_hold_each_fields_own_digest_however_values_repeat():
     found = snapshots_of(None, items, canonical)  # type: ignore[arg-type]  # the canonical form is given
 
     assert [link.id for link, _ in found] == list(range(len(values)))
-    for (link, snap), item in zip(found, items, strict=False):
+    for (_link, snap), item in zip(found, items, strict=False):
         assert item.target is not None and snap.synced_at == stamp(WHEN)
         assert snap.digests == {"crm": {name: field_digest(v) for name, v in item.target.data.items()},
                                 "erp": {name: field_digest(v) for name, v in item.source.data.items()}}
