@@ -1,15 +1,15 @@
-"""The state store's batch rows written straight through SQLite's driver: one `executemany` of plain tuples per
-table and batch, instead of a statement built and its parameters processed row by row.
+"""The state store's batch rows handed to SQLite's driver as plain tuples: one `executemany` of SQL text per table
+and batch (through SQLAlchemy's connection, so its events, logging and error translation still apply), instead of
+a statement built and its parameters processed row by row.
 
 Each value goes through the bind processor SQLAlchemy itself gives its column on this dialect (dates in the
 dialect's text form, booleans as integers), so a row reads back exactly as if SQLAlchemy had written it; JSON of
-plain values is written by orjson (other text, the same values when read). On another database `driver_cursor`
-gives None and the caller takes SQLAlchemy's own statements.
+plain values is written by orjson (other text, the same values when read). On another database `direct` is
+False and the caller takes SQLAlchemy's own statements.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,13 +23,10 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
-def driver_cursor(conn: Connection) -> sqlite3.Cursor | None:
-    """A cursor of the SQLite driver connection that holds the caller's transaction; None on another database
-    (or a driver of another parameter style), where SQLAlchemy's statements are used."""
-    if conn.dialect.name != "sqlite" or conn.dialect.paramstyle != "qmark":
-        return None
-    raw = conn.connection.driver_connection
-    return raw.cursor() if isinstance(raw, sqlite3.Connection) else None
+def direct(conn: Connection) -> bool:
+    """Whether rows go to the driver as SQL text and tuples: SQLite with its `?` parameters. Elsewhere the caller
+    uses SQLAlchemy's statements."""
+    return conn.dialect.name == "sqlite" and conn.dialect.paramstyle == "qmark"
 
 
 def plain_json(value: Any) -> bool:
@@ -77,17 +74,14 @@ def _stamp(processor: Convert) -> Convert:
     return convert
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class TableRows:
     """One table's INSERT of fixed columns as SQL text, and each column's conversion for the driver."""
 
     def __init__(self, table: Table, names: Sequence[str]) -> None:
         self.table = table
         self.names = tuple(names)
-        self.insert_sql = (f"INSERT INTO {_quote(table.name)} ({', '.join(_quote(n) for n in self.names)}) "
+        # the state store's names are plain words: SQLite takes them unquoted
+        self.insert_sql = (f"INSERT INTO {table.name} ({', '.join(self.names)}) "
                            f"VALUES ({', '.join('?' * len(self.names))})")
         self._processors: tuple[Dialect, tuple[tuple[int, Convert, bool], ...]] | None = None
 
@@ -126,10 +120,10 @@ class TableRows:
         names = self.names
         return self.tuples(dialect, ([row[n] for n in names] for row in rows))
 
-    def insert(self, cursor: sqlite3.Cursor, dialect: Dialect, rows: Sequence[Mapping[str, Any]]) -> None:
+    def insert(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """INSERT rows given as column values, in one executemany."""
         if rows:
-            cursor.executemany(self.insert_sql, self.tuples_of(dialect, rows))
+            conn.exec_driver_sql(self.insert_sql, self.tuples_of(conn.dialect, rows))
 
 
 _TABLES: dict[tuple[int, tuple[str, ...]], TableRows] = {}
@@ -153,10 +147,9 @@ def insert_dicts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
     if not rows:
         return
     names = tuple(rows[0])
-    cursor = driver_cursor(conn)
     given = set(names)
-    if cursor is None or any(len(row) != len(names) for row in rows) or not all(
+    if not direct(conn) or any(len(row) != len(names) for row in rows) or not all(
             c.name in given or c.default is None for c in table.columns):
         conn.execute(table.insert(), list(rows))
         return
-    table_rows(table, names).insert(cursor, conn.dialect, rows)
+    table_rows(table, names).insert(conn, rows)

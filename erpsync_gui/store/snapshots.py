@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from erpsync_gui.records import Side
 from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.db import Store
-from erpsync_gui.store.driver_rows import TableRows, driver_cursor
+from erpsync_gui.store.driver_rows import TableRows, direct
 from erpsync_gui.store.models import table_of
 from erpsync_gui.store.safety_models import LinkSnapshotRow
 from erpsync_gui.timeutil import aware_utc
@@ -55,12 +55,12 @@ def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] 
         return
     ids = [link_id for link_id in snapshots if link_id not in new_links]
     conn = session.connection()
-    cursor = driver_cursor(conn)
-    if cursor is not None:
+    if direct(conn):
         if ids:
-            cursor.executemany(f'DELETE FROM "{_TABLE.name}" WHERE link_id = ?', [(i,) for i in ids])
-        cursor.executemany(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, [
-            (link_id, snap.synced_at, dict(snap.digests)) for link_id, snap in snapshots.items()]))
+            conn.exec_driver_sql(f"DELETE FROM {_TABLE.name} WHERE link_id = ?", [(i,) for i in ids])
+        conn.exec_driver_sql(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, [
+            (link_id, snap.synced_at, snap.digests if type(snap.digests) is dict else dict(snap.digests))
+            for link_id, snap in snapshots.items()]))
         return
     for i in range(0, len(ids), _IN_CHUNK):
         session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,7 +22,7 @@ from erpsync_gui.records import Side
 from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store, rows_changed
-from erpsync_gui.store.driver_rows import driver_cursor, insert_dicts
+from erpsync_gui.store.driver_rows import direct, insert_dicts
 from erpsync_gui.store.link import SELECTED, TABLE, Link
 from erpsync_gui.store.link_writes import save_links as _save_links
 from erpsync_gui.store.models import (
@@ -44,8 +43,7 @@ _OUTCOMES = table_of(OutcomeRow)
 _BEFORE_IMAGES = table_of(BeforeImageRow)
 _PENDING_DELETES = table_of(PendingDeleteRow)
 _CURSORS = table_of(CursorRow)
-_MOVE_CURSOR = (f'UPDATE "{_CURSORS.name}" SET value = ?, updated_at = ? '
-                "WHERE profile_id = ? AND entity = ? AND side = ?")
+_MOVE_CURSOR = f"UPDATE {_CURSORS.name} SET value = ?, updated_at = ? WHERE profile_id = ? AND entity = ? AND side = ?"
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
 
@@ -362,7 +360,7 @@ class SyncState:
                 insert_many(conn, _PENDING_DELETES, batch.pending_deletes, fast_json=True)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
-        except (SQLAlchemyError, sqlite3.Error) as exc:
+        except SQLAlchemyError as exc:
             raise StoreError(f"could not record the batch in the state database: {exc}") from exc
 
     def _put_conflicts(self, s, conflicts: Sequence[tuple[Link, NewConflict]]) -> None:
@@ -382,11 +380,10 @@ class SyncState:
         # one UPDATE for the row that is there after the first batch (no ORM load and flush per batch)
         now = utcnow()
         conn = s.connection()
-        cursor = driver_cursor(conn)
-        if cursor is not None:
+        if direct(conn):
             stamp = _CURSORS.c.updated_at.type._cached_bind_processor(conn.dialect)
-            moved = cursor.execute(_MOVE_CURSOR, (value, stamp(now) if stamp else now, self.profile_id, self.entity,
-                                                  side.value)).rowcount
+            moved = rows_changed(conn.exec_driver_sql(_MOVE_CURSOR, (value, stamp(now) if stamp else now,
+                                                                     self.profile_id, self.entity, side.value)))
         else:
             moved = rows_changed(s.execute(update(_CURSORS).where(
                 _CURSORS.c.profile_id == self.profile_id, _CURSORS.c.entity == self.entity,
@@ -401,5 +398,5 @@ class SyncState:
         try:
             with self.store.session() as s, s.begin():
                 _save_links(s, links)
-        except (SQLAlchemyError, sqlite3.Error) as exc:
+        except SQLAlchemyError as exc:
             raise StoreError(f"could not record pending creates in the state database: {exc}") from exc

@@ -96,7 +96,7 @@ def _write(tmp_path, name: str, profile_id_of, *, driver: bool, monkeypatch) -> 
         with monkeypatch.context() as patched:
             if not driver:
                 for module in (driver_rows, link_writes, snapshots, sync_state):
-                    patched.setattr(module, "driver_cursor", lambda conn: None)
+                    patched.setattr(module, "direct", lambda conn: False)
             state = SyncState(store, profile_id, "clients")
             run_id = state.start_run("import", "manual", "full")
             (first,) = _batches(state, run_id)
