@@ -52,7 +52,11 @@ def capture(items: Sequence[PlanItem], mapping: EntityMapping) -> dict[int, list
     for item in items:
         for side, record, payload in _writes(item):
             if record is not None:
-                names = [d.field for d in mapping.diff(side, payload, record.data)]
+                if item.changes and not item.back_payload:
+                    # one write: the planner's changes are this diff already (a merge's two writes share one list)
+                    names = [change.field for change in item.changes]
+                else:
+                    names = [d.field for d in mapping.diff(side, payload, record.data)]
                 taken.setdefault(id(item), []).append(
                     _Before(side, record.id, _jsonable({name: record.data.get(name) for name in names}, fresh=True)))
     return taken

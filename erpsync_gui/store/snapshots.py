@@ -19,6 +19,8 @@ from erpsync_gui.timeutil import aware_utc
 _TABLE = table_of(LinkSnapshotRow)
 _IN_CHUNK = 500
 _ROWS = TableRows(_TABLE, ("link_id", "synced_at", "digests"))
+#: the link id is the key: a snapshot there before is replaced by the same statement
+_REPLACE_SQL = _ROWS.insert_sql.replace("INSERT", "INSERT OR REPLACE", 1)
 
 
 @dataclass(frozen=True)
@@ -53,15 +55,13 @@ def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] 
     inserted by this transaction: it has no snapshot to replace yet."""
     if not snapshots:
         return
-    ids = [link_id for link_id in snapshots if link_id not in new_links]
     conn = session.connection()
     if direct(conn):
-        if ids:
-            conn.exec_driver_sql(f"DELETE FROM {_TABLE.name} WHERE link_id = ?", [(i,) for i in ids])
-        conn.exec_driver_sql(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, [
+        conn.exec_driver_sql(_REPLACE_SQL, _ROWS.tuples(conn.dialect, [
             (link_id, snap.synced_at, snap.digests if type(snap.digests) is dict else dict(snap.digests))
             for link_id, snap in snapshots.items()]))
         return
+    ids = [link_id for link_id in snapshots if link_id not in new_links]
     for i in range(0, len(ids), _IN_CHUNK):
         session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))
     insert_many(conn, _TABLE, [

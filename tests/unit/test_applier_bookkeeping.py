@@ -1,7 +1,7 @@
 """What a batch records after its writes: a create into a target that commits it atomically and marks it with our
 origin leaves one link row, inserted once already synced (no write-ahead row, no second write of it); a create
 whose outcome can be unknown is still announced before it is sent; and the merge bases of a batch are each
-field's own digest, however many values repeat."""
+field's own digest, however many values repeat; before-images keep the fields each write changes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from typing import Any
 
 from sqlalchemy import text
 
+from erpsync_gui.engine import before_images
 from erpsync_gui.engine.merge import snapshots_of
-from erpsync_gui.engine.types import Action, PlanItem
+from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.mapping.checksum import field_digest
 from erpsync_gui.records import Capabilities, Direction, Origin, Record, Side
 from erpsync_gui.store.link import Link
@@ -122,3 +123,24 @@ def test_merge_bases_hold_each_fields_own_digest_however_values_repeat():
         assert item.target is not None and snap.synced_at == stamp(WHEN)
         assert snap.digests == {"crm": {name: field_digest(v) for name, v in item.target.data.items()},
                                 "erp": {name: field_digest(v) for name, v in item.source.data.items()}}
+
+
+def test_before_images_keep_the_fields_each_write_changes(store):
+    mapping = engine_for(store, MemoryConnector(), MemoryConnector()).prepare("clients").mapping
+    crm = Record("C1", {"customer_number": "K1", "company": "Alfa", "city": "Cluj"})
+    erp = Record("E1", {"number": "K1", "name": "Alfa SRL", "city": "Iași"})
+    # one write, with the changes its plan found (the number is sent unchanged)
+    one = PlanItem(Action.UPDATE, Side.ERP, erp, "changed", target=crm, write_side=Side.CRM,
+                   payload={"customer_number": "K1", "company": "Alfa SRL", "city": "Iași"},
+                   changes=[FieldChange("company", "Alfa", "Alfa SRL"), FieldChange("city", "Cluj", "Iași")])
+    # a merge's two writes share one list of changes: each side keeps only what its own write changes
+    merged = PlanItem(Action.UPDATE, Side.ERP, erp, "merged", target=crm, write_side=Side.CRM,
+                      payload={"city": "Iași"}, back_payload={"name": "Alfa"},
+                      changes=[FieldChange("city", "Cluj", "Iași"), FieldChange("name", "Alfa SRL", "Alfa")])
+    taken = before_images.capture([one, merged], mapping)
+    rows = before_images.rows([one, merged], taken, run_id=1, profile_id=1, entity="clients", now=WHEN)
+    assert [(r["side"], r["record_id"], r["before"], r["after"]) for r in rows] == [
+        ("crm", "C1", {"company": "Alfa", "city": "Cluj"}, {"company": "Alfa", "city": "Cluj"}),
+        ("crm", "C1", {"city": "Cluj"}, {"city": "Cluj"}),
+        ("erp", "E1", {"name": "Alfa SRL"}, {"name": "Alfa SRL"}),
+    ]
