@@ -43,6 +43,9 @@ _OUTCOMES = table_of(OutcomeRow)
 _BEFORE_IMAGES = table_of(BeforeImageRow)
 _PENDING_DELETES = table_of(PendingDeleteRow)
 _CURSORS = table_of(CursorRow)
+_CONFLICTS = table_of(ConflictRow)
+_RESOLVE_CONFLICT = (f"UPDATE {_CONFLICTS.name} SET resolved_at = ? "
+                     "WHERE profile_id = ? AND entity = ? AND link_id = ? AND resolved_at IS NULL")
 _MOVE_CURSOR = f"UPDATE {_CURSORS.name} SET value = ?, updated_at = ? WHERE profile_id = ? AND entity = ? AND side = ?"
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
@@ -343,12 +346,7 @@ class SyncState:
                     save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None},
                                    new_links)
                 if batch.resolved_conflict_links:
-                    s.execute(
-                        update(ConflictRow)
-                        .where(and_(ConflictRow.link_id.in_(batch.resolved_conflict_links),
-                                    ConflictRow.resolved_at.is_(None)))
-                        .values(resolved_at=utcnow())
-                    )
+                    self._resolve_conflicts(s, batch.resolved_conflict_links)
                 # a link has one conflict row: a new conflict replaces the one before it, open or decided,
                 # so a stale row never blocks a batch
                 self._put_conflicts(s, batch.conflicts)
@@ -362,6 +360,19 @@ class SyncState:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record the batch in the state database: {exc}") from exc
+
+    def _resolve_conflicts(self, s, link_ids: Sequence[int]) -> None:
+        """The open conflicts of links synced now are resolved (on SQLite one lookup per link by the conflicts'
+        key, instead of a statement built with every id of the batch)."""
+        now = utcnow()
+        conn = s.connection()
+        if direct(conn):
+            stamp = _CONFLICTS.c.resolved_at.type._cached_bind_processor(conn.dialect)
+            when = stamp(now) if stamp else now
+            conn.exec_driver_sql(_RESOLVE_CONFLICT, [(when, self.profile_id, self.entity, i) for i in link_ids])
+            return
+        s.execute(update(ConflictRow).where(and_(ConflictRow.link_id.in_(link_ids), ConflictRow.resolved_at.is_(None)))
+                  .values(resolved_at=now))
 
     def _put_conflicts(self, s, conflicts: Sequence[tuple[Link, NewConflict]]) -> None:
         if not conflicts:
