@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from erpsync_gui import __version__
+from erpsync_gui.app import startup_gc
 from erpsync_gui.cli_commands import COMMANDS, Context
 from erpsync_gui.cli_deletes import add_deletes_parser, cmd_deletes
 from erpsync_gui.cli_profile import add_profile_parser, cmd_profile
@@ -118,6 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None and args.command == "sync":
+        startup_gc.hold()  # the command's own process (its script): no collections while the sync starts
     console = _console_logging(args.verbose)
     ctx = Context(args)
     try:
@@ -134,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     finally:
+        startup_gc.end()
         ctx.close()
         logger = logging.getLogger("erpsync")
         logger.removeHandler(console)

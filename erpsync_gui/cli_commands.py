@@ -51,10 +51,9 @@ class Context:
 
     @cached_property
     def secrets(self):
-        from erpsync_gui.app.demo import DEMO_SECRETS
         from erpsync_gui.secrets import SecretStore
 
-        return SecretStore(demo_values=DEMO_SECRETS)
+        return SecretStore(demo_values=_demo_secrets)
 
     @cached_property
     def service(self):
@@ -70,6 +69,13 @@ class Context:
             self._log_handler.close()
         if "store" in self.__dict__:
             self.store.close()
+
+
+def _demo_secrets() -> dict[str, str]:
+    """The sandbox's public demo tokens (loading the sandbox only when a keyring failure asks for them)."""
+    from erpsync_gui.sandbox.tokens import DEMO_SECRETS
+
+    return DEMO_SECRETS
 
 
 # -- config and secrets --------------------------------------------------------------------------

@@ -121,6 +121,9 @@ class Capabilities:
     #: a create either commits with its record given back or fails having written nothing (one database
     #: transaction): its outcome is never unknown, so the engine announces no write-ahead for it
     atomic_create: bool = False
+    #: how many records the target writes well in one batch when that is more than a page (an SQL database
+    #: writes 500 rows in one transaction for little more than 50): the run then writes pages together
+    write_batch: int = 0
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 
-import keyring
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 from keyring.errors import KeyringError, PasswordDeleteError
@@ -20,6 +20,7 @@ from keyring.errors import KeyringError, PasswordDeleteError
 from erpsync_gui import APP_NAME
 from erpsync_gui.errors import ConfigError, KeyringUnavailableError, MissingSecretError
 from erpsync_gui.records import Side
+from erpsync_gui.secrets_backend import current_backend
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,12 @@ class SecretStore:
     """Reads and writes the secrets of profiles in the OS keyring."""
 
     def __init__(
-        self, demo_values: Mapping[str, str] | None = None, *, demo_profile: str = DEMO_PROFILE
+        self, demo_values: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None, *,
+        demo_profile: str = DEMO_PROFILE
     ) -> None:
-        #: {"erp.token": "...", ...}: the sandbox's public demo tokens, served to `demo_profile` only
-        self._demo_values = {k: v for k, v in (demo_values or {}).items() if v}
+        #: {"erp.token": "...", ...}: the sandbox's public demo tokens, served to `demo_profile` only; a function
+        #: giving them is called only when a keyring failure needs them (the CLI then never loads the sandbox)
+        self._demo_source = demo_values
         self._demo_profile = demo_profile
         self._known: set[str] = set()
         self._lock = threading.Lock()
@@ -86,7 +89,7 @@ class SecretStore:
 
     def _backend(self) -> KeyringBackend:
         """The keyring to use, or KeyringUnavailableError. Chained keyrings lose their refused members."""
-        backend = keyring.get_keyring()
+        backend = current_backend(_is_refused)
         if isinstance(backend, chainer.ChainerBackend):
             usable = [b for b in backend.backends if not _is_refused(b)]
             if not usable:
@@ -112,6 +115,11 @@ class SecretStore:
         return True
 
     # -- the demo fallback ------------------------------------------------------------------------
+
+    @cached_property
+    def _demo_values(self) -> dict[str, str]:
+        source = self._demo_source() if callable(self._demo_source) else self._demo_source
+        return {k: v for k, v in (source or {}).items() if v}
 
     def _demo_value(self, profile: str, key: str) -> str | None:
         if profile != self._demo_profile:

@@ -131,7 +131,14 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 
 def _processed(conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
     """Returned rows as SQLAlchemy gives them: through each column type's result processor (where it has one)."""
-    processors = [table.c[name].type._cached_result_processor(conn.dialect, None) for name in names]
-    if not any(processors):
+    processing = [(at, p) for at, name in enumerate(names)
+                  if (p := table.c[name].type._cached_result_processor(conn.dialect, None)) is not None]
+    if not processing:
         return rows
-    return [tuple(value if p is None else p(value) for p, value in zip(processors, row, strict=True)) for row in rows]
+    out = []
+    for row in rows:
+        values = list(row)
+        for at, processor in processing:
+            values[at] = processor(values[at])
+        out.append(tuple(values))
+    return out

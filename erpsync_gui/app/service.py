@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from erpsync_gui.app import startup_gc
 from erpsync_gui.app.clock import NOISE_S, describe_offset, measured_offset
 from erpsync_gui.app.connectors import build_connector, reads_over_network
 from erpsync_gui.app.db_lock import EntityDbLock
@@ -132,6 +133,7 @@ class SyncService:
                 watched = {side: WatchedConnector(connector, read_ahead=reads_over_network(profile.endpoint(side)))
                            for side, connector in opened.items()}
                 engine = SyncEngine(self.store, profile, watched, redact=self.redact, time_gate_s=self.time_gate_s)
+                startup_gc.release()  # the records flow from here: a command that held the collector resumes it
                 try:
                     if plan is not None:
                         result = apply_plan(engine, plan, trigger=trigger, progress=report, cancel=cancel)

@@ -40,6 +40,9 @@ from erpsync_gui.records import Capabilities, EntityInfo, FieldInfo, Origin, Pag
 
 log = logging.getLogger(__name__)
 
+#: records a run writes in one transaction here when pages are smaller (one commit, one plan, one store write)
+SQL_WRITE_BATCH = 500
+
 
 class SqlConnector(SqlWrites, SqlMarkers):
     """A CRM whose database we reach directly (SQLite, PostgreSQL, MySQL/MariaDB)."""
@@ -127,8 +130,15 @@ class SqlConnector(SqlWrites, SqlMarkers):
         return self.catalog.resolve(entity)
 
     def _shaping(self, et: EntityTable) -> Shaping:
-        return Shaping(self.rules.virtual(et), {c.name: self.rules.line_virtual(et, c) for c in et.children},
-                       self.references, self.options.replace_4byte_chars)
+        """How payloads of `et` are shaped; worked out once per catalog (it holds the reference cache)."""
+        memo = self.catalog.memo
+        key = ("sql.shaping", et.entity)
+        shape = memo.get(key)
+        if shape is None:
+            shape = memo[key] = Shaping(
+                self.rules.virtual(et), {c.name: self.rules.line_virtual(et, c) for c in et.children},
+                self.references, self.options.replace_4byte_chars)
+        return shape
 
     def _read(self, conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list[Record]:
         """Rows as records the way the CRM shows them: reference codes, the rules' computed fields."""
@@ -160,7 +170,8 @@ class SqlConnector(SqlWrites, SqlMarkers):
     def capabilities(self, entity: str) -> Capabilities:
         et = self._resolve(entity)
         return Capabilities(cursor=et.updated is not None, batch=True, delete=True, archive=et.archive is not None,
-                            origin_marker=et.marker is not None, atomic_create=True)
+                            origin_marker=et.marker is not None, atomic_create=True,
+                            write_batch=SQL_WRITE_BATCH)
 
     def describe(self, entity: str) -> EntityInfo:
         et = self._resolve(entity)

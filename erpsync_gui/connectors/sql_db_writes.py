@@ -17,9 +17,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.connectors.sql_clock import source_now
 from erpsync_gui.connectors.sql_engine import translate, translate_errors
+from erpsync_gui.connectors.sql_reading import read_records
 from erpsync_gui.connectors.sql_rules import WriteContext
 from erpsync_gui.connectors.sql_schema import EntityTable
-from erpsync_gui.connectors.sql_writing import PreparedRow, delete_row, insert_rows, prepare, update_values
+from erpsync_gui.connectors.sql_triggers import has_triggers
+from erpsync_gui.connectors.sql_writing import PreparedRow, Shaping, delete_row, insert_rows, prepare, update_values
 from erpsync_gui.errors import (
     AuthError,
     ConfigError,
@@ -32,6 +34,8 @@ from erpsync_gui.errors import (
 from erpsync_gui.records import BatchItemResult, Origin, Record
 
 T = TypeVar("T")
+#: the catalog's memo of whether the database has triggers
+_TRIGGERS = "sql.triggers"
 
 
 class SqlWrites:
@@ -62,10 +66,8 @@ class SqlWrites:
         valid: list[tuple[int, PreparedRow]] = []
         shape = self._shaping(et)
         for i, payload in enumerate(payloads):
-            origin = origins[i] if origins else None
             try:
-                valid.append((i, prepare(et, payload, creating=True, origin=origin, channel=self.channel,
-                                         shape=shape)))
+                valid.append((i, self._prepare_new(et, payload, origins[i] if origins else None, shape)))
             except PermanentError as exc:
                 results[i] = BatchItemResult(index=i, error=exc)
         if valid:
@@ -80,8 +82,15 @@ class SqlWrites:
                 if len(valid) == 1 or isinstance(exc, RetryableError):
                     results.update((i, BatchItemResult(index=i, error=exc)) for i, _ in valid)
                 else:
-                    results.update((i, self._insert_one(et, i, row)) for i, row in valid)
+                    # a row redone alone starts from its payload again, not from what the failed batch filled in
+                    results.update((i, self._insert_one(
+                        et, i, self._prepare_new(et, payloads[i], origins[i] if origins else None, shape)))
+                        for i, _ in valid)
         return [results[i] for i in range(len(payloads))]
+
+    def _prepare_new(self, et: EntityTable, payload: Mapping[str, Any], origin: Origin | None,
+                     shape: Shaping) -> PreparedRow:
+        return prepare(et, payload, creating=True, origin=origin, channel=self.channel, shape=shape)
 
     def _refusal(self, et: EntityTable) -> ConfigError | None:
         """Why no record of `et` may be created now, or None."""
@@ -91,6 +100,8 @@ class SqlWrites:
                 "external_id and external_channel: they have no natural key, so a create whose answer is lost "
                 "could not be found again and would be made twice",
                 hint="add the columns with `erpsync crm add-markers` (it shows the SQL first)")
+        if not self.rules.may_refuse_create(et):
+            return None
         with translate_errors(f"checking {et.entity}"), self.engine.connect() as conn:
             return self.rules.refuse_create(conn, et)
 
@@ -103,17 +114,34 @@ class SqlWrites:
             return BatchItemResult(index=index, error=exc)
 
     def _insert(self, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Record]:
-        # a row redone alone starts from its payload again, not from what the failed batch filled in
-        rows = [_copy(row) for row in rows]
+        """Write `rows` (filled in and stamped in place) in one transaction; the records as now stored."""
 
         def work(conn: Connection) -> list[Record]:
             ctx = self._context(conn)
             self.rules.before_write(conn, et, rows, ctx, creating=True)
-            keys = insert_rows(conn, et, rows, ctx.now)
+            keys, stored = insert_rows(conn, et, rows, ctx.now, whole=self._inserts_are_final(conn, et))
             self.rules.after_write(conn, et, keys, rows, ctx, creating=True)
-            return self._read_back(conn, et, keys)
+            if stored is None:
+                # what was stored is known only from a read: the database returns nothing from an INSERT (MySQL,
+                # MariaDB before 10.5), runs triggers of its own, or the preset's rules change the row after it
+                return self._read_back(conn, et, keys)
+            records = read_records(conn, et, stored)
+            if et.references:
+                for record in records:
+                    self.references.present(et.references, record.data)
+            return self.rules.present_created(conn, et, records, rows) if records else records
 
         return self._transaction(f"creating {et.entity}", work)
+
+    def _inserts_are_final(self, conn: Connection, et: EntityTable) -> bool:
+        """Whether a new row of `et` is, after the write, the row its INSERT returns (no trigger, no rule
+        rewrites it); the trigger question is asked once per run."""
+        if not conn.dialect.insert_returning or not self.rules.created_as_inserted(et):
+            return False
+        memo = self.catalog.memo
+        if _TRIGGERS not in memo:
+            memo[_TRIGGERS] = has_triggers(conn, self._schema)
+        return not memo[_TRIGGERS]
 
     def _read_back(self, conn: Connection, et: EntityTable, keys: Sequence[Any]) -> list[Record]:
         rows = conn.execute(select(et.table).where(et.pk.in_(list(keys)))).all()
@@ -189,7 +217,3 @@ class SqlWrites:
                                           details=error.message) from exc
             return result
 
-
-def _copy(row: PreparedRow) -> PreparedRow:
-    return PreparedRow(dict(row.values), {k: [dict(line) for line in v] for k, v in row.lines.items()},
-                       dict(row.extras), {k: [dict(x) for x in v] for k, v in row.line_extras.items()})

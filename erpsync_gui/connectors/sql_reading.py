@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, Connection, select
-from sqlalchemy.engine import Row
 
 from erpsync_gui.connectors.base import chunked
 from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, field_type, from_db, to_db
@@ -21,7 +20,7 @@ IN_CHUNK = 500
 ZERO_DATE = "0000-00-00"
 
 
-def read_records(conn: Connection, et: EntityTable, rows: Sequence[Row]) -> list[Record]:
+def read_records(conn: Connection, et: EntityTable, rows: Sequence[Sequence[Any]]) -> list[Record]:
     """Records for `rows` of `et.table`, their child lines fetched in one query per child table."""
     if not rows:
         return []

@@ -65,9 +65,25 @@ class PresetRules:
         """Records as the application shows them (computed fields, side rows read with the parent)."""
         return records
 
+    def may_refuse_create(self, et: EntityTable) -> bool:
+        """Whether `refuse_create` can refuse this entity at all (if not, a create asks it nothing)."""
+        return False
+
     def refuse_create(self, conn: Connection, et: EntityTable) -> ConfigError | None:
         """Why no record of this entity may be created now (a setting the application needs is missing)."""
         return None
+
+    def created_as_inserted(self, et: EntityTable) -> bool:
+        """Whether a new row of this entity is, once the write hooks ran, the row its INSERT wrote: no hook
+        changes that row afterwards (side rows and other tables may change). Then what the INSERT returns is
+        what a read would give, and a create needs no read-back."""
+        return True
+
+    def present_created(self, conn: Connection, et: EntityTable, records: list[Record],
+                        rows: Sequence[PreparedRow]) -> list[Record]:
+        """`present` for records just created from `rows` (in the same order): a preset may take what it wrote
+        itself from the rows rather than read it back."""
+        return self.present(conn, et, records)
 
     def before_write(self, conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], ctx: WriteContext,
                      *, creating: bool, keys: Sequence[Any] = ()) -> None:

@@ -127,8 +127,13 @@ class SchemaCatalog:
         self._metadata: MetaData | None = None
         self._resolved: dict[str, EntityTable] = {}
         self._lock = threading.Lock()
+        self._tables: dict[str, Table] | None = None
+        self._lowered: dict[str, Table] | None = None
         #: the time zone of the database's naive datetimes; set before the first entity is resolved
         self.tz: tzinfo = UTC
+        #: what the connector and a preset's rules work out once from the schema and keep while this catalog
+        #: lives (a connector's run): how payloads are shaped, built statements, whether the database has triggers
+        self.memo: dict[Any, Any] = {}
 
     @staticmethod
     def validate(preset: str, overrides: Mapping[str, Mapping[str, Any]]) -> None:
@@ -151,16 +156,30 @@ class SchemaCatalog:
             return self._metadata
 
     def tables(self) -> dict[str, Table]:
-        """Reflected tables by their plain name."""
-        return {t.name: t for t in self.metadata.tables.values()}
+        """Reflected tables by their plain name (a copy: the reflection is made once and never changes)."""
+        return dict(self._by_name())
 
-    def table(self, name: str) -> Table:
-        tables = self.tables()
+    def _by_name(self) -> dict[str, Table]:
+        if self._tables is None:
+            self._tables = {t.name: t for t in self.metadata.tables.values()}
+        return self._tables
+
+    def find_table(self, name: str) -> Table | None:
+        """The reflected table `name` (case-insensitive fallback), or None when the database has none."""
+        tables = self._by_name()
         found = tables.get(name)
         if found is None:
-            found = next((t for n, t in tables.items() if n.lower() == name.lower()), None)
+            if self._lowered is None:
+                self._lowered = {}
+                for n, t in tables.items():
+                    self._lowered.setdefault(n.lower(), t)
+            found = self._lowered.get(name.lower())
+        return found
+
+    def table(self, name: str) -> Table:
+        found = self.find_table(name)
         if found is None:
-            raise ConfigError(f"The database has no table {name!r}", hint=_listing("tables", sorted(tables)))
+            raise ConfigError(f"The database has no table {name!r}", hint=_listing("tables", sorted(self.tables())))
         return found
 
     def preset_tables(self, table_names: Iterable[str] | None = None) -> tuple[int, int]:
@@ -222,7 +241,7 @@ class SchemaCatalog:
                            narrow_columns(table), self)
 
     def _has_table(self, name: str) -> bool:
-        return name.lower() in {n.lower() for n in self.tables()}
+        return self.find_table(name) is not None
 
     def _child(self, preset: Any) -> ChildTable:
         table = self.table(preset.table)

@@ -87,10 +87,23 @@ def _truncated(column: Column, value: datetime) -> datetime:
     return value.replace(microsecond=value.microsecond - value.microsecond % step)
 
 
+#: integer columns by column identity (a whole number given for one is stored as it is)
+_INTEGER: dict[int, tuple[Column, bool]] = {}
+
+
+def _is_integer(column: Column) -> bool:
+    hit = _INTEGER.get(id(column))
+    if hit is None or hit[0] is not column:
+        hit = _INTEGER[id(column)] = (column, _is_type(column, sqltypes.Integer))
+    return hit[1]
+
+
 def _convert(column: Column, value: Any, tz: tzinfo = UTC) -> Any:
     kind = field_type(column)
     if kind == "text" and type(value) is str:
         return value  # most values: nothing to convert
+    if kind == "number" and type(value) is int and _is_integer(column):
+        return value  # a whole number into an integer column: what the Decimal round below gives back
     if kind == "datetime":
         if isinstance(value, str):
             value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))

@@ -121,48 +121,66 @@ def stamp(et: EntityTable, row: PreparedRow, now: datetime, *, creating: bool) -
             row.values[column.name] = to_db(column, now, et.tz)
 
 
-def insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: datetime) -> list[Any]:
-    """Insert rows and their lines; returns their new keys, in order."""
+def insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: datetime, *,
+                whole: bool = False) -> tuple[list[Any], list[tuple] | None]:
+    """Insert rows and their lines; returns their new keys, in order, and with `whole` each new row as the
+    database stored it (every column of the table, in the table's order) from the INSERT's RETURNING: None
+    where the database returns no rows from an INSERT."""
+    # one `now` for the batch: its stored form is worked out once, not once per row
+    stamps = {c.name: to_db(c, now, et.tz) for c in (et.created, et.updated) if c is not None}
     for row in rows:
-        stamp(et, row, now, creating=True)
-    keys = _insert_rows(conn, et, rows)
+        for name, value in stamps.items():
+            if name not in row.values:
+                row.values[name] = value
+    keys, stored = _insert_rows(conn, et, rows, whole and conn.dialect.insert_returning)
     for child in et.children:
         parents = [(k, r.lines[child.name]) for k, r in zip(keys, rows, strict=True) if child.name in r.lines]
         insert_lines(conn, child, parents)
-    return keys
+    return keys, stored
 
 
-def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow]) -> list[Any]:
+def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow],
+                 whole: bool) -> tuple[list[Any], list[tuple] | None]:
     """One executemany with RETURNING per set of given columns where the dialect can (SQLite,
     PostgreSQL, MariaDB 10.5+); else one INSERT per row with the key from lastrowid (MySQL): a multi-row
-    INSERT there reports only its first id, and ids need not be consecutive (innodb_autoinc_lock_mode=2)."""
+    INSERT there reports only its first id, and ids need not be consecutive (innodb_autoinc_lock_mode=2).
+    `whole`: every column comes back (the dialect returns rows from an INSERT)."""
     keys: list[Any] = [None] * len(rows)
+    stored: list[tuple] = [()] * len(rows)
     groups: dict[tuple[str, ...], list[int]] = {}
     for i, row in enumerate(rows):
         groups.setdefault(tuple(sorted(row.values)), []).append(i)
     many = conn.dialect.insert_executemany_returning_sort_by_parameter_order
     unordered = conn.dialect.insert_executemany_returning
+    columns = list(et.table.columns) if whole else [et.pk]
+    pk_at = columns.index(et.pk)
     for names, indexes in groups.items():
         marker = _marker_key(et, names, [rows[i] for i in indexes])
         if unordered and marker is not None and len(indexes) > 1:
             # one multi-row statement: the origin marker (unique per source record) maps each new key back
             # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
-            returned = insert_many(conn, et.table, [rows[i].values for i in indexes],
-                                   (et.pk.name, marker[0].name, marker[1].name))
+            returning = tuple(c.name for c in columns) + (() if whole else (marker[0].name, marker[1].name))
+            id_at, channel_at = returning.index(marker[0].name), returning.index(marker[1].name)
+            returned = insert_many(conn, et.table, [rows[i].values for i in indexes], returning)
             position = {(rows[i].values[marker[0].name], rows[i].values[marker[1].name]): i for i in indexes}
-            for key, origin_id, channel in returned:
-                keys[position[(origin_id, channel)]] = key
+            for new in returned:
+                i = position[(new[id_at], new[channel_at])]
+                keys[i], stored[i] = new[pk_at], new
         elif many and names and len(indexes) > 1:
-            statement = et.table.insert().returning(et.pk, sort_by_parameter_order=True)
+            statement = et.table.insert().returning(*columns, sort_by_parameter_order=True)
             result = conn.execute(statement, [rows[i].values for i in indexes])
-            for i, key in zip(indexes, result.scalars().all(), strict=True):
-                keys[i] = key
+            for i, new in zip(indexes, result.all(), strict=True):
+                keys[i], stored[i] = new[pk_at], tuple(new)
+        elif whole:
+            for i in indexes:
+                new = conn.execute(et.table.insert().values(rows[i].values).returning(*columns)).one()
+                keys[i], stored[i] = new[pk_at], tuple(new)
         else:
             for i in indexes:
                 inserted = conn.execute(et.table.insert().values(rows[i].values)).inserted_primary_key
                 assert inserted is not None, "an INSERT without RETURNING still reports its primary key"
                 keys[i] = inserted[0]
-    return keys
+    return keys, stored if whole else None
 
 
 def _marker_key(et: EntityTable, names: tuple[str, ...], rows: Sequence[PreparedRow]) -> tuple | None:

@@ -28,6 +28,7 @@ from erpsync_gui.engine.run_tally import RunTally
 from erpsync_gui.engine.run_words import DIRECTION_WORDS, KIND_WORDS, log_end, stopped_by
 from erpsync_gui.engine.targets import check_and_bind
 from erpsync_gui.engine.types import CancelToken, PlanItem, ProgressEvent, RunResult
+from erpsync_gui.engine.write_groups import write_groups
 from erpsync_gui.entities import spec
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.mapping import EntityMapping
@@ -292,7 +293,7 @@ class _Run(RunTally):
                      side.other.value.upper(), self.names[side.other], extra=self.extra)
         #: every record a read without a cursor met: a linked record it did not meet was deleted
         seen: set[str] | None = set(retried) if cursor is None else None
-        for page in self._pages(side, connector, name, cursor):
+        for page in self._write_groups(side, self._pages(side, connector, name, cursor)):
             if side not in self.side_totals and page.total is not None:
                 self.side_totals[side] = page.total
             new_cursor = (side, page.cursor) if page.cursor and not self.dry_run else None
@@ -319,6 +320,16 @@ class _Run(RunTally):
         first = side is self.p.direction.sources()[0]
         return self.preview_pages.pages(side, lambda: connector.changes(name, cursor, self.p.batch_size),
                                         first=first, cancelled=self._cancelled)
+
+    def _write_groups(self, side: Side, pages: Iterator[Page]) -> Iterator[Page]:
+        """The pages, written together in groups where the target writes more records well in one batch."""
+        if not self.p.direction.writes_to(side.other):
+            return pages
+        target = side.other
+        limit = self.engine.connectors[target].capabilities(self.names[target]).write_batch
+        if limit <= self.p.batch_size:
+            return pages
+        return write_groups(pages, limit, self._cancelled)
 
     def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
         """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.http.cert_pin import pinned_context
+from erpsync_gui.http.default_trust import default_context
 
 PKCS12_SUFFIXES = (".p12", ".pfx")
 _HINT = "check the client certificate settings of the endpoint"
@@ -102,9 +103,10 @@ def _describe(exc: ssl.SSLError, path: str) -> str:
 def ssl_context(verify: bool | str, cert: ClientCertificate | None = None,
                 pinned_sha256: str | None = None) -> bool | ssl.SSLContext:
     """What httpx takes as `verify`: True/False as is, else a context with the CA bundle (file or
-    directory) and the client certificate. A pinned fingerprint (cert_pin.py) replaces `verify`."""
+    directory) and the client certificate. A pinned fingerprint (cert_pin.py) replaces `verify`. The default
+    check (True) is httpx's, its CA bundle read at the first TLS handshake (default_trust.py)."""
     if cert is None and not isinstance(verify, str) and not pinned_sha256:
-        return verify
+        return default_context() if verify is True else verify
     try:
         if pinned_sha256:
             context = pinned_context(pinned_sha256)

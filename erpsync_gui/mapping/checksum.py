@@ -19,8 +19,13 @@ import orjson
 #: value types orjson writes exactly as the standard library does (bool is its own type, not int's)
 _PLAIN = frozenset({str, int, bool, type(None)})
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-_blake2b = hashlib.blake2b
 _sha256 = hashlib.sha256
+_dumps = orjson.dumps
+_SORT_KEYS = orjson.OPT_SORT_KEYS
+_JSONEncodeError = orjson.JSONEncodeError
+#: blake2b-64 with no data yet: a copy of it hashes a value as blake2b(value, digest_size=8) does, without the
+#: cost of setting the parameters up again for each value
+_BLAKE2B_64 = hashlib.blake2b(digest_size=8)
 
 
 def canonical_json(value: Any) -> str:
@@ -30,17 +35,22 @@ def canonical_json(value: Any) -> str:
 
 def canonical_bytes(canonical: Mapping[str, Any]) -> bytes:
     """canonical_json(canonical) as UTF-8 bytes."""
-    if type(canonical) is dict and set(map(type, canonical.values())) <= _PLAIN:
+    if type(canonical) is dict and _PLAIN.issuperset(map(type, canonical.values())):
         try:
-            return orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)
-        except orjson.JSONEncodeError:
+            return _dumps(canonical, option=_SORT_KEYS)
+        except _JSONEncodeError:
             pass  # a key that is not text, a number beyond 64 bits, a lone surrogate: as the standard library does
     return canonical_json(canonical).encode("utf-8")
 
 
 def checksum_of(canonical: Mapping[str, Any]) -> str:
     """sha256 hex of a canonical dict (as EntityMapping.canonical returns it)."""
-    return _sha256(canonical_bytes(canonical)).hexdigest()
+    if type(canonical) is dict and _PLAIN.issuperset(map(type, canonical.values())):  # canonical_bytes, inline
+        try:
+            return _sha256(_dumps(canonical, option=_SORT_KEYS)).hexdigest()
+        except _JSONEncodeError:
+            pass
+    return _sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
 
 
 def _scalar_json(value: Any) -> str | None:
@@ -62,6 +72,18 @@ _TEXT_DIGESTS: dict[str, str] = {}
 _TEXT_DIGESTS_MAX = 50_000
 
 
+def _blake2b_64(data: bytes) -> str:
+    digest = _BLAKE2B_64.copy()
+    digest.update(data)
+    return digest.hexdigest()
+
+
+#: the digests of the values that are no text and come often
+_NONE_DIGEST = _blake2b_64(b"null")
+_TRUE_DIGEST = _blake2b_64(b"true")
+_FALSE_DIGEST = _blake2b_64(b"false")
+
+
 def field_digest(value: Any) -> str:
     """A short digest of one canonical field value: blake2b-64 hex of its JSON text (sorted keys, the
     standard library's default separators, UTF-8, str() for what JSON cannot encode)."""
@@ -70,9 +92,15 @@ def field_digest(value: Any) -> str:
         if hit is None:
             if len(_TEXT_DIGESTS) >= _TEXT_DIGESTS_MAX:
                 _TEXT_DIGESTS.clear()
-            hit = _TEXT_DIGESTS[value] = _blake2b(encode_basestring(value).encode(), digest_size=8).hexdigest()
+            hit = _TEXT_DIGESTS[value] = _blake2b_64(encode_basestring(value).encode())
         return hit
+    if value is None:
+        return _NONE_DIGEST
+    if value is True:
+        return _TRUE_DIGEST
+    if value is False:
+        return _FALSE_DIGEST
     text = _scalar_json(value)
     if text is None:
         text = json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
-    return _blake2b(text.encode(), digest_size=8).hexdigest()
+    return _blake2b_64(text.encode())

@@ -1,8 +1,12 @@
 """Per field and direction, the mapping's steps chosen once: the hot path runs no type dispatch per value.
 
-`map_step` gives a function that maps one field of a record into a payload, `canonical_step` one that gives a
+`map_step` gives a function that maps one field of a record into a payload, `canonical_form` one that gives a
 field's canonical form for checksums. Both behave exactly as the general code in `EntityMapping` they stand in
 for; fields whose mapping needs more (lookups, currencies, prices, lines, defaults) keep the general code.
+
+On top of the steps, `EntityMapping` takes the commonest case inline, without calling a step: a text field whose
+value is text and whose transforms are all text to text (`text_ops`), and a value that is already of its
+field's canonical type (`canonical_type`). Every other value goes through the field's step.
 """
 
 from __future__ import annotations
@@ -11,18 +15,20 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from erpsync_gui.errors import MappingError
-from erpsync_gui.mapping.transforms import apply
+from erpsync_gui.mapping.transforms import TEXT_TO_TEXT, compiled, text_op
 from erpsync_gui.mapping.types import (
     ConversionError,
     datetime_str,
     is_empty,
     key,
+    natural_scalar,
     number_str,
     parse_scalar,
     to_bool,
     to_date,
     to_datetime,
     to_decimal,
+    to_id,
     to_int,
     to_text,
 )
@@ -72,23 +78,17 @@ def _canonical_picklist(value: Any) -> Any:
 _CANONICAL: dict[str, Callable[[Any], Any]] = {
     "number": _canonical_number, "date": _canonical_date, "datetime": _canonical_datetime,
     "text": _canonical_text, "picklist": _canonical_picklist, "integer": to_int, "boolean": to_bool,
+    "lookup": to_id, "currency": to_id,
 }
 
 
-def canonical_step(mapping: EntityMapping, f: FieldMap, side: Side) -> Callable[[Any], Any]:
-    """The field's canonical form as a function of its raw value; never raises (as `_canonical_field`)."""
+def canonical_form(mapping: EntityMapping, f: FieldMap, side: Side) -> Callable[[Any], Any]:
+    """The field's canonical form as a function of its raw value. It may raise: the value's canonical form is
+    then its str(), as in `_canonical_field` (the caller writes it)."""
     form = _CANONICAL.get(f.type)
     if form is None:
         return lambda value: mapping._canonical_field(f, side, value)
-
-    def step(value: Any) -> Any:
-        # broad on purpose: a value we cannot read still has to give a stable checksum
-        try:
-            return form(value)
-        except Exception:
-            return str(value)
-
-    return step
+    return form
 
 
 def map_step(mapping: EntityMapping, f: FieldMap, to: Side, skip: object) -> MapStep:
@@ -101,9 +101,11 @@ def map_step(mapping: EntityMapping, f: FieldMap, to: Side, skip: object) -> Map
             if value is not skip:
                 out[target_name] = value
 
+        if f.type == "currency" and f.default is None:
+            return _currency_step(mapping, to, source_name, target_name, general)
         return general
     label = mapping._labels[(id(f), to)]
-    transforms = mapping._transforms[(id(f), to)]
+    transforms = tuple(compiled(t) for t in mapping._transforms[(id(f), to)])
     # without transforms the value read is already of the type; a picklist value stays as the transforms leave it
     reread = read if transforms and f.type != "picklist" else None
     values = mapping._value_maps[(id(f), to)]
@@ -115,8 +117,8 @@ def map_step(mapping: EntityMapping, f: FieldMap, to: Side, skip: object) -> Map
         raw = data.get(source_name)
         try:
             value = read(raw)
-            for t in transforms:
-                value = apply(t, value)
+            for transform in transforms:
+                value = transform(value)
             if reread is not None:
                 value = reread(value)
             if values and value is not None:
@@ -137,6 +139,52 @@ def map_step(mapping: EntityMapping, f: FieldMap, to: Side, skip: object) -> Map
         out[target_name] = value
 
     return step
+
+
+def _currency_step(mapping: EntityMapping, to: Side, source_name: str, target_name: str, general: MapStep) -> MapStep:
+    """A currency id translated by the currency mapping; an empty or unknown one (and its error) is the general
+    code's."""
+    currencies = mapping.currencies
+    to_crm = to is Side.CRM
+
+    def step(data: Mapping[str, Any], out: dict[str, Any], resolver: Any) -> None:
+        try:
+            source_id = to_id(data.get(source_name))
+            if source_id is not None:
+                value = currencies.to_crm(source_id) if to_crm else natural_scalar(currencies.to_erp(source_id))
+                if value != "":
+                    out[target_name] = value
+                    return
+        except Exception:  # the general code says what is wrong, in its words
+            pass
+        general(data, out, resolver)
+
+    return step
+
+
+def text_ops(mapping: EntityMapping, f: FieldMap, to: Side) -> tuple[Callable[[str], str], ...] | None:
+    """The transforms of a text field toward `to` as functions of text, when they say all there is to say of a
+    text value that is not empty after them (no default, no value map, no transform that is not text to text);
+    else None. Such a value is the payload's value as it is: required and empty-value rules have no say."""
+    if f.type != "text" or f.default is not None or mapping._value_maps[(id(f), to)]:
+        return None
+    transforms = mapping._transforms[(id(f), to)]
+    if not all(t.name in TEXT_TO_TEXT for t in transforms):
+        return None
+    return tuple(op for op in map(text_op, transforms) if op is not None)
+
+
+class NoCanonicalType:
+    """The canonical type of a field whose values all go through its canonical form (an instance never exists)."""
+
+
+#: field type -> the type a value already in canonical form has (when it is not empty text)
+_CANONICAL_TYPES: dict[str, type] = {"text": str, "integer": int, "boolean": bool}
+
+
+def canonical_type(f: FieldMap) -> type:
+    """The type whose values (other than "") are their own canonical form for field `f`."""
+    return _CANONICAL_TYPES.get(f.type, NoCanonicalType)
 
 
 def _shorten(value: Any) -> str:

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from erpsync_gui.errors import ConfigError, MappingError
+from erpsync_gui.mapping.canonical_plan import canonical_plan, common_plan, forms_by_name, value_of, values_of
 from erpsync_gui.mapping.checksum import checksum_of
-from erpsync_gui.mapping.compiled import canonical_step, map_step
+from erpsync_gui.mapping.compiled import map_step, text_ops
 from erpsync_gui.mapping.currency import CurrencyMap, canonical_price_list, read_price_list
 from erpsync_gui.mapping.diff import FieldDiff, diff_canonical
 from erpsync_gui.mapping.spec import FieldMap, MappingConfigError, parse_fields
@@ -101,13 +102,20 @@ class EntityMapping:
         # the empty-value rule per field and target side: the row's own, else "null" until bind_targets
         self._empty: dict[tuple[int, Side], tuple[str, Any]] = {
             (id(f), side): (f.empty.get(side, "null"), None) for f in self.fields for side in Side}
-        self._canon = {side: tuple((name, canonical_step(self, f, side)) for name, f in self._named[side])
-                       for side in Side}
+        # the canonical forms, common forms and per-name forms (for diffs) of each side, planned once
+        self._canon = {side: canonical_plan(self, side) for side in Side}
+        self._common = {side: common_plan(self, side) for side in Side}
+        self._name_forms = {side: forms_by_name(self, side) for side in Side}
+        self._rows: dict[str, FieldMap] = {}  # the first row of each CRM name
+        for f in self.fields:
+            self._rows.setdefault(f.crm, f)
         self._compile()
 
     def _compile(self) -> None:
-        """Each direction's mapping as one step per field, chosen once (again when the empty rules change)."""
-        self._steps = {side: tuple(map_step(self, f, side, _SKIP) for f in self._flows[side]) for side in Side}
+        """Each direction's mapping as one step per field, chosen once (again when the empty rules change), with
+        the text functions that map a text value without the step (see compiled.text_ops)."""
+        self._steps = {side: tuple((*self._names[(id(f), side)], text_ops(self, f, side),
+                                    map_step(self, f, side, _SKIP)) for f in self._flows[side]) for side in Side}
 
     @classmethod
     def from_config(cls, cfg: EntityConfig) -> EntityMapping:
@@ -136,7 +144,16 @@ class EntityMapping:
         """The payload for `to`, in its field names, from a record of the other side. A field absent from
         `data` is empty: its default, or the empty-value rule, applies."""
         out: dict[str, Any] = {}
-        for step in self._steps[to]:
+        get = data.get
+        for source, target, ops, step in self._steps[to]:
+            if ops is not None:
+                value = get(source)
+                if type(value) is str:
+                    for op in ops:
+                        value = op(value)
+                    if value:  # an empty result is the step's to judge (required, empty-value rule)
+                        out[target] = value
+                        continue
             step(data, out, resolver)
         return out
 
@@ -278,7 +295,7 @@ class EntityMapping:
 
     def canonical(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """Every mapped field of `side` in canonical JSON-safe form; never raises."""
-        return {name: step(data.get(name)) for name, step in self._canon[side]}
+        return values_of(self._canon[side], data)
 
     def checksum(self, side: Side, data: Mapping[str, Any]) -> str:
         return checksum_of(self.canonical(side, data))
@@ -309,11 +326,7 @@ class EntityMapping:
     def to_common(self, side: Side, data: Mapping[str, Any]) -> dict[str, Any]:
         """A record's canonical values under the CRM field names, translated into CRM terms where the
         mapping can say so without the link store (value maps, currencies); lookups keep their ids."""
-        out: dict[str, Any] = {}
-        for f in self.fields:
-            value = data.get(f.name_on(side))
-            out.setdefault(f.crm, self._common_field(f, side, value))
-        return out
+        return values_of(self._common[side], data)
 
     def _common_field(self, f: FieldMap, side: Side, value: Any) -> Any:
         if side is Side.CRM:
@@ -336,7 +349,7 @@ class EntityMapping:
 
     def row(self, crm_name: str) -> FieldMap:
         """The row of a CRM field name; ConfigError when the mapping has none."""
-        found = next((f for f in self.fields if f.crm == crm_name), None)
+        found = self._rows.get(crm_name)
         if found is None:
             raise ConfigError(f"{crm_name!r} is not a mapped CRM field of {self.entity}")
         return found
@@ -377,18 +390,9 @@ class EntityMapping:
     def diff(self, side: Side, payload: Mapping[str, Any],
              current: Mapping[str, Any] | None) -> list[FieldDiff]:
         """The fields of `payload` (in `side`'s names) that would change `current`, compared canonically."""
-        rows: dict[str, FieldMap] = {}
-        for f in self.fields:
-            rows.setdefault(f.name_on(side), f)
-        after = {name: self._canonical_named(rows.get(name), side, value) for name, value in payload.items()}
+        forms = self._name_forms[side]
+        after = {name: value_of(forms.get(name), value) for name, value in payload.items()}
         if current is None:
             return diff_canonical(after, None)
-        before = {name: self._canonical_named(rows.get(name), side, current.get(name)) for name in payload}
+        before = {name: value_of(forms.get(name), current.get(name)) for name in payload}
         return diff_canonical(after, before)
-
-    def _canonical_named(self, f: FieldMap | None, side: Side, value: Any) -> Any:
-        if f is not None:
-            return self._canonical_field(f, side, value)
-        if value is None or isinstance(value, str | int | float | bool):
-            return None if value == "" else value
-        return str(value)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache, partial
 from typing import Any
 
 from erpsync_gui.mapping import jalali
@@ -134,6 +135,27 @@ def remove_diacritics(text: str) -> str:
 
 def apply(t: Transform, value: Any) -> Any:
     """Apply one transform; raises ConversionError when the value does not suit it."""
+    return compiled(t)(value)
+
+
+@lru_cache(maxsize=1024)
+def compiled(t: Transform) -> Callable[[Any], Any]:
+    """`t` as a function of any value (what `apply` does), worked out once per transform."""
+    op = text_op(t)
+    if op is None:
+        return partial(_apply_value, t)
+
+    def on_text(value: Any) -> Any:
+        if type(value) is str:  # the usual value: to_text would give it back as it is
+            return op(value)
+        text = to_text(value)
+        return None if text is None else op(text)
+
+    return on_text
+
+
+def _apply_value(t: Transform, value: Any) -> Any:
+    """The transforms that are not text to text: numbers, dates and the one that fills an empty value."""
     if t.name == "round":
         number = to_decimal(value)
         if number is None:
@@ -148,45 +170,56 @@ def apply(t: Transform, value: Any) -> Any:
     if t.name == "gregorian_date":
         text = to_text(value)
         return None if text is None or not text.strip() else jalali.from_jalali(text).isoformat()
-    if t.name == "default_if_empty":
-        text = to_text(value)
-        return t.args[0] if text is None or text == "" else text
-    text = to_text(value)
-    if text is None:
-        return None
-    return _apply_text(t, text)
+    text = to_text(value)  # default_if_empty
+    return t.args[0] if text is None or text == "" else text
 
 
-def _apply_text(t: Transform, text: str) -> str:
+#: transforms that are no function of text alone (None is theirs to handle, or they give no text)
+_NOT_TEXT = frozenset({"round", "add", "jalali_date", "gregorian_date", "default_if_empty"})
+_SPACES = re.compile(r"\s+")
+_NON_DIGITS = re.compile(r"[^0-9]")
+_AFFIXES = frozenset({"prefix", "suffix", "_remove_prefix", "remove_prefix", "_remove_suffix", "remove_suffix"})
+
+
+@lru_cache(maxsize=1024)
+def text_op(t: Transform) -> Callable[[str], str] | None:
+    """`t` as a function from text to text, for the transforms that are one (None for the others); what it
+    gives a text is what `apply` gives it."""
     name, args = t.name, t.args
-    if name == "strip":
-        return text.strip()
-    if name == "lower":
-        return text.lower()
-    if name == "upper":
-        return text.upper()
-    if name == "title":
-        return text.title()
-    if name == "collapse_spaces":
-        return re.sub(r"\s+", " ", text)
-    if name == "digits_only":
-        return re.sub(r"[^0-9]", "", text)
-    if name == "remove_diacritics":
-        return remove_diacritics(text)
+    if name in _NOT_TEXT:
+        return None
+    simple = _SIMPLE.get(name)
+    if simple is not None:
+        return simple
     if name == "truncate":
-        return text[: int(args[0])]
+        size = int(args[0])
+        return lambda text: text[:size]
+    if name == "replace":
+        old, new = args
+        return lambda text: text.replace(old, new)
+    if name not in _AFFIXES:
+        def unknown(text: str) -> str:
+            raise ConversionError(f"unknown transform {name!r}")
+
+        return unknown
+    affix = args[0]
     # prefix/suffix are idempotent so a value that already carries them is not marked twice
     if name == "prefix":
-        return text if text.startswith(args[0]) else args[0] + text
+        return lambda text: text if text.startswith(affix) else affix + text
     if name == "suffix":
-        return text if text.endswith(args[0]) else text + args[0]
+        return lambda text: text if text.endswith(affix) else text + affix
     if name in ("_remove_prefix", "remove_prefix"):
-        return text[len(args[0]):] if text.startswith(args[0]) else text
-    if name in ("_remove_suffix", "remove_suffix"):
-        return text[: -len(args[0])] if text.endswith(args[0]) else text
-    if name == "replace":
-        return text.replace(args[0], args[1])
-    raise ConversionError(f"unknown transform {name!r}")
+        return lambda text: text[len(affix):] if text.startswith(affix) else text
+    return lambda text: text[: -len(affix)] if text.endswith(affix) else text
+
+
+_SIMPLE: dict[str, Callable[[str], str]] = {
+    "strip": str.strip, "lower": str.lower, "upper": str.upper, "title": str.title,
+    "collapse_spaces": partial(_SPACES.sub, " "), "digits_only": partial(_NON_DIGITS.sub, ""),
+    "remove_diacritics": remove_diacritics,
+}
+#: the transforms `text_op` gives a function of text for (text in, text out, never an error)
+TEXT_TO_TEXT = frozenset({*_SIMPLE, "truncate", "replace", *_AFFIXES})
 
 
 def apply_all(transforms: Iterable[Transform], value: Any) -> Any:

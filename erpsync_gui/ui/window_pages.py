@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("erpsync.ui")
 
+#: between two pages prepared ahead of their first visit: the window answers meanwhile
+PREPARE_GAP_MS = 50
+
 
 def page_class(title: str) -> type:
     """The page class of that sidebar title (its module imported on first use)."""
@@ -50,6 +53,17 @@ class PageStack:
                 page.signed_in.connect(self.status_health.signed_in)
             if len(self.pages) == len(PAGE_ENTRIES):
                 self.pages_built.emit()
+                QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._prepare_pages(0))
+
+    def _prepare_pages(self, index: int) -> None:
+        """Ahead of their first visit, the pages that fill many inputs read what they show and fill them, one a
+        turn of the event loop: at launch, before any sync, so that a first visit while one runs only refreshes."""
+        if self._shut_down or index >= len(self.pages):
+            return
+        page = self.pages[index]
+        if page is not self.stack.currentWidget() and hasattr(page, "prepare"):
+            page.prepare()
+        QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._prepare_pages(index + 1))
 
     def _build_next_page(self) -> None:
         if self._shut_down or len(self.pages) >= len(PAGE_ENTRIES):

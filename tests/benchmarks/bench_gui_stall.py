@@ -10,7 +10,7 @@ ticks less 5 ms) is a stall of the event loop. It prints the worst, the 99th per
 asserted: this prints (and writes the figures to --out).
 
     python tests/benchmarks/bench_gui_stall.py [--clients 100000] [--page 50] [--reps 1] [--quick] [--tour]
-        [--before OLD_TREE] [--stacks] [--profile FILE] [--switch-ms MS] [--gc 2000,10,100]
+        [--tour-s S] [--before OLD_TREE] [--stacks] [--profile FILE] [--switch-ms MS] [--gc 2000,10,100]
 
 Before the click the meter runs on the idle window (the machine's own noise), then beside a thread that only
 spins in Python (the floor: any pure-Python worker in this process holds the interpreter lock the GUI thread's
@@ -20,10 +20,12 @@ lock throughout). On 2 shared cores the figures follow the load: compare trees i
 holding an older `erpsync_gui` and `resources`, e.g. from `git archive`), and read them with the floor.
 
 `--quick` is the CI size: 10,000 clients. `--tour` also visits every page in turn during the run (a person
-looking around). `--stacks` samples every thread during the stalls and prints where they were, `--profile FILE`
-profiles the GUI thread (only it) during the run. `--switch-ms` and `--gc` replace what the window sets while a
-run goes (erpsync_gui.ui.bridge), to compare. The first sync's review is switched off in the profile: the
-benchmark times the import itself.
+looking around), one every `--tour-s` seconds, and prints per page the worst stall of its first visit and of the
+later ones (in the 0.5 s after its click: the click, the page's read arriving, its layout and paint), beside the
+worst stall between the visits (the run alone). `--stacks` samples every thread during the stalls and prints where
+they were, `--profile FILE` profiles the GUI thread (only it) during the run. `--switch-ms` and `--gc` replace what
+the window sets while a run goes (erpsync_gui.ui.bridge), to compare. The first sync's review is switched off in the
+profile: the benchmark times the import itself.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ LIMIT_MS = 50
 TAIL_S = 2.0
 #: a visit to the next page this often with --tour
 TOUR_S = 2.5
+#: a visit's stalls are those in this long after its click
+VISIT_S = 0.5
 SWITCH_ENV = "ERPSYNC_BENCH_SWITCH_MS"
 BEFORE_ENV = "ERPSYNC_BENCH_BEFORE_TREE"
 GC_ENV = "ERPSYNC_BENCH_GC_THRESHOLD"
@@ -110,6 +114,8 @@ class StallMeter:
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
         self.late_ms: list[float] = []
+        #: when each tick came (perf_counter seconds), beside its lateness: stalls are charged to page visits
+        self.at: list[float] = []
         self._last = 0.0
 
     def start(self) -> None:
@@ -122,7 +128,23 @@ class StallMeter:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.late_ms.append(max(0.0, (now - self._last) * 1000 - TICK_MS))
+        self.at.append(now)
         self._last = now
+
+    def clear(self) -> None:
+        self.late_ms.clear()
+        self.at.clear()
+
+    def worst_between(self, start: float, end: float) -> float:
+        """The worst lateness of the ticks whose wait overlaps [start, end): a stall that began in it counts,
+        also when it ended after it."""
+        ticks = zip(self.at, self.late_ms, strict=True)
+        return max((late for at, late in ticks if self._overlaps(at, late, start, end)), default=0.0)
+
+    @staticmethod
+    def _overlaps(at: float, late: float, start: float, end: float) -> bool:
+        """Whether the wait of a tick that came at `at`, `late` ms late, overlaps [start, end)."""
+        return at >= start and at - (late + TICK_MS) / 1000 < end
 
     def figures(self) -> dict:
         late = sorted(self.late_ms)
@@ -184,7 +206,9 @@ class GcMeter:
 class StallWatch:
     """A thread that looks at every thread's stack every 10 ms while the meter has not ticked for 20 ms: where
     the GUI thread was (or waited) during its stalls, and what the others did meanwhile, counted by place; and
-    for the longest stalls, the last look before each ended (--stacks)."""
+    for the longest stalls, the last look before each ended, with the CPU time the GUI thread and the whole process
+    had meanwhile: a GUI thread with most of the stall's time worked (in Qt where no Python frame shows); one with
+    little waited, for the interpreter lock when the other threads had the time, else for a core (--stacks)."""
 
     def __init__(self, meter: StallMeter) -> None:
         self.meter = meter
@@ -192,8 +216,10 @@ class StallWatch:
         self.places: dict[str, int] = {}
         #: where the other threads were at the same moments (one that holds the interpreter lock stalls the GUI)
         self.others: dict[str, int] = {}
-        #: (how long the stall had lasted at the last look, the GUI thread's place, the others' places)
-        self.longest: list[tuple[float, str, list[str]]] = []
+        #: (how long the stall had lasted at the last look, the GUI thread's and the process's CPU ms meanwhile,
+        #: the GUI thread's place, the others' places)
+        self.longest: list[tuple[float, float, float, str, list[str]]] = []
+        self._gui_clock = time.pthread_getcpuclockid(self.gui)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="stall-watch", daemon=True)
 
@@ -206,6 +232,8 @@ class StallWatch:
 
     def _watch(self) -> None:
         seen, last_look = -1, None
+        # the GUI thread's and the whole process's CPU time at the last look in no stall
+        cpu_before, process_before = time.clock_gettime(self._gui_clock), time.process_time()
         while not self._stop.wait(0.01):
             ticks = len(self.meter.late_ms)
             if ticks != seen and last_look is not None:  # the stall looked at ended
@@ -213,6 +241,7 @@ class StallWatch:
                 last_look = None
             age = time.perf_counter() - self.meter._last
             if age < 0.02:
+                cpu_before, process_before = time.clock_gettime(self._gui_clock), time.process_time()
                 continue
             frames = sys._current_frames()
             frame = frames.get(self.gui)
@@ -227,7 +256,9 @@ class StallWatch:
                 self.places[gui] = self.places.get(gui, 0) + 1
                 for place in others:
                     self.others[place] = self.others.get(place, 0) + 1
-            last_look = (round(age * 1000, 1), gui, others)
+            cpu = (time.clock_gettime(self._gui_clock) - cpu_before) * 1000
+            process = (time.process_time() - process_before) * 1000
+            last_look = (round(age * 1000, 1), round(cpu, 1), round(process, 1), gui, others)
 
     @staticmethod
     def _place(frame, depth: int, thread: str = "") -> str:
@@ -247,10 +278,11 @@ class StallWatch:
 class Driver:
     """Drives the window from its event loop, as a person would: open the Sync page, click Sync, wait."""
 
-    def __init__(self, out: Path, tour: bool, profile_out: Path | None, stacks: bool = False) -> None:
+    def __init__(self, out: Path, tour: float, profile_out: Path | None, stacks: bool = False) -> None:
         from PySide6.QtCore import QTimer
 
         self.out = out
+        #: seconds between two visits of the tour; 0 for no tour
         self.tour = tour
         self.profile_out = profile_out
         self.window = None
@@ -267,6 +299,8 @@ class Driver:
         self.clicked_at = 0.0
         self.ended_at = 0.0
         self.pages_seen: list[str] = []
+        #: (page title, when it was clicked) of each visit while the run went, for the stalls per visit
+        self.visits: list[tuple[str, float]] = []
         self._profiler = None
         self._next_visit = 0.0
         self.idle_since = 0.0
@@ -317,19 +351,21 @@ class Driver:
                 self.state = "idle"
         elif self.state == "idle" and time.monotonic() - self.idle_since >= IDLE_S:
             self.idle = self.meter.figures()
-            self.meter.late_ms.clear()
+            self.meter.clear()
             self._spin_thread = threading.Thread(target=_spin, args=(SPIN_S,), name="spin", daemon=True)
             self._spin_thread.start()
             self.state = "spinning"
         elif self.state == "spinning" and not self._spin_thread.is_alive():
             self.spin = self.meter.figures()
-            self.meter.late_ms.clear()
+            self.meter.clear()
             self._click_sync(self.window.page_of(self._sync_page_class()).rows["clients"])
         elif self.state == "running" and self.tour and time.monotonic() >= self._next_visit:
             titles = [self.window.sidebar.item(i).text() for i in range(self.window.sidebar.count())]
             current = self.window.sidebar.currentRow()
-            self._click_page(titles[(current + 1) % len(titles)])
-            self._next_visit = time.monotonic() + TOUR_S
+            title = titles[(current + 1) % len(titles)]
+            self.visits.append((title, time.perf_counter()))
+            self._click_page(title)
+            self._next_visit = time.monotonic() + self.tour
         elif self.state == "tail" and time.monotonic() - self.ended_at >= TAIL_S:
             self._finish({})
 
@@ -348,7 +384,7 @@ class Driver:
         bridge.run_finished.connect(self._run_finished)
         bridge.run_failed.connect(lambda _p, _e, message: self._run_ended({"failed": message}))
         self.state = "running"
-        self._next_visit = time.monotonic() + TOUR_S
+        self._next_visit = time.monotonic() + self.tour
         if self.profile_out is not None:
             import cProfile
 
@@ -378,6 +414,24 @@ class Driver:
                        "process_cpu_s": time.process_time() - self._cpu[1]}
         self.state = "tail"
 
+    def _visit_figures(self) -> list[dict]:
+        """Each page visit of the tour: the page, whether it was its first since launch, and the worst stall in the
+        VISIT_S after its click (the click itself, the page's read arriving, its layout and paint)."""
+        seen: set[str] = {"Sync"}  # the driver showed it before the run
+        visits = []
+        for title, at in self.visits:
+            visits.append({"page": title, "first": title not in seen,
+                           "worst_ms": round(self.meter.worst_between(at, at + VISIT_S), 1)})
+            seen.add(title)
+        return visits
+
+    def _between_visits(self) -> float:
+        """The worst stall of the run outside the visits' VISIT_S: what the run alone costs, to compare."""
+        visits = [(at, at + VISIT_S) for _title, at in self.visits]
+        return round(max((late for at, late in zip(self.meter.at, self.meter.late_ms, strict=True)
+                          if not any(self.meter._overlaps(at, late, start, end) for start, end in visits)),
+                         default=0.0), 1)
+
     def _finish(self, extra: dict) -> None:
         self.poll.stop()
         self.meter.stop()
@@ -395,7 +449,8 @@ class Driver:
             self._profiler.disable()
             self._profiler.dump_stats(str(self.profile_out))
         figures = {**self.meter.figures(), **self.result, **extra, "progress_events": self.progress_events,
-                   "pages_seen": self.pages_seen, "idle": self.idle, "spin": self.spin,
+                   "pages_seen": self.pages_seen, "visits": self._visit_figures(),
+                   "between_visits_ms": self._between_visits(), "idle": self.idle, "spin": self.spin,
                    "switch_interval_s": sys.getswitchinterval(),
                    "source": str(Path(sys.modules["erpsync_gui"].__file__ or "").parent)}
         self.out.write_text(json.dumps(figures))
@@ -407,7 +462,7 @@ class Driver:
             QApplication.quit()
 
 
-def gui_child(data: Path, out: Path, tour: bool, profile_out: Path | None, stacks: bool) -> int:
+def gui_child(data: Path, out: Path, tour: float, profile_out: Path | None, stacks: bool) -> int:
     """The app as a user starts it, with the driver on its event loop."""
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import QTimer
@@ -450,15 +505,30 @@ def print_rep(label: str, fig: dict) -> None:
         if "worst_ms" in before:
             print(f"  {words}: worst {before['worst_ms']:.1f} ms, p99 {before['p99_ms']:.1f} ms, "
                   f"{before['over_50ms']} over 50 ms in {before['ticks']} ticks")
+    print_visits(fig.get("visits", []))
+    if fig.get("visits"):
+        print(f"  and between the visits (the run alone): worst stall {fig['between_visits_ms']:.1f} ms")
     places = fig.get("stall_places", {})
     for count, place in places.get("gui", []):
         print(f"  {count:4d} stalls in {place}")
     for count, place in places.get("others", []):
         print(f"  {count:4d} times meanwhile {place}")
-    for age, gui, others in places.get("longest", []):
-        print(f"  a stall still going at {age} ms: GUI thread in {gui}")
+    for age, cpu, process, gui, others in places.get("longest", []):
+        print(f"  a stall still going at {age} ms (CPU since the last tick: the GUI thread's {cpu} ms, the "
+              f"process's {process} ms): GUI thread in {gui}")
         for place in others:
             print(f"      meanwhile {place}")
+
+
+def print_visits(visits: list[dict]) -> None:
+    """Per page of the tour: the worst stall of its first visit and of the later ones."""
+    pages: dict[str, dict[bool, list[float]]] = {}
+    for visit in visits:
+        pages.setdefault(visit["page"], {True: [], False: []})[visit["first"]].append(visit["worst_ms"])
+    for page, worst in pages.items():
+        first = f"{max(worst[True]):.1f} ms" if worst[True] else "-"
+        later = f"{max(worst[False]):.1f} ms (of {len(worst[False])})" if worst[False] else "-"
+        print(f"  visiting {page}: worst stall on the first visit {first}, on later visits {later}")
 
 
 def print_summary(reps: list[dict]) -> None:
@@ -490,7 +560,7 @@ def one_rep(args: argparse.Namespace, script: Path, port: int, work: Path, env: 
     data = prepare(f"http://127.0.0.1:{port}/", work, args.page, env)
     out = work / "figures.json"
     argv = [sys.executable, str(script), "--gui", str(data), str(out)]
-    argv += ["--gui-tour"] if args.tour else []
+    argv += ["--gui-tour", "--gui-tour-s", str(args.tour_s)] if args.tour else []
     argv += ["--profile", str(args.profile)] if args.profile else []
     argv += ["--stacks"] if args.stacks else []
     child_env = dict(env)
@@ -517,6 +587,7 @@ def main() -> None:
     p.add_argument("--reps", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="the CI size: 10,000 clients")
     p.add_argument("--tour", action="store_true", help="visit every page in turn during the run")
+    p.add_argument("--tour-s", type=float, default=TOUR_S, help="with --tour, the seconds between two visits")
     p.add_argument("--profile", type=Path, help="profile the GUI thread during the run into this file, and print it")
     p.add_argument("--switch-ms", type=float,
                    help="the interpreter's switch interval while the run goes (the app's own by default)")
@@ -528,11 +599,13 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=Path("bench-gui-stall.json"))
     p.add_argument("--gui", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     p.add_argument("--gui-tour", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--gui-tour-s", type=float, default=TOUR_S, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.gui:
         if os.environ.get(BEFORE_ENV):  # the window of an older source tree, for before / after
             sys.path.insert(0, os.environ[BEFORE_ENV])
-        sys.exit(gui_child(Path(args.gui[0]), Path(args.gui[1]), args.gui_tour, args.profile, args.stacks))
+        sys.exit(gui_child(Path(args.gui[0]), Path(args.gui[1]), args.gui_tour and args.gui_tour_s, args.profile,
+                           args.stacks))
     if args.quick:
         args.clients = 10_000
 

@@ -164,7 +164,8 @@ def _timed(argv: list[str], env: dict[str, str]) -> dict:
     """One whole process: wall seconds, its CPU seconds (the kernel's accounting) and the load around it."""
     load_before = os.getloadavg()[0]
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            text=True)
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     out, err = proc.stdout.read(), proc.stderr.read()  # small: the peers print one line
@@ -227,9 +228,8 @@ def one_rep(url: str, tmp: Path, page: int, rep: int, env: dict[str, str],
             run_env = env
             if peer == "erpsync-before" and before is not None:  # the same command from an older source tree
                 run_env = {**env, "PYTHONPATH": os.pathsep.join([str(before), env["PYTHONPATH"]])}
-            # --yes approves the first sync (held for review otherwise); a tree from before the brake lacks it
-            approve = ["--yes"] if peer != "erpsync-before" else []
-            result = _timed(_erpsync_argv(work / "data", "sync", "--entity", "clients", "--json", *approve), run_env)
+            # --yes approves the first sync (held for review otherwise, waiting for an answer on the terminal)
+            result = _timed(_erpsync_argv(work / "data", "sync", "--entity", "clients", "--json", "--yes"), run_env)
             result["output"] = _sync_summary(result["output"])
         out[peer] = result
     return out

@@ -66,3 +66,57 @@ def test_help_loads_neither_the_engine_nor_the_store_nor_pydantic() -> None:
     assert "sync" in out
     assert _under(modules, ("erpsync_gui.engine", "erpsync_gui.store", "erpsync_gui.http", "sqlalchemy",
                             "pydantic", "httpx", "keyring", "PySide6")) == []
+
+
+def test_a_sync_with_an_erp_on_the_network_loads_no_sandbox(tmp_path: Path, keyring_env: dict[str, str]) -> None:
+    """The demo's public tokens stand by for a keyring failure only: a profile whose ERP is reached over the
+    network never loads the built-in sandbox (its server, data and seed) to have them at hand."""
+    from erpsync_gui.sandbox.server import SandboxServer
+
+    data = str(tmp_path / "data")
+    _loaded("--data-dir", data, "demo", "--no-sync", env=keyring_env)
+    exported = tmp_path / "profile.toml"
+    _loaded("--data-dir", data, "config", "export", str(exported), env=keyring_env)
+    with SandboxServer() as erp:
+        text = exported.read_text(encoding="utf-8")
+        assert 'url = "sandbox://local"' in text
+        exported.write_text(text.replace('url = "sandbox://local"', f'url = "{erp.url}"'), encoding="utf-8")
+        _loaded("--data-dir", data, "config", "import", str(exported), env=keyring_env)
+        out, modules = _loaded("--data-dir", data, "sync", "-e", "clients", "--yes", "--json", env=keyring_env)
+    assert json.loads(out)[0]["counts"]["inserted"] > 0
+    assert _under(modules, ("erpsync_gui.sandbox", "erpsync_gui.app.demo", "http.server")) == []
+
+
+_AS_SCRIPT = """
+import gc, json, sys
+import erpsync_gui.cli as cli
+sys.argv = ["erpsync", *{argv!r}]
+code = cli.main()
+print("\\nGC " + json.dumps([gc.isenabled(), gc.get_freeze_count()]))
+sys.exit(code)
+"""
+
+
+def _collector_after(*argv: str, env: dict[str, str]) -> tuple[str, bool, int]:
+    done = subprocess.run([sys.executable, "-c", _AS_SCRIPT.format(argv=list(argv))], capture_output=True,
+                          text=True, timeout=180, env=env)
+    out, _, state = done.stdout.rpartition("\nGC ")
+    assert state, done.stderr[-2000:]
+    enabled, frozen = json.loads(state)
+    return out, enabled, frozen
+
+
+def test_the_sync_command_freezes_what_it_started_with_and_collects_during_the_run(
+        tmp_path: Path, keyring_env: dict[str, str]) -> None:
+    data = str(tmp_path / "data")
+    _loaded("--data-dir", data, "demo", "--no-sync", env=keyring_env)
+    out, enabled, frozen = _collector_after("--data-dir", data, "sync", "-e", "clients", "--yes", "--json",
+                                            env=keyring_env)
+    assert json.loads(out)[0]["counts"]["inserted"] > 0
+    assert enabled and frozen > 10_000  # the modules, classes and mappers of the start
+    # a command that ends before any run (here: unknown entity) still collects again, freezing nothing
+    _out, enabled, frozen = _collector_after("--data-dir", data, "sync", "-e", "nonsense", env=keyring_env)
+    assert enabled and frozen == 0
+    # other commands never hold it
+    _out, enabled, frozen = _collector_after("--data-dir", data, "status", env=keyring_env)
+    assert enabled and frozen == 0

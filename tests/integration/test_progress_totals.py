@@ -9,6 +9,7 @@ import dataclasses
 
 import pytest
 
+from erpsync_gui.connectors import sql_db
 from erpsync_gui.engine import runner
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.records import Direction, Page, Side
@@ -92,6 +93,7 @@ def test_the_eta_follows_the_observed_rate(harness, monkeypatch):
     _fill(harness, 0, 50)
     ticks = iter(float(n) for n in range(10_000))
     monkeypatch.setattr(runner, "progress_clock", lambda: next(ticks))  # one second per report
+    monkeypatch.setattr(sql_db, "SQL_WRITE_BATCH", 0)  # a report per page of 10, not one for the 50 together
     result, events = _run(harness, Direction.IMPORT, batch=10)
     applying = [e for e in events if e.phase == "applying" and e.total is not None and e.processed < e.total]
     assert applying

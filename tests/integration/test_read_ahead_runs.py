@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from erpsync_gui.app.run_health import WatchedConnector
+from erpsync_gui.connectors import sql_db
 from erpsync_gui.engine.runner import SyncEngine
 from erpsync_gui.engine.types import CancelToken, ProgressEvent
 from erpsync_gui.records import Direction, Side
@@ -76,8 +77,9 @@ def test_a_read_that_fails_midway_keeps_the_pages_written_and_the_next_run_reads
     assert created == sorted(f"E{n:03}" for n in range(55))
 
 
-def test_a_cancelled_run_stores_the_cursor_of_the_pages_it_wrote_only(harness):
+def test_a_cancelled_run_stores_the_cursor_of_the_pages_it_wrote_only(harness, monkeypatch):
     _seed(harness, 60)
+    monkeypatch.setattr(sql_db, "SQL_WRITE_BATCH", 0)  # each page of 10 its own batch: the cancel falls between
     token = CancelToken()
     events: list[ProgressEvent] = []
 

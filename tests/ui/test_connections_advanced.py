@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from erpsync_gui.records import Side
 from erpsync_gui.ui.pages.connections import ConnectionsPage
+from tests.ui._helpers import settle
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -17,6 +18,7 @@ def _page(qtbot, ctx) -> ConnectionsPage:
     qtbot.addWidget(page)
     page.show()
     page.refresh()
+    settle(qtbot)
     return page
 
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from erpsync_gui.records import Side
 from erpsync_gui.ui.pages.connections import ConnectionsPage
+from tests.ui._helpers import settle
 
 
 def test_the_missing_tables_are_named(qtbot, ui_ctx):
@@ -18,6 +19,7 @@ def test_the_missing_tables_are_named(qtbot, ui_ctx):
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     with qtbot.waitSignal(page.tested, timeout=30_000) as blocker:
         page.test_button.click()
     crm = blocker.args[1][Side.CRM]
@@ -39,6 +41,7 @@ def test_a_green_result_goes_stale_at_the_first_edit(qtbot, ui_ctx):
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     _tested(qtbot, page)
     card = page.results[Side.ERP]
     assert card.overall.level == "ok"
@@ -53,6 +56,7 @@ def test_edited_settings_are_tested_before_they_are_saved(qtbot, ui_ctx):
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     page.forms[Side.ERP].secrets["token"].set_value("a-wrong-token")
     assert page.test_button.text() == "&Test, then save"
     qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
@@ -79,6 +83,7 @@ def test_the_saved_message_does_not_move_the_forms(qtbot, ui_ctx, styled):
     page.resize(1366, 700)
     page.show()
     page.refresh()
+    settle(qtbot)
     url = page.forms[Side.ERP].url
     qtbot.waitUntil(lambda: url.isVisible())
     before = url.mapTo(page, QPoint(0, 0))
@@ -94,6 +99,7 @@ def test_an_erp_that_ignores_lookup_filters_is_told_on_its_card(qtbot, ui_ctx):
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     with qtbot.waitSignal(page.tested, timeout=30_000):
         qtbot.mouseClick(page.test_button, Qt.MouseButton.LeftButton)
     card = page.results[Side.ERP]
@@ -105,5 +111,6 @@ def test_an_erp_that_ignores_lookup_filters_is_told_on_its_card(qtbot, ui_ctx):
     again = ConnectionsPage(ui_ctx)
     qtbot.addWidget(again)
     again.refresh()
+    settle(qtbot)
     stored = again.results[Side.ERP].cause.text()
     assert "ignores lookup filters, so each run reads its whole client list once" in stored

@@ -15,6 +15,7 @@ from erpsync_gui.secrets import SERVICE
 from erpsync_gui.store.models import EndpointRow
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from tests import perfex_schema as stock
+from tests.ui._helpers import settle
 
 NEW_TOKEN = "tok-replaced-7f3a9c"
 
@@ -23,6 +24,7 @@ def _page(qtbot, ctx) -> ConnectionsPage:
     page = ConnectionsPage(ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     return page
 
 

@@ -12,6 +12,7 @@ from erpsync_gui.records import Side
 from erpsync_gui.ui.pages.connections import ConnectionsPage
 from erpsync_gui.ui.when import when_text
 from erpsync_gui.ui.wizard.wizard import SetupWizard
+from tests.ui._helpers import settle
 from tests.ui.test_setup_wizard import _next, fill_connections, fill_systems
 
 LEFT = Qt.MouseButton.LeftButton
@@ -28,6 +29,7 @@ def test_the_connections_page_test_stores_and_shows_its_time(qtbot, ui_ctx):
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     assert page.results[Side.ERP].overall.text() == "ERP: not tested yet"
     with qtbot.waitSignal(page.tested, timeout=30_000):
         qtbot.mouseClick(page.test_button, LEFT)
@@ -39,6 +41,7 @@ def test_the_connections_page_test_stores_and_shows_its_time(qtbot, ui_ctx):
     again = ConnectionsPage(ui_ctx)  # a later visit shows the stored verdict with the time of its test
     qtbot.addWidget(again)
     again.refresh()
+    settle(qtbot)
     assert again.results[Side.CRM].overall.text() == "CRM: connected · tested today 14:02"
     assert again.results[Side.CRM].overall.level == "ok"
 
@@ -51,6 +54,7 @@ def test_a_run_s_status_keeps_the_time_of_the_last_test(qtbot, ui_ctx):
     page = ConnectionsPage(ui_ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     card = page.results[Side.ERP]
     assert card.overall.text() == "ERP: error · tested yesterday 09:15" and card.overall.level == "error"
     assert card.cause.text() == "the last run: timed out"
@@ -66,6 +70,7 @@ def test_the_status_bar_says_when_each_side_was_tested(qtbot, ui_ctx):
     assert window.health[Side.ERP].text() == "ERP: not tested"
     page = next(p for p in window.pages if isinstance(p, ConnectionsPage))
     window.show_page(window.pages.index(page))
+    settle(qtbot)  # the page reads the profile off the GUI thread
     with qtbot.waitSignal(page.tested, timeout=30_000):
         qtbot.mouseClick(page.test_button, LEFT)
     assert window.health[Side.ERP].text().startswith("ERP: connected")
@@ -99,5 +104,6 @@ def test_the_wizard_s_save_stores_its_connection_tests_with_their_time(qtbot, fi
     page = ConnectionsPage(first_start.ctx)
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     assert page.results[Side.ERP].overall.text() == \
         f"ERP: connected · tested {when_text(status[Side.ERP].tested_at)}"

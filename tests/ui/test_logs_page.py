@@ -143,6 +143,7 @@ def test_connection_edits_and_tests_are_logged_without_secrets(qtbot, ui_ctx):
         qtbot.addWidget(page)
         page.show()
         page.refresh()
+        settle(qtbot)
         form = page.forms[Side.ERP]
         form.batch_size.setValue(40)
         form.secrets["token"].set_value(DEMO_AUTH_TOKEN)  # typed again: the sandbox still takes it

@@ -169,6 +169,7 @@ def test_window_opens_on_the_profile_and_shows_health(qtbot, ui_ctx):
     assert window.health[Side.ERP].text().startswith("ERP:")
     connections = _page(window, ConnectionsPage)
     window.show_page(window.pages.index(connections))
+    settle(qtbot)  # the page reads the profile off the GUI thread
     with qtbot.waitSignal(connections.tested, timeout=30_000):
         qtbot.mouseClick(connections.test_button, Qt.MouseButton.LeftButton)
     assert window.health[Side.ERP].level == "ok" and "connected" in window.health[Side.ERP].text()
@@ -179,6 +180,7 @@ def test_a_run_that_cannot_reach_the_erp_turns_its_health_red(qtbot, ui_ctx):
     window = _window(qtbot, ui_ctx)
     connections = _page(window, ConnectionsPage)
     window.show_page(window.pages.index(connections))
+    settle(qtbot)  # the page reads the profile off the GUI thread
     with qtbot.waitSignal(connections.tested, timeout=30_000):
         qtbot.mouseClick(connections.test_button, Qt.MouseButton.LeftButton)
     assert window.health[Side.ERP].text().startswith("ERP: connected")

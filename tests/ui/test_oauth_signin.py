@@ -63,6 +63,7 @@ def test_sign_in_completes_the_pkce_flow_and_keeps_the_tokens_in_the_keyring(qtb
     qtbot.addWidget(page)
     page.show()
     page.refresh()
+    settle(qtbot)
     erp = page.forms[Side.ERP]
     assert erp.sign_in_row.isHidden()  # bearer: nothing to sign in to
     _switch_erp_to_oauth2(page, auth_server)
@@ -94,6 +95,7 @@ def test_a_refused_sign_in_says_why_and_stores_nothing(qtbot, ui_ctx, auth_serve
     page = ConnectionsPage(ui_ctx, open_browser=ScriptedBrowser())
     qtbot.addWidget(page)
     page.refresh()
+    settle(qtbot)
     _switch_erp_to_oauth2(page, auth_server)
     page.forms[Side.ERP].options["client_id"].setText("someone-else")
     page.forms[Side.ERP].options["client_id"].textEdited.emit("someone-else")
@@ -110,6 +112,7 @@ def test_an_expired_sign_in_after_a_run_shows_the_banner_and_the_status_bar_warn
     qtbot.addWidget(window)
     window.show()
     window.show_connections()
+    settle(qtbot)  # the page reads the profile off the GUI thread
     page = window.current_page()
     assert isinstance(page, ConnectionsPage)
     page.open_browser = ScriptedBrowser()

@@ -1,5 +1,6 @@
 """Reading the next page while the run writes the current one: the same pages in the same order, a failure
-where its page would have been, at most two pages read beyond the one in hand, a stop that stops the reading,
+where its page would have been, reading ahead bounded in records (whatever the page size), a stop that stops
+the reading,
 one call at a time to the connector, and the reader's log lines belonging to the run."""
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ def test_a_failure_comes_where_its_page_would_have() -> None:
     assert next(pages, None) is None  # a failed read is over
 
 
-def test_at_most_two_pages_are_read_beyond_the_one_in_hand() -> None:
+def test_the_reader_holds_no_more_than_its_bound_beyond_the_page_in_hand() -> None:
     source = Source(100)
-    pages = ReadAhead(source.pages(), threading.RLock())
+    pages = ReadAhead(source.pages(), threading.RLock(), ahead=2)  # a page without records counts as one
     assert next(pages) == 1
     assert source.produced == 1  # nothing is read ahead of the first page until a second one is asked for
     assert next(pages) == 2
@@ -84,6 +85,33 @@ def test_at_most_two_pages_are_read_beyond_the_one_in_hand() -> None:
     assert source.wait_produced(5) == 5
     pages.close()
     assert source.closed and source.produced <= 6
+
+
+class RecordPages(Source):
+    """Pages of `size` records each."""
+
+    def __init__(self, count: int, size: int) -> None:
+        super().__init__(count)
+        self.size = size
+
+    def record_pages(self) -> Iterator[Page]:
+        for number in self.pages():
+            yield Page(tuple(Record(f"{number}-{i}", {}) for i in range(self.size)))
+
+
+@pytest.mark.parametrize(("size", "held_pages"), [(50, 20), (500, 2), (2000, 1)])
+def test_the_bound_counts_records_so_small_pages_are_read_further_ahead(size: int, held_pages: int) -> None:
+    source = RecordPages(100, size)
+    pages = ReadAhead(source.record_pages(), threading.RLock(), ahead=1000)
+    assert len(next(pages).records) == size
+    next(pages)  # page 2 in hand: the reader fills the bound with pages 3 onwards, then waits
+    assert source.wait_produced(2 + held_pages) == 2 + held_pages
+    time.sleep(0.05)
+    assert source.produced == 2 + held_pages
+    next(pages)  # one page taken makes room for one more
+    assert source.wait_produced(3 + held_pages) == 3 + held_pages
+    pages.close()
+    assert source.closed
 
 
 def test_a_caller_that_looks_at_the_first_page_only_costs_one_read() -> None:

@@ -153,6 +153,23 @@ def test_demo_values_are_not_used_when_the_keyring_works() -> None:
     assert secrets.get("demo", "erp", "token") == "from-keyring"
 
 
+def test_demo_values_given_as_a_function_are_fetched_only_when_a_keyring_failure_needs_them() -> None:
+    calls: list[int] = []
+
+    def demo_values() -> dict[str, str]:
+        calls.append(1)
+        return {"erp.token": "demo-token"}
+
+    secrets = SecretStore(demo_values=demo_values)
+    secrets.set("demo", "erp", "token", "from-keyring")
+    assert secrets.get("demo", "erp", "token") == "from-keyring"
+    assert calls == []
+    keyring.set_keyring(fail.Keyring())
+    assert secrets.get("demo", "erp", "token") == "demo-token"
+    assert secrets.get("demo", "erp", "client_token") is None
+    assert calls == [1]
+
+
 def test_bad_sides_and_names_are_config_errors() -> None:
     secrets = SecretStore()
     with pytest.raises(ConfigError, match="Unknown side"):

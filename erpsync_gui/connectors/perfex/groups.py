@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, Select, Table, bindparam, delete, func, select
 
 from erpsync_gui.connectors.perfex.settings import row_exists, table
 from erpsync_gui.connectors.sql_schema import SchemaCatalog
@@ -20,6 +20,7 @@ from erpsync_gui.records import Record
 
 FIELD = "customer_group"
 MEMBERSHIP = "tblcustomer_groups"
+_QUERY = "perfex.groups.query"
 
 
 def present(conn: Connection, catalog: SchemaCatalog, records: Sequence[Record]) -> None:
@@ -27,11 +28,29 @@ def present(conn: Connection, catalog: SchemaCatalog, records: Sequence[Record])
     groups: dict[str, Any] = {}
     if found is not None and records:
         keys = [int(r.id) for r in records]
-        query = (select(found.c.customer_id, func.min(found.c.groupid)).where(found.c.customer_id.in_(keys))
-                 .group_by(found.c.customer_id))
-        groups = {str(customer): group for customer, group in conn.execute(query)}
+        groups = {str(customer): group for customer, group in conn.execute(_query(catalog, found), {"keys": keys})}
     for record in records:
         record.data[FIELD] = groups.get(record.id)  # type: ignore[index]
+
+
+def _query(catalog: SchemaCatalog, found: Table) -> Select:
+    """The lowest group of each client in :keys, built once per run (it is asked for every page read)."""
+    query = catalog.memo.get(_QUERY)
+    if query is None:
+        query = catalog.memo[_QUERY] = (
+            select(found.c.customer_id, func.min(found.c.groupid))
+            .where(found.c.customer_id.in_(bindparam("keys", expanding=True))).group_by(found.c.customer_id))
+    return query
+
+
+def written(value: Any) -> int | None:
+    """The group id `write` stores for `value` (what `present` then reads): None for an empty value or 0."""
+    if value in (None, "", 0, "0"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise PermanentError(f"{FIELD}: a customer group is given by its id") from None
 
 
 def write(conn: Connection, catalog: SchemaCatalog, key: Any, value: Any) -> None:
@@ -39,14 +58,9 @@ def write(conn: Connection, catalog: SchemaCatalog, key: Any, value: Any) -> Non
     found = table(catalog, MEMBERSHIP)
     if found is None:
         return
-    group = None if value in (None, "", 0, "0") else value
-    if group is not None:
-        try:
-            group = int(group)
-        except (TypeError, ValueError):
-            raise PermanentError(f"{FIELD}: a customer group is given by its id") from None
-        if not row_exists(conn, catalog, "tblcustomers_groups", "id", group):
-            raise PermanentError(f"{FIELD}: customer group {group} does not exist in tblcustomers_groups")
+    group = written(value)
+    if group is not None and not row_exists(conn, catalog, "tblcustomers_groups", "id", group):
+        raise PermanentError(f"{FIELD}: customer group {group} does not exist in tblcustomers_groups")
     conn.execute(delete(found).where(found.c.customer_id == key))
     if group is not None:
         conn.execute(found.insert().values(groupid=group, customer_id=key))

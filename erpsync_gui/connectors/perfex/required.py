@@ -157,11 +157,15 @@ def filled(table: Table) -> frozenset[str]:
     return frozenset(c for group in (GENERATED, TODAY, COMPUTED) for c in group.get(table.name, ()) if c in table.c)
 
 
+def needed(table: Table) -> tuple[Choice, ...]:
+    """The references of `table` without which a create is refused."""
+    return tuple(c for c in CHOICES.get(table.name, ()) if c.needed and c.column in table.c)
+
+
 def missing_choices(conn: Connection, catalog: SchemaCatalog, table: Table,
                     chosen: PerfexDefaults) -> list[Choice]:
     """The needed references of `table` the database has no row for."""
-    return [c for c in CHOICES.get(table.name, ()) if c.needed and c.column in table.c
-            and c.pick(conn, catalog, chosen) is None]
+    return [c for c in needed(table) if c.pick(conn, catalog, chosen) is None]
 
 
 def fill(values: dict[str, Any], table: Table, fixed: Mapping[str, Any], today: Any) -> None:

@@ -99,6 +99,23 @@ class PerfexRules(PresetRules):
 
     # -- writing ---------------------------------------------------------------------------------
 
+    def may_refuse_create(self, et: EntityTable) -> bool:
+        return bool(required.needed(et.table))
+
+    def created_as_inserted(self, et: EntityTable) -> bool:
+        # an invoice's status follows from its payments once written; a contact written as primary makes
+        # another one not primary, or a client's first contact becomes primary: both update the new row
+        return et.table.name not in (INVOICES, CONTACTS)
+
+    def present_created(self, conn: Connection, et: EntityTable, records: list[Record],
+                        rows: Sequence[PreparedRow]) -> list[Record]:
+        if et.table.name == CLIENTS and _has(et, groups.MEMBERSHIP) and all(groups.FIELD in r.extras for r in rows):
+            # the client's only group is the one just written (groups.write replaced any membership it had)
+            for record, row in zip(records, rows, strict=True):
+                record.data[groups.FIELD] = groups.written(row.extras[groups.FIELD])  # type: ignore[index]
+            return records
+        return self.present(conn, et, records)
+
     def refuse_create(self, conn: Connection, et: EntityTable) -> ConfigError | None:
         missing = required.missing_choices(conn, _catalog(et), et.table, self.chosen)
         if not missing:

@@ -14,12 +14,12 @@ OPTIONS_TABLE = "tbloptions"
 
 
 def has_table(catalog: SchemaCatalog, name: str) -> bool:
-    return name.lower() in {n.lower() for n in catalog.tables()}
+    return catalog.find_table(name) is not None
 
 
 def table(catalog: SchemaCatalog, name: str) -> Table | None:
     """The reflected table `name`, or None when this database has none."""
-    return catalog.table(name) if has_table(catalog, name) else None
+    return catalog.find_table(name)
 
 
 def get_option(conn: Connection, catalog: SchemaCatalog, name: str) -> str | None:

@@ -19,28 +19,28 @@ from PySide6.QtWidgets import (
 )
 
 from erpsync_gui.app.oauth_login import SignInOutcome
-from erpsync_gui.connectors.base import CheckResult
-from erpsync_gui.errors import ERPSyncError, KeyringUnavailableError
+from erpsync_gui.errors import ERPSyncError
 from erpsync_gui.profile import ProfileConfig
 from erpsync_gui.records import Side
 from erpsync_gui.store.config_repo import EndpointStatus
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages.connection_changes import setting_changes
-from erpsync_gui.ui.pages.connection_secrets import stored_secrets, typed_secrets, write_secret_changes
+from erpsync_gui.ui.pages.connection_loading import ConnectionsView, read_connections
+from erpsync_gui.ui.pages.connection_secrets import write_secret_changes
 from erpsync_gui.ui.pages.connection_signin import SignInFlow
+from erpsync_gui.ui.pages.connection_testing import ConnectionTests
 from erpsync_gui.ui.pages.endpoint_form import EndpointForm
 from erpsync_gui.ui.pages.expired_banner import ExpiredBanner
 from erpsync_gui.ui.pages.marker_offer import MarkerOffer
 from erpsync_gui.ui.pages.side_result import SideResult
+from erpsync_gui.ui.widgets.latest_read import LatestRead
 from erpsync_gui.ui.widgets.layouts import page_layout
-from erpsync_gui.ui.widgets.worker import run_in_background
-from erpsync_gui.ui.wizard.connection_page import endpoint_tester
 
 log = logging.getLogger("erpsync.ui")
 
 
-class ConnectionsPage(QWidget):
+class ConnectionsPage(ConnectionTests, QWidget):
     """Both endpoints of the current profile. Save writes settings to the database and secrets to the keyring."""
 
     title = "Connections"
@@ -59,6 +59,7 @@ class ConnectionsPage(QWidget):
         self.ctx = ctx
         self.profile: ProfileConfig | None = None
         self._testing = False
+        self._reads = LatestRead(self, self._arrived, self._read_failed)
         self.expired = ExpiredBanner()
         self.forms = {Side.CRM: EndpointForm("CRM"), Side.ERP: EndpointForm("ERP")}
         self.signing = SignInFlow(ctx, self.forms, self, open_browser=open_browser)
@@ -121,7 +122,7 @@ class ConnectionsPage(QWidget):
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.reload)
         self.test_button.clicked.connect(self.test_connection)
-        ctx.profile.changed.connect(lambda _name: self.reload())
+        ctx.profile.changed.connect(lambda _name: self.refresh())
         self.setTabOrder(self.forms[Side.CRM], self.forms[Side.ERP])
         self._update_buttons()
 
@@ -146,53 +147,73 @@ class ConnectionsPage(QWidget):
     # -- page contract ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Re-read the profile unless the user is in the middle of editing it."""
-        if self.profile is None or self.profile.name != self.ctx.profile.name or not self.is_dirty():
-            self.reload()
+        """Re-read the profile on a pool thread; the forms change only where the settings did, and not while the
+        user edits them (a page shown while a sync runs must not wait for the store or the keyring, nor build
+        its inputs again)."""
+        name = self.ctx.profile.name
+        if name is None:
+            self._show_none()
+            return
+        service = self.ctx.service
+        self._reads.start(lambda: read_connections(service, name))
+
+    def prepare(self) -> None:
+        """Read and fill the forms ahead of the first visit (the window asks at launch, in an idle moment)."""
+        if self.profile is None:
+            self.refresh()
 
     # -- loading ---------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        self._say(None)
+        """Show the profile as saved, now (Revert, after Save): edits are dropped."""
         name = self.ctx.profile.name
         if name is None:
-            self.profile = None
-            self.setEnabled(False)
+            self._show_none()
             return
         try:
-            self.profile = self.ctx.service.profile(name)
+            view = read_connections(self.ctx.service, name)
         except ERPSyncError as exc:
-            self.profile = None
-            self._say(str(exc), error=True)
+            self._read_failed(exc)
             return
-        self.setEnabled(True)
-        for side, form in self.forms.items():
-            form.load(self.profile.endpoint(side), self._stored_secrets(side))
-            if side not in self.signing.busy:
-                form.sign_in_status.setText("")
-        for side, status in self._stored_status().items():
-            self.results[side].show_stored(status)
+        self._show(view, force=True)
+
+    def _show_none(self) -> None:
+        self._say(None)
+        self.profile = None
+        self.setEnabled(False)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        self.profile = None
+        self._say(str(exc), error=True)
+
+    def _arrived(self, view: ConnectionsView) -> None:
+        if view.profile.name != self.ctx.profile.name:  # another profile was chosen meanwhile
+            return
+        self._show(view, force=False)
+
+    def _show(self, view: ConnectionsView, *, force: bool) -> None:
+        """Fill the forms from `view`; unless `force`, a form already showing those settings is left as it is,
+        and edits begun while the profile was read are kept (only the stored statuses change under them)."""
+        editing = not force and self.profile is not None and self.profile.name == view.profile.name \
+            and self.is_dirty()
+        if not editing:
+            self._say(view.keyring_problem, error=view.keyring_problem is not None)
+            self.profile = view.profile
+            self.setEnabled(True)
+            for side, form in self.forms.items():
+                endpoint, stored = view.profile.endpoint(side), view.secrets.get(side, {})
+                if force or not form.shows(endpoint, stored):
+                    form.load(endpoint, stored)
+                if side not in self.signing.busy:
+                    form.sign_in_status.setText("")
+        self._show_status(view.status)
         self._update_buttons()
 
-    def _stored_secrets(self, side: Side) -> dict[str, bool]:
-        assert self.profile is not None
-        try:
-            return stored_secrets(self.ctx.secrets, self.profile.name, side)
-        except KeyringUnavailableError as exc:
-            self._say(f"{exc.message}. Secrets cannot be stored or changed here ({exc.hint}).", error=True)
-            return {}
-
-    def _stored_status(self) -> dict[Side, EndpointStatus]:
+    def _show_status(self, stored: dict[Side, EndpointStatus]) -> None:
         """The status each side's last test, sign-in or run stored; the expired-sign-in banner follows it."""
-        if self.profile is None or self.profile.id is None:
-            return {}
-        try:
-            stored = self.ctx.service.config.endpoint_status(self.profile.id)
-        except ERPSyncError as exc:
-            log.warning("endpoint status of %s unreadable: %s", self.profile.name, exc)
-            return {}
+        for side, status in stored.items():
+            self.results[side].show_stored(status)
         self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")
-        return stored
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -254,92 +275,6 @@ class ConnectionsPage(QWidget):
         self.ctx.profile.saved.emit(name)
         return True
 
-    # -- testing ---------------------------------------------------------------------------------
-
-    def test_connection(self) -> None:
-        """Test both sides on a pool thread; edited settings are tested before they are saved."""
-        if self.profile is None or self._testing:
-            return
-        if self.is_dirty():
-            self._test_typed()
-            return
-        name = self.profile.name
-        self._testing = True
-        for card in self.results.values():
-            card.show_busy()
-        self._update_buttons()
-        service = self.ctx.service
-        run_in_background(lambda: service.test_connections(name), owner=self,
-                          on_done=lambda results: self._tested(name, results),
-                          on_error=lambda exc: self._test_failed(name, exc))
-
-    def _test_typed(self) -> None:
-        """Test the edited settings before anything is stored; save them only when both sides pass, so a wrong
-        URL or token never replaces working settings."""
-        if not self.is_valid():
-            self._update_buttons()
-            return
-        assert self.profile is not None
-        name = self.profile.name
-        try:
-            typed = {side: (form.endpoint(), typed_secrets(self.ctx.secrets, name, side, form))
-                     for side, form in self.forms.items()}
-        except ERPSyncError as exc:
-            self._say(f"Not tested: {self.ctx.service.redact(str(exc))}", error=True)
-            return
-        self._testing = True
-        for card in self.results.values():
-            card.show_busy()
-        self._update_buttons()
-        test = endpoint_tester(self.ctx.service.sandbox.resolve)
-        run_in_background(lambda: {side: test(*typed[side]) for side in Side}, owner=self,
-                          on_done=lambda results: self._typed_tested(name, results),
-                          on_error=lambda exc: self._test_failed(name, exc))
-
-    def _typed_tested(self, name: str, results: dict[Side, CheckResult]) -> None:
-        self._testing = False
-        for side, result in results.items():
-            self.results[side].show_result(result)
-        self._show_results()
-        self._update_buttons()
-        if self.profile is None or self.profile.name != name:
-            return
-        if not all(result.ok for result in results.values()):
-            failed = " and ".join(side.value.upper() for side, result in results.items() if not result.ok)
-            self._say(f"Not saved: the {failed} test failed with these settings. Correct them, or Save anyway.",
-                      error=True)
-            return
-        if self.save():
-            self.test_connection()  # the saved settings' test records each side's status and clock offset
-
-    def _tested(self, name: str, results: dict[Side, CheckResult]) -> None:
-        self._testing = False
-        stored = self._stored_status()  # the test stored each side's verdict with its time
-        for side, result in results.items():
-            status = stored.get(side)
-            self.results[side].show_result(result, status.tested_at if status is not None else None)
-        crm = results.get(Side.CRM)
-        self.markers.button.show()
-        self.markers.show_for(name, tuple(crm.details) if crm is not None else ())
-        self._show_results()
-        self._update_buttons()
-        self.tested.emit(name, results)
-
-    def _test_failed(self, name: str, exc: BaseException) -> None:
-        self._testing = False
-        message = self.ctx.service.redact(str(exc))
-        log.error("connection test of %s failed: %s", name, message)
-        failed = CheckResult(False, False, False, None, f"The test could not run: {message}")
-        for card in self.results.values():
-            card.show_result(failed)
-        self._show_results()
-        self._update_buttons()
-
-    def _show_results(self) -> None:
-        """Scroll the test's results into view: on a small or scaled screen they sit below the forms."""
-        for card in self.results.values():
-            self.body_scroll.ensureWidgetVisible(card, 0, 0)
-
     # -- OAuth2 sign-in --------------------------------------------------------------------------
 
     def sign_in(self, side: Side) -> bool:
@@ -380,15 +315,6 @@ class ConnectionsPage(QWidget):
     # -- expiry ----------------------------------------------------------------------------------
 
     def _run_ended(self, profile: str, *_args: object) -> None:
-        """Re-read the stored statuses: a run may have found a rejected refresh token."""
-        if self.profile is None or profile != self.profile.name or self.profile.id is None:
-            return
-        # on a pool thread: another run may be writing the store, and the window must not wait for it
-        config, profile_id, name = self.ctx.service.config, self.profile.id, self.profile.name
-        run_in_background(lambda: config.endpoint_status(profile_id), owner=self,
-                          on_done=lambda stored: self._show_expired(name, stored),
-                          on_error=lambda exc: log.warning("endpoint status of %s unreadable: %s", name, exc))
-
-    def _show_expired(self, name: str, stored: dict[Side, EndpointStatus]) -> None:
-        if self.profile is not None and self.profile.name == name:
-            self.expired.show_expired(side for side, status in stored.items() if status.status == "expired")
+        """Read the stored statuses again: a run may have found a rejected refresh token (edits stay)."""
+        if self.profile is not None and profile == self.profile.name:
+            self.refresh()

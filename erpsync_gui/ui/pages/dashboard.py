@@ -6,7 +6,7 @@ chart that folds away), and under them the recent runs (five in view at 1366x768
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from itertools import pairwise
 
 from PySide6.QtCharts import QChart, QChartView
@@ -71,6 +71,8 @@ class DashboardPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.data: DashboardData | None = None
+        #: the (local) day the figures were drawn on
+        self._drawn_on: date | None = None
         self._loading = False
         self._again = False
         self._build()
@@ -303,8 +305,11 @@ class DashboardPage(QWidget):
 
     def _show(self, data: DashboardData) -> None:
         self._loading = False
-        if data.profile == self.ctx.profile.name:
-            self.data = data
+        # the same figures on the same day read the same (its moments say "today"): drawn again they would only
+        # cost the GUI thread their layout, while a sync runs too
+        unchanged = data == self.data and self._drawn_on == datetime.now().date()
+        if data.profile == self.ctx.profile.name and not unchanged:
+            self.data, self._drawn_on = data, datetime.now().date()
             self.status.hide()
             self._fill_entity_filter(data.entities)
             self._draw_chart()

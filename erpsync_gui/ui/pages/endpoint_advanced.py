@@ -51,10 +51,14 @@ class EndpointOptions(QWidget):
     def build(self, kind: str, side: Side, auth: str, options: Mapping[str, Any], shown: Collection[str], *,
               after: QWidget | None = None) -> None:
         """Inputs for the options of `kind` with `auth` that the main form does not show (`shown`), filled from
-        `options`; the Advanced section stays open when it was. Tab goes from `after` through them."""
+        `options`; the Advanced section stays open when it was. Tab goes from `after` through them. The inputs
+        of the same options are kept and filled again: made anew, each costs its first layout once more."""
         known = kinds().get(kind)
         specs = [] if known is None else [s for s in field_specs(known, side, auth)
                                           if s.key.startswith(_PREFIX) and s.key.removeprefix(_PREFIX) not in shown]
+        if self.form is not None and self.form.specs == specs:
+            self._fill(self.form, options)
+            return
         was_open = self.form is not None and self.form.advanced_toggle.isChecked()
         if self.form is not None:
             self._layout.removeWidget(self.form)
@@ -63,12 +67,7 @@ class EndpointOptions(QWidget):
         form = ConnectionForm(specs, advanced_title="Advanced (proxy, certificates, timeouts, more)")
         form.advanced_toggle.setToolTip("Proxy, CA bundle, timeouts, rate-limit key and the system's own options")
         form.layout().setContentsMargins(0, 0, 0, 0)
-        self._loaded = {}
-        for spec in specs:
-            name = spec.key.removeprefix(_PREFIX)
-            if name in options and options[name] is not None:
-                form.set_value(spec.key, options[name])
-            self._loaded[spec.key] = (form.value(spec.key), options.get(name))
+        self._fill(form, options)
         form.advanced_toggle.setChecked(was_open)
         form.changed.connect(self.changed)
         self.form = form
@@ -82,6 +81,21 @@ class EndpointOptions(QWidget):
             for widget in order:
                 QWidget.setTabOrder(previous, widget)
                 previous = widget
+
+    def _fill(self, form: ConnectionForm, options: Mapping[str, Any]) -> None:
+        """Each input from its option, or its default where the option is not set; no `changed` meanwhile."""
+        self._loaded = {}
+        form.blockSignals(True)
+        try:
+            for spec in form.specs:
+                name = spec.key.removeprefix(_PREFIX)
+                if name in options and options[name] is not None:
+                    form.set_value(spec.key, options[name])
+                else:
+                    form.set_default(spec.key)
+                self._loaded[spec.key] = (form.value(spec.key), options.get(name))
+        finally:
+            form.blockSignals(False)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -89,6 +89,8 @@ class EndpointForm(QGroupBox):
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
         self._original: EndpointConfig | None = None
+        #: which secrets the keyring held when the form was filled
+        self._stored: dict[str, bool] = {}
         self.validator = FormValidator(self)
         self.form = QFormLayout()
         self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
@@ -166,7 +168,7 @@ class EndpointForm(QGroupBox):
 
     def load(self, endpoint: EndpointConfig, stored: dict[str, bool]) -> None:
         """Show `endpoint`; `stored` says which of its secrets the keyring holds."""
-        self._original = endpoint
+        self._original, self._stored = endpoint, dict(stored)
         widgets = (self.kind, self.auth, self.url, self.batch_size, self.timeout, self.retries, self.log_level,
                    *self.options.values())
         for widget in widgets:
@@ -194,6 +196,11 @@ class EndpointForm(QGroupBox):
                                 after=self.log_level)
         self._show_rows()
         self.validator.validate()
+
+    def shows(self, endpoint: EndpointConfig, stored: dict[str, bool]) -> bool:
+        """Whether the form shows exactly these settings and stored secrets, unedited (loading them again would
+        change nothing)."""
+        return self._original == endpoint and self._stored == stored and not self.is_dirty()
 
     def current_kind(self) -> str:
         return str(self.kind.currentData() or "")

@@ -63,6 +63,8 @@ class ErrorsPage(QWidget):
         self.names = ErrorNames(ctx, self)
         self.names.names_read.connect(self._names_read)
         self._profile_id: int | None = None
+        #: what the group table shows: (profile id, run groups, error groups, resolved ones included)
+        self._shown: tuple | None = None
         #: retries going on: entity -> the outcomes they retry (closed once their record is synced)
         self._retrying: dict[str, list[OutcomeEntry]] = {}
         #: what the last Mark resolved changed (outcome id -> earlier resolution), for Undo
@@ -185,6 +187,10 @@ class ErrorsPage(QWidget):
         self.status.setText(f"Cannot read the errors: {exc}")
 
     def _show_groups(self, loaded: tuple[int, RecordNames, list[RunGroup], list[ErrorGroup]]) -> None:
+        shown = (loaded[0], loaded[2], loaded[3], self.show_resolved.isChecked())
+        if shown == self._shown:  # the same groups: drawn again they would only cost the GUI thread their layout
+            return
+        self._shown = shown
         self._profile_id, self.names.names, runs, groups = loaded
         keep = self.selected_group()
         self.groups = [*runs, *groups]

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from erpsync_gui.engine.runner import LinkResolver
 from erpsync_gui.engine.targets import missing_fields
 from erpsync_gui.errors import ConfigError, ERPSyncError
 from erpsync_gui.mapping import EntityMapping, parse_fields
@@ -23,23 +22,23 @@ from erpsync_gui.mapping.checks import entity_problems
 from erpsync_gui.mapping.suggestions import marker_fields
 from erpsync_gui.profile import EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Side
-from erpsync_gui.store.sync_state import SyncState
 from erpsync_gui.ui import icons
 from erpsync_gui.ui.context import UiContext
 from erpsync_gui.ui.pages import mapping_model as cols
 from erpsync_gui.ui.pages.currency_editor import CurrencyEditor
 from erpsync_gui.ui.pages.mapping_fields_tab import FieldsTab
 from erpsync_gui.ui.pages.mapping_model import FieldMappingModel
-from erpsync_gui.ui.pages.mapping_samples import Samples, fetch_currencies, fetch_samples
+from erpsync_gui.ui.pages.mapping_reads import MappingReads
+from erpsync_gui.ui.pages.mapping_samples import Samples
 from erpsync_gui.ui.pages.mapping_settings import EntitySettings, policy_choice, policy_of
 from erpsync_gui.ui.pages.pair_suggester import PairSuggester
 from erpsync_gui.ui.pages.value_map_dialog import ValueMapDialog, lists_loader
+from erpsync_gui.ui.widgets.latest_read import LatestRead
 from erpsync_gui.ui.widgets.layouts import page_layout
 from erpsync_gui.ui.widgets.validation import set_invalid
-from erpsync_gui.ui.widgets.worker import run_in_background
 
 
-class MappingsPage(QWidget):
+class MappingsPage(MappingReads, QWidget):
     title = "Mappings"
     icon = "mappings"
     help_topic = "mappings"
@@ -59,6 +58,11 @@ class MappingsPage(QWidget):
         self._validating = False
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
         self._preview_timer.timeout.connect(self._refresh_preview)
+        self._reads = LatestRead(self, self._arrived, self._read_failed)
+        #: the profile is being read ahead of the first visit (`prepare`)
+        self._ahead = False
+        #: filled ahead: the samples and currency lists are not read yet
+        self._held = False
 
         self.settings = EntitySettings()
         self.entity, self.direction = self.settings.entity, self.settings.direction
@@ -116,23 +120,63 @@ class MappingsPage(QWidget):
         self.currencies.export_button.clicked.connect(self._show_export)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.reload)
-        ctx.profile.changed.connect(lambda _name: self.reload())
+        ctx.profile.changed.connect(lambda _name: self.refresh())
 
     # -- page contract ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.profile is None or self.profile.name != self.ctx.profile.name or not self.is_dirty():
-            self.reload()
+        """Re-read the profile on a pool thread unless the user is editing it; what is shown changes only when the
+        saved profile did (the samples, the currency lists and the preview stay: a page shown while a sync runs
+        must not wait for the store, nor fetch and draw them again)."""
+        self._ahead = False
+        name = self.ctx.profile.name
+        if name is None:
+            self._show_profile(None)
+        elif self.profile is None or self.profile.name != name or not self.is_dirty():
+            service = self.ctx.service
+            self._reads.start(lambda: service.profile(name))
+
+    def prepare(self) -> None:
+        """Fill the editor ahead of the first visit (the window asks at launch, in an idle moment): the profile
+        only; the samples and currency lists, read from both systems, wait for the visit."""
+        if self.profile is None and self.ctx.profile.name is not None:
+            self.refresh()
+            self._ahead = True
 
     def reload(self) -> None:
+        """Show the profile as saved, now (Revert, after Save): edits are dropped and the samples read again."""
         name = self.ctx.profile.name
+        try:
+            profile = self.ctx.service.profile(name) if name else None
+        except ERPSyncError as exc:
+            self._read_failed(exc)
+            return
+        self._show_profile(profile)
+
+    def _read_failed(self, exc: BaseException) -> None:
+        self.profile = None
+        self.message.setText(str(exc))
+        self.setEnabled(False)
+
+    def _arrived(self, profile: ProfileConfig) -> None:
+        if profile.name != self.ctx.profile.name:  # another profile was chosen meanwhile
+            return
+        if self.profile is not None and self.profile.name == profile.name and (profile == self.profile
+                                                                                or self.is_dirty()):
+            if self._held:  # filled ahead: the visit reads what it left for it
+                self._held = False
+                self.load_samples(force=True)
+                self._load_currency_lists()
+            else:
+                self._sample_again()
+            return
+        self._show_profile(profile)
+
+    def _show_profile(self, profile: ProfileConfig | None) -> None:
+        self._held, self._ahead = self._ahead, False
         self.samples.clear()
         self.suggester.forget()
-        try:
-            self.profile = self.ctx.service.profile(name) if name else None
-        except ERPSyncError as exc:
-            self.profile = None
-            self.message.setText(str(exc))
+        self.profile = profile
         self.setEnabled(self.profile is not None)
         if self.profile is None:
             return
@@ -150,7 +194,8 @@ class MappingsPage(QWidget):
             self.entity.setCurrentIndex(max(0, self.entity.findData(keep)) if keep else 0)
             self._entity_chosen()
         self.message.setText("")
-        self._load_currency_lists()
+        if not self._held:
+            self._load_currency_lists()
 
     # -- one entity in the editor ----------------------------------------------------------------
 
@@ -319,55 +364,6 @@ class MappingsPage(QWidget):
         """Offer pairs of fields, by name, that the mapping does not use yet, for review; returns how many."""
         markers = marker_fields(*((self.profile.crm.options, self.profile.erp.options) if self.profile else ()))
         return self.suggester.suggest(self.current or "", self.samples.get(self.current or ""), markers)
-
-    # -- samples and preview ---------------------------------------------------------------------
-
-    def load_samples(self, force: bool = False) -> None:
-        entity = self.current
-        if entity is None or self.profile is None or (entity in self.samples and not force):
-            self._refresh_preview()
-            return
-        self.preview.show_loading()
-        service, name = self.ctx.service, self.profile.name
-        run_in_background(lambda: fetch_samples(service, name, entity), owner=self,
-                          on_done=lambda s: self._samples_arrived(entity, s),
-                          on_error=lambda exc: self._samples_arrived(entity, Samples(entity, errors={
-                              side: service.redact(str(exc)) for side in Side})))
-
-    def _samples_arrived(self, entity: str, samples: Samples) -> None:
-        self.samples[entity] = samples
-        if entity == self.current:
-            self._refresh_preview()
-            self._edited()  # the field lists may show a row naming a field that does not exist
-        self.samples_loaded.emit(entity)
-
-    def _refresh_preview(self) -> None:
-        if self.current is None or self.profile is None or self.current not in self.samples:
-            return
-        self.preview.set_samples(self.samples[self.current])
-        cfg = self._editor_config()
-        try:
-            fields = parse_fields(list(cfg.fields))
-            EntityMapping(cfg.entity, (), cfg.currency_mapping)
-        except ConfigError:
-            self.preview.show_problem("Fix the problems listed above to see the preview.")
-            return
-        # lookup fields in the preview: ids translated through the link store, as the engine does
-        resolver = LinkResolver(SyncState(self.ctx.store, self.profile.id, cfg.entity))
-        self.preview.update_preview(cfg.entity, fields, dict(cfg.currency_mapping), resolver)
-
-    # -- currencies ------------------------------------------------------------------------------
-
-    def _load_currency_lists(self) -> None:
-        service, name = self.ctx.service, self.profile.name
-        self.currencies.lists_note.setText("Reading both sides' currency lists…")
-        run_in_background(lambda: fetch_currencies(service, name), owner=self, on_done=self._currencies_arrived,
-                          on_error=lambda exc: self._currencies_arrived({s: str(exc) for s in Side}))
-
-    def _currencies_arrived(self, lists: dict) -> None:
-        self.currencies.lists_note.setText(self.currencies.show_lists(lists))
-        self._edited()
-        self.currencies_loaded.emit()
 
     def _ask_import(self) -> None:
         problem = self.currencies.ask_import(self)

@@ -149,6 +149,19 @@ class ConnectionForm(QWidget):
         elif isinstance(widget, QLineEdit):
             widget.setText("" if value is None else str(value))
 
+    def set_default(self, key: str) -> None:
+        """The input as a new form shows it: the spec's default, or empty."""
+        widget = self.inputs.get(key)
+        spec = next((s for s in self.specs if s.key == key), None)
+        if widget is None or spec is None:
+            return
+        if isinstance(widget, QCheckBox):
+            widget.setChecked(bool(spec.default))
+        elif isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(0, widget.findData(str(spec.default))) if spec.default is not None else 0)
+        elif isinstance(widget, QLineEdit):
+            widget.setText("")
+
     def values(self) -> dict[str, Any]:
         """Every setting's value by key (secrets not included); a yes/no left at its default is left out."""
         out: dict[str, Any] = {}

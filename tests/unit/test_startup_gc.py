@@ -1,0 +1,50 @@
+"""The collector held while `erpsync sync` starts: off until the records flow, then everything built so far frozen
+and collection on again; always on again at the end; never touched when someone else turned it off."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from erpsync_gui.app import startup_gc
+
+
+@pytest.fixture(autouse=True)
+def collector() -> Iterator[None]:
+    """The test process's collector as it was (on, nothing frozen) whatever a test does."""
+    yield
+    startup_gc.end()
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_held_until_the_records_flow_then_frozen_and_collecting() -> None:
+    frozen = gc.get_freeze_count()
+    startup_gc.hold()
+    assert not gc.isenabled() and startup_gc.held()
+    startup_gc.release()
+    assert gc.isenabled() and not startup_gc.held()
+    assert gc.get_freeze_count() > frozen
+    after = gc.get_freeze_count()
+    startup_gc.release()  # a second entity's run: nothing more to do
+    assert gc.get_freeze_count() == after
+
+
+def test_a_command_that_stops_before_any_run_collects_again_and_freezes_nothing() -> None:
+    frozen = gc.get_freeze_count()
+    startup_gc.hold()
+    startup_gc.end()
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
+    startup_gc.release()
+    assert gc.get_freeze_count() == frozen
+
+
+def test_a_collector_someone_else_turned_off_stays_off() -> None:
+    gc.disable()
+    startup_gc.hold()
+    assert not startup_gc.held()
+    startup_gc.release()
+    startup_gc.end()
+    assert not gc.isenabled() and gc.get_freeze_count() == 0
