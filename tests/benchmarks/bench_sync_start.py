@@ -4,14 +4,15 @@ interpreter, the imports, the keyring, the state store, the profile, the connect
 
     python tests/benchmarks/bench_sync_start.py [--runs 5] [--clients 100] [--checkout DIR ...] [--keyring-detection]
 
-Each run prepares a profile as `bench_import.py` does (a fresh CRM, `erpsync config import`, `erpsync secret set
-erp.token`, untimed) and times `erpsync --data-dir D sync --entity clients --yes`: wall and CPU seconds (the
-kernel's accounting of the child), min and median. Each --checkout is a source tree run with this interpreter
-(default: this one), timed interleaved run by run, e.g. an older tree beside this one for a before and after; every
-tree gets one untimed run first, which compiles its bytecode. Secrets live in the tests' throwaway file keyring.
+A profile is prepared once per tree as `bench_import.py` does (a fresh CRM, `erpsync config import`, `erpsync
+secret set erp.token`, untimed); each run starts from a fresh copy of it and times `erpsync --data-dir D sync
+--entity clients --yes` (the profile's first sync): wall and CPU seconds (the kernel's accounting of the child),
+min and median. Each --checkout is a source tree run with this interpreter (default: this one), timed interleaved
+run by run, e.g. an older tree beside this one for a before and after; every tree gets one untimed run first,
+which compiles its bytecode. Secrets live in the tests' throwaway file keyring.
 
-`--keyring-detection` also times a process that only picks the OS keyring backend the way the product does when
-no backend is configured (PYTHON_KEYRING_BACKEND unset): it reads and writes no entry. Nothing is asserted.
+`--keyring-detection` also times, inside a process of its own, the choice of the OS keyring backend the product
+makes when none is configured (PYTHON_KEYRING_BACKEND unset): it reads and writes no entry. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,8 +55,9 @@ def _tree_env(env: dict[str, str], tree: Path) -> dict[str, str]:
         "PYTHONPATH")])])}
 
 
-def one_sync(url: str, work: Path, tree: Path, env: dict[str, str], clients: int) -> dict:
-    """Prepare a profile in a new data directory (untimed), then time its first sync."""
+def prepare(url: str, work: Path, template: Path, tree: Path, env: dict[str, str]) -> None:
+    """A profile set up as a user does (a fresh CRM, `config import`, `secret set`) in `work`, kept in `template`:
+    each timed run starts from a copy of it at the same place (the profile names its CRM file by path)."""
     from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN
 
     work.mkdir()
@@ -66,7 +69,14 @@ def one_sync(url: str, work: Path, tree: Path, env: dict[str, str], clients: int
                    check=True, env=run_env, capture_output=True)
     subprocess.run(_erpsync(work / "data", "secret", "set", "erp.token"), input=DEMO_AUTH_TOKEN,
                    check=True, env=run_env, capture_output=True, text=True)
-    result = _timed(_erpsync(work / "data", "sync", "--entity", "clients", "--yes", "--json"), run_env)
+    shutil.copytree(work, template)
+
+
+def one_sync(work: Path, template: Path, tree: Path, env: dict[str, str], clients: int) -> dict:
+    """The profile's first sync, timed, from a fresh copy of the prepared profile and CRM."""
+    shutil.rmtree(work)
+    shutil.copytree(template, work)
+    result = _timed(_erpsync(work / "data", "sync", "--entity", "clients", "--yes", "--json"), _tree_env(env, tree))
     runs = json.loads(result.pop("output"))
     counts = runs[0]["counts"]
     if runs[0]["status"] != "success" or counts.get("inserted") != clients:
@@ -119,10 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             _wait(port)
             for i, tree in enumerate(trees):  # an untimed first run compiles each tree's bytecode
-                one_sync(url, tmp_path / f"warm-{i}", tree, env, args.clients)
+                prepare(url, tmp_path / f"tree-{i}", tmp_path / f"template-{i}", tree, env)
+                one_sync(tmp_path / f"tree-{i}", tmp_path / f"template-{i}", tree, env, args.clients)
             for run in range(args.runs):
                 for i, tree in enumerate(trees):
-                    r = one_sync(url, tmp_path / f"run-{run}-{i}", tree, env, args.clients)
+                    r = one_sync(tmp_path / f"tree-{i}", tmp_path / f"template-{i}", tree, env, args.clients)
                     results[str(tree)]["sync"].append(r)
                     line = f"run {run + 1} {tree.name}: sync {r['wall']:.3f} s (cpu {r['cpu']:.3f})"
                     if args.keyring_detection:

@@ -4,6 +4,7 @@ and collection on again; always on again at the end; never touched when someone 
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -30,6 +31,27 @@ def test_held_until_the_records_flow_then_frozen_and_collecting() -> None:
     after = gc.get_freeze_count()
     startup_gc.release()  # a second entity's run: nothing more to do
     assert gc.get_freeze_count() == after
+
+
+def test_the_records_flow_with_a_larger_young_generation_and_the_end_puts_the_old_one_back() -> None:
+    before = gc.get_threshold()
+    startup_gc.hold()
+    startup_gc.release()
+    assert gc.get_threshold() == startup_gc.RUN_THRESHOLD != before
+    startup_gc.end()
+    assert gc.get_threshold() == before
+
+
+def test_the_young_garbage_made_before_the_hold_is_collected_not_frozen() -> None:
+    class Node:
+        pass
+
+    cycle = Node()
+    cycle.itself = cycle  # type: ignore[attr-defined]
+    gone = weakref.ref(cycle)
+    del cycle
+    startup_gc.hold()
+    assert gone() is None
 
 
 def test_a_command_that_stops_before_any_run_collects_again_and_freezes_nothing() -> None:
