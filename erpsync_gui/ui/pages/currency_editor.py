@@ -161,27 +161,32 @@ class CurrencyEditor(QWidget):
 
     def set_known(self, side: Side, currencies: dict[str, str] | None) -> None:
         """The side's currency list (None: it could not be read, so any id is accepted)."""
+        self._know(side, currencies)
+        self._edited()
+
+    def _know(self, side: Side, currencies: dict[str, str] | None) -> None:
         if currencies is None:
             self.known.pop(side, None)
         else:
             self.known[side] = dict(currencies)
         self.propose_button.setEnabled(all(side in self.known for side in Side))
-        self._edited()
 
     def show_lists(self, lists: Mapping[Side, dict[str, str] | str]) -> str:
         """Take both sides' currency lists as read (a side's text: why it could not be read, so any id is
-        accepted there); the line that says what was found, for the note beside the editor."""
+        accepted there); the line that says what was found, for the note beside the editor. The table is checked
+        again once, with both lists."""
         notes = []
         for side in Side:
             found = lists.get(side)
             if isinstance(found, dict):
                 # a sign no installed font draws (the rial's) would show as an empty box: its spelled-out form
                 found = {key: displayable(text) for key, text in found.items()}
-                self.set_known(side, found)
+                self._know(side, found)
                 notes.append(f"{side.value.upper()}: {', '.join(found.values()) or 'no currencies'}")
             else:
-                self.set_known(side, None)
+                self._know(side, None)
                 notes.append(f"{side.value.upper()}: the list could not be read, any id is accepted ({found})")
+        self._edited()
         return "  ·  ".join(notes)
 
     def codes(self, side: Side) -> list[Currency]:

@@ -74,6 +74,11 @@ class MappingReads:
                           on_error=lambda exc: self._currencies_arrived({s: str(exc) for s in Side}))
 
     def _currencies_arrived(self, lists: dict) -> None:
-        self.currencies.lists_note.setText(self.currencies.show_lists(lists))
+        # one check of the entity for both lists (the editor's `changed` would check it at each)
+        self.currencies.blockSignals(True)
+        try:
+            self.currencies.lists_note.setText(self.currencies.show_lists(lists))
+        finally:
+            self.currencies.blockSignals(False)
         self._edited()
         self.currencies_loaded.emit()
