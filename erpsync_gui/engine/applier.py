@@ -7,7 +7,6 @@ reconciles by our origin marker and the natural keys before creating anything ag
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,9 +14,9 @@ from typing import Any
 
 from erpsync_gui import CHANNEL
 from erpsync_gui.connectors.base import Connector
+from erpsync_gui.engine.outcome_rows import jsonable, outcome_row
 from erpsync_gui.engine.planner import Checksums
 from erpsync_gui.engine.retire import retire
-from erpsync_gui.engine.signature import error_signature
 from erpsync_gui.engine.types import Action, PlanItem
 from erpsync_gui.errors import (
     AuthError,
@@ -33,7 +32,6 @@ from erpsync_gui.records import BatchItemResult, Origin, Record, Side
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.sync_state import BatchCommit, NewConflict, SyncState
 
-_EXCERPT = 600
 #: failures that concern the whole endpoint, not the record: the run stops at once
 RUN_STOPPERS = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 
@@ -82,8 +80,9 @@ class Applier:
                 self._update(item)
                 if item.back_payload and item.action is Action.UPDATE:
                     self._update_back(item)
+        now = self.ctx.now()  # the batch's rows commit together: they share one time
         for item in [*extra, *items]:
-            self._record(item, commit)
+            self._record(item, commit, now)
         return commit
 
     def _stale_holders(self, creates: Sequence[PlanItem]) -> list[PlanItem]:
@@ -106,6 +105,7 @@ class Applier:
         """After a run-stopping error mid-batch: record what was done; the rest stays unrecorded (the cursor
         does not move, so it is read again next run; announced creates are reconciled first)."""
         commit = BatchCommit()
+        now = self.ctx.now()
         for item in items:
             if item.action in (Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE) and \
                     id(item) not in self._attempted:
@@ -115,7 +115,7 @@ class Applier:
                 # sent, but no record came back: it waits, to be reconciled before it is sent again
                 item.action, item.error = Action.FAILED, item.error or OutcomeUnknownError(
                     "the run stopped before the target confirmed this create")
-            self._record(item, commit)
+            self._record(item, commit, now)
         return commit
 
     # -- writes ------------------------------------------------------------------------------
@@ -234,12 +234,16 @@ class Applier:
             link.erp_id = source_id
         return link
 
-    def _record(self, item: PlanItem, commit: BatchCommit) -> None:
-        ctx = self.ctx
-        now = ctx.now()
+    def _record(self, item: PlanItem, commit: BatchCommit, now: datetime) -> None:
         action = item.action
         # an unchanged record costs nothing: no row is touched (a no-op re-sync must stay cheap)
         if action is Action.SKIP and (item.link is None or item.target is None):
+            return
+        if action is Action.CREATE and item.link is None and item.target is not None:
+            # a create that needed no write-ahead: its link is written once, already synced (it has no errors to
+            # settle, no conflict to resolve, and a routine create gets no outcome row)
+            item.link = self._created_link(item, now)
+            commit.links.append(item.link)
             return
         link = item.link or self._new_link(item.source_side, item.source.id)
         item.link = link
@@ -279,6 +283,18 @@ class Applier:
         # a routine create is counted in the run's totals, not given a row of its own
         if action in (Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.CONFLICT, Action.FAILED):
             commit.outcomes.append(self._outcome(item, now))
+
+    def _created_link(self, item: PlanItem, now: datetime) -> Link:
+        """The link of a new pair in its final state, built in one go."""
+        ctx = self.ctx
+        target = item.target
+        assert target is not None and item.write_side is not None, "a create is recorded with its new record"
+        crm, erp = (item.source, target) if item.source_side is Side.CRM else (target, item.source)
+        return Link(ctx.profile_id, ctx.entity, crm_id=crm.id, erp_id=erp.id,
+                    crm_checksum=ctx.checksums.of(Side.CRM, crm), erp_checksum=ctx.checksums.of(Side.ERP, erp),
+                    crm_version=crm.version, erp_version=erp.version, crm_updated_at=crm.updated_at,
+                    erp_updated_at=erp.updated_at, last_txn_id=ctx.txn_id, last_written_side=item.write_side.value,
+                    last_synced_at=now, state="synced")
 
     def _synced(self, link: Link, item: PlanItem, now: datetime, *, wrote: bool) -> None:
         self._set_side(link, item.source_side, item.source)
@@ -323,8 +339,8 @@ class Applier:
         crm = item.source if item.source_side is Side.CRM else item.target
         erp = item.target if item.source_side is Side.CRM else item.source
         commit.conflicts.append((link, NewConflict(
-            crm_values=_jsonable(mapping.to_common(Side.CRM, crm.data)) if crm else {},
-            erp_values=_jsonable(mapping.to_common(Side.ERP, erp.data)) if erp else {},
+            crm_values=jsonable(mapping.to_common(Side.CRM, crm.data)) if crm else {},
+            erp_values=jsonable(mapping.to_common(Side.ERP, erp.data)) if erp else {},
             reason=item.reason, created_at=now,
         )))
 
@@ -342,11 +358,6 @@ class Applier:
         link.pending_side = None
         link.create_unknown = False
         link.last_error = None
-
-    def _deleted_message(self, item: PlanItem, now: datetime) -> str:
-        assert item.deleted_side is not None
-        survivor = item.erp_id if item.deleted_side is Side.CRM else item.crm_id
-        return _deleted_message_of(self.ctx.entity, item.deleted_side, survivor, now)
 
     def _failure(self, link: Link, item: PlanItem) -> None:
         error = item.error
@@ -366,34 +377,9 @@ class Applier:
                 link.expected_checksum = self.ctx.mapping.checksum(item.write_side, expected)
 
     def _outcome(self, item: PlanItem, now: datetime) -> dict[str, Any]:
-        """The outcome row's values (a plain dict: one per written record, inserted in bulk)."""
-        error = item.error
-        kind: str | None = getattr(error, "kind", type(error).__name__) if error else None
-        message = self.ctx.redact(str(error)) if error else item.reason
-        if item.action is Action.RETIRE:
-            kind, message = "deleted", self._deleted_message(item, now)
-        action = {Action.UPDATE_SOURCE: "update", Action.FAILED: "failed",
-                  Action.RETIRE: "deleted"}.get(item.action, item.action.value)
-        excerpt = None
-        if error is not None and item.payload is not None:
-            excerpt = self.ctx.redact(json.dumps(_jsonable(item.payload), ensure_ascii=False))[:_EXCERPT]
-        return dict(
-            run_id=self.ctx.run_id, profile_id=self.ctx.profile_id, entity=self.ctx.entity,
-            crm_id=item.crm_id, erp_id=item.erp_id, action=action,
-            target_side=item.write_side.value if item.write_side else None,
-            error_kind=kind, message=message[:4000],
-            signature=error_signature(self.ctx.entity, kind, message) if kind is not None else None,
-            payload_excerpt=excerpt,
-            resolution="open" if item.action in (Action.FAILED, Action.CONFLICT, Action.RETIRE) else None,
-            created_at=now,
-        )
-
-
-def _deleted_message_of(entity: str, deleted: Side, survivor_id: str | None, when: datetime) -> str:
-    other = deleted.other.value.upper()
-    twin = f"the {other} twin {survivor_id}" if survivor_id else f"the {other} twin"
-    return (f"deleted in the {deleted.value.upper()} (noticed {when:%Y-%m-%d %H:%M} UTC); {twin} was left as "
-            "it is")
+        ctx = self.ctx
+        return outcome_row(item, now, run_id=ctx.run_id, profile_id=ctx.profile_id, entity=ctx.entity,
+                           redact=ctx.redact)
 
 
 def _write_of(item: PlanItem) -> tuple[Side, dict[str, Any]]:
@@ -401,7 +387,3 @@ def _write_of(item: PlanItem) -> tuple[Side, dict[str, Any]]:
     assert item.write_side is not None and item.payload is not None, f"a {item.action.value} without its write"
     return item.write_side, item.payload
 
-
-def _jsonable(value: Any) -> Any:
-    """A JSON-safe copy (Decimal, dates and other values become strings)."""
-    return json.loads(json.dumps(value, default=str, ensure_ascii=False))

@@ -25,11 +25,11 @@ class _Before:
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: Any, *, fresh: bool = False) -> Any:
     """What the value reads back as from JSON (the before-image columns are JSON): a flat dict of text keys and
-    plain values is that already."""
+    plain values is that already (kept as it is when the caller just built it, `fresh`, else copied)."""
     if type(value) is dict and set(map(type, value.values())) <= _PLAIN and all(type(k) is str for k in value):
-        return dict(value)
+        return value if fresh else dict(value)
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
@@ -52,9 +52,13 @@ def capture(items: Sequence[PlanItem], mapping: EntityMapping) -> dict[int, list
     for item in items:
         for side, record, payload in _writes(item):
             if record is not None:
-                names = [d.field for d in mapping.diff(side, payload, record.data)]
+                if item.changes and not item.back_payload:
+                    # one write: the planner's changes are this diff already (a merge's two writes share one list)
+                    names = [change.field for change in item.changes]
+                else:
+                    names = [d.field for d in mapping.diff(side, payload, record.data)]
                 taken.setdefault(id(item), []).append(
-                    _Before(side, record.id, _jsonable({name: record.data.get(name) for name in names})))
+                    _Before(side, record.id, _jsonable({name: record.data.get(name) for name in names}, fresh=True)))
     return taken
 
 
@@ -64,9 +68,12 @@ def rows(items: Sequence[PlanItem], taken: dict[int, list[_Before]], *, run_id: 
     out: list[dict[str, Any]] = []
     base = {"run_id": run_id, "profile_id": profile_id, "entity": entity, "created_at": now}
     for item in items:
-        if item.action is Action.CREATE and item.target is not None and item.write_side is not None:
-            out.append({**base, "side": item.write_side.value, "record_id": item.target.id, "action": "create",
-                        "before": None, "after": _jsonable({n: item.target.data.get(n) for n in item.payload or {}})})
+        target = item.target
+        if item.action is Action.CREATE and target is not None and item.write_side is not None:
+            data = target.data
+            out.append({"run_id": run_id, "profile_id": profile_id, "entity": entity, "created_at": now,
+                        "side": item.write_side.value, "record_id": target.id, "action": "create", "before": None,
+                        "after": _jsonable({n: data.get(n) for n in item.payload or ()}, fresh=True)})
             continue
         if item.action not in (Action.UPDATE, Action.UPDATE_SOURCE):
             continue
@@ -76,5 +83,6 @@ def rows(items: Sequence[PlanItem], taken: dict[int, list[_Before]], *, run_id: 
                 continue
             out.append({**base, "side": before.side.value, "record_id": before.record_id, "action": "update",
                         "before": before.values,
-                        "after": _jsonable({n: written.data.get(n, before.values.get(n)) for n in before.values})})
+                        "after": _jsonable({n: written.data.get(n, before.values.get(n)) for n in before.values},
+                                           fresh=True)})
     return out

@@ -35,13 +35,37 @@ def snapshot_of(mapping: EntityMapping, crm: Record, erp: Record, link: Link,
     canonical form (a batch's memo), by default the mapping's."""
     canon = canonical or (lambda side, record: mapping.canonical(side, record.data))
     return Snapshot(stamp(link.last_synced_at), {
-        side.value: {name: field_digest(value) for name, value in canon(side, record).items()}
-        for side, record in ((Side.CRM, crm), (Side.ERP, erp))})
+        Side.CRM.value: _digests(canon(Side.CRM, crm), {}), Side.ERP.value: _digests(canon(Side.ERP, erp), {})})
+
+
+_NULL_DIGEST = field_digest(None)
+
+
+def _digests(canonical: Mapping[str, Any], texts: dict[str, str]) -> dict[str, str]:
+    """Each field's digest; a text value's from `texts` when it came before (a pair's two sides mostly hold the
+    same texts, and towns, countries and codes repeat across a batch): one digest per distinct text."""
+    known = texts.get
+    try:
+        # `texts` holds only text keys: any other value misses it (1 == True == 1.0, but none is a key)
+        return {name: known(value) or _new_digest(value, texts) for name, value in canonical.items()}
+    except TypeError:  # a value that cannot be a key (a list, a dict): each digest on its own
+        return {name: _new_digest(value, {}) for name, value in canonical.items()}
+
+
+def _new_digest(value: Any, texts: dict[str, str]) -> str:
+    if type(value) is str:
+        digest = texts[value] = field_digest(value)
+        return digest
+    return _NULL_DIGEST if value is None else field_digest(value)
 
 
 def snapshots_of(mapping: EntityMapping, items: Sequence[PlanItem],
                  canonical: Callable[[Side, Record], Mapping[str, Any]] | None = None) -> list[tuple[Link, Snapshot]]:
     """Snapshots of the pairs a batch left in step, each with its link (whose id may come at commit)."""
+    canon = canonical or (lambda side, record: mapping.canonical(side, record.data))
+    texts: dict[str, str] = {}
+    # a batch's links mostly share one sync time: its text form is made once
+    last_synced, synced_at = None, ""
     out = []
     for item in items:
         link = item.link
@@ -49,7 +73,10 @@ def snapshots_of(mapping: EntityMapping, items: Sequence[PlanItem],
             continue
         crm, erp = (item.source, item.target) if item.source_side is Side.CRM else (item.target, item.source)
         if crm.data and erp.data:
-            out.append((link, snapshot_of(mapping, crm, erp, link, canonical)))
+            if link.last_synced_at is not last_synced or not synced_at:
+                last_synced, synced_at = link.last_synced_at, stamp(link.last_synced_at)
+            out.append((link, Snapshot(synced_at, {Side.CRM.value: _digests(canon(Side.CRM, crm), texts),
+                                                   Side.ERP.value: _digests(canon(Side.ERP, erp), texts)})))
     return out
 
 

@@ -6,8 +6,10 @@ a record's work, so links travel as this dataclass and `sync_state` moves them w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -46,6 +48,11 @@ class Link:
     def from_row(cls, row: RowMapping) -> Link:
         return cls(**{name: row[name] for name in COLUMNS})
 
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> Link:
+        """A link from a row selected as `SELECTED` (its values in field order)."""
+        return cls(*values)
+
     def id_on(self, side: Side) -> str | None:
         """The linked record's id on `side` (None until that side has one, or after it was retired)."""
         return self.crm_id if side is Side.CRM else self.erp_id
@@ -54,7 +61,16 @@ class Link:
         """Column values for an INSERT (without the id) or, with `id`, for an UPDATE by primary key."""
         return {name: getattr(self, name) for name in COLUMNS if name != "id"}
 
+    def row(self) -> tuple[Any, ...]:
+        """The values of `WRITTEN`, in that order (for an INSERT, or an UPDATE by id with the id added)."""
+        return _written(self)
+
 
 COLUMNS = tuple(f.name for f in fields(Link))
+#: the columns a link writes (all but its id, which the database gives)
+WRITTEN = tuple(name for name in COLUMNS if name != "id")
+_written = attrgetter(*WRITTEN)
 TABLE = table_of(LinkRow)
+#: the table's columns in the order of Link's fields: `select(*SELECTED)` gives rows for `Link.from_values`
+SELECTED = tuple(TABLE.c[name] for name in COLUMNS)
 assert set(COLUMNS) == {c.key for c in TABLE.columns}, "Link and the links table disagree"

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Connection
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.sql_bulk import insert_many
-from erpsync_gui.store.link import TABLE, Link
+from erpsync_gui.store.driver_rows import TableRows, direct
+from erpsync_gui.store.link import TABLE, WRITTEN, Link
+
+_ROWS = TableRows(TABLE, WRITTEN)
+_UPDATE_SQL = f"UPDATE {TABLE.name} SET {', '.join(f'{name} = ?' for name in WRITTEN)} WHERE id = ?"
 
 
 def save_links(s, links: Sequence[Link]) -> set[int]:
@@ -22,12 +27,51 @@ def save_links(s, links: Sequence[Link]) -> set[int]:
                              f"(crm {link.crm_id}, erp {link.erp_id})")
     new = [link for link in links if link.id is None]
     old = {link.id: link for link in links if link.id is not None}  # the last state of a row wins
+    if new and len({(link.crm_id, link.erp_id) for link in new}) != len(new):
+        raise StoreError("two new links of one batch name the same records")
+    conn = s.connection()
+    if not direct(conn):
+        _save_with_statements(s, new, old)
+    else:
+        if new:
+            _insert_new(conn, new)
+        if old:
+            rows = _ROWS.tuples(conn.dialect, (link.row() for link in old.values()))
+            conn.exec_driver_sql(_UPDATE_SQL, [(*row, link_id) for row, link_id in zip(rows, old, strict=True)])
+    return {link.id for link in new if link.id is not None}
+
+
+def _insert_new(conn: Connection, new: list[Link]) -> None:
+    """One executemany; each link takes the id SQLite gave its row. With the write lock held from the first row
+    to the commit, the rows get consecutive ids after the largest id there was, in the order given; where
+    another writer's rows came between the look at that largest id and this batch's first row (or a trigger
+    added rows), the ids are read back by the records the links name instead."""
+    before = conn.exec_driver_sql(f"SELECT max(id) FROM {TABLE.name}").scalar() or 0
+    conn.exec_driver_sql(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, (link.row() for link in new)))
+    last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar() or 0
+    if last - len(new) == before:
+        for link_id, link in enumerate(new, start=before + 1):
+            link.id = link_id
+        return
+    by_names = {(link.profile_id, link.entity, link.crm_id, link.erp_id): link for link in new}
+    found = 0
+    # (profile, entity, crm id) and (profile, entity, erp id) are unique, and a link names at least one record
+    for row in conn.exec_driver_sql(f"SELECT id, profile_id, entity, crm_id, erp_id FROM {TABLE.name} WHERE id > ?",
+                                    (before,)):
+        named = by_names.get(tuple(row[1:]))
+        if named is not None and named.id is None:
+            named.id = row[0]
+            found += 1
+    if found != len(new):
+        raise StoreError(f"the state database gave back {found} ids for {len(new)} new links")
+
+
+def _save_with_statements(s, new: list[Link], old: dict[int, Link]) -> None:
+    """SQLAlchemy's statements, for databases other than SQLite."""
     if new:
-        # RETURNING the identifying ids instead of asking for parameter order: SQLite then runs one
-        # multi-row INSERT instead of one INSERT per row. (crm_id, erp_id) is unique within a batch.
+        # RETURNING the identifying ids instead of asking for parameter order. (crm_id, erp_id) is unique
+        # within a batch.
         by_ids = {(link.crm_id, link.erp_id): link for link in new}
-        if len(by_ids) != len(new):
-            raise StoreError("two new links of one batch name the same records")
         rows = insert_many(s.connection(), TABLE, [link.values() for link in new], ("id", "crm_id", "erp_id"))
         if len(rows) != len(new):
             raise StoreError(f"the state database gave back {len(rows)} ids for {len(new)} new links")
@@ -36,4 +80,3 @@ def save_links(s, links: Sequence[Link]) -> set[int]:
     if old:
         s.execute(update(TABLE).where(TABLE.c.id == bindparam("link_id")),
                   [{**link.values(), "link_id": link.id} for link in old.values()])
-    return {link.id for link in new if link.id is not None}

@@ -11,12 +11,16 @@ from sqlalchemy import delete, select
 from erpsync_gui.records import Side
 from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.db import Store
+from erpsync_gui.store.driver_rows import TableRows, direct
 from erpsync_gui.store.models import table_of
 from erpsync_gui.store.safety_models import LinkSnapshotRow
 from erpsync_gui.timeutil import aware_utc
 
 _TABLE = table_of(LinkSnapshotRow)
 _IN_CHUNK = 500
+_ROWS = TableRows(_TABLE, ("link_id", "synced_at", "digests"))
+#: the link id is the key: a snapshot there before is replaced by the same statement
+_REPLACE_SQL = _ROWS.insert_sql.replace("INSERT", "INSERT OR REPLACE", 1)
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,15 @@ def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] 
     inserted by this transaction: it has no snapshot to replace yet."""
     if not snapshots:
         return
+    conn = session.connection()
+    if direct(conn):
+        conn.exec_driver_sql(_REPLACE_SQL, _ROWS.tuples(conn.dialect, [
+            (link_id, snap.synced_at, snap.digests if type(snap.digests) is dict else dict(snap.digests))
+            for link_id, snap in snapshots.items()]))
+        return
     ids = [link_id for link_id in snapshots if link_id not in new_links]
     for i in range(0, len(ids), _IN_CHUNK):
         session.execute(delete(_TABLE).where(_TABLE.c.link_id.in_(ids[i:i + _IN_CHUNK])))
-    insert_many(session.connection(), _TABLE, [
+    insert_many(conn, _TABLE, [
         {"link_id": link_id, "synced_at": snap.synced_at, "digests": dict(snap.digests)}
         for link_id, snap in snapshots.items()], fast_json=True)

@@ -22,7 +22,8 @@ from erpsync_gui.records import Side
 from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store, rows_changed
-from erpsync_gui.store.link import TABLE, Link
+from erpsync_gui.store.driver_rows import direct, insert_dicts
+from erpsync_gui.store.link import SELECTED, TABLE, Link
 from erpsync_gui.store.link_writes import save_links as _save_links
 from erpsync_gui.store.models import (
     ConflictRow,
@@ -42,6 +43,10 @@ _OUTCOMES = table_of(OutcomeRow)
 _BEFORE_IMAGES = table_of(BeforeImageRow)
 _PENDING_DELETES = table_of(PendingDeleteRow)
 _CURSORS = table_of(CursorRow)
+_CONFLICTS = table_of(ConflictRow)
+_RESOLVE_CONFLICT = (f"UPDATE {_CONFLICTS.name} SET resolved_at = ? "
+                     "WHERE profile_id = ? AND entity = ? AND link_id = ? AND resolved_at IS NULL")
+_MOVE_CURSOR = f"UPDATE {_CURSORS.name} SET value = ?, updated_at = ? WHERE profile_id = ? AND entity = ? AND side = ?"
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
 
@@ -131,13 +136,13 @@ class SyncState:
         with self.store.session() as s:
             for i in range(0, len(ids), _IN_CHUNK):
                 chunk = list(ids[i : i + _IN_CHUNK])
-                rows = s.execute(select(TABLE).where(
+                rows = s.execute(select(*SELECTED).where(
                     TABLE.c.profile_id == self.profile_id,
                     TABLE.c.entity == (entity or self.entity),
                     column.in_(chunk),
                 ))
-                for row in rows.mappings():
-                    link = Link.from_row(row)
+                for row in rows:
+                    link = Link.from_values(row)
                     record_id = link.crm_id if side is Side.CRM else link.erp_id
                     if record_id is not None:  # always: the rows were selected by it
                         found[record_id] = link
@@ -153,7 +158,7 @@ class SyncState:
         """Records of `side` that failed or wait for a retry: they are tried again before new changes."""
         with self.store.session() as s:
             rows = s.execute(
-                select(TABLE)
+                select(*SELECTED)
                 .where(
                     TABLE.c.profile_id == self.profile_id,
                     TABLE.c.entity == self.entity,
@@ -163,16 +168,16 @@ class SyncState:
                 .order_by(TABLE.c.id)
                 .limit(limit)
             )
-            return [Link.from_row(row) for row in rows.mappings()]
+            return [Link.from_values(row) for row in rows]
 
     def linked(self, side: Side) -> list[Link]:
         """Every link that names a record of `side` and is not retired (for noticing deletes after a
         complete read of that side)."""
         with self.store.session() as s:
-            rows = s.execute(select(TABLE).where(
+            rows = s.execute(select(*SELECTED).where(
                 TABLE.c.profile_id == self.profile_id, TABLE.c.entity == self.entity,
                 _id_column(side).is_not(None), TABLE.c.state != "deleted"))
-            return [Link.from_row(row) for row in rows.mappings()]
+            return [Link.from_values(row) for row in rows]
 
     def forget(self, links: Sequence[Link], side: Side) -> None:
         """Drop half-links whose record on `side` was deleted before it ever synced, with their open errors
@@ -341,25 +346,33 @@ class SyncState:
                     save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None},
                                    new_links)
                 if batch.resolved_conflict_links:
-                    s.execute(
-                        update(ConflictRow)
-                        .where(and_(ConflictRow.link_id.in_(batch.resolved_conflict_links),
-                                    ConflictRow.resolved_at.is_(None)))
-                        .values(resolved_at=utcnow())
-                    )
+                    self._resolve_conflicts(s, batch.resolved_conflict_links)
                 # a link has one conflict row: a new conflict replaces the one before it, open or decided,
                 # so a stale row never blocks a batch
                 self._put_conflicts(s, batch.conflicts)
                 for side, record_ids in batch.settled.items():
                     self._resolve_outcomes(s, side, record_ids)
                 conn = s.connection()
-                insert_many(conn, _OUTCOMES, batch.outcomes, fast_json=True)
-                insert_many(conn, _BEFORE_IMAGES, batch.before_images, fast_json=True)
+                insert_dicts(conn, _OUTCOMES, batch.outcomes)
+                insert_dicts(conn, _BEFORE_IMAGES, batch.before_images)
                 insert_many(conn, _PENDING_DELETES, batch.pending_deletes, fast_json=True)
                 if batch.cursor is not None:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record the batch in the state database: {exc}") from exc
+
+    def _resolve_conflicts(self, s, link_ids: Sequence[int]) -> None:
+        """The open conflicts of links synced now are resolved (on SQLite one lookup per link by the conflicts'
+        key, instead of a statement built with every id of the batch)."""
+        now = utcnow()
+        conn = s.connection()
+        if direct(conn):
+            stamp = _CONFLICTS.c.resolved_at.type._cached_bind_processor(conn.dialect)
+            when = stamp(now) if stamp else now
+            conn.exec_driver_sql(_RESOLVE_CONFLICT, [(when, self.profile_id, self.entity, i) for i in link_ids])
+            return
+        s.execute(update(ConflictRow).where(and_(ConflictRow.link_id.in_(link_ids), ConflictRow.resolved_at.is_(None)))
+                  .values(resolved_at=now))
 
     def _put_conflicts(self, s, conflicts: Sequence[tuple[Link, NewConflict]]) -> None:
         if not conflicts:
@@ -376,10 +389,17 @@ class SyncState:
 
     def _set_cursor(self, s, side: Side, value: str) -> None:
         # one UPDATE for the row that is there after the first batch (no ORM load and flush per batch)
-        moved = s.execute(update(_CURSORS).where(
-            _CURSORS.c.profile_id == self.profile_id, _CURSORS.c.entity == self.entity,
-            _CURSORS.c.side == side.value).values(value=value, updated_at=utcnow()))
-        if not rows_changed(moved):
+        now = utcnow()
+        conn = s.connection()
+        if direct(conn):
+            stamp = _CURSORS.c.updated_at.type._cached_bind_processor(conn.dialect)
+            moved = rows_changed(conn.exec_driver_sql(_MOVE_CURSOR, (value, stamp(now) if stamp else now,
+                                                                     self.profile_id, self.entity, side.value)))
+        else:
+            moved = rows_changed(s.execute(update(_CURSORS).where(
+                _CURSORS.c.profile_id == self.profile_id, _CURSORS.c.entity == self.entity,
+                _CURSORS.c.side == side.value).values(value=value, updated_at=now)))
+        if not moved:
             row = self._cursor_row(s, side)
             row.value = value
             row.updated_at = utcnow()

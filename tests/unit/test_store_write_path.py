@@ -1,5 +1,5 @@
-"""The state store's batch commit on its fast path: new links get their own ids whatever order RETURNING gives
-them in, outcomes and snapshots of odd values read back as written, and the cursor moves by UPDATE."""
+"""The state store's batch commit on its fast path: outcomes and snapshots of odd values read back as written, and
+the cursor moves by UPDATE (new links' ids: see test_store_driver_rows)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from erpsync_gui.records import Side
-from erpsync_gui.store import snapshots, sync_state
+from erpsync_gui.store import snapshots
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.models import OutcomeRow
 from erpsync_gui.store.snapshots import Snapshot
@@ -23,21 +23,6 @@ def _outcome(state: SyncState, run_id: int, erp_id: str, message: str) -> dict:
     return dict(run_id=run_id, profile_id=state.profile_id, entity=state.entity, crm_id=None, erp_id=erp_id,
                 action="create", target_side="crm", error_kind=None, message=message, signature=None,
                 payload_excerpt=message, resolution=None, created_at=WHEN)
-
-
-def test_new_links_get_their_own_ids_whatever_the_returning_order(store, engine_profile, monkeypatch):  # noqa: F811
-    real = sync_state.insert_many
-
-    def reversed_order(*args, **kwargs):
-        return list(reversed(real(*args, **kwargs)))
-
-    monkeypatch.setattr(sync_state, "insert_many", reversed_order)
-    state = SyncState(store, engine_profile.id, "clients")
-    new = [Link(engine_profile.id, "clients", erp_id=f"E{i}", crm_id=f"C{i}", state="synced") for i in range(600)]
-    state.commit(BatchCommit(links=new))
-    found = state.links_by_ids(Side.ERP, [f"E{i}" for i in range(600)])
-    assert all(found[f"E{i}"].id == new[i].id and found[f"E{i}"].crm_id == f"C{i}" for i in range(600))
-    assert len({link.id for link in new}) == 600
 
 
 def test_outcomes_snapshots_and_cursor_of_a_batch_read_back_as_written(store, engine_profile):  # noqa: F811
