@@ -307,7 +307,7 @@ class _Run(RunTally):
             if self._cancelled():
                 return
             if page.complete and seen is not None:
-                self._gone(side, [link for link in self.state.linked(side) if link.id_on(side) not in seen])
+                self._gone(side, self.state.linked_except(side, seen))
                 if not self.dry_run:
                     self.state.set_mapping_fingerprint(side, fingerprint)
         if stored is None and not self.dry_run and not self._cancelled():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
@@ -23,7 +23,7 @@ from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.daily_upsert import add_run_to_day
 from erpsync_gui.store.db import Store, rows_changed
 from erpsync_gui.store.driver_rows import direct, insert_dicts
-from erpsync_gui.store.link import SELECTED, TABLE, Link
+from erpsync_gui.store.link import COLUMNS, SELECTED, TABLE, Link
 from erpsync_gui.store.link_writes import save_links as _save_links
 from erpsync_gui.store.models import (
     ConflictRow,
@@ -178,6 +178,17 @@ class SyncState:
                 TABLE.c.profile_id == self.profile_id, TABLE.c.entity == self.entity,
                 _id_column(side).is_not(None), TABLE.c.state != "deleted"))
             return [Link.from_values(row) for row in rows]
+
+    def linked_except(self, side: Side, seen: Container[str]) -> list[Link]:
+        """The links of `linked` whose record on `side` is not in `seen` (those a complete read did not meet:
+        deleted). The rows are looked at one at a time and only the missing become Links, so a complete read of
+        100,000 records holds their ids, not 100,000 links."""
+        position = COLUMNS.index(_id_column(side).key)
+        with self.store.session() as s:
+            rows = s.execute(select(*SELECTED).where(
+                TABLE.c.profile_id == self.profile_id, TABLE.c.entity == self.entity,
+                _id_column(side).is_not(None), TABLE.c.state != "deleted"))
+            return [Link.from_values(row) for row in rows if row[position] not in seen]
 
     def forget(self, links: Sequence[Link], side: Side) -> None:
         """Drop half-links whose record on `side` was deleted before it ever synced, with their open errors

@@ -105,3 +105,17 @@ def test_a_stop_between_the_crm_commit_and_the_store_commit_leaves_no_duplicate(
     assert len(harness.crm_rows()) == 120 and len(harness.links()) == 120
     with harness.store.session() as s:
         assert s.scalar(select(func.count()).select_from(OutcomeRow).where(OutcomeRow.action == "link")) == 50
+
+
+def test_a_complete_read_turns_only_the_links_it_did_not_meet_into_links(harness):
+    from erpsync_gui.records import Side
+    from erpsync_gui.store.sync_state import SyncState
+
+    ids = [harness.erp_create(customer_number=f"K{n}", company=f"Firma {n}") for n in range(6)]
+    harness.sync(direction=Direction.IMPORT, policy="erp_wins", batch=50)
+    state = SyncState(harness.store, harness.profile.id, "clients")
+    missing = state.linked_except(Side.ERP, set(ids[:4]))
+    assert sorted(link.erp_id for link in missing) == sorted(ids[4:])
+    assert all(link.crm_id and link.state == "synced" for link in missing)
+    assert state.linked_except(Side.ERP, set(ids)) == []
+    assert len(state.linked_except(Side.CRM, set())) == 6
