@@ -29,8 +29,10 @@ def test_held_until_the_records_flow_then_frozen_and_collecting() -> None:
     assert gc.isenabled() and not startup_gc.held()
     assert gc.get_freeze_count() > frozen
     after = gc.get_freeze_count()
+    young = [[] for _ in range(1000)]  # tracked objects a second freeze would take in
     startup_gc.release()  # a second entity's run: nothing more to do
-    assert gc.get_freeze_count() == after
+    # (a frozen object freed by its reference count meanwhile lowers the count: only growth would be wrong)
+    assert gc.get_freeze_count() < after + len(young)
 
 
 def test_the_records_flow_with_a_larger_young_generation_and_the_end_puts_the_old_one_back() -> None:
