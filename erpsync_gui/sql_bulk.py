@@ -11,7 +11,7 @@ default, take SQLAlchemy's own way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -37,7 +37,7 @@ def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...], rows: int,
             # SQLAlchemy's own per-dialect memo of the type's bind processor
             processor: _Processor | None = table.c[name].type._cached_bind_processor(dialect)
             if processor is not None and fast_json and isinstance(table.c[name].type, sqltypes.JSON):
-                processor = _json_processor(processor)
+                processor = json_processor(processor)
             if processor is not None:
                 processing.append((at, processor, processor(None) is None))
         quote = dialect.identifier_preparer.quote
@@ -56,7 +56,7 @@ _PLAIN = frozenset({str, int, bool, type(None)})
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
-def _plain(value: Any) -> bool:
+def plain_json(value: Any) -> bool:
     """A dict of text, whole numbers, booleans and nulls, or a dict of such dicts: what orjson writes as JSON that
     reads back the same as the standard library's (it has no NaN, and leaves non-text keys to the fallback)."""
     if type(value) is not dict:
@@ -68,14 +68,14 @@ def _plain(value: Any) -> bool:
         set(map(type, v.values())) <= _PLAIN for v in value.values() if type(v) is dict)
 
 
-def _json_processor(processor: _Processor) -> _Processor:
+def json_processor(processor: _Processor) -> _Processor:
     """The JSON column's processor, with orjson for plain values (the same JSON when read back, faster)."""
     null = processor(None)
 
     def process(value: Any) -> Any:
         if value is None:
             return null
-        if _plain(value):
+        if plain_json(value):
             try:
                 return orjson.dumps(value, option=_OPTIONS).decode()
             except orjson.JSONEncodeError:
@@ -143,12 +143,15 @@ def _processed(conn: Connection, table: Table, names: tuple[str, ...], rows: lis
     """Returned rows as SQLAlchemy gives them: through each column type's result processor (where it has one)."""
     processing = [(at, p) for at, name in enumerate(names)
                   if (p := table.c[name].type._cached_result_processor(conn.dialect, None)) is not None]
-    if not processing:
-        return rows
+    return converted(rows, processing) if processing else rows
+
+
+def converted(rows: Iterable[Sequence[Any]], conversions: Sequence[tuple[int, Callable[[Any], Any]]]) -> list[tuple]:
+    """Rows as tuples, the value at each position of `conversions` put through its conversion."""
     out = []
     for row in rows:
         values = list(row)
-        for at, processor in processing:
-            values[at] = processor(values[at])
+        for at, convert in conversions:
+            values[at] = convert(values[at])
         out.append(tuple(values))
     return out

@@ -13,48 +13,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql import sqltypes
 
+from erpsync_gui.sql_bulk import converted, json_processor
+
 Convert = Callable[[Any], Any]
-_PLAIN = frozenset({str, int, bool, type(None)})
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
 
 
 def direct(conn: Connection) -> bool:
     """Whether rows go to the driver as SQL text and tuples: SQLite with its `?` parameters. Elsewhere the caller
     uses SQLAlchemy's statements."""
     return conn.dialect.name == "sqlite" and conn.dialect.paramstyle == "qmark"
-
-
-def plain_json(value: Any) -> bool:
-    """A dict of text, whole numbers, booleans and nulls, or a dict of such dicts: JSON that orjson writes so that
-    it reads back the same as the standard library's."""
-    if type(value) is not dict:
-        return False
-    kinds = set(map(type, value.values()))
-    if kinds <= _PLAIN:
-        return True
-    return kinds <= _PLAIN | {dict} and all(
-        set(map(type, v.values())) <= _PLAIN for v in value.values() if type(v) is dict)
-
-
-def _json(processor: Convert) -> Convert:
-    null = processor(None)
-
-    def convert(value: Any) -> Any:
-        if value is None:
-            return null
-        if plain_json(value):
-            try:
-                return orjson.dumps(value, option=_OPTIONS).decode()
-            except orjson.JSONEncodeError:
-                pass  # a key that is not text, a number beyond 64 bits: as SQLAlchemy writes it
-        return processor(value)
-
-    return convert
 
 
 def _stamp(processor: Convert) -> Convert:
@@ -94,7 +65,7 @@ class TableRows:
                 processor: Convert | None = kind._cached_bind_processor(dialect)
                 if processor is not None:
                     if isinstance(kind, sqltypes.JSON):
-                        processor = _json(processor)
+                        processor = json_processor(processor)
                     out.append((at, processor, isinstance(kind, sqltypes.DateTime)))
             self._processors = (dialect, tuple(out))
         return self._processors[1]
@@ -106,14 +77,7 @@ class TableRows:
 
     def tuples(self, dialect: Dialect, rows: Iterable[Sequence[Any]]) -> list[tuple]:
         """Rows given as values in `names` order, as the driver's tuples."""
-        convert = self.converters(dialect)
-        out = []
-        for row in rows:
-            values = list(row)
-            for at, c in convert:
-                values[at] = c(values[at])
-            out.append(tuple(values))
-        return out
+        return converted(rows, self.converters(dialect))
 
     def tuples_of(self, dialect: Dialect, rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows given as column values (each with every column of `names`), as the driver's tuples."""
