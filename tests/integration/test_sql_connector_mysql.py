@@ -33,6 +33,7 @@ from erpsync_gui.sandbox import demo_crm_schema as schema
 from erpsync_gui.sandbox.demo_crm import create_schema, seed
 from erpsync_gui.sandbox.seed_data import overlap_clients
 from tests.integration.test_sql_connector import LEAD, add_updated_columns, updated_table
+from tests.sql_statements import statements_of
 
 pytestmark = pytest.mark.mysql
 OVERLAP = overlap_clients(5)
@@ -63,12 +64,6 @@ def crm(mysql_db_url: str, db: Engine) -> Iterator[SqlConnector]:
     connector.close()
 
 
-def _statements(engine: Engine) -> list[str]:
-    seen: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_rest: seen.append(sql))
-    return seen
-
-
 def test_without_returning_each_row_is_inserted_with_its_id_from_lastrowid(crm: SqlConnector, db: Engine) -> None:
     crm.entities()  # connected: the dialect has read the server's version and set its flags
     dialect = crm.engine.dialect
@@ -76,7 +71,7 @@ def test_without_returning_each_row_is_inserted_with_its_id_from_lastrowid(crm: 
     dialect.insert_returning = False
     dialect.insert_executemany_returning = False
     dialect.insert_executemany_returning_sort_by_parameter_order = False
-    seen = _statements(crm.engine)
+    seen = statements_of(crm.engine)
     invoices = [{"clientid": 1, "number": 700 + i, "date": "2026-03-01", "currency": 1, "subtotal": "10",
                  "total": "11.90", "lines": [{"description": f"Linie {i}.{n}", "qty": n, "rate": "5"}
                                              for n in (1, 2)]}
@@ -102,7 +97,7 @@ def test_without_returning_each_row_is_inserted_with_its_id_from_lastrowid(crm: 
 
 
 def test_mariadb_inserts_a_batch_with_one_returning_statement(crm: SqlConnector) -> None:
-    seen = _statements(crm.engine)
+    seen = statements_of(crm.engine)
     results = crm.create_many("clients", [{"company": f"Lot {i} SRL"} for i in range(5)])
     assert [r.record.data["company"] for r in results if r.record] == [f"Lot {i} SRL" for i in range(5)]
     inserts = [s for s in seen if s.startswith("INSERT INTO tblclients")]

@@ -25,7 +25,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
 from erpsync_gui.connectors.sql_db import SqlConnector
@@ -34,6 +34,7 @@ from erpsync_gui.profile import EndpointConfig, EntityConfig, ProfileConfig
 from erpsync_gui.records import Direction, Origin, Record, Side
 from erpsync_gui.store.config_repo import ConfigRepo
 from tests.integration.test_sql_connector import OVERLAP, crm_url  # noqa: F401  (fixtures)
+from tests.sql_statements import statements_of
 from tests.sync_harness import Harness
 
 _ = OVERLAP
@@ -84,12 +85,6 @@ def crm(things_url: str) -> Iterator[SqlConnector]:
     connector.close()
 
 
-def _statements(engine: Engine) -> list[str]:
-    seen: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda _c, _cur, sql, *_rest: seen.append(sql))
-    return seen
-
-
 def _reads(statements: list[str], table: str) -> list[str]:
     """The SELECTs among `statements` that name `table`."""
     return [s for s in statements if s.lstrip().upper().startswith("SELECT") and table in s.lower()]
@@ -118,7 +113,7 @@ def _assert_as_read(created: list[Record], fresh: dict[str, Record]) -> None:
 def test_a_created_record_is_the_row_the_insert_returned_and_equals_a_fresh_read(
         crm: SqlConnector, things_url: str, entity: str) -> None:
     crm.entities()  # connected: the dialect knows the server's version
-    seen = _statements(crm.engine)
+    seen = statements_of(crm.engine)
     origins = [Origin("erp", str(100 + i)) for i in range(len(PAYLOADS))] if entity == "things" else None
     results = crm.create_many(entity, PAYLOADS, origins=origins)
     created = [r.record for r in results]
@@ -144,7 +139,7 @@ def test_without_returning_the_row_is_read_back_and_equals_a_fresh_read(crm: Sql
     dialect.insert_returning = False
     dialect.insert_executemany_returning = False
     dialect.insert_executemany_returning_sort_by_parameter_order = False
-    seen = _statements(crm.engine)
+    seen = statements_of(crm.engine)
     results = crm.create_many("things", PAYLOADS, origins=[Origin("erp", str(i)) for i in range(len(PAYLOADS))])
     records = [r.record for r in results if r.record is not None]
     assert len(records) == len(PAYLOADS)
@@ -200,7 +195,7 @@ def test_the_record_of_a_created_perfex_client_with_its_group_equals_a_fresh_rea
     url = f"sqlite:///{create_demo_crm(tmp_path / 'crm.db', OVERLAP)}"
     crm = SqlConnector(EndpointConfig(Side.CRM, "sql", url, options={"preset": "perfex"}), {})
     try:
-        seen = _statements(crm.engine)
+        seen = statements_of(crm.engine)
         results = crm.create_many("clients", [
             {"company": "Grupa ", "customer_group": 1, "country": "RO", "customer_number": "C-1"},
             {"company": "Fără grup", "customer_group": "", "customer_number": "C-2"}])
