@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from erpsync_gui.sandbox.tokens import DEMO_AUTH_TOKEN as DEMO_TOKEN
@@ -56,6 +58,25 @@ def _wait(port: int, timeout: float = 30.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("the sandbox did not start")
+
+
+@contextmanager
+def sandbox_process(folder: Path, clients: int) -> Iterator[str]:
+    """The sandbox ERP seeded with `clients` clients, served by its own process (as a remote ERP is) while the
+    block runs; gives its URL."""
+    from erpsync_gui.sandbox.server import SandboxServer
+
+    erp_db = folder / "erp.sqlite"
+    SandboxServer(erp_db, seed={"clients": clients}).storage.close()
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "erpsync_gui.sandbox", "--port", str(port), "--db", str(erp_db)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 def fresh_crm(path: Path) -> None:
@@ -315,8 +336,6 @@ def main() -> None:
     if args.before:
         peers += ("erpsync-before",)
 
-    from erpsync_gui.sandbox.server import SandboxServer
-
     with tempfile.TemporaryDirectory(prefix="erpsync-bench-") as tmp:
         tmp_path = Path(tmp)
         # the throwaway file keyring of the tests: never the machine's own
@@ -327,16 +346,9 @@ def main() -> None:
         # an installed app has its modules compiled (pip and the freezer write the bytecode): a shell that
         # turned bytecode files off would add compiling every module of the package to each timed command
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        erp_db = tmp_path / "erp.sqlite"
-        SandboxServer(erp_db, seed={"clients": args.clients}).storage.close()
-        port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "erpsync_gui.sandbox", "--port", str(port),
-                                   "--db", str(erp_db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}/"
         results: dict[int, dict] = {}
         raw: dict[int, list] = {}
-        try:
-            _wait(port)
+        with sandbox_process(tmp_path, args.clients) as url:
             pages = [int(x) for x in args.pages.split(",")]
             for rep in range(args.reps):  # repetitions outermost: every page size sees the same drift
                 for page in pages:
@@ -347,9 +359,6 @@ def main() -> None:
                         flush=True)
             if args.profile:
                 profile_erpsync(url, tmp_path, pages[0], env, args.profile)
-        finally:
-            server.terminate()
-            server.wait(10)
     results = {page: summarize(reps) for page, reps in raw.items()} if set(PEERS) <= set(peers) else {}
     if results:
         print_table(args.clients, results)

@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve()
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.benchmarks.bench_import import _free_port, _timed, _wait, fresh_crm, profile_text  # noqa: E402
+from tests.benchmarks.bench_import import _timed, fresh_crm, profile_text, sandbox_process  # noqa: E402
 
 #: what the keyring detection process runs: the product's own choice of backend (no entry read), timed inside
 _DETECT = """import json, time
@@ -111,23 +111,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     trees = [t.resolve() for t in (args.checkout or [ROOT])]
 
-    from erpsync_gui.sandbox.server import SandboxServer
-
     results: dict[str, dict[str, list[dict]]] = {str(t): {"sync": [], "keyring": []} for t in trees}
     with tempfile.TemporaryDirectory(prefix="erpsync-bench-start-") as tmp:
         tmp_path = Path(tmp)
         env = {**os.environ, "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
                "ERPSYNC_TEST_KEYRING_FILE": str(tmp_path / "keyring.json")}
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode compiled
-        erp_db = tmp_path / "erp.sqlite"
-        SandboxServer(erp_db, seed={"clients": args.clients}).storage.close()
-        port = _free_port()
-        server = subprocess.Popen([sys.executable, "-m", "erpsync_gui.sandbox", "--port", str(port),
-                                   "--db", str(erp_db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        url = f"http://127.0.0.1:{port}/"
         print(f"load before: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        try:
-            _wait(port)
+        with sandbox_process(tmp_path, args.clients) as url:
             for i, tree in enumerate(trees):  # an untimed first run compiles each tree's bytecode
                 prepare(url, tmp_path / f"tree-{i}", tmp_path / f"template-{i}", tree, env)
                 one_sync(tmp_path / f"tree-{i}", tmp_path / f"template-{i}", tree, env, args.clients)
@@ -141,9 +132,6 @@ def main(argv: list[str] | None = None) -> int:
                         results[str(tree)]["keyring"].append(k)
                         line += f", keyring detection {k['wall']:.3f} s (cpu {k['cpu']:.3f})"
                     print(f"{line}, load {r['load']:.2f}", flush=True)
-        finally:
-            server.terminate()
-            server.wait(10)
     print(f"\nfixed cost of `erpsync sync` ({args.clients} clients), min / median of {args.runs}:")
     summary: dict[str, dict] = {}
     for tree, got in results.items():
