@@ -9,6 +9,7 @@ from datetime import datetime
 from erpsync_gui.app.service import SyncService
 from erpsync_gui.entities import label
 from erpsync_gui.store.open_work import OpenWork, RunFailure, open_work
+from erpsync_gui.words import plural
 
 ERRORS, CONFLICTS = "errors", "conflicts"
 
@@ -26,11 +27,6 @@ class AttentionItem:
 def read_open_work(service: SyncService, profile_name: str) -> OpenWork:
     """The profile's open work from the store (blocking: call it off the GUI thread)."""
     return open_work(service.store, service.profile(profile_name).id)
-
-
-def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
-    """ "1 error", "2 errors" (or the given plural)."""
-    return f"{count} {noun if count == 1 else plural_noun or noun + 's'}"
 
 
 def _moment(when: datetime, now: datetime) -> str:

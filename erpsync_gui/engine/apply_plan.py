@@ -19,6 +19,7 @@ from erpsync_gui.connectors.base import chunked
 from erpsync_gui.engine.link_resolver import LinkResolver
 from erpsync_gui.engine.matcher import find_twins
 from erpsync_gui.engine.planner import Checksums
+from erpsync_gui.engine.run_words import status_of
 from erpsync_gui.engine.runner import SyncEngine, _Run
 from erpsync_gui.engine.types import WRITES, Action, CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.errors import ConfigError, MappingError
@@ -89,7 +90,7 @@ class _PlanRun(_Run):
         except Exception as exc:  # a bug must not take the app down either: the run says what happened
             status, message, error_kind = self._stopped_by(exc, "%s: applying the plan")
         if status == "success":
-            status, message = self._status(self.state.open_conflicts())
+            status, message = status_of(self.counts, self.state.open_conflicts())
         if self.not_applied and status in ("success", "partial"):
             note = (f"{len(self.not_applied)} planned record{'s' * (len(self.not_applied) != 1)} changed since "
                     "the preview and were not applied")

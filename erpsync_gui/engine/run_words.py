@@ -8,11 +8,29 @@ from typing import Any
 
 from erpsync_gui.errors import ConfigError, ERPSyncError, QuotaExhaustedError
 from erpsync_gui.records import Direction
+from erpsync_gui.words import plural
 
 log = logging.getLogger("erpsync.engine")
 
 KIND_WORDS = {"full": "full sync", "incremental": "incremental sync", "dry-run": "dry run"}
 DIRECTION_WORDS = {Direction.IMPORT: "ERP to CRM", Direction.EXPORT: "CRM to ERP", Direction.BOTH: "both ways"}
+
+
+def status_of(counts: Mapping[str, int], open_conflicts: int = 0) -> tuple[str, str | None]:
+    """A finished run's status and message from its counts: success only when nothing waits, a record that
+    failed or a conflict (this run's or earlier)."""
+    c = counts
+    done = c["inserted"] + c["updated"] + c["skipped"]
+    if c["failed"] and not done:
+        which = "the" if c["failed"] == 1 else "all"
+        return "failed", f"{which} {plural(c['failed'], 'record')} failed; see the errors"
+    notes = []
+    if c["failed"]:
+        notes.append(f"{plural(c['failed'], 'record')} failed and will be retried next run")
+    waiting = max(c["conflicts"], open_conflicts)
+    if waiting:
+        notes.append(f"{plural(waiting, 'conflict')} {'waits' if waiting == 1 else 'wait'} for a decision")
+    return ("partial", "; ".join(notes)) if notes else ("success", None)
 
 
 def stopped_by(exc: Exception, what: str, entity: str, extra: Mapping[str, Any],

@@ -25,7 +25,7 @@ from erpsync_gui.engine.preview_pages import PreviewPages
 from erpsync_gui.engine.rate_window import RateWindow
 from erpsync_gui.engine.retire import retire
 from erpsync_gui.engine.run_tally import RunTally
-from erpsync_gui.engine.run_words import DIRECTION_WORDS, KIND_WORDS, log_end, stopped_by
+from erpsync_gui.engine.run_words import DIRECTION_WORDS, KIND_WORDS, log_end, status_of, stopped_by
 from erpsync_gui.engine.targets import check_and_bind
 from erpsync_gui.engine.types import CancelToken, PlanItem, ProgressEvent, RunResult
 from erpsync_gui.engine.write_groups import write_groups
@@ -59,10 +59,6 @@ class PreparedRun:
     mapping: EntityMapping
     key_fields: list[tuple[str, str]]
     batch_size: int
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class SyncEngine:
@@ -184,7 +180,7 @@ class _Run(RunTally):
         if status == "success":
             # a whole run is not "success" while earlier conflicts wait; a retry of chosen records speaks of them
             waiting = self.state.open_conflicts() if not self.dry_run and self.only is None else 0
-            status, message = self._status(waiting)
+            status, message = status_of(self.counts, waiting)
         # a held run wrote nothing: its row says so (the preview's counts travel in the result)
         counts = {k: 0 if status == "held" else self.counts[k] for k in _RUN_COLUMNS}
         self.state.finish_run(self.run_id, status, counts, message,
@@ -229,21 +225,6 @@ class _Run(RunTally):
             self.conflict_links = set()
             self._rate.clear()
         return verdict
-
-    def _status(self, open_conflicts: int = 0) -> tuple[str, str | None]:
-        """success only when nothing waits: a record that failed, or a conflict (this run's or earlier)."""
-        c = self.counts
-        done = c["inserted"] + c["updated"] + c["skipped"]
-        if c["failed"] and not done:
-            which = "the" if c["failed"] == 1 else "all"
-            return "failed", f"{which} {_count(c['failed'], 'record')} failed; see the errors"
-        notes = []
-        if c["failed"]:
-            notes.append(f"{_count(c['failed'], 'record')} failed and will be retried next run")
-        waiting = max(c["conflicts"], open_conflicts)
-        if waiting:
-            notes.append(f"{_count(waiting, 'conflict')} {'waits' if waiting == 1 else 'wait'} for a decision")
-        return ("partial", "; ".join(notes)) if notes else ("success", None)
 
     def _cancelled(self) -> bool:
         return bool(self.cancel is not None and self.cancel.cancelled)

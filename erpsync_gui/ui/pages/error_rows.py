@@ -13,6 +13,7 @@ from pathlib import Path
 from erpsync_gui.entities import label
 from erpsync_gui.store.open_work import RunFailure
 from erpsync_gui.store.queries import ErrorGroup, OutcomeEntry
+from erpsync_gui.words import plural
 
 RUN_KIND = "run failed"
 #: the kind of a run that a used-up quota stopped (it resumes from its cursor after the quota's reset)
@@ -22,10 +23,6 @@ CSV_COLUMNS = ("Entity", "CRM id", "ERP id", "Name", "Written to", "Kind", "Erro
 
 def when_text(moment: datetime) -> str:
     return f"{moment.astimezone():%Y-%m-%d %H:%M:%S}"
-
-
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @dataclass(frozen=True)
