@@ -308,9 +308,8 @@ class _Run(RunTally):
             return pages
         target = side.other
         limit = self.engine.connectors[target].capabilities(self.names[target]).write_batch
-        if limit <= self.p.batch_size:
-            return pages
-        return write_groups(pages, limit, self._cancelled)
+        # a target without a write batch of its own (0) takes each page as the batch it is
+        return write_groups(pages, limit, self._cancelled) if limit else pages
 
     def _sync_partition(self, side: Side, connector: Connector, name: str, part: IdRange) -> None:
         """One id range of a read in parts: its records only. No cursor moves and no deletes are concluded:
