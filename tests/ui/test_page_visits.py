@@ -198,3 +198,17 @@ def test_no_page_is_drawn_ahead_while_a_run_goes(qtbot, ui_ctx, monkeypatch):
     assert not _drawn_ahead(window, MappingsPage)
     busy[0] = False  # the run ended: the pages are drawn then
     qtbot.waitUntil(lambda: _drawn_ahead(window, MappingsPage), timeout=30_000)
+
+
+def test_icons_shown_only_later_are_rendered_ahead(qtbot, ui_ctx, monkeypatch):
+    from erpsync_gui.ui import icons
+
+    rendered: set[str] = set()
+    render = icons.render
+    monkeypatch.setattr(icons, "render", lambda name, *args: rendered.add(name) or render(name, *args))
+    icons._icon.cache_clear()
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    later = {f"dot-{level}" for level in icons.STATUS_LEVELS} | set(icons.TRAY_ICONS.values())
+    qtbot.waitUntil(lambda: later <= rendered, timeout=30_000)
