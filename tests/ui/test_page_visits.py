@@ -212,3 +212,29 @@ def test_icons_shown_only_later_are_rendered_ahead(qtbot, ui_ctx, monkeypatch):
     window.show()
     later = {f"dot-{level}" for level in icons.STATUS_LEVELS} | set(icons.TRAY_ICONS.values())
     qtbot.waitUntil(lambda: later <= rendered, timeout=30_000)
+
+
+def test_while_a_run_goes_the_mappings_samples_wait_for_its_end_unless_asked_for(qtbot, window, ui_ctx,
+                                                                                  monkeypatch):
+    from erpsync_gui.ui.bridge import RunBridge
+
+    fetched: list[str] = []
+    fetch = mapping_reads.fetch_samples
+    monkeypatch.setattr(mapping_reads, "fetch_samples", lambda *args: fetched.append(args[2]) or fetch(*args))
+    busy = [True]
+    monkeypatch.setattr(RunBridge, "busy", property(lambda _self: busy[0]))
+    page = _page(window, MappingsPage)
+    _click(qtbot, window, "Mappings")
+    assert fetched == [] and not page.samples
+    assert "once the sync that runs now ends" in page.preview.tables[Side.CRM].note.text()
+    assert "once the sync that runs now ends" in page.currencies.lists_note.text()
+    busy[0] = False  # the run ends
+    with qtbot.waitSignal(page.samples_loaded, timeout=30_000), \
+            qtbot.waitSignal(page.currencies_loaded, timeout=30_000):
+        ui_ctx.bridge.run_failed.emit("demo", page.current, "stopped")
+    assert fetched == [page.current] and page.preview.tables[Side.CRM].texts()
+
+    busy[0] = True  # another run: New sample reads one at once all the same
+    with qtbot.waitSignal(page.samples_loaded, timeout=30_000):
+        QTest.mouseClick(page.sample_button, Qt.MouseButton.LeftButton)
+    assert fetched == [page.current] * 2 and page.preview.tables[Side.CRM].texts()
