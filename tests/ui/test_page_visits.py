@@ -226,8 +226,9 @@ def test_while_a_run_goes_the_mappings_samples_wait_for_its_end_unless_asked_for
     page = _page(window, MappingsPage)
     _click(qtbot, window, "Mappings")
     assert fetched == [] and not page.samples
-    assert "once the sync that runs now ends" in page.preview.tables[Side.CRM].note.text()
-    assert "once the sync that runs now ends" in page.currencies.lists_note.text()
+    assert "when the running sync ends" in page.preview.tables[Side.CRM].note.text()
+    assert "when the running sync ends" in page.currencies.lists_note.text()
+    assert not page.save_button.isEnabled() and not page.revert_button.isEnabled()  # nothing edited
     busy[0] = False  # the run ends
     with qtbot.waitSignal(page.samples_loaded, timeout=30_000), \
             qtbot.waitSignal(page.currencies_loaded, timeout=30_000):

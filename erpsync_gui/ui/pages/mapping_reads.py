@@ -35,8 +35,7 @@ class MappingReads:
             return
         if not now and self.ctx.bridge.busy:
             self._waiting.add("samples")
-            self.preview.show_note("A sample record is read once the sync that runs now ends (New sample reads one "
-                                   "now).")
+            self.preview.show_note("A sample is read when the running sync ends (New sample reads one now).")
             self._previewed = None
             return
         self._waiting.discard("samples")
@@ -99,8 +98,7 @@ class MappingReads:
     def _load_currency_lists(self) -> None:
         if self.ctx.bridge.busy:  # as the samples: once the run ends
             self._waiting.add("currencies")
-            self.currencies.lists_note.setText("Both sides' currency lists are read once the sync that runs now "
-                                               "ends.")
+            self.currencies.lists_note.setText("Both sides' currency lists are read when the running sync ends.")
             return
         self._waiting.discard("currencies")
         service, name = self.ctx.service, self.profile.name

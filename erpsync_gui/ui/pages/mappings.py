@@ -223,7 +223,7 @@ class MappingsPage(MappingReads, QWidget):
         self.model.set_rows(list(cfg.fields))
         self.currencies.set_mapping(dict(cfg.currency_mapping))
         self._loading = False
-        self.validate()
+        self._edited()  # checked, and Save and Revert as the entity stands (no read may come soon to do it)
         self.load_samples()
 
     def _editor_config(self) -> EntityConfig:
