@@ -34,6 +34,9 @@ from erpsync_gui.store.sync_state import BatchCommit, NewConflict, SyncState
 
 #: failures that concern the whole endpoint, not the record: the run stops at once
 RUN_STOPPERS = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
+# the sides and their text values as plain names (an enum member's attribute is a slower look-up, per record)
+_CRM, _ERP = Side.CRM, Side.ERP
+_SIDE_VALUES = {side: side.value for side in Side}
 
 
 @dataclass
@@ -289,12 +292,12 @@ class Applier:
         ctx = self.ctx
         target = item.target
         assert target is not None and item.write_side is not None, "a create is recorded with its new record"
-        crm, erp = (item.source, target) if item.source_side is Side.CRM else (target, item.source)
-        return Link(ctx.profile_id, ctx.entity, crm_id=crm.id, erp_id=erp.id,
-                    crm_checksum=ctx.checksums.of(Side.CRM, crm), erp_checksum=ctx.checksums.of(Side.ERP, erp),
-                    crm_version=crm.version, erp_version=erp.version, crm_updated_at=crm.updated_at,
-                    erp_updated_at=erp.updated_at, last_txn_id=ctx.txn_id, last_written_side=item.write_side.value,
-                    last_synced_at=now, state="synced")
+        crm, erp = (item.source, target) if item.source_side is _CRM else (target, item.source)
+        of = ctx.checksums.of
+        # by position, in the order of Link's fields (id, still None, comes third): one per record adds up
+        return Link(ctx.profile_id, ctx.entity, None, crm.id, erp.id, of(_CRM, crm), of(_ERP, erp), crm.version,
+                    erp.version, crm.updated_at, erp.updated_at, ctx.txn_id, _SIDE_VALUES[item.write_side], now,
+                    "synced")
 
     def _synced(self, link: Link, item: PlanItem, now: datetime, *, wrote: bool) -> None:
         self._set_side(link, item.source_side, item.source)

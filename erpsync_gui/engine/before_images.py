@@ -23,12 +23,13 @@ class _Before:
 
 
 _PLAIN = frozenset({str, int, bool, type(None)})
+_TEXT = frozenset({str})
 
 
 def _jsonable(value: Any, *, fresh: bool = False) -> Any:
     """What the value reads back as from JSON (the before-image columns are JSON): a flat dict of text keys and
     plain values is that already (kept as it is when the caller just built it, `fresh`, else copied)."""
-    if type(value) is dict and set(map(type, value.values())) <= _PLAIN and all(type(k) is str for k in value):
+    if type(value) is dict and _PLAIN.issuperset(map(type, value.values())) and _TEXT.issuperset(map(type, value)):
         return value if fresh else dict(value)
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
@@ -67,15 +68,24 @@ def rows(items: Sequence[PlanItem], taken: dict[int, list[_Before]], *, run_id: 
     """Before-image rows of the writes that happened (a failed write changed nothing to undo)."""
     out: list[dict[str, Any]] = []
     base = {"run_id": run_id, "profile_id": profile_id, "entity": entity, "created_at": now}
+    # a create's row differs from the batch's others by its record only: each is a copy of its side's
+    created: dict[Side, dict[str, Any]] = {}
+    create, update_source, update = Action.CREATE, Action.UPDATE_SOURCE, Action.UPDATE
     for item in items:
+        action = item.action
         target = item.target
-        if item.action is Action.CREATE and target is not None and item.write_side is not None:
-            data = target.data
-            out.append({"run_id": run_id, "profile_id": profile_id, "entity": entity, "created_at": now,
-                        "side": item.write_side.value, "record_id": target.id, "action": "create", "before": None,
-                        "after": _jsonable({n: data.get(n) for n in item.payload or ()}, fresh=True)})
+        if action is create and target is not None and item.write_side is not None:
+            row = created.get(item.write_side)
+            if row is None:
+                row = created[item.write_side] = {**base, "side": item.write_side.value, "record_id": None,
+                                                  "action": "create", "before": None, "after": None}
+            get = target.data.get
+            row = row.copy()
+            row["record_id"] = target.id
+            row["after"] = _jsonable({n: get(n) for n in item.payload or ()}, fresh=True)
+            out.append(row)
             continue
-        if item.action not in (Action.UPDATE, Action.UPDATE_SOURCE):
+        if action is not update and action is not update_source:
             continue
         for before in taken.get(id(item), ()):
             written = item.source if before.side is item.source_side else item.target

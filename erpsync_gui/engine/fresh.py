@@ -10,13 +10,13 @@ first import is not looked for; the next run, with links, compares as usual.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from erpsync_gui.connectors.base import Connector
 from erpsync_gui.engine.types import PlanItem
-from erpsync_gui.records import Side
+from erpsync_gui.records import Record, Side
 
 #: how a text Decimal() reads as a number may begin in ASCII (after the spaces are gone, casefolded)
 _NUMBER_START = frozenset("+-.0123456789_ \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
@@ -42,6 +42,9 @@ def _loose(value: object) -> object:
         return text
 
 
+_UNSEEN = object()
+
+
 @dataclass
 class FreshTarget:
     """What this run has written into or linked in a target that was empty when the read began."""
@@ -50,27 +53,45 @@ class FreshTarget:
     key_fields: tuple[str, ...]
     source_ids: set[str] = field(default_factory=set)
     key_values: set[tuple[str, object]] = field(default_factory=set)
+    #: the batch's text key values in their loose form: a twin's look and `remember` need each of them
+    _loose_texts: dict[str, object] = field(default_factory=dict, init=False, repr=False)
 
-    def may_have_link(self, source_id: str) -> bool:
-        return source_id in self.source_ids
+    def met_before(self, records: Iterable[Record]) -> list[str]:
+        """The ids of `records` this run met before (only they may have a link)."""
+        seen = self.source_ids
+        return [record_id for record in records if (record_id := record.id) in seen] if seen else []
 
     def may_have_twin(self, source_id: str, payload: dict | None) -> bool:
         if source_id in self.source_ids:
             return True
         if not payload:
             return False
-        return any((name, v) in self.key_values for name in self.key_fields
-                   if (v := _loose(payload.get(name))) not in (None, ""))
+        return not self.key_values.isdisjoint(self._keys_of(payload))
 
     def remember(self, items: Iterable[PlanItem]) -> None:
         """The batch's records: met once, each later appearance takes the full look."""
         for item in items:
             self.source_ids.add(item.source.id)
             if item.payload:
-                for name in self.key_fields:
-                    v = _loose(item.payload.get(name))
-                    if v not in (None, ""):
-                        self.key_values.add((name, v))
+                self.key_values.update(self._keys_of(item.payload))
+        self._loose_texts.clear()  # one batch's: a later batch has other values
+
+    def _keys_of(self, payload: Mapping[str, object]) -> list[tuple[str, object]]:
+        """(field, loose value) of each key field with a value in `payload`; a text's loose form is worked out
+        once per batch (`_loose` gives the same for the same text)."""
+        texts = self._loose_texts
+        out = []
+        for name in self.key_fields:
+            value = payload.get(name)
+            if type(value) is str:
+                loose = texts.get(value, _UNSEEN)
+                if loose is _UNSEEN:
+                    loose = texts[value] = _loose(value)
+            else:
+                loose = _loose(value)
+            if loose not in (None, ""):
+                out.append((name, loose))
+        return out
 
 
 def target_is_empty(connector: Connector, entity: str) -> bool:

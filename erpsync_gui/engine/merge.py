@@ -19,7 +19,7 @@ from erpsync_gui.engine import policy as policies
 from erpsync_gui.engine.types import Action, FieldChange, PlanItem
 from erpsync_gui.errors import MappingError
 from erpsync_gui.mapping import EntityMapping, LookupResolver
-from erpsync_gui.mapping.checksum import field_digest
+from erpsync_gui.mapping.checksum import field_digest, text_digest
 from erpsync_gui.mapping.spec import FieldMap
 from erpsync_gui.records import Direction, Record, Side
 from erpsync_gui.store.link import Link
@@ -29,54 +29,62 @@ from erpsync_gui.store.snapshots import Snapshot, stamp
 SYNCED = frozenset({Action.CREATE, Action.UPDATE, Action.UPDATE_SOURCE, Action.LINK, Action.REBASELINE})
 
 
+#: the snapshot's keys of the two sides, as plain text (read once, not per record)
+_CRM_KEY, _ERP_KEY = Side.CRM.value, Side.ERP.value
+
+
 def snapshot_of(mapping: EntityMapping, crm: Record, erp: Record, link: Link,
                 canonical: Callable[[Side, Record], Mapping[str, Any]] | None = None) -> Snapshot:
     """The pair's base as of now (the link's last sync time must already be set). `canonical` gives a record's
     canonical form (a batch's memo), by default the mapping's."""
     canon = canonical or (lambda side, record: mapping.canonical(side, record.data))
     return Snapshot(stamp(link.last_synced_at), {
-        Side.CRM.value: _digests(canon(Side.CRM, crm), {}), Side.ERP.value: _digests(canon(Side.ERP, erp), {})})
+        _CRM_KEY: _digests(canon(Side.CRM, crm), {}), _ERP_KEY: _digests(canon(Side.ERP, erp), {})})
 
 
 _NULL_DIGEST = field_digest(None)
 
 
-def _digests(canonical: Mapping[str, Any], texts: dict[str, str]) -> dict[str, str]:
+def _digests(canonical: Mapping[str, Any], texts: dict[Any, str]) -> dict[str, str]:
     """Each field's digest; a text value's from `texts` when it came before (a pair's two sides mostly hold the
     same texts, and towns, countries and codes repeat across a batch): one digest per distinct text."""
     known = texts.get
     try:
-        # `texts` holds only text keys: any other value misses it (1 == True == 1.0, but none is a key)
+        # `texts` holds only text keys and None: any other value misses it (1 == True == 1.0, but none is a key)
         return {name: known(value) or _new_digest(value, texts) for name, value in canonical.items()}
     except TypeError:  # a value that cannot be a key (a list, a dict): each digest on its own
-        return {name: _new_digest(value, {}) for name, value in canonical.items()}
+        return {name: field_digest(value) for name, value in canonical.items()}
 
 
-def _new_digest(value: Any, texts: dict[str, str]) -> str:
+def _new_digest(value: Any, texts: dict[Any, str]) -> str:
     if type(value) is str:
-        digest = texts[value] = field_digest(value)
+        # the batch's own memo stands for the shared one: a text new to the batch is mostly new to the run (a
+        # name, a number), and a town met in another batch costs one digest per batch
+        digest = texts[value] = text_digest(value)
         return digest
-    return _NULL_DIGEST if value is None else field_digest(value)
+    return field_digest(value)
 
 
 def snapshots_of(mapping: EntityMapping, items: Sequence[PlanItem],
                  canonical: Callable[[Side, Record], Mapping[str, Any]] | None = None) -> list[tuple[Link, Snapshot]]:
     """Snapshots of the pairs a batch left in step, each with its link (whose id may come at commit)."""
     canon = canonical or (lambda side, record: mapping.canonical(side, record.data))
-    texts: dict[str, str] = {}
+    texts: dict[Any, str] = {None: _NULL_DIGEST}
     # a batch's links mostly share one sync time: its text form is made once
     last_synced, synced_at = None, ""
+    crm_side, erp_side = Side.CRM, Side.ERP
     out = []
     for item in items:
         link = item.link
-        if item.action not in SYNCED or link is None or item.target is None or link.state != "synced":
+        target = item.target
+        if link is None or target is None or link.state != "synced" or item.action not in SYNCED:
             continue
-        crm, erp = (item.source, item.target) if item.source_side is Side.CRM else (item.target, item.source)
+        crm, erp = (item.source, target) if item.source_side is crm_side else (target, item.source)
         if crm.data and erp.data:
             if link.last_synced_at is not last_synced or not synced_at:
                 last_synced, synced_at = link.last_synced_at, stamp(link.last_synced_at)
-            out.append((link, Snapshot(synced_at, {Side.CRM.value: _digests(canon(Side.CRM, crm), texts),
-                                                   Side.ERP.value: _digests(canon(Side.ERP, erp), texts)})))
+            out.append((link, Snapshot(synced_at, {_CRM_KEY: _digests(canon(crm_side, crm), texts),
+                                                   _ERP_KEY: _digests(canon(erp_side, erp), texts)})))
     return out
 
 

@@ -35,23 +35,30 @@ class Checksums:
 
     def __init__(self, mapping: EntityMapping) -> None:
         self.mapping = mapping
-        # the record is kept with its values so its id() cannot be reused while the memo lives
-        self._memo: dict[tuple[int, Side], tuple[Record, str]] = {}
-        self._canon: dict[tuple[int, Side], tuple[Record, dict[str, Any]]] = {}
+        # per record and side: [the record, its canonical form, its checksum (None until asked for)]; the record
+        # is kept with its values so its id() cannot be reused while the memo lives
+        self._memo: dict[tuple[int, Side], list[Any]] = {}
 
     def canonical(self, side: Side, record: Record) -> dict[str, Any]:
-        key = (id(record), side)
-        hit = self._canon.get(key)
+        hit = self._memo.get((id(record), side))
         if hit is None:
-            hit = self._canon[key] = (record, self.mapping.canonical(side, record.data))
+            canonical = self.mapping.canonical(side, record.data)
+            self._memo[(id(record), side)] = [record, canonical, None]
+            return canonical
         return hit[1]
 
     def of(self, side: Side, record: Record) -> str:
         key = (id(record), side)
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = (record, checksum_of(self.canonical(side, record)))
-        return hit[1]
+            canonical = self.mapping.canonical(side, record.data)
+            checksum = checksum_of(canonical)
+            self._memo[key] = [record, canonical, checksum]
+            return checksum
+        checksum = hit[2]
+        if checksum is None:
+            checksum = hit[2] = checksum_of(hit[1])
+        return checksum
 
 
 @dataclass
@@ -96,31 +103,35 @@ def _twin_id(link: Link | None, side: Side) -> str | None:
 def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -> list[PlanItem]:
     target_side = source_side.other
     fresh = ctx.fresh
-    asked = [r.id for r in records if fresh is None or fresh.may_have_link(r.id)]
+    asked = [r.id for r in records] if fresh is None else fresh.met_before(records)
     links = ctx.state.links_by_ids(source_side, asked) if asked else {}
-    # decided from the link alone (unchanged, our own echo, ...): no mapping, no twin fetched - this keeps a
-    # re-sync that reads everything again cheap
-    early = {r.id: item for r in records if (item := _decided_by_link(ctx, source_side, r, links.get(r.id)))}
-    rest = [r for r in records if r.id not in early]
-    twin_ids = [i for i in (_twin_id(links.get(r.id), target_side) for r in rest) if i]
+    if links:
+        # decided from the link alone (unchanged, our own echo, ...): no mapping, no twin fetched - this keeps a
+        # re-sync that reads everything again cheap
+        early = {r.id: item for r in records if (item := _decided_by_link(ctx, source_side, r, links.get(r.id)))}
+        rest = [r for r in records if r.id not in early]
+        twin_ids = [i for i in (_twin_id(links.get(r.id), target_side) for r in rest) if i]
+    else:  # no record has a link (a first import): nothing is decided by one, no twin is fetched
+        early, rest, twin_ids = {}, list(records), []
     twins = ctx.connectors[target_side].get_many(ctx.names[target_side], twin_ids) if twin_ids else {}
     if ctx.policy == "merge":
-        ctx.snapshots = snapshots.load(ctx.state.store, [i for r in rest if r.id in links
-                                                         if (i := links[r.id].id) is not None])
+        link_ids = [i for r in rest if r.id in links if (i := links[r.id].id) is not None]
+        ctx.snapshots = snapshots.load(ctx.state.store, link_ids) if link_ids else {}
 
     payloads: dict[str, dict[str, Any]] = {}
     mapping_errors: dict[str, MappingError] = {}
+    map_record, resolver = ctx.mapping.map_record, ctx.resolver
     for record in rest:
         try:
-            payloads[record.id] = ctx.mapping.map_record(record.data, to=target_side, resolver=ctx.resolver)
+            payloads[record.id] = map_record(record.data, to=target_side, resolver=resolver)
         except MappingError as exc:
             mapping_errors[record.id] = exc
 
-    unlinked = [r for r in rest if _twin_id(links.get(r.id), target_side) is None]
+    unlinked = [r for r in rest if _twin_id(links.get(r.id), target_side) is None] if links else rest
     if fresh is not None and unlinked:
-        source = ctx.connectors[source_side]
+        source, source_name = ctx.connectors[source_side], ctx.names[source_side]
         unlinked = [r for r in unlinked if fresh.may_have_twin(r.id, payloads.get(r.id))
-                    or _ours(source.origin_of(ctx.names[source_side], r))]
+                    or _ours(source.origin_of(source_name, r))]
     matches = find_twins(
         state=ctx.state, source=ctx.connectors[source_side], source_entity=ctx.names[source_side],
         target=ctx.targets[target_side], sources=[r for r in unlinked if r.id in payloads],
@@ -129,8 +140,14 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
 
     items = []
     for record in records:
-        link = links.get(record.id)
-        match = matches.get(record.id)
+        link = links.get(record.id) if links else None
+        match = matches.get(record.id) if matches else None
+        if link is None and match is None and (payload := payloads.get(record.id)) is not None and (
+                not mapping_errors or record.id not in mapping_errors):
+            # no link, no twin: a new record (what _plan_one decides for it, without its other cases)
+            items.append(PlanItem(Action.CREATE, source_side, record, "new record", None, target_side, payload,
+                                  _changes(ctx, target_side, payload, None) if ctx.show_creates else []))
+            continue
         item = early.get(record.id) or _plan_one(ctx, source_side, record, link, twins, payloads.get(record.id),
                                                  mapping_errors.get(record.id), match)
         item.link = link

@@ -84,6 +84,13 @@ _TRUE_DIGEST = _blake2b_64(b"true")
 _FALSE_DIGEST = _blake2b_64(b"false")
 
 
+def text_digest(value: str) -> str:
+    """field_digest of a text, worked out without the memo of recent texts (for a caller that keeps its own)."""
+    digest = _BLAKE2B_64.copy()
+    digest.update(encode_basestring(value).encode())
+    return digest.hexdigest()
+
+
 def field_digest(value: Any) -> str:
     """A short digest of one canonical field value: blake2b-64 hex of its JSON text (sorted keys, the
     standard library's default separators, UTF-8, str() for what JSON cannot encode)."""
@@ -92,7 +99,7 @@ def field_digest(value: Any) -> str:
         if hit is None:
             if len(_TEXT_DIGESTS) >= _TEXT_DIGESTS_MAX:
                 _TEXT_DIGESTS.clear()
-            hit = _TEXT_DIGESTS[value] = _blake2b_64(encode_basestring(value).encode())
+            hit = _TEXT_DIGESTS[value] = text_digest(value)
         return hit
     if value is None:
         return _NONE_DIGEST

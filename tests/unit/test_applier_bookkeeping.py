@@ -144,3 +144,25 @@ def test_before_images_keep_the_fields_each_write_changes(store):
         ("crm", "C1", {"city": "Cluj"}, {"city": "Cluj"}),
         ("erp", "E1", {"name": "Alfa SRL"}, {"name": "Alfa SRL"}),
     ]
+
+
+def test_a_created_link_holds_both_records_as_they_are_in_its_fields():
+    from erpsync_gui.engine.applier import Applier, ApplyContext
+    from erpsync_gui.engine.planner import Checksums
+    from erpsync_gui.mapping import EntityMapping, parse_fields
+    from tests.unit.test_engine import FIELDS
+
+    mapping = EntityMapping("clients", parse_fields(list(FIELDS)))
+    later = datetime(2026, 3, 1, 9, 31, tzinfo=UTC)
+    erp = Record("E7", {"number": "K7", "name": "Alfa", "city": "Iași"}, WHEN, "3", "t-erp")
+    crm = Record("C9", {"customer_number": "K7", "company": "Alfa", "city": "Iași"}, later, "11", "t-crm")
+    for source, target, write_side in ((erp, crm, Side.CRM), (crm, erp, Side.ERP)):
+        item = PlanItem(Action.CREATE, write_side.other, source, "new", target=target, write_side=write_side,
+                        payload=dict(target.data))
+        applier = Applier(ApplyContext("clients", 5, 2, "txn-1", mapping, {}, {}, None, None, str,  # type: ignore[arg-type]
+                                       Checksums(mapping)))
+        link = applier._created_link(item, later)
+        assert link == Link(2, "clients", crm_id="C9", erp_id="E7", crm_checksum=mapping.checksum(Side.CRM, crm.data),
+                            erp_checksum=mapping.checksum(Side.ERP, erp.data), crm_version="11", erp_version="3",
+                            crm_updated_at=later, erp_updated_at=WHEN, last_txn_id="txn-1",
+                            last_written_side=write_side.value, last_synced_at=later, state="synced")
