@@ -87,15 +87,8 @@ class Applier:
                     if item.back_payload and item.action is Action.UPDATE:
                         self._update_back(item)
         now = self.ctx.now()  # the batch's rows commit together: they share one time
-        links = commit.links
         for item in [*extra, *items] if extra else items:
-            if item.action is _CREATE and item.link is None and item.target is not None:
-                # a create that needed no write-ahead: its link is written once, already synced (no errors to
-                # settle, no conflict to resolve, and a routine create gets no outcome row)
-                item.link = link = self._created_link(item, now)
-                links.append(link)
-            else:
-                self._record(item, commit, now)
+            self._record(item, commit, now)
         return commit
 
     def _stale_holders(self, creates: Sequence[PlanItem]) -> list[PlanItem]:
@@ -252,7 +245,9 @@ class Applier:
         # an unchanged record costs nothing: no row is touched (a no-op re-sync must stay cheap)
         if action is Action.SKIP and (item.link is None or item.target is None):
             return
-        if action is Action.CREATE and item.link is None and item.target is not None:  # as in apply()
+        if action is _CREATE and item.link is None and item.target is not None:
+            # a create that needed no write-ahead: its link is written once, already synced (it has no errors to
+            # settle, no conflict to resolve, and a routine create gets no outcome row)
             item.link = self._created_link(item, now)
             commit.links.append(item.link)
             return
