@@ -12,6 +12,7 @@ default, take SQLAlchemy's own way.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -25,6 +26,7 @@ _Key = tuple[int, tuple[str, ...], int, tuple[str, ...], bool]
 #: of each column that has a bind processor)
 _COMPILED: dict[_Key, tuple[Table, str, tuple[tuple[int, _Processor, bool], ...]]] = {}
 _COMPILED_MAX = 512
+_UNSET = object()
 
 
 def _compiled(table: Table, dialect: Dialect, names: tuple[str, ...], rows: int, returning: tuple[str, ...],
@@ -122,28 +124,72 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     per_statement = max(1, min(dialect.insertmanyvalues_max_parameters // len(names),
                                dialect.insertmanyvalues_page_size))
     out: list[tuple] = []
+    values_of = _getter(names)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         sql, processing = _compiled(table, dialect, names, len(chunk), returning, fast_json)
-        params: list[Any] = []
-        for row in chunk:
-            values = [row[name] for name in names]
-            for at, processor, keeps_none in processing:
-                value = values[at]
-                if value is not None or not keeps_none:
-                    values[at] = processor(value)
-            params += values
-        result = conn.exec_driver_sql(sql, tuple(params))
+        result = conn.exec_driver_sql(sql, tuple(_parameters(chunk, values_of, processing)))
         if returning:
-            out.extend(tuple(r) for r in result)
+            out.extend(map(tuple, result.all()))  # one fetch for the statement's rows
     return _processed(conn, table, returning, out) if returning else out
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """A function giving a row's values of `names`, in that order."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    return itemgetter(*names)
+
+
+def _parameters(rows: Sequence[Mapping[str, Any]], values_of: Callable[[Mapping[str, Any]], Sequence[Any]],
+                processing: tuple[tuple[int, _Processor, bool], ...]) -> list[Any]:
+    """The rows' values one after another, each through its column's bind processor. A value that is the very
+    object the row before gave that column (the batch's one time stamp) takes the same processed value."""
+    params: list[Any] = []
+    if not processing:
+        for row in rows:
+            params += values_of(row)
+        return params
+    given: list[Any] = [_UNSET] * len(processing)
+    made: list[Any] = [None] * len(processing)
+    for row in rows:
+        values = list(values_of(row))
+        for k, (at, processor, keeps_none) in enumerate(processing):
+            value = values[at]
+            if value is None and keeps_none:
+                continue
+            if value is not given[k]:
+                given[k], made[k] = value, processor(value)
+            values[at] = made[k]
+        params += values
+    return params
 
 
 def _processed(conn: Connection, table: Table, names: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
     """Returned rows as SQLAlchemy gives them: through each column type's result processor (where it has one)."""
-    processing = [(at, p) for at, name in enumerate(names)
+    processing = [(at, _kept(p) if isinstance(table.c[name].type, _IMMUTABLE) else p) for at, name in enumerate(names)
                   if (p := table.c[name].type._cached_result_processor(conn.dialect, None)) is not None]
     return converted(rows, processing) if processing else rows
+
+
+#: column types whose read values are immutable (a datetime, a Decimal, a bool): one may stand for several rows
+_IMMUTABLE = (sqltypes.DateTime, sqltypes.Date, sqltypes.Time, sqltypes.Numeric, sqltypes.Boolean)
+
+
+def _kept(processor: _Processor) -> _Processor:
+    """`processor` worked out once per distinct text it is given (the stamp every row of a batch shares)."""
+    seen: dict[str, Any] = {}
+
+    def process(value: Any) -> Any:
+        if type(value) is not str:
+            return processor(value)
+        hit = seen.get(value, _UNSET)
+        if hit is _UNSET:
+            hit = seen[value] = processor(value)
+        return hit
+
+    return process
 
 
 def converted(rows: Iterable[Sequence[Any]], conversions: Sequence[tuple[int, Callable[[Any], Any]]]) -> list[tuple]:

@@ -144,8 +144,7 @@ class SqlConnector(SqlWrites, SqlMarkers):
         """Rows as records the way the CRM shows them: reference codes, the rules' computed fields."""
         records = read_records(conn, et, rows)
         if et.references:
-            for record in records:
-                self.references.present(et.references, record.data)  # type: ignore[arg-type]
+            self.references.present_all(et.references, [record.data for record in records])  # type: ignore[misc]
         return self.rules.present(conn, et, records) if records else records
 
     # --- description ----------------------------------------------------------------------------

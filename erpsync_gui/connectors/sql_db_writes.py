@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from erpsync_gui.connectors.sql_clock import source_now
 from erpsync_gui.connectors.sql_engine import translate, translate_errors
+from erpsync_gui.connectors.sql_payloads import PayloadPlans
 from erpsync_gui.connectors.sql_reading import read_records
 from erpsync_gui.connectors.sql_rules import WriteContext
 from erpsync_gui.connectors.sql_schema import EntityTable
@@ -41,6 +42,8 @@ from erpsync_gui.records import BatchItemResult, Origin, Record
 T = TypeVar("T")
 #: the catalog's memo of whether the database has triggers
 _TRIGGERS = "sql.triggers"
+#: the catalog's memo of each entity's payload plans
+_PLANS = "sql.payload_plans"
 
 
 class SqlWrites:
@@ -71,9 +74,10 @@ class SqlWrites:
         results: dict[int, BatchItemResult] = {}
         valid: list[tuple[int, PreparedRow]] = []
         shape = self._shaping(et)
+        plans = PayloadPlans(et, shape, self.channel, self.catalog.memo.setdefault((_PLANS, et.entity), {}))
         for i, payload in enumerate(payloads):
             try:
-                valid.append((i, self._prepare_new(et, payload, origins[i] if origins else None, shape)))
+                valid.append((i, plans.row(payload, origins[i] if origins else None)))
             except PermanentError as exc:
                 results[i] = BatchItemResult(index=i, error=exc)
         if valid:
@@ -133,8 +137,7 @@ class SqlWrites:
                 return self._read_back(conn, et, keys)
             records = read_records(conn, et, stored)
             if et.references:
-                for record in records:
-                    self.references.present(et.references, record.data)
+                self.references.present_all(et.references, [record.data for record in records])
             return self.rules.present_created(conn, et, records, rows) if records else records
 
         return self._transaction(f"creating {et.entity}", work)

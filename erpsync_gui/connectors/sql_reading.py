@@ -18,6 +18,7 @@ IN_CHUNK = 500
 #: MySQL's "zero" date (allowed unless sql_mode has NO_ZERO_DATE, common in Perfex databases); the driver
 #: hands it over as text. It means "no date".
 ZERO_DATE = "0000-00-00"
+_UNSET = object()
 
 
 def read_records(conn: Connection, et: EntityTable, rows: Sequence[Sequence[Any]]) -> list[Record]:
@@ -33,15 +34,26 @@ def read_records(conn: Connection, et: EntityTable, rows: Sequence[Sequence[Any]
     # a datetime comes only from a date or time column: the other columns' values are taken as they are
     dated_names = _dated(et.table.columns)
     dated = [n for n in names if n in dated_names]
+    # a value that is the very object the row before had in that column (the stamp of a batch just written) reads
+    # as that row's value did
+    given: dict[str, Any] = dict.fromkeys(dated, _UNSET)
+    made: dict[str, Any] = {}
+    last_updated: Any = _UNSET
+    updated_value: datetime | None = None
     records = []
     for row, key in zip(rows, keys, strict=True):
         data: dict[str, Any] = dict(zip(names, row, strict=True))
         for n in dated:
-            data[n] = _read_value(data[n], True, tz)
+            value = data[n]
+            if value is not given[n]:
+                given[n], made[n] = value, _read_value(value, True, tz)
+            data[n] = made[n]
         for name, grouped in children.items():
             data[name] = grouped.get(str(key), [])
-        updated = row[updated_at] if updated_at is not None else None
-        records.append(Record(id=str(key), data=data, updated_at=_as_datetime(updated, tz)))
+        if updated_at is not None and row[updated_at] is not last_updated:
+            last_updated = row[updated_at]
+            updated_value = _as_datetime(last_updated, tz)
+        records.append(Record(id=str(key), data=data, updated_at=updated_value))
     return records
 
 

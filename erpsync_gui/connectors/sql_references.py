@@ -9,7 +9,7 @@ the other side refuses a value that is not a code, per record.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +19,8 @@ from erpsync_gui.connectors.sql_engine import translate_errors
 from erpsync_gui.connectors.sql_presets import Reference
 from erpsync_gui.connectors.sql_schema import SchemaCatalog, find_column
 from erpsync_gui.errors import PermanentError
+
+_UNSET = object()
 
 
 class ReferenceCache:
@@ -62,6 +64,27 @@ class ReferenceCache:
                 data[name] = None
                 continue
             data[name] = self._pairs(ref)[0].get(str(value), value)
+
+    def present_all(self, references: Mapping[str, Reference], datas: Iterable[dict[str, Any]]) -> None:
+        """`present` for many rows: each distinct stored id of a column is looked up once."""
+        datas = list(datas)
+        for name, ref in references.items():
+            none = str(ref.none)
+            shown: dict[tuple[type, Any], Any] = {}
+            for data in datas:
+                if name not in data:
+                    continue
+                value = data[name]
+                kind = type(value)
+                # only text and whole numbers: other values may be equal and show differently (1.0 and 1)
+                key = (kind, value) if kind is int or kind is str else None
+                code = shown.get(key, _UNSET) if key is not None else _UNSET
+                if code is _UNSET:
+                    code = (None if value is None or value == "" or str(value) == none
+                            else self._pairs(ref)[0].get(str(value), value))
+                    if key is not None:
+                        shown[key] = code
+                data[name] = code
 
     def to_id(self, name: str, ref: Reference, value: Any) -> Any:
         """The id to store for a code (case-insensitive); the "none" value for an empty one; PermanentError

@@ -67,7 +67,7 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
             row.extras[key] = value
         else:
             column = et.column(key)
-            values[column.name] = _value(et, column, value, shape, et.narrow)
+            values[column.name] = column_value(et, column, value, shape, et.narrow)
     if creating and origin is not None and et.marker is not None:
         id_col, channel_col = et.marker
         row.values[id_col.name] = to_db(id_col, origin.source_id, et.tz)
@@ -75,7 +75,9 @@ def prepare(et: EntityTable, payload: Mapping[str, Any], *, creating: bool, orig
     return row
 
 
-def _value(et: EntityTable, column: Column, value: Any, shape: Shaping, narrow: frozenset[str]) -> Any:
+def column_value(et: EntityTable, column: Column, value: Any, shape: Shaping, narrow: frozenset[str]) -> Any:
+    """What `column` stores for a payload value: a reference code as its id, the column type's conversion, the
+    4-byte-character check of a narrow text column."""
     ref = et.references.get(column.name) if column.table is et.table else None
     if ref is not None and shape.references is not None:
         value = shape.references.to_id(column.name, ref, value)
@@ -104,7 +106,7 @@ def _prepare_lines(et: EntityTable, child: ChildTable, lines: Any, shape: Shapin
                 continue
             column = find_column(child.table, key)
             if column.name not in skip:
-                values[column.name] = _value(et, column, value, shape, child.narrow)
+                values[column.name] = column_value(et, column, value, shape, child.narrow)
         if child.order_by is not None and child.order_by.name not in values:
             values[child.order_by.name] = position
         prepared.append(values)
@@ -148,8 +150,13 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow],
     keys: list[Any] = [None] * len(rows)
     stored: list[tuple] = [()] * len(rows)
     groups: dict[tuple[str, ...], list[int]] = {}
+    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # names as given -> sorted: rows of a batch share them
     for i, row in enumerate(rows):
-        groups.setdefault(tuple(sorted(row.values)), []).append(i)
+        given = tuple(row.values)
+        names = ordered.get(given)
+        if names is None:
+            names = ordered[given] = tuple(sorted(given))
+        groups.setdefault(names, []).append(i)
     many = conn.dialect.insert_executemany_returning_sort_by_parameter_order
     unordered = conn.dialect.insert_executemany_returning
     columns = list(et.table.columns) if whole else [et.pk]

@@ -60,6 +60,12 @@ class RunBridge(QObject):
         runs.listeners.finished.append(self._finished)
         runs.listeners.failed.append(self._failed)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a run goes now (the window leaves work it can do later for when none does)."""
+        with self._guard:
+            return bool(self._running)
+
     # -- on the worker threads -------------------------------------------------------------------
     def _started(self, key: RunKey, trigger: str) -> None:
         with self._guard:

@@ -21,6 +21,8 @@ log = logging.getLogger("erpsync.ui")
 
 #: between two pages prepared ahead of their first visit: the window answers meanwhile
 PREPARE_GAP_MS = 50
+#: a page is drawn ahead once no run goes; while one does, the window looks again this much later
+WARM_RETRY_MS = 2_000
 
 
 def page_class(title: str) -> type:
@@ -57,13 +59,33 @@ class PageStack:
 
     def _prepare_pages(self, index: int) -> None:
         """Ahead of their first visit, the pages that fill many inputs read what they show and fill them, one a
-        turn of the event loop: at launch, before any sync, so that a first visit while one runs only refreshes."""
-        if self._shut_down or index >= len(self.pages):
+        turn of the event loop: at launch, before any sync, so that a first visit while one runs only refreshes.
+        Then each page is drawn once, off screen (`_warm_pages`)."""
+        if self._shut_down:
+            return
+        if index >= len(self.pages):
+            QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._warm_pages(0))
             return
         page = self.pages[index]
         if page is not self.stack.currentWidget() and hasattr(page, "prepare"):
             page.prepare()
         QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._prepare_pages(index + 1))
+
+    def _warm_pages(self, index: int) -> None:
+        """Draw each page not shown yet once, off screen, at the size the stack gives it, one a turn of the event
+        loop: its first paint polishes every widget against the stylesheet, lays the page out and fills the
+        font and icon caches (50 ms and more for the larger pages), work a first visit during a sync would
+        otherwise do on the GUI thread while the sync's thread competes for the interpreter."""
+        if self._shut_down or index >= len(self.pages):
+            return
+        if self.ctx.bridge.busy:  # drawing ahead is itself a long step: not while a run goes
+            QTimer.singleShot(WARM_RETRY_MS, self, lambda: self._warm_pages(index))
+            return
+        page = self.pages[index]
+        if page is not self.stack.currentWidget() and not page.isVisible():
+            page.resize(self.stack.size())
+            page.grab()
+        QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._warm_pages(index + 1))
 
     def _build_next_page(self) -> None:
         if self._shut_down or len(self.pages) >= len(PAGE_ENTRIES):

@@ -346,3 +346,35 @@ def test_every_direction_and_policy_reads_whole_in_its_combo(qtbot, styled, ui_c
         assert not QRect(combo.mapTo(mappings, QPoint(0, 0)), combo.size()).intersects(
             QRect(keys.mapTo(mappings, QPoint(0, 0)), keys.size()))
     assert mappings.match_keys.width() >= 190
+
+
+def test_only_rows_whose_problems_changed_are_drawn_again():
+    model = cols.FieldMappingModel([{"crm": f"f{i}", "erp": f"f{i}", "type": "text"} for i in range(6)])
+    spans: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, _roles=(): spans.append((first.row(), last.row())))
+    model.set_problems(["row 3 (f2): no such field", "row 5 (f4): no such field"])
+    assert spans == [(2, 4)] and model.problems_of(2) and model.problems_of(4) and not model.problems_of(3)
+    model.set_problems(["row 3 (f2): no such field", "row 5 (f4): no such field"])
+    assert spans == [(2, 4)]  # the same problems: nothing drawn again
+    model.set_problems(["row 5 (f4): no such field"])
+    assert spans[-1] == (2, 2) and not model.problems_of(2)
+
+
+def test_the_preview_is_mapped_again_only_when_its_rows_or_samples_changed(page, qtbot, monkeypatch):
+    mapped: list[str] = []
+    update = page.preview.update_preview
+
+    def counted(entity, *args):
+        mapped.append(entity)
+        return update(entity, *args)
+
+    monkeypatch.setattr(page.preview, "update_preview", counted)
+    page.validate()
+    qtbot.wait(page._preview_timer.interval() * 2)
+    assert mapped == []  # checked again, nothing changed: the tables stay as drawn
+    name = next(i for i, r in enumerate(page.model.rows()) if r["crm"] == "name")
+    page.model.setData(page.model.index(name, cols.TRANSFORM), "upper")
+    qtbot.waitUntil(lambda: mapped == [page.current], timeout=5_000)
+    crm_rows = page.preview.tables[Side.CRM].texts()
+    record = page.samples[page.current].records[Side.CRM]
+    assert next(r for r in crm_rows if r[0].startswith("name →"))[2] == str(record.data["name"]).strip().upper()

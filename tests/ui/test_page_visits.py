@@ -164,3 +164,37 @@ def test_the_dashboard_draws_its_tables_again_only_when_its_figures_changed(qtbo
     row = page.data.entities.index(entity)
     assert page.today.item(0, 0) is not first
     assert page.today.item(row, 5).text().endswith(page.data.last_runs[entity].status)
+
+
+def _drawn_ahead(window: MainWindow, page_class) -> bool:
+    """Whether a page not shown yet was laid out at the stack's size and drawn once off screen."""
+    page = _page(window, page_class)
+    return page.size() == window.stack.size() and page.testAttribute(Qt.WidgetAttribute.WA_WState_Polished)
+
+
+def test_pages_are_drawn_ahead_of_their_first_visit(qtbot, window):
+    qtbot.waitUntil(lambda: _drawn_ahead(window, MappingsPage) and _drawn_ahead(window, ConnectionsPage),
+                    timeout=30_000)
+    page = _page(window, MappingsPage)
+    assert not page.isVisible() and page.table.viewport().width() > 0
+    assert page.current is not None and page.model.rowCount()  # drawn with the profile it was filled with
+
+
+def test_no_page_is_drawn_ahead_while_a_run_goes(qtbot, ui_ctx, monkeypatch):
+    from erpsync_gui.ui import window_pages
+    from erpsync_gui.ui.bridge import RunBridge
+
+    busy = [True]
+    monkeypatch.setattr(RunBridge, "busy", property(lambda _self: busy[0]))
+    monkeypatch.setattr(window_pages, "WARM_RETRY_MS", 20)
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.resize(1366, 728)
+    window.show()
+    qtbot.waitExposed(window)
+    page = _page(window, MappingsPage)
+    qtbot.waitUntil(lambda: page.current is not None, timeout=30_000)  # filled ahead
+    qtbot.wait(window_pages.PREPARE_GAP_MS * 4)
+    assert not _drawn_ahead(window, MappingsPage)
+    busy[0] = False  # the run ended: the pages are drawn then
+    qtbot.waitUntil(lambda: _drawn_ahead(window, MappingsPage), timeout=30_000)

@@ -75,3 +75,21 @@ def test_json_written_the_fast_way_reads_back_as_the_same_values():
         stored = conn.execute(text("SELECT doc FROM direct ORDER BY id")).scalars().all()
     assert repr(fast) == repr(core)  # NaN compares unequal to itself: compared as text
     assert stored[2] == "null" and stored[3] == '{"n": NaN}'  # None as JSON null; a NaN left to SQLAlchemy
+
+
+def test_a_value_shared_by_rows_and_values_that_differ_are_each_stored_and_returned_as_a_core_insert_does():
+    stamp = datetime(2026, 5, 6, 7, 8, 9, tzinfo=UTC)  # one object in every row, as a batch's time stamp is
+    rows = [{"name": f"r{n}", "at": stamp if n % 3 else datetime(2026, 1, 1, n, tzinfo=UTC), "flag": bool(n % 2),
+             "doc": None, "n": n} for n in range(12)]
+    rows[5]["at"] = None
+    engine = create_engine("sqlite://")
+    META.create_all(engine)
+    with engine.begin() as conn:
+        back = insert_many(conn, DIRECT, rows, returning=("id", "at", "flag"))
+        conn.execute(CORE.insert(), rows)
+    with engine.connect() as conn:
+        stored = [conn.execute(text(f"SELECT * FROM {t.name} ORDER BY id")).all() for t in (DIRECT, CORE)]
+        read = conn.execute(select(CORE.c.id, CORE.c.at, CORE.c.flag).order_by(CORE.c.id)).all()
+    assert stored[0] == stored[1]
+    assert sorted(back) == [tuple(r) for r in read]
+    assert all(type(r) is tuple for r in back)

@@ -122,9 +122,14 @@ class FieldMappingModel(QAbstractTableModel):
         self.dataChanged.emit(cell, cell)
 
     def set_problems(self, problems: Sequence[str]) -> None:
-        self._problems = problem_rows(problems)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+        """Tint and explain the rows these problems name; only rows whose problems changed are drawn again (the
+        page checks the entity at every edit and every read that arrives)."""
+        new = problem_rows(problems)
+        changed = [r for r in set(new) | set(self._problems) if new.get(r) != self._problems.get(r)]
+        self._problems = new
+        shown = [r for r in changed if 0 <= r < len(self._rows)]
+        if shown:
+            self.dataChanged.emit(self.index(min(shown), 0), self.index(max(shown), len(COLUMNS) - 1))
 
     def problems_of(self, index: int) -> list[str]:
         return list(self._problems.get(index, ()))

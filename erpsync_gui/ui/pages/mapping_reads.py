@@ -31,6 +31,7 @@ class MappingReads:
             self._refresh_preview()
             return
         self.preview.show_loading()
+        self._previewed = None
         service, name = self.ctx.service, self.profile.name
         run_in_background(lambda: fetch_samples(service, name, entity), owner=self,
                           on_done=lambda s: self._samples_arrived(entity, s),
@@ -47,8 +48,15 @@ class MappingReads:
     def _refresh_preview(self) -> None:
         if self.current is None or self.profile is None or self.current not in self.samples:
             return
-        self.preview.set_samples(self.samples[self.current])
+        samples = self.samples[self.current]
+        self.preview.set_samples(samples)
         cfg = self._editor_config()
+        # the samples and the rows it was last mapped from: a check that changed neither (each arrival and edit
+        # checks the entity and asks for the preview) leaves the tables as drawn
+        shown = (samples, cfg.entity, cfg.fields, dict(cfg.currency_mapping))
+        if self._previewed is not None and self._previewed[0] is samples and self._previewed[1:] == shown[1:]:
+            return
+        self._previewed = None
         try:
             fields = parse_fields(list(cfg.fields))
             EntityMapping(cfg.entity, (), cfg.currency_mapping)
@@ -58,6 +66,7 @@ class MappingReads:
         # lookup fields in the preview: ids translated through the link store, as the engine does
         resolver = LinkResolver(SyncState(self.ctx.store, self.profile.id, cfg.entity))
         self.preview.update_preview(cfg.entity, fields, dict(cfg.currency_mapping), resolver)
+        self._previewed = shown
 
     def _sample_again(self) -> None:
         """A sample that found no record, or failed, is read again: the run may have written the first one."""

@@ -54,6 +54,8 @@ class MappingsPage(MappingReads, QWidget):
         self.drafts: dict[str, EntityConfig] = {}
         self.current: str | None = None
         self.samples: dict[str, Samples] = {}
+        #: what the preview shows now: (samples, entity, rows, currency mapping), None when it shows no mapping
+        self._previewed: tuple | None = None
         self._loading = False
         self._validating = False
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
