@@ -37,6 +37,8 @@ RUN_STOPPERS = (AuthError, ConfigError, CircuitOpenError, QuotaExhaustedError)
 # the sides and their text values as plain names (an enum member's attribute is a slower look-up, per record)
 _CRM, _ERP = Side.CRM, Side.ERP
 _SIDE_VALUES = {side: side.value for side in Side}
+_CREATE = Action.CREATE
+_UPDATES = frozenset({Action.UPDATE, Action.UPDATE_SOURCE})
 
 
 @dataclass
@@ -72,19 +74,20 @@ class Applier:
     def apply(self, items: Sequence[PlanItem]) -> BatchCommit:
         """Carry out the writes of `items` (updating each item's action/error) and return the commit."""
         commit = BatchCommit()
-        creates = [i for i in items if i.action is Action.CREATE]
+        creates = [i for i in items if i.action is _CREATE]
         extra: list[PlanItem] = []
         if creates:
             self._announce([i for i in creates if self._outcome_may_be_unknown(i)])
             self._create(creates)
             extra = self._stale_holders(creates) if self.ctx.check_stale_holders else []
-        for item in items:
-            if item.action in (Action.UPDATE, Action.UPDATE_SOURCE):
-                self._update(item)
-                if item.back_payload and item.action is Action.UPDATE:
-                    self._update_back(item)
+        if len(creates) < len(items):
+            for item in items:
+                if item.action in _UPDATES:
+                    self._update(item)
+                    if item.back_payload and item.action is Action.UPDATE:
+                        self._update_back(item)
         now = self.ctx.now()  # the batch's rows commit together: they share one time
-        for item in [*extra, *items]:
+        for item in [*extra, *items] if extra else items:
             self._record(item, commit, now)
         return commit
 
@@ -242,7 +245,7 @@ class Applier:
         # an unchanged record costs nothing: no row is touched (a no-op re-sync must stay cheap)
         if action is Action.SKIP and (item.link is None or item.target is None):
             return
-        if action is Action.CREATE and item.link is None and item.target is not None:
+        if action is _CREATE and item.link is None and item.target is not None:
             # a create that needed no write-ahead: its link is written once, already synced (it has no errors to
             # settle, no conflict to resolve, and a routine create gets no outcome row)
             item.link = self._created_link(item, now)

@@ -144,9 +144,8 @@ def plan_batch(ctx: PlanContext, source_side: Side, records: Sequence[Record]) -
         match = matches.get(record.id) if matches else None
         if link is None and match is None and (payload := payloads.get(record.id)) is not None and (
                 not mapping_errors or record.id not in mapping_errors):
-            # no link, no twin: a new record (what _plan_one decides for it, without its other cases)
-            items.append(PlanItem(Action.CREATE, source_side, record, "new record", None, target_side, payload,
-                                  _changes(ctx, target_side, payload, None) if ctx.show_creates else []))
+            # no link, no twin: what _plan_one decides, without going through its other cases
+            items.append(_new(ctx, source_side, target_side, record, payload))
             continue
         item = early.get(record.id) or _plan_one(ctx, source_side, record, link, twins, payloads.get(record.id),
                                                  mapping_errors.get(record.id), match)
@@ -224,14 +223,19 @@ def _plan_one(ctx: PlanContext, side: Side, record: Record, link: Link | None, t
                 f"an earlier create of this record may have reached the {target_side.value.upper()} (no answer "
                 "came back), and it cannot be looked up (no origin marker, no natural key value): not created again",
                 hint=f"check the {target_side.value.upper()} for it; delete or keep it, then retry this record"))
-        # empty values follow the mapping's empty-value rule, the same for a create as for an update
-        return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=payload,
-                        changes=_changes(ctx, target_side, payload, None) if ctx.show_creates else [])
+        return _new(ctx, side, target_side, record, payload)
     twin = match.record
     if not _changes(ctx, target_side, payload, twin.data):
         return PlanItem(Action.LINK, side, record, f"already there (matched by {match.how})", target=twin)
     # a first link with differing values: no baseline says which side changed, so the policy decides
     return _conflict(ctx, side, record, twin, payload, f"matched by {match.how}; values differ")
+
+
+def _new(ctx: PlanContext, side: Side, target_side: Side, record: Record, payload: dict[str, Any]) -> PlanItem:
+    """A record with no twin, created on the other side (`target_side`). Its empty values follow the mapping's
+    empty-value rule, the same for a create as for an update."""
+    return PlanItem(Action.CREATE, side, record, "new record", write_side=target_side, payload=payload,
+                    changes=_changes(ctx, target_side, payload, None) if ctx.show_creates else [])
 
 
 def _write_target(ctx: PlanContext, side: Side, record: Record, twin: Record, payload: dict[str, Any],
