@@ -114,7 +114,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if not rows:
         return []
     names = tuple(rows[0])
-    if not _direct(conn, table, names) or any(len(row) != len(names) for row in rows):
+    if not _direct(conn, table, names) or set(map(len, rows)) != {len(names)}:
         statement = table.insert()
         if returning:
             return [tuple(r) for r in conn.execute(statement.returning(*(table.c[n] for n in returning)), list(rows))]
@@ -124,7 +124,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     per_statement = max(1, min(dialect.insertmanyvalues_max_parameters // len(names),
                                dialect.insertmanyvalues_page_size))
     out: list[tuple] = []
-    values_of = _getter(names)
+    values_of = picker(names)
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
         sql, processing = _compiled(table, dialect, names, len(chunk), returning, fast_json)
@@ -134,12 +134,15 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     return _processed(conn, table, returning, out) if returning else out
 
 
-def _getter(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
-    """A function giving a row's values of `names`, in that order."""
-    if len(names) == 1:
-        name = names[0]
-        return lambda row: (row[name],)
-    return itemgetter(*names)
+def picker(keys: Sequence[Any]) -> Callable[[Any], tuple]:
+    """A function giving the items of `keys` of its argument as a tuple, in that order (operator.itemgetter,
+    which gives a single item bare)."""
+    if not keys:
+        return lambda source: ()
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda source: (source[key],)
+    return itemgetter(*keys)
 
 
 def _parameters(rows: Sequence[Mapping[str, Any]], values_of: Callable[[Mapping[str, Any]], Sequence[Any]],

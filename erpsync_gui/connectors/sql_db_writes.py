@@ -6,8 +6,9 @@ while its table lacks the origin marker: if the answer to such a create were los
 row again, and the next run would make a second one.
 
 A created record is the row as its INSERT ... RETURNING gave it back (every column: the database's own
-conversions, defaults and computed values are in it), which is what a read gives, so the checksum the engine
-keeps for it matches the next read. The row is read back instead where that is not known: the database returns
+conversions, defaults and computed values are in it; on SQLite a plain text or integer column given a value of
+its kind is not returned, as it is stored exactly as given), which is what a read gives, so the checksum the
+engine keeps for it matches the next read. The row is read back instead where that is not known: the database returns
 nothing from an INSERT, has triggers, or the preset's rules change the row once it is written.
 """
 

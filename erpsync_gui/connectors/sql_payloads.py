@@ -12,9 +12,8 @@ always the one `prepare` gives.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column
@@ -23,6 +22,7 @@ from erpsync_gui.connectors.sql_schema import EntityTable, field_type, to_db
 from erpsync_gui.connectors.sql_writing import PreparedRow, Shaping, column_value, prepare
 from erpsync_gui.errors import ConfigError
 from erpsync_gui.records import Origin
+from erpsync_gui.sql_bulk import picker
 
 _TEXT_OR_NULL = frozenset({str, type(None)})
 #: value types whose conversion is kept for the batch: hashed and compared by value with no two of them equal
@@ -68,31 +68,33 @@ class PayloadPlans:
         """The prepared row of one payload; ConfigError for an unknown name, PermanentError for a value that
         cannot be stored, exactly as `prepare` raises them."""
         names = tuple(payload)
-        plan = self._plans.get(names, _MISSING)
-        if plan is _MISSING:
+        try:
+            plan = self._plans[names]
+        except KeyError:
             plan = self._compile(names)
-        row = self._planned(plan, payload) if plan is not None else None  # type: ignore[arg-type]
-        if row is None:
+        if plan is None or (plan.texts_of is not None and not set(map(type, plan.texts_of(payload))) <= _TEXT_OR_NULL):
             return prepare(self._et, payload, creating=True, origin=origin, channel=self._channel, shape=self._shape)
+        values = dict(zip(plan.columns, plan.values_of(payload)))  # noqa: B905  (as long by construction)
+        if plan.converted:
+            self._converted(plan.converted, values)
         if origin is not None and self._marker is not None:
             id_col, channel_col = self._marker
             source_id = origin.source_id
-            row.values[id_col.name] = (source_id if self._id_as_is and type(source_id) is str
-                                       else to_db(id_col, source_id, self._et.tz))
+            values[id_col.name] = (source_id if self._id_as_is and type(source_id) is str
+                                   else to_db(id_col, source_id, self._et.tz))
             channel = origin.channel or self._channel
             stored = self._channels.get(channel, _MISSING)
             if stored is _MISSING:
                 stored = self._channels[channel] = to_db(channel_col, channel, self._et.tz)
-            row.values[channel_col.name] = stored
-        return row
+            values[channel_col.name] = stored
+        if plan.extras:
+            return PreparedRow(values, extras={name: payload[name] for name in plan.extras})
+        return PreparedRow(values)
 
-    def _planned(self, plan: _Plan, payload: Mapping[str, Any]) -> PreparedRow | None:
-        """The row by the plan; None where a value needs `prepare`'s own handling."""
-        if plan.texts_of is not None and not set(map(type, plan.texts_of(payload))) <= _TEXT_OR_NULL:
-            return None
-        values = dict(zip(plan.columns, plan.values_of(payload), strict=True))
+    def _converted(self, columns: tuple[tuple[str, Column], ...], values: dict[str, Any]) -> None:
+        """Replace the payload values of `columns` in `values` by what those columns store."""
         kept = self._kept
-        for name, column in plan.converted:
+        for name, column in columns:
             value = values[name]
             kind = type(value)
             if kind in _KEPT:
@@ -103,9 +105,6 @@ class PayloadPlans:
             else:
                 stored = self._convert(column, value)
             values[name] = stored
-        if plan.extras:
-            return PreparedRow(values, extras={name: payload[name] for name in plan.extras})
-        return PreparedRow(values)
 
     def _convert(self, column: Column, value: Any) -> Any:
         return column_value(self._et, column, value, self._shape, self._et.narrow)
@@ -139,7 +138,7 @@ class PayloadPlans:
                 value_names.append(key)
                 columns.append(name)
             if len(set(columns)) == len(columns):  # two names of one column: `prepare` keeps the last one's value
-                plan = _Plan(_getter(value_names), tuple(columns), _getter(texts) if texts else None,
+                plan = _Plan(picker(value_names), tuple(columns), picker(texts) if texts else None,
                              tuple(converted), tuple(extras))
         except (LookupError, ConfigError):
             pass
@@ -147,13 +146,3 @@ class PayloadPlans:
             self._plans.clear()
         self._plans[names] = plan
         return plan
-
-
-def _getter(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """A function giving the values of `names` in a payload, in that order, as a tuple."""
-    if not names:
-        return lambda payload: ()
-    if len(names) == 1:
-        name = names[0]
-        return lambda payload: (payload[name],)
-    return itemgetter(*names)

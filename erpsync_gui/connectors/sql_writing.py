@@ -16,6 +16,7 @@ from sqlalchemy import Column, Connection, delete, func, select, update
 
 from erpsync_gui.connectors.sql_charset import narrow_text
 from erpsync_gui.connectors.sql_references import ReferenceCache
+from erpsync_gui.connectors.sql_returned import WholeRows, to_return
 from erpsync_gui.connectors.sql_schema import ChildTable, EntityTable, find_column, to_db
 from erpsync_gui.errors import NotFoundError, PermanentError
 from erpsync_gui.records import Origin
@@ -126,8 +127,9 @@ def stamp(et: EntityTable, row: PreparedRow, now: datetime, *, creating: bool) -
 def insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow], now: datetime, *,
                 whole: bool = False) -> tuple[list[Any], list[tuple] | None]:
     """Insert rows and their lines; returns their new keys, in order, and with `whole` each new row as the
-    database stored it (every column of the table, in the table's order) from the INSERT's RETURNING: None
-    where the database returns no rows from an INSERT."""
+    database stored it (every column of the table, in the table's order) from the INSERT's RETURNING and, for
+    the columns SQLite stores exactly as given (`sql_returned`), the values given: None where the database
+    returns no rows from an INSERT."""
     # one `now` for the batch: its stored form is worked out once, not once per row
     stamps = {c.name: to_db(c, now, et.tz) for c in (et.created, et.updated) if c is not None}
     for row in rows:
@@ -166,13 +168,18 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow],
         if unordered and marker is not None and len(indexes) > 1:
             # one multi-row statement: the origin marker (unique per source record) maps each new key back
             # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
-            returning = tuple(c.name for c in columns) + (() if whole else (marker[0].name, marker[1].name))
-            id_at, channel_at = returning.index(marker[0].name), returning.index(marker[1].name)
-            returned = insert_many(conn, et.table, [rows[i].values for i in indexes], returning)
-            position = {(rows[i].values[marker[0].name], rows[i].values[marker[1].name]): i for i in indexes}
+            values = [rows[i].values for i in indexes]
+            id_name, channel_name = marker[0].name, marker[1].name
+            needed = (et.pk.name, id_name, channel_name)
+            returning = to_return(conn, et.table, needed, values) if whole else needed
+            key_at, id_at, channel_at = (returning.index(n) for n in needed)
+            returned = insert_many(conn, et.table, values, returning)
+            position = {(v[id_name], v[channel_name]): i for i, v in zip(indexes, values, strict=True)}
+            rebuilt = WholeRows(et.table, returning) if whole and len(returning) < len(et.table.columns) else None
             for new in returned:
                 i = position[(new[id_at], new[channel_at])]
-                keys[i], stored[i] = new[pk_at], new
+                keys[i] = new[key_at]
+                stored[i] = rebuilt.row(new, rows[i].values) if rebuilt is not None else new
         elif many and names and len(indexes) > 1:
             statement = et.table.insert().returning(*columns, sort_by_parameter_order=True)
             result = conn.execute(statement, [rows[i].values for i in indexes])

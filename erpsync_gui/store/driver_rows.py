@@ -2,47 +2,29 @@
 and batch (through SQLAlchemy's connection, so its events, logging and error translation still apply), instead of
 a statement built and its parameters processed row by row.
 
-Each value goes through the bind processor SQLAlchemy itself gives its column on this dialect (dates in the
-dialect's text form, booleans as integers), so a row reads back exactly as if SQLAlchemy had written it; JSON of
-plain values is written by orjson (other text, the same values when read). On another database `direct` is
-False and the caller takes SQLAlchemy's own statements.
+A batch's values are converted a column at a time (see `columns`): each value becomes what the bind processor
+SQLAlchemy itself gives its column on this dialect makes of it (dates in the dialect's text form, booleans as
+integers), so a row reads back exactly as if SQLAlchemy had written it; JSON of plain values is written by orjson
+(other text, the same values when read). On another database `direct` is False and the caller takes SQLAlchemy's
+own statements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.sql import sqltypes
 
-from erpsync_gui.sql_bulk import converted, json_processor
-
-Convert = Callable[[Any], Any]
+from erpsync_gui.store.columns import ColumnConvert, column_converter
 
 
 def direct(conn: Connection) -> bool:
     """Whether rows go to the driver as SQL text and tuples: SQLite with its `?` parameters. Elsewhere the caller
     uses SQLAlchemy's statements."""
     return conn.dialect.name == "sqlite" and conn.dialect.paramstyle == "qmark"
-
-
-def _stamp(processor: Convert) -> Convert:
-    """The date processor with a memo of the last value (a batch stamps many rows with one time); one per batch,
-    so that two threads never share it."""
-    last: Any = None
-    text: Any = None
-
-    def convert(value: Any) -> Any:
-        nonlocal last, text
-        if value is None:
-            return None
-        if value is not last:
-            text, last = processor(value), value
-        return text
-
-    return convert
 
 
 class TableRows:
@@ -54,35 +36,39 @@ class TableRows:
         # the state store's names are plain words: SQLite takes them unquoted
         self.insert_sql = (f"INSERT INTO {table.name} ({', '.join(self.names)}) "
                            f"VALUES ({', '.join('?' * len(self.names))})")
-        self._processors: tuple[Dialect, tuple[tuple[int, Convert, bool], ...]] | None = None
+        self._values = itemgetter(*self.names) if len(self.names) > 1 else lambda row: (row[self.names[0]],)
+        self._converters: tuple[Dialect, tuple[tuple[int, ColumnConvert], ...]] | None = None
 
-    def _processing(self, dialect: Dialect) -> tuple[tuple[int, Convert, bool], ...]:
-        """(position, SQLAlchemy's processor, whether it is a date's) of each column that has a processor."""
-        if self._processors is None or self._processors[0] is not dialect:
+    def _converting(self, dialect: Dialect) -> tuple[tuple[int, ColumnConvert], ...]:
+        """(position, conversion of its column) of each column that has SQLAlchemy's bind processor."""
+        if self._converters is None or self._converters[0] is not dialect:
             out = []
             for at, name in enumerate(self.names):
                 kind = self.table.c[name].type
-                processor: Convert | None = kind._cached_bind_processor(dialect)
+                processor = kind._cached_bind_processor(dialect)
                 if processor is not None:
-                    if isinstance(kind, sqltypes.JSON):
-                        processor = json_processor(processor)
-                    out.append((at, processor, isinstance(kind, sqltypes.DateTime)))
-            self._processors = (dialect, tuple(out))
-        return self._processors[1]
+                    out.append((at, column_converter(kind, processor)))
+            self._converters = (dialect, tuple(out))
+        return self._converters[1]
 
-    def converters(self, dialect: Dialect) -> list[tuple[int, Convert]]:
-        """(position, conversion) of each column whose values the driver is not given as they are; fresh for
-        each batch."""
-        return [(at, _stamp(p) if is_date else p) for at, p, is_date in self._processing(dialect)]
+    def columns(self, dialect: Dialect, columns: Sequence[Sequence[Any]],
+                tail: Sequence[Sequence[Any]] = ()) -> list[tuple]:
+        """The driver's rows of a batch given as its columns (`names` order, each with a value per row), with the
+        `tail` columns (given as they are) after them."""
+        converted = list(columns)
+        for at, convert in self._converting(dialect):
+            converted[at] = convert(converted[at])
+        return list(zip(*converted, *tail, strict=True))
 
-    def tuples(self, dialect: Dialect, rows: Iterable[Sequence[Any]]) -> list[tuple]:
+    def tuples(self, dialect: Dialect, rows: Iterable[Sequence[Any]],
+               tail: Sequence[Sequence[Any]] = ()) -> list[tuple]:
         """Rows given as values in `names` order, as the driver's tuples."""
-        return converted(rows, self.converters(dialect))
+        columns = list(zip(*rows, strict=True))
+        return self.columns(dialect, columns, tail) if columns else []
 
     def tuples_of(self, dialect: Dialect, rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows given as column values (each with every column of `names`), as the driver's tuples."""
-        names = self.names
-        return self.tuples(dialect, ([row[n] for n in names] for row in rows))
+        return self.tuples(dialect, map(self._values, rows))
 
     def insert(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """INSERT rows given as column values, in one executemany."""
@@ -112,7 +98,7 @@ def insert_dicts(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any
         return
     names = tuple(rows[0])
     given = set(names)
-    if not direct(conn) or any(len(row) != len(names) for row in rows) or not all(
+    if not direct(conn) or set(map(len, rows)) != {len(names)} or not all(
             c.name in given or c.default is None for c in table.columns):
         conn.execute(table.insert(), list(rows))
         return

@@ -63,13 +63,14 @@ class Link:
 
     def row(self) -> tuple[Any, ...]:
         """The values of `WRITTEN`, in that order (for an INSERT, or an UPDATE by id with the id added)."""
-        return _written(self)
+        return written_values(self)
 
 
 COLUMNS = tuple(f.name for f in fields(Link))
 #: the columns a link writes (all but its id, which the database gives)
 WRITTEN = tuple(name for name in COLUMNS if name != "id")
-_written = attrgetter(*WRITTEN)
+#: a link's `row()`, as one C call (for mapping over a batch's links)
+written_values = attrgetter(*WRITTEN)
 TABLE = table_of(LinkRow)
 #: the table's columns in the order of Link's fields: `select(*SELECTED)` gives rows for `Link.from_values`
 SELECTED = tuple(TABLE.c[name] for name in COLUMNS)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from erpsync_gui.errors import StoreError
 from erpsync_gui.sql_bulk import insert_many
 from erpsync_gui.store.driver_rows import TableRows, direct
-from erpsync_gui.store.link import TABLE, WRITTEN, Link
+from erpsync_gui.store.link import TABLE, WRITTEN, Link, written_values
 
 _ROWS = TableRows(TABLE, WRITTEN)
 _UPDATE_SQL = f"UPDATE {TABLE.name} SET {', '.join(f'{name} = ?' for name in WRITTEN)} WHERE id = ?"
@@ -36,8 +36,8 @@ def save_links(s, links: Sequence[Link]) -> set[int]:
         if new:
             _insert_new(conn, new)
         if old:
-            rows = _ROWS.tuples(conn.dialect, (link.row() for link in old.values()))
-            conn.exec_driver_sql(_UPDATE_SQL, [(*row, link_id) for row, link_id in zip(rows, old, strict=True)])
+            conn.exec_driver_sql(_UPDATE_SQL, _ROWS.tuples(conn.dialect, map(written_values, old.values()),
+                                                           tail=[list(old)]))
     return {link.id for link in new if link.id is not None}
 
 
@@ -47,7 +47,7 @@ def _insert_new(conn: Connection, new: list[Link]) -> None:
     another writer's rows came between the look at that largest id and this batch's first row (or a trigger
     added rows), the ids are read back by the records the links name instead."""
     before = conn.exec_driver_sql(f"SELECT max(id) FROM {TABLE.name}").scalar() or 0
-    conn.exec_driver_sql(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, (link.row() for link in new)))
+    conn.exec_driver_sql(_ROWS.insert_sql, _ROWS.tuples(conn.dialect, map(written_values, new)))
     last = conn.exec_driver_sql("SELECT last_insert_rowid()").scalar() or 0
     if last - len(new) == before:
         for link_id, link in enumerate(new, start=before + 1):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from sqlalchemy import delete, select
 
@@ -19,6 +20,8 @@ from erpsync_gui.timeutil import aware_utc
 _TABLE = table_of(LinkSnapshotRow)
 _IN_CHUNK = 500
 _ROWS = TableRows(_TABLE, ("link_id", "synced_at", "digests"))
+_SYNCED_AT = attrgetter("synced_at")
+_DIGESTS = attrgetter("digests")
 #: the link id is the key: a snapshot there before is replaced by the same statement
 _REPLACE_SQL = _ROWS.insert_sql.replace("INSERT", "INSERT OR REPLACE", 1)
 
@@ -57,9 +60,12 @@ def save(session, snapshots: Mapping[int, Snapshot], new_links: Collection[int] 
         return
     conn = session.connection()
     if direct(conn):
-        conn.exec_driver_sql(_REPLACE_SQL, _ROWS.tuples(conn.dialect, [
-            (link_id, snap.synced_at, snap.digests if type(snap.digests) is dict else dict(snap.digests))
-            for link_id, snap in snapshots.items()]))
+        taken = list(snapshots.values())
+        digests = list(map(_DIGESTS, taken))
+        if set(map(type, digests)) != {dict}:
+            digests = [d if type(d) is dict else dict(d) for d in digests]
+        conn.exec_driver_sql(_REPLACE_SQL, _ROWS.columns(conn.dialect, (list(snapshots), list(map(_SYNCED_AT, taken)),
+                                                                       digests)))
         return
     ids = [link_id for link_id in snapshots if link_id not in new_links]
     for i in range(0, len(ids), _IN_CHUNK):

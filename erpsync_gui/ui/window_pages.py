@@ -76,7 +76,10 @@ class PageStack:
         loop: its first paint polishes every widget against the stylesheet, lays the page out and fills the
         font and icon caches (50 ms and more for the larger pages), work a first visit during a sync would
         otherwise do on the GUI thread while the sync's thread competes for the interpreter."""
-        if self._shut_down or index >= len(self.pages):
+        if self._shut_down:
+            return
+        if index >= len(self.pages):
+            QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._warm_icons(0))
             return
         if self.ctx.bridge.busy:  # drawing ahead is itself a long step: not while a run goes
             QTimer.singleShot(WARM_RETRY_MS, self, lambda: self._warm_pages(index))
@@ -86,6 +89,20 @@ class PageStack:
             page.resize(self.stack.size())
             page.grab()
         QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._warm_pages(index + 1))
+
+    def _warm_icons(self, index: int) -> None:
+        """Render ahead, one a turn of the event loop, the icons the window shows only once something happens (a
+        status dot of each level, the tray's states): each takes 5-25 ms to render at all its sizes, a stall when
+        a run's first progress or its end asks for it."""
+        later = [*(lambda level=level: icons.status_dot(level) for level in icons.STATUS_LEVELS),
+                 *(lambda state=state: icons.tray_icon(state) for state in icons.TRAY_ICONS)]
+        if self._shut_down or index >= len(later):
+            return
+        if self.ctx.bridge.busy:
+            QTimer.singleShot(WARM_RETRY_MS, self, lambda: self._warm_icons(index))
+            return
+        later[index]()
+        QTimer.singleShot(PREPARE_GAP_MS, self, lambda: self._warm_icons(index + 1))
 
     def _build_next_page(self) -> None:
         if self._shut_down or len(self.pages) >= len(PAGE_ENTRIES):

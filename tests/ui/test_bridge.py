@@ -121,6 +121,7 @@ def test_two_runs_keep_their_own_newest_counts(qtbot):
 
 
 def test_the_interpreter_hands_its_lock_over_sooner_and_collects_in_shorter_steps_while_a_run_goes(heard):
+    gc.unfreeze()  # whatever the session froze before
     runs, _bridge, _signals = heard
     idle, idle_gc = sys.getswitchinterval(), gc.get_threshold()
     assert idle_gc != bridge_module.RUN_GC_THRESHOLD
@@ -135,14 +136,17 @@ def test_the_interpreter_hands_its_lock_over_sooner_and_collects_in_shorter_step
     runs.call("started", KEY, "manual")
     assert sys.getswitchinterval() == bridge_module.RUN_SWITCH_INTERVAL_S < idle
     assert gc.get_threshold() == bridge_module.RUN_GC_THRESHOLD
+    frozen = gc.get_freeze_count()
+    assert frozen > 0  # what the process held at the start: out of the run's collections
     worker = threading.Thread(target=second_run)
     worker.start()
     runs.call("finished", KEY, _Result(7))
     assert sys.getswitchinterval() == bridge_module.RUN_SWITCH_INTERVAL_S  # the other run still goes
-    assert gc.get_threshold() == bridge_module.RUN_GC_THRESHOLD
+    assert gc.get_threshold() == bridge_module.RUN_GC_THRESHOLD and gc.get_freeze_count() >= frozen
     done.set()
     worker.join()
     assert sys.getswitchinterval() == idle and gc.get_threshold() == idle_gc
+    assert gc.get_freeze_count() == 0  # collected again once no run goes
 
 
 def test_a_real_run_of_many_batches_shows_a_few_updates_and_its_true_end(qtbot, demo_service, ui_data_dir):

@@ -198,3 +198,44 @@ def test_no_page_is_drawn_ahead_while_a_run_goes(qtbot, ui_ctx, monkeypatch):
     assert not _drawn_ahead(window, MappingsPage)
     busy[0] = False  # the run ended: the pages are drawn then
     qtbot.waitUntil(lambda: _drawn_ahead(window, MappingsPage), timeout=30_000)
+
+
+def test_icons_shown_only_later_are_rendered_ahead(qtbot, ui_ctx, monkeypatch):
+    from erpsync_gui.ui import icons
+
+    rendered: set[str] = set()
+    render = icons.render
+    monkeypatch.setattr(icons, "render", lambda name, *args: rendered.add(name) or render(name, *args))
+    icons._icon.cache_clear()
+    window = MainWindow(ui_ctx)
+    qtbot.addWidget(window)
+    window.show()
+    later = {f"dot-{level}" for level in icons.STATUS_LEVELS} | set(icons.TRAY_ICONS.values())
+    qtbot.waitUntil(lambda: later <= rendered, timeout=30_000)
+
+
+def test_while_a_run_goes_the_mappings_samples_wait_for_its_end_unless_asked_for(qtbot, window, ui_ctx,
+                                                                                  monkeypatch):
+    from erpsync_gui.ui.bridge import RunBridge
+
+    fetched: list[str] = []
+    fetch = mapping_reads.fetch_samples
+    monkeypatch.setattr(mapping_reads, "fetch_samples", lambda *args: fetched.append(args[2]) or fetch(*args))
+    busy = [True]
+    monkeypatch.setattr(RunBridge, "busy", property(lambda _self: busy[0]))
+    page = _page(window, MappingsPage)
+    _click(qtbot, window, "Mappings")
+    assert fetched == [] and not page.samples
+    assert "when the running sync ends" in page.preview.tables[Side.CRM].note.text()
+    assert "when the running sync ends" in page.currencies.lists_note.text()
+    assert not page.save_button.isEnabled() and not page.revert_button.isEnabled()  # nothing edited
+    busy[0] = False  # the run ends
+    with qtbot.waitSignal(page.samples_loaded, timeout=30_000), \
+            qtbot.waitSignal(page.currencies_loaded, timeout=30_000):
+        ui_ctx.bridge.run_failed.emit("demo", page.current, "stopped")
+    assert fetched == [page.current] and page.preview.tables[Side.CRM].texts()
+
+    busy[0] = True  # another run: New sample reads one at once all the same
+    with qtbot.waitSignal(page.samples_loaded, timeout=30_000):
+        QTest.mouseClick(page.sample_button, Qt.MouseButton.LeftButton)
+    assert fetched == [page.current] * 2 and page.preview.tables[Side.CRM].texts()

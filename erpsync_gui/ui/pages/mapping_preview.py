@@ -125,6 +125,12 @@ class MappingPreview(QWidget):
         for table in self.tables.values():
             table.show_note(text)
 
+    def show_note(self, text: str) -> None:
+        """Both directions say `text` instead of rows (why there is nothing to preview yet)."""
+        for table in self.tables.values():
+            table.set_title(None)
+            table.show_note(text)
+
     def update_preview(self, entity: str, fields: Sequence[FieldMap], currency_mapping: dict[str, Any],
                        resolver: LookupResolver | None) -> None:
         if self.samples is None:

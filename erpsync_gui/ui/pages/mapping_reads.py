@@ -1,6 +1,6 @@
 """What the Mappings page reads from both systems, on pool threads: one sample record of each side with its
 field list (for the live preview and the field choices), and both sides' currency lists (mixed into
-MappingsPage)."""
+MappingsPage). While a run goes these reads wait for its end, unless asked for at once."""
 
 from __future__ import annotations
 
@@ -23,13 +23,22 @@ class MappingReads:
         # the rest of MappingsPage as seen from here
         def __getattr__(self, name: str) -> Any: ...
 
-    def load_samples(self, force: bool = False) -> None:
+    def load_samples(self, force: bool = False, *, now: bool = False) -> None:
+        """Read the entity's samples on a pool thread (again with `force`). While a run goes they wait for its end
+        unless asked for `now` (New sample): a read of both systems competes with the run and the window for
+        the interpreter, and the window then answers late."""
         entity = self.current
         if self._held and not force:
             return
         if entity is None or self.profile is None or (entity in self.samples and not force):
             self._refresh_preview()
             return
+        if not now and self.ctx.bridge.busy:
+            self._waiting.add("samples")
+            self.preview.show_note("A sample is read when the running sync ends (New sample reads one now).")
+            self._previewed = None
+            return
+        self._waiting.discard("samples")
         self.preview.show_loading()
         self._previewed = None
         service, name = self.ctx.service, self.profile.name
@@ -68,6 +77,16 @@ class MappingReads:
         self.preview.update_preview(cfg.entity, fields, dict(cfg.currency_mapping), resolver)
         self._previewed = shown
 
+    def _run_ended(self, *_args: object) -> None:
+        """A run ended: what waited for it is read now (once no other run goes)."""
+        if not self._waiting or self.ctx.bridge.busy or self.profile is None:
+            return
+        waiting, self._waiting = self._waiting, set()
+        if "samples" in waiting:
+            self.load_samples(force=True)
+        if "currencies" in waiting:
+            self._load_currency_lists()
+
     def _sample_again(self) -> None:
         """A sample that found no record, or failed, is read again: the run may have written the first one."""
         samples = self.samples.get(self.current or "")
@@ -77,6 +96,11 @@ class MappingReads:
     # -- currencies ------------------------------------------------------------------------------
 
     def _load_currency_lists(self) -> None:
+        if self.ctx.bridge.busy:  # as the samples: once the run ends
+            self._waiting.add("currencies")
+            self.currencies.lists_note.setText("Both sides' currency lists are read when the running sync ends.")
+            return
+        self._waiting.discard("currencies")
         service, name = self.ctx.service, self.profile.name
         self.currencies.lists_note.setText("Reading both sides' currency lists…")
         run_in_background(lambda: fetch_currencies(service, name), owner=self, on_done=self._currencies_arrived,

@@ -56,6 +56,8 @@ class MappingsPage(MappingReads, QWidget):
         self.samples: dict[str, Samples] = {}
         #: what the preview shows now: (samples, entity, rows, currency mapping), None when it shows no mapping
         self._previewed: tuple | None = None
+        #: the reads ("samples", "currencies") that wait for the run going now to end
+        self._waiting: set[str] = set()
         self._loading = False
         self._validating = False
         self._preview_timer = QTimer(self, singleShot=True, interval=250)
@@ -117,12 +119,14 @@ class MappingsPage(MappingReads, QWidget):
         self.table.doubleClicked.connect(self._double_clicked)
         self.suggest_button.clicked.connect(self.suggest_pairs)
         self.suggester = PairSuggester(self.review, self.model, self.table, self.message.setText, self)
-        self.sample_button.clicked.connect(lambda: self.load_samples(force=True))
+        self.sample_button.clicked.connect(lambda: self.load_samples(force=True, now=True))
         self.currencies.import_button.clicked.connect(self._ask_import)
         self.currencies.export_button.clicked.connect(self._show_export)
         self.save_button.clicked.connect(self.save)
         self.revert_button.clicked.connect(self.reload)
         ctx.profile.changed.connect(lambda _name: self.refresh())
+        ctx.bridge.run_finished.connect(self._run_ended)
+        ctx.bridge.run_failed.connect(self._run_ended)
 
     # -- page contract ---------------------------------------------------------------------------
 
@@ -219,7 +223,7 @@ class MappingsPage(MappingReads, QWidget):
         self.model.set_rows(list(cfg.fields))
         self.currencies.set_mapping(dict(cfg.currency_mapping))
         self._loading = False
-        self.validate()
+        self._edited()  # checked, and Save and Revert as the entity stands (no read may come soon to do it)
         self.load_samples()
 
     def _editor_config(self) -> EntityConfig:
