@@ -75,12 +75,14 @@ class ReferenceCache:
                 if name not in data:
                     continue
                 value = data[name]
+                if value is None:
+                    continue  # shown as None, as it is
                 kind = type(value)
                 # only text and whole numbers: other values may be equal and show differently (1.0 and 1)
                 key = (kind, value) if kind is int or kind is str else None
                 code = shown.get(key, _UNSET) if key is not None else _UNSET
                 if code is _UNSET:
-                    code = (None if value is None or value == "" or str(value) == none
+                    code = (None if value == "" or str(value) == none
                             else self._pairs(ref)[0].get(str(value), value))
                     if key is not None:
                         shown[key] = code

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Column, Connection, delete, func, select, update
@@ -164,17 +165,16 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow],
     columns = list(et.table.columns) if whole else [et.pk]
     pk_at = columns.index(et.pk)
     for names, indexes in groups.items():
-        marker = _marker_key(et, names, [rows[i] for i in indexes])
-        if unordered and marker is not None and len(indexes) > 1:
+        values = [rows[i].values for i in indexes]
+        position = _by_marker(et, names, values, indexes) if unordered and len(indexes) > 1 else None
+        if position is not None and et.marker is not None:
             # one multi-row statement: the origin marker (unique per source record) maps each new key back
             # to its row, so no per-row ordering is needed (which SQLite would pay for with one INSERT per row)
-            values = [rows[i].values for i in indexes]
-            id_name, channel_name = marker[0].name, marker[1].name
+            id_name, channel_name = et.marker[0].name, et.marker[1].name
             needed = (et.pk.name, id_name, channel_name)
             returning = to_return(conn, et.table, needed, values) if whole else needed
             key_at, id_at, channel_at = (returning.index(n) for n in needed)
             returned = insert_many(conn, et.table, values, returning)
-            position = {(v[id_name], v[channel_name]): i for i, v in zip(indexes, values, strict=True)}
             rebuilt = WholeRows(et.table, returning) if whole and len(returning) < len(et.table.columns) else None
             for new in returned:
                 i = position[(new[id_at], new[channel_at])]
@@ -197,13 +197,14 @@ def _insert_rows(conn: Connection, et: EntityTable, rows: Sequence[PreparedRow],
     return keys, stored if whole else None
 
 
-def _marker_key(et: EntityTable, names: tuple[str, ...], rows: Sequence[PreparedRow]) -> tuple | None:
-    """The origin-marker columns when every row of the group carries a distinct marker, else None."""
+def _by_marker(et: EntityTable, names: tuple[str, ...], values: Sequence[dict[str, Any]],
+               indexes: Sequence[int]) -> dict[tuple[Any, Any], int] | None:
+    """Each row's index by its origin marker when every row of the group carries a distinct one, else None."""
     if et.marker is None or not all(c.name in names for c in et.marker):
         return None
-    id_col, channel_col = et.marker
-    seen = {(r.values[id_col.name], r.values[channel_col.name]) for r in rows}
-    return et.marker if len(seen) == len(rows) and all(None not in pair for pair in seen) else None
+    ids, channels = (list(map(itemgetter(c.name), values)) for c in et.marker)
+    position = dict(zip(zip(ids, channels, strict=True), indexes, strict=True))
+    return position if len(position) == len(values) and None not in ids and None not in channels else None
 
 
 def insert_lines(conn: Connection, child: ChildTable, parents: Sequence[tuple[Any, list[dict]]]) -> None:

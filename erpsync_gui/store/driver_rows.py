@@ -51,20 +51,21 @@ class TableRows:
             self._converters = (dialect, tuple(out))
         return self._converters[1]
 
-    def columns(self, dialect: Dialect, columns: Sequence[Sequence[Any]],
-                tail: Sequence[Sequence[Any]] = ()) -> list[tuple]:
-        """The driver's rows of a batch given as its columns (`names` order, each with a value per row), with the
-        `tail` columns (given as they are) after them."""
-        converted = list(columns)
+    def converted(self, dialect: Dialect, columns: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        """A batch's columns (`names` order, each with a value per row) as the driver takes their values."""
+        out = list(columns)
         for at, convert in self._converting(dialect):
-            converted[at] = convert(converted[at])
-        return list(zip(*converted, *tail, strict=True))
+            out[at] = convert(out[at])
+        return out
 
-    def tuples(self, dialect: Dialect, rows: Iterable[Sequence[Any]],
-               tail: Sequence[Sequence[Any]] = ()) -> list[tuple]:
+    def columns(self, dialect: Dialect, columns: Sequence[Sequence[Any]]) -> list[tuple]:
+        """The driver's rows of a batch given as its columns."""
+        return list(zip(*self.converted(dialect, columns), strict=True))
+
+    def tuples(self, dialect: Dialect, rows: Iterable[Sequence[Any]]) -> list[tuple]:
         """Rows given as values in `names` order, as the driver's tuples."""
         columns = list(zip(*rows, strict=True))
-        return self.columns(dialect, columns, tail) if columns else []
+        return self.columns(dialect, columns) if columns else []
 
     def tuples_of(self, dialect: Dialect, rows: Iterable[Mapping[str, Any]]) -> list[tuple]:
         """Rows given as column values (each with every column of `names`), as the driver's tuples."""

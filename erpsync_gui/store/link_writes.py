@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Table, UniqueConstraint, bindparam, update
 from sqlalchemy.engine import Connection
 
 from erpsync_gui.errors import StoreError
@@ -13,7 +13,22 @@ from erpsync_gui.store.driver_rows import TableRows, direct
 from erpsync_gui.store.link import TABLE, WRITTEN, Link, written_values
 
 _ROWS = TableRows(TABLE, WRITTEN)
-_UPDATE_SQL = f"UPDATE {TABLE.name} SET {', '.join(f'{name} = ?' for name in WRITTEN)} WHERE id = ?"
+
+
+def _keyed(table: Table) -> frozenset[str]:
+    """The columns some index or unique constraint of the table holds."""
+    named = [index.columns for index in table.indexes]
+    named += [c.columns for c in table.constraints if isinstance(c, UniqueConstraint)]
+    return frozenset(column.name for columns in named for column in columns)
+
+
+#: positions in WRITTEN of the columns an index holds (which SQLite rewrites in every index that holds a column
+#: an UPDATE sets, changed or not), and of the others
+_KEYS = tuple(at for at, name in enumerate(WRITTEN) if name in _keyed(TABLE))
+_REST = tuple(at for at in range(len(WRITTEN)) if at not in _KEYS)
+_UPDATE_REST = f"UPDATE {TABLE.name} SET {', '.join(f'{WRITTEN[at]} = ?' for at in _REST)} WHERE id = ?"
+_UPDATE_KEYS = (f"UPDATE {TABLE.name} SET {', '.join(f'{WRITTEN[at]} = ?' for at in _KEYS)} WHERE id = ? AND ("
+                + " OR ".join(f"{WRITTEN[at]} IS NOT ?" for at in _KEYS) + ")")
 
 
 def save_links(s, links: Sequence[Link]) -> set[int]:
@@ -36,8 +51,7 @@ def save_links(s, links: Sequence[Link]) -> set[int]:
         if new:
             _insert_new(conn, new)
         if old:
-            conn.exec_driver_sql(_UPDATE_SQL, _ROWS.tuples(conn.dialect, map(written_values, old.values()),
-                                                           tail=[list(old)]))
+            _update_old(conn, old)
     return {link.id for link in new if link.id is not None}
 
 
@@ -64,6 +78,17 @@ def _insert_new(conn: Connection, new: list[Link]) -> None:
             found += 1
     if found != len(new):
         raise StoreError(f"the state database gave back {found} ids for {len(new)} new links")
+
+
+def _update_old(conn: Connection, old: dict[int, Link]) -> None:
+    """Two executemany by primary key: every column no index holds, then the indexed ones (ids, state) only in
+    the rows where one of them changed. A pair synced again keeps its ids and state, so its indexes are not
+    rewritten for nothing; a row whose keys do change ends exactly as one UPDATE of every column leaves it."""
+    columns = _ROWS.converted(conn.dialect, list(zip(*map(written_values, old.values()), strict=True)))
+    ids = list(old)
+    conn.exec_driver_sql(_UPDATE_REST, list(zip(*(columns[at] for at in _REST), ids, strict=True)))
+    keys = [columns[at] for at in _KEYS]
+    conn.exec_driver_sql(_UPDATE_KEYS, list(zip(*keys, ids, *keys, strict=True)))
 
 
 def _save_with_statements(s, new: list[Link], old: dict[int, Link]) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,6 +32,7 @@ from erpsync_gui.store.models import (
     RunRow,
     table_of,
 )
+from erpsync_gui.store.resolutions import resolve_conflicts, resolve_outcomes
 from erpsync_gui.store.safety_models import BeforeImageRow, PendingDeleteRow
 from erpsync_gui.store.snapshots import Snapshot
 from erpsync_gui.store.snapshots import save as save_snapshots
@@ -43,9 +44,6 @@ _OUTCOMES = table_of(OutcomeRow)
 _BEFORE_IMAGES = table_of(BeforeImageRow)
 _PENDING_DELETES = table_of(PendingDeleteRow)
 _CURSORS = table_of(CursorRow)
-_CONFLICTS = table_of(ConflictRow)
-_RESOLVE_CONFLICT = (f"UPDATE {_CONFLICTS.name} SET resolved_at = ? "
-                     "WHERE profile_id = ? AND entity = ? AND link_id = ? AND resolved_at IS NULL")
 _MOVE_CURSOR = f"UPDATE {_CURSORS.name} SET value = ?, updated_at = ? WHERE profile_id = ? AND entity = ? AND side = ?"
 # SQL parameter lists stay well below SQLite's and PostgreSQL's limits
 _IN_CHUNK = 500
@@ -199,18 +197,9 @@ class SyncState:
             with self.store.session() as s, s.begin():
                 for i in range(0, len(ids), _IN_CHUNK):
                     s.execute(delete(TABLE).where(TABLE.c.id.in_(ids[i:i + _IN_CHUNK])))
-                self._resolve_outcomes(s, side, record_ids)
+                resolve_outcomes(s, self.profile_id, self.entity, side, record_ids)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record deleted records in the state database: {exc}") from exc
-
-    def _resolve_outcomes(self, s, side: Side, record_ids: Sequence[str]) -> None:
-        """Open errors of these records are resolved: the record synced, or there is nothing left of it."""
-        column = OutcomeRow.crm_id if side is Side.CRM else OutcomeRow.erp_id
-        for i in range(0, len(record_ids), _IN_CHUNK):
-            s.execute(update(OutcomeRow).where(
-                OutcomeRow.profile_id == self.profile_id, OutcomeRow.entity == self.entity,
-                OutcomeRow.resolution == "open", OutcomeRow.action == "failed",
-                column.in_(record_ids[i:i + _IN_CHUNK])).values(resolution="resolved"))
 
     def translate(self, entity: str, from_side: Side, source_id: str) -> str | None:
         """The other side's id of a linked record (for lookup fields)."""
@@ -357,12 +346,12 @@ class SyncState:
                     save_snapshots(s, {link.id: snap for link, snap in batch.snapshots if link.id is not None},
                                    new_links)
                 if batch.resolved_conflict_links:
-                    self._resolve_conflicts(s, batch.resolved_conflict_links)
+                    resolve_conflicts(s, self.profile_id, self.entity, batch.resolved_conflict_links, utcnow())
                 # a link has one conflict row: a new conflict replaces the one before it, open or decided,
                 # so a stale row never blocks a batch
                 self._put_conflicts(s, batch.conflicts)
                 for side, record_ids in batch.settled.items():
-                    self._resolve_outcomes(s, side, record_ids)
+                    resolve_outcomes(s, self.profile_id, self.entity, side, record_ids)
                 conn = s.connection()
                 insert_dicts(conn, _OUTCOMES, batch.outcomes)
                 insert_dicts(conn, _BEFORE_IMAGES, batch.before_images)
@@ -371,19 +360,6 @@ class SyncState:
                     self._set_cursor(s, *batch.cursor)
         except SQLAlchemyError as exc:
             raise StoreError(f"could not record the batch in the state database: {exc}") from exc
-
-    def _resolve_conflicts(self, s, link_ids: Sequence[int]) -> None:
-        """The open conflicts of links synced now are resolved (on SQLite one lookup per link by the conflicts'
-        key, instead of a statement built with every id of the batch)."""
-        now = utcnow()
-        conn = s.connection()
-        if direct(conn):
-            stamp = _CONFLICTS.c.resolved_at.type._cached_bind_processor(conn.dialect)
-            when = stamp(now) if stamp else now
-            conn.exec_driver_sql(_RESOLVE_CONFLICT, [(when, self.profile_id, self.entity, i) for i in link_ids])
-            return
-        s.execute(update(ConflictRow).where(and_(ConflictRow.link_id.in_(link_ids), ConflictRow.resolved_at.is_(None)))
-                  .values(resolved_at=now))
 
     def _put_conflicts(self, s, conflicts: Sequence[tuple[Link, NewConflict]]) -> None:
         if not conflicts:

@@ -121,6 +121,7 @@ def _single_instance(directory: Path):
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    from erpsync_gui.app.crash_log import disable_crash_log, enable_crash_log
     from erpsync_gui.app.log_files import close_log_file, open_log_file
     from erpsync_gui.paths import data_dir, log_dir
     from erpsync_gui.sandbox.tokens import DEMO_SECRETS
@@ -130,6 +131,7 @@ def run_gui(args: argparse.Namespace) -> int:
     secrets = SecretStore(demo_values=DEMO_SECRETS)
     # first, so the log file also tells about a second launch that only brought the first one forward
     log_file = open_log_file(log_dir(directory), secrets.known_secret_values)
+    crash_log = enable_crash_log(log_dir(directory))
     try:
         from erpsync_gui.ui.startup import Startup
 
@@ -142,4 +144,5 @@ def run_gui(args: argparse.Namespace) -> int:
             startup.close()
         return startup.exit_code or code
     finally:
+        disable_crash_log(crash_log)
         close_log_file(log_file)

@@ -74,8 +74,9 @@ class PageStack:
     def _warm_pages(self, index: int) -> None:
         """Draw each page not shown yet once, off screen, at the size the stack gives it, one a turn of the event
         loop: its first paint polishes every widget against the stylesheet, lays the page out and fills the
-        font and icon caches (50 ms and more for the larger pages), work a first visit during a sync would
-        otherwise do on the GUI thread while the sync's thread competes for the interpreter."""
+        font and icon caches (the Mappings page's first paint measured 13 ms of CPU, its later ones 6-10 ms), work a
+        first visit during a sync would otherwise do on the GUI thread while the sync's thread competes for the
+        interpreter."""
         if self._shut_down:
             return
         if index >= len(self.pages):

@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from erpsync_gui.app.crash_log import CRASH_LOG
+
 SHOWN = "Main window shown"
 TIMEOUT_S = 120.0
 #: how long after the window is shown a later line may still come
@@ -47,6 +49,13 @@ def start_xvfb() -> tuple[subprocess.Popen, str] | None:
     return xvfb, f":{number}"
 
 
+def crash_report(data_dir: Path) -> str:
+    """The app's report of a native crash (the stack of each thread), to print beside its exit code."""
+    report = data_dir / "logs" / CRASH_LOG
+    text = report.read_text(encoding="utf-8", errors="replace").strip() if report.exists() else ""
+    return f"; its crash report ({report}):\n{text[-6000:]}" if text else "; it left no crash report"
+
+
 def launch_to_lines(command: list[str], data_dir: Path, env: dict[str, str], lines: tuple[str, ...] = (SHOWN,),
                     cwd: Path | None = None) -> dict[str, float]:
     """Seconds from starting `command` to each of `lines` appearing (once more) in the app's log file; a line the
@@ -67,7 +76,8 @@ def launch_to_lines(command: list[str], data_dir: Path, env: dict[str, str], lin
             if len(found) == len(lines) or (found and now - min(found.values()) > LATER_LINES_WAIT_S):
                 return found
             if process.poll() is not None:
-                raise SystemExit(f"the app ended with code {process.returncode} before showing its window")
+                raise SystemExit(f"the app ended with code {process.returncode} before showing its window"
+                                 f"{crash_report(data_dir)}")
             time.sleep(0.005)
         raise SystemExit(f"no window within {TIMEOUT_S:g} s")
     finally:

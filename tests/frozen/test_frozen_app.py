@@ -72,6 +72,8 @@ def test_a_second_launch_of_the_frozen_app_brings_the_first_forward_and_exits(fr
     try:
         assert wait_for(lambda: "Main window shown" in read_text(log_file) or first.poll() is not None)
         assert first.poll() is None, read_text(log_file)
+        # the frozen app reports a native crash next to its log (faulthandler is part of the bundle)
+        assert (data / "logs" / "crash.log").exists()
         second = subprocess.run([str(frozen_app), "--data-dir", str(data)], env=app_env, timeout=START_TIMEOUT_S,
                                 capture_output=True, text=True, check=False)
         assert second.returncode == 0

@@ -216,3 +216,24 @@ def test_five_recent_runs_are_in_view_beside_every_entity(qtbot, styled, ui_ctx,
     assert page.attention.mapTo(page, page.attention.rect().topLeft()).x() > page.today.mapTo(
         page, page.today.rect().topRight()).x()
     assert _whole(page.attention, window)
+
+
+def test_only_the_parts_whose_figures_changed_are_drawn_again(qtbot, ui_ctx, monkeypatch):
+    import dataclasses
+
+    from erpsync_gui.ui.pages import dashboard
+
+    ui_ctx.service.sync("clients", profile_name="demo", direction=Direction.EXPORT)
+    page = _page(qtbot, ui_ctx)
+    charts: list[object] = []
+    draw = dashboard.draw_records_per_day
+    monkeypatch.setattr(dashboard, "draw_records_per_day", lambda chart, stats, *args: charts.append(stats) or draw(
+        chart, stats, *args))
+    first_today, first_recent = page.today.item(0, 0), page.recent.item(0, 0)
+    shown = page.data
+    # a run goes on meanwhile: only the recent runs differ
+    page._show(dataclasses.replace(shown, recent=[*shown.recent, dataclasses.replace(shown.recent[0], id=-1)]))
+    assert charts == [] and page.today.item(0, 0) is first_today
+    assert page.recent.rowCount() == 2 and page.recent.item(0, 0) is not first_recent
+    page._show(dataclasses.replace(page.data, stats=[]))  # the day's figures changed: the chart and the today table
+    assert charts == [[]] and page.today.item(0, 0) is not first_today

@@ -103,6 +103,8 @@ JSON_COLUMNS = {
     "numbers beyond 64 bits": [{"big": 2**70}, {"small": 1}],
     "values of their own": [{"when": WHEN}, {"amount": Decimal("1.50")}, {"point": "p"}],
     "text of a subclass": [{"s": type("Text", (str,), {})("x")}],
+    "nested text of a subclass": [{"crm": {"a": "b"}}, {"crm": {"s": type("Text", (str,), {})("x")}}],
+    "nested numbers": [{"crm": {"a": 1, "b": True}, "erp": {"c": None}}],
 }
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from erpsync_gui.errors import StoreError
 from erpsync_gui.records import Side
-from erpsync_gui.store import driver_rows, link_writes, snapshots, sync_state
+from erpsync_gui.store import driver_rows, link_writes, resolutions, snapshots, sync_state
 from erpsync_gui.store.db import open_store
 from erpsync_gui.store.link import Link
 from erpsync_gui.store.snapshots import Snapshot
@@ -46,9 +46,11 @@ def _batches(state: SyncState, run_id: int) -> list[BatchCommit]:
     links = _links(state.profile_id, state.entity)
     snaps = [Snapshot(WHEN.isoformat(), {"crm": {"name": odd[:50] or "empty", "n": "0" * 16}, "erp": {}})
              for odd in ODD]
+    # the odd records failed before: their open errors are settled by the second batch
     outcomes = [dict(run_id=run_id, profile_id=state.profile_id, entity=state.entity, crm_id=None, erp_id=f"E{i}",
-                     action="update", target_side="crm", error_kind=None, message=odd, signature=None,
-                     payload_excerpt=odd or None, resolution=None, created_at=WHEN) for i, odd in enumerate(ODD)]
+                     action="failed" if i % 2 else "update", target_side="crm", error_kind=None, message=odd,
+                     signature=None, payload_excerpt=odd or None, resolution="open" if i % 2 else None,
+                     created_at=WHEN) for i, odd in enumerate(ODD)]
     images = [dict(run_id=run_id, profile_id=state.profile_id, entity=state.entity, side="crm", record_id=f"C{i}",
                    action="create", before=None if i % 2 else {"city": odd, "n": i, "ok": True},
                    after={"city": odd, "price": 1.5, "nested": {"a": [1, 2]}} if i == 2 else {"city": odd},
@@ -64,6 +66,7 @@ def _second(links: list[Link]) -> BatchCommit:
         link.crm_id = link.crm_id or "C-late"
         link.last_synced_at = WHEN + timedelta(minutes=5)
     return BatchCommit(links=links, snapshots=[(links[0], Snapshot("later", {"crm": {"name": "x"}}))],
+                       settled={Side.ERP: ["E1", "E2"], Side.CRM: ["C3"]},
                        cursor=(Side.ERP, "2026-03-01T10:00:00+00:00"))
 
 
@@ -95,7 +98,7 @@ def _write(tmp_path, name: str, profile_id_of, *, driver: bool, monkeypatch) -> 
         profile_id = profile_id_of(store)
         with monkeypatch.context() as patched:
             if not driver:
-                for module in (driver_rows, link_writes, snapshots, sync_state):
+                for module in (driver_rows, link_writes, resolutions, snapshots, sync_state):
                     patched.setattr(module, "direct", lambda conn: False)
             state = SyncState(store, profile_id, "clients")
             run_id = state.start_run("import", "manual", "full")
@@ -118,6 +121,8 @@ def test_the_driver_stores_every_column_as_sqlalchemys_statements_do(tmp_path, m
     by_statements = _write(tmp_path, "statements", profile_id_of, driver=False, monkeypatch=monkeypatch)
     assert len(by_driver["links"]) == len(ODD) + 1 and len(by_driver["outcomes"]) == len(ODD)
     assert len(by_driver["link_snapshots"]) == len(ODD) and len(by_driver["before_images"]) == len(ODD)
+    settled = [{n: v for n, _, v in row}["resolution"] for row in by_driver["outcomes"]]
+    assert settled == [None, "resolved", None, "open", None]
     for table, rows in by_statements.items():
         assert by_driver[table] == rows, table
 
@@ -166,3 +171,19 @@ def test_a_refused_update_through_the_driver_refuses_the_whole_batch(store, engi
         state.commit(BatchCommit(links=links, cursor=(Side.ERP, "c2")))
     assert state.cursor(Side.ERP) == "c1"
     assert {link.attempts for link in state.links_by_ids(Side.ERP, ["E0", "E1", "E2"]).values()} == {0}
+
+
+def test_an_update_writes_every_column_and_finds_the_links_by_the_keys_they_have_now(store, engine_profile):  # noqa: F811
+    state = SyncState(store, engine_profile.id, "clients")
+    links = [Link(engine_profile.id, "clients", erp_id=f"E{i}", crm_id=f"C{i}", state="synced", crm_checksum="a")
+             for i in range(4)]
+    state.commit(BatchCommit(links=links))
+    links[0].crm_checksum, links[0].attempts = "b", 3  # the same ids and state: only the other columns change
+    links[1].crm_id = "C1-new"  # a new record id
+    links[2].state, links[2].pending_side, links[2].last_error = "failed", "erp", "refused"
+    links[3].crm_id, links[3].state, links[3].pending_side = None, "pending", "erp"
+    state.commit(BatchCommit(links=links))
+    by_erp = state.links_by_ids(Side.ERP, [f"E{i}" for i in range(4)])
+    assert [by_erp[f"E{i}"] for i in range(4)] == links
+    assert set(state.links_by_ids(Side.CRM, ["C0", "C1", "C1-new", "C2", "C3"])) == {"C0", "C1-new", "C2"}
+    assert [link.erp_id for link in state.waiting_links(Side.ERP)] == ["E2", "E3"]

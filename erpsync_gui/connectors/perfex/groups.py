@@ -28,18 +28,29 @@ def present(conn: Connection, catalog: SchemaCatalog, records: Sequence[Record])
     groups: dict[str, Any] = {}
     if found is not None and records:
         keys = [int(r.id) for r in records]
-        groups = {str(customer): group for customer, group in conn.execute(_query(catalog, found), {"keys": keys})}
+        low, high = min(keys), max(keys)
+        # keys close together (a page just created, a page read by id) are asked for as one range: two values to
+        # bind instead of one per key; the clients in the range but not in `records` are left unread below
+        if high - low < 2 * len(keys):
+            rows = conn.execute(_query(catalog, found, ranged=True), {"low": low, "high": high})
+        else:
+            rows = conn.execute(_query(catalog, found, ranged=False), {"keys": keys})
+        groups = {str(customer): group for customer, group in rows}
     for record in records:
         record.data[FIELD] = groups.get(record.id)  # type: ignore[index]
 
 
-def _query(catalog: SchemaCatalog, found: Table) -> Select:
-    """The lowest group of each client in :keys, built once per run (it is asked for every page read)."""
-    query = catalog.memo.get(_QUERY)
+def _query(catalog: SchemaCatalog, found: Table, *, ranged: bool) -> Select:
+    """The lowest group of each client in :keys (or from :low to :high), built once per run (it is asked for
+    every page read)."""
+    key = (_QUERY, ranged)
+    query = catalog.memo.get(key)
     if query is None:
-        query = catalog.memo[_QUERY] = (
-            select(found.c.customer_id, func.min(found.c.groupid))
-            .where(found.c.customer_id.in_(bindparam("keys", expanding=True))).group_by(found.c.customer_id))
+        customer = found.c.customer_id
+        where = (customer.between(bindparam("low"), bindparam("high")) if ranged
+                 else customer.in_(bindparam("keys", expanding=True)))
+        query = catalog.memo[key] = (
+            select(customer, func.min(found.c.groupid)).where(where).group_by(customer))
     return query
 
 

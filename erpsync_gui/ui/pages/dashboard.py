@@ -60,6 +60,11 @@ class DashboardData:
     next_runs: dict[str, str]
 
 
+def _today_inputs(data: DashboardData) -> tuple:
+    """What the today table shows."""
+    return data.stats, data.entities, data.last_runs, data.next_runs
+
+
 class DashboardPage(QWidget):
     title = "Dashboard"
     icon = "dashboard"
@@ -307,14 +312,20 @@ class DashboardPage(QWidget):
         self._loading = False
         # the same figures on the same day read the same (its moments say "today"): drawn again they would only
         # cost the GUI thread their layout, while a sync runs too
-        unchanged = data == self.data and self._drawn_on == datetime.now().date()
+        today = datetime.now().date()
+        unchanged = data == self.data and self._drawn_on == today
         if data.profile == self.ctx.profile.name and not unchanged:
-            self.data, self._drawn_on = data, datetime.now().date()
+            # each part is drawn again only when what it shows changed (while a run goes, mostly the recent runs)
+            before = self.data if self._drawn_on == today else None
+            self.data, self._drawn_on = data, today
             self.status.hide()
             self._fill_entity_filter(data.entities)
-            self._draw_chart()
-            self._fill_today(data)
-            self._fill_recent(data.recent)
+            if before is None or (before.stats, before.entities) != (data.stats, data.entities):
+                self._draw_chart()
+            if before is None or _today_inputs(before) != _today_inputs(data):
+                self._fill_today(data)
+            if before is None or before.recent != data.recent:
+                self._fill_recent(data.recent)
         self._repeat()
 
     def _fill_entity_filter(self, entities: tuple[str, ...]) -> None:
